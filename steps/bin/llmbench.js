@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly through tsx (no build step), so `npx llmbench` works right after `npm ci`.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../cli.ts');
+const ac = new AbortController();
+let signals = 0;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    // First signal: stop cleanly and keep what was written. Second: give up.
+    if (++signals > 1) process.exit(130);
+    ac.abort(new Error(`received ${sig}`));
+  });
+}
+const code = await main({ argv: process.argv.slice(2), signal: ac.signal });
+process.exitCode = code;
+// Open handles (keep-alive sockets) must not keep a finished command alive.
+setTimeout(() => process.exit(code), 200).unref();

@@ -1,0 +1,157 @@
+import { promises as fs } from 'node:fs';
+import yaml from 'js-yaml';
+import { InvalidInputError, type Problem } from './errors.js';
+import { validate } from './schemas.js';
+import { lineOfPath } from './yaml-lines.js';
+import type { BenchConfig, Backend } from './types/bench-config.js';
+
+export type { BenchConfig, Backend } from './types/bench-config.js';
+
+/** Defaults applied after validation; the schema describes each field. */
+export const CONFIG_DEFAULTS = {
+  model: { name: 'mistralai/Mistral-7B-Instruct-v0.2', served_name: 'mistral', tokenizer: 'mistral' as const },
+  load: {
+    mode: 'concurrency' as const,
+    concurrency: [1, 4, 8, 16],
+    arrival: 'poisson' as const,
+    burstiness: 1,
+    trials: 3,
+    warmup: 2,
+    timeout_s: 120,
+    stall_timeout_s: 30,
+    min_samples: 20,
+    seed: 42,
+    ab: false,
+  },
+  workload: { dataset: 'synthetic', input_tokens: 128, output_tokens: 100, prompts: 64, temperature: 0, ignore_eos: true },
+  regression: { tolerance_pct: 5, alpha: 0.05, max_error_rate: 0.01, gate_p99: false, metrics: {} },
+  baseline: { path: 'results/baselines/default.json', history_dir: 'results/history', update: false },
+  cluster: { mode: 'direct' as const, namespace: 'llm-bench', route: true, privileged_scc: false, ready_timeout_s: 1800 },
+  gpu_profile: 'a100-mig-3g.20gb',
+  cost: { gpu_hour_usd: 1.5 },
+};
+
+type D = typeof CONFIG_DEFAULTS;
+/** A validated config with every defaulted field present. */
+export type ResolvedConfig = Omit<BenchConfig, 'model' | 'load' | 'workload' | 'regression' | 'baseline' | 'cluster' | 'gpu_profile' | 'cost' | 'backends'> & {
+  model: Required<NonNullable<BenchConfig['model']>>;
+  load: NonNullable<BenchConfig['load']> & Omit<D['load'], 'concurrency'> & { concurrency?: number[]; requests?: number; duration_s?: number; rate?: number[] };
+  workload: Required<NonNullable<BenchConfig['workload']>>;
+  regression: NonNullable<BenchConfig['regression']> & D['regression'];
+  baseline: Required<NonNullable<BenchConfig['baseline']>>;
+  cluster: NonNullable<BenchConfig['cluster']> & D['cluster'];
+  gpu_profile: string;
+  cost: Required<NonNullable<BenchConfig['cost']>>;
+  backends: (Backend & { id: string })[];
+};
+
+/** Checks the schema cannot express; every problem has a path. */
+export function semanticProblems(c: BenchConfig): Problem[] {
+  const problems: Problem[] = [];
+  const ids = new Map<string, number>();
+  c.backends.forEach((b, i) => {
+    const id = b.id ?? b.kind;
+    if (ids.has(id)) problems.push({ path: `/backends/${i}/id`, message: `duplicate backend id '${id}' (also at /backends/${ids.get(id)}); give each an id` });
+    ids.set(id, i);
+    if (b.api) {
+      const ok: Record<string, string[]> = { vllm: ['completions', 'chat'], tgi: ['generate_stream', 'openai'], triton: ['generate_stream'] };
+      if (!ok[b.kind].includes(b.api)) problems.push({ path: `/backends/${i}/api`, message: `api '${b.api}' is not available for ${b.kind} (use ${ok[b.kind].join(' or ')})` });
+    }
+    for (const [h, v] of Object.entries(b.headers ?? {})) {
+      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
+      if (v.includes('${') && !m) problems.push({ path: `/backends/${i}/headers/${h}`, message: 'environment references must be the whole value, like ${NAME}' });
+    }
+  });
+  const load = c.load ?? {};
+  const mode = load.mode ?? 'concurrency';
+  if (mode === 'rate' && !load.rate) problems.push({ path: '/load/rate', message: "is required when mode is 'rate'" });
+  if (mode !== 'rate' && load.rate && !load.mode) problems.push({ path: '/load/mode', message: "set mode: rate to use a rate list" });
+  if (mode === 'concurrency' && load.rate && load.mode === 'concurrency') problems.push({ path: '/load/rate', message: "is only used when mode is 'rate'" });
+  if (load.ab && c.backends.length !== 2) problems.push({ path: '/load/ab', message: `A/B mode needs exactly two backends (baseline, candidate); found ${c.backends.length}` });
+  if (c.cluster?.mode === 'acm' && !c.cluster.managed_cluster) problems.push({ path: '/cluster/managed_cluster', message: "is required when mode is 'acm'" });
+  if (c.cluster?.managed_cluster && c.cluster.mode !== 'acm') problems.push({ path: '/cluster/mode', message: "must be 'acm' when managed_cluster is set" });
+  if (c.github?.pr !== undefined && !c.github.repo) problems.push({ path: '/github/repo', message: 'is required when pr is set' });
+  return problems;
+}
+
+export function resolveConfig(c: BenchConfig): ResolvedConfig {
+  const D = CONFIG_DEFAULTS;
+  const load = { ...D.load, ...c.load };
+  if (load.mode !== 'concurrency' || c.load?.concurrency) {
+    if (!c.load?.concurrency && load.mode !== 'max-throughput') delete (load as { concurrency?: number[] }).concurrency;
+  }
+  return {
+    ...c,
+    model: { ...D.model, ...c.model },
+    load,
+    workload: { ...D.workload, ...c.workload },
+    regression: { ...D.regression, ...c.regression, metrics: { ...c.regression?.metrics } },
+    baseline: { ...D.baseline, ...c.baseline },
+    cluster: { ...D.cluster, ...c.cluster },
+    gpu_profile: c.gpu_profile ?? D.gpu_profile,
+    cost: { ...D.cost, ...c.cost },
+    backends: c.backends.map((b) => ({ ...b, id: b.id ?? b.kind })),
+  } as ResolvedConfig;
+}
+
+/**
+ * Parses and validates a config document. Every problem is reported at once, with its JSON path and, for
+ * YAML, its line. Throws InvalidInputError (exit 2); does no other work, so nothing is written on failure.
+ */
+export function parseConfig(text: string, file = '<config>'): ResolvedConfig {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA, json: false });
+  } catch (e) {
+    const err = e as yaml.YAMLException;
+    const line = err.mark ? err.mark.line + 1 : undefined;
+    throw new InvalidInputError('config-parse', `${file}: malformed YAML${line ? ` at line ${line}` : ''}: ${err.reason ?? err.message}`, {
+      problems: [{ path: '', message: err.reason ?? err.message, line, file }],
+      hint: 'Fix the YAML syntax (indentation, colons, quotes) at the line shown.',
+      cause: e,
+    });
+  }
+  if (doc === undefined || doc === null) {
+    throw new InvalidInputError('config-empty', `${file}: the config is empty`, {
+      problems: [{ path: '', message: 'empty document', file }],
+      hint: 'Start from the example in README.md (at least `version: 1` and one backend).',
+    });
+  }
+  const problems = validate('bench-config', doc);
+  if (!problems.length) problems.push(...semanticProblems(doc as BenchConfig));
+  if (problems.length) {
+    for (const p of problems) {
+      p.file = file;
+      p.line = lineOfPath(text, p.path);
+    }
+    throw new InvalidInputError('config-invalid', `${file}: invalid config (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
+      problems,
+      hint: 'Each problem names the field by path and line; schemas/bench-config.schema.json describes every field.',
+    });
+  }
+  return resolveConfig(doc as BenchConfig);
+}
+
+export async function loadConfig(file: string): Promise<ResolvedConfig> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new InvalidInputError('config-unreadable', `cannot read config ${file}: ${(e as Error).message}`, {
+      problems: [{ path: '', message: 'file not readable', file }],
+      hint: 'Check the --config path.',
+    });
+  }
+  return parseConfig(text, file);
+}
+
+/** The embedded default: the three simulated servers, as `npm start` runs them. */
+export function defaultConfig(): ResolvedConfig {
+  return resolveConfig({
+    version: 1,
+    name: 'embedded default (simulated vLLM, TGI, Triton on A100 MIG 20 GB)',
+    // Thin stage: only the OpenAI dialect exists yet; the simulator and load-generator issues add tgi and triton.
+    backends: [{ kind: 'vllm' }],
+    load: { requests: 8, trials: 2, warmup: 1 },
+  });
+}

@@ -1,0 +1,72 @@
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+/** One problem found while validating input, located by a JSON path (and a line when known). */
+export interface Problem {
+  /** JSON pointer-like path, e.g. `/load/concurrency/2`; `` for the document root. */
+  path: string;
+  message: string;
+  /** 1-based line in the source file, when it could be located. */
+  line?: number;
+  /** Source file the problem was found in. */
+  file?: string;
+}
+
+/**
+ * The typed error every step throws. `code` is stable (tests and users match on it), `hint` tells the
+ * human what to do, `exitCode` comes from the one table. Caught once, in steps/cli.ts.
+ */
+export class LlmbenchError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  readonly exitCode: ExitCodeValue;
+  readonly problems: Problem[];
+
+  constructor(
+    code: string,
+    message: string,
+    opts: { hint?: string; exitCode?: ExitCodeValue; problems?: Problem[]; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'LlmbenchError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.exitCode = opts.exitCode ?? ExitCode.ENVIRONMENT;
+    this.problems = opts.problems ?? [];
+  }
+}
+
+/** Invalid input (exit 2): every problem listed with its path. */
+export class InvalidInputError extends LlmbenchError {
+  constructor(code: string, message: string, opts: { hint?: string; problems?: Problem[]; cause?: unknown } = {}) {
+    super(code, message, { ...opts, exitCode: ExitCode.INVALID_INPUT });
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** Environment/backend failure (exit 3): unreachable, not ready, timeout, API errors. */
+export class EnvironmentError extends LlmbenchError {
+  constructor(code: string, message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, { ...opts, exitCode: ExitCode.ENVIRONMENT });
+    this.name = 'EnvironmentError';
+  }
+}
+
+/** A command that another issue will build: says so and exits 2, never pretends. */
+export class NotBuiltError extends LlmbenchError {
+  constructor(command: string) {
+    super('not-built', `'llmbench ${command}' is not built yet`, {
+      hint: 'This command is planned (see the project issues); nothing was done.',
+      exitCode: ExitCode.INVALID_INPUT,
+    });
+    this.name = 'NotBuiltError';
+  }
+}
+
+export function formatProblems(problems: Problem[]): string {
+  return problems
+    .map((p) => {
+      const where = [p.file, p.line !== undefined ? `line ${p.line}` : undefined].filter(Boolean).join(':');
+      return `  - ${p.path || '/'}${where ? ` (${where})` : ''}: ${p.message}`;
+    })
+    .join('\n');
+}

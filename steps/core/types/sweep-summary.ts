@@ -1,0 +1,281 @@
+/* Generated from schemas/sweep-summary.schema.json by `npm run gen:types`. Do not edit: change the schema and regenerate. */
+
+/**
+ * runs/<backend>/summary.json: per load point metrics of one sweep of one backend, derived from samples.ndjson by steps/metrics. Metric names follow vLLM's definitions (design.md): TTFT = first output-carrying chunk − sent; E2E = last output-carrying chunk − sent; TPOT = (E2E − TTFT)/(output tokens − 1) for requests with ≥ 2 tokens; itl_ms pools one gap per chunk, itl_token_ms gives a chunk of k tokens k gaps of gap/k.
+ */
+export interface SweepSummary {
+  schema_version: 1;
+  /**
+   * Backend id (vllm, tgi, triton or a configured id).
+   */
+  backend: string;
+  /**
+   * Protocol adapter used (vllm, tgi, triton).
+   */
+  adapter?: string;
+  /**
+   * Wire API used by the adapter, e.g. completions, chat, generate_stream, openai.
+   */
+  api?: string;
+  /**
+   * Model name sent to the server.
+   */
+  model?: string | null;
+  /**
+   * Base URL measured, credentials removed.
+   */
+  endpoint?: string | null;
+  /**
+   * Identifier of the sweep process.
+   */
+  run_id?: string;
+  started_at?: string;
+  finished_at?: string;
+  /**
+   * The load plan as executed.
+   */
+  plan?: {
+    mode?: 'concurrency' | 'rate' | 'max-throughput';
+    trials?: number;
+    /**
+     * Warmup requests per point and trial.
+     */
+    warmup?: number;
+    /**
+     * Measured requests per point per trial.
+     */
+    requests?: number | null;
+    /**
+     * Measurement duration per point per trial, seconds.
+     */
+    duration_s?: number | null;
+    arrival?: 'poisson' | 'gamma' | 'constant' | null;
+    /**
+     * Gamma shape (1 = Poisson; < 1 burstier).
+     */
+    burstiness?: number | null;
+    seed?: number;
+    timeout_s?: number;
+    /**
+     * Minimum successful measured requests per point for p99 to be reported as meaningful.
+     */
+    min_samples?: number;
+  };
+  /**
+   * What was asked: its fingerprint must match for two runs to be compared.
+   */
+  workload?: {
+    /**
+     * sha256 over prompts (in order), token lengths and sampling parameters.
+     */
+    fingerprint: string;
+    /**
+     * synthetic, builtin, or the dataset file name.
+     */
+    dataset?: string;
+    prompts?: number;
+    /**
+     * Requested prompt length, tokens.
+     */
+    input_tokens?: number | null;
+    /**
+     * Requested output length, tokens.
+     */
+    output_tokens?: number | null;
+    tokenizer?: string;
+    /**
+     * Sampling parameters sent (temperature, ignore_eos, …).
+     */
+    sampling?: {};
+  };
+  /**
+   * What was measured: compared runs must agree on these.
+   */
+  provenance?: {
+    /**
+     * Server kind and version as reported (e.g. vllm 0.11.0).
+     */
+    server?: string | null;
+    model?: string | null;
+    /**
+     * GPU product or simulator profile.
+     */
+    gpu?: string | null;
+    image_digest?: string | null;
+    /**
+     * True when the target was llmbench's simulator.
+     */
+    simulated?: boolean;
+    commit_sha?: string | null;
+  };
+  /**
+   * Self-check of the client: if it lagged, the point is invalid.
+   */
+  load_generator?: {
+    version?: string;
+    node?: string;
+    event_loop_delay_p99_ms?: number | null;
+    /**
+     * p99 of actual − intended send in rate mode, ms.
+     */
+    send_lag_p99_ms?: number | null;
+  };
+  points: (Metrics & {
+    /**
+     * In-flight requests for this point; null in rate mode.
+     */
+    concurrency: number | null;
+    /**
+     * Target arrival rate, requests/s; null in concurrency mode.
+     */
+    rate: number | null;
+    /**
+     * False when the point cannot be trusted (client bottleneck, too few samples).
+     */
+    valid?: boolean;
+    invalid_reasons?: string[];
+    /**
+     * The same metrics for each trial of the point (analysis replicates over trials).
+     */
+    trials?: (Metrics & {
+      trial: number;
+    })[];
+  })[];
+}
+/**
+ * Metrics of a set of samples (a whole point or one trial). Latency statistics cover successful, non-warmup requests only; counts cover all non-warmup requests.
+ */
+export interface Metrics {
+  /**
+   * Successful measured requests.
+   */
+  completed: number;
+  /**
+   * Failed measured requests (each is a sample with an error category).
+   */
+  failed: number;
+  /**
+   * failed / (completed + failed); 0 when there were no requests.
+   */
+  error_rate?: number;
+  /**
+   * Failed request count per error category.
+   */
+  errors_by_category?: {
+    [k: string]: number;
+  };
+  /**
+   * Measurement window in seconds: first measured send to last measured end (warmup excluded).
+   */
+  duration_s?: number;
+  /**
+   * Σ prompt tokens of successful requests (server count when reported, else client count).
+   */
+  input_tokens_total?: number;
+  /**
+   * Σ output tokens of successful requests (server count when reported, else client count).
+   */
+  output_tokens_total: number;
+  /**
+   * Output token throughput, tokens/s: output_tokens_total / duration_s.
+   */
+  output_tokens_per_s: number;
+  /**
+   * (input + output tokens) / duration_s, tokens/s.
+   */
+  total_tokens_per_s?: number;
+  /**
+   * Successful requests / duration_s.
+   */
+  requests_per_s: number;
+  /**
+   * Successful requests meeting every configured SLO / duration_s; null when no SLO is configured.
+   */
+  goodput_requests_per_s?: number | null;
+  /**
+   * Time to first token, ms, from the actual send.
+   */
+  ttft_ms: Stats;
+  /**
+   * Inter-chunk latency, ms: one gap per pair of successive output-carrying chunks, pooled over requests (vLLM's ITL).
+   */
+  itl_ms: Stats;
+  /**
+   * Per-token inter-token latency, ms: a chunk carrying k tokens contributes k gaps of gap/k.
+   */
+  itl_token_ms?: Stats;
+  /**
+   * Time per output token after the first, ms: (E2E − TTFT)/(N − 1), requests with N ≥ 2.
+   */
+  tpot_ms: Stats;
+  /**
+   * End-to-end latency, ms: last output-carrying chunk − actual send.
+   */
+  e2e_ms: Stats;
+  /**
+   * Client-side wait, ms: actual send − intended send.
+   */
+  queue_ms?: Stats;
+  /**
+   * TTFT measured from the intended send time, ms (corrects for coordinated omission).
+   */
+  ttft_from_intended_ms?: Stats;
+  /**
+   * E2E measured from the intended send time, ms.
+   */
+  e2e_from_intended_ms?: Stats;
+  /**
+   * Token truth: where counts came from and where they disagree.
+   */
+  tokens?: {
+    /**
+     * Successful requests whose output tokens the server counted.
+     */
+    server_counted?: number;
+    /**
+     * Successful requests whose output tokens the client tokenizer counted.
+     */
+    client_counted?: number;
+    /**
+     * Requests where server and client counts differ by more than 1 token.
+     */
+    mismatched?: number;
+    /**
+     * Requests that produced fewer output tokens than requested.
+     */
+    shortfall?: number;
+    /**
+     * Mean output tokens per successful request.
+     */
+    mean_output_tokens?: number | null;
+  };
+}
+/**
+ * Distribution summary of one metric over a set of samples. Percentiles use linear interpolation between closest ranks (numpy's default). Every field is null when n is 0. The unit is given by the property that holds this object (e.g. ttft_ms is milliseconds).
+ */
+export interface Stats {
+  /**
+   * Number of values the statistics rest on.
+   */
+  n: number;
+  /**
+   * Arithmetic mean.
+   */
+  mean: number | null;
+  /**
+   * Sample standard deviation (n-1); null when n < 2.
+   */
+  stddev?: number | null;
+  min: number | null;
+  max: number | null;
+  /**
+   * Median.
+   */
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  /**
+   * 99th percentile. Meaningful only when n is at least the configured minimum (a too-few-samples finding says otherwise).
+   */
+  p99: number | null;
+}

@@ -1,0 +1,231 @@
+/**
+ * The one module that turns raw samples into metrics (design.md "Metric definitions", vLLM's definitions).
+ * Nothing else in the code base computes TTFT, ITL, TPOT, E2E or throughput.
+ */
+import type { Sample } from '../core/types/sample.js';
+import type { Stats } from '../core/types/stats.js';
+import type { Metrics, SweepSummary } from '../core/types/sweep-summary.js';
+
+export type { Sample, Stats, Metrics };
+export type Point = SweepSummary['points'][number];
+
+/** Percentile with linear interpolation between closest ranks (numpy's default). `sorted` ascending. */
+export function percentile(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const pos = (q / 100) * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  if (lo === hi) return sorted[lo];
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export function stats(values: ArrayLike<number>): Stats {
+  const n = values.length;
+  if (n === 0) return { n: 0, mean: null, stddev: null, min: null, max: null, p50: null, p90: null, p95: null, p99: null };
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i];
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (sorted[i] - mean) ** 2;
+  return {
+    n,
+    mean,
+    stddev: n > 1 ? Math.sqrt(ss / (n - 1)) : null,
+    min: sorted[0],
+    max: sorted[n - 1],
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+  };
+}
+
+/** Output tokens of a request: the server's count when it gave one, else the client tokenizer's, else the chunks'. */
+export function outputTokens(s: Sample): number {
+  if (s.output_tokens.server != null) return s.output_tokens.server;
+  if (s.output_tokens.client != null) return s.output_tokens.client;
+  let t = 0;
+  for (const k of s.chunk_tokens) t += k;
+  return t;
+}
+
+export function inputTokens(s: Sample): number {
+  return s.input_tokens.server ?? s.input_tokens.client ?? s.input_tokens.requested ?? 0;
+}
+
+export interface RequestMetrics {
+  ttft_ms: number | null;
+  e2e_ms: number | null;
+  /** (E2E − TTFT)/(N − 1), only for N ≥ 2. */
+  tpot_ms: number | null;
+  /** One gap per pair of successive output-carrying chunks. */
+  itl_ms: number[];
+  /** A chunk of k tokens contributes k gaps of gap/k. */
+  itl_token_ms: number[];
+  queue_ms: number;
+  ttft_from_intended_ms: number | null;
+  e2e_from_intended_ms: number | null;
+  output_tokens: number;
+}
+
+export function requestMetrics(s: Sample): RequestMetrics {
+  const n = outputTokens(s);
+  const chunks = s.chunk_ms;
+  const first = chunks.length ? chunks[0] : null;
+  const last = chunks.length ? chunks[chunks.length - 1] : null;
+  const ttft = first === null ? null : first - s.sent_ms;
+  const e2e = last === null ? null : last - s.sent_ms;
+  const itl: number[] = [];
+  const itlTok: number[] = [];
+  for (let i = 1; i < chunks.length; i++) {
+    const gap = chunks[i] - chunks[i - 1];
+    itl.push(gap);
+    const k = Math.max(1, s.chunk_tokens[i] ?? 1);
+    for (let j = 0; j < k; j++) itlTok.push(gap / k);
+  }
+  return {
+    ttft_ms: ttft,
+    e2e_ms: e2e,
+    tpot_ms: ttft !== null && e2e !== null && n >= 2 ? (e2e - ttft) / (n - 1) : null,
+    itl_ms: itl,
+    itl_token_ms: itlTok,
+    queue_ms: s.sent_ms - s.intended_send_ms,
+    ttft_from_intended_ms: first === null ? null : first - s.intended_send_ms,
+    e2e_from_intended_ms: last === null ? null : last - s.intended_send_ms,
+    output_tokens: n,
+  };
+}
+
+export interface SloSpec {
+  ttft_ms?: number;
+  tpot_ms?: number;
+  itl_ms?: number;
+  e2e_ms?: number;
+}
+
+export function meetsSlo(m: RequestMetrics, slo: SloSpec): boolean {
+  if (slo.ttft_ms !== undefined && (m.ttft_ms === null || m.ttft_ms > slo.ttft_ms)) return false;
+  if (slo.e2e_ms !== undefined && (m.e2e_ms === null || m.e2e_ms > slo.e2e_ms)) return false;
+  if (slo.tpot_ms !== undefined && m.tpot_ms !== null && m.tpot_ms > slo.tpot_ms) return false;
+  if (slo.itl_ms !== undefined && m.itl_ms.some((g) => g > slo.itl_ms!)) return false;
+  return true;
+}
+
+export interface SummarizeOptions {
+  slo?: SloSpec;
+}
+
+/**
+ * Metrics of a set of samples (warmup samples are ignored). Latency statistics use successful requests only;
+ * counts and the error rate use all. Throughput = Σ output tokens of successful requests / measurement window.
+ */
+export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
+  const samples = all.filter((s) => !s.warmup);
+  const ok = samples.filter((s) => s.ok);
+  const failed = samples.length - ok.length;
+  const errorsByCategory: Record<string, number> = {};
+  for (const s of samples) if (!s.ok && s.error) errorsByCategory[s.error.category] = (errorsByCategory[s.error.category] ?? 0) + 1;
+
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of samples) {
+    start = Math.min(start, s.sent_ms);
+    end = Math.max(end, s.end_ms ?? s.sent_ms, s.chunk_ms.length ? s.chunk_ms[s.chunk_ms.length - 1] : -Infinity);
+  }
+  const durationS = samples.length && end > start ? (end - start) / 1000 : 0;
+
+  const ttft: number[] = [], e2e: number[] = [], tpot: number[] = [], itl: number[] = [], itlTok: number[] = [];
+  const queue: number[] = [], ttftI: number[] = [], e2eI: number[] = [];
+  let outTotal = 0, inTotal = 0, good = 0, serverCounted = 0, clientCounted = 0, mismatched = 0, shortfall = 0;
+  for (const s of ok) {
+    const m = requestMetrics(s);
+    if (m.ttft_ms !== null) ttft.push(m.ttft_ms);
+    if (m.e2e_ms !== null) e2e.push(m.e2e_ms);
+    if (m.tpot_ms !== null) tpot.push(m.tpot_ms);
+    for (const g of m.itl_ms) itl.push(g);
+    for (const g of m.itl_token_ms) itlTok.push(g);
+    queue.push(m.queue_ms);
+    if (m.ttft_from_intended_ms !== null) ttftI.push(m.ttft_from_intended_ms);
+    if (m.e2e_from_intended_ms !== null) e2eI.push(m.e2e_from_intended_ms);
+    outTotal += m.output_tokens;
+    inTotal += inputTokens(s);
+    if (opts.slo && meetsSlo(m, opts.slo)) good++;
+    if (s.output_tokens.server != null) serverCounted++;
+    if (s.output_tokens.client != null) clientCounted++;
+    if (s.output_tokens.server != null && s.output_tokens.client != null && Math.abs(s.output_tokens.server - s.output_tokens.client) > 1) mismatched++;
+    if (s.output_tokens.requested != null && m.output_tokens < s.output_tokens.requested) shortfall++;
+  }
+  const per = (x: number) => (durationS > 0 ? x / durationS : 0);
+  const hasSlo = !!opts.slo && Object.keys(opts.slo).length > 0;
+  return {
+    completed: ok.length,
+    failed,
+    error_rate: samples.length ? failed / samples.length : 0,
+    errors_by_category: errorsByCategory,
+    duration_s: durationS,
+    input_tokens_total: inTotal,
+    output_tokens_total: outTotal,
+    output_tokens_per_s: per(outTotal),
+    total_tokens_per_s: per(inTotal + outTotal),
+    requests_per_s: per(ok.length),
+    goodput_requests_per_s: hasSlo ? per(good) : null,
+    ttft_ms: stats(ttft),
+    itl_ms: stats(itl),
+    itl_token_ms: stats(itlTok),
+    tpot_ms: stats(tpot),
+    e2e_ms: stats(e2e),
+    queue_ms: stats(queue),
+    ttft_from_intended_ms: stats(ttftI),
+    e2e_from_intended_ms: stats(e2eI),
+    tokens: {
+      server_counted: serverCounted,
+      client_counted: clientCounted,
+      mismatched,
+      shortfall,
+      mean_output_tokens: ok.length ? outTotal / ok.length : null,
+    },
+  };
+}
+
+export const pointKey = (s: { concurrency: number | null; rate: number | null }) => `${s.concurrency ?? ''}|${s.rate ?? ''}`;
+
+/**
+ * Groups samples by load point (and trial) and summarizes each. Throughput of a point pooled over trials is the
+ * sum of tokens over the sum of trial windows (trials run one after another, so windows do not overlap).
+ */
+export function summarizePoints(samples: Sample[], opts: SummarizeOptions & { minSamples?: number } = {}): Point[] {
+  const byPoint = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const k = pointKey(s);
+    let arr = byPoint.get(k);
+    if (!arr) byPoint.set(k, (arr = []));
+    arr.push(s);
+  }
+  const points: Point[] = [];
+  for (const group of byPoint.values()) {
+    const byTrial = new Map<number, Sample[]>();
+    for (const s of group) {
+      let arr = byTrial.get(s.trial);
+      if (!arr) byTrial.set(s.trial, (arr = []));
+      arr.push(s);
+    }
+    const trials = [...byTrial.entries()].sort((a, b) => a[0] - b[0]).map(([trial, ss]) => ({ trial, ...summarize(ss, opts) }));
+    const pooled = summarize(group, opts);
+    const window = trials.reduce((a, t) => a + (t.duration_s ?? 0), 0);
+    if (window > 0) {
+      pooled.duration_s = window;
+      pooled.output_tokens_per_s = pooled.output_tokens_total / window;
+      pooled.total_tokens_per_s = ((pooled.input_tokens_total ?? 0) + pooled.output_tokens_total) / window;
+      pooled.requests_per_s = pooled.completed / window;
+      if (pooled.goodput_requests_per_s != null) {
+        pooled.goodput_requests_per_s = trials.reduce((a, t) => a + (t.goodput_requests_per_s ?? 0) * (t.duration_s ?? 0), 0) / window;
+      }
+    }
+    const reasons: string[] = [];
+    if (opts.minSamples && pooled.completed < opts.minSamples) reasons.push(`only ${pooled.completed} successful requests (minimum ${opts.minSamples} for p99)`);
+    points.push({ concurrency: group[0].concurrency, rate: group[0].rate, ...pooled, valid: reasons.length === 0, invalid_reasons: reasons, trials });
+  }
+  return points.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
+}

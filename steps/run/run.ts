@@ -1,0 +1,92 @@
+/**
+ * `llmbench run`: the whole chain locally. Pure core: takes a resolved config and a work directory, returns what
+ * it wrote. Each stage is a step's own core function, so deepening a step never means rewriting this file.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { ResolvedConfig } from '../core/config.js';
+import type { Logger } from '../core/log.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
+import { workdirLayout } from '../core/paths.js';
+import { InvalidInputError } from '../core/errors.js';
+import type { SweepSummary } from '../core/types/sweep-summary.js';
+import { startSimulator, type RunningSim } from '../sim/server.js';
+import { runSweep } from '../sweep/sweep.js';
+import { renderSummaryMd } from '../report/summary-md.js';
+
+export interface RunResult {
+  workdir: string;
+  summaries: SweepSummary[];
+  files: string[];
+}
+
+/** Refuses a work directory that already holds results, so a run never overwrites an earlier one. */
+export async function assertFreshWorkdir(workdir: string): Promise<void> {
+  const L = workdirLayout(workdir);
+  const taken: string[] = [];
+  for (const p of [L.runsDir, L.analysisDir, L.summaryMd]) {
+    try {
+      const st = await fs.stat(p);
+      if (st.isFile() || (await fs.readdir(p)).length > 0) taken.push(path.relative(workdir, p) || p);
+    } catch {
+      /* absent: fine */
+    }
+  }
+  if (taken.length) {
+    throw new InvalidInputError('workdir-not-empty', `work directory ${workdir} already holds results (${taken.join(', ')})`, {
+      hint: 'Pick a new --workdir (the default makes a fresh timestamped one); earlier results are never overwritten.',
+    });
+  }
+}
+
+export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { log: Logger; signal?: AbortSignal }): Promise<RunResult> {
+  const { log } = deps;
+  const L = workdirLayout(workdir);
+  await assertFreshWorkdir(workdir);
+  await fs.mkdir(workdir, { recursive: true });
+  const files: string[] = [];
+  await writeJsonAtomic(L.config, cfg);
+  files.push(L.config);
+
+  const summaries: SweepSummary[] = [];
+  for (const b of cfg.backends) {
+    let sim: RunningSim | undefined;
+    let url = b.endpoint;
+    const model = b.model ?? cfg.model.served_name;
+    if (!url) {
+      sim = await startSimulator({ backend: b.kind, model, gpu: b.sim?.gpu ?? cfg.gpu_profile, modelProfile: b.sim?.model, seed: b.sim?.seed ?? cfg.load.seed, timeScale: b.sim?.time_scale });
+      url = sim.url;
+      log.info(`simulated ${b.kind} listening on ${url}`);
+    }
+    try {
+      const summary = await runSweep({
+        backend: b.id,
+        kind: b.kind,
+        url,
+        model,
+        outDir: L.runDir(b.id),
+        concurrency: cfg.load.concurrency ?? [1],
+        requests: cfg.load.requests ?? 24,
+        trials: cfg.load.trials,
+        warmup: cfg.load.warmup,
+        inputTokens: cfg.workload.input_tokens,
+        outputTokens: cfg.workload.output_tokens,
+        timeoutS: cfg.load.timeout_s,
+        seed: cfg.load.seed,
+        minSamples: cfg.load.min_samples,
+        slo: cfg.slo,
+        log,
+        signal: deps.signal,
+      });
+      summaries.push(summary);
+      files.push(L.samples(b.id), L.sweepSummary(b.id));
+    } finally {
+      await sim?.close();
+    }
+  }
+
+  const md = renderSummaryMd({ title: cfg.name ?? 'llmbench run', summaries, generatedAt: new Date().toISOString() });
+  await writeFileAtomic(L.summaryMd, md);
+  files.push(L.summaryMd);
+  return { workdir, summaries, files };
+}
