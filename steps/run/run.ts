@@ -85,7 +85,7 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
     }
   }
 
-  const md = renderSummaryMd({ title: cfg.name ?? 'llmbench run', summaries, generatedAt: new Date().toISOString() });
+  const md = renderSummaryMd({ title: cfg.name ?? 'llmbench run', sweeps: summaries, verdict: null, generatedAt: new Date().toISOString() });
   await writeFileAtomic(L.summaryMd, md);
   files.push(L.summaryMd);
   return { workdir, summaries, files };
