@@ -45,6 +45,14 @@ export interface Sample {
    */
   warmup: boolean;
   /**
+   * Simulated seconds per real second of the target: 1 for real servers, N when llmbench's simulator ran N times faster. Timestamps are stored as measured; steps/metrics multiplies every interval and window by this, so reported metrics are in simulated time.
+   */
+  time_scale?: number;
+  /**
+   * Wire API the adapter used (completions, chat, generate_stream, openai).
+   */
+  api?: string;
+  /**
    * When the schedule meant to send the request (epoch ms). Latency from here includes client-side queueing (coordinated omission).
    */
   intended_send_ms: number;

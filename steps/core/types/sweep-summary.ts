@@ -60,6 +60,34 @@ export interface SweepSummary {
      * Minimum successful measured requests per point for p99 to be reported as meaningful.
      */
     min_samples?: number;
+    /**
+     * Simulated seconds per real second of the target (1 = real time). Every latency, window and rate in this file is in simulated time: measured intervals multiplied by this factor.
+     */
+    time_scale?: number;
+    /**
+     * Concurrency levels swept (concurrency and max-throughput modes).
+     */
+    concurrency?: number[] | null;
+    /**
+     * Arrival rates swept, requests/s (rate mode).
+     */
+    rate?: number[] | null;
+    /**
+     * A stream silent this long failed as stalled, seconds.
+     */
+    stall_timeout_s?: number;
+    /**
+     * A/B mode: this run is one arm of interleaved trials A B A B on the same plan.
+     */
+    ab?: {
+      arm?: 'a' | 'b';
+      peer_backend?: string;
+      peer_endpoint?: string | null;
+    } | null;
+    /**
+     * How many times this sweep was resumed (--resume).
+     */
+    resumed?: number;
   };
   /**
    * What was asked: its fingerprint must match for two runs to be compared.
@@ -119,6 +147,17 @@ export interface SweepSummary {
      * p99 of actual − intended send in rate mode, ms.
      */
     send_lag_p99_ms?: number | null;
+    /**
+     * True when any point was marked invalid because the client lagged.
+     */
+    client_bottleneck?: boolean;
+    /**
+     * Self-check limits, real (unscaled) ms.
+     */
+    thresholds?: {
+      event_loop_delay_p99_ms?: number;
+      send_lag_p99_ms?: number;
+    };
   };
   points: (Metrics & {
     /**
@@ -140,7 +179,45 @@ export interface SweepSummary {
     trials?: (Metrics & {
       trial: number;
     })[];
+    /**
+     * Client self-check during this point (real, unscaled ms).
+     */
+    load_generator?: {
+      event_loop_delay_p99_ms?: number | null;
+      event_loop_delay_max_ms?: number | null;
+      send_lag_p99_ms?: number | null;
+      /**
+       * Measured requests issued per second (rate mode), simulated time.
+       */
+      achieved_rate?: number | null;
+    };
+    /**
+     * Normalized server metrics over this point (mean / max of scraped values), when scraped.
+     */
+    server?: {
+      [k: string]: {
+        mean?: number | null;
+        max?: number | null;
+      };
+    };
+    /**
+     * A/B mode arm of this summary.
+     */
+    arm?: 'a' | 'b';
   })[];
+  /**
+   * Prometheus scrape of the server during the sweep (runs/<backend>/server-metrics.ndjson), when enabled.
+   */
+  server_metrics?: {
+    url?: string;
+    file?: string;
+    scrapes?: number;
+    errors?: number;
+    /**
+     * Normalized series seen (running, waiting, kv_cache_usage, ...).
+     */
+    series?: string[];
+  } | null;
 }
 /**
  * Metrics of a set of samples (a whole point or one trial). Latency statistics cover successful, non-warmup requests only; counts cover all non-warmup requests.
@@ -249,6 +326,10 @@ export interface Metrics {
      */
     mean_output_tokens?: number | null;
   };
+  /**
+   * Simulated seconds per real second the metrics were scaled by (1 = real time).
+   */
+  time_scale?: number;
 }
 /**
  * Distribution summary of one metric over a set of samples. Percentiles use linear interpolation between closest ranks (numpy's default). Every field is null when n is 0. The unit is given by the property that holds this object (e.g. ttft_ms is milliseconds).

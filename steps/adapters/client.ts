@@ -1,0 +1,230 @@
+/**
+ * The one timing code for every protocol: sends a request with undici, reads the SSE body, timestamps every
+ * network read with a monotonic clock, lets the adapter's decoder say which events carry output, and turns every
+ * failure into a categorized sample (never an exception).
+ */
+import { request, type Dispatcher } from 'undici';
+import type { Sample } from '../core/types/sample.js';
+import type { Tokenizer } from '../workload/tokenizer.js';
+import { createSseStream } from './sse.js';
+import type { Adapter, GenRequest, StreamSink } from './types.js';
+
+/** Epoch ms from the monotonic clock (the sample schema's clock). */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
+type ErrorCategory = NonNullable<Sample['error']>['category'];
+
+export interface SampleBase {
+  run_id: string;
+  backend: string;
+  arm?: 'a' | 'b';
+  concurrency: number | null;
+  rate: number | null;
+  trial: number;
+  seq: number;
+  prompt_index: number;
+  warmup: boolean;
+  time_scale?: number;
+  intended_send_ms: number;
+  input_tokens: Sample['input_tokens'];
+}
+
+export interface ExecOptions {
+  adapter: Adapter;
+  api: string;
+  /** Base URL, e.g. http://127.0.0.1:8000 (a trailing slash is fine). */
+  url: string;
+  req: GenRequest;
+  base: SampleBase;
+  headers?: Record<string, string>;
+  dispatcher?: Dispatcher;
+  /** Per-request deadline, ms (category timeout). */
+  timeoutMs: number;
+  /** No bytes for this long after the headers = stalled, ms. */
+  stallTimeoutMs?: number;
+  /** Sweep stop: in-flight requests end as category cancelled. */
+  signal?: AbortSignal;
+  /** Client tokenizer for per-chunk and total output counts; null skips client counting. */
+  tokenizer?: Tokenizer | null;
+}
+
+class StreamFailure extends Error {
+  constructor(readonly category: ErrorCategory, message: string) {
+    super(message);
+  }
+}
+
+const trim = (s: string) => (s.length > 500 ? s.slice(0, 497) + '...' : s);
+
+export async function executeRequest(o: ExecOptions): Promise<Sample> {
+  const s: Sample = {
+    v: 1,
+    ...o.base,
+    api: o.api,
+    sent_ms: 0,
+    headers_ms: null,
+    chunk_ms: [],
+    chunk_tokens: [],
+    end_ms: null,
+    output_tokens: { requested: o.req.maxTokens, server: null, client: null },
+    finish_reason: null,
+    ok: false,
+    error: null,
+  };
+  if (s.time_scale === undefined) delete s.time_scale;
+  if (s.arm === undefined) delete s.arm;
+  const texts: string[] = [];
+  const knownTokens: (number | null)[] = [];
+  let readAt = 0;
+  let sawDone = false;
+  let streamError: string | null = null;
+  let serverOut: number | null = null;
+  const sink: StreamSink = {
+    output(text, tokens) {
+      s.chunk_ms.push(readAt);
+      texts.push(text);
+      knownTokens.push(tokens);
+    },
+    serverOutputTokens: (n) => (serverOut = n),
+    addServerOutputTokens: (n) => (serverOut = (serverOut ?? 0) + n),
+    serverInputTokens: (n) => (s.input_tokens = { ...s.input_tokens, server: n }),
+    finishReason: (r) => (s.finish_reason = r),
+    done: () => (sawDone = true),
+    error: (m) => {
+      if (streamError === null) streamError = m;
+    },
+  };
+  const decoder = o.adapter.decoder(o.api, sink);
+  const wire = o.adapter.build(o.req, o.api);
+
+  const ac = new AbortController();
+  let abortCategory: ErrorCategory | null = null;
+  const onAbort = () => {
+    abortCategory ??= 'cancelled';
+    ac.abort();
+  };
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const deadline = setTimeout(() => {
+    abortCategory ??= 'timeout';
+    ac.abort();
+  }, o.timeoutMs);
+
+  let status: number | null = null;
+  try {
+    s.sent_ms = nowMs();
+    if (ac.signal.aborted) throw new StreamFailure(abortCategory ?? 'cancelled', 'not sent: sweep stopped');
+    const res = await request(o.url.replace(/\/+$/, '') + wire.path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...o.headers },
+      body: JSON.stringify(wire.body),
+      dispatcher: o.dispatcher,
+      signal: ac.signal,
+      headersTimeout: o.timeoutMs,
+      bodyTimeout: o.stallTimeoutMs ?? o.timeoutMs,
+    });
+    s.headers_ms = nowMs();
+    status = res.statusCode;
+    if (status >= 400) {
+      const text = await res.body.text().catch(() => '');
+      throw new StreamFailure(status >= 500 ? 'http_5xx' : 'http_4xx', `HTTP ${status}: ${text}`);
+    }
+    const sse = createSseStream((data, event) => {
+      if (streamError !== null) return;
+      try {
+        decoder.onEvent(data, event);
+      } catch (e) {
+        throw new StreamFailure('malformed_chunk', `unparseable event data: ${(e as Error).message}: ${data.slice(0, 200)}`);
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      const body = res.body;
+      body.on('data', (buf: Buffer) => {
+        readAt = nowMs();
+        try {
+          sse.feed(buf);
+        } catch (e) {
+          body.destroy();
+          reject(e);
+          return;
+        }
+        // An error event ends the request: stop reading, keep the connection from being reused mid-stream.
+        if (streamError !== null) {
+          body.destroy();
+          resolve();
+        }
+      });
+      body.once('end', () => {
+        readAt = nowMs();
+        try {
+          sse.end();
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        resolve();
+      });
+      body.once('error', reject);
+    });
+    s.end_ms = nowMs();
+    if (streamError !== null) throw new StreamFailure('stream_error_event', `error event under HTTP ${status}: ${streamError}`);
+    const trunc = decoder.truncation(sawDone);
+    if (trunc) throw new StreamFailure('stream_truncated', trunc);
+    s.ok = true;
+  } catch (e) {
+    s.end_ms = nowMs();
+    s.ok = false;
+    const cat = e instanceof StreamFailure ? e.category : categorize(e, abortCategory, s.headers_ms !== null);
+    const msg = e instanceof StreamFailure ? e.message : describe(e, cat, o);
+    s.error = { category: cat, message: trim(msg), http_status: status };
+  } finally {
+    clearTimeout(deadline);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  s.output_tokens.server = serverOut;
+  countTokens(s, texts, knownTokens, o.tokenizer ?? null);
+  if (s.ok && (s.chunk_ms.length === 0 || s.output_tokens.server === 0)) {
+    s.ok = false;
+    s.error = { category: 'no_output', message: `the request completed with no output (${s.chunk_ms.length} output chunks, server count ${s.output_tokens.server})`, http_status: status };
+  }
+  return s;
+}
+
+/**
+ * Tokens per chunk: the server's own number when it gives one (TGI one per event, Triton num_output_tokens);
+ * when the server only gives a total that equals the chunk count, every chunk carried one token; otherwise the
+ * client tokenizer on the chunk's text (never re-tokenized to count totals: a per-chunk BOS inflates counts).
+ * The client total is the tokenizer on the joined text, without special tokens.
+ */
+function countTokens(s: Sample, texts: string[], known: (number | null)[], tok: Tokenizer | null): void {
+  const n = texts.length;
+  const allKnown = known.every((k) => k !== null);
+  if (allKnown) s.chunk_tokens = known as number[];
+  else if (s.output_tokens.server !== null && s.output_tokens.server === n) s.chunk_tokens = new Array<number>(n).fill(1);
+  else if (tok) s.chunk_tokens = texts.map((t, i) => known[i] ?? Math.max(1, tok.count(t)));
+  else s.chunk_tokens = known.map((k) => k ?? 1);
+  if (tok && n > 0) s.output_tokens.client = tok.count(texts.join(''));
+}
+
+function categorize(e: unknown, abortCategory: ErrorCategory | null, gotHeaders: boolean): ErrorCategory {
+  const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = err?.code ?? err?.cause?.code;
+  if (code === 'UND_ERR_BODY_TIMEOUT') return 'stalled';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  if (abortCategory) return abortCategory;
+  if (code === 'ECONNREFUSED') return 'connect_refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'connect_reset';
+  // undici: the socket closed before the response (or its chunked body) was complete.
+  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return gotHeaders ? 'stream_truncated' : 'connect_reset';
+  if (code === 'EMFILE' || code === 'EADDRNOTAVAIL' || code === 'ENFILE') return 'client_error';
+  return 'other';
+}
+
+function describe(e: unknown, cat: ErrorCategory, o: ExecOptions): string {
+  const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  if (cat === 'timeout') return `no complete response within the ${o.timeoutMs} ms deadline`;
+  if (cat === 'stalled') return `no bytes for ${o.stallTimeoutMs ?? o.timeoutMs} ms (stall timeout)`;
+  if (cat === 'cancelled') return 'sweep stopped while the request was in flight';
+  const code = err?.code ?? err?.cause?.code;
+  return `${code ? code + ': ' : ''}${err?.message ?? String(e)}`;
+}

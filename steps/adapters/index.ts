@@ -1,0 +1,92 @@
+/**
+ * Protocol adapters, registered under the word users type (--backend vllm|tgi|triton). Adding a fourth server
+ * = one adapter file + one entry here (+ one simulator dialect).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { InvalidInputError } from '../core/errors.js';
+import type { Sample } from '../core/types/sample.js';
+import { getTokenizer } from '../workload/tokenizer.js';
+import { executeRequest, nowMs } from './client.js';
+import { tgiAdapter } from './tgi.js';
+import { tritonAdapter } from './triton.js';
+import type { Adapter, AdapterKind } from './types.js';
+import { vllmAdapter } from './vllm.js';
+
+export type { Adapter, AdapterKind, GenRequest, StreamSink, StreamDecoder, WireRequest } from './types.js';
+export { executeRequest, nowMs, type ExecOptions, type SampleBase } from './client.js';
+
+export const ADAPTERS: Readonly<Record<AdapterKind, Adapter>> = { vllm: vllmAdapter, tgi: tgiAdapter, triton: tritonAdapter };
+
+export const ADAPTER_KINDS = Object.keys(ADAPTERS) as AdapterKind[];
+
+export function isAdapterKind(k: unknown): k is AdapterKind {
+  return typeof k === 'string' && Object.prototype.hasOwnProperty.call(ADAPTERS, k);
+}
+
+export function getAdapter(kind: AdapterKind | string): Adapter {
+  if (!isAdapterKind(kind)) {
+    throw new InvalidInputError('unknown-backend', `no protocol adapter for '${kind}'`, {
+      problems: [{ path: '/backend', message: `must be one of ${ADAPTER_KINDS.join(', ')}` }],
+      hint: `Use one of: ${ADAPTER_KINDS.join(', ')}.`,
+    });
+  }
+  return ADAPTERS[kind];
+}
+
+/** The adapter's API for a user choice (undefined = the adapter's default); throws on an API it does not speak. */
+export function resolveApi(adapter: Adapter, api?: string): string {
+  if (api === undefined) return adapter.apis[0];
+  if (!adapter.apis.includes(api)) {
+    throw new InvalidInputError('unknown-api', `api '${api}' is not available for ${adapter.kind}`, {
+      problems: [{ path: '/api', message: `must be one of ${adapter.apis.join(', ')}` }],
+      hint: `${adapter.kind} speaks ${adapter.apis.join(' or ')}.`,
+    });
+  }
+  return api;
+}
+
+export interface ProbeOptions {
+  kind: AdapterKind;
+  url: string;
+  model: string;
+  api?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * One 1-token streaming request with the real adapter (readiness check for `llmbench wait`). Returns the sample:
+ * ok, or failed with an error category; never throws for a server-side failure.
+ */
+export async function probeOneToken(o: ProbeOptions): Promise<Sample> {
+  const adapter = getAdapter(o.kind);
+  const api = resolveApi(adapter, o.api);
+  const prompt = 'Hello';
+  return executeRequest({
+    adapter,
+    api,
+    url: o.url,
+    req: { model: o.model, prompt, maxTokens: 1, ignoreEos: true, temperature: 0 },
+    base: {
+      run_id: `probe-${randomUUID()}`,
+      backend: o.kind,
+      concurrency: 1,
+      rate: null,
+      trial: 0,
+      seq: 0,
+      prompt_index: 0,
+      warmup: true,
+      intended_send_ms: nowMs(),
+      input_tokens: { requested: null, client: getTokenizer().count(prompt), server: null },
+    },
+    headers: o.headers,
+    dispatcher: o.dispatcher,
+    timeoutMs: o.timeoutMs,
+    stallTimeoutMs: o.timeoutMs,
+    signal: o.signal,
+    tokenizer: getTokenizer(),
+  });
+}

@@ -1,0 +1,265 @@
+/**
+ * A scripted loopback server speaking the exact streaming wire formats of vLLM's OpenAI server
+ * (/v1/completions, /v1/chat/completions), TGI (/generate_stream, /info) and Triton's vLLM backend
+ * (/v2/models/{m}/generate_stream). Not the simulator: it has no performance model. Each request follows a script
+ * (first token after ttftMs, then one chunk every itlMs) or a scripted fault, and the server logs when it really
+ * wrote each chunk, so the timing-truth bench can compare what the client measured with what the server did.
+ * Used by the adapter tests and by `npm run bench:loadgen` (as a child process: `tsx scripted-server.ts '<json>'`).
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type Fault =
+  | 'none'
+  | 'http_500'
+  | 'http_400'
+  | 'http_429'
+  | 'error_event'
+  | 'truncate'
+  | 'end_early'
+  | 'malformed'
+  | 'stall'
+  | 'reset'
+  | 'no_output';
+
+export interface Script {
+  ttftMs: number;
+  itlMs: number;
+  tokens: number;
+  /** Tokens per chunk (vLLM can send several per chunk; TGI always one). */
+  tokensPerChunk?: number;
+  fault?: Fault;
+  /** Tokens sent before the fault (error_event, truncate, end_early, malformed, stall). */
+  faultAfter?: number;
+  /** Write each SSE event in two halves (tests: events split across reads). */
+  splitEvents?: boolean;
+  /** Use CRLF line endings and interleave `: keep-alive` comments. */
+  crlf?: boolean;
+}
+
+export type Route = 'completions' | 'chat' | 'tgi' | 'triton';
+
+export interface RequestLog {
+  route: Route;
+  body: unknown;
+  /** Server monotonic ms when the request body was complete, and when each output chunk was written. */
+  recvMs: number;
+  writeMs: number[];
+}
+
+export interface ScriptedServerOptions {
+  model?: string;
+  script: Script | ((n: number, route: Route, body: Record<string, unknown>) => Script);
+  /** Validates a request body; problems are answered with 400 and kept in `problems`. */
+  validate?: (route: Route, body: unknown) => string[];
+  /** Keep per-request logs (timing truth); off for the ceiling run. */
+  log?: boolean;
+}
+
+export interface ScriptedServer {
+  url: string;
+  requests: RequestLog[];
+  problems: { route: Route; problems: string[] }[];
+  close(): Promise<void>;
+}
+
+const WORDS = [' the', ' of', ' and', ' to', ' in', ' is', ' that', ' for', ' it', ' with', ' as', ' was', ' on', ' be', ' at', ' by'];
+const WORD_IDS = [272, 302, 304, 298, 297, 349, 369, 354, 378, 395, 390, 403, 356, 347, 438, 486];
+
+export async function startScriptedServer(o: ScriptedServerOptions): Promise<ScriptedServer> {
+  const model = o.model ?? 'mistral';
+  const requests: RequestLog[] = [];
+  const problems: { route: Route; problems: string[] }[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let n = 0;
+  const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'GET') {
+      if (url === '/info') return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.6' });
+      if (url === '/v1/models') return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'scripted' }] });
+      if (url === '/health' || url === '/v2/health/ready') return void res.writeHead(200).end();
+      return json(res, 404, { error: 'not found' });
+    }
+    let route: Route | null = null;
+    if (url === '/v1/completions') route = 'completions';
+    else if (url === '/v1/chat/completions') route = 'chat';
+    else if (url === '/generate_stream') route = 'tgi';
+    else if (url === `/v2/models/${model}/generate_stream`) route = 'triton';
+    else if (/^\/v2\/models\/[^/]+\/generate_stream$/.test(url)) return json(res, 400, { error: `Request for unknown model: '${decodeURIComponent(url.split('/')[3])}' is not found` });
+    if (!route) return json(res, 404, { error: 'not found' });
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => {
+      const recvMs = performance.now();
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return json(res, 400, { error: 'invalid JSON body' });
+      }
+      const bad = o.validate?.(route!, body) ?? [];
+      if (bad.length) {
+        problems.push({ route: route!, problems: bad });
+        return json(res, 400, { error: bad.join('; ') });
+      }
+      const script = typeof o.script === 'function' ? o.script(n++, route!, body) : o.script;
+      const entry: RequestLog = { route: route!, body, recvMs, writeMs: [] };
+      if (o.log !== false) requests.push(entry);
+      serve(route!, body, script, req, res, entry);
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  function serve(route: Route, body: Record<string, unknown>, sc: Script, req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLog) {
+    const fault = sc.fault ?? 'none';
+    if (fault === 'reset') return void req.socket.resetAndDestroy();
+    if (fault === 'http_500') return json(res, 500, errBody(route, 'internal error (scripted)'));
+    if (fault === 'http_400') return json(res, 400, errBody(route, 'bad request (scripted)'));
+    if (fault === 'http_429') return json(res, 429, errBody(route, 'Model is overloaded'));
+    const NL = sc.crlf ? '\r\n' : '\n';
+    const sep = route === 'tgi' ? 'data:' : 'data: ';
+    const send = (payload: string) => {
+      const ev = `${sep}${payload}${NL}${NL}`;
+      if (sc.crlf) res.write(`: keep-alive${NL}${NL}`);
+      if (sc.splitEvents) {
+        const mid = Math.floor(ev.length / 2);
+        res.write(ev.slice(0, mid));
+        res.write(ev.slice(mid));
+      } else res.write(ev);
+    };
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    const total = fault === 'no_output' ? 0 : sc.tokens;
+    const per = Math.max(1, route === 'tgi' ? 1 : (sc.tokensPerChunk ?? 1));
+    const promptTokens = 16;
+    const id = `cmpl-${entry.recvMs.toFixed(3)}`;
+    let sent = 0;
+    let chunkNo = 0;
+    const start = performance.now();
+    const finishOk = () => {
+      if (route === 'completions' || route === 'chat') {
+        send(JSON.stringify({ id, object: route === 'completions' ? 'text_completion' : 'chat.completion.chunk', created: 0, model, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent } }));
+        send('[DONE]');
+      }
+      res.end();
+    };
+    if (route === 'chat') send(JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }));
+    const step = () => {
+      if (res.destroyed) return;
+      if (fault !== 'none' && fault !== 'no_output' && sent >= (sc.faultAfter ?? 0)) {
+        if (fault === 'error_event') {
+          if (route === 'tgi') send(JSON.stringify({ error: 'Request failed during generation: scripted', error_type: 'generation' }));
+          else if (route === 'triton') send(JSON.stringify({ error: 'scripted engine failure' }));
+          else send(JSON.stringify({ error: { object: 'error', message: 'scripted engine failure', type: 'InternalServerError', param: null, code: 500 } }));
+          return void res.end();
+        }
+        if (fault === 'truncate') return void res.socket?.destroy();
+        if (fault === 'end_early') return void res.end();
+        if (fault === 'malformed') {
+          send('{"choices": [{"text": "x"');
+          return void res.end();
+        }
+        if (fault === 'stall') return; // keep the connection open, send nothing more
+      }
+      if (sent >= total) return finishOk();
+      const k = Math.min(per, total - sent);
+      const ids = Array.from({ length: k }, (_, i) => (sent + i) % WORDS.length);
+      const text = ids.map((i) => WORDS[i]).join('');
+      const last = sent + k >= total;
+      sent += k;
+      chunkNo++;
+      entry.writeMs.push(performance.now());
+      if (route === 'completions') {
+        send(JSON.stringify({ id, object: 'text_completion', created: 0, model, choices: [{ index: 0, text, logprobs: null, finish_reason: last ? 'length' : null, stop_reason: null }], usage: null }));
+      } else if (route === 'chat') {
+        send(JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: last ? 'length' : null }] }));
+      } else if (route === 'tgi') {
+        const tok = { id: WORD_IDS[ids[0]], text, logprob: -0.5, special: false };
+        const fin = last ? { generated_text: genText(total), details: { finish_reason: 'length', generated_tokens: total, input_length: promptTokens, seed: null } } : { generated_text: null, details: null };
+        send(JSON.stringify({ index: sent, token: tok, ...fin, top_tokens: null }));
+      } else {
+        send(JSON.stringify({ model_name: model, model_version: '1', text_output: text, num_output_tokens: k, num_input_tokens: promptTokens }));
+      }
+      if (last) return finishOk();
+      schedule(start + sc.ttftMs + chunkNo * sc.itlMs);
+    };
+    // Absolute deadlines, so one late timer does not shift every later token.
+    const schedule = (at: number) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        step();
+      }, Math.max(0, at - performance.now()));
+      timers.add(t);
+    };
+    if (total === 0 && fault === 'no_output') {
+      if (route === 'tgi') {
+        send(JSON.stringify({ index: 0, token: { id: 2, text: '</s>', logprob: 0, special: true }, generated_text: '', details: { finish_reason: 'eos_token', generated_tokens: 0, input_length: promptTokens, seed: null }, top_tokens: null }));
+        return void res.end();
+      }
+      return finishOk();
+    }
+    if (sc.ttftMs <= 0) step();
+    else schedule(start + sc.ttftMs);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  server.maxConnections = 100_000;
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    problems,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function genText(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += WORDS[i % WORDS.length];
+  return s;
+}
+
+function errBody(route: Route, message: string): unknown {
+  if (route === 'tgi') return { error: message, error_type: 'validation' };
+  if (route === 'triton') return { error: message };
+  return { error: { object: 'error', message, type: 'BadRequestError', param: null, code: 400 } };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  const s = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) }).end(s);
+}
+
+// Child-process mode for the bench: `tsx scripted-server.ts '{"script":{...},"log":true}'`. Prints
+// `listening <url>`; on a line "dump" on stdin it prints the request logs as one JSON line.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as { script: Script; log?: boolean; model?: string };
+  const srv = await startScriptedServer({ script: cfg.script, log: cfg.log, model: cfg.model });
+  process.stdout.write(`listening ${srv.url}\n`);
+  let buf = '';
+  process.stdin.on('data', (d) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).trim();
+      buf = buf.slice(i + 1);
+      if (line === 'dump') {
+        process.stdout.write(JSON.stringify(srv.requests.map((r) => ({ route: r.route, prompt: (r.body as Record<string, unknown>).prompt ?? (r.body as Record<string, unknown>).inputs ?? (r.body as Record<string, unknown>).text_input ?? (r.body as { messages?: { content: string }[] }).messages?.[0]?.content, recvMs: r.recvMs, writeMs: r.writeMs }))) + '\n');
+        srv.requests.length = 0;
+      }
+    }
+  });
+  process.stdin.on('end', () => void srv.close().then(() => process.exit(0)));
+}
