@@ -1,0 +1,344 @@
+import { InvalidInputError, type Problem } from '../core/errors.js';
+import type { KObject } from './objects.js';
+import {
+  BACKENDS,
+  DEFAULT_IMAGES,
+  REFERENCE_PROFILE,
+  engineSettings,
+  gpuProfile,
+  gpuResource,
+  type BackendKind,
+  type GpuProfile,
+  type MigStrategy,
+} from './profiles.js';
+
+/** Everything the manifests depend on. One source: render, apply, the checked-in files and the ManifestWorks use it. */
+export interface RenderOptions {
+  backend: BackendKind;
+  gpuProfile: string;
+  namespace: string;
+  /** Hugging Face model id. */
+  model: string;
+  /** Name clients ask for (vLLM --served-model-name, Triton model directory). */
+  servedName: string;
+  /** Server image; default per server and GPU vendor (DEFAULT_IMAGES). */
+  image?: string;
+  /** Extra server arguments appended after the profile's. */
+  engineArgs: string[];
+  route: boolean;
+  privilegedScc: boolean;
+  migStrategy: MigStrategy;
+  /** pvc: Hugging Face cache on a PVC that survives teardown; image: weights baked in (llmbench build), offline. */
+  modelCache: 'pvc' | 'image';
+  cacheSize: string;
+  /** Seconds the startup probe allows for downloading and loading the model. */
+  readyTimeoutS: number;
+  /** Secret holding HF_TOKEN (key `token`), optional at runtime (public models need none). */
+  hfTokenSecret: string;
+  /** ServiceAccount the pipeline's llmbench steps run as (gets the namespace Role for apply/wait/teardown). */
+  runnerServiceAccount: string;
+}
+
+export const RENDER_DEFAULTS: Omit<RenderOptions, 'backend'> = {
+  gpuProfile: REFERENCE_PROFILE,
+  namespace: 'llm-bench',
+  model: 'mistralai/Mistral-7B-Instruct-v0.2',
+  servedName: 'mistral',
+  engineArgs: [],
+  route: true,
+  privilegedScc: false,
+  migStrategy: 'single',
+  modelCache: 'pvc',
+  cacheSize: '50Gi',
+  readyTimeoutS: 1800,
+  hfTokenSecret: 'hf-token',
+  runnerServiceAccount: 'llmbench-runner',
+};
+
+export const SERVER_SA = 'llmbench-server';
+export const MANAGED_BY = 'llmbench';
+export const KEEP_ANNOTATION = 'llmbench.dev/keep-on-teardown';
+
+/** Container port, health paths and names per server. */
+export const SERVER_PORTS: Record<BackendKind, { port: number; ready: string; live: string }> = {
+  vllm: { port: 8000, ready: '/health', live: '/health' },
+  tgi: { port: 8080, ready: '/health', live: '/health' },
+  triton: { port: 8000, ready: '/v2/health/ready', live: '/v2/health/live' },
+};
+
+export const workloadName = (backend: BackendKind) => `llmbench-${backend}`;
+export const cachePvcName = (backend: BackendKind) => `llmbench-model-cache-${backend}`;
+
+/** Checks options before any work; every problem at once. */
+export function checkRenderOptions(o: RenderOptions): { profile: GpuProfile } {
+  const problems: Problem[] = [];
+  if (!BACKENDS.includes(o.backend)) problems.push({ path: '/backend', message: `must be one of ${BACKENDS.join(', ')}` });
+  let profile: GpuProfile | undefined;
+  try {
+    profile = gpuProfile(o.gpuProfile);
+  } catch (e) {
+    problems.push(...(e as InvalidInputError).problems);
+  }
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.namespace)) problems.push({ path: '/cluster/namespace', message: 'must be a DNS-1123 label' });
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.servedName)) problems.push({ path: '/model/served_name', message: 'must be a plain name (letters, digits, . _ -)' });
+  if (!o.model.trim()) problems.push({ path: '/model/name', message: 'must not be empty' });
+  if (!/^[0-9]+(Mi|Gi|Ti)$/.test(o.cacheSize)) problems.push({ path: '/cache_size', message: 'must be a quantity like 50Gi' });
+  if (!(o.readyTimeoutS > 0)) problems.push({ path: '/cluster/ready_timeout_s', message: 'must be > 0' });
+  if (profile && !o.image && BACKENDS.includes(o.backend) && DEFAULT_IMAGES[o.backend][profile.vendor] === null) {
+    problems.push({ path: '/backends/image', message: `no published ${o.backend} image for ${profile.vendor} GPUs; pass --image (e.g. one built by llmbench build)` });
+  }
+  if (problems.length) {
+    throw new InvalidInputError('render-invalid', `cannot render manifests (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
+      problems,
+      hint: 'Fix the listed options; `llmbench render --help` lists them.',
+    });
+  }
+  return { profile: profile! };
+}
+
+function labels(o: RenderOptions, component?: BackendKind): Record<string, string> {
+  const l: Record<string, string> = { 'app.kubernetes.io/part-of': 'llmbench', 'app.kubernetes.io/managed-by': MANAGED_BY };
+  if (component) {
+    l['app.kubernetes.io/name'] = component;
+    l['app.kubernetes.io/instance'] = workloadName(component);
+    l['llmbench.dev/backend'] = component;
+    l['llmbench.dev/gpu-profile'] = o.gpuProfile;
+  }
+  return l;
+}
+
+/** Namespace, ServiceAccounts and RBAC shared by the three servers (and the opt-in privileged SCC binding). */
+export function renderPrerequisites(o: RenderOptions): KObject[] {
+  const ns = o.namespace;
+  const out: KObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, labels: { ...labels(o), 'pod-security.kubernetes.io/enforce': o.privilegedScc ? 'privileged' : 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' } },
+    },
+    // The servers never call the API: no token mounted.
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SERVER_SA, namespace: ns, labels: labels(o) }, automountServiceAccountToken: false },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: o.runnerServiceAccount, namespace: ns, labels: labels(o) } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'llmbench-runner', namespace: ns, labels: labels(o) },
+      // Exactly what apply/wait/teardown touch in this namespace.
+      rules: [
+        { apiGroups: [''], resources: ['services', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+        { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['route.openshift.io'], resources: ['routes'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+        { apiGroups: ['route.openshift.io'], resources: ['routes/custom-host'], verbs: ['create'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'llmbench-runner', namespace: ns, labels: labels(o) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'llmbench-runner' },
+      subjects: [{ kind: 'ServiceAccount', name: o.runnerServiceAccount, namespace: ns }],
+    },
+  ];
+  if (o.privilegedScc) {
+    // Documented opt-in only (the seed bound this unconditionally): for images that must run as root.
+    out.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'llmbench-server-privileged-scc', namespace: ns, labels: labels(o), annotations: { 'llmbench.dev/why': 'opt-in: --privileged-scc / cluster.privileged_scc; images that cannot run as an arbitrary non-root UID' } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:openshift:scc:privileged' },
+      subjects: [{ kind: 'ServiceAccount', name: SERVER_SA, namespace: ns }],
+    });
+  }
+  return out;
+}
+
+/** The server's arguments for this profile: exactly what ends up in the container spec and in deploy/<backend>.json. */
+export function engineArgs(o: RenderOptions, profile: GpuProfile): string[] {
+  const s = engineSettings(profile);
+  const { port } = SERVER_PORTS[o.backend];
+  switch (o.backend) {
+    case 'vllm':
+      return [
+        '--model', o.model,
+        '--served-model-name', o.servedName,
+        '--host', '0.0.0.0',
+        '--port', String(port),
+        '--max-model-len', String(s.max_model_len),
+        '--gpu-memory-utilization', String(s.gpu_memory_utilization),
+        '--dtype', s.dtype,
+        ...(s.enforce_eager ? ['--enforce-eager'] : []),
+        ...(s.vllm_quantization ? ['--quantization', s.vllm_quantization] : []),
+        ...o.engineArgs,
+      ];
+    case 'tgi':
+      return [
+        '--model-id', o.model,
+        '--hostname', '0.0.0.0',
+        '--port', String(port),
+        '--max-total-tokens', String(s.max_model_len),
+        ...(s.tgi_quantize ? ['--quantize', s.tgi_quantize] : []),
+        ...o.engineArgs,
+      ];
+    case 'triton':
+      return ['--model-repository=/model-repository', `--http-port=${port}`, '--grpc-port=8001', '--metrics-port=8002', ...o.engineArgs];
+  }
+}
+
+/** Triton's vLLM-backend model repository: config.pbtxt + 1/model.json, one directory named after the served model. */
+export function tritonModelRepository(o: RenderOptions, profile: GpuProfile): { 'config.pbtxt': string; 'model.json': string } {
+  const s = engineSettings(profile);
+  const modelJson: Record<string, unknown> = {
+    model: o.model,
+    max_model_len: s.max_model_len,
+    gpu_memory_utilization: s.gpu_memory_utilization,
+    dtype: s.dtype,
+    enforce_eager: s.enforce_eager,
+    disable_log_stats: false,
+  };
+  if (s.vllm_quantization) modelJson.quantization = s.vllm_quantization;
+  return {
+    'config.pbtxt': `backend: "vllm"\ninstance_group [\n  {\n    count: 1\n    kind: KIND_MODEL\n  }\n]\n`,
+    'model.json': JSON.stringify(modelJson, null, 2) + '\n',
+  };
+}
+
+/** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, [Route]. */
+export function renderBackend(o: RenderOptions): KObject[] {
+  const { profile } = checkRenderOptions(o);
+  const name = workloadName(o.backend);
+  const ns = o.namespace;
+  const l = labels(o, o.backend);
+  const selector = { 'app.kubernetes.io/instance': name };
+  const { port, ready, live } = SERVER_PORTS[o.backend];
+  const image = o.image ?? DEFAULT_IMAGES[o.backend][profile.vendor]!;
+  const resource = gpuResource(profile, o.migStrategy);
+  const args = engineArgs(o, profile);
+  const out: KObject[] = [];
+
+  const volumes: Record<string, unknown>[] = [
+    { name: 'tmp', emptyDir: {} },
+    // PyTorch shares tensors through /dev/shm; the container default (64 MiB) is too small.
+    { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } },
+  ];
+  const mounts: Record<string, unknown>[] = [
+    { name: 'tmp', mountPath: '/tmp' },
+    { name: 'shm', mountPath: '/dev/shm' },
+  ];
+  const env: Record<string, unknown>[] = [
+    // Arbitrary UIDs under restricted-v2 have no home directory.
+    { name: 'HOME', value: '/tmp' },
+    { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: o.hfTokenSecret, key: 'token', optional: true } } },
+  ];
+  if (o.modelCache === 'pvc') {
+    out.push({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      // Survives teardown so the next run does not download ~14 GB again.
+      metadata: { name: cachePvcName(o.backend), namespace: ns, labels: l, annotations: { [KEEP_ANNOTATION]: 'true' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: o.cacheSize } } },
+    });
+    volumes.push({ name: 'model-cache', persistentVolumeClaim: { claimName: cachePvcName(o.backend) } });
+    mounts.push({ name: 'model-cache', mountPath: '/models-cache' });
+    env.push({ name: 'HF_HOME', value: '/models-cache/hf' });
+  } else {
+    // Weights baked in by docker/<server>/Dockerfile under /models/hf; never reach the network.
+    env.push({ name: 'HF_HOME', value: '/models/hf' }, { name: 'HF_HUB_OFFLINE', value: '1' });
+  }
+  if (o.backend === 'vllm' || o.backend === 'triton') env.push({ name: 'VLLM_NO_USAGE_STATS', value: '1' });
+  if (o.backend === 'tgi') env.push({ name: 'HF_HUB_ENABLE_HF_TRANSFER', value: '0' });
+
+  if (o.backend === 'triton') {
+    const repo = tritonModelRepository(o, profile);
+    out.unshift({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-model-repository`, namespace: ns, labels: l }, data: repo });
+    volumes.push({
+      name: 'model-repository',
+      configMap: { name: `${name}-model-repository`, items: [
+        { key: 'config.pbtxt', path: `${o.servedName}/config.pbtxt` },
+        { key: 'model.json', path: `${o.servedName}/1/model.json` },
+      ] },
+    });
+    mounts.push({ name: 'model-repository', mountPath: '/model-repository', readOnly: true });
+  }
+
+  const probe = (path: string, period: number, failures: number) => ({ httpGet: { path, port: 'http' }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: failures });
+  const containerPorts: Record<string, unknown>[] = [{ name: 'http', containerPort: port, protocol: 'TCP' }];
+  if (o.backend === 'triton') containerPorts.push({ name: 'grpc', containerPort: 8001, protocol: 'TCP' }, { name: 'metrics', containerPort: 8002, protocol: 'TCP' });
+
+  const container: Record<string, unknown> = {
+    name: 'server',
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(o.backend === 'vllm' ? { command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'] } : {}),
+    ...(o.backend === 'triton' ? { command: ['tritonserver'] } : {}),
+    args,
+    ports: containerPorts,
+    env,
+    resources: {
+      requests: { cpu: '4', memory: '16Gi', [resource]: '1' },
+      limits: { cpu: '8', memory: '24Gi', [resource]: '1' },
+    },
+    // Model download + load takes minutes: the startup probe holds liveness off for the whole ready timeout.
+    startupProbe: probe(ready, 10, Math.max(1, Math.ceil(o.readyTimeoutS / 10))),
+    readinessProbe: probe(ready, 5, 3),
+    livenessProbe: probe(live, 10, 6),
+    volumeMounts: mounts,
+    securityContext: o.privilegedScc
+      ? { allowPrivilegeEscalation: false }
+      : { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+  };
+
+  const tolerations = profile.vendor === 'nvidia'
+    ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]
+    : [{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
+
+  out.push({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns, labels: l, annotations: { 'llmbench.dev/model': o.model, 'llmbench.dev/served-name': o.servedName } },
+    spec: {
+      replicas: 1,
+      // One GPU: the old pod must release it before the new one can start.
+      strategy: { type: 'Recreate' },
+      progressDeadlineSeconds: Math.max(600, o.readyTimeoutS),
+      revisionHistoryLimit: 2,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: l },
+        spec: {
+          serviceAccountName: SERVER_SA,
+          automountServiceAccountToken: false,
+          securityContext: o.privilegedScc ? {} : { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          terminationGracePeriodSeconds: 30,
+          tolerations,
+          containers: [container],
+          volumes,
+        },
+      },
+    },
+  });
+
+  const svcPorts: Record<string, unknown>[] = [{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }];
+  if (o.backend === 'triton') svcPorts.push({ name: 'grpc', port: 8001, targetPort: 'grpc', protocol: 'TCP' }, { name: 'metrics', port: 8002, targetPort: 'metrics', protocol: 'TCP' });
+  out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels: l }, spec: { type: 'ClusterIP', selector, ports: svcPorts } });
+
+  if (o.route) {
+    out.push({
+      apiVersion: 'route.openshift.io/v1',
+      kind: 'Route',
+      // Long generations outlive the router's default 30 s timeout.
+      metadata: { name, namespace: ns, labels: l, annotations: { 'haproxy.router.openshift.io/timeout': '600s' } },
+      spec: { to: { kind: 'Service', name, weight: 100 }, port: { targetPort: 'http' }, tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' } },
+    });
+  }
+  return out;
+}
+
+/** In-cluster URL of the server (used when there is no Route). */
+export const serviceUrl = (o: Pick<RenderOptions, 'backend' | 'namespace'>) => `http://${workloadName(o.backend)}.${o.namespace}.svc:${SERVER_PORTS[o.backend].port}`;
+
+export function withDefaults(partial: Partial<RenderOptions> & { backend: BackendKind }): RenderOptions {
+  const o = { ...RENDER_DEFAULTS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as RenderOptions;
+  return o;
+}

@@ -1,0 +1,24 @@
+import { expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { REPO_ROOT } from '../../steps/core/paths.js';
+import { checkedInFiles, generatedFiles } from '../../steps/render/gen-manifests.js';
+import { validateObject } from '../fakes/k8s/validate.js';
+
+test('checked-in manifests/ and manifests-acm/ match the generator (run `npm run gen:manifests`)', () => {
+  const files = generatedFiles();
+  expect(checkedInFiles()).toEqual([...files.keys()].sort());
+  for (const [rel, content] of files) {
+    const onDisk = readFileSync(path.join(REPO_ROOT, rel), 'utf8');
+    expect({ file: rel, content: onDisk }).toEqual({ file: rel, content });
+  }
+});
+
+test('every checked-in object is valid', () => {
+  for (const rel of checkedInFiles()) {
+    for (const doc of yaml.loadAll(readFileSync(path.join(REPO_ROOT, rel), 'utf8'))) {
+      expect({ file: rel, problems: validateObject(doc) }).toEqual({ file: rel, problems: [] });
+    }
+  }
+});
