@@ -26,6 +26,9 @@ export interface Verdict {
      * Confidence level of reported intervals (1 − alpha).
      */
     confidence?: number;
+    /**
+     * Trials needed on each side for a comparison to be decidable.
+     */
     min_trials?: number;
     /**
      * Per-metric tolerance, percent: a regression must be significant and larger than this.
@@ -38,6 +41,10 @@ export interface Verdict {
      * The rule in one sentence, for humans.
      */
     text?: string;
+    /**
+     * Trials per side at which the rule reaches its power target (5 % drop detected ≥ 95 % at 3 % noise, A/A false alarms ≤ 1 %).
+     */
+    recommended_trials?: number;
   };
   /**
    * Identity of the baseline compared against; null when none.
@@ -64,15 +71,15 @@ export interface Verdict {
     metric: string;
     direction?: 'higher-is-better' | 'lower-is-better';
     /**
-     * Baseline value (central value over trials).
+     * Baseline value: geometric mean over trials (what the test compares).
      */
     baseline: number | null;
     /**
-     * Candidate value (central value over trials).
+     * Candidate value: geometric mean over trials.
      */
     candidate: number | null;
     /**
-     * (candidate − baseline) / baseline × 100.
+     * (candidate − baseline) / baseline × 100, from the geometric means over trials (the ratio Welch's t on log values tests).
      */
     delta_pct: number | null;
     /**
@@ -122,6 +129,7 @@ export interface Verdict {
     p_value?: number;
     before?: number;
     after?: number;
+    rate?: number | null;
   }[];
 }
 export interface Finding {

@@ -1,0 +1,114 @@
+/**
+ * Reads a runs directory (one sub-directory per backend, each a sweep output; or a single sweep output) and
+ * validates all of it before any analysis: every problem is reported at once (exit 2).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InvalidInputError, type Problem } from '../core/errors.js';
+import { validate } from '../core/schemas.js';
+import type { Logger } from '../core/log.js';
+import type { SweepSummary } from '../core/types/sweep-summary.js';
+import type { Point, SloSpec } from '../metrics/derive.js';
+import { readSamples, type CorruptLine } from './samples.js';
+
+export interface LoadedRun {
+  backend: string;
+  dir: string;
+  summary: SweepSummary;
+  /** Points re-derived from samples.ndjson when present, else the summary's own (imported results). */
+  points: Point[];
+  source: 'samples' | 'summary';
+  samples: number;
+  corrupt: CorruptLine[];
+  tornLastLine: boolean;
+  interleaved: boolean;
+  sampleRunIds: string[];
+  sampleBackends: string[];
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function findSweepDirs(runsDir: string): Promise<string[]> {
+  let st;
+  try {
+    st = await fs.stat(runsDir);
+  } catch {
+    throw new InvalidInputError('runs-missing', `runs directory ${runsDir} does not exist`, { hint: 'Pass the directory that sweep wrote into (e.g. <workdir>/runs).', problems: [{ path: '', message: 'not found', file: runsDir }] });
+  }
+  if (!st.isDirectory()) throw new InvalidInputError('runs-not-dir', `${runsDir} is not a directory`, { hint: 'Pass a directory of sweep outputs.' });
+  if (await isFile(path.join(runsDir, 'summary.json'))) return [runsDir];
+  const out: string[] = [];
+  for (const e of (await fs.readdir(runsDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!e.isDirectory()) continue;
+    const d = path.join(runsDir, e.name);
+    if ((await isFile(path.join(d, 'summary.json'))) || (await isFile(path.join(d, 'samples.ndjson')))) out.push(d);
+  }
+  return out;
+}
+
+export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logger }): Promise<LoadedRun[]> {
+  const dirs = await findSweepDirs(runsDir);
+  if (!dirs.length) {
+    throw new InvalidInputError('runs-empty', `no sweep output in ${runsDir} (expected <backend>/summary.json)`, {
+      hint: 'An empty run cannot be analyzed: run `llmbench sweep` (or `llmbench import`) into this directory first.',
+      problems: [{ path: '', message: 'no <backend>/summary.json found', file: runsDir }],
+    });
+  }
+  const problems: Problem[] = [];
+  const summaries: { dir: string; summary: SweepSummary }[] = [];
+  for (const dir of dirs) {
+    const file = path.join(dir, 'summary.json');
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      problems.push({ path: '', message: 'summary.json missing next to samples.ndjson (the sweep did not finish); rerun or re-import it', file });
+      continue;
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      problems.push({ path: '', message: `not valid JSON: ${(e as Error).message}`, file });
+      continue;
+    }
+    const ps = validate('sweep-summary', doc);
+    if (ps.length) {
+      problems.push(...ps.map((p) => ({ ...p, file })));
+      continue;
+    }
+    summaries.push({ dir, summary: doc as SweepSummary });
+  }
+  const seen = new Map<string, string>();
+  for (const s of summaries) {
+    const prev = seen.get(s.summary.backend);
+    if (prev) problems.push({ path: '/backend', message: `backend '${s.summary.backend}' also in ${prev}; one sweep output per backend`, file: path.join(s.dir, 'summary.json') });
+    seen.set(s.summary.backend, s.dir);
+  }
+  if (problems.length) {
+    throw new InvalidInputError('runs-invalid', `runs directory ${runsDir} holds invalid sweep output (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
+      problems,
+      hint: 'Each <backend>/summary.json must match schemas/sweep-summary.schema.json.',
+    });
+  }
+  const runs: LoadedRun[] = [];
+  for (const { dir, summary } of summaries) {
+    const samplesFile = path.join(dir, 'samples.ndjson');
+    if (await isFile(samplesFile)) {
+      const t0 = Date.now();
+      const r = await readSamples(samplesFile, { slo: opts.slo });
+      opts.log.debug('samples read', { backend: summary.backend, samples: r.samples, corrupt: r.corrupt.length, ms: Date.now() - t0 });
+      runs.push({ backend: summary.backend, dir, summary, points: r.points, source: 'samples', samples: r.samples, corrupt: r.corrupt, tornLastLine: r.tornLastLine, interleaved: r.interleaved, sampleRunIds: r.runIds, sampleBackends: r.backends });
+    } else {
+      const n = summary.points.reduce((a, p) => a + p.completed + p.failed, 0);
+      runs.push({ backend: summary.backend, dir, summary, points: summary.points, source: 'summary', samples: n, corrupt: [], tornLastLine: false, interleaved: false, sampleRunIds: [], sampleBackends: [] });
+    }
+  }
+  return runs;
+}

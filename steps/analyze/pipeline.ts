@@ -1,0 +1,119 @@
+/**
+ * Analyze a runs directory and write <out>/summary.json and <out>/verdict.json; optionally record the run in
+ * the history, detect change points, and write a baseline (only from a clean run or a clean history window).
+ * Shared by `llmbench analyze` and `llmbench run`.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { Logger } from '../core/log.js';
+import type { ResolvedConfig } from '../core/config.js';
+import { InvalidInputError, LlmbenchError } from '../core/errors.js';
+import { exitCodeForVerdict, ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
+import { writeJsonAtomic } from '../core/atomic.js';
+import { validate } from '../core/schemas.js';
+import { REPO_ROOT } from '../core/paths.js';
+import type { Baseline } from '../core/types/baseline.js';
+import type { Verdict } from '../core/types/verdict.js';
+import { analyze, historyEntry, type AnalyzeOutput } from './analyze.js';
+import { appendHistory, baselineFromHistory, historyChangePoints, readBaseline, readHistory, writeBaseline, type SeriesChangePoint } from './baseline.js';
+import { METRICS, isGated } from './metrics.js';
+
+export interface AnalyzeWorkOptions {
+  runsDir: string;
+  outDir: string;
+  cfg: ResolvedConfig;
+  /** Baseline file; null = none. */
+  baselinePath: string | null;
+  /** When true, a missing or unreadable baseline is an inconclusive finding instead of an error (llmbench run). */
+  lenientBaseline?: boolean;
+  writeBaselinePath?: string | null;
+  /** Record this run and detect change points; with writeBaselinePath, build the baseline from a clean window. */
+  historyDir?: string | null;
+  /** Runs in the clean window a history baseline pools. */
+  window?: number;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface AnalyzeWorkResult {
+  verdict: Verdict;
+  exitCode: ExitCodeValue;
+  files: string[];
+  output: AnalyzeOutput;
+}
+
+/** Relative baseline paths resolve against the working directory, then the repository (for the committed default). */
+export async function resolveBaselinePath(p: string, cwd = process.cwd()): Promise<string> {
+  if (path.isAbsolute(p)) return p;
+  const a = path.resolve(cwd, p);
+  try {
+    await fs.access(a);
+    return a;
+  } catch {
+    return path.resolve(REPO_ROOT, p);
+  }
+}
+
+export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkResult> {
+  const { log } = o;
+  const now = o.now ?? (() => new Date());
+  let baseline: { path: string; data: Baseline } | null = null;
+  let baselineProblem: { code: string; message: string } | undefined;
+  if (o.baselinePath) {
+    try {
+      baseline = { path: o.baselinePath, data: await readBaseline(o.baselinePath) };
+    } catch (e) {
+      if (!o.lenientBaseline || !(e instanceof LlmbenchError)) throw e;
+      baselineProblem = { code: e.code === 'baseline-missing' ? 'no-baseline' : e.code, message: `${e.message}${e.hint ? ` — ${e.hint}` : ''}` };
+      log.warn(baselineProblem.message);
+    }
+  }
+  const common = {
+    runsDir: o.runsDir,
+    regression: o.cfg.regression,
+    slo: o.cfg.slo,
+    gpuHourUsd: o.cfg.cost.gpu_hour_usd,
+    minSamples: o.cfg.load.min_samples,
+    baseline,
+    baselineProblem,
+    log,
+    now,
+  };
+  let out = await analyze(common);
+  const files: string[] = [];
+  let changePoints: SeriesChangePoint[] = [];
+  let history: Awaited<ReturnType<typeof readHistory>> | undefined;
+  if (o.historyDir) {
+    const entry = historyEntry(out, { createdAt: now().toISOString() });
+    files.push(await appendHistory(o.historyDir, entry));
+    history = await readHistory(o.historyDir);
+    for (const s of history.skipped) log.warn(`history entry skipped: ${s.file}: ${s.reason}`);
+    const metrics = METRICS.filter((d) => isGated(d, o.cfg.regression)).map((d) => d.key);
+    changePoints = historyChangePoints(history.entries, metrics);
+    if (changePoints.length) out = await analyze({ ...common, changePoints });
+  }
+  const problems = [...validate('analysis-summary', out.summary), ...validate('verdict', out.verdict)];
+  if (problems.length) throw new Error(`internal: analysis output does not match its schema: ${JSON.stringify(problems.slice(0, 5))}`);
+  await writeJsonAtomic(path.join(o.outDir, 'summary.json'), out.summary);
+  await writeJsonAtomic(path.join(o.outDir, 'verdict.json'), out.verdict);
+  files.push(path.join(o.outDir, 'summary.json'), path.join(o.outDir, 'verdict.json'));
+  let exitCode = exitCodeForVerdict(out.verdict.verdict);
+
+  if (o.writeBaselinePath) {
+    if (out.unclean.length) {
+      throw new InvalidInputError('baseline-from-invalid-run', `refusing to write baseline ${o.writeBaselinePath}: the run is not clean (${out.unclean.length} problem${out.unclean.length > 1 ? 's' : ''})`, {
+        hint: 'Baselines are built only from clean runs: fix the listed problems and rerun the sweep (the analysis itself was written).',
+        problems: out.unclean.map((m) => ({ path: '', message: m })),
+      });
+    }
+    let b: Baseline | null = null;
+    if (history) b = baselineFromHistory(history.entries, changePoints, { window: o.window ?? 5, createdAt: now().toISOString() });
+    b ??= { schema_version: 1, created_at: now().toISOString(), commit_sha: out.verdict.candidate?.commit_sha ?? null, source: `run ${out.verdict.candidate?.runs?.join('+')}`, backends: out.snapshot };
+    await writeBaseline(o.writeBaselinePath, b);
+    files.push(o.writeBaselinePath);
+    log.info(`baseline written: ${o.writeBaselinePath} (${b.source})`);
+    // Bootstrapping a baseline with nothing to compare against is a success, not an inconclusive run.
+    if (!baseline && out.verdict.verdict === 'inconclusive' && out.verdict.findings.every((f) => f.severity !== 'error' || f.code === 'no-baseline')) exitCode = ExitCode.OK;
+  }
+  return { verdict: out.verdict, exitCode, files, output: out };
+}
