@@ -1,2 +1,33 @@
-import { notBuilt } from '../core/command.js';
-export const command = notBuilt('plot', 'Render Vega-Lite charts (SVG, PNG) and report.html from the analysis', (c) => c.option('--workdir <dir>', 'work directory'));
+import path from 'node:path';
+import type { CommandSpec } from '../core/command.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { InvalidInputError } from '../core/errors.js';
+import { runPlot } from './plot.js';
+
+export const command: CommandSpec = {
+  name: 'plot',
+  summary: 'Render Vega-Lite charts (specs, SVG, PNG) and a self-contained report.html from a work directory',
+  configure: (c) =>
+    c
+      .requiredOption('--workdir <dir>', 'work directory holding runs/ (and analysis/ when analyze ran)')
+      .option('--title <text>', 'report title', 'llmbench report')
+      .option('--pipeline-run-url <url>', 'link to the PipelineRun (default: $LLMBENCH_PIPELINERUN_URL)')
+      .option('--scale <n>', 'PNG zoom factor', '2')
+      .option('--no-images', 'write specs and report.html only (no SVG/PNG)')
+      .addHelpText('after', '\nWrites <workdir>/plots/<chart>.{vl.json,svg,png}, plots/manifest.json and <workdir>/report.html.'),
+  async run(opts, ctx) {
+    const scale = Number(opts.scale);
+    if (!Number.isFinite(scale) || scale <= 0 || scale > 8) {
+      throw new InvalidInputError('bad-flag', `--scale must be a number in (0, 8], got ${String(opts.scale)}`, { problems: [{ path: '/scale', message: 'must be a number in (0, 8]' }] });
+    }
+    await runPlot({
+      workdir: path.resolve(ctx.cwd, String(opts.workdir)),
+      log: ctx.log,
+      title: String(opts.title),
+      pipelineRunUrl: (opts.pipelineRunUrl as string | undefined) ?? ctx.env.LLMBENCH_PIPELINERUN_URL ?? null,
+      scale,
+      noImages: opts.images === false,
+    });
+    return ExitCode.OK;
+  },
+};

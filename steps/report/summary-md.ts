@@ -104,7 +104,7 @@ function byPosition(a: Comparison, b: Comparison): number {
   return a.backend.localeCompare(b.backend) || (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0) || a.metric.localeCompare(b.metric);
 }
 
-interface Identity {
+export interface Identity {
   commit: string | null;
   server: string | null;
   model: string | null;
@@ -133,7 +133,7 @@ function merge(...parts: Partial<Identity>[]): Identity {
   return out;
 }
 
-function identities(input: SummaryInput): { backend: string; baseline: Identity; candidate: Identity }[] {
+export function identities(input: SummaryInput): { backend: string; baseline: Identity; candidate: Identity }[] {
   const backends = new Set<string>();
   for (const s of input.sweeps) backends.add(s.backend);
   for (const r of input.analysis?.runs ?? []) backends.add(r.backend);
@@ -258,6 +258,19 @@ function runsTable(sweeps: SweepSummary[]): string[] {
   return out;
 }
 
+/** Regressions (worst first), then changed rows (inconclusive, then improvements), then the unchanged rest. */
+export function groupComparisons(v: Verdict): { reg: Comparison[]; changed: Comparison[]; rest: Comparison[] } {
+  return {
+    reg: v.comparisons.filter((c) => c.verdict === 'regression').sort(bySeverity),
+    changed: v.comparisons
+      .filter((c) => c.verdict === 'improvement' || c.verdict === 'inconclusive')
+      .sort((a, b) => (a.verdict === b.verdict ? bySeverity(a, b) : a.verdict === 'inconclusive' ? -1 : 1)),
+    rest: v.comparisons.filter((c) => c.verdict === 'unchanged').sort(byPosition),
+  };
+}
+
+export const fmt = { num, pct, ci, shortSha, shortDigest };
+
 interface Budget {
   /** Max rows per table (Infinity = all). */
   rows: number;
@@ -285,9 +298,7 @@ function render(input: SummaryInput, opts: RenderOptions, budget: Budget, notice
 
   if (v) {
     const conf = v.rule?.confidence ?? (v.rule?.alpha !== undefined ? 1 - v.rule.alpha : undefined);
-    const reg = v.comparisons.filter((c) => c.verdict === 'regression').sort(bySeverity);
-    const changed = v.comparisons.filter((c) => c.verdict === 'improvement' || c.verdict === 'inconclusive').sort((a, b) => (a.verdict === b.verdict ? bySeverity(a, b) : a.verdict === 'inconclusive' ? -1 : 1));
-    const rest = v.comparisons.filter((c) => c.verdict === 'unchanged').sort(byPosition);
+    const { reg, changed, rest } = groupComparisons(v);
     out.push(`## Regressions (${reg.length})`, '');
     if (reg.length) out.push(...capRows(comparisonTable(reg, false, conf), budget, 'regression', notices), '');
     else out.push('None.', '');

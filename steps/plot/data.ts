@@ -1,0 +1,198 @@
+/**
+ * Gathers the tidy tables the charts draw from: per-point rows (analysis summary, or sweep summaries when
+ * analyze did not run), per-trial throughput, latency distributions from samples.ndjson (per-request values come
+ * only from steps/metrics/derive.ts), baseline-vs-candidate comparisons and scraped server series.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import readline from 'node:readline';
+import type { Sample } from '../core/types/sample.js';
+import type { Verdict } from '../core/types/verdict.js';
+import { percentile, requestMetrics } from '../metrics/derive.js';
+import { workdirLayout } from '../core/paths.js';
+import type { Logger } from '../core/log.js';
+import type { ReportData } from '../report/model.js';
+
+export type LoadMode = 'concurrency' | 'rate';
+
+export interface PointRow {
+  backend: string;
+  /** x value: concurrency or request rate. */
+  load: number;
+  output_tokens_per_s: number | null;
+  requests_per_s: number | null;
+  error_rate: number | null;
+  scaling_efficiency: number | null;
+  /** Long form for the latency chart: one entry per metric × percentile. */
+  latency: { metric: 'TTFT' | 'ITL' | 'E2E'; percentile: 'p50' | 'p90' | 'p99'; ms: number }[];
+}
+
+export interface PlotData {
+  mode: LoadMode;
+  points: PointRow[];
+  trialThroughput: { backend: string; load: number; trial: number; output_tokens_per_s: number }[];
+  /** Empirical CDFs: `q` in [0, 1] and the value at that quantile, per backend × load. */
+  distributions: { metric: 'TTFT' | 'ITL'; backend: string; load: number; q: number; ms: number }[];
+  comparisons: Verdict['comparisons'];
+  serverSeries: { backend: string; t_s: number; series: string; value: number }[];
+}
+
+/** Quantile grid for the distribution charts: 101 points per series keeps report.html small for any run size. */
+const Q_GRID = Array.from({ length: 101 }, (_, i) => i / 100);
+
+const loadOf = (mode: LoadMode, p: { concurrency?: number | null; rate?: number | null }): number | null => (mode === 'concurrency' ? (p.concurrency ?? null) : (p.rate ?? null));
+
+function latencyRows(p: { ttft_ms?: StatsLike; itl_ms?: StatsLike; e2e_ms?: StatsLike }): PointRow['latency'] {
+  const out: PointRow['latency'] = [];
+  for (const [metric, s] of [['TTFT', p.ttft_ms], ['ITL', p.itl_ms], ['E2E', p.e2e_ms]] as const) {
+    for (const q of ['p50', 'p90', 'p99'] as const) {
+      const v = s?.[q];
+      if (typeof v === 'number' && Number.isFinite(v)) out.push({ metric, percentile: q, ms: v });
+    }
+  }
+  return out;
+}
+interface StatsLike {
+  p50?: number | null;
+  p90?: number | null;
+  p99?: number | null;
+}
+
+/** Reads samples.ndjson line by line; a torn last line (power loss) is skipped, not fatal. */
+export async function* readSamples(file: string): AsyncGenerator<Sample> {
+  let stream;
+  try {
+    await fs.access(file);
+    stream = createReadStream(file, { encoding: 'utf8' });
+  } catch {
+    return;
+  }
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (!line.trim()) continue;
+    try {
+      yield JSON.parse(line) as Sample;
+    } catch {
+      /* torn or corrupt line: analyze reports corrupt-samples; the chart just skips it */
+    }
+  }
+}
+
+/**
+ * Parses runs/<backend>/server-metrics.ndjson tolerantly: a timestamp (ts_ms, t_ms, time_ms, ts, at) plus
+ * numeric values either under `values`/`metrics`/`series` or at the top level. Only queue and KV-cache
+ * series are kept (running, waiting, kv_cache_usage and similar names).
+ */
+export async function readServerSeries(file: string, backend: string): Promise<PlotData['serverSeries']> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const rows: { t: number; values: Record<string, number> }[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const rawT = o.ts_ms ?? o.t_ms ?? o.time_ms ?? o.ts ?? o.at ?? o.time;
+    const t = typeof rawT === 'number' ? rawT : typeof rawT === 'string' ? Date.parse(rawT) : NaN;
+    if (!Number.isFinite(t)) continue;
+    const src = (o.values ?? o.metrics ?? o.series ?? o) as Record<string, unknown>;
+    const values: Record<string, number> = {};
+    for (const [k, v] of Object.entries(src)) {
+      if (typeof v === 'number' && Number.isFinite(v) && /kv|cache|waiting|running|queue|swapped|pending/i.test(k)) values[k] = v;
+    }
+    if (Object.keys(values).length) rows.push({ t, values });
+  }
+  if (!rows.length) return [];
+  const t0 = Math.min(...rows.map((r) => r.t));
+  return rows.flatMap((r) => Object.entries(r.values).map(([series, value]) => ({ backend, t_s: (r.t - t0) / 1000, series, value })));
+}
+
+export async function collectPlotData(workdir: string, data: ReportData, log: Logger): Promise<PlotData> {
+  const L = workdirLayout(workdir);
+  const hasConcurrency = (data.analysis?.rows ?? data.sweeps.flatMap((s) => s.points)).some((p) => p.concurrency != null);
+  const mode: LoadMode = hasConcurrency ? 'concurrency' : 'rate';
+
+  const points: PointRow[] = [];
+  const trialThroughput: PlotData['trialThroughput'] = [];
+  if (data.analysis?.rows.length) {
+    for (const r of data.analysis.rows) {
+      const load = loadOf(mode, r);
+      if (load === null) continue;
+      points.push({
+        backend: r.backend,
+        load,
+        output_tokens_per_s: r.output_tokens_per_s,
+        requests_per_s: r.requests_per_s ?? null,
+        error_rate: r.error_rate ?? (r.completed + r.failed ? r.failed / (r.completed + r.failed) : null),
+        scaling_efficiency: r.scaling_efficiency ?? null,
+        latency: latencyRows(r),
+      });
+      r.metrics?.output_tokens_per_s?.values.forEach((v, trial) => {
+        if (v !== null) trialThroughput.push({ backend: r.backend, load, trial, output_tokens_per_s: v });
+      });
+    }
+  } else {
+    for (const s of data.sweeps) {
+      const base = s.points.find((p) => p.concurrency === 1)?.output_tokens_per_s;
+      for (const p of s.points) {
+        const load = loadOf(mode, p);
+        if (load === null) continue;
+        points.push({
+          backend: s.backend,
+          load,
+          output_tokens_per_s: p.output_tokens_per_s,
+          requests_per_s: p.requests_per_s,
+          error_rate: p.error_rate ?? null,
+          // Same definition as analysis-summary.schema.json: throughput(c) / (c × throughput(1)).
+          scaling_efficiency: mode === 'concurrency' && base && p.concurrency ? p.output_tokens_per_s / (p.concurrency * base) : null,
+          latency: latencyRows(p),
+        });
+      }
+    }
+  }
+  // Per-trial points come from the sweep summaries when analysis did not carry them.
+  if (!trialThroughput.length) {
+    for (const s of data.sweeps)
+      for (const p of s.points) {
+        const load = loadOf(mode, p);
+        if (load === null) continue;
+        for (const t of p.trials ?? []) trialThroughput.push({ backend: s.backend, load, trial: t.trial, output_tokens_per_s: t.output_tokens_per_s });
+      }
+  }
+
+  const distributions: PlotData['distributions'] = [];
+  const serverSeries: PlotData['serverSeries'] = [];
+  const backends = [...new Set([...data.sweeps.map((s) => s.backend), ...points.map((p) => p.backend)])].sort();
+  for (const backend of backends) {
+    const ttft = new Map<number, number[]>();
+    const itl = new Map<number, number[]>();
+    let n = 0;
+    for await (const s of readSamples(L.samples(backend))) {
+      if (s.warmup || !s.ok) continue;
+      const load = loadOf(mode, s);
+      if (load === null) continue;
+      const m = requestMetrics(s);
+      n++;
+      if (m.ttft_ms !== null) (ttft.get(load) ?? ttft.set(load, []).get(load)!).push(m.ttft_ms);
+      const arr = itl.get(load) ?? itl.set(load, []).get(load)!;
+      for (const g of m.itl_ms) arr.push(g);
+    }
+    for (const [metric, byLoad] of [['TTFT', ttft], ['ITL', itl]] as const) {
+      for (const [load, values] of [...byLoad.entries()].sort((a, b) => a[0] - b[0])) {
+        if (!values.length) continue;
+        const sorted = Float64Array.from(values).sort();
+        for (const q of Q_GRID) distributions.push({ metric, backend, load, q, ms: percentile(sorted, q * 100) });
+      }
+    }
+    if (n) log.debug('plot: read samples', { backend, samples: n });
+    serverSeries.push(...(await readServerSeries(L.serverMetrics(backend), backend)));
+  }
+
+  return { mode, points, trialThroughput, distributions, comparisons: data.verdict?.comparisons ?? [], serverSeries };
+}
