@@ -1,2 +1,46 @@
-import { notBuilt } from '../core/command.js';
-export const command = notBuilt('apply', 'Server-side apply the rendered objects, or the ManifestWork on the ACM hub');
+import path from 'node:path';
+import type { CommandSpec } from '../core/command.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { writeJsonAtomic } from '../core/atomic.js';
+import { addClusterOptions, resolveClusterOptions } from '../cluster/options.js';
+import { addConnectionOptions, connect } from '../cluster/connect.js';
+import { KEEP_ANNOTATION } from '../cluster/render.js';
+import { renderObjects } from '../render/render.js';
+import { applyObjects, type AppliedInventory } from './apply.js';
+
+export const inventoryPath = (workdir: string, backend: string) => path.join(workdir, 'deploy', `${backend}.applied.json`);
+
+export const command: CommandSpec = {
+  name: 'apply',
+  summary: 'Server-side apply the rendered objects, or the ManifestWork on the ACM hub',
+  configure(c) {
+    addConnectionOptions(addClusterOptions(c));
+  },
+  async run(opts, ctx) {
+    const o = await resolveClusterOptions(opts, ctx.cwd);
+    const objects = renderObjects(o.render, o.target, o.prerequisites);
+    const client = connect(opts, o, ctx);
+    const live = await applyObjects(client, objects, ctx.log);
+    const inv: AppliedInventory = {
+      schema_version: 1,
+      backend: o.render.backend,
+      mode: o.target.mode,
+      cluster: o.target.cluster ?? null,
+      namespace: o.render.namespace,
+      server: client.server,
+      applied_at: new Date().toISOString(),
+      objects: objects.map((obj, i) => ({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        namespace: obj.metadata.namespace ?? null,
+        name: obj.metadata.name,
+        uid: (live[i]?.metadata?.uid as string | undefined) ?? null,
+        generation: (live[i]?.metadata?.generation as number | undefined) ?? null,
+        keep_on_teardown: obj.metadata.annotations?.[KEEP_ANNOTATION] === 'true',
+      })),
+    };
+    await writeJsonAtomic(inventoryPath(path.resolve(ctx.cwd, opts.workdir as string), o.render.backend), inv);
+    ctx.log.info(`applied ${objects.length} object(s)`, { backend: o.render.backend, mode: o.target.mode, ...(o.target.cluster ? { cluster: o.target.cluster } : {}) });
+    return ExitCode.OK;
+  },
+};

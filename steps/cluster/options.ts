@@ -45,8 +45,10 @@ export function addClusterOptions(c: Command): Command {
 }
 
 /** Resolves flags > config file > defaults and validates everything before any work; every problem at once. */
-export async function resolveClusterOptions(opts: Record<string, unknown>, cwd: string, requireBackend = true): Promise<ClusterOptions> {
+export async function resolveClusterOptions(raw: Record<string, unknown>, cwd: string, requireBackend = true): Promise<ClusterOptions> {
   const problems: Problem[] = [];
+  // Pipelines pass empty strings for unset params (e.g. --image ""): treat them as not given.
+  const opts = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
   const config = typeof opts.config === 'string' ? await loadConfig(path.resolve(cwd, opts.config)) : undefined;
   const backend = opts.backend as BackendKind | undefined;
   if (!backend && requireBackend) problems.push({ path: '--backend', message: `is required (${BACKENDS.join(' | ')})` });
