@@ -45,7 +45,7 @@ export function sampleProblem(x: unknown): string | null {
 
 export async function readSamples(file: string, opts: { slo?: SloSpec } = {}): Promise<SampleRead> {
   const first = await pass(file, opts, false);
-  return first.interleaved ? pass(file, opts, true) : first;
+  return first.interleaved ? { ...(await pass(file, opts, true)), interleaved: true } : first;
 }
 
 async function pass(file: string, opts: { slo?: SloSpec }, holdAll: boolean): Promise<SampleRead> {
