@@ -70,20 +70,28 @@ export interface RequestMetrics {
   output_tokens: number;
 }
 
+/** Simulated seconds per real second of the sample's target (design: time-scaled simulator runs). */
+export const timeScale = (s: Sample): number => s.time_scale ?? 1;
+
+/**
+ * Per-request metrics. Timestamps are stored as measured; every interval is multiplied by the sample's
+ * time_scale so a simulator run N× faster reports simulated time (honest: the summary states the factor).
+ */
 export function requestMetrics(s: Sample): RequestMetrics {
   const n = outputTokens(s);
+  const k = timeScale(s);
   const chunks = s.chunk_ms;
   const first = chunks.length ? chunks[0] : null;
   const last = chunks.length ? chunks[chunks.length - 1] : null;
-  const ttft = first === null ? null : first - s.sent_ms;
-  const e2e = last === null ? null : last - s.sent_ms;
+  const ttft = first === null ? null : (first - s.sent_ms) * k;
+  const e2e = last === null ? null : (last - s.sent_ms) * k;
   const itl: number[] = [];
   const itlTok: number[] = [];
   for (let i = 1; i < chunks.length; i++) {
-    const gap = chunks[i] - chunks[i - 1];
+    const gap = (chunks[i] - chunks[i - 1]) * k;
     itl.push(gap);
-    const k = Math.max(1, s.chunk_tokens[i] ?? 1);
-    for (let j = 0; j < k; j++) itlTok.push(gap / k);
+    const toks = Math.max(1, s.chunk_tokens[i] ?? 1);
+    for (let j = 0; j < toks; j++) itlTok.push(gap / toks);
   }
   return {
     ttft_ms: ttft,
@@ -91,9 +99,9 @@ export function requestMetrics(s: Sample): RequestMetrics {
     tpot_ms: ttft !== null && e2e !== null && n >= 2 ? (e2e - ttft) / (n - 1) : null,
     itl_ms: itl,
     itl_token_ms: itlTok,
-    queue_ms: s.sent_ms - s.intended_send_ms,
-    ttft_from_intended_ms: first === null ? null : first - s.intended_send_ms,
-    e2e_from_intended_ms: last === null ? null : last - s.intended_send_ms,
+    queue_ms: (s.sent_ms - s.intended_send_ms) * k,
+    ttft_from_intended_ms: first === null ? null : (first - s.intended_send_ms) * k,
+    e2e_from_intended_ms: last === null ? null : (last - s.intended_send_ms) * k,
     output_tokens: n,
   };
 }
@@ -128,14 +136,7 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
   const errorsByCategory: Record<string, number> = {};
   for (const s of samples) if (!s.ok && s.error) errorsByCategory[s.error.category] = (errorsByCategory[s.error.category] ?? 0) + 1;
 
-  let start = Infinity;
-  let end = -Infinity;
-  for (const s of samples) {
-    start = Math.min(start, s.sent_ms);
-    end = Math.max(end, s.end_ms ?? s.sent_ms, s.chunk_ms.length ? s.chunk_ms[s.chunk_ms.length - 1] : -Infinity);
-  }
-  const durationS = samples.length && end > start ? (end - start) / 1000 : 0;
-
+  const durationS = measurementWindowS(samples);
   const ttft: number[] = [], e2e: number[] = [], tpot: number[] = [], itl: number[] = [], itlTok: number[] = [];
   const queue: number[] = [], ttftI: number[] = [], e2eI: number[] = [];
   let outTotal = 0, inTotal = 0, good = 0, serverCounted = 0, clientCounted = 0, mismatched = 0, shortfall = 0;
@@ -179,6 +180,7 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
     queue_ms: stats(queue),
     ttft_from_intended_ms: stats(ttftI),
     e2e_from_intended_ms: stats(e2eI),
+    time_scale: samples.length ? timeScale(samples[0]) : 1,
     tokens: {
       server_counted: serverCounted,
       client_counted: clientCounted,
@@ -187,6 +189,27 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
       mean_output_tokens: ok.length ? outTotal / ok.length : null,
     },
   };
+}
+
+/**
+ * Measurement window, seconds (simulated time): first measured send to last measured end. A resumed sweep
+ * continues a trial in a new process (new run_id); each process's stretch counts once, so the time the sweep
+ * lay dead between kill and resume is not in the window.
+ */
+export function measurementWindowS(samples: Sample[]): number {
+  const segs = new Map<string, { start: number; end: number; k: number }>();
+  for (const s of samples) {
+    const end = Math.max(s.end_ms ?? s.sent_ms, s.chunk_ms.length ? s.chunk_ms[s.chunk_ms.length - 1] : -Infinity);
+    const g = segs.get(s.run_id);
+    if (!g) segs.set(s.run_id, { start: s.sent_ms, end, k: timeScale(s) });
+    else {
+      g.start = Math.min(g.start, s.sent_ms);
+      g.end = Math.max(g.end, end);
+    }
+  }
+  let ms = 0;
+  for (const g of segs.values()) if (g.end > g.start) ms += (g.end - g.start) * g.k;
+  return ms / 1000;
 }
 
 export const pointKey = (s: { concurrency: number | null; rate: number | null }) => `${s.concurrency ?? ''}|${s.rate ?? ''}`;

@@ -1,4 +1,228 @@
-import { notBuilt } from '../core/command.js';
-export const command = notBuilt('sweep', 'Measure one backend over a load sweep; writes samples.ndjson and summary.json', (c) =>
-  c.option('--backend <kind>', 'vllm | tgi | triton').option('--url <url>', 'server base URL').option('--out <dir>', 'output directory'),
-);
+/**
+ * `llmbench sweep`: the thin shell around runSweep. Validates every flag (and the optional bench config) before
+ * any work, reporting all problems at once (exit 2); picks the progress display; prints a compact table.
+ */
+import path from 'node:path';
+import type { CommandSpec } from '../core/command.js';
+import { CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
+import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../adapters/index.js';
+import type { SweepSummary } from '../core/types/sweep-summary.js';
+import { barProgress, eventProgress, noProgress, type Progress } from './progress.js';
+import { resolveHeaders, runAbSweep, runSweep, type LoadMode, type SweepOptions, type SweepTarget } from './sweep.js';
+import { formatTable } from './table.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export const command: CommandSpec = {
+  name: 'sweep',
+  summary: 'Measure one backend over a load sweep; writes samples.ndjson and summary.json',
+  configure: (c) =>
+    c
+      .option('--backend <kind>', `protocol adapter: ${ADAPTER_KINDS.join(' | ')} (or a backend id from --config)`)
+      .option('--url <url>', 'server base URL, e.g. http://127.0.0.1:8000')
+      .option('--out <dir>', 'output directory (samples.ndjson, summary.json)')
+      .option('--model <name>', 'model name as served (default: mistral)')
+      .option('--concurrency <list>', 'fixed-concurrency points, comma-separated (default 1,4,8,16)')
+      .option('--rate <list>', 'request-rate points, requests/s, comma-separated (open loop)')
+      .option('--mode <mode>', 'concurrency | rate | max-throughput (default: from --rate/--concurrency)')
+      .option('--arrival <kind>', 'rate mode inter-arrivals: poisson | gamma | constant (default poisson)')
+      .option('--burstiness <x>', 'gamma shape: 1 = Poisson, < 1 burstier (default 1)')
+      .option('--requests <n>', 'measured requests per point per trial (warmup not included)')
+      .option('--duration <seconds>', 'or: measurement time per point per trial')
+      .option('--trials <k>', 'trials per point (the unit of replication)')
+      .option('--warmup <n>', 'warmup requests per point and trial, excluded from statistics')
+      .option('--input-tokens <n>', 'synthetic prompt length, tokens (exact, Mistral tokenizer)')
+      .option('--output-tokens <n>', 'requested output tokens (max_tokens / max_new_tokens)')
+      .option('--dataset <file>', 'synthetic | builtin | a .jsonl or ShareGPT .json file')
+      .option('--prompts <n>', 'distinct prompts to use')
+      .option('--seed <n>', 'seed for prompts and arrivals')
+      .option('--timeout <seconds>', 'per-request deadline')
+      .option('--stall-timeout <seconds>', 'a stream silent this long fails as stalled')
+      .option('--min-samples <n>', 'minimum successful requests per point for its p99 to count')
+      .option('--api <api>', 'vllm: completions | chat; tgi: generate_stream | openai; triton: generate_stream')
+      .option('--header <k:v>', 'extra request header (repeatable); a value ${NAME} is read from the environment', collect)
+      .option('--config <file>', 'bench config: load/workload/slo settings and the backend (by id or kind)')
+      .option('--resume', 'continue an interrupted sweep in --out (same flags), keeping every finished request')
+      .option('--ab-url <url>', 'A/B mode: candidate server; trials interleave A B A B; writes <out>/a and <out>/b')
+      .option('--time-scale <x>', "target's simulated seconds per real second (llmbench sim --time-scale); metrics are scaled back")
+      .option('--scrape-metrics [url]', "scrape Prometheus metrics during the sweep (default <url>/metrics) into server-metrics.ndjson")
+      .option('--progress <kind>', 'auto | bar | json | none (default auto: bar on a TTY, JSON lines under CI)', 'auto')
+      .addHelpText('after', '\nExamples:\n  llmbench sweep --backend vllm --url http://127.0.0.1:8000 --out runs/vllm --concurrency 1,8,32 --requests 100 --trials 3\n  llmbench sweep --backend tgi --url http://tgi:8080 --out runs/tgi --rate 1,2,4 --arrival gamma --burstiness 0.5 --duration 60\n'),
+  async run(opts, ctx) {
+    const problems: Problem[] = [];
+    const o = opts as Record<string, string | string[] | boolean | undefined>;
+    const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+    const num = (k: string, flag: string, { int = false, min = 0, exclusive = false } = {}): number | undefined => {
+      const v = str(k);
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || (exclusive ? n <= min : n < min)) {
+        problems.push({ path: `--${flag}`, message: `must be ${int ? 'an integer' : 'a number'} ${exclusive ? '>' : '≥'} ${min} (got '${v}')` });
+        return undefined;
+      }
+      return n;
+    };
+    const list = (k: string, flag: string, int: boolean): number[] | undefined => {
+      const v = str(k);
+      if (v === undefined) return undefined;
+      const parts = v.split(',').map((x) => x.trim());
+      const out: number[] = [];
+      parts.forEach((p, i) => {
+        const n = Number(p);
+        if (!p || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) problems.push({ path: `--${flag}/${i}`, message: `'${p}' is not a positive ${int ? 'integer' : 'number'}` });
+        else out.push(n);
+      });
+      if (new Set(out).size !== out.length) problems.push({ path: `--${flag}`, message: 'has duplicate values' });
+      return out;
+    };
+
+    let cfg: ResolvedConfig | undefined;
+    if (str('config')) {
+      try {
+        cfg = await loadConfig(path.resolve(ctx.cwd, str('config')!));
+      } catch (e) {
+        if (e instanceof InvalidInputError) problems.push(...e.problems.map((p) => ({ ...p, path: `--config${p.path}` })));
+        else throw e;
+      }
+    }
+    const L = { ...CONFIG_DEFAULTS.load, ...cfg?.load };
+    const W = { ...CONFIG_DEFAULTS.workload, ...cfg?.workload };
+
+    // Backend: a kind, or a backend id from the config.
+    const backendArg = str('backend');
+    const cfgBackend = cfg?.backends.find((b) => b.id === backendArg) ?? cfg?.backends.find((b) => b.kind === backendArg);
+    let kind: AdapterKind | undefined;
+    if (!backendArg) problems.push({ path: '--backend', message: `is required (${ADAPTER_KINDS.join(', ')})` });
+    else if (cfgBackend) kind = cfgBackend.kind;
+    else if (isAdapterKind(backendArg)) kind = backendArg;
+    else problems.push({ path: '--backend', message: `'${backendArg}' is not one of ${ADAPTER_KINDS.join(', ')}${cfg ? ' nor a backend id in the config' : ''}` });
+
+    const url = str('url') ?? cfgBackend?.endpoint;
+    const checkUrl = (u: string | undefined, flag: string, required: boolean) => {
+      if (u === undefined) {
+        if (required) problems.push({ path: `--${flag}`, message: 'is required (server base URL)' });
+        return;
+      }
+      try {
+        const p = new URL(u);
+        if (p.protocol !== 'http:' && p.protocol !== 'https:') problems.push({ path: `--${flag}`, message: 'must be an http(s) URL' });
+      } catch {
+        problems.push({ path: `--${flag}`, message: `'${u}' is not a URL` });
+      }
+    };
+    checkUrl(url, 'url', true);
+    checkUrl(str('ab-url'), 'ab-url', false);
+    const out = str('out');
+    if (!out) problems.push({ path: '--out', message: 'is required (output directory)' });
+
+    const api = str('api') ?? cfgBackend?.api;
+    if (kind && api !== undefined && !getAdapter(kind).apis.includes(api)) problems.push({ path: '--api', message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})` });
+
+    const conc = list('concurrency', 'concurrency', true);
+    const rate = list('rate', 'rate', false);
+    if (conc && rate) problems.push({ path: '--rate', message: 'use either --concurrency or --rate, not both' });
+    const modeArg = str('mode');
+    if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg)) problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
+    const mode: LoadMode = (modeArg as LoadMode) ?? (rate ? 'rate' : conc ? 'concurrency' : L.mode);
+    const rates = rate ?? (mode === 'rate' ? L.rate : undefined);
+    if (mode === 'rate' && !rates?.length) problems.push({ path: '--rate', message: 'is required in rate mode' });
+    if (mode !== 'rate' && rate) problems.push({ path: '--mode', message: `--rate needs mode rate (got ${mode})` });
+    const arrival = str('arrival') ?? L.arrival;
+    if (!['poisson', 'gamma', 'constant'].includes(arrival)) problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
+    const burstiness = num('burstiness', 'burstiness', { min: 0, exclusive: true }) ?? L.burstiness;
+
+    const requests = num('requests', 'requests', { int: true, min: 1 });
+    const duration = num('duration', 'duration', { min: 0, exclusive: true });
+    if (requests !== undefined && duration !== undefined) problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
+    const trials = num('trials', 'trials', { int: true, min: 1 }) ?? L.trials;
+    const warmup = num('warmup', 'warmup', { int: true, min: 0 }) ?? L.warmup;
+    const minSamples = num('min-samples', 'min-samples', { int: true, min: 1 }) ?? L.min_samples;
+    const inputTokens = num('input-tokens', 'input-tokens', { int: true, min: 1 }) ?? W.input_tokens;
+    const outputTokens = num('output-tokens', 'output-tokens', { int: true, min: 1 }) ?? W.output_tokens;
+    const prompts = num('prompts', 'prompts', { int: true, min: 1 }) ?? W.prompts;
+    const seed = num('seed', 'seed', { int: true, min: 0 }) ?? L.seed;
+    const timeoutS = num('timeout', 'timeout', { min: 0, exclusive: true }) ?? L.timeout_s;
+    const stallS = num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }) ?? L.stall_timeout_s;
+    const timeScale = num('time-scale', 'time-scale', { min: 0, exclusive: true }) ?? cfgBackend?.sim?.time_scale ?? 1;
+    const progressKind = str('progress') ?? 'auto';
+    if (!['auto', 'bar', 'json', 'none'].includes(progressKind)) problems.push({ path: '--progress', message: 'must be auto, bar, json or none' });
+    const headers: Record<string, string> = { ...cfgBackend?.headers };
+    for (const [i, h] of ((o.header as string[] | undefined) ?? []).entries()) {
+      const m = /^([A-Za-z0-9-]+)\s*:\s*(.*)$/.exec(h);
+      if (!m) problems.push({ path: `--header/${i}`, message: "must look like 'Name: value'" });
+      else headers[m[1]] = m[2];
+    }
+    if (o.resume && str('ab-url') === undefined && cfg?.load.ab) problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
+
+    if (problems.length) {
+      throw new InvalidInputError('sweep-flags-invalid', `invalid sweep flags (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
+        problems,
+        hint: 'Run `llmbench sweep --help` for the flags and examples.',
+      });
+    }
+
+    const outDir = path.resolve(ctx.cwd, out!);
+    const abUrl = str('ab-url');
+    const scrape = o['scrape-metrics'];
+    const target: SweepTarget = {
+      backend: cfgBackend?.id ?? kind!,
+      kind: kind!,
+      url: url!,
+      model: str('model') ?? cfgBackend?.model ?? cfg?.model.served_name ?? CONFIG_DEFAULTS.model.served_name,
+      api,
+      headers: Object.keys(headers).length ? resolveHeaders(headers, ctx.env) : undefined,
+      outDir: abUrl ? path.join(outDir, 'a') : outDir,
+      timeScale,
+      scrapeMetrics: typeof scrape === 'string' ? scrape : scrape === true,
+    };
+    const progress: Progress =
+      progressKind === 'none' ? noProgress : progressKind === 'json' ? eventProgress(ctx.log) : progressKind === 'bar' || (progressKind === 'auto' && !ctx.log.json && process.stderr.isTTY) ? barProgress(process.stderr) : progressKind === 'auto' && ctx.log.json ? eventProgress(ctx.log) : noProgress;
+    const opts2: SweepOptions = {
+      ...target,
+      mode,
+      concurrency: conc ?? (mode !== 'rate' ? (L.concurrency ?? CONFIG_DEFAULTS.load.concurrency) : undefined),
+      rate: rates,
+      arrival: arrival as SweepOptions['arrival'],
+      burstiness,
+      requests: duration !== undefined ? null : (requests ?? L.requests ?? Math.ceil(minSamples / trials)),
+      durationS: duration ?? (requests === undefined && L.duration_s !== undefined ? L.duration_s : null),
+      trials,
+      warmup,
+      inputTokens,
+      outputTokens,
+      dataset: str('dataset') ?? W.dataset,
+      prompts,
+      temperature: W.temperature,
+      ignoreEos: W.ignore_eos,
+      timeoutS,
+      stallTimeoutS: stallS,
+      seed,
+      minSamples,
+      slo: cfg?.slo,
+      resume: o.resume === true,
+      log: ctx.log,
+      signal: ctx.signal,
+      progress,
+      cwd: ctx.cwd,
+    };
+    if (opts2.requests === null && opts2.durationS === null) opts2.requests = Math.ceil(minSamples / trials);
+    let summaries: SweepSummary[];
+    if (abUrl) summaries = await runAbSweep({ ...opts2, ab: { ...target, backend: `${target.backend}-b`, url: abUrl, outDir: path.join(outDir, 'b') } });
+    else summaries = [await runSweep(opts2)];
+
+    for (const s of summaries) ctx.stdout(formatTable(s) + '\n');
+    if (ctx.signal.aborted) {
+      ctx.log.warn('sweep stopped early; every finished request is in samples.ndjson — continue with --resume');
+      return ExitCode.ENVIRONMENT;
+    }
+    if (summaries.every((s) => s.points.every((p) => p.completed === 0))) {
+      const cats = summaries.flatMap((s) => s.points.flatMap((p) => Object.keys(p.errors_by_category ?? {})));
+      throw new EnvironmentError('no-successful-requests', `no request succeeded against ${url} (${[...new Set(cats)].join(', ') || 'no requests'})`, {
+        hint: 'Check the URL, the model name (--model) and that the server is ready (llmbench wait). Samples with error details are in samples.ndjson.',
+      });
+    }
+    return ExitCode.OK;
+  },
+};

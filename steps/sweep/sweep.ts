@@ -1,142 +1,500 @@
 /**
- * THIN load generator (foundation issue): fixed-concurrency points, OpenAI /v1/completions streaming only,
- * raw timestamps appended to samples.ndjson as each request completes, metrics from steps/metrics. The
- * load-generator issue replaces the internals (adapters per protocol, rate modes, faults, resume); keep
- * `runSweep`'s shape so `llmbench run` keeps working.
+ * The load generator core: runs a plan (load points × trials, warmup excluded) against one target, or against
+ * two targets in interleaved A/B trials, through the protocol adapters. Every request becomes a sample appended
+ * to samples.ndjson as it completes; metrics come only from steps/metrics/derive.ts. A killed sweep keeps every
+ * finished request and `resume` continues it without repeating or losing one.
  */
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { request } from 'undici';
-import { createParser } from 'eventsource-parser';
+import { createHash, randomUUID } from 'node:crypto';
+import { Agent } from 'undici';
 import { NdjsonAppender, writeJsonAtomic } from '../core/atomic.js';
+import { InvalidInputError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { redactString } from '../core/redact.js';
 import type { Sample } from '../core/types/sample.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { summarizePoints, type SloSpec } from '../metrics/derive.js';
-import { EnvironmentError } from '../core/errors.js';
+import { executeRequest, getAdapter, nowMs, resolveApi, type AdapterKind } from '../adapters/index.js';
+import { measurementWindowS, summarizePoints, timeScale, percentile, type SloSpec, type Point } from '../metrics/derive.js';
+import { buildWorkload, promptIndexFor, type Workload } from '../workload/workload.js';
+import { getTokenizer } from '../workload/tokenizer.js';
+import { arrivalGaps, type Arrival } from './arrivals.js';
+import { LoopMonitor } from './selfcheck.js';
+import { Scraper, seriesSummary, type ScraperStats } from './scrape.js';
+import { noProgress, eventProgress, type Progress } from './progress.js';
+import { loadState, readSamples, sampleKey, saveState, type SweepState } from './resume.js';
 
-export interface SweepOptions {
+export type LoadMode = 'concurrency' | 'rate' | 'max-throughput';
+
+/** One server to measure. */
+export interface SweepTarget {
   backend: string;
-  kind: 'vllm' | 'tgi' | 'triton';
+  kind: AdapterKind;
   url: string;
   model: string;
+  api?: string;
+  headers?: Record<string, string>;
   outDir: string;
-  concurrency: number[];
-  requests: number;
+  /** Simulated seconds per real second (llmbench's simulator run N× faster); 1 for real servers. */
+  timeScale?: number;
+  /** Prometheus URL to scrape during the sweep (true = `<url>/metrics`). */
+  scrapeMetrics?: boolean | string;
+  simulated?: boolean;
+}
+
+export interface SweepOptions extends SweepTarget {
+  mode?: LoadMode;
+  concurrency?: number[];
+  rate?: number[];
+  arrival?: Arrival;
+  burstiness?: number;
+  /** Measured requests per point per trial (warmup not included). */
+  requests?: number | null;
+  /** Or: measurement duration per point per trial, seconds (simulated time). */
+  durationS?: number | null;
   trials: number;
   warmup: number;
   inputTokens: number;
   outputTokens: number;
+  dataset?: string;
+  prompts?: number;
+  temperature?: number;
+  ignoreEos?: boolean;
   timeoutS: number;
+  stallTimeoutS?: number;
   seed: number;
   minSamples?: number;
   slo?: SloSpec;
+  resume?: boolean;
+  /** A/B mode: the candidate target; trials interleave A B A B on the same plan. */
+  ab?: SweepTarget;
+  scrapeIntervalS?: number;
   log: Logger;
   signal?: AbortSignal;
+  progress?: Progress;
+  /** Working directory for relative dataset paths. */
+  cwd?: string;
+  /** Environment for `${NAME}` header values (tokens); headers are used as given when omitted. */
+  env?: NodeJS.ProcessEnv;
 }
 
-const now = () => performance.timeOrigin + performance.now();
+export interface PointSpec {
+  concurrency: number | null;
+  rate: number | null;
+}
+
+/** Self-check limits: the client is the bottleneck when its own lag reaches this share of what it measures. */
+export const SELF_CHECK = { minLagMs: 5, itlShare: 0.5 };
+
+export function planPoints(o: Pick<SweepOptions, 'mode' | 'concurrency' | 'rate' | 'requests'>): PointSpec[] {
+  const mode = o.mode ?? 'concurrency';
+  if (mode === 'rate') return (o.rate ?? []).map((r) => ({ concurrency: null, rate: r }));
+  if (mode === 'max-throughput') {
+    // Every request arrives at once; in-flight capped by the largest concurrency given, else all of them.
+    const cap = o.concurrency?.length ? Math.max(...o.concurrency) : (o.requests ?? 256);
+    return [{ concurrency: cap, rate: null }];
+  }
+  return (o.concurrency ?? [1]).map((c) => ({ concurrency: c, rate: null }));
+}
+
+/** The parts of the options that define the work: a resumed sweep must match them exactly. */
+function planIdentity(o: SweepOptions, w: Workload, arm: 'a' | 'b' | undefined): string {
+  const p = {
+    backend: o.backend, mode: o.mode ?? 'concurrency', points: planPoints(o), arrival: o.arrival ?? 'poisson', burstiness: o.burstiness ?? 1,
+    requests: o.requests ?? null, duration: o.durationS ?? null, trials: o.trials, warmup: o.warmup, seed: o.seed, fingerprint: w.fingerprint, arm,
+  };
+  return createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 16);
+}
+
+interface TargetRun {
+  t: SweepTarget;
+  arm?: 'a' | 'b';
+  api: string;
+  scale: number;
+  out: NdjsonAppender;
+  samples: Map<string, Sample>;
+  state: SweepState;
+  statePath: string;
+  scraper?: Scraper;
+  scraperStats?: ScraperStats;
+  selfCheck: Map<string, { eld: number[]; eldMax: number[] }>;
+  lastWrite: Promise<void>;
+  startedAt: string;
+}
 
 export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
-  if (o.kind !== 'vllm') throw new EnvironmentError('adapter-missing', `no protocol adapter for '${o.kind}' yet`, { hint: 'The thin sweep speaks the OpenAI API only.' });
+  const res = await runSweepTargets(o);
+  return res[0];
+}
+
+/** A/B mode: returns [baseline, candidate] summaries. */
+export async function runAbSweep(o: SweepOptions & { ab: SweepTarget }): Promise<[SweepSummary, SweepSummary]> {
+  const res = await runSweepTargets(o);
+  return [res[0], res[1]];
+}
+
+async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
+  const log = o.log;
+  const mode = o.mode ?? 'concurrency';
+  const points = planPoints(o);
+  const problems = validatePlan(o, points);
+  if (problems.length) {
+    throw new InvalidInputError('sweep-plan-invalid', `invalid sweep plan (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
+      problems,
+      hint: 'See `llmbench sweep --help`.',
+    });
+  }
+  const workload = await buildWorkload(
+    { dataset: o.dataset ?? 'synthetic', inputTokens: o.inputTokens, outputTokens: o.outputTokens, prompts: o.prompts, temperature: o.temperature ?? 0, ignoreEos: o.ignoreEos ?? true, seed: o.seed },
+    o.cwd,
+  );
+  const withEnv = (t: SweepTarget): SweepTarget => (o.env && t.headers ? { ...t, headers: resolveHeaders(t.headers, o.env) } : t);
+  const targets: { t: SweepTarget; arm?: 'a' | 'b' }[] = o.ab ? [{ t: withEnv(o), arm: 'a' }, { t: withEnv(o.ab), arm: 'b' }] : [{ t: withEnv(o) }];
   const runId = randomUUID();
-  const startedAt = new Date().toISOString();
-  const samplesFile = path.join(o.outDir, 'samples.ndjson');
-  const out = new NdjsonAppender(samplesFile);
-  await out.open();
-  const all: Sample[] = [];
-  const prompt = Array.from({ length: o.inputTokens }, (_, i) => `w${i % 97}`).join(' ');
+  const runs: TargetRun[] = [];
+  // Validate and open every target before sending anything.
+  for (const { t, arm } of targets) {
+    const adapter = getAdapter(t.kind);
+    const api = resolveApi(adapter, t.api);
+    const statePath = path.join(t.outDir, 'sweep-state.json');
+    const samplesPath = path.join(t.outDir, 'samples.ndjson');
+    const identity = planIdentity({ ...o, backend: t.backend }, workload, arm);
+    const prev = await loadState(statePath);
+    const existing = await readSamples(samplesPath);
+    if (!o.resume && (existing.samples.length > 0 || prev)) {
+      throw new InvalidInputError('out-not-empty', `${t.outDir} already holds a sweep (${existing.samples.length} samples)`, {
+        problems: [{ path: '/out', message: 'output directory already holds samples.ndjson' }],
+        hint: 'Use --resume to continue that sweep, or pick a new --out; earlier results are never overwritten.',
+      });
+    }
+    if (o.resume && prev && prev.plan_id !== identity) {
+      throw new InvalidInputError('resume-mismatch', `cannot resume ${t.outDir}: the plan or workload differs from the interrupted sweep`, {
+        problems: [{ path: '/out', message: `plan ${identity} ≠ interrupted plan ${prev.plan_id} (workload ${prev.fingerprint})` }],
+        hint: 'Resume with exactly the same flags (points, trials, warmup, requests/duration, seed, dataset, token lengths).',
+      });
+    }
+    const samples = new Map<string, Sample>();
+    for (const s of existing.samples) {
+      const k = sampleKey(s);
+      const had = samples.get(k);
+      // A request cancelled by a stop is redone on resume; its cancelled sample gives way to the redo.
+      if (!had || had.error?.category === 'cancelled' || s.error?.category !== 'cancelled') samples.set(k, s);
+    }
+    if (existing.torn) log.warn(`ignored ${existing.torn} torn line(s) in ${samplesPath} (a process was killed mid-write)`);
+    const state: SweepState = prev ?? { plan_id: identity, fingerprint: workload.fingerprint, backend: t.backend, resumes: 0, started_at: new Date().toISOString() };
+    if (prev) state.resumes++;
+    const out = new NdjsonAppender(samplesPath);
+    await out.open();
+    await saveState(statePath, state);
+    if (o.resume && existing.samples.length) log.info(`resuming ${t.backend}: ${samples.size} requests already done`, { out: t.outDir });
+    let scraper: Scraper | undefined;
+    if (t.scrapeMetrics) {
+      const url = typeof t.scrapeMetrics === 'string' ? t.scrapeMetrics : t.url.replace(/\/+$/, '') + '/metrics';
+      scraper = new Scraper(url, path.join(t.outDir, 'server-metrics.ndjson'), (o.scrapeIntervalS ?? 1) * 1000);
+    }
+    runs.push({ t, arm, api, scale: t.timeScale ?? 1, out, samples, state, statePath, scraper, selfCheck: new Map(), startedAt: state.started_at, lastWrite: Promise.resolve() });
+  }
+
+  const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: o.timeoutS * 1000 } });
+  const progress = o.progress ?? (log.json ? eventProgress(log) : noProgress);
+  const tok = getTokenizer(workload.tokenizer);
   try {
-    for (const c of o.concurrency) {
+    for (const r of runs) await r.scraper?.start();
+    for (const p of points) {
       for (let trial = 0; trial < o.trials; trial++) {
-        const total = o.warmup + o.requests;
-        let next = 0;
-        const worker = async () => {
-          while (next < total && !o.signal?.aborted) {
-            const seq = next++;
-            const s = await oneRequest(o, runId, c, trial, seq, seq < o.warmup, prompt);
-            all.push(s);
-            await out.append(s);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(c, total) }, worker));
-        o.log.event('progress', { backend: o.backend, concurrency: c, trial, done: total });
+        // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
+        for (const r of runs) {
+          if (o.signal?.aborted) break;
+          await runTrial(o, r, p, trial, workload, { dispatcher, progress, runId, tok, mode });
+        }
       }
     }
   } finally {
-    await out.close();
+    for (const r of runs) {
+      r.scraperStats = await r.scraper?.stop();
+      await r.out.close();
+    }
+    await dispatcher.close().catch(() => {});
   }
-  const summary: SweepSummary = {
-    schema_version: 1,
-    backend: o.backend,
-    adapter: o.kind,
-    api: 'completions',
-    model: o.model,
-    endpoint: o.url,
-    run_id: runId,
-    started_at: startedAt,
-    finished_at: new Date().toISOString(),
-    plan: { mode: 'concurrency', trials: o.trials, warmup: o.warmup, requests: o.requests, duration_s: null, seed: o.seed, timeout_s: o.timeoutS, min_samples: o.minSamples },
-    workload: { fingerprint: `thin:${o.inputTokens}:${o.outputTokens}`, dataset: 'synthetic', prompts: 1, input_tokens: o.inputTokens, output_tokens: o.outputTokens },
-    points: summarizePoints(all, { slo: o.slo, minSamples: o.minSamples }),
-  };
-  await writeJsonAtomic(path.join(o.outDir, 'summary.json'), summary);
-  return summary;
+
+  const summaries: SweepSummary[] = [];
+  for (const r of runs) {
+    const summary = buildSummary(o, r, workload, runId, mode, points);
+    await writeJsonAtomic(path.join(r.t.outDir, 'summary.json'), summary);
+    summaries.push(summary);
+  }
+  return summaries;
 }
 
-async function oneRequest(o: SweepOptions, runId: string, c: number, trial: number, seq: number, warmup: boolean, prompt: string): Promise<Sample> {
-  const s: Sample = {
-    v: 1, run_id: runId, backend: o.backend, concurrency: c, rate: null, trial, seq, prompt_index: 0, warmup,
-    intended_send_ms: now(), sent_ms: now(), headers_ms: null, chunk_ms: [], chunk_tokens: [], end_ms: null,
-    input_tokens: { requested: o.inputTokens, client: null, server: null },
-    output_tokens: { requested: o.outputTokens, server: null, client: null },
-    finish_reason: null, ok: false, error: null,
+function validatePlan(o: SweepOptions, points: PointSpec[]) {
+  const problems: { path: string; message: string }[] = [];
+  const mode = o.mode ?? 'concurrency';
+  if (!points.length) problems.push({ path: mode === 'rate' ? '/rate' : '/concurrency', message: 'no load points' });
+  if (o.requests != null && o.durationS != null) problems.push({ path: '/requests', message: 'set either requests or duration, not both' });
+  if (o.requests == null && o.durationS == null) problems.push({ path: '/requests', message: 'set requests or duration' });
+  if (mode === 'rate' && (o.arrival ?? 'poisson') === 'gamma' && !(o.burstiness && o.burstiness > 0)) problems.push({ path: '/burstiness', message: 'gamma arrivals need burstiness > 0' });
+  if (mode === 'max-throughput' && o.durationS != null && !o.concurrency?.length) problems.push({ path: '/concurrency', message: 'max-throughput with a duration needs a concurrency cap' });
+  if (o.ab && o.ab.outDir === o.outDir) problems.push({ path: '/ab', message: 'A and B need different output directories' });
+  return problems;
+}
+
+interface TrialCtx {
+  dispatcher: Agent;
+  progress: Progress;
+  runId: string;
+  tok: ReturnType<typeof getTokenizer>;
+  mode: LoadMode;
+}
+
+async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: number, w: Workload, ctx: TrialCtx): Promise<void> {
+  const scale = r.scale;
+  const adapter = getAdapter(r.t.kind);
+  const keyOf = (seq: number) => `${p.concurrency ?? ''}|${p.rate ?? ''}|${trial}|${seq}`;
+  const done = (seq: number) => {
+    const s = r.samples.get(keyOf(seq));
+    return !!s && s.error?.category !== 'cancelled';
   };
-  try {
-    s.sent_ms = now();
-    const res = await request(`${o.url}/v1/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: o.model, prompt, max_tokens: o.outputTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } }),
-      headersTimeout: o.timeoutS * 1000,
-      bodyTimeout: o.timeoutS * 1000,
-    });
-    s.headers_ms = now();
-    if (res.statusCode >= 400) {
-      const text = await res.body.text();
-      s.error = { category: res.statusCode >= 500 ? 'http_5xx' : 'http_4xx', message: text.slice(0, 500), http_status: res.statusCode };
-      s.end_ms = now();
-      return s;
-    }
-    let done = false;
-    const parser = createParser({
-      onEvent: (ev) => {
-        const t = now();
-        if (ev.data === '[DONE]') {
-          done = true;
-          return;
-        }
-        const j = JSON.parse(ev.data) as { choices?: { text?: string; finish_reason?: string | null }[]; usage?: { prompt_tokens: number; completion_tokens: number } };
-        const text = j.choices?.[0]?.text;
-        if (text) {
-          s.chunk_ms.push(t);
-          s.chunk_tokens.push(1);
-        }
-        if (j.choices?.[0]?.finish_reason) s.finish_reason = j.choices[0].finish_reason;
-        if (j.usage) {
-          s.output_tokens.server = j.usage.completion_tokens;
-          s.input_tokens.server = j.usage.prompt_tokens;
-        }
+  const label = `${r.t.backend}${r.arm ? `[${r.arm}]` : ''} ${p.concurrency != null ? `c=${p.concurrency}` : `rate=${p.rate}`} t${trial}`;
+  const ptKey = `${p.concurrency ?? ''}|${p.rate ?? ''}`;
+  const trialKey = `${ptKey}|${trial}`;
+  if (r.state.completed?.includes(trialKey)) return;
+  let writeErr: unknown;
+
+  const issue = async (seq: number, intended: number, warmup: boolean): Promise<void> => {
+    const pi = promptIndexFor(seq, trial, w.prompts.length);
+    const prompt = w.prompts[pi];
+    const s = await executeRequest({
+      adapter,
+      api: r.api,
+      url: r.t.url,
+      req: { model: r.t.model, prompt: prompt.text, maxTokens: w.outputTokens, ignoreEos: w.ignoreEos, temperature: w.temperature },
+      base: {
+        run_id: ctx.runId, backend: r.t.backend, arm: r.arm, concurrency: p.concurrency, rate: p.rate, trial, seq, prompt_index: pi, warmup,
+        time_scale: scale, intended_send_ms: intended, input_tokens: { requested: w.inputTokens, client: prompt.tokens, server: null },
       },
+      headers: r.t.headers,
+      dispatcher: ctx.dispatcher,
+      timeoutMs: (o.timeoutS * 1000) / scale,
+      stallTimeoutMs: ((o.stallTimeoutS ?? o.timeoutS) * 1000) / scale,
+      signal: o.signal,
+      tokenizer: ctx.tok,
     });
-    for await (const chunk of res.body) parser.feed(chunk.toString());
-    s.end_ms = now();
-    if (!done) s.error = { category: 'stream_truncated', message: 'stream ended without [DONE]', http_status: res.statusCode };
-    else s.ok = true;
-  } catch (e) {
-    s.end_ms = now();
-    const err = e as NodeJS.ErrnoException;
-    s.error = { category: err.code === 'ECONNREFUSED' ? 'connect_refused' : err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : 'other', message: String(err.message).slice(0, 500), http_status: null };
+    r.samples.set(keyOf(seq), s);
+    ctx.progress.tick(s.ok);
+    // Appended as each request completes (one write of a whole line): a kill loses nothing that finished.
+    r.lastWrite = r.out.append(s).catch((e) => {
+      writeErr ??= e;
+    });
+  };
+
+  const W = o.warmup;
+  const countMode = o.requests != null;
+  const totalSeqs = countMode ? W + (o.requests as number) : null;
+  ctx.progress.begin(label, totalSeqs, { backend: r.t.backend, arm: r.arm, concurrency: p.concurrency, rate: p.rate, trial });
+  if (r.scraper) r.scraper.label = { concurrency: p.concurrency, rate: p.rate, trial, ...(r.arm ? { arm: r.arm } : {}) };
+
+  // Warmup: closed loop at the point's concurrency (rate points: up to 4 in flight); excluded from every statistic.
+  const warmupSeqs = Array.from({ length: W }, (_, i) => i).filter((s) => !done(s));
+  await closedLoop(warmupSeqs, Math.min(p.concurrency ?? 4, Math.max(1, warmupSeqs.length)), (seq) => issue(seq, nowMs(), true), o.signal);
+
+  const mon = new LoopMonitor();
+  mon.start();
+  if (countMode) {
+    const pending = Array.from({ length: o.requests as number }, (_, i) => W + i).filter((s) => !done(s));
+    if (ctx.mode === 'rate') await openLoop(pending, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal);
+    else if (ctx.mode === 'max-throughput') {
+      const t0 = nowMs();
+      await closedLoop(pending, p.concurrency as number, (seq) => issue(seq, t0, false), o.signal);
+    } else await closedLoop(pending, p.concurrency as number, (seq) => issue(seq, nowMs(), false), o.signal);
+  } else {
+    // Duration mode: a resumed trial runs only the time it still lacks; seq continues after the last one issued.
+    const prior = [...r.samples.values()].filter((s) => !s.warmup && s.trial === trial && s.concurrency === p.concurrency && s.rate === p.rate);
+    const coveredS = measurementWindowS(prior);
+    const remainingMs = Math.max(0, ((o.durationS as number) - coveredS) * 1000) / scale;
+    let next = prior.reduce((m, s) => Math.max(m, s.seq + 1), W);
+    const deadline = nowMs() + remainingMs;
+    const gen = () => (nowMs() < deadline ? next++ : undefined);
+    if (ctx.mode === 'rate') await openLoop(gen, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal, deadline);
+    else if (ctx.mode === 'max-throughput') {
+      const t0 = nowMs();
+      await closedLoop(gen, p.concurrency as number, (seq) => issue(seq, t0, false), o.signal);
+    } else await closedLoop(gen, p.concurrency as number, (seq) => issue(seq, nowMs(), false), o.signal);
   }
-  return s;
+  const eld = mon.stop();
+  ctx.progress.end();
+  await r.lastWrite;
+  if (writeErr) throw writeErr;
+  const sc = r.selfCheck.get(ptKey) ?? { eld: [], eldMax: [] };
+  if (eld.p99_ms != null) sc.eld.push(eld.p99_ms);
+  if (eld.max_ms != null) sc.eldMax.push(eld.max_ms);
+  r.selfCheck.set(ptKey, sc);
+  if (!o.signal?.aborted) {
+    (r.state.completed ??= []).push(trialKey);
+    await saveState(r.statePath, r.state);
+  }
+}
+
+type SeqSource = number[] | (() => number | undefined);
+const nextOf = (src: SeqSource): (() => number | undefined) => {
+  if (typeof src === 'function') return src;
+  let i = 0;
+  return () => (i < src.length ? src[i++] : undefined);
+};
+
+/** Fixed concurrency: c workers, each sends its next request when its previous one ends. */
+async function closedLoop(src: SeqSource, c: number, send: (seq: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const next = nextOf(src);
+  const worker = async () => {
+    for (;;) {
+      if (signal?.aborted) return;
+      const seq = next();
+      if (seq === undefined) return;
+      await send(seq);
+    }
+  };
+  const n = Array.isArray(src) ? Math.min(c, src.length) : c;
+  await Promise.all(Array.from({ length: n }, worker));
+}
+
+/**
+ * Open loop at a target rate: request i is due at t0 + Σ gaps (seeded), sent when due regardless of how many are
+ * in flight. intended_send_ms is the due time, so any client lag shows as queue time (coordinated omission).
+ */
+async function openLoop(src: SeqSource, rate: number, o: SweepOptions, trial: number, scale: number, send: (seq: number, intended: number) => Promise<void>, signal?: AbortSignal, deadline = Infinity): Promise<void> {
+  const next = nextOf(src);
+  const gap = arrivalGaps(rate, o.arrival ?? 'poisson', o.burstiness ?? 1, o.seed * 1000 + trial);
+  const inflight = new Set<Promise<void>>();
+  let due = nowMs();
+  for (;;) {
+    if (signal?.aborted) break;
+    due += (gap() * 1000) / scale;
+    if (due >= deadline) break;
+    const wait = due - nowMs();
+    if (wait > 0) await sleep(wait, signal);
+    if (signal?.aborted) break;
+    const seq = next();
+    if (seq === undefined) break;
+    const pr = send(seq, due).finally(() => inflight.delete(pr));
+    inflight.add(pr);
+  }
+  await Promise.all(inflight);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string, mode: LoadMode, points: PointSpec[]): SweepSummary {
+  const samples = [...r.samples.values()];
+  const pts = summarizePoints(samples, { slo: o.slo, minSamples: o.minSamples });
+  const wanted = new Set(points.map((p) => `${p.concurrency ?? ''}|${p.rate ?? ''}`));
+  let bottleneck = false;
+  let eldWorst: number | null = null;
+  let lagWorst: number | null = null;
+  const outPoints: Point[] = [];
+  for (const pt of pts) {
+    const k = `${pt.concurrency ?? ''}|${pt.rate ?? ''}`;
+    if (!wanted.has(k)) continue;
+    const sc = r.selfCheck.get(k);
+    const mine = samples.filter((s) => !s.warmup && s.concurrency === pt.concurrency && s.rate === pt.rate);
+    // Send lag = actual − intended send in real ms; only meaningful in open-loop (rate) mode.
+    const lags = mode === 'rate' ? Float64Array.from(mine.map((s) => s.sent_ms - s.intended_send_ms)).sort() : new Float64Array();
+    const lagP99 = lags.length ? percentile(lags, 99) : null;
+    const eldP99 = sc?.eld.length ? Math.max(...sc.eld) : null;
+    const eldMax = sc?.eldMax.length ? Math.max(...sc.eldMax) : null;
+    const scale = mine.length ? timeScale(mine[0]) : r.scale;
+    // The client's lag matters relative to what it measures: half the median ITL (at least 5 ms), in
+    // the same (simulated) time as the metrics.
+    const itlP50 = pt.itl_ms.p50 ?? null;
+    const limit = Math.max(SELF_CHECK.minLagMs, itlP50 != null ? SELF_CHECK.itlShare * itlP50 : SELF_CHECK.minLagMs);
+    const reasons = [...(pt.invalid_reasons ?? [])];
+    if (eldP99 != null && eldP99 * scale > limit) reasons.push(`client bottleneck: event-loop delay p99 ${(eldP99 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
+    if (lagP99 != null && lagP99 * scale > limit) reasons.push(`client bottleneck: send lag p99 ${(lagP99 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
+    if (reasons.length > (pt.invalid_reasons?.length ?? 0)) bottleneck = true;
+    if (eldP99 != null) eldWorst = Math.max(eldWorst ?? 0, eldP99);
+    if (lagP99 != null) lagWorst = Math.max(lagWorst ?? 0, lagP99);
+    let achieved: number | null = null;
+    if (mode === 'rate' && mine.length > 1) {
+      const first = Math.min(...mine.map((s) => s.intended_send_ms));
+      const last = Math.max(...mine.map((s) => s.sent_ms));
+      achieved = last > first ? ((mine.length - 1) / ((last - first) * scale)) * 1000 : null;
+    }
+    const server = r.scraper ? seriesSummary(r.scraper.lines.filter((l) => l.concurrency === pt.concurrency && l.rate === pt.rate)) : undefined;
+    outPoints.push({
+      ...pt,
+      ...(r.arm ? { arm: r.arm } : {}),
+      valid: reasons.length === 0,
+      invalid_reasons: reasons,
+      load_generator: { event_loop_delay_p99_ms: eldP99, event_loop_delay_max_ms: eldMax, send_lag_p99_ms: lagP99, achieved_rate: achieved },
+      ...(server ? { server } : {}),
+    });
+  }
+  const peer = o.ab ? (r.arm === 'a' ? o.ab : o) : undefined;
+  return {
+    schema_version: 1,
+    backend: r.t.backend,
+    adapter: r.t.kind,
+    api: r.api,
+    model: r.t.model,
+    endpoint: redactString(r.t.url.replace(/\/\/[^@/]*@/, '//')),
+    run_id: runId,
+    started_at: r.startedAt,
+    finished_at: new Date().toISOString(),
+    plan: {
+      mode,
+      concurrency: mode === 'rate' ? null : points.map((p) => p.concurrency as number),
+      rate: mode === 'rate' ? points.map((p) => p.rate as number) : null,
+      trials: o.trials,
+      warmup: o.warmup,
+      requests: o.requests ?? null,
+      duration_s: o.durationS ?? null,
+      arrival: mode === 'rate' ? (o.arrival ?? 'poisson') : null,
+      burstiness: mode === 'rate' ? (o.burstiness ?? 1) : null,
+      seed: o.seed,
+      timeout_s: o.timeoutS,
+      stall_timeout_s: o.stallTimeoutS ?? o.timeoutS,
+      ...(o.minSamples ? { min_samples: o.minSamples } : {}),
+      time_scale: r.scale,
+      ab: peer && r.arm ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(peer.url) } : null,
+      resumed: r.state.resumes,
+    },
+    workload: {
+      fingerprint: w.fingerprint,
+      dataset: w.dataset,
+      prompts: w.prompts.length,
+      input_tokens: w.inputTokens,
+      output_tokens: w.outputTokens,
+      tokenizer: w.tokenizer,
+      sampling: { temperature: w.temperature, ignore_eos: w.ignoreEos, max_tokens: w.outputTokens },
+    },
+    provenance: { simulated: r.t.simulated ?? false, model: r.t.model },
+    load_generator: {
+      version: 'llmbench-sweep/1',
+      node: process.version,
+      event_loop_delay_p99_ms: eldWorst,
+      send_lag_p99_ms: lagWorst,
+      client_bottleneck: bottleneck,
+      thresholds: { event_loop_delay_p99_ms: SELF_CHECK.minLagMs, send_lag_p99_ms: SELF_CHECK.minLagMs },
+    },
+    server_metrics: r.scraperStats ? { url: r.scraperStats.url, file: 'server-metrics.ndjson', scrapes: r.scraperStats.scrapes, errors: r.scraperStats.errors, series: r.scraperStats.series } : null,
+    points: outPoints,
+  };
+}
+
+/** `${NAME}` header values from the environment (for tokens); never logged. */
+export function resolveHeaders(h: Record<string, string> | undefined, env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  if (!h) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
+    out[k] = m ? (env[m[1]] ?? '') : v;
+  }
+  return out;
 }
