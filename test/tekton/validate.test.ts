@@ -173,10 +173,11 @@ describe('Pipeline llm-bench', () => {
     const broken = structuredClone(pipeline.obj);
     broken.spec.tasks.find((t: Obj) => t.name === 'sweep').params.find((p: Obj) => p.name === 'model').value = '$(params.served-modle)';
     broken.spec.tasks.find((t: Obj) => t.name === 'sweep').params.find((p: Obj) => p.name === 'endpoint').value = '$(tasks.wait.results.url)';
+    broken.spec.params.push({ name: 'left-over', type: 'string', default: '' });
     const msgs = fmt(checkPipeline({ ...pipeline, obj: broken }, tasks)).join('\n');
     expect(msgs).toMatch(/no pipeline param 'served-modle'/);
     expect(msgs).toMatch(/task 'wait' has no result 'url'/);
-    expect(msgs).toMatch(/pipeline param 'served-model' is never used/);
+    expect(msgs).toMatch(/pipeline param 'left-over' is never used/);
   });
 });
 
