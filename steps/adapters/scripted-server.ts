@@ -73,12 +73,18 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let n = 0;
+  let active = 0;
   const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'GET') {
       if (url === '/info') return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.6' });
       if (url === '/v1/models') return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'scripted' }] });
       if (url === '/health' || url === '/v2/health/ready') return void res.writeHead(200).end();
+      if (url === '/metrics') {
+        // vLLM-style gauges, so the scraper has something real to parse.
+        const body = `# HELP vllm:num_requests_running Number of requests in model execution batches.\n# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name="${model}"} ${active}\n# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{model_name="${model}"} 0\n# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc{model_name="${model}"} ${(active / 100).toFixed(3)}\n`;
+        return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+      }
       return json(res, 404, { error: 'not found' });
     }
     let route: Route | null = null;
@@ -105,6 +111,8 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
       }
       const script = typeof o.script === 'function' ? o.script(n++, route!, body) : o.script;
       const entry: RequestLog = { route: route!, body, recvMs, writeMs: [] };
+      active++;
+      res.once('close', () => active--);
       if (o.log !== false) requests.push(entry);
       serve(route!, body, script, req, res, entry);
     });

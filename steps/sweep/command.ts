@@ -52,7 +52,10 @@ export const command: CommandSpec = {
       .addHelpText('after', '\nExamples:\n  llmbench sweep --backend vllm --url http://127.0.0.1:8000 --out runs/vllm --concurrency 1,8,32 --requests 100 --trials 3\n  llmbench sweep --backend tgi --url http://tgi:8080 --out runs/tgi --rate 1,2,4 --arrival gamma --burstiness 0.5 --duration 60\n'),
   async run(opts, ctx) {
     const problems: Problem[] = [];
-    const o = opts as Record<string, string | string[] | boolean | undefined>;
+    // commander camel-cases option names (--input-tokens → inputTokens); look flags up by their typed name.
+    const raw = opts as Record<string, string | string[] | boolean | undefined>;
+    const o: Record<string, string | string[] | boolean | undefined> = {};
+    for (const [k, v] of Object.entries(raw)) o[k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())] = v;
     const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
     const num = (k: string, flag: string, { int = false, min = 0, exclusive = false } = {}): number | undefined => {
       const v = str(k);

@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { promises as fs, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startScriptedServer, type Script, type ScriptedServer } from '../../steps/adapters/scripted-server.js';
+import { runAbSweep, runSweep, type SweepOptions } from '../../steps/sweep/sweep.js';
+import { silentLogger } from '../../steps/core/log.js';
+import { validate } from '../../steps/core/schemas.js';
+import type { Sample } from '../../steps/core/types/sample.js';
+import { main } from '../../steps/cli.js';
+import { REPO_ROOT } from '../../steps/core/paths.js';
+import { specValidator } from './specs.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'llmbench-sweep-'));
+const readSamples = async (dir: string): Promise<Sample[]> =>
+  (await fs.readFile(path.join(dir, 'samples.ndjson'), 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Sample];
+      } catch {
+        return [];
+      }
+    });
+
+function base(srv: ScriptedServer, over: Partial<SweepOptions> = {}): SweepOptions {
+  return {
+    backend: 'vllm', kind: 'vllm', url: srv.url, model: 'mistral', outDir: tmp(), concurrency: [1, 3], requests: 6, trials: 2, warmup: 1,
+    inputTokens: 16, outputTokens: 6, prompts: 8, timeoutS: 5, stallTimeoutS: 2, seed: 7, minSamples: 10, log: silentLogger, ...over,
+  };
+}
+
+describe('sweep over each protocol', () => {
+  let srv: ScriptedServer;
+  beforeAll(async () => {
+    srv = await startScriptedServer({ script: { ttftMs: 5, itlMs: 2, tokens: 6 }, validate: specValidator() });
+  });
+  afterAll(() => srv.close());
+
+  for (const kind of ['vllm', 'tgi', 'triton'] as const) {
+    it(`${kind}: every request is a sample, warmup excluded, summary schema-valid`, async () => {
+      const o = base(srv, { backend: kind, kind });
+      const s = await runSweep(o);
+      expect(validate('sweep-summary', s)).toEqual([]);
+      const lines = await readSamples(o.outDir);
+      expect(lines).toHaveLength(2 * 2 * (6 + 1));
+      for (const l of lines) expect(validate('sample', l)).toEqual([]);
+      expect(lines.filter((l) => l.warmup)).toHaveLength(4);
+      expect(s.points.map((p) => [p.concurrency, p.completed, p.failed])).toEqual([[1, 12, 0], [3, 12, 0]]);
+      expect(s.points.every((p) => p.trials?.length === 2)).toBe(true);
+      // 12 ≥ min_samples 10; the only thing that may invalidate a point here is a contended test machine.
+      for (const p of s.points) for (const r of p.invalid_reasons ?? []) expect(r).toMatch(/^client bottleneck/);
+      expect(s.points[0].tokens).toMatchObject({ server_counted: 12, client_counted: 12, mismatched: 0, shortfall: 0 });
+      expect(s.workload?.fingerprint).toMatch(/^sha256:/);
+      expect(s.plan).toMatchObject({ mode: 'concurrency', trials: 2, warmup: 1, requests: 6, time_scale: 1 });
+      expect(srv.problems).toEqual([]);
+    });
+  }
+
+  it('the same prompts in the same order for every backend', async () => {
+    const a = base(srv, { backend: 'vllm', kind: 'vllm', concurrency: [1] });
+    const b = base(srv, { backend: 'triton', kind: 'triton', concurrency: [1] });
+    await runSweep(a);
+    await runSweep(b);
+    const order = (ls: Sample[]) => ls.sort((x, y) => x.trial - y.trial || x.seq - y.seq).map((l) => l.prompt_index);
+    expect(order(await readSamples(a.outDir))).toEqual(order(await readSamples(b.outDir)));
+    expect((await runSweep({ ...a, outDir: tmp() })).workload?.fingerprint).toBe((await runSweep({ ...b, outDir: tmp() })).workload?.fingerprint);
+  });
+
+  it('refuses to overwrite an earlier sweep, and refuses to resume a different plan', async () => {
+    const o = base(srv, { concurrency: [1], requests: 2, trials: 1 });
+    await runSweep(o);
+    const before = await fs.readFile(path.join(o.outDir, 'samples.ndjson'), 'utf8');
+    await expect(runSweep(o)).rejects.toMatchObject({ code: 'out-not-empty' });
+    await expect(runSweep({ ...o, resume: true, outputTokens: 7 })).rejects.toMatchObject({ code: 'resume-mismatch' });
+    expect(await fs.readFile(path.join(o.outDir, 'samples.ndjson'), 'utf8')).toBe(before);
+  });
+
+  it('time-scaled target: raw timestamps stored, metrics reported in simulated time', async () => {
+    const o = base(srv, { concurrency: [1], requests: 5, trials: 1, timeScale: 10 });
+    const s = await runSweep(o);
+    const lines = await readSamples(o.outDir);
+    expect(lines.every((l) => l.time_scale === 10)).toBe(true);
+    const rawTtft = lines.filter((l) => !l.warmup).map((l) => l.chunk_ms[0] - l.sent_ms).sort((x, y) => x - y);
+    expect(s.points[0].ttft_ms.p50).toBeCloseTo(rawTtft[2] * 10, 6);
+    expect(s.plan?.time_scale).toBe(10);
+    expect(s.points[0].time_scale).toBe(10);
+  });
+
+  it('scrapes Prometheus metrics during the sweep into server-metrics.ndjson with normalized names', async () => {
+    const o = base(srv, { concurrency: [4], requests: 12, trials: 1, scrapeMetrics: true, scrapeIntervalS: 0.01 });
+    const s = await runSweep(o);
+    const lines = (await fs.readFile(path.join(o.outDir, 'server-metrics.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(Object.keys(lines[0].values).sort()).toEqual(['kv_cache_usage', 'running', 'waiting']);
+    expect(s.server_metrics).toMatchObject({ file: 'server-metrics.ndjson', series: expect.arrayContaining(['running']) });
+    expect(s.points[0].server?.running?.max).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('faults mid-sweep', () => {
+  it('every fault is a failed sample with its category and the sweep goes on', async () => {
+    const faults: Script['fault'][] = ['http_500', 'error_event', 'truncate', 'malformed', 'stall', 'http_429'];
+    const srv = await startScriptedServer({
+      script: (n) => ({ ttftMs: 2, itlMs: 1, tokens: 6, fault: n >= 1 && n % 3 === 1 ? faults[Math.floor(n / 3) % faults.length] : 'none', faultAfter: 2 }),
+    });
+    try {
+      const o = base(srv, { kind: 'tgi', backend: 'tgi', concurrency: [2], requests: 18, trials: 1, warmup: 0, stallTimeoutS: 0.3 });
+      const s = await runSweep(o);
+      const p = s.points[0];
+      expect(p.completed + p.failed).toBe(18);
+      expect(p.failed).toBe(6);
+      expect(p.errors_by_category).toEqual({ http_5xx: 1, stream_error_event: 1, stream_truncated: 1, malformed_chunk: 1, stalled: 1, http_4xx: 1 });
+      expect(p.error_rate).toBeCloseTo(6 / 18, 6);
+      // Latency statistics rest on the successful requests only.
+      expect(p.ttft_ms.n).toBe(12);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('an unreachable server: every request is a connect_refused sample, the CLI exits 3', async () => {
+    const srv = await startScriptedServer({ script: { ttftMs: 0, itlMs: 0, tokens: 1 } });
+    const url = srv.url;
+    await srv.close();
+    const out = tmp();
+    const err: string[] = [];
+    const code = await main({ argv: ['sweep', '--backend', 'vllm', '--url', url, '--out', out, '--concurrency', '2', '--requests', '3', '--trials', '1', '--warmup', '0', '--progress', 'none'], stdout: () => {}, stderr: (s) => err.push(s) });
+    expect(code).toBe(3);
+    expect(err.join('')).toMatch(/no-successful-requests/);
+    const lines = await readSamples(out);
+    expect(lines.map((l) => l.error?.category)).toEqual(['connect_refused', 'connect_refused', 'connect_refused']);
+  });
+});
+
+describe('rate mode', () => {
+  it('open loop: intended send times follow the seeded arrivals, same seed → same schedule', async () => {
+    const srv = await startScriptedServer({ script: { ttftMs: 2, itlMs: 1, tokens: 3 } });
+    try {
+      const run = async (arrival: 'poisson' | 'gamma' | 'constant') => {
+        const o = base(srv, { mode: 'rate', rate: [200], concurrency: undefined, arrival, burstiness: 0.5, requests: 20, trials: 1, warmup: 0, outputTokens: 3 });
+        const s = await runSweep(o);
+        const ls = (await readSamples(o.outDir)).sort((a, b) => a.seq - b.seq);
+        return { s, gaps: ls.slice(1).map((l, i) => l.intended_send_ms - ls[i].intended_send_ms) };
+      };
+      const a = await run('poisson');
+      const b = await run('poisson');
+      expect(a.gaps.map((g) => g.toFixed(3))).toEqual(b.gaps.map((g) => g.toFixed(3)));
+      expect(a.s.points[0]).toMatchObject({ concurrency: null, rate: 200, completed: 20 });
+      expect(a.s.plan).toMatchObject({ mode: 'rate', arrival: 'poisson', rate: [200] });
+      const c = await run('constant');
+      for (const g of c.gaps) expect(g).toBeCloseTo(5, 6);
+      expect(a.s.points[0].load_generator?.send_lag_p99_ms).not.toBeNull();
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('A/B mode', () => {
+  it('interleaves trials A B A B on the same plan and writes one summary per arm', async () => {
+    const a = await startScriptedServer({ script: { ttftMs: 5, itlMs: 1, tokens: 4 } });
+    const b = await startScriptedServer({ script: { ttftMs: 40, itlMs: 1, tokens: 4 } });
+    try {
+      const out = tmp();
+      const o = base(a, { concurrency: [2], requests: 4, trials: 3, warmup: 0, outputTokens: 4, outDir: path.join(out, 'a') });
+      const [sa, sb] = await runAbSweep({ ...o, ab: { backend: 'vllm-b', kind: 'vllm', url: b.url, model: 'mistral', outDir: path.join(out, 'b') } });
+      const la = await readSamples(path.join(out, 'a'));
+      const lb = await readSamples(path.join(out, 'b'));
+      expect(la.every((l) => l.arm === 'a') && lb.every((l) => l.arm === 'b')).toBe(true);
+      // Trial k of A runs entirely before trial k of B, which runs before trial k+1 of A.
+      const span = (ls: Sample[], t: number) => {
+        const x = ls.filter((l) => l.trial === t);
+        return [Math.min(...x.map((l) => l.sent_ms)), Math.max(...x.map((l) => l.end_ms ?? 0))];
+      };
+      const order = [0, 1, 2].flatMap((t) => [span(la, t), span(lb, t)]);
+      for (let i = 1; i < order.length; i++) expect(order[i][0]).toBeGreaterThanOrEqual(order[i - 1][1]);
+      expect(sa.plan?.ab).toMatchObject({ arm: 'a', peer_backend: 'vllm-b' });
+      expect(sb.plan?.ab).toMatchObject({ arm: 'b', peer_backend: 'vllm' });
+      expect(sa.workload?.fingerprint).toBe(sb.workload?.fingerprint);
+      expect(sb.points[0].ttft_ms.p50! - sa.points[0].ttft_ms.p50!).toBeGreaterThan(25);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describe('resume after a kill', () => {
+  it('a sweep killed mid-point keeps every finished request; --resume finishes it with none lost or duplicated', async () => {
+    const srv = await startScriptedServer({ script: { ttftMs: 20, itlMs: 10, tokens: 5 } });
+    const out = tmp();
+    const args = ['steps/bin/llmbench.js', 'sweep', '--backend', 'tgi', '--url', srv.url, '--out', out, '--concurrency', '1,2', '--requests', '8', '--trials', '2', '--warmup', '1', '--output-tokens', '5', '--input-tokens', '8', '--prompts', '4', '--progress', 'none'];
+    try {
+      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: 'ignore' });
+      const file = path.join(out, 'samples.ndjson');
+      // Wait until the child is in the middle of the sweep, then kill it without warning.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const n = await fs.readFile(file, 'utf8').then((t) => t.split('\n').filter(Boolean).length, () => 0);
+        if (n >= 12) break;
+        if (Date.now() > deadline) throw new Error('child sweep made no progress');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const before = await fs.readFile(file, 'utf8');
+      // A kill mid-write can leave a torn last line: simulate one.
+      await fs.appendFile(file, '{"v":1,"run_id":"torn');
+      const beforeKeys = (await readSamples(out)).map((l) => `${l.concurrency}|${l.trial}|${l.seq}`);
+      expect(beforeKeys.length).toBeGreaterThanOrEqual(12);
+      expect(beforeKeys.length).toBeLessThan(36);
+
+      const code = await main({ argv: [...args.slice(1), '--resume'], stdout: () => {}, stderr: () => {}, cwd: REPO_ROOT });
+      expect(code).toBe(0);
+      const after = await fs.readFile(file, 'utf8');
+      expect(after.startsWith(before)).toBe(true); // appended only: nothing written before the kill is lost
+      const all = await readSamples(out);
+      const keys = all.map((l) => `${l.concurrency}|${l.trial}|${l.seq}`);
+      expect(new Set(keys).size).toBe(keys.length); // no duplicates
+      expect(keys.length).toBe(2 * 2 * 9); // every planned request exactly once
+      for (const k of beforeKeys) expect(keys).toContain(k);
+      expect(new Set(all.map((l) => l.run_id)).size).toBe(2);
+      const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+      expect(validate('sweep-summary', summary)).toEqual([]);
+      expect(summary.plan.resumed).toBe(1);
+      // Regression: commander camel-cases --output-tokens/--input-tokens; they were silently ignored once.
+      expect(summary.workload).toMatchObject({ output_tokens: 5, input_tokens: 8, prompts: 4 });
+      expect(summary.points.map((p: { completed: number }) => p.completed)).toEqual([16, 16]);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('sweep CLI validation', () => {
+  it('reports every bad flag at once and exits 2 before doing anything', async () => {
+    const err: string[] = [];
+    const out = path.join(tmp(), 'never');
+    const code = await main({
+      argv: ['sweep', '--backend', 'sglang', '--url', 'ftp://x', '--out', out, '--concurrency', '0,2', '--requests', '5', '--duration', '3', '--time-scale', '0', '--api', 'chat', '--arrival', 'weibull'],
+      stdout: () => {},
+      stderr: (s) => err.push(s),
+    });
+    expect(code).toBe(2);
+    const text = err.join('');
+    for (const p of ['--backend', '--url', '--concurrency/0', '--duration', '--time-scale', '--arrival']) expect(text).toContain(p);
+    await expect(fs.access(out)).rejects.toThrow();
+  });
+});
