@@ -3,6 +3,19 @@ import { EnvironmentError } from '../core/errors.js';
 import { ref, type KObject } from '../cluster/objects.js';
 import type { KubeClient } from '../cluster/kube.js';
 
+export interface InventoryEntry {
+  apiVersion: string;
+  kind: string;
+  namespace: string | null;
+  name: string;
+  uid: string | null;
+  generation: number | null;
+  /** Shared by every server (namespace, ServiceAccounts, RBAC): teardown keeps them unless --all. */
+  prerequisite: boolean;
+  /** The model cache: teardown keeps it unless --purge-cache. */
+  keep_on_teardown: boolean;
+}
+
 /** What apply created: teardown removes exactly this (deploy/<backend>.applied.json). */
 export interface AppliedInventory {
   schema_version: 1;
@@ -12,7 +25,7 @@ export interface AppliedInventory {
   namespace: string;
   server: string;
   applied_at: string;
-  objects: { apiVersion: string; kind: string; namespace: string | null; name: string; uid: string | null; generation: number | null; keep_on_teardown: boolean }[];
+  objects: InventoryEntry[];
 }
 
 /**

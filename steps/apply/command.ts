@@ -4,7 +4,8 @@ import { ExitCode } from '../core/exit-codes.js';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { addClusterOptions, resolveClusterOptions } from '../cluster/options.js';
 import { addConnectionOptions, connect } from '../cluster/connect.js';
-import { KEEP_ANNOTATION } from '../cluster/render.js';
+import { KEEP_ANNOTATION, renderPrerequisites } from '../cluster/render.js';
+import { PREREQ_WORK } from '../cluster/acm.js';
 import { renderObjects } from '../render/render.js';
 import { applyObjects, type AppliedInventory } from './apply.js';
 
@@ -21,6 +22,8 @@ export const command: CommandSpec = {
     const objects = renderObjects(o.render, o.target, o.prerequisites);
     const client = connect(opts, o, ctx);
     const live = await applyObjects(client, objects, ctx.log);
+    const pre = new Set(o.prerequisites ? renderPrerequisites(o.render).map((x) => `${x.kind}/${x.metadata.name}`) : []);
+    const isPre = (kind: string, name: string) => (o.target.mode === 'acm' ? kind === 'ManifestWork' && name === PREREQ_WORK : pre.has(`${kind}/${name}`));
     const inv: AppliedInventory = {
       schema_version: 1,
       backend: o.render.backend,
@@ -36,6 +39,7 @@ export const command: CommandSpec = {
         name: obj.metadata.name,
         uid: (live[i]?.metadata?.uid as string | undefined) ?? null,
         generation: (live[i]?.metadata?.generation as number | undefined) ?? null,
+        prerequisite: isPre(obj.kind, obj.metadata.name),
         keep_on_teardown: obj.metadata.annotations?.[KEEP_ANNOTATION] === 'true',
       })),
     };

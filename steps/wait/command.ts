@@ -1,2 +1,63 @@
-import { notBuilt } from '../core/command.js';
-export const command = notBuilt('wait', 'Wait until the server is ready and answers a one-token request; diagnose if not');
+import path from 'node:path';
+import type { CommandSpec } from '../core/command.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
+import { writeJsonAtomic } from '../core/atomic.js';
+import { assertValid } from '../core/schemas.js';
+import { workdirLayout } from '../core/paths.js';
+import type { DeployReport } from '../core/types/deploy-report.js';
+import { addClusterOptions, resolveClusterOptions } from '../cluster/options.js';
+import { addConnectionOptions, connect } from '../cluster/connect.js';
+import { waitReady } from './wait.js';
+
+export const command: CommandSpec = {
+  name: 'wait',
+  summary: 'Wait until the server is ready and answers a one-token request; diagnose if not',
+  configure(c) {
+    addConnectionOptions(addClusterOptions(c))
+      .option('--timeout <s>', 'deadline in seconds (default: cluster.ready_timeout_s, 1800)')
+      .option('--poll-interval <s>', 'seconds between status reads', '5')
+      .option('--pending-timeout <s>', 'fail when a pod stays unschedulable (e.g. no free GPU) this long', '600')
+      .option('--endpoint <url>', 'reach the server here instead of its Route/Service (port-forward)')
+      .option('--request-timeout <s>', 'timeout of each health check and of the one-token request', '30')
+      .addHelpText('after', '\nWrites <workdir>/deploy/<backend>.json (schemas/deploy-report.schema.json), also when the server is not ready (with the diagnosis).\nExit 0 when ready; 3 with a diagnosis code and hint when not (CrashLoopBackOff/SCC, OOMKilled, GPU Pending, ImagePullBackOff, ProgressDeadlineExceeded, slow model download, ACM not ready).');
+  },
+  async run(opts, ctx) {
+    const problems: Problem[] = [];
+    const num = (flag: string, v: unknown, min = 0): number | undefined => {
+      if (v === undefined || v === '') return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= min) problems.push({ path: flag, message: `must be a number > ${min}` });
+      return n;
+    };
+    const timeoutS = num('--timeout', opts.timeout);
+    const pollS = num('--poll-interval', opts.pollInterval)!;
+    const pendingS = num('--pending-timeout', opts.pendingTimeout)!;
+    const reqS = num('--request-timeout', opts.requestTimeout)!;
+    const endpoint = opts.endpoint as string | undefined;
+    if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^/]+/.test(endpoint)) problems.push({ path: '--endpoint', message: 'must be an http(s) URL' });
+    const o = await resolveClusterOptions(opts, ctx.cwd);
+    if (problems.length) throw new InvalidInputError('wait-options-invalid', `invalid options (${problems.length})`, { problems });
+    const client = connect(opts, o, ctx);
+    const result = await waitReady(client, {
+      backend: o.render.backend,
+      namespace: o.render.namespace,
+      mode: o.target.mode,
+      cluster: o.target.cluster,
+      timeoutS: timeoutS ?? o.render.readyTimeoutS,
+      pollMs: pollS * 1000,
+      pendingTimeoutS: pendingS,
+      endpoint: endpoint || undefined,
+      requestTimeoutMs: reqS * 1000,
+      servedName: (opts.servedName as string | undefined) ?? undefined,
+    }, ctx.log, ctx.signal);
+    const file = workdirLayout(path.resolve(ctx.cwd, opts.workdir as string)).deploy(o.render.backend);
+    await writeJsonAtomic(file, assertValid<DeployReport>('deploy-report', result.report, 'deploy report'));
+    if (result.diagnosis) {
+      throw new EnvironmentError(result.diagnosis.code, `${o.render.backend} is not ready: ${result.diagnosis.message}`, { hint: result.diagnosis.hint });
+    }
+    ctx.log.info(`${o.render.backend} ready`, { endpoint: result.report.endpoint, seconds: result.report.timings_s?.total, report: file });
+    ctx.stdout(result.report.endpoint + '\n');
+    return ExitCode.OK;
+  },
+};

@@ -1,0 +1,186 @@
+/**
+ * apply → wait → teardown against the fake Kubernetes API server (both modes), with a simulated server behind
+ * the endpoint; and every failure wait must diagnose, each with its code, hint and exit code 3.
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../steps/cli.js';
+import { validate } from '../../steps/core/schemas.js';
+import { startSimulator, type RunningSim } from '../../steps/sim/server.js';
+import { startFakeKube, type FakeKube, type FakeKubeOptions, type Scenario } from '../fakes/k8s/server.js';
+
+let fake: FakeKube | undefined;
+let sim: RunningSim | undefined;
+afterEach(async () => {
+  await fake?.close();
+  await sim?.close();
+  fake = undefined;
+  sim = undefined;
+});
+
+async function cli(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main({ argv, stdout: (s) => (out += s), stderr: (s) => (err += s), env: { LLMBENCH_KUBE_RETRY_MS: '5', HOME: os.tmpdir() } });
+  return { code, out, err };
+}
+
+async function env(o: FakeKubeOptions = {}) {
+  fake = await startFakeKube(o);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-life-'));
+  writeFileSync(path.join(dir, 'kubeconfig'), fake.kubeconfig());
+  const common = ['--kubeconfig', path.join(dir, 'kubeconfig'), '--workdir', dir];
+  const report = (b: string) => JSON.parse(readFileSync(path.join(dir, 'deploy', `${b}.json`), 'utf8'));
+  return { dir, common, report };
+}
+const FAST = ['--poll-interval', '0.02', '--request-timeout', '2'];
+
+describe('direct mode', () => {
+  test('apply → wait → teardown: ready report with endpoint, digest, node, GPU, engine args, timeline; teardown twice is safe', async () => {
+    sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
+    const { dir, common, report } = await env();
+    expect((await cli(['apply', '--backend', 'vllm', ...common])).code).toBe(0);
+    const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+    expect(w.err).not.toMatch(/error \[/);
+    expect(w.code).toBe(0);
+    expect(w.out.trim()).toBe(sim.url);
+    const r = report('vllm');
+    expect(validate('deploy-report', r)).toEqual([]);
+    expect(r).toMatchObject({
+      backend: 'vllm', mode: 'direct', ready: true, endpoint: sim.url, model: 'mistral', namespace: 'llm-bench',
+      image: 'docker.io/vllm/vllm-openai:v0.10.2', image_digest: 'sha256:' + 'ab'.repeat(32), node: 'gpu-node-1',
+      gpu: { product: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb', count: 1, memory_mib: 20096, mig: '3g.20gb', profile: 'a100-mig-3g.20gb' },
+      diagnosis: null,
+    });
+    expect(r.engine_args.join(' ')).toContain('--max-model-len 2048');
+    const events = r.timeline.map((t: { event: string }) => t.event);
+    for (const e of ['wait-started', 'pod-scheduled', 'image-pulled', 'container-started', 'pod-ready', 'rollout-complete', 'health-ok', 'first-token', 'ready']) expect(events).toContain(e);
+    expect(r.timings_s.first_token).toBeGreaterThanOrEqual(r.timings_s.rollout_complete);
+
+    const t1 = await cli(['teardown', '--backend', 'vllm', ...common, '--poll-interval', '0.02']);
+    expect(t1.code).toBe(0);
+    expect(fake!.get('Deployment', 'llm-bench', 'llmbench-vllm')).toBeUndefined();
+    expect(fake!.all('Pod')).toEqual([]);
+    // Kept: the model cache and the shared prerequisites.
+    expect(fake!.get('PersistentVolumeClaim', 'llm-bench', 'llmbench-model-cache-vllm')).toBeDefined();
+    expect(fake!.get('Namespace', undefined, 'llm-bench')).toBeDefined();
+    expect(existsSync(path.join(dir, 'deploy', 'vllm.applied.json'))).toBe(false);
+    const t2 = await cli(['teardown', '--backend', 'vllm', ...common, '--poll-interval', '0.02']);
+    expect(t2.code).toBe(0);
+    const t3 = await cli(['teardown', '--backend', 'vllm', ...common, '--poll-interval', '0.02', '--all', '--purge-cache']);
+    expect(t3.code).toBe(0);
+    expect(fake!.all().filter((o) => o.kind !== 'Node' && o.kind !== 'Event')).toEqual([]);
+    expect(fake!.rejected).toEqual([]);
+  });
+
+  test.each<[Scenario, string, RegExp, string[]]>([
+    ['crashloop-scc', 'crashloop-scc', /restricted-v2.*random non-root UID/s, []],
+    ['scc-forbidden', 'scc-denied', /--privileged-scc/, []],
+    ['oomkilled', 'oom-killed', /lower max_model_len.*quantize/s, []],
+    ['crashloop', 'crashloop', /exits on start/, []],
+    ['pending-gpu', 'gpu-unschedulable', /free GPU.*MIG strategy/s, ['--pending-timeout', '0.15']],
+    ['image-pull', 'image-pull', /cannot be pulled/, []],
+    ['progress-deadline', 'progress-deadline', /progressDeadlineSeconds/, []],
+    ['slow-download', 'slow-model-download', /still downloading.*--model-cache image/s, ['--timeout', '0.6']],
+  ])('%s → diagnosis %s, its hint, exit 3 and a not-ready report', async (scenario, code, hint, extra) => {
+    const { common, report } = await env({ scenario });
+    expect((await cli(['apply', '--backend', 'vllm', ...common])).code).toBe(0);
+    const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '10', '--endpoint', 'http://127.0.0.1:9', ...extra]);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain(`error [${code}]`);
+    expect(w.err).toMatch(hint);
+    const r = report('vllm');
+    expect(validate('deploy-report', r)).toEqual([]);
+    expect(r.ready).toBe(false);
+    expect(r.diagnosis.code).toBe(code);
+    expect(r.timeline.at(-1).event).toBe('failed');
+  });
+
+  test('the OOMKilled diagnosis quotes the last log lines; slow download quotes the progress line', async () => {
+    const { common, report } = await env({ scenario: 'slow-download' });
+    await cli(['apply', '--backend', 'tgi', ...common]);
+    await cli(['wait', '--backend', 'tgi', ...common, ...FAST, '--timeout', '0.5']);
+    expect(report('tgi').diagnosis.message).toMatch(/safetensors: +23%/);
+    await fake!.close();
+    const oom = await env({ scenario: 'oomkilled' });
+    await cli(['apply', '--backend', 'vllm', ...oom.common]);
+    await cli(['wait', '--backend', 'vllm', ...oom.common, ...FAST, '--timeout', '5']);
+    expect(oom.report('vllm').diagnosis.message).toMatch(/OOMKilled, exit 137.*KV cache for max_model_len 8192/s);
+  });
+
+  test('pods Ready but the endpoint never answers: health-failed after the deadline (the seed\'s 503s)', async () => {
+    const { common, report } = await env({ scenario: 'ready' });
+    await cli(['apply', '--backend', 'vllm', ...common]);
+    const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '1', '--request-timeout', '0.2']);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain('error [health-failed]');
+    // Without --endpoint the Route host is used, over TLS as the edge Route serves it.
+    expect(report('vllm').endpoint).toBe('https://llmbench-vllm-llm-bench.apps.fake.example.com');
+  });
+
+  test('nothing applied: not-applied, exit 3', async () => {
+    const { common } = await env();
+    const w = await cli(['wait', '--backend', 'triton', ...common, ...FAST, '--timeout', '1']);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain('error [not-applied]');
+    expect(w.err).toMatch(/run llmbench apply first/);
+  });
+});
+
+describe('ACM mode', () => {
+  const acm = ['--acm', '--cluster', 'spoke-1'];
+
+  test('apply → wait (Applied + Available at the current generation + ReadyReplicas feedback) → teardown', async () => {
+    sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
+    const { common, report } = await env({ routeHost: 'vllm.apps.spoke-1.example.com' });
+    expect((await cli(['apply', '--backend', 'vllm', ...acm, ...common])).code).toBe(0);
+    const w = await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+    expect(w.err).not.toMatch(/error \[/);
+    expect(w.code).toBe(0);
+    const r = report('vllm');
+    expect(validate('deploy-report', r)).toEqual([]);
+    expect(r).toMatchObject({ mode: 'acm', cluster: 'spoke-1', ready: true, image: 'docker.io/vllm/vllm-openai:v0.10.2' });
+    const events = r.timeline.map((t: { event: string }) => t.event);
+    for (const e of ['work-applied', 'work-available', 'feedback', 'rollout-complete', 'health-ok', 'first-token']) expect(events).toContain(e);
+    // Available was reported before ReadyReplicas reached 1 — and wait did not stop there.
+    expect(r.timeline.find((t: { detail?: string }) => t.detail === 'ReadyReplicas=0 Replicas=1')).toBeDefined();
+    expect(r.timings_s.rollout_complete).toBeGreaterThan(r.timings_s.work_available);
+
+    expect((await cli(['teardown', '--backend', 'vllm', ...acm, ...common, '--poll-interval', '0.02'])).code).toBe(0);
+    expect(fake!.all('ManifestWork').map((x) => x.metadata.name)).toEqual(['llmbench-prerequisites']);
+    expect((await cli(['teardown', '--backend', 'vllm', ...acm, ...common, '--poll-interval', '0.02', '--all'])).code).toBe(0);
+    expect(fake!.all('ManifestWork')).toEqual([]);
+    expect(fake!.rejected).toEqual([]);
+  });
+
+  test('Available alone is not ready: ReadyReplicas stays 0 → acm-not-ready, exit 3', async () => {
+    const { common, report } = await env({ workScenario: 'available-not-ready' });
+    await cli(['apply', '--backend', 'tgi', ...acm, ...common]);
+    const w = await cli(['wait', '--backend', 'tgi', ...acm, ...common, ...FAST, '--timeout', '0.5', '--endpoint', 'http://127.0.0.1:9']);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain('error [acm-not-ready]');
+    expect(w.err).toMatch(/Available only means the objects exist/);
+    expect(report('tgi').timeline.map((t: { event: string }) => t.event)).toContain('work-available');
+  });
+
+  test('a manifest the agent could not apply fails fast: acm-apply-failed, exit 3', async () => {
+    const { common } = await env({ workScenario: 'applied-false' });
+    await cli(['apply', '--backend', 'vllm', ...acm, ...common]);
+    const t0 = Date.now();
+    const w = await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '30']);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain('error [acm-apply-failed]');
+    expect(w.err).toMatch(/exceeded quota/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  test('the work agent never reports: acm-not-applied at the deadline', async () => {
+    const { common } = await env({ workScenario: 'none' });
+    await cli(['apply', '--backend', 'vllm', ...acm, ...common]);
+    const w = await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '0.3']);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain('error [acm-not-applied]');
+  });
+});
