@@ -1,103 +1,186 @@
 /**
- * THIN simulator (foundation issue): one OpenAI-compatible streaming endpoint with a fixed latency model, enough
- * for `llmbench run` to measure real streamed TTFT/ITL on loopback. The simulator issue replaces this file's
- * internals with the three dialects and the performance model; keep `startSimulator`'s shape.
+ * The embedded simulator: one HTTP server on 127.0.0.1 speaking one dialect (vLLM, TGI or Triton) over the shared
+ * engine. `startSimulator` is what `llmbench run`, `llmbench sim` and the tests use.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { InvalidInputError, type Problem } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { getTokenizer } from '../workload/tokenizer.js';
+import { ScaledClock } from './clock.js';
+import { DIALECTS } from './dialects/index.js';
+import { Engine } from './engine.js';
+import { FaultState, faultProblems, type Faults } from './faults.js';
+import { resolveProfile, type BackendKind, type EngineOverrides, type ResolvedProfile } from './profiles.js';
+import type { SimContext } from './shared.js';
+
+export type { Faults } from './faults.js';
 
 export interface SimOptions {
-  backend: 'vllm' | 'tgi' | 'triton';
+  backend: BackendKind;
   host?: string;
   port?: number;
-  /** Served model name (requests for another model are rejected like the real server does). */
+  /** Served model name (requests for another model are rejected like the real server does; TGI ignores names). */
   model?: string;
+  /** GPU profile id (steps/sim/profiles/gpu). Default a100-mig-3g.20gb. */
   gpu?: string;
+  /** Model profile id (steps/sim/profiles/model). Default: the backend's (vLLM/Triton fp16, TGI bnb-nf4). */
   modelProfile?: string;
   seed?: number;
   /** Simulated time runs this many times faster than real time. */
   timeScale?: number;
+  faults?: Faults;
+  /** Engine setting overrides (max_num_seqs, max_model_len, …). */
+  engine?: EngineOverrides;
+  log?: Logger;
 }
 
 export interface RunningSim {
   url: string;
   backend: SimOptions['backend'];
   model: string;
+  timeScale: number;
+  profile: ResolvedProfile;
+  /** The current engine (replaced after a simulated crash). */
+  readonly engine: Engine;
+  /** Number of simulated crashes so far. */
+  readonly crashes: number;
   close(): Promise<void>;
 }
 
+export const TIME_SCALE_HEADER = 'x-llmbench-sim-time-scale';
+
+/** Checks every option at once; throws InvalidInputError listing all problems. Returns the resolved profile. */
+export function validateSimOptions(opts: SimOptions): ResolvedProfile {
+  const problems: Problem[] = [];
+  if (!(opts.backend in DIALECTS)) problems.push({ path: '/backend', message: `unknown backend '${String(opts.backend)}' (vllm, tgi or triton)` });
+  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535)) problems.push({ path: '/port', message: `port must be an integer in 0..65535, got ${opts.port}` });
+  if (opts.timeScale !== undefined && !(typeof opts.timeScale === 'number' && opts.timeScale > 0 && Number.isFinite(opts.timeScale))) problems.push({ path: '/time_scale', message: `time scale must be a positive number, got ${opts.timeScale}` });
+  if (opts.seed !== undefined && !Number.isInteger(opts.seed)) problems.push({ path: '/seed', message: `seed must be an integer, got ${opts.seed}` });
+  if (opts.model !== undefined && (typeof opts.model !== 'string' || !opts.model || opts.model.includes('/v2/'))) problems.push({ path: '/model', message: 'served model name must be a non-empty string' });
+  problems.push(...faultProblems(opts.faults ?? {}));
+  let profile: ResolvedProfile | undefined;
+  try {
+    if (opts.backend in DIALECTS) profile = resolveProfile(opts.backend, opts.gpu, opts.modelProfile, opts.engine);
+  } catch (e) {
+    if (e instanceof InvalidInputError) problems.push(...e.problems);
+    else throw e;
+  }
+  if (problems.length || !profile) throw new InvalidInputError('sim-options', 'invalid simulator options', { problems, hint: 'See `llmbench sim --help`.' });
+  return profile;
+}
+
 export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
-  const model = opts.model ?? 'mistral';
+  const profile = validateSimOptions(opts);
+  const dialect = DIALECTS[opts.backend];
   const scale = opts.timeScale ?? 1;
-  let active = 0;
+  const seed = opts.seed ?? 42;
+  const faults = opts.faults ?? {};
+  const clock = new ScaledClock(scale);
+  const tok = getTokenizer(profile.model.tokenizer);
+  const servedModel = opts.model ?? dialect.defaultServedModel;
+  const host = opts.host ?? '127.0.0.1';
+  let crashes = 0;
+  let closed = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+
+  const newContext = (): SimContext => {
+    const fs = new FaultState(faults, seed + crashes);
+    fs.startSlow(clock.now());
+    const ctx: SimContext = {
+      engine: new Engine(profile, clock, { seed: seed + crashes, slowdown: faults.slowdown }),
+      profile,
+      tok,
+      servedModel,
+      seed,
+      timeScale: scale,
+      faults: fs,
+      startedAt: Date.now(),
+      onInferenceRequest: () => {
+        if (fs.countRequest()) setImmediate(crash);
+      },
+    };
+    return ctx;
+  };
+  let ctx = newContext();
+
+  const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/v1/models') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: [{ id: model, object: 'model', owned_by: 'llmbench-sim' }] }));
-      return;
-    }
-    if (req.method === 'GET' && req.url === '/health') {
-      res.writeHead(200).end();
-      return;
-    }
-    if (req.method !== 'POST' || req.url !== '/v1/completions') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: 'Not Found' }));
-      return;
-    }
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      let r: { model?: string; max_tokens?: number; stream?: boolean; stream_options?: { include_usage?: boolean }; prompt?: string };
-      try {
-        r = JSON.parse(body);
-      } catch {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'error', message: 'invalid JSON', type: 'BadRequestError', code: 400 }));
-        return;
-      }
-      if (r.model !== model) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ object: 'error', message: `The model \`${r.model}\` does not exist.`, type: 'NotFoundError', param: null, code: 404 }),
-        );
-        return;
-      }
-      const n = r.max_tokens ?? 16;
-      const promptTokens = (r.prompt ?? '').split(/\s+/).filter(Boolean).length;
-      active++;
-      const id = `cmpl-${Math.random().toString(36).slice(2)}`;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      let i = 0;
-      const send = () => {
-        if (res.destroyed) return;
-        if (i < n) {
-          res.write(`data: ${JSON.stringify({ id, object: 'text_completion', created: 0, model, choices: [{ index: 0, text: ' tok', logprobs: null, finish_reason: i === n - 1 ? 'length' : null }] })}\n\n`);
-          i++;
-          // ~25 ms per decode step, slower as the batch grows (a stand-in for the real engine model).
-          setTimeout(send, (25 * (1 + 0.015 * (active - 1))) / scale);
-          return;
-        }
-        if (r.stream_options?.include_usage) {
-          res.write(`data: ${JSON.stringify({ id, object: 'text_completion', created: 0, model, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: n, total_tokens: promptTokens + n } })}\n\n`);
-        }
-        res.end('data: [DONE]\n\n');
-        active--;
-      };
-      setTimeout(send, (40 + 2 * active) / scale);
+    res.setHeader(TIME_SCALE_HEADER, String(scale));
+    const url = new URL(req.url ?? '/', 'http://sim');
+    dialect.handle(req, res, url, ctx).catch((e: unknown) => {
+      opts.log?.error('simulator handler failed', { error: String((e as Error)?.stack ?? e) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal simulator error' }));
+      else res.destroy();
     });
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 0;
+  server.maxHeadersCount = 200;
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.setNoDelay(true);
+    s.once('close', () => sockets.delete(s));
   });
-  const { port } = server.address() as AddressInfo;
+
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const onErr = (e: Error) => reject(e);
+      server.once('error', onErr);
+      server.listen({ port, host, backlog: 4096 }, () => {
+        server.off('error', onErr);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  const dropAll = () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+
+  // A crash drops every connection and stops listening; the process "restarts" after restart_s (then slow start again).
+  function crash() {
+    if (closed) return;
+    crashes++;
+    opts.log?.warn('simulated crash', { backend: opts.backend, crashes });
+    ctx.engine.close();
+    server.close();
+    dropAll();
+    restartTimer = setTimeout(async () => {
+      restartTimer = undefined;
+      if (closed) return;
+      ctx = newContext();
+      try {
+        await listen(port);
+      } catch (e) {
+        opts.log?.error('simulator restart failed', { error: String(e) });
+      }
+    }, clock.realMs(faults.restart_s ?? 1));
+  }
+
+  const port = await listen(opts.port ?? 0);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     backend: opts.backend,
-    model,
+    model: servedModel,
+    timeScale: scale,
+    profile,
+    get engine() {
+      return ctx.engine;
+    },
+    get crashes() {
+      return crashes;
+    },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        closed = true;
+        if (restartTimer) clearTimeout(restartTimer);
+        ctx.engine.close();
+        dropAll();
+        if (!server.listening) return resolve();
         server.close(() => resolve());
+        server.closeAllConnections();
       }),
   };
 }

@@ -1,0 +1,185 @@
+/**
+ * HuggingFace TGI's router: /generate, /generate_stream (and POST / with `stream`), /info, /health, /metrics
+ * (tgi_* names), plus its Messages API (/v1/chat/completions, /v1/completions, /v1/models). Errors are TGI's
+ * ErrorResponse ({error, error_type}); TGI serves one model and ignores request model names; there is no
+ * ignore_eos, so requests stop at the model's natural end unless max_new_tokens comes first.
+ */
+import type { ServerResponse } from 'node:http';
+import { Exposition } from '../metrics.js';
+import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../shared.js';
+import { promptTokenCount } from '../textgen.js';
+import { handleOpenAi, type OpenAiFlavour } from './openai.js';
+import { now, serverState, type Dialect } from './types.js';
+
+const tgiError = (res: ServerResponse, status: number, error: string, error_type: string) => sendJson(res, status, { error, error_type });
+const finish = (r: string) => (r === 'stop' ? 'eos_token' : 'length');
+// A deterministic stand-in for the model's token log-probability (greedy picks are likely ones).
+const logprob = (id: number) => -Math.round((0.02 + ((id * 2654435761) % 997) / 2000) * 1e4) / 1e4;
+
+interface TgiState {
+  inFlight: number;
+  failures: Record<string, number>;
+  requests: number;
+  success: number;
+}
+const st = (ctx: SimContext) => serverState<TgiState>(ctx, 'tgi', () => ({ inFlight: 0, failures: {}, requests: 0, success: 0 }));
+
+function info(ctx: SimContext) {
+  const E = ctx.profile.engine;
+  return {
+    model_id: ctx.profile.model.hf_id,
+    model_sha: null,
+    model_pipeline_tag: 'text-generation',
+    max_concurrent_requests: E.max_concurrent_requests ?? 128,
+    max_best_of: 2,
+    max_stop_sequences: 4,
+    max_input_tokens: E.max_input_tokens ?? E.max_model_len - 1,
+    max_total_tokens: E.max_model_len,
+    validation_workers: 2,
+    max_client_batch_size: 4,
+    router: 'text-generation-router',
+    version: ctx.profile.backend.server_version,
+    sha: null,
+    docker_label: null,
+  };
+}
+
+function metrics(ctx: SimContext): string {
+  const e = ctx.engine;
+  const s = e.stats;
+  const T = st(ctx);
+  const x = new Exposition();
+  x.family('tgi_request_count', 'counter', 'Total requests').sample('tgi_request_count', {}, T.requests);
+  x.family('tgi_request_success', 'counter', 'Successful requests').sample('tgi_request_success', {}, T.success);
+  x.family('tgi_request_failure', 'counter', 'Failed requests');
+  for (const [err, n] of Object.entries(T.failures)) x.sample('tgi_request_failure', { err }, n);
+  x.family('tgi_queue_size', 'gauge', 'Requests waiting').sample('tgi_queue_size', {}, e.numWaiting);
+  x.family('tgi_batch_current_size', 'gauge', 'Current batch size').sample('tgi_batch_current_size', {}, e.numRunning);
+  x.family('tgi_batch_current_max_tokens', 'gauge', 'KV tokens in use').sample('tgi_batch_current_max_tokens', {}, Math.round(e.kvUsage * e.totalBlocks * ctx.profile.engine.block_size));
+  x.histogram('tgi_request_duration', 'End-to-end request duration (s)', {}, s.e2e);
+  x.histogram('tgi_request_queue_duration', 'Time in queue (s)', {}, s.queue);
+  x.histogram('tgi_request_mean_time_per_token_duration', 'Mean time per generated token (s)', {}, s.itl);
+  x.histogram('tgi_request_generated_tokens', 'Generated tokens per request', {}, s.generationHist);
+  x.histogram('tgi_request_input_length', 'Input tokens per request', {}, s.promptHist);
+  x.histogram('tgi_batch_inference_duration', 'Batch forward duration (s)', { method: 'decode' }, s.stepTime);
+  return x.text();
+}
+
+async function handleGenerate(stream: boolean | 'body', req: Parameters<Dialect['handle']>[0], res: ServerResponse, ctx: SimContext): Promise<void> {
+  let body: unknown;
+  try {
+    body = await readJson(req);
+  } catch (e) {
+    // axum's Json extractor rejection: plain text, 400 for syntax errors.
+    return sendText(res, 400, `Failed to parse the request body as JSON: ${e instanceof BodyError ? e.message : String(e)}`);
+  }
+  if (typeof body !== 'object' || body === null || typeof (body as { inputs?: unknown }).inputs !== 'string') {
+    return sendText(res, 422, 'Failed to deserialize the JSON body into the target type: missing field `inputs` at line 1 column 2');
+  }
+  const b = body as { inputs: string; parameters?: Record<string, unknown>; stream?: boolean };
+  if (stream === 'body') stream = b.stream === true;
+  const params = b.parameters ?? {};
+  const E = ctx.profile.engine;
+  const maxTotal = E.max_model_len;
+  const maxInput = E.max_input_tokens ?? maxTotal - 1;
+  const inputLength = promptTokenCount(ctx.tok, b.inputs);
+  const mnt = params.max_new_tokens;
+  const T = st(ctx);
+  T.requests++;
+  const fail = (status: number, error: string, type: string) => {
+    T.failures[type] = (T.failures[type] ?? 0) + 1;
+    tgiError(res, status, error, type);
+  };
+  if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) > 0)) return fail(422, 'Input validation error: `max_new_tokens` must be strictly positive', 'validation');
+  if (inputLength > maxInput) return fail(422, `Input validation error: \`inputs\` must have less than ${maxInput} tokens. Given: ${inputLength}`, 'validation');
+  const maxNew = (mnt as number | null | undefined) ?? maxTotal - inputLength;
+  if (inputLength + maxNew > maxTotal) return fail(422, `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${maxTotal}. Given: ${inputLength} \`inputs\` tokens and ${maxNew} \`max_new_tokens\``, 'validation');
+  if (T.inFlight >= (E.max_concurrent_requests ?? 128)) return fail(429, 'Model is overloaded', 'overloaded');
+  if (ctx.faults.overloaded(ctx.engine.numWaiting)) return fail(503, 'Model is overloaded (fault injection: overload_queue)', 'overloaded');
+  ctx.onInferenceRequest();
+  if (ctx.faults.error()) return fail(424, 'Request failed during generation (fault injection: error_rate)', 'generation');
+  const details = params.details !== false;
+  const seed = Number.isInteger(params.seed) ? (params.seed as number) : null;
+  T.inFlight++;
+  let counted = true;
+  const done = () => {
+    if (counted) T.inFlight--;
+    counted = false;
+  };
+  res.once('close', done);
+  const g = { prompt: b.inputs, promptTokens: inputLength, maxTokens: maxNew, ignoreEos: false };
+  if (stream) {
+    const sse = new Sse(res, 'data:');
+    sse.open();
+    const pieces: string[] = [];
+    generate(ctx, req, res, g, {
+      onToken: (i, id, piece, s) => {
+        pieces.push(piece);
+        const last = s.generated >= s.target;
+        sse.send({
+          index: i + 1,
+          token: { id, text: piece, logprob: logprob(id), special: false },
+          generated_text: last ? pieces.join('') : null,
+          details: last && details ? { finish_reason: finish(s.reason), generated_tokens: s.generated, seed, input_length: inputLength } : null,
+          top_tokens: [],
+        });
+      },
+      onFinish: () => {
+        T.success++;
+        done();
+        sse.end();
+      },
+    });
+    return;
+  }
+  const tokens: { id: number; text: string; logprob: number; special: boolean }[] = [];
+  generate(ctx, req, res, g, {
+    onToken: (_i, id, piece) => void tokens.push({ id, text: piece, logprob: logprob(id), special: false }),
+    onFinish: (reason, n) => {
+      T.success++;
+      done();
+      const out = { generated_text: tokens.map((t) => t.text).join(''), ...(details ? { details: { finish_reason: finish(reason), generated_tokens: n, seed, prefill: [], tokens } } : {}) };
+      sendJson(res, 200, out, { 'x-compute-type': 'gpu+optimized', 'x-prompt-tokens': String(inputLength), 'x-generated-tokens': String(n) });
+    },
+  });
+}
+
+export const tgi: Dialect = {
+  kind: 'tgi',
+  defaultServedModel: 'tgi',
+  async handle(req, res, url, ctx) {
+    const p = url.pathname;
+    const ready = ctx.faults.ready(now(ctx));
+    const m = req.method;
+    if (m === 'GET' && p === '/health') return ready ? sendText(res, 200, '') : tgiError(res, 503, 'unhealthy', 'healthcheck');
+    if (m === 'GET' && p === '/info') return sendJson(res, 200, info(ctx));
+    if (m === 'GET' && p === '/metrics') return sendText(res, 200, metrics(ctx), 'text/plain; version=0.0.4');
+    if (m === 'GET' && p === '/v1/models') return sendJson(res, 200, { object: 'list', data: [{ id: ctx.profile.model.hf_id, object: 'model', created: Math.floor(ctx.startedAt / 1000), owned_by: ctx.profile.model.hf_id }] });
+    const routes: Record<string, () => Promise<void>> = {
+      '/generate': () => handleGenerate(false, req, res, ctx),
+      '/generate_stream': () => handleGenerate(true, req, res, ctx),
+      '/': () => handleGenerate('body', req, res, ctx),
+      '/v1/completions': () => handleOpenAi('completion', req, res, ctx, flavour(ctx)),
+      '/v1/chat/completions': () => handleOpenAi('chat', req, res, ctx, flavour(ctx)),
+    };
+    if (m === 'POST' && routes[p]) {
+      if (!ready) return tgiError(res, 503, 'The server is starting up (fault injection: slow_start_s)', 'unhealthy');
+      return routes[p]();
+    }
+    return sendText(res, 404, '');
+  },
+};
+
+function flavour(ctx: SimContext): OpenAiFlavour {
+  return {
+    error: (res, status, message, type) => tgiError(res, status, message, type === 'NotFoundError' ? 'validation' : type === 'InternalServerError' ? 'generation' : 'validation'),
+    checkModel: () => undefined,
+    responseModel: () => ctx.profile.model.hf_id,
+    systemFingerprint: `${ctx.profile.backend.server_version}-native`,
+    contextError: (prompt, max, limit) => ({ status: 422, type: 'validation', message: `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${limit}. Given: ${prompt} \`inputs\` tokens and ${max ?? 0} \`max_new_tokens\`` }),
+    defaultMaxTokens: (_k, prompt, limit) => limit - prompt,
+    validation: { status: 422, type: 'validation' },
+    // TGI's Messages API has no ignore_eos or min_tokens: they are dropped like any unknown field.
+    unsupported: ['ignore_eos', 'min_tokens'],
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * What every dialect shares: request bodies, SSE writing, and `generate()`, which turns one request into an
+ * engine sequence plus its output tokens and applies the per-request faults (error, cut, stall).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Engine, FinishReason, Seq } from './engine.js';
+import type { ResolvedProfile } from './profiles.js';
+import type { Tokenizer } from '../workload/tokenizer.js';
+import { naturalLength, outputFor } from './textgen.js';
+import type { FaultState } from './faults.js';
+
+export interface SimContext {
+  engine: Engine;
+  profile: ResolvedProfile;
+  tok: Tokenizer;
+  /** Name the model is served under (vLLM --served-model-name, Triton model directory). */
+  servedModel: string;
+  seed: number;
+  timeScale: number;
+  faults: FaultState;
+  startedAt: number;
+  /** Counts inference requests (crash_after_requests). */
+  onInferenceRequest(): void;
+}
+
+export class BodyError extends Error {}
+
+const MAX_BODY = 16 * 1024 * 1024;
+
+/** Reads a JSON body. Throws BodyError (the dialect answers in its own error format). */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new BodyError('request body too large');
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BodyError(`invalid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const s = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s), ...headers });
+  res.end(s);
+}
+
+export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Server-sent events. `prefix` is `data: ` (vLLM, Triton) or `data:` (TGI's axum writes no space). */
+export class Sse {
+  constructor(
+    readonly res: ServerResponse,
+    private readonly prefix = 'data: ',
+  ) {}
+  open(status = 200): void {
+    if (this.res.headersSent) return;
+    this.res.writeHead(status, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    this.res.flushHeaders();
+  }
+  send(data: unknown): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    this.open();
+    this.res.write(`${this.prefix}${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+  }
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+}
+
+export interface GenerateRequest {
+  /** Prompt text (chooses the output text and natural length deterministically). */
+  prompt: string;
+  promptTokens: number;
+  maxTokens: number;
+  minTokens?: number;
+  ignoreEos: boolean;
+}
+
+export interface GenerateHandlers {
+  /** Output token `index` (0-based) with its id and decoded text. */
+  onToken(index: number, id: number, piece: string, seq: Seq): void;
+  onFinish(reason: FinishReason, generated: number, seq: Seq): void;
+}
+
+/**
+ * Starts a generation. Faults decided up front from the seeded fault RNG: a cut destroys the socket after some
+ * tokens, a stall stops sending (socket left open). The engine sequence is aborted when the client goes away.
+ */
+export function generate(ctx: SimContext, req: IncomingMessage, res: ServerResponse, g: GenerateRequest, h: GenerateHandlers): Seq {
+  const m = ctx.profile.model;
+  let n = g.maxTokens;
+  let reason: FinishReason = 'length';
+  if (!g.ignoreEos) {
+    const nat = Math.max(g.minTokens ?? 0, naturalLength(g.prompt, ctx.seed, m.natural_output.median_tokens, m.natural_output.sigma));
+    if (nat < n) {
+      n = nat;
+      reason = 'stop';
+    }
+  }
+  const out = outputFor(g.prompt, n, ctx.seed);
+  const fault = ctx.faults.streamFault(n);
+  const seq = ctx.engine.submit({
+    promptTokens: g.promptTokens,
+    outputTokens: n,
+    finishReason: reason,
+    sink: {
+      onToken: (s) => {
+        const i = s.generated - 1;
+        if (fault && i >= fault.afterTokens) {
+          ctx.engine.abort(s);
+          if (fault.kind === 'cut') res.destroy();
+          // stall: keep the socket open, send nothing more.
+          return;
+        }
+        h.onToken(i, out.ids[i], out.pieces[i], s);
+      },
+      onFinish: (s, r) => h.onFinish(r, s.generated, s),
+    },
+  });
+  const gone = () => ctx.engine.abort(seq);
+  res.once('close', gone);
+  req.once('aborted', gone);
+  return seq;
+}
+
+/** Output text of a finished non-streaming request. */
+export function outputText(ctx: SimContext, prompt: string, n: number): string {
+  return outputFor(prompt, n, ctx.seed).pieces.join('');
+}
