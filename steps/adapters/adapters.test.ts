@@ -56,7 +56,7 @@ describe('adapters speak the exact wire formats', () => {
         expect(s.chunk_ms).toHaveLength(8);
         expect(s.chunk_tokens).toEqual(new Array(8).fill(1));
         expect(s.output_tokens).toEqual({ requested: 8, server: 8, client: 8 });
-        expect(s.input_tokens.server).toBe(16);
+        expect(s.input_tokens.server).toBe(s.input_tokens.client! + 1); // the server counts BOS
         expect(s.finish_reason === null || s.finish_reason === 'length').toBe(true);
         // First output-carrying chunk not before the scripted 30 ms; the server schedules chunk i at 30 + 5·i ms
         // (absolute deadlines), so the last one cannot arrive before 65 ms; each chunk is its own arrival.

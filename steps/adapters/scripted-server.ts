@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { getTokenizer } from '../workload/tokenizer.js';
 
 export type Fault =
   | 'none'
@@ -143,7 +144,9 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     res.flushHeaders();
     const total = fault === 'no_output' ? 0 : sc.tokens;
     const per = Math.max(1, route === 'tgi' ? 1 : (sc.tokensPerChunk ?? 1));
-    const promptTokens = 16;
+    // Like the real servers: the prompt's tokens plus BOS (chat: the message content only; no template here).
+    const promptText = String(body.prompt ?? body.inputs ?? body.text_input ?? (body.messages as { content?: string }[] | undefined)?.[0]?.content ?? '');
+    const promptTokens = getTokenizer().count(promptText) + 1;
     const id = `cmpl-${entry.recvMs.toFixed(3)}`;
     let sent = 0;
     let chunkNo = 0;

@@ -139,7 +139,7 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
   const durationS = measurementWindowS(samples);
   const ttft: number[] = [], e2e: number[] = [], tpot: number[] = [], itl: number[] = [], itlTok: number[] = [];
   const queue: number[] = [], ttftI: number[] = [], e2eI: number[] = [];
-  let outTotal = 0, inTotal = 0, good = 0, serverCounted = 0, clientCounted = 0, mismatched = 0, shortfall = 0;
+  let outTotal = 0, inTotal = 0, good = 0, serverCounted = 0, clientCounted = 0, mismatched = 0, shortfall = 0, inMismatched = 0;
   for (const s of ok) {
     const m = requestMetrics(s);
     if (m.ttft_ms !== null) ttft.push(m.ttft_ms);
@@ -157,6 +157,9 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
     if (s.output_tokens.client != null) clientCounted++;
     if (s.output_tokens.server != null && s.output_tokens.client != null && Math.abs(s.output_tokens.server - s.output_tokens.client) > 1) mismatched++;
     if (s.output_tokens.requested != null && m.output_tokens < s.output_tokens.requested) shortfall++;
+    // Prompt length truth: the server's count vs ours (±1 for BOS); chat templates add tokens, so skip chat.
+    const it = s.input_tokens;
+    if (s.api !== 'chat' && s.api !== 'openai' && it.server != null && it.client != null && Math.abs(it.server - it.client) > 1) inMismatched++;
   }
   const per = (x: number) => (durationS > 0 ? x / durationS : 0);
   const hasSlo = !!opts.slo && Object.keys(opts.slo).length > 0;
@@ -186,6 +189,7 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
       client_counted: clientCounted,
       mismatched,
       shortfall,
+      input_mismatched: inMismatched,
       mean_output_tokens: ok.length ? outTotal / ok.length : null,
     },
   };

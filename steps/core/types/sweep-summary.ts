@@ -325,6 +325,10 @@ export interface Metrics {
      * Mean output tokens per successful request.
      */
     mean_output_tokens?: number | null;
+    /**
+     * Requests whose server-reported prompt tokens differ from the client tokenizer's count by more than 1 (BOS). Chat APIs are not compared: their template adds tokens.
+     */
+    input_mismatched?: number;
   };
   /**
    * Simulated seconds per real second the metrics were scaled by (1 = real time).
