@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../core/command.js';
 import { InvalidInputError, type Problem } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { startSimulator, type Faults, type SimOptions } from './server.js';
+import { startSimulator, validateSimOptions, type Faults, type SimOptions } from './server.js';
 import { profiles } from './profiles.js';
 
 const num = (v: unknown, path: string, problems: Problem[], integer = false): number | undefined => {
@@ -48,6 +48,13 @@ export function simOptionsFromFlags(o: Record<string, unknown>): SimOptions {
       ...(o.enforceEager !== undefined ? { enforce_eager: o.enforceEager as boolean } : {}),
     },
   };
+  // Flag syntax problems and the core's range/profile problems are reported together.
+  try {
+    validateSimOptions(opts);
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    problems.push(...e.problems.filter((p) => !problems.some((q) => q.path === p.path)));
+  }
   if (problems.length) throw new InvalidInputError('sim-options', 'invalid simulator flags', { problems, hint: 'See `llmbench sim --help`.' });
   return opts;
 }

@@ -61,7 +61,8 @@ export function validateSimOptions(opts: SimOptions): ResolvedProfile {
   problems.push(...faultProblems(opts.faults ?? {}));
   let profile: ResolvedProfile | undefined;
   try {
-    if (opts.backend in DIALECTS) profile = resolveProfile(opts.backend, opts.gpu, opts.modelProfile, opts.engine);
+    // With an unknown backend the GPU/model ids are still checked (against vLLM's defaults).
+    profile = resolveProfile(opts.backend in DIALECTS ? opts.backend : 'vllm', opts.gpu, opts.modelProfile, opts.engine);
   } catch (e) {
     if (e instanceof InvalidInputError) problems.push(...e.problems);
     else throw e;

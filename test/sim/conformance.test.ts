@@ -173,6 +173,9 @@ describe('TGI dialect', () => {
     assertMatches(TGI, 'ErrorResponse', e);
     expect(e.error_type).toBe('validation');
     expect(e.error).toMatch(/^Input validation error: `inputs` tokens \+ `max_new_tokens` must be <= 2048\. Given: \d+ `inputs` tokens and 100 `max_new_tokens`$/);
+    const t0 = await post(`${sim.url}/generate`, { inputs: 'hi', parameters: { temperature: 0 } });
+    expect(t0.status).toBe(422);
+    expect(JSON.parse(t0.body).error).toBe('Input validation error: `temperature` must be strictly positive');
     const tooLong = await post(`${sim.url}/generate`, { inputs: 'word '.repeat(2100) });
     expect(JSON.parse(tooLong.body).error).toMatch(/must have less than 2047 tokens/);
     const chat = await post(`${sim.url}/v1/chat/completions`, { model: 'anything', messages: [{ role: 'user', content: PROMPT }], max_tokens: 8, stream: true });

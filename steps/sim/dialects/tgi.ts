@@ -91,6 +91,10 @@ async function handleGenerate(stream: boolean | 'body', req: Parameters<Dialect[
     tgiError(res, status, error, type);
   };
   if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) > 0)) return fail(422, 'Input validation error: `max_new_tokens` must be strictly positive', 'validation');
+  const temp = params.temperature;
+  if (temp !== undefined && temp !== null && !(typeof temp === 'number' && temp > 0)) return fail(422, 'Input validation error: `temperature` must be strictly positive', 'validation');
+  const topP = params.top_p;
+  if (topP !== undefined && topP !== null && !(typeof topP === 'number' && topP > 0 && topP < 1)) return fail(422, 'Input validation error: `top_p` must be > 0.0 and < 1.0', 'validation');
   if (inputLength > maxInput) return fail(422, `Input validation error: \`inputs\` must have less than ${maxInput} tokens. Given: ${inputLength}`, 'validation');
   const maxNew = (mnt as number | null | undefined) ?? maxTotal - inputLength;
   if (inputLength + maxNew > maxTotal) return fail(422, `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${maxTotal}. Given: ${inputLength} \`inputs\` tokens and ${maxNew} \`max_new_tokens\``, 'validation');
