@@ -17,7 +17,6 @@ export const OPERATIONS = [
   'issues/update-comment',
   'repos/create-commit-status',
   'checks/create',
-  'repos/get',
   'git/get-ref',
   'git/create-ref',
   'git/update-ref',

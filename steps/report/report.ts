@@ -1,0 +1,181 @@
+/**
+ * `llmbench report` core. Local files first — SUMMARY.md and the exact comment body (report/comment.md) are
+ * written before any GitHub call, so a failed call never loses them — then, when a PR is given: plots to the
+ * assets branch (or links under a configured URL prefix), the sticky comment, and the commit status/check.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { Logger } from '../core/log.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
+import { workdirLayout, REPO_ROOT } from '../core/paths.js';
+import { loadReportData, type ReportData } from './model.js';
+import { renderSummaryMd, type PlotLink, type SummaryInput } from './summary-md.js';
+import { createClient, githubError, publishAssets, setCommitStatus, upsertStickyComment, type ClientTuning, type GitHubTarget, type StatusKind, type CommentResult } from './github.js';
+import type { PlotManifest } from '../plot/plot.js';
+import type { LlmbenchError } from '../core/errors.js';
+
+export type AssetsConfig = { mode: 'branch'; branch: string } | { mode: 'prefix'; prefix: string } | { mode: 'none' };
+
+export interface GitHubReportOptions {
+  target: GitHubTarget;
+  token: string;
+  statusKind: StatusKind;
+  context: string;
+  assets: AssetsConfig;
+  tuning?: ClientTuning;
+}
+
+export interface ReportOptions {
+  workdir: string;
+  log: Logger;
+  title?: string;
+  generatedAt?: string;
+  pipelineRunUrl?: string | null;
+  candidateSha?: string | null;
+  github?: GitHubReportOptions;
+}
+
+export interface ReportResult {
+  summaryMd: string;
+  commentMd?: string;
+  comment?: CommentResult;
+  status?: { kind: StatusKind; id: number; state: string };
+  assets?: { commit?: string; links: number; error?: string };
+}
+
+async function readManifest(workdir: string): Promise<PlotManifest | null> {
+  try {
+    const m = JSON.parse(await fs.readFile(path.join(workdirLayout(workdir).plotsDir, 'manifest.json'), 'utf8')) as PlotManifest;
+    return Array.isArray(m.charts) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+async function present(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+function baseInput(data: ReportData, o: ReportOptions): SummaryInput {
+  return {
+    title: o.title ?? 'llmbench',
+    generatedAt: o.generatedAt ?? new Date().toISOString(),
+    verdict: data.verdict,
+    analysis: data.analysis,
+    sweeps: data.sweeps,
+    deploys: data.deploys,
+    baseline: data.baseline,
+    candidateSha: o.candidateSha ?? o.github?.target.sha ?? null,
+  };
+}
+
+/** Writes SUMMARY.md (links relative to the work directory). Pure renderer + one atomic write. */
+export async function writeSummary(o: ReportOptions, data?: ReportData): Promise<{ file: string; markdown: string; data: ReportData }> {
+  const L = workdirLayout(o.workdir);
+  const d = data ?? (await loadReportData(o.workdir, { repoRoot: REPO_ROOT }));
+  const manifest = await readManifest(o.workdir);
+  const plots: PlotLink[] = [];
+  for (const c of manifest?.charts ?? []) if (c.png && (await present(path.join(o.workdir, c.png)))) plots.push({ name: c.name, title: c.title, url: c.png });
+  const markdown = renderSummaryMd(
+    { ...baseInput(d, o), links: { plots, reportHtml: (await present(L.reportHtml)) ? 'report.html' : null, pipelineRun: o.pipelineRunUrl ?? null } },
+    // SUMMARY.md is a file, not a comment: no length limit.
+    { maxChars: Infinity },
+  );
+  await writeFileAtomic(L.summaryMd, markdown);
+  return { file: L.summaryMd, markdown, data: d };
+}
+
+export async function runReport(o: ReportOptions): Promise<ReportResult> {
+  const { log } = o;
+  const { markdown, data } = await writeSummary(o);
+  log.info('report: wrote SUMMARY.md', { file: workdirLayout(o.workdir).summaryMd });
+  const result: ReportResult = { summaryMd: markdown };
+  if (!o.github) return result;
+
+  const g = o.github;
+  const t = g.target;
+  const manifest = await readManifest(o.workdir);
+  const gh = createClient(t, g.token, log, g.tuning);
+  const resultFile = path.join(o.workdir, 'report', 'github.json');
+
+  // 1. Plot links: an assets branch, a configured URL prefix, or none.
+  const plots: PlotLink[] = [];
+  let reportHtml: string | null = null;
+  let headline: PlotLink | undefined;
+  const charts = (manifest?.charts ?? []).filter((c) => c.png);
+  if (g.assets.mode === 'prefix') {
+    const prefix = g.assets.prefix.replace(/\/+$/, '');
+    for (const c of charts) plots.push({ name: c.name, title: c.title, url: `${prefix}/${c.png}` });
+    reportHtml = `${prefix}/report.html`;
+    result.assets = { links: plots.length };
+  } else if (g.assets.mode === 'branch' && charts.length) {
+    const dir = `pr-${t.pr}/${t.sha.slice(0, 12)}`;
+    const files = [];
+    for (const c of charts) {
+      try {
+        files.push({ name: c.name, title: c.title, path: `${dir}/${c.name}.png`, content: await fs.readFile(path.join(o.workdir, c.png!)) });
+      } catch {
+        log.warn('report: plot listed in the manifest is missing; not published', { chart: c.name });
+      }
+    }
+    try {
+      const pub = await publishAssets(gh, t, g.assets.branch, files, `llmbench plots for PR #${t.pr} at ${t.sha.slice(0, 12)}`);
+      for (const f of files) plots.push({ name: f.name, title: f.title, url: pub.urlFor(f.path) });
+      result.assets = { commit: pub.commit, links: plots.length };
+      log.info('report: published plots', { branch: g.assets.branch, commit: pub.commit, files: files.length });
+    } catch (e) {
+      const err = githubError(e, `publishing plots to branch ${g.assets.branch}`);
+      if (err.code === 'github-unauthorized') {
+        await writeJsonAtomic(resultFile, { ok: false, error: { code: err.code, message: err.message } });
+        throw err;
+      }
+      // Plots are a nicety; the verdict still gets posted, with a note instead of images.
+      log.warn(`report: ${err.message}; posting the comment without images`, { hint: err.hint });
+      result.assets = { links: 0, error: err.message };
+    }
+  }
+  headline = plots.find((p) => p.name === manifest?.headline) ?? plots[0];
+
+  const comment = renderSummaryMd(
+    {
+      ...baseInput(data, o),
+      links: { plots, headlinePlot: headline, reportHtml, pipelineRun: o.pipelineRunUrl ?? null },
+    },
+    { marker: true },
+  );
+  result.commentMd = comment;
+  // The exact body, on disk before it is sent: a failed call loses nothing.
+  await writeFileAtomic(path.join(o.workdir, 'report', 'comment.md'), comment);
+
+  // 2. Comment and 3. status are independent: try both, then report the first failure.
+  const failures: LlmbenchError[] = [];
+  try {
+    result.comment = await upsertStickyComment(gh, t, comment);
+    log.info(`report: ${result.comment.action} the PR comment`, { url: result.comment.url });
+  } catch (e) {
+    failures.push(githubError(e, `posting the PR comment on ${t.owner}/${t.repo}#${t.pr}`));
+  }
+  if (!failures.some((f) => f.code === 'github-unauthorized')) {
+    try {
+      result.status = await setCommitStatus(gh, t, data.verdict, { kind: g.statusKind, context: g.context, targetUrl: o.pipelineRunUrl ?? result.comment?.url ?? null, summary: comment.slice(0, 60_000) });
+      log.info(`report: set ${result.status.kind} ${result.status.state}`, { sha: t.sha, context: g.context });
+    } catch (e) {
+      failures.push(githubError(e, `setting the commit ${g.statusKind} on ${t.sha.slice(0, 12)}`));
+    }
+  }
+  await writeJsonAtomic(resultFile, {
+    ok: failures.length === 0,
+    repo: `${t.owner}/${t.repo}`,
+    pr: t.pr,
+    sha: t.sha,
+    comment: result.comment ?? null,
+    status: result.status ?? null,
+    assets: result.assets ?? null,
+    errors: failures.map((f) => ({ code: f.code, message: f.message })),
+  });
+  if (failures.length) throw failures[0];
+  return result;
+}
