@@ -118,3 +118,22 @@ describe('engine', () => {
     expect(run(7, 1.5) / run(7)).toBeCloseTo(1.5, 2);
   });
 });
+
+describe('regression: late timers stretched simulated time', () => {
+  // Every timer fires 5 ms (simulated) late, as setTimeout does under load. Steps must stay chained on their
+  // simulated end times, so a request's timeline is identical to the on-time clock's (before the fix, each
+  // step started at the late wake-up time and 100 tokens took 100 x 5 ms longer).
+  test('a request takes the same simulated time whether timers fire on time or late', () => {
+    const timeline = (lateS: number) => {
+      const inner = new VirtualClock();
+      const clock = { now: () => inner.now(), at: (t: number, fn: () => void) => inner.at(t + lateS, fn) };
+      const e = new Engine(resolveProfile('vllm'), clock, { seed: 5 });
+      let first = NaN;
+      let last = NaN;
+      e.submit({ promptTokens: 128, outputTokens: 100, finishReason: 'length', sink: { onToken: () => {}, onFinish: (s) => ((first = s.firstTokenAt), (last = s.lastTokenAt)) } });
+      inner.run();
+      return last - first;
+    };
+    expect(timeline(0.005)).toBeCloseTo(timeline(0), 9);
+  });
+});

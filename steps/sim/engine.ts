@@ -77,6 +77,9 @@ export class EngineStats {
   prefill = new Histogram(LATENCY_BUCKETS);
   decode = new Histogram(LATENCY_BUCKETS);
   stepTime = new Histogram(LATENCY_BUCKETS);
+  /** How late (simulated seconds) steps were processed behind their simulated end: the simulator's own lag. */
+  lag = new Histogram(LATENCY_BUCKETS);
+  maxLag = 0;
   stepTokens = new Histogram(TOKEN_BUCKETS);
   batchSize = new Histogram(TOKEN_BUCKETS);
   promptHist = new Histogram(TOKEN_BUCKETS);
@@ -182,7 +185,10 @@ export class Engine {
     this.running = this.running.filter((s) => s.state === 'running');
     const head = this.peekWaiting();
     if (!this.running.length && !head) return;
-    const t0 = Math.max(this.clock.now(), this.lastEnd);
+    // A busy engine chains steps on simulated end times, so a late timer never stretches simulated time (the
+    // next step simply runs at once: catch-up). Only an idle engine restarts at the current time.
+    const busy = this.running.length > 0 || (head !== undefined && head.readyAt <= this.lastEnd);
+    const t0 = busy ? this.lastEnd : Math.max(this.clock.now(), this.lastEnd);
     if (!this.running.length && head && head.readyAt > t0) {
       if (this.wake && this.wake.t <= head.readyAt) return;
       this.wake?.cancel();
@@ -307,6 +313,9 @@ export class Engine {
     this.lastEnd = t;
     if (this.closed) return;
     const st = this.stats;
+    const lag = Math.max(0, this.clock.now() - t);
+    st.lag.observe(lag);
+    if (lag > st.maxLag) st.maxLag = lag;
     for (const { seq: s, n } of plan) {
       if (s.state !== 'running') continue;
       const wasPrefill = s.inPrefill;

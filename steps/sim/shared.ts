@@ -70,8 +70,8 @@ export class Sse {
   }
   send(data: unknown): void {
     if (this.res.writableEnded || this.res.destroyed) return;
-    this.open();
-    this.res.write(`${this.prefix}${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+    if (!this.res.headersSent) this.open();
+    this.res.write(this.prefix + (typeof data === 'string' ? data : JSON.stringify(data)) + '\n\n');
   }
   end(): void {
     if (!this.res.writableEnded) this.res.end();
@@ -88,8 +88,8 @@ export interface GenerateRequest {
 }
 
 export interface GenerateHandlers {
-  /** Output token `index` (0-based) with its id and decoded text. */
-  onToken(index: number, id: number, piece: string, seq: Seq): void;
+  /** Output token `index` (0-based) with its id, decoded text and that text as a JSON string literal. */
+  onToken(index: number, id: number, piece: string, seq: Seq, pieceJson: string): void;
   onFinish(reason: FinishReason, generated: number, seq: Seq): void;
 }
 
@@ -123,7 +123,7 @@ export function generate(ctx: SimContext, req: IncomingMessage, res: ServerRespo
           // stall: keep the socket open, send nothing more.
           return;
         }
-        h.onToken(i, out.ids[i], out.pieces[i], s);
+        h.onToken(i, out.ids[i], out.pieces[i], s, out.json[i]);
       },
       onFinish: (s, r) => h.onFinish(r, s.generated, s),
     },

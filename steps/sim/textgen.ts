@@ -30,6 +30,8 @@ interface Corpus {
   tok: Tokenizer;
   ids: number[];
   pieces: string[];
+  /** JSON string literal of each piece (the hot streaming path concatenates these instead of stringifying). */
+  json: string[];
   /** Indices of tokens that start a word (piece begins with a space). */
   wordStarts: number[];
 }
@@ -42,8 +44,9 @@ function getCorpus(): Corpus {
   // Encoded with a leading space so the passage repeats seamlessly (" ... down." + " The ...").
   const ids = tok.encode(' ' + PASSAGE);
   const pieces = ids.map((i) => tok.decode([i]));
+  const json = pieces.map((p) => JSON.stringify(p));
   const wordStarts = pieces.map((p, i) => (p.startsWith(' ') ? i : -1)).filter((i) => i >= 0);
-  corpus = { tok, ids, pieces, wordStarts };
+  corpus = { tok, ids, pieces, json, wordStarts };
   return corpus;
 }
 
@@ -51,6 +54,8 @@ export interface OutputText {
   ids: number[];
   /** Decoded text of each token; joined they equal the whole output. */
   pieces: string[];
+  /** JSON.stringify of each piece. */
+  json: string[];
 }
 
 /** `n` output tokens for a prompt (deterministic in prompt and seed). */
@@ -60,9 +65,11 @@ export function outputFor(prompt: string, n: number, seed = 0): OutputText {
   for (let attempt = 0; attempt < 64; attempt++, w = (w + 1) % c.wordStarts.length) {
     const ids: number[] = new Array(n);
     const pieces: string[] = new Array(n);
+    const json: string[] = new Array(n);
     for (let k = 0, i = c.wordStarts[w]; k < n; k++, i = (i + 1) % c.ids.length) {
       ids[k] = c.ids[i];
       pieces[k] = c.pieces[i];
+      json[k] = c.json[i];
     }
     // Whether a window round-trips depends only on (start, length): remember it, tokenizing is ~1 ms.
     const key = w * 100_003 + n;
@@ -72,7 +79,7 @@ export function outputFor(prompt: string, n: number, seed = 0): OutputText {
       if (verified.size > 200_000) verified.clear();
       verified.set(key, ok);
     }
-    if (ok) return { ids, pieces };
+    if (ok) return { ids, pieces, json };
   }
   throw new Error(`no round-tripping output window of ${n} tokens`);
 }

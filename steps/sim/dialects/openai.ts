@@ -160,12 +160,18 @@ export async function handleOpenAi(kind: 'completion' | 'chat', req: IncomingMes
     sse.open();
     // vLLM sends the assistant role first, before any token (it carries no output, so it is not the TTFT chunk).
     if (kind === 'chat') sse.send({ id: rid, object, created, model, ...fp, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
+    // Hot path (one event per token per stream): the chunk is pre-serialized around the token's JSON literal.
+    const head = `{"id":"${rid}","object":"${object}","created":${created},"model":${JSON.stringify(model)}${f.systemFingerprint !== undefined ? `,"system_fingerprint":${JSON.stringify(f.systemFingerprint)}` : ''},"choices":[{"index":0,${kind === 'chat' ? '"delta":{"content":' : '"text":'}`;
+    const mid = kind === 'chat' ? '},"logprobs":null,"finish_reason":' : ',"logprobs":null,"finish_reason":';
+    const tail = kind === 'chat' ? '}]}' : ',"stop_reason":null}]}';
     generate(ctx, req, res, { prompt: p.prompt, promptTokens: p.promptTokens, maxTokens, minTokens: p.minTokens, ignoreEos: p.ignoreEos }, {
-      onToken: (i, _id, piece, s) => {
-        const last = s.generated >= s.target;
-        const chunk: Json = { id: rid, object, created, model, ...fp, choices: [choice(piece, last ? s.reason : null)] };
-        if (p.continuousUsage) chunk.usage = usage(i + 1);
-        sse.send(chunk);
+      onToken: (i, _id, piece, s, json) => {
+        const finish = s.generated >= s.target ? s.reason : null;
+        if (p.continuousUsage) {
+          sse.send({ id: rid, object, created, model, ...fp, choices: [choice(piece, finish)], usage: usage(i + 1) });
+          return;
+        }
+        sse.send(head + json + mid + (finish ? `"${finish}"` : 'null') + tail);
       },
       onFinish: (_r, n) => {
         if (p.includeUsage) sse.send({ id: rid, object, created, model, ...fp, choices: [], usage: usage(n) });

@@ -37,6 +37,9 @@ export function vllmMetrics(ctx: SimContext, labels: Record<string, string>): Ex
   x.histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', labels, s.promptHist);
   x.histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', labels, s.generationHist);
   x.histogram('vllm:iteration_tokens_total', 'Histogram of number of tokens per engine_step.', labels, s.stepTokens);
+  // Not a vLLM metric: how far the simulator itself fell behind its simulated clock (0 when it keeps up).
+  x.histogram('llmbench_sim_step_lag_seconds', 'Simulator only: lateness of engine steps behind simulated time.', labels, s.lag);
+  x.family('llmbench_sim_step_lag_max_seconds', 'gauge', 'Simulator only: worst step lateness.').sample('llmbench_sim_step_lag_max_seconds', labels, s.maxLag);
   x.family('vllm:cache_config_info', 'gauge', 'Information of the LLMEngine CacheConfig.').sample('vllm:cache_config_info', { ...labels, block_size: String(ctx.profile.engine.block_size), gpu_memory_utilization: String(ctx.profile.engine.gpu_memory_utilization), num_gpu_blocks: String(e.totalBlocks), enforce_eager: String(ctx.profile.engine.enforce_eager) }, 1);
   return x;
 }

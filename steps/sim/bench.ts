@@ -1,0 +1,215 @@
+/**
+ * npm run bench:sim — prints (1) the calibration table, simulated vs the original framework, in virtual time and
+ * over loopback through the real load generator; (2) predicted GPU ratios next to the original README's
+ * "expected scaling" table; (3) the most concurrent streams one simulated server (its own process) sustains.
+ * Flags: --quick (smaller loopback runs), --streams 500,1000,2000,3000.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../core/log.js';
+import { REPO_ROOT } from '../core/paths.js';
+import { runSweep } from '../sweep/sweep.js';
+import { ORIGINAL, runVirtualPoint } from './calibrate.js';
+import { profiles, resolveProfile } from './profiles.js';
+import { startSimulator } from './server.js';
+import { naturalLength, outputFor } from './textgen.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const streamsArg = args[args.indexOf('--streams') + 1];
+const STREAMS = args.includes('--streams') ? streamsArg.split(',').map(Number) : [500, 1000, 2000, 3000];
+const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(1)} %`;
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+const line = (cells: (string | number)[], widths: number[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : pad(c, widths[i]))).join('  ');
+
+function wordsPerToken(): number {
+  let words = 0;
+  let tokens = 0;
+  for (let i = 0; i < 200; i++) {
+    const o = outputFor(`prompt ${i}`, 100, 42);
+    words += o.pieces.join('').split(/\s+/).filter(Boolean).length;
+    tokens += 100;
+  }
+  return words / tokens;
+}
+
+async function calibration(): Promise<void> {
+  console.log('\n== 1. Calibration: A100 MIG 3g.20gb, Mistral-7B-Instruct, 128 input / 100 output tokens, output tok/s ==');
+  console.log('Virtual time (engine only, closed loop, 64+ requests per point):');
+  const w = [18, 8, 10, 10, 10, 10, 12];
+  console.log(line(['backend / c', 'c', 'simulated', 'original', 'error', 'TTFT ms', 'TPOT ms'], w));
+  for (const [i, c] of ORIGINAL.concurrency.entries()) {
+    const r = runVirtualPoint({ backend: 'vllm', concurrency: c, requests: Math.max(64, c * 8) });
+    console.log(line(['vllm fp16 eager', c, r.outputTokensPerS.toFixed(1), ORIGINAL.vllm[i], pct(r.outputTokensPerS, ORIGINAL.vllm[i]), r.meanTtftMs.toFixed(0), r.meanTpotMs.toFixed(1)], w));
+  }
+  const wpt = wordsPerToken();
+  console.log(`\nTriton (vLLM backend, CUDA graphs on as its model.json left them): the original counted whitespace words; our text has ${wpt.toFixed(2)} words/token.`);
+  console.log(line(['triton', 'c', 'tok/s', 'words/s', 'orig words', 'vs orig', ''], w));
+  for (const [i, c] of ORIGINAL.concurrency.entries()) {
+    const r = runVirtualPoint({ backend: 'triton', concurrency: c, requests: Math.max(64, c * 8) });
+    console.log(line(['triton fp16', c, r.outputTokensPerS.toFixed(1), (r.outputTokensPerS * wpt).toFixed(1), ORIGINAL.triton[i], pct(r.outputTokensPerS * wpt, ORIGINAL.triton[i]), ''], w));
+  }
+  const P = resolveProfile('tgi');
+  console.log('\nTGI (bitsandbytes-nf4, no ignore_eos: requests end at the natural EOS, median 67 tokens):');
+  console.log(line(['tgi', 'c', 'tok/s', 'tok/req', 'original', 'vs orig', 'TPOT ms'], w));
+  for (const [i, c] of ORIGINAL.concurrency.entries()) {
+    const r = runVirtualPoint({ backend: 'tgi', concurrency: c, requests: Math.max(64, c * 8), naturalLength: (k) => naturalLength(`p${k}`, 42, P.model.natural_output.median_tokens, P.model.natural_output.sigma) });
+    console.log(line(['tgi nf4', c, r.outputTokensPerS.toFixed(1), (r.outputTokens / r.completed).toFixed(1), ORIGINAL.tgi[i], pct(r.outputTokensPerS, ORIGINAL.tgi[i]), r.meanTpotMs.toFixed(1)], w));
+  }
+
+  console.log('\nOver loopback: the load generator (llmbench sweep core) against `llmbench sim --backend vllm` at time scale 10:');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmbench-bench-sim-'));
+  const sim = await startSimulator({ backend: 'vllm', timeScale: 10, seed: 42 });
+  try {
+    const s = await runSweep({
+      backend: 'vllm', kind: 'vllm', url: sim.url, model: sim.model, outDir: tmp, timeScale: 10, simulated: true,
+      concurrency: [...ORIGINAL.concurrency], requests: quick ? 16 : 48, trials: 1, warmup: 2, inputTokens: 128, outputTokens: 100, timeoutS: 120, seed: 42, log: silentLogger,
+    });
+    console.log(line(['vllm (loopback)', 'c', 'measured', 'original', 'error', 'failed', ''], w));
+    for (const [i, p] of s.points.entries()) {
+      console.log(line(['', p.concurrency ?? '-', p.output_tokens_per_s.toFixed(1), ORIGINAL.vllm[i], pct(p.output_tokens_per_s, ORIGINAL.vllm[i]), p.failed, ''], w));
+    }
+  } finally {
+    await sim.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const EXPECTED: Record<string, [number, number] | null> = {
+  'h100-80gb': [2, 3],
+  'a100-80gb': [1.5, 2],
+  'a100-40gb': [1.2, 1.5],
+  'a100-mig-3g.20gb': [1, 1],
+  l40s: [0.8, 1.2],
+  a10: [0.5, 0.8],
+  t4: [0.3, 0.5],
+};
+
+function ratios(): void {
+  console.log('\n== 2. Predicted GPU ratios vs A100 MIG 3g.20gb (vLLM, Mistral-7B, 128 in / 100 out; same flags as the reference: eager, util 0.85, max_model_len 2048) ==');
+  const w = [18, 10, 9, 9, 9, 10, 12, 30];
+  console.log(line(['GPU', 'model', 'c=1', 'c=16', 'c=64', 'graphs c=16', 'original', 'physics says'], w));
+  const base: Record<number, number> = {};
+  const tput = (gpu: string, model: string | undefined, c: number, eager = true) => runVirtualPoint({ backend: 'vllm', gpu, modelProfile: model, concurrency: c, requests: Math.max(48, c * 3), engine: { enforce_eager: eager } }).outputTokensPerS;
+  for (const c of [1, 16, 64]) base[c] = tput('a100-mig-3g.20gb', undefined, c);
+  const baseGraphs = tput('a100-mig-3g.20gb', undefined, 16, false);
+  for (const id of ['h100-80gb', 'a100-80gb', 'a100-40gb', 'a100-mig-3g.20gb', 'l40s', 'a10', 't4']) {
+    let model: string | undefined;
+    try {
+      resolveProfile('vllm', id);
+    } catch {
+      model = 'mistral-7b-instruct-bnb-nf4';
+    }
+    const r = [1, 16, 64].map((c) => tput(id, model, c) / base[c]);
+    const g = tput(id, model, 16, false) / baseGraphs;
+    const exp = EXPECTED[id];
+    const mid = r[1];
+    const verdict = !exp ? '' : id === 'a100-mig-3g.20gb' ? 'baseline' : mid < exp[0] ? `below (${(mid / exp[0]).toFixed(2)}x of low end)` : mid > exp[1] ? `above (${(mid / exp[1]).toFixed(2)}x of high end)` : 'within';
+    const gpu = profiles().gpus.get(id)!;
+    console.log(line([id, model ? 'nf4 (fp16 no fit)' : 'fp16', r[0].toFixed(2), r[1].toFixed(2), r[2].toFixed(2), g.toFixed(2), exp ? `${exp[0]}-${exp[1]}x` : '', verdict], w), `  [${gpu.memory_bandwidth_gbps} GB/s, ${gpu.fp16_tflops} TF]`);
+  }
+  console.log('(c=16 is the column compared with the original table; "graphs" = enforce_eager off on both sides.)');
+}
+
+interface StreamResult {
+  ok: number;
+  failed: number;
+  tokens: number;
+  wallS: number;
+  p99GapMs: number;
+}
+
+function streamLoad(url: string, n: number, maxTokens: number): Promise<StreamResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: n + 10 });
+  const body = JSON.stringify({ model: 'mistral', prompt: 'Tell me a story about a river.', max_tokens: maxTokens, ignore_eos: true, stream: true });
+  const gaps: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  let tokens = 0;
+  const t0 = performance.now();
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.request(`${url}/v1/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let last = 0;
+        let events = 0;
+        let done = false;
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          const now = performance.now();
+          const k = c.split('data: ').length - 1;
+          if (c.includes('[DONE]')) done = true;
+          events += k;
+          if (last && k) gaps.push(now - last);
+          last = now;
+        });
+        res.on('end', () => {
+          const toks = events - (done ? 1 : 0);
+          tokens += toks;
+          if (res.statusCode === 200 && done && toks === maxTokens) ok++;
+          else failed++;
+          resolve();
+        });
+        res.on('error', () => {
+          failed++;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        failed++;
+        resolve();
+      });
+      req.end(body);
+    });
+  return Promise.all(Array.from({ length: n }, one)).then(() => {
+    agent.destroy();
+    gaps.sort((a, b) => a - b);
+    return { ok, failed, tokens, wallS: (performance.now() - t0) / 1000, p99GapMs: gaps[Math.floor(gaps.length * 0.99)] ?? NaN };
+  });
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = new RegExp(`^${name.replace(/[{}]/g, '\\$&')}\\S* (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+async function streams(): Promise<void> {
+  console.log('\n== 3. Concurrent streams one simulated server sustains (vLLM dialect, its own process, real time, h100-80gb profile, --max-num-seqs 8192) ==');
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'sim', '--backend', 'vllm', '--gpu', 'h100-80gb', '--max-num-seqs', '8192', '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (c) => reject(new Error(`sim exited ${c}`)));
+  });
+  const w = [10, 8, 8, 10, 12, 14, 14, 12];
+  console.log(line(['streams', 'ok', 'failed', 'wall s', 'tokens/s', 'client p99 gap', 'server lag max', 'sustained'], w));
+  let best = 0;
+  try {
+    for (const n of STREAMS) {
+      const lag0 = await metric(url, 'llmbench_sim_step_lag_max_seconds');
+      const r = await streamLoad(url, n, 64);
+      const lagMax = await metric(url, 'llmbench_sim_step_lag_max_seconds');
+      const running = await metric(url, 'vllm:num_requests_running');
+      // Sustained: every stream complete and the engine never more than 50 ms behind its clock.
+      const sustained = r.failed === 0 && lagMax < 0.05 && running === 0;
+      if (sustained) best = Math.max(best, n);
+      console.log(line([n, r.ok, r.failed, r.wallS.toFixed(2), (r.tokens / r.wallS).toFixed(0), `${r.p99GapMs.toFixed(1)} ms`, `${(Math.max(lag0, lagMax) * 1000).toFixed(1)} ms`, sustained ? 'yes' : 'no'], w));
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+  console.log(`Maximum concurrent streams sustained: ${best} (server and client share this machine's 2 cores).`);
+}
+
+const t = performance.now();
+await calibration();
+ratios();
+await streams();
+console.log(`\nbench:sim done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
