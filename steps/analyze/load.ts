@@ -9,7 +9,7 @@ import { validate } from '../core/schemas.js';
 import type { Logger } from '../core/log.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import type { Point, SloSpec } from '../metrics/derive.js';
-import { readSamples, type CorruptLine } from './samples.js';
+import { readSampleFiles, type CorruptLine } from './samples.js';
 
 export interface LoadedRun {
   backend: string;
@@ -98,12 +98,18 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
     });
   }
   const runs: LoadedRun[] = [];
-  for (const { dir, summary } of summaries) {
+  const withSamples: { i: number; file: string; summary: SweepSummary }[] = [];
+  for (const [i, { dir, summary }] of summaries.entries()) {
     const samplesFile = path.join(dir, 'samples.ndjson');
-    if (await isFile(samplesFile)) {
-      const t0 = Date.now();
-      const r = await readSamples(samplesFile, { slo: opts.slo });
-      opts.log.debug('samples read', { backend: summary.backend, samples: r.samples, corrupt: r.corrupt.length, ms: Date.now() - t0 });
+    if (await isFile(samplesFile)) withSamples.push({ i, file: samplesFile, summary });
+  }
+  const t0 = Date.now();
+  const reads = await readSampleFiles(withSamples.map((w) => ({ file: w.file, opts: { slo: opts.slo, summaryPoints: w.summary.points } })));
+  opts.log.debug('samples read', { files: reads.length, samples: reads.reduce((a, r) => a + r.samples, 0), ms: Date.now() - t0 });
+  for (const [i, { dir, summary }] of summaries.entries()) {
+    const k = withSamples.findIndex((w) => w.i === i);
+    if (k >= 0) {
+      const r = reads[k];
       runs.push({ backend: summary.backend, dir, summary, points: r.points, source: 'samples', samples: r.samples, corrupt: r.corrupt, tornLastLine: r.tornLastLine, interleaved: r.interleaved, sampleRunIds: r.runIds, sampleBackends: r.backends });
     } else {
       const n = summary.points.reduce((a, p) => a + p.completed + p.failed, 0);

@@ -1,12 +1,18 @@
 /**
- * Streams runs/<backend>/samples.ndjson line by line and re-derives every load point with steps/metrics
- * (`summarizePoints`). Samples of one point are held only until the next point starts (sweeps write points one
- * after another), so memory is bounded by the largest point, not the file. If a point reappears after it was
- * closed (merged shards, A/B interleaving), the file is read again holding every point: slower, still exact.
+ * Streams runs/<backend>/samples.ndjson line by line and re-derives the metrics of every trial with
+ * steps/metrics (`summarize`). Samples of one trial are held only until the next trial starts (sweeps write
+ * trials one after another), so memory is bounded by one trial, not the file.
+ *
+ * Distributions pooled over a point's trials (shown in the summary, never used for the verdict) are taken from
+ * the sweep's summary.json when every re-derived trial agrees with it — both come from the same steps/metrics
+ * code. Otherwise (edited or foreign summary, interleaved samples from merged shards or A/B arms) the file is read
+ * again holding whole points and everything is re-derived with `summarizePoints`: slower, still exact.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
 import { createInterface } from 'node:readline';
-import { pointKey, summarizePoints, type Point, type Sample, type SloSpec } from '../metrics/derive.js';
+import { pointKey, summarize, summarizePoints, type Point, type Sample, type SloSpec } from '../metrics/derive.js';
 
 export interface CorruptLine {
   line: number;
@@ -24,6 +30,8 @@ export interface SampleRead {
   runIds: string[];
   backends: string[];
   interleaved: boolean;
+  /** Where pooled point distributions came from. */
+  pooled: 'summary' | 'samples';
 }
 
 /** Structural check of one parsed line: enough to derive metrics without throwing. Returns a problem or null. */
@@ -43,13 +51,45 @@ export function sampleProblem(x: unknown): string | null {
   return null;
 }
 
-export async function readSamples(file: string, opts: { slo?: SloSpec } = {}): Promise<SampleRead> {
-  const first = await pass(file, opts, false);
-  return first.interleaved ? { ...(await pass(file, opts, true)), interleaved: true } : first;
+type TrialMetrics = NonNullable<Point['trials']>[number];
+
+const close = (a: number, b: number | undefined) => b !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+
+/** A summary point agrees with the re-derived trials when every trial's counts and throughput match. */
+function agrees(sp: Point | undefined, trials: TrialMetrics[]): boolean {
+  if (!sp?.trials || sp.trials.length !== trials.length) return false;
+  const byTrial = new Map(sp.trials.map((t) => [t.trial, t]));
+  return trials.every((t) => {
+    const s = byTrial.get(t.trial);
+    return !!s && s.completed === t.completed && s.failed === t.failed && close(t.output_tokens_per_s, s.output_tokens_per_s) && close(t.duration_s ?? 0, s.duration_s);
+  });
 }
 
-async function pass(file: string, opts: { slo?: SloSpec }, holdAll: boolean): Promise<SampleRead> {
-  const points: Point[] = [];
+export async function readSamples(file: string, opts: { slo?: SloSpec; summaryPoints?: Point[] } = {}): Promise<SampleRead> {
+  const first = await pass(file, opts, 'trials');
+  if (!first.interleaved) {
+    const sps = new Map((opts.summaryPoints ?? []).map((p) => [pointKey(p), p]));
+    const points: Point[] = [];
+    let ok = true;
+    for (const [k, trials] of first.trials) {
+      const sp = sps.get(k);
+      if (!agrees(sp, trials)) {
+        ok = false;
+        break;
+      }
+      points.push({ ...sp!, trials });
+    }
+    if (ok) return { ...first, points: sortPoints(points), pooled: 'summary' };
+  }
+  let all = first.interleaved ? null : await pass(file, opts, 'points');
+  if (!all || all.interleaved) all = { ...(await pass(file, opts, 'all')), interleaved: true };
+  return { ...all, pooled: 'samples' };
+}
+
+const sortPoints = (ps: Point[]) => ps.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
+
+async function pass(file: string, opts: { slo?: SloSpec }, mode: 'trials' | 'points' | 'all'): Promise<Omit<SampleRead, 'pooled'> & { trials: Map<string, TrialMetrics[]> }> {
+  const trials = new Map<string, TrialMetrics[]>();
   const open = new Map<string, Sample[]>();
   const closed = new Set<string>();
   let current: string | null = null;
@@ -57,13 +97,18 @@ async function pass(file: string, opts: { slo?: SloSpec }, holdAll: boolean): Pr
   const runIds = new Set<string>();
   const backends = new Set<string>();
   let samples = 0, warmup = 0, lineNo = 0, interleaved = false;
+  const points: Point[] = [];
   let pendingBad: CorruptLine | null = null;
 
-  const close = (k: string) => {
+  const flushTrial = (k: string) => {
     const group = open.get(k);
     open.delete(k);
     closed.add(k);
-    if (group?.length) points.push(...summarizePoints(group, { slo: opts.slo }));
+    if (!group?.length) return;
+    const pk = pointKey(group[0]);
+    let arr = trials.get(pk);
+    if (!arr) trials.set(pk, (arr = []));
+    arr.push({ trial: group[0].trial, ...summarize(group, { slo: opts.slo }) });
   };
 
   const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -92,24 +137,77 @@ async function pass(file: string, opts: { slo?: SloSpec }, holdAll: boolean): Pr
       continue; // summarize ignores warmup samples: drop them now to save memory
     }
     samples++;
-    // Keep only what the metrics need; the error message and text fields are the bulk of a failed line.
-    const slim = { ...s, run_id: '', backend: '', error: s.error ? { category: s.error.category, message: '' } : null } as Sample;
-    delete (slim as Partial<Sample>).server_timing;
-    const k = pointKey(s);
+    if (s.error) s.error.message = ''; // the bulk of a failed line; metrics need only the category
+    const k = mode === 'trials' ? `${pointKey(s)}#${s.trial}` : pointKey(s);
     if (k !== current) {
       if (closed.has(k)) interleaved = true;
-      if (!holdAll && current !== null && open.has(current)) close(current);
+      if (mode !== 'all' && interleaved) break;
+      if (mode === 'trials') {
+        if (current !== null) flushTrial(current);
+      } else if (mode === 'points' && current !== null) {
+        points.push(...summarizePoints(open.get(current) ?? [], { slo: opts.slo }));
+        open.delete(current);
+        closed.add(current);
+      }
       current = k;
     }
-    if (interleaved && !holdAll) break;
     let arr = open.get(k);
     if (!arr) open.set(k, (arr = []));
-    arr.push(slim);
+    arr.push(s);
   }
   rl.close();
   // A bad final line is a torn write (the writer was killed mid-line), not corruption.
   const tornLastLine = pendingBad !== null;
-  for (const k of [...open.keys()]) close(k);
-  points.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
-  return { points, samples, warmup, corrupt, tornLastLine, runIds: [...runIds], backends: [...backends], interleaved };
+  if (mode === 'trials') {
+    for (const k of [...open.keys()]) flushTrial(k);
+    for (const arr of trials.values()) arr.sort((a, b) => a.trial - b.trial);
+  } else if (!interleaved) {
+    // 'points': the last point; 'all': every point, held because they were interleaved
+    points.push(...summarizePoints([...open.values()].flat(), { slo: opts.slo }));
+  }
+  return { points: sortPoints(points), trials, samples, warmup, corrupt, tornLastLine, runIds: [...runIds], backends: [...backends], interleaved };
+}
+
+/** Files at least this large go to worker threads when there are several (one file per worker, 2+ cores). */
+export const WORKER_MIN_BYTES = Number(process.env.LLMBENCH_ANALYZE_WORKER_MIN_BYTES ?? 64 * 2 ** 20);
+
+function inWorker(file: string, opts: Parameters<typeof readSamples>[1]): Promise<SampleRead> {
+  return new Promise((resolve, reject) => {
+    // tsx must load the TypeScript worker too; the main thread registered it through the API, workers do not inherit it.
+    const w = new Worker(new URL('./samples-worker.ts', import.meta.url), { workerData: { file, opts }, execArgv: ['--import', 'tsx'] });
+    w.once('message', (m: { ok: boolean; result?: SampleRead; error?: string }) => {
+      void w.terminate();
+      if (m.ok) resolve(m.result!);
+      else reject(new Error(m.error));
+    });
+    w.once('error', reject);
+  });
+}
+
+/**
+ * Reads several sample files, in parallel worker threads when they are large and there is more than one core;
+ * in-process otherwise (or when a worker cannot start, e.g. from compiled JavaScript).
+ */
+export async function readSampleFiles(jobs: { file: string; opts: Parameters<typeof readSamples>[1] }[]): Promise<SampleRead[]> {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const big = jobs.filter((j) => statSync(j.file).size >= WORKER_MIN_BYTES).length;
+  if (cores < 2 || big < 2 || !import.meta.url.endsWith('.ts')) {
+    const out: SampleRead[] = [];
+    for (const j of jobs) out.push(await readSamples(j.file, j.opts));
+    return out;
+  }
+  const results: SampleRead[] = new Array(jobs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      try {
+        results[i] = await inWorker(jobs[i].file, jobs[i].opts);
+      } catch {
+        results[i] = await readSamples(jobs[i].file, jobs[i].opts);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cores, jobs.length) }, lane));
+  return results;
 }

@@ -80,13 +80,21 @@ export async function writeSynthRun(dir: string, o: SynthRun): Promise<{ samples
   const file = path.join(dir, 'samples.ndjson');
   // Synchronous 1 MiB writes: the generator is synchronous and must not hold a million lines in memory.
   const fd = openSync(file, 'w');
-  const keep: Sample[] = [];
+  let keep: Sample[] = [];
+  const points: SweepSummary['points'] = [];
   let buf = '';
   let count = 0, bytes = 0;
   try {
     generate(o, (s) => {
       count++;
-      if (o.summarize !== false) keep.push(s);
+      if (o.summarize !== false) {
+        // Summarize point by point (unless interleaved) so a million samples never sit in memory.
+        if (!o.interleave && keep.length && keep[keep.length - 1].concurrency !== s.concurrency) {
+          points.push(...summarizePoints(keep));
+          keep = [];
+        }
+        keep.push(s);
+      }
       buf += JSON.stringify(s) + '\n';
       if (buf.length > 1 << 20) {
         bytes += writeSync(fd, buf);
@@ -105,7 +113,7 @@ export async function writeSynthRun(dir: string, o: SynthRun): Promise<{ samples
     plan: { mode: 'concurrency', trials: o.trials, warmup: o.warmup ?? 0, requests: o.requests, duration_s: null, seed: o.seed ?? 1, min_samples: 20 },
     workload: { fingerprint: o.fingerprint ?? 'synthetic-fp-1', dataset: 'synthetic', input_tokens: 128, output_tokens: o.outputTokens ?? 32 },
     provenance: o.provenance ?? { server: 'vllm 0.11.0', model: 'mistral', gpu: 'sim-a100', simulated: true },
-    points: o.summarize === false ? [] : summarizePoints(keep),
+    points: o.summarize === false ? [] : [...points, ...summarizePoints(keep)].sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0)),
   };
   await fs.writeFile(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
   return { samples: count, bytes };

@@ -249,3 +249,21 @@ describe('history, change points and clean-window baselines', () => {
     expect(b.source).toMatch(/history window/);
   });
 });
+
+describe('pooled distributions', () => {
+  test('come from summary.json only when every re-derived trial agrees with it; an edited summary is re-derived', async () => {
+    const dir = path.join(tmp, 'pooled');
+    await writeSynthRun(dir, { ...base, trials: 3, backend: 'vllm', seed: 151 });
+    const file = path.join(dir, 'samples.ndjson');
+    const sum = JSON.parse(await fs.readFile(path.join(dir, 'summary.json'), 'utf8'));
+    const good = await readSamples(file, { summaryPoints: sum.points });
+    expect(good.pooled).toBe('summary');
+    expect(good.points).toEqual(sum.points);
+    const expected = structuredClone(good.points);
+    sum.points[1].trials[2].output_tokens_per_s *= 1.5;
+    sum.points[1].ttft_ms.p50 = 1;
+    const edited = await readSamples(file, { summaryPoints: sum.points });
+    expect(edited.pooled).toBe('samples');
+    expect(edited.points).toEqual(expected);
+  });
+});
