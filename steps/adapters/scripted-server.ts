@@ -76,6 +76,8 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
   let n = 0;
   let active = 0;
   const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+    // The script is anchored at the moment the request's headers were parsed (before its body is read).
+    const arrivedMs = performance.now();
     const url = req.url ?? '/';
     if (req.method === 'GET') {
       if (url === '/info') return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.6' });
@@ -98,7 +100,7 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
-      const recvMs = performance.now();
+      const recvMs = arrivedMs;
       let body: Record<string, unknown>;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -142,7 +144,8 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     };
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
-    const total = fault === 'no_output' ? 0 : sc.tokens;
+    // Like a server with ignore_eos: exactly the requested tokens, capped by the script.
+    const total = fault === 'no_output' ? 0 : Math.min(sc.tokens, requestedTokens(body) ?? sc.tokens);
     const per = Math.max(1, route === 'tgi' ? 1 : (sc.tokensPerChunk ?? 1));
     // Like the real servers: the prompt's tokens plus BOS (chat: the message content only; no template here).
     const promptText = String(body.prompt ?? body.inputs ?? body.text_input ?? (body.messages as { content?: string }[] | undefined)?.[0]?.content ?? '');
@@ -150,7 +153,7 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     const id = `cmpl-${entry.recvMs.toFixed(3)}`;
     let sent = 0;
     let chunkNo = 0;
-    const start = performance.now();
+    const start = entry.recvMs;
     const finishOk = () => {
       if (route === 'completions' || route === 'chat') {
         send(JSON.stringify({ id, object: route === 'completions' ? 'text_completion' : 'chat.completion.chunk', created: 0, model, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent } }));
@@ -219,7 +222,8 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    // A deep accept backlog: thousands of simultaneous connects must not overflow it (dropped SYNs retry after 1 s).
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
   });
   server.maxConnections = 100_000;
   const { port } = server.address() as AddressInfo;
@@ -234,6 +238,18 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
         server.close(() => resolve());
       }),
   };
+}
+
+function requestedTokens(b: Record<string, unknown>): number | undefined {
+  const params = b.parameters as { max_new_tokens?: number } | undefined;
+  let sp: { max_tokens?: number } | undefined;
+  try {
+    sp = typeof b.sampling_parameters === 'string' ? JSON.parse(b.sampling_parameters) : undefined;
+  } catch {
+    sp = undefined;
+  }
+  const v = b.max_completion_tokens ?? b.max_tokens ?? params?.max_new_tokens ?? sp?.max_tokens;
+  return typeof v === 'number' ? v : undefined;
 }
 
 function genText(n: number): string {
