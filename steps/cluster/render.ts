@@ -130,7 +130,6 @@ export function renderPrerequisites(o: RenderOptions): KObject[] {
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
         { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['route.openshift.io'], resources: ['routes'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
-        { apiGroups: ['route.openshift.io'], resources: ['routes/custom-host'], verbs: ['create'] },
       ],
     },
     {

@@ -1,4 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import yaml from 'js-yaml';
 import { main } from '../cli.js';
 import { validateObject } from '../../test/fakes/k8s/validate.js';
@@ -155,6 +158,36 @@ describe('render CLI', () => {
     expect(t.code).toBe(2);
     expect(t.err).toContain('--image');
     expect(r.out + p.out + t.out).toBe('');
+  });
+
+  test('--config supplies cluster, GPU profile, model and per-backend image/args; flags win over it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-render-'));
+    const cfg = path.join(dir, 'bench.yaml');
+    writeFileSync(cfg, [
+      'version: 1',
+      'gpu_profile: h100-80gb',
+      'model: { name: org/x, served_name: x }',
+      'cluster: { namespace: team-a, route: false, privileged_scc: true, mode: acm, managed_cluster: spoke-9 }',
+      'backends:',
+      '  - { kind: vllm, image: reg/v:1, engine_args: ["--seed=3"] }',
+      '',
+    ].join('\n'));
+    const r = await cli(['render', '--backend', 'vllm', '--config', cfg]);
+    expect(r.code).toBe(0);
+    expect(r.docs.map((d) => `${d.kind} ${d.metadata.namespace}`)).toEqual(['ManifestWork spoke-9', 'ManifestWork spoke-9']);
+    const inner = r.docs.flatMap((d) => (d.spec as any).workload.manifests as KObject[]);
+    expect(inner.some((o) => o.kind === 'Route')).toBe(false);
+    expect(inner.some((o) => (o as any).roleRef?.name === 'system:openshift:scc:privileged')).toBe(true);
+    const c = container(inner);
+    expect(c.image).toBe('reg/v:1');
+    expect(c.args.join(' ')).toContain('--model org/x --served-model-name x');
+    expect(c.args.join(' ')).toContain('--max-model-len 8192');
+    expect(c.args.at(-1)).toBe('--seed=3');
+    const flags = await cli(['render', '--backend', 'vllm', '--config', cfg, '--namespace', 'team-b', '--route', '--cluster', 'spoke-2']);
+    const inner2 = flags.docs.flatMap((d) => (d.spec as any).workload.manifests as KObject[]);
+    expect(flags.docs[0].metadata.namespace).toBe('spoke-2');
+    expect(inner2.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'team-b')).toBe(true);
+    expect(inner2.some((o) => o.kind === 'Route')).toBe(true);
   });
 
   test('--list-gpu-profiles prints every profile with its settings', async () => {

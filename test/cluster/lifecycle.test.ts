@@ -73,6 +73,8 @@ describe('direct mode', () => {
     expect(t3.code).toBe(0);
     expect(fake!.all().filter((o) => o.kind !== 'Node' && o.kind !== 'Event')).toEqual([]);
     expect(fake!.rejected).toEqual([]);
+    // Teardown waits on a watch (woken by DELETED), not only by re-reading.
+    expect(fake!.requests.some((q) => q.query.watch === 'true' && q.query.fieldSelector?.startsWith('metadata.name='))).toBe(true);
   });
 
   test.each<[Scenario, string, RegExp, string[]]>([
@@ -120,6 +122,38 @@ describe('direct mode', () => {
     expect(report('vllm').endpoint).toBe('https://llmbench-vllm-llm-bench.apps.fake.example.com');
   });
 
+  test.each(['vllm', 'tgi', 'triton'] as const)('%s: a slow-starting server (503 on health) is waited for, then one token flows', async (backend) => {
+    sim = await startSimulator({ backend, model: 'mistral', faults: { slow_start_s: 0.4 } });
+    const { common, report } = await env();
+    expect((await cli(['apply', '--backend', backend, ...common])).code).toBe(0);
+    const w = await cli(['wait', '--backend', backend, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+    expect(w.err).not.toMatch(/error \[/);
+    expect(w.code).toBe(0);
+    const r = report(backend);
+    const events = r.timeline.map((t: { event: string }) => t.event);
+    expect(events.indexOf('health-waiting')).toBeGreaterThan(-1);
+    expect(events.indexOf('health-ok')).toBeGreaterThan(events.indexOf('health-waiting'));
+    expect(events).toContain('first-token');
+    // Triton is only ready when the model is: /v2/health/ready and /v2/models/mistral/ready.
+    if (backend === 'triton') expect(r.timeline.filter((t: { event: string }) => t.event === 'health-ok').map((t: { detail: string }) => t.detail)).toEqual(['/v2/health/ready', '/v2/models/mistral/ready']);
+    expect(typeof r.server_version).toBe('string');
+  });
+
+  test('status from the previous generation is not ready (re-apply while the controller has not caught up)', async () => {
+    sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
+    const { common } = await env();
+    await cli(['apply', '--backend', 'vllm', ...common]);
+    expect((await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url])).code).toBe(0);
+    fake!.opts.scenario = 'controller-down';
+    await cli(['apply', '--backend', 'vllm', ...common, '--engine-arg=--seed=2']);
+    const dep = fake!.get('Deployment', 'llm-bench', 'llmbench-vllm')!;
+    expect(dep.metadata.generation).toBe(2);
+    expect((dep.status as { readyReplicas: number; observedGeneration: number })).toMatchObject({ readyReplicas: 1, observedGeneration: 1 });
+    const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '0.4', '--endpoint', sim.url]);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain('error [not-ready-timeout]');
+  });
+
   test('nothing applied: not-applied, exit 3', async () => {
     const { common } = await env();
     const w = await cli(['wait', '--backend', 'triton', ...common, ...FAST, '--timeout', '1']);
@@ -153,6 +187,19 @@ describe('ACM mode', () => {
     expect((await cli(['teardown', '--backend', 'vllm', ...acm, ...common, '--poll-interval', '0.02', '--all'])).code).toBe(0);
     expect(fake!.all('ManifestWork')).toEqual([]);
     expect(fake!.rejected).toEqual([]);
+  });
+
+  test('conditions from the previous generation are not ready: the agent must report the current one', async () => {
+    sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
+    const { common } = await env();
+    await cli(['apply', '--backend', 'vllm', ...acm, ...common]);
+    expect((await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url])).code).toBe(0);
+    fake!.opts.workScenario = 'none';
+    await cli(['apply', '--backend', 'vllm', ...acm, ...common, '--engine-arg=--seed=2']);
+    const w = await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '0.4', '--endpoint', sim.url]);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain('error [acm-not-applied]');
+    expect(w.err).toMatch(/generation 2/);
   });
 
   test('Available alone is not ready: ReadyReplicas stays 0 → acm-not-ready, exit 3', async () => {

@@ -23,7 +23,9 @@ export type Scenario =
   | 'image-pull'
   | 'progress-deadline'
   | 'slow-download'
-  | 'never-applied';
+  | 'never-applied'
+  /** The Deployment controller is down: status stays at the previous generation. */
+  | 'controller-down';
 
 export type WorkScenario = 'ready' | 'available-not-ready' | 'applied-false' | 'none';
 
@@ -417,6 +419,7 @@ export class FakeKube {
 
   /** The Deployment + ReplicaSet controllers, scheduler and kubelet, compressed into a script per scenario. */
   private rollout(dep: KObject) {
+    if (this.opts.scenario === 'controller-down') return;
     const ns = dep.metadata.namespace!;
     const step = this.opts.stepMs;
     const template = (dep.spec as any).template;
