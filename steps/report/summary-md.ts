@@ -169,8 +169,10 @@ function identitySection(input: SummaryInput): string[] {
     out.push(`Baseline \`${cell(v.baseline.path ?? '–')}\`${v.baseline.created_at ? ` (created ${v.baseline.created_at})` : ''}.`, '');
   }
   out.push('| backend | | commit | image digest | GPU | model | server |', '|---|---|---|---|---|---|---|');
+  const hasBaseline = !!(v?.baseline || input.baseline);
   for (const id of ids) {
-    for (const [side, x] of [['baseline', id.baseline], ['candidate', id.candidate]] as const) {
+    const sides = hasBaseline ? ([['baseline', id.baseline], ['candidate', id.candidate]] as const) : ([['candidate', id.candidate]] as const);
+    for (const [side, x] of sides) {
       out.push(`| ${cell(id.backend)} | ${side} | ${shortSha(x.commit)} | ${shortDigest(x.image)} | ${cell(x.gpu ?? '–')} | ${cell(x.model ?? '–')} | ${cell(x.server ?? '–')} |`);
     }
   }

@@ -12,7 +12,8 @@ import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { startSimulator, type RunningSim } from '../sim/server.js';
 import { runSweep } from '../sweep/sweep.js';
-import { renderSummaryMd } from '../report/summary-md.js';
+import { runPlot } from '../plot/plot.js';
+import { writeSummary } from '../report/report.js';
 
 export interface RunResult {
   workdir: string;
@@ -101,8 +102,12 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
     }
   }
 
-  const md = renderSummaryMd({ title: cfg.name ?? 'llmbench run', sweeps: summaries, verdict: null, generatedAt: new Date().toISOString() });
-  await writeFileAtomic(L.summaryMd, md);
-  files.push(L.summaryMd);
+  // Plots (plots/*.vl.json|svg|png, report.html), then SUMMARY.md — both read analysis/ when analyze ran above.
+  const title = cfg.name ?? 'llmbench run';
+  const generatedAt = new Date().toISOString();
+  const plotted = await runPlot({ workdir, log, title, generatedAt });
+  files.push(...plotted.files);
+  const summaryMd = await writeSummary({ workdir, log, title, generatedAt });
+  files.push(summaryMd.file);
   return { workdir, summaries, files };
 }
