@@ -3,7 +3,7 @@
  * network read with a monotonic clock, lets the adapter's decoder say which events carry output, and turns every
  * failure into a categorized sample (never an exception).
  */
-import { request, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import type { Sample } from '../core/types/sample.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
 import { createSseStream } from './sse.js';
@@ -114,21 +114,6 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
   try {
     s.sent_ms = nowMs();
     if (ac.signal.aborted) throw new StreamFailure(abortCategory ?? 'cancelled', 'not sent: sweep stopped');
-    const res = await request(o.url.replace(/\/+$/, '') + wire.path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...o.headers },
-      body: JSON.stringify(wire.body),
-      dispatcher: o.dispatcher,
-      signal: ac.signal,
-      headersTimeout: o.timeoutMs,
-      bodyTimeout: o.stallTimeoutMs ?? o.timeoutMs,
-    });
-    s.headers_ms = nowMs();
-    status = res.statusCode;
-    if (status >= 400) {
-      const text = await res.body.text().catch(() => '');
-      throw new StreamFailure(status >= 500 ? 'http_5xx' : 'http_4xx', `HTTP ${status}: ${text}`);
-    }
     const sse = createSseStream((data, event) => {
       if (streamError !== null) return;
       try {
@@ -137,34 +122,87 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
         throw new StreamFailure('malformed_chunk', `unparseable event data: ${(e as Error).message}: ${data.slice(0, 200)}`);
       }
     });
+    const target = new URL(o.url.replace(/\/+$/, '') + wire.path);
+    // undici's dispatch API with a handler: each network read reaches us directly, without a Readable stream
+    // in between (the per-chunk cost is what limits how many streams one process can time honestly).
     await new Promise<void>((resolve, reject) => {
-      const body = res.body;
-      body.on('data', (buf: Buffer) => {
-        readAt = nowMs();
-        try {
-          sse.feed(buf);
-        } catch (e) {
-          body.destroy();
-          reject(e);
-          return;
-        }
-        // An error event ends the request: stop reading, keep the connection from being reused mid-stream.
-        if (streamError !== null) {
-          body.destroy();
-          resolve();
-        }
-      });
-      body.once('end', () => {
-        readAt = nowMs();
-        try {
-          sse.end();
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        resolve();
-      });
-      body.once('error', reject);
+      let ctrl: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      let errorBody = '';
+      const settle = (e?: unknown) => {
+        if (settled) return;
+        settled = true;
+        ac.signal.removeEventListener('abort', onAbortCtl);
+        if (e === undefined) resolve();
+        else reject(e);
+      };
+      const stop = (e?: unknown) => {
+        settle(e);
+        // Close this connection: it still carries the rest of a response nobody will read.
+        ctrl?.abort(new StreamFailure('client_error', 'closed by client'));
+      };
+      const onAbortCtl = () => {
+        const e = new StreamFailure(abortCategory ?? 'cancelled', '');
+        if (ctrl) ctrl.abort(e);
+        settle(e);
+      };
+      ac.signal.addEventListener('abort', onAbortCtl, { once: true });
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          ctrl = c;
+          if (ac.signal.aborted) c.abort(new StreamFailure(abortCategory ?? 'cancelled', ''));
+        },
+        onResponseStart(_c, code) {
+          s.headers_ms = nowMs();
+          status = code;
+        },
+        onResponseData(_c, chunk) {
+          if (settled) return;
+          if (status !== null && status >= 400) {
+            if (errorBody.length < 2000) errorBody += chunk.toString('utf8');
+            return;
+          }
+          readAt = nowMs();
+          try {
+            sse.feed(chunk);
+          } catch (e) {
+            stop(e);
+            return;
+          }
+          // An error event ends the request: stop reading.
+          if (streamError !== null) stop();
+        },
+        onResponseEnd() {
+          if (settled) return;
+          if (status !== null && status >= 400) {
+            settle(new StreamFailure(status >= 500 ? 'http_5xx' : 'http_4xx', `HTTP ${status}: ${errorBody}`));
+            return;
+          }
+          readAt = nowMs();
+          try {
+            sse.end();
+          } catch (e) {
+            settle(e);
+            return;
+          }
+          settle();
+        },
+        onResponseError(_c, err) {
+          settle(err);
+        },
+      };
+      (o.dispatcher ?? getGlobalDispatcher()).dispatch(
+        {
+          origin: target.origin,
+          path: target.pathname + target.search,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...o.headers },
+          body: JSON.stringify(wire.body),
+          headersTimeout: o.timeoutMs,
+          bodyTimeout: o.stallTimeoutMs ?? o.timeoutMs,
+        },
+        handler,
+      );
     });
     s.end_ms = nowMs();
     if (streamError !== null) throw new StreamFailure('stream_error_event', `error event under HTTP ${status}: ${streamError}`);
@@ -175,7 +213,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
     s.end_ms = nowMs();
     s.ok = false;
     const cat = e instanceof StreamFailure ? e.category : categorize(e, abortCategory, s.headers_ms !== null);
-    const msg = e instanceof StreamFailure ? e.message : describe(e, cat, o);
+    const msg = e instanceof StreamFailure && e.message ? e.message : describe(e, cat, o);
     s.error = { category: cat, message: trim(msg), http_status: status };
   } finally {
     clearTimeout(deadline);
