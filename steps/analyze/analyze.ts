@@ -70,6 +70,10 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
       add({ code: 'corrupt-samples', severity: 'error', backend: b, count: r.corrupt.length, message: `${r.corrupt.length} corrupt line(s) in ${path.join(r.dir, 'samples.ndjson')} (first at line ${r.corrupt[0].line}: ${r.corrupt[0].message}); results of this backend cannot be trusted` });
       block(b, '*', 'corrupt samples');
     }
+    for (const f of r.importFindings) {
+      add({ ...f, backend: b });
+      if (f.severity === 'error') block(b, f.concurrency !== undefined || f.rate !== undefined ? pointKey({ concurrency: f.concurrency ?? null, rate: f.rate ?? null }) : '*', `import: ${f.code}`);
+    }
     if (r.tornLastLine) add({ code: 'torn-last-line', severity: 'info', backend: b, message: 'the last line of samples.ndjson was cut short (the writer stopped mid-line) and was ignored' });
     if (r.sampleBackends.some((x) => x && x !== b)) {
       add({ code: 'workload-mismatch', severity: 'error', backend: b, message: `samples.ndjson holds samples of other backends (${r.sampleBackends.join(', ')}); one sweep output per backend` });
@@ -97,7 +101,7 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
       const errRate = total ? p.failed / total : 0;
       if (p.failed > 0) {
         const over = errRate > inp.regression.max_error_rate;
-        add({ code: 'requests-failed', severity: over ? 'error' : 'warning', backend: b, concurrency: p.concurrency, rate: p.rate, count: p.failed, message: `${p.failed} of ${total} requests failed at ${where(p)} (${(errRate * 100).toFixed(1)} %${over ? `, over the ${(inp.regression.max_error_rate * 100).toFixed(1)} % allowance` : ''}): ${Object.entries(p.errors_by_category ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}` });
+        add({ code: 'requests-failed', severity: over ? 'error' : 'warning', backend: b, concurrency: p.concurrency, rate: p.rate, count: p.failed, message: `${p.failed} of ${total} requests failed at ${where(p)} (${(errRate * 100).toFixed(1)} %${over ? `, over the ${(inp.regression.max_error_rate * 100).toFixed(1)} % allowance` : ''})${Object.keys(p.errors_by_category ?? {}).length ? `: ${Object.entries(p.errors_by_category ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}` });
         if (over) block(b, key, `error rate ${(errRate * 100).toFixed(1)} % over allowance`);
       }
       const sp = r.summary.points.find((x) => pointKey(x) === key);
@@ -110,7 +114,7 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
       const tk = p.tokens;
       if (p.completed > 0) {
         if (!tk || ((tk.server_counted ?? 0) === 0 && (tk.client_counted ?? 0) === 0)) {
-          add({ code: 'token-count-unverified', severity: 'warning', backend: b, concurrency: p.concurrency, rate: p.rate, count: p.completed, message: `${where(p)}: output tokens were counted neither by the server nor by a tokenizer; throughput rests on chunk counts` });
+          add({ code: 'token-count-unverified', severity: 'warning', backend: b, concurrency: p.concurrency, rate: p.rate, count: p.completed, message: `${where(p)}: output tokens were counted neither by the server nor by a tokenizer; throughput in tokens/s is unverified` });
         } else if ((tk.server_counted ?? 0) < p.completed) {
           add({ code: 'token-count-unverified', severity: 'info', backend: b, concurrency: p.concurrency, rate: p.rate, count: p.completed - (tk.server_counted ?? 0), message: `${where(p)}: the server did not count output tokens for ${p.completed - (tk.server_counted ?? 0)} of ${p.completed} requests (client tokenizer used)` });
         }

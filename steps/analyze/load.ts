@@ -24,6 +24,17 @@ export interface LoadedRun {
   interleaved: boolean;
   sampleRunIds: string[];
   sampleBackends: string[];
+  /** Findings of `llmbench import` (import.json next to an imported summary). */
+  importFindings: { code: string; severity: 'info' | 'warning' | 'error'; message: string; concurrency?: number | null; rate?: number | null; count?: number }[];
+}
+
+async function importFindings(dir: string): Promise<LoadedRun['importFindings']> {
+  try {
+    const doc = JSON.parse(await fs.readFile(path.join(dir, 'import.json'), 'utf8'));
+    return Array.isArray(doc.findings) ? doc.findings.filter((f: { code?: unknown; message?: unknown; severity?: unknown }) => typeof f.code === 'string' && typeof f.message === 'string' && ['info', 'warning', 'error'].includes(String(f.severity))) : [];
+  } catch {
+    return [];
+  }
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -110,10 +121,10 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
     const k = withSamples.findIndex((w) => w.i === i);
     if (k >= 0) {
       const r = reads[k];
-      runs.push({ backend: summary.backend, dir, summary, points: r.points, source: 'samples', samples: r.samples, corrupt: r.corrupt, tornLastLine: r.tornLastLine, interleaved: r.interleaved, sampleRunIds: r.runIds, sampleBackends: r.backends });
+      runs.push({ backend: summary.backend, dir, summary, points: r.points, source: 'samples', samples: r.samples, corrupt: r.corrupt, tornLastLine: r.tornLastLine, interleaved: r.interleaved, sampleRunIds: r.runIds, sampleBackends: r.backends, importFindings: await importFindings(dir) });
     } else {
       const n = summary.points.reduce((a, p) => a + p.completed + p.failed, 0);
-      runs.push({ backend: summary.backend, dir, summary, points: summary.points, source: 'summary', samples: n, corrupt: [], tornLastLine: false, interleaved: false, sampleRunIds: [], sampleBackends: [] });
+      runs.push({ backend: summary.backend, dir, summary, points: summary.points, source: 'summary', samples: n, corrupt: [], tornLastLine: false, interleaved: false, sampleRunIds: [], sampleBackends: [], importFindings: await importFindings(dir) });
     }
   }
   return runs;
