@@ -77,7 +77,7 @@ export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): stri
   }
   if (v) {
     const { reg, changed, rest } = groupComparisons(v);
-    sections.push(`<section><h2>Comparisons</h2>${comparisonTable(reg, 'Regressions')}${comparisonTable(changed, 'Changed')}<details><summary>Unchanged (${rest.length})</summary>${comparisonTable(rest, 'Unchanged')}</details></section>`);
+    sections.push(`<section><h2>Comparisons</h2>${comparisonTable(reg, 'Regressions')}${comparisonTable(changed, 'Changed')}<details><summary>Everything else (${rest.length}: unchanged or not gated)</summary>${comparisonTable(rest, 'Unchanged or not gated')}</details></section>`);
     const f = v.findings
       .map((x) => `<tr class="sev-${esc(x.severity)}"><td>${esc(x.severity)}</td><td><code>${esc(x.code)}</code></td><td>${esc([x.backend, x.concurrency != null || x.rate != null ? loadLabel(x) : '', x.metric ?? ''].filter(Boolean).join(' '))}</td><td>${esc(x.message)}</td></tr>`)
       .join('\n');

@@ -118,8 +118,9 @@ export type StatusKind = 'status' | 'check';
  */
 export function statusFor(verdict: Verdict | null): { state: 'success' | 'failure' | 'error'; conclusion: 'success' | 'failure' | 'neutral'; description: string } {
   if (!verdict) return { state: 'error', conclusion: 'neutral', description: 'No verdict: the analysis did not run' };
-  const reg = verdict.comparisons.filter((c) => c.verdict === 'regression').length;
-  const gated = verdict.comparisons.filter((c) => c.gated !== false).length;
+  const gatedRows = verdict.comparisons.filter((c) => c.gated !== false);
+  const reg = gatedRows.filter((c) => c.verdict === 'regression').length;
+  const gated = gatedRows.length;
   switch (verdict.verdict) {
     case 'pass':
       return { state: 'success', conclusion: 'success', description: `Pass: no regression in ${gated} gated comparisons` };

@@ -85,7 +85,11 @@ function comparisonTable(rows: Comparison[], withReason: boolean, confidence?: n
   const out = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i < 3 || h === 'note' ? '---' : '---:')).join('|')}|`];
   for (const c of rows) {
     const cols = [cell(c.backend), loadLabel(c), `\`${cell(c.metric)}\``, num(c.baseline), num(c.candidate), pct(c.delta_pct), ci(c.ci_pct), trials(c)];
-    if (withReason) cols.push(cell(c.reason ?? (c.verdict === 'improvement' ? 'improved' : c.verdict)));
+    if (withReason) {
+      const ungatedReg = c.verdict === 'regression' && c.gated === false;
+      const note = c.reason ?? (c.verdict === 'improvement' ? 'improved' : ungatedReg ? 'worse' : c.verdict);
+      cols.push(cell(ungatedReg ? `not gated: ${note}` : note));
+    }
     out.push(`| ${cols.join(' | ')} |`);
   }
   return out;
@@ -223,7 +227,7 @@ function headline(input: SummaryInput): string[] {
     return out;
   }
   const gated = v.comparisons.filter((c) => c.gated !== false);
-  const reg = v.comparisons.filter((c) => c.verdict === 'regression');
+  const reg = gated.filter((c) => c.verdict === 'regression');
   const inc = gated.filter((c) => c.verdict === 'inconclusive');
   const errors = v.findings.filter((f) => f.severity === 'error');
   const parts: string[] = [];
@@ -260,14 +264,20 @@ function runsTable(sweeps: SweepSummary[]): string[] {
   return out;
 }
 
-/** Regressions (worst first), then changed rows (inconclusive, then improvements), then the unchanged rest. */
+/**
+ * Regressions (worst first); then changed rows: gated inconclusive (they decide the verdict), then
+ * improvements; then the rest — unchanged rows and ungated inconclusive ones (reported, not decisive).
+ */
 export function groupComparisons(v: Verdict): { reg: Comparison[]; changed: Comparison[]; rest: Comparison[] } {
+  const gated = (c: Comparison) => c.gated !== false;
+  const isReg = (c: Comparison) => c.verdict === 'regression' && gated(c);
+  // Ungated metrics (e.g. p99) that moved the wrong way are shown as changes, not as the regressions that fail the run.
+  const changedRow = (c: Comparison) => c.verdict === 'improvement' || (c.verdict === 'regression' && !gated(c)) || (c.verdict === 'inconclusive' && gated(c));
+  const rank: Record<string, number> = { inconclusive: 0, regression: 1, improvement: 2 };
   return {
-    reg: v.comparisons.filter((c) => c.verdict === 'regression').sort(bySeverity),
-    changed: v.comparisons
-      .filter((c) => c.verdict === 'improvement' || c.verdict === 'inconclusive')
-      .sort((a, b) => (a.verdict === b.verdict ? bySeverity(a, b) : a.verdict === 'inconclusive' ? -1 : 1)),
-    rest: v.comparisons.filter((c) => c.verdict === 'unchanged').sort(byPosition),
+    reg: v.comparisons.filter(isReg).sort(bySeverity),
+    changed: v.comparisons.filter(changedRow).sort((a, b) => (a.verdict === b.verdict ? bySeverity(a, b) : rank[a.verdict] - rank[b.verdict])),
+    rest: v.comparisons.filter((c) => !isReg(c) && !changedRow(c)).sort(byPosition),
   };
 }
 
@@ -308,8 +318,8 @@ function render(input: SummaryInput, opts: RenderOptions, budget: Budget, notice
     if (changed.length) out.push(...capRows(comparisonTable(changed, true, conf), budget, 'changed', notices), '');
     else out.push('No improvements and no inconclusive comparisons.', '');
     if (rest.length) {
-      out.push(`<details><summary>Unchanged (${rest.length})</summary>`, '');
-      if (budget.details) out.push(...capRows(comparisonTable(rest, false, conf), budget, 'unchanged', notices));
+      out.push(`<details><summary>Everything else (${rest.length}: unchanged or not gated)</summary>`, '');
+      if (budget.details) out.push(...capRows(comparisonTable(rest, rest.some((c) => c.verdict !== 'unchanged'), conf), budget, 'unchanged', notices));
       else {
         out.push(`_${rest.length} unchanged row(s) cut to fit GitHub's comment limit; see the full report._`);
         notices.push(`${rest.length} unchanged row(s)`);

@@ -33,13 +33,22 @@ function rng(seed: number): () => number {
   };
 }
 
-export function fixtureSamples(backend: string, seed = 7): Sample[] {
+export interface SampleOptions {
+  /** Include the deliberate http_5xx failures at tgi c=16 (default true). */
+  failures?: boolean;
+  /** Multiplies vllm latencies (1.2 = 20 % slower), to build a regressed candidate. */
+  slowdown?: number;
+  trials?: number;
+}
+
+export function fixtureSamples(backend: string, seed = 7, o: SampleOptions = {}): Sample[] {
   const r = rng(seed + backend.length * 101);
   const out: Sample[] = [];
-  const speed = backend === 'vllm' ? 1 : 1.35;
+  const speed = backend === 'vllm' ? (o.slowdown ?? 1) : 1.35;
+  const trials = o.trials ?? TRIALS;
   let clock = 1_767_225_600_000; // 2026-01-01T00:00:00Z
   for (const c of CONCURRENCY) {
-    for (let trial = 0; trial < TRIALS; trial++) {
+    for (let trial = 0; trial < trials; trial++) {
       const lanes = Array.from({ length: c }, () => clock);
       for (let seq = 0; seq < REQUESTS; seq++) {
         const lane = seq % c;
@@ -52,7 +61,7 @@ export function fixtureSamples(backend: string, seed = 7): Sample[] {
           chunks.push(+t.toFixed(3));
           t += itl * (0.7 + r() * 0.6);
         }
-        const failed = backend === 'tgi' && c === 16 && seq === 3;
+        const failed = o.failures !== false && backend === 'tgi' && c === 16 && seq === 3;
         const end = chunks[chunks.length - 1] + 1;
         out.push({
           v: 1,
@@ -92,7 +101,7 @@ export function fixtureSweep(backend: string, samples = fixtureSamples(backend))
     model: 'mistral-7b-instruct',
     endpoint: `http://127.0.0.1:0/${backend}`,
     run_id: `fixture-${backend}`,
-    plan: { mode: 'concurrency', trials: TRIALS, warmup: 0, requests: REQUESTS, duration_s: null, seed: 7, min_samples: 20 },
+    plan: { mode: 'concurrency', trials: new Set(samples.map((x) => x.trial)).size, warmup: 0, requests: REQUESTS, duration_s: null, seed: 7, min_samples: 20 },
     workload: { fingerprint: 'sha256:fixture', input_tokens: 128, output_tokens: OUTPUT_TOKENS },
     provenance: { server: backend === 'vllm' ? 'vllm 0.11.0' : 'tgi 3.3.4', model: 'mistral-7b-instruct', gpu: 'sim-a100-80g', image_digest: null, simulated: true, commit_sha: null },
     points: summarizePoints(samples, { minSamples: 20 }),
@@ -249,11 +258,11 @@ export function fixtureServerMetrics(backend: string): Record<string, unknown>[]
 }
 
 /** Writes a complete work directory (runs, deploy, analysis, baseline, server metrics) and returns its parts. */
-export async function writeFixtureWorkdir(dir: string, opts: { verdict?: 'regression' | 'pass' | 'inconclusive' | null; serverMetrics?: boolean } = {}) {
+export async function writeFixtureWorkdir(dir: string, opts: { verdict?: 'regression' | 'pass' | 'inconclusive' | null; serverMetrics?: boolean; samples?: SampleOptions } = {}) {
   const L = workdirLayout(dir);
   const sweeps: SweepSummary[] = [];
   for (const b of BACKENDS) {
-    const samples = fixtureSamples(b);
+    const samples = fixtureSamples(b, 7, opts.samples);
     await fs.mkdir(L.runDir(b), { recursive: true });
     await fs.writeFile(L.samples(b), samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
     const s = fixtureSweep(b, samples);

@@ -44,7 +44,7 @@ describe('renderSummaryMd', () => {
     const md = renderSummaryMd({ ...base(fixtureVerdict('regression')), links: { plots: [{ name: 'throughput', title: 'Output throughput vs concurrency', url: 'plots/throughput.png' }], reportHtml: 'report.html' } });
     await golden('summary-regression.md', md);
     expect(md.split('\n')[0]).toBe('# llmbench nightly: ❌ Regression');
-    const order = ['❌ Regression', '## Baseline vs candidate', '## Decision rule', '## Regressions (2)', '## Changed (2)', '<details><summary>Unchanged', '## Validity and fairness findings'].map((s) => md.indexOf(s));
+    const order = ['❌ Regression', '## Baseline vs candidate', '## Decision rule', '## Regressions (2)', '## Changed (2)', '<details><summary>Everything else', '## Validity and fairness findings'].map((s) => md.indexOf(s));
     expect(order.every((x) => x >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // Worst regression first.
@@ -101,6 +101,15 @@ describe('renderSummaryMd', () => {
     const md = renderSummaryMd(base(fixtureVerdict('regression')), { maxChars: 1500 });
     expect(md.length).toBeLessThanOrEqual(1500);
     expect(md).toContain('truncated');
+  });
+
+  it('an ungated metric that got worse is listed as a change, not counted as a regression', () => {
+    const v = fixtureVerdict('pass');
+    Object.assign(v.comparisons[0], { verdict: 'regression', gated: false, delta_pct: 30, reason: 'p99 is reported, not gated' });
+    const md = renderSummaryMd(base(v));
+    expect(md).toContain('## Regressions (0)');
+    expect(md).toContain('**No regression** in 39 gated comparisons.');
+    expect(md).toContain('| not gated: p99 is reported, not gated |');
   });
 
   it('escapes pipes and newlines from messages so tables stay tables', () => {
