@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { main } from '../../steps/cli.js';
 import { validate } from '../../steps/core/schemas.js';
@@ -35,6 +36,10 @@ async function env(o: FakeKubeOptions = {}) {
   const report = (b: string) => JSON.parse(readFileSync(path.join(dir, 'deploy', `${b}.json`), 'utf8'));
   return { dir, common, report };
 }
+/** Polls a condition every 5 ms, for at most 10 s (every loop in tests is bounded). */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  for (const t0 = Date.now(); !cond(); await sleep(5)) if (Date.now() - t0 > 10_000) throw new Error(`timed out waiting for ${what}`);
+}
 const FAST = ['--poll-interval', '0.02', '--request-timeout', '2'];
 
 describe('direct mode', () => {
@@ -59,8 +64,11 @@ describe('direct mode', () => {
     for (const e of ['wait-started', 'pod-scheduled', 'image-pulled', 'container-started', 'pod-ready', 'rollout-complete', 'health-ok', 'first-token', 'ready']) expect(events).toContain(e);
     expect(r.timings_s.first_token).toBeGreaterThanOrEqual(r.timings_s.rollout_complete);
 
+    // Finalizers that take a while: teardown must still be waiting when the objects go (it waits on a watch).
+    fake!.opts.deleteDelayMs = 800;
     const t1 = await cli(['teardown', '--backend', 'vllm', ...common, '--poll-interval', '0.02']);
     expect(t1.code).toBe(0);
+    fake!.opts.deleteDelayMs = 30;
     expect(fake!.get('Deployment', 'llm-bench', 'llmbench-vllm')).toBeUndefined();
     expect(fake!.all('Pod')).toEqual([]);
     // Kept: the model cache and the shared prerequisites.
@@ -85,7 +93,7 @@ describe('direct mode', () => {
     ['pending-gpu', 'gpu-unschedulable', /free GPU.*MIG strategy/s, ['--pending-timeout', '0.15']],
     ['image-pull', 'image-pull', /cannot be pulled/, []],
     ['progress-deadline', 'progress-deadline', /progressDeadlineSeconds/, []],
-    ['slow-download', 'slow-model-download', /still downloading.*--model-cache image/s, ['--timeout', '0.6']],
+    ['slow-download', 'slow-model-download', /still downloading.*--model-cache image/s, ['--timeout', '1.5']],
   ])('%s → diagnosis %s, its hint, exit 3 and a not-ready report', async (scenario, code, hint, extra) => {
     const { common, report } = await env({ scenario });
     expect((await cli(['apply', '--backend', 'vllm', ...common])).code).toBe(0);
@@ -103,7 +111,7 @@ describe('direct mode', () => {
   test('the OOMKilled diagnosis quotes the last log lines; slow download quotes the progress line', async () => {
     const { common, report } = await env({ scenario: 'slow-download' });
     await cli(['apply', '--backend', 'tgi', ...common]);
-    await cli(['wait', '--backend', 'tgi', ...common, ...FAST, '--timeout', '0.5']);
+    await cli(['wait', '--backend', 'tgi', ...common, ...FAST, '--timeout', '1.5']);
     expect(report('tgi').diagnosis.message).toMatch(/safetensors: +23%/);
     await fake!.close();
     const oom = await env({ scenario: 'oomkilled' });
@@ -115,7 +123,7 @@ describe('direct mode', () => {
   test('pods Ready but the endpoint never answers: health-failed after the deadline (the seed\'s 503s)', async () => {
     const { common, report } = await env({ scenario: 'ready' });
     await cli(['apply', '--backend', 'vllm', ...common]);
-    const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '1', '--request-timeout', '0.2']);
+    const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '2', '--request-timeout', '0.2']);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [health-failed]');
     // Without --endpoint the Route host is used, over TLS as the edge Route serves it.
@@ -123,9 +131,11 @@ describe('direct mode', () => {
   });
 
   test.each(['vllm', 'tgi', 'triton'] as const)('%s: a slow-starting server (503 on health) is waited for, then one token flows', async (backend) => {
-    sim = await startSimulator({ backend, model: 'mistral', faults: { slow_start_s: 0.4 } });
     const { common, report } = await env();
     expect((await cli(['apply', '--backend', backend, ...common])).code).toBe(0);
+    // The server starts (slowly) once the rollout is done, so wait's first health checks meet its 503s.
+    await until('rollout', () => (fake!.get('Deployment', 'llm-bench', `llmbench-${backend}`)!.status as { readyReplicas?: number }).readyReplicas === 1);
+    sim = await startSimulator({ backend, model: 'mistral', faults: { slow_start_s: 1 } });
     const w = await cli(['wait', '--backend', backend, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
     expect(w.err).not.toMatch(/error \[/);
     expect(w.code).toBe(0);
@@ -168,9 +178,16 @@ describe('ACM mode', () => {
 
   test('apply → wait (Applied + Available at the current generation + ReadyReplicas feedback) → teardown', async () => {
     sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
-    const { common, report } = await env({ routeHost: 'vllm.apps.spoke-1.example.com' });
+    const { common, report } = await env({ routeHost: 'vllm.apps.spoke-1.example.com', workScenario: 'available-not-ready' });
     expect((await cli(['apply', '--backend', 'vllm', ...acm, ...common])).code).toBe(0);
-    const w = await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+    const waiting = cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+    // Hold the work at Applied + Available with ReadyReplicas=0 until wait has read it twice, then report ready.
+    const readsOfWork = () => fake!.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/manifestworks/llmbench-vllm')).length;
+    await until('ReadyReplicas=0 feedback', () => ((fake!.get('ManifestWork', 'spoke-1', 'llmbench-vllm')?.status as any)?.resourceStatus?.manifests ?? []).some((m: any) => m.statusFeedback));
+    const seen = readsOfWork();
+    await until('two reads by wait', () => readsOfWork() >= seen + 2);
+    fake!.setWorkStatus('spoke-1', 'llmbench-vllm', 1);
+    const w = await waiting;
     expect(w.err).not.toMatch(/error \[/);
     expect(w.code).toBe(0);
     const r = report('vllm');
@@ -205,7 +222,7 @@ describe('ACM mode', () => {
   test('Available alone is not ready: ReadyReplicas stays 0 → acm-not-ready, exit 3', async () => {
     const { common, report } = await env({ workScenario: 'available-not-ready' });
     await cli(['apply', '--backend', 'tgi', ...acm, ...common]);
-    const w = await cli(['wait', '--backend', 'tgi', ...acm, ...common, ...FAST, '--timeout', '0.5', '--endpoint', 'http://127.0.0.1:9']);
+    const w = await cli(['wait', '--backend', 'tgi', ...acm, ...common, ...FAST, '--timeout', '1.5', '--endpoint', 'http://127.0.0.1:9']);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [acm-not-ready]');
     expect(w.err).toMatch(/Available only means the objects exist/);

@@ -529,37 +529,46 @@ export class FakeKube {
     const sc = this.opts.workScenario;
     if (sc === 'none') return;
     const step = this.opts.stepMs;
-    const manifests = ((work.spec as any).workload.manifests as KObject[]) ?? [];
-    const cond = (type: string, status: string, reason: string, gen: number) => ({ type, status, reason, message: `${type} ${status}`, observedGeneration: gen, lastTransitionTime: new Date().toISOString() });
-    const setStatus = (ready: number | null, appliedFalse = false) => {
-      const w = this.get('ManifestWork', work.metadata.namespace, work.metadata.name);
-      if (!w || w.metadata.deletionTimestamp) return;
-      const gen = Number(w.metadata.generation);
-      const ms = ((w.spec as any).workload.manifests as KObject[]).map((m, ordinal) => {
-        const k = KINDS[m.kind];
-        const values: unknown[] = [];
-        if (m.kind === 'Deployment' && ready !== null) {
-          values.push({ name: 'ReadyReplicas', fieldValue: { type: 'Integer', integer: ready } }, { name: 'Replicas', fieldValue: { type: 'Integer', integer: 1 } }, { name: 'AvailableReplicas', fieldValue: { type: 'Integer', integer: ready } });
-        }
-        if (m.kind === 'Route' && ready !== null) values.push({ name: 'host', fieldValue: { type: 'String', string: this.opts.routeHost ?? `${m.metadata.name}-${m.metadata.namespace}.apps.spoke.example.com` } });
-        const failed = appliedFalse && m.kind === 'Deployment';
-        return {
-          resourceMeta: { ordinal, group: k.group, version: k.version, kind: m.kind, resource: k.resource, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) },
-          conditions: [failed ? { ...cond('Applied', 'False', 'AppliedManifestFailed', gen), message: 'Failed to apply manifest: deployments.apps "llmbench-vllm" is forbidden: exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=2' } : cond('Applied', 'True', 'AppliedManifestComplete', gen), cond('Available', failed ? 'Unknown' : 'True', failed ? 'ResourceNotAvailable' : 'ResourceAvailable', gen)],
-          ...(values.length ? { statusFeedback: { values } } : {}),
-        };
-      });
-      (w as any).status = {
-        conditions: [cond('Applied', appliedFalse ? 'False' : 'True', appliedFalse ? 'AppliedManifestWorkFailed' : 'AppliedManifestWorkComplete', gen), cond('Available', 'True', 'ResourcesAvailable', gen)],
-        resourceStatus: { manifests: ms },
-      };
-      this.put(w);
-    };
-    if (!manifests.length) return;
-    this.later(step, () => setStatus(null, sc === 'applied-false'));
+    if (!((work.spec as any).workload.manifests as KObject[])?.length) return;
+    const { namespace, name } = work.metadata;
+    this.later(step, () => this.setWorkStatus(namespace!, name, null, sc === 'applied-false'));
     if (sc === 'applied-false') return;
-    this.later(2 * step, () => setStatus(0));
-    if (sc === 'ready') this.later(4 * step, () => setStatus(1));
+    this.later(2 * step, () => this.setWorkStatus(namespace!, name, 0));
+    if (sc === 'ready') this.later(4 * step, () => this.setWorkStatus(namespace!, name, 1));
+  }
+
+  /** Sets a ManifestWork's status at its current generation: ready = fed-back ReadyReplicas (null: no feedback yet). */
+  setWorkStatus(namespace: string, name: string, ready: number | null, appliedFalse = false): void {
+    const w = this.get('ManifestWork', namespace, name);
+    if (!w || w.metadata.deletionTimestamp) return;
+    const gen = Number(w.metadata.generation);
+    const cond = (type: string, status: string, reason: string) => ({ type, status, reason, message: `${type} ${status}`, observedGeneration: gen, lastTransitionTime: new Date().toISOString() });
+    const ms = ((w.spec as any).workload.manifests as KObject[]).map((m, ordinal) => {
+      const k = KINDS[m.kind];
+      const values: unknown[] = [];
+      if (m.kind === 'Deployment' && ready !== null) {
+        values.push({ name: 'ReadyReplicas', fieldValue: { type: 'Integer', integer: ready } }, { name: 'Replicas', fieldValue: { type: 'Integer', integer: 1 } }, { name: 'AvailableReplicas', fieldValue: { type: 'Integer', integer: ready } });
+      }
+      if (m.kind === 'Route' && ready !== null) values.push({ name: 'host', fieldValue: { type: 'String', string: this.opts.routeHost ?? `${m.metadata.name}-${m.metadata.namespace}.apps.spoke.example.com` } });
+      const failed = appliedFalse && m.kind === 'Deployment';
+      return {
+        resourceMeta: { ordinal, group: k.group, version: k.version, kind: m.kind, resource: k.resource, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) },
+        conditions: [
+          failed
+            ? { ...cond('Applied', 'False', 'AppliedManifestFailed'), message: 'Failed to apply manifest: deployments.apps "llmbench-vllm" is forbidden: exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=2' }
+            : cond('Applied', 'True', 'AppliedManifestComplete'),
+          cond('Available', failed ? 'Unknown' : 'True', failed ? 'ResourceNotAvailable' : 'ResourceAvailable'),
+        ],
+        ...(values.length ? { statusFeedback: { values } } : {}),
+      };
+    });
+    (w as any).status = {
+      conditions: [cond('Applied', appliedFalse ? 'False' : 'True', appliedFalse ? 'AppliedManifestWorkFailed' : 'AppliedManifestWorkComplete'), cond('Available', 'True', 'ResourcesAvailable')],
+      resourceStatus: { manifests: ms },
+    };
+    const problems = validateObject(w);
+    if (problems.length) throw new Error(`fake built an invalid ManifestWork status: ${problems.join('; ')}`);
+    this.put(w);
   }
 }
 
