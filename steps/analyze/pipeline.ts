@@ -29,6 +29,8 @@ export interface AnalyzeWorkOptions {
   writeBaselinePath?: string | null;
   /** Record this run and detect change points; with writeBaselinePath, build the baseline from a clean window. */
   historyDir?: string | null;
+  /** Nightly update (llmbench run with baseline.update): an unclean run skips the baseline with a warning instead of failing. */
+  skipUncleanBaseline?: boolean;
   /** Runs in the clean window a history baseline pools. */
   window?: number;
   log: Logger;
@@ -99,7 +101,9 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
   files.push(path.join(o.outDir, 'summary.json'), path.join(o.outDir, 'verdict.json'));
   let exitCode = exitCodeForVerdict(out.verdict.verdict);
 
-  if (o.writeBaselinePath) {
+  if (o.writeBaselinePath && out.unclean.length && o.skipUncleanBaseline) {
+    log.warn(`baseline ${o.writeBaselinePath} not updated: this run is not clean (${out.unclean[0]}${out.unclean.length > 1 ? `, +${out.unclean.length - 1} more` : ''})`);
+  } else if (o.writeBaselinePath) {
     if (out.unclean.length) {
       throw new InvalidInputError('baseline-from-invalid-run', `refusing to write baseline ${o.writeBaselinePath}: the run is not clean (${out.unclean.length} problem${out.unclean.length > 1 ? 's' : ''})`, {
         hint: 'Baselines are built only from clean runs: fix the listed problems and rerun the sweep (the analysis itself was written).',

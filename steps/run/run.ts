@@ -14,11 +14,16 @@ import { startSimulator, type RunningSim } from '../sim/server.js';
 import { runSweep } from '../sweep/sweep.js';
 import { runPlot } from '../plot/plot.js';
 import { writeSummary } from '../report/report.js';
+import { analyzeWork, resolveBaselinePath } from '../analyze/pipeline.js';
+import type { ExitCodeValue } from '../core/exit-codes.js';
 
 export interface RunResult {
   workdir: string;
   summaries: SweepSummary[];
   files: string[];
+  /** The analysis verdict against the configured baseline, and the exit code it maps to. */
+  verdict?: 'pass' | 'regression' | 'inconclusive';
+  exitCode?: ExitCodeValue;
 }
 
 /** Refuses a work directory that already holds results, so a run never overwrites an earlier one. */
@@ -102,6 +107,12 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
     }
   }
 
+  // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
+  // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
+  const baselinePath = await resolveBaselinePath(cfg.baseline.path);
+  const analysis = await analyzeWork({ runsDir: L.runsDir, outDir: L.analysisDir, cfg, baselinePath, lenientBaseline: true, historyDir: cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null, writeBaselinePath: cfg.baseline.update ? baselinePath : null, skipUncleanBaseline: true, log });
+  files.push(...analysis.files);
+
   // Plots (plots/*.vl.json|svg|png, report.html), then SUMMARY.md — both read analysis/ when analyze ran above.
   const title = cfg.name ?? 'llmbench run';
   const generatedAt = new Date().toISOString();
@@ -109,5 +120,5 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
   files.push(...plotted.files);
   const summaryMd = await writeSummary({ workdir, log, title, generatedAt });
   files.push(summaryMd.file);
-  return { workdir, summaries, files };
+  return { workdir, summaries, files, verdict: analysis.verdict.verdict, exitCode: analysis.exitCode };
 }
