@@ -98,9 +98,10 @@ export interface CommentResult {
 
 /** Exactly one llmbench comment per PR: the first comment carrying the marker is updated; otherwise one is created. */
 export async function upsertStickyComment(gh: GitHubClient, t: GitHubTarget, body: string): Promise<CommentResult> {
-  if (!body.includes(STICKY_MARKER)) throw new Error('comment body lacks the sticky marker');
+  if (!body.startsWith(STICKY_MARKER)) throw new Error('comment body must start with the sticky marker');
   const existing = await gh.paginate(gh.rest.issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.pr, per_page: 100 });
-  const mine = existing.filter((c) => (c.body ?? '').includes(STICKY_MARKER)).sort((a, b) => a.id - b.id);
+  // Our comments start with the marker; a reply quoting one ("> …") or mentioning it elsewhere is not ours.
+  const mine = existing.filter((c) => (c.body ?? '').startsWith(STICKY_MARKER)).sort((a, b) => a.id - b.id);
   if (mine.length) {
     const r = await gh.rest.issues.updateComment({ owner: t.owner, repo: t.repo, comment_id: mine[0].id, body });
     return { action: 'updated', id: r.data.id, url: r.data.html_url };

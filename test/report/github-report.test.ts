@@ -102,12 +102,15 @@ describe('llmbench report against a fake GitHub that validates against the real 
 
     // Someone else's comment in between must not be touched.
     repo.comments.push({ id: 5, issue: 7, body: 'LGTM', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' });
+    // A reply quoting our comment carries the marker too, but is not ours.
+    repo.comments.push({ id: 6, issue: 7, body: `> ${STICKY_MARKER}\n> ❌ Regression\n\nwhy?`, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' });
     const r2 = await cli(args);
     expect(r2.code).toBe(0);
-    const mine = repo.comments.filter((c) => c.body.includes(STICKY_MARKER));
+    const mine = repo.comments.filter((c) => c.body.startsWith(STICKY_MARKER));
     expect(mine).toHaveLength(1);
     expect(mine[0].id).toBe(first.id);
     expect(repo.comments.find((c) => c.id === 5)!.body).toBe('LGTM');
+    expect(repo.comments.find((c) => c.id === 6)!.body.endsWith('why?')).toBe(true);
     expect(repo.statuses).toHaveLength(2);
     const ops = gh.requests.map((q) => q.operationId);
     expect(ops.filter((o) => o === 'issues/create-comment')).toHaveLength(1);
