@@ -149,6 +149,9 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
       ac.signal.addEventListener('abort', onAbortCtl, { once: true });
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
+          // undici calls this right before writing the request onto a connected socket: the actual send.
+          // Waiting for a connection (pool, TCP connect) before it is client-side queueing, seen in queue_ms.
+          s.sent_ms = nowMs();
           ctrl = c;
           if (ac.signal.aborted) c.abort(new StreamFailure(abortCategory ?? 'cancelled', ''));
         },

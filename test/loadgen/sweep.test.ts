@@ -135,6 +135,67 @@ describe('faults mid-sweep', () => {
   });
 });
 
+describe('other load modes and the self-check', () => {
+  let srv: ScriptedServer;
+  beforeAll(async () => {
+    srv = await startScriptedServer({ script: { ttftMs: 5, itlMs: 2, tokens: 4 } });
+  });
+  afterAll(() => srv.close());
+
+  it('duration mode: issues requests until the measurement time is up, then waits for them', async () => {
+    const o = base(srv, { concurrency: [2], requests: null, durationS: 0.3, trials: 1, warmup: 1, outputTokens: 4 });
+    const s = await runSweep(o);
+    const p = s.points[0];
+    expect(p.completed).toBeGreaterThan(4);
+    const measured = (await readSamples(o.outDir)).filter((l) => !l.warmup);
+    const first = Math.min(...measured.map((l) => l.intended_send_ms));
+    // Nothing is sent after the window closes (allow one scheduling slip).
+    expect(Math.max(...measured.map((l) => l.sent_ms)) - first).toBeLessThan(300 + 50);
+    expect(s.plan).toMatchObject({ duration_s: 0.3, requests: null });
+  });
+
+  it('max-throughput: every request due at once, in-flight capped; the wait shows in queue_ms', async () => {
+    const o = base(srv, { mode: 'max-throughput', concurrency: [3], requests: 9, trials: 1, warmup: 0, outputTokens: 4 });
+    const s = await runSweep(o);
+    const p = s.points[0];
+    expect([p.concurrency, p.completed]).toEqual([3, 9]);
+    const ls = await readSamples(o.outDir);
+    expect(new Set(ls.map((l) => l.intended_send_ms)).size).toBe(1);
+    expect(p.queue_ms!.max!).toBeGreaterThan(p.e2e_ms.p50!); // the last requests waited for a free slot
+    expect(p.ttft_from_intended_ms!.p99!).toBeGreaterThan(p.ttft_ms.p99!);
+  });
+
+  it('self-check: a point whose client event loop was blocked is marked invalid (client bottleneck)', async () => {
+    // Block this process's event loop for 40 ms every 60 ms while the point runs.
+    const hog = setInterval(() => {
+      const until = performance.now() + 40;
+      while (performance.now() < until);
+    }, 60);
+    try {
+      const o = base(srv, { concurrency: [2], requests: 30, trials: 1, warmup: 0, outputTokens: 4 });
+      const s = await runSweep(o);
+      const p = s.points[0];
+      expect(p.valid).toBe(false);
+      expect(p.invalid_reasons?.join(' ')).toMatch(/client bottleneck: event-loop delay p99/);
+      expect(p.load_generator?.event_loop_delay_p99_ms).toBeGreaterThan(20);
+      expect(s.load_generator?.client_bottleneck).toBe(true);
+    } finally {
+      clearInterval(hog);
+    }
+  });
+
+  it('sweep --config: load and workload settings and the backend come from the bench config, flags override', async () => {
+    const dir = tmp();
+    const cfgFile = path.join(dir, 'bench.yaml');
+    await fs.writeFile(cfgFile, `version: 1\nbackends:\n  - kind: triton\n    id: triton-main\n    endpoint: ${srv.url}\nload:\n  concurrency: [2]\n  requests: 3\n  trials: 1\n  warmup: 0\nworkload:\n  input_tokens: 12\n  output_tokens: 4\n  prompts: 3\n`);
+    const out = path.join(dir, 'out');
+    const code = await main({ argv: ['sweep', '--config', cfgFile, '--backend', 'triton-main', '--out', out, '--trials', '2', '--progress', 'none'], stdout: () => {}, stderr: () => {} });
+    expect(code).toBe(0);
+    const s = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(s).toMatchObject({ backend: 'triton-main', adapter: 'triton', plan: { concurrency: [2], requests: 3, trials: 2 }, workload: { input_tokens: 12, output_tokens: 4, prompts: 3 } });
+  });
+});
+
 describe('rate mode', () => {
   it('open loop: intended send times follow the seeded arrivals, same seed → same schedule', async () => {
     const srv = await startScriptedServer({ script: { ttftMs: 2, itlMs: 1, tokens: 3 } });
