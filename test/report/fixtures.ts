@@ -14,6 +14,7 @@ import type { DeployReport } from '../../steps/core/types/deploy-report.js';
 import type { Baseline } from '../../steps/core/types/baseline.js';
 import { summarizePoints } from '../../steps/metrics/derive.js';
 import { workdirLayout } from '../../steps/core/paths.js';
+import type { ScrapeLine } from '../../steps/sweep/scrape.js';
 
 export const BACKENDS = ['tgi', 'vllm'] as const;
 export const CONCURRENCY = [1, 4, 8, 16];
@@ -244,14 +245,14 @@ export function fixtureBaseline(): Baseline {
   };
 }
 
-/** Server scrape lines: the normalized series a Prometheus scrape of vLLM yields (running, waiting, kv_cache_usage). */
-export function fixtureServerMetrics(backend: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
+/** Server scrape lines in the sweep scraper's format (steps/sweep/scrape.ts ScrapeLine: normalized series). */
+export function fixtureServerMetrics(_backend: string): ScrapeLine[] {
+  const out: ScrapeLine[] = [];
   let t = 1_767_225_600_000;
   for (const c of CONCURRENCY) {
     for (let k = 0; k < 6; k++) {
       t += 500;
-      out.push({ ts_ms: t, backend, concurrency: c, values: { running: Math.min(c, 1 + k * 3), waiting: Math.max(0, c - 8), kv_cache_usage: Math.min(1, (c * (k + 1)) / 100) } });
+      out.push({ t_ms: t, concurrency: c, rate: null, trial: 0, values: { running: Math.min(c, 1 + k * 3), waiting: Math.max(0, c - 8), kv_cache_usage: Math.min(1, (c * (k + 1)) / 100), preemptions_total: 0 } });
     }
   }
   return out;

@@ -63,6 +63,9 @@ describe('llmbench plot', () => {
       const png = await fs.readFile(path.join(wd, 'plots', `${name}.png`));
       expect(png.subarray(1, 4).toString()).toBe('PNG');
     }
+    // The scraper's normalized queue/KV series are drawn; cumulative counters are not.
+    const timeline = JSON.parse(await fs.readFile(path.join(wd, 'plots', 'server-timeline.vl.json'), 'utf8'));
+    expect([...new Set(timeline.data.values.map((v: { series: string }) => v.series))].sort()).toEqual(['kv_cache_usage', 'running', 'waiting']);
     // resvg silently draws no text without fonts: the headline chart must have visibly drawn text.
     const headline = await fs.readFile(path.join(wd, 'plots', 'throughput.svg'), 'utf8');
     expect(headline).toContain('Output throughput vs concurrency');
