@@ -205,6 +205,17 @@ describe('llmbench report against a fake GitHub that validates against the real 
     expect(JSON.parse(await fs.readFile(path.join(wd, 'report', 'github.json'), 'utf8'))).toMatchObject({ ok: false, errors: [{ code: 'github-forbidden' }] });
   });
 
+  it('GitHub unreachable: retried, then github-unavailable (exit 3) with the local report intact', async () => {
+    const wd = await freshWorkdir();
+    const dead = await startFakeGitHub({ token: TOKEN });
+    const deadUrl = dead.url;
+    await dead.close();
+    const err = await runReport({ workdir: wd, log: silentLogger, github: ghOptions({ target: { owner: 'octo', repo: 'bench', pr: 7, sha: SHA, apiUrl: deadUrl }, assets: { mode: 'none' } }) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'github-unavailable', exitCode: 3 });
+    expect(await fs.readFile(path.join(wd, 'report', 'comment.md'), 'utf8')).toContain(STICKY_MARKER);
+    expect(await fs.readFile(path.join(wd, 'SUMMARY.md'), 'utf8')).toContain('❌ Regression');
+  });
+
   it('a failed assets push still posts the verdict, without images', async () => {
     const wd = await freshWorkdir();
     gh.fail({ operationId: 'git/create-tree', status: 422, body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' } });
