@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../cli.js';
-import { startFakeKube, type FakeKube } from '../../test/fakes/k8s/server.js';
+import { FAKE_CA_PEM, startFakeKube, type FakeKube } from '../../test/fakes/k8s/server.js';
 
 let fake: FakeKube | undefined;
 afterEach(async () => {
@@ -86,6 +86,15 @@ describe('apply', () => {
     expect(ok.code).toBe(0);
   });
 
+  test('--no-prerequisites into a namespace that does not exist: exit 3 namespace-missing with a hint', async () => {
+    fake = await startFakeKube();
+    const { dir, kc } = setup(fake);
+    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--no-prerequisites']);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('error [namespace-missing]');
+    expect(r.err).toMatch(/apply the prerequisites first/);
+  });
+
   test('ACM: creates ManifestWorks in the managed cluster namespace on the hub', async () => {
     fake = await startFakeKube();
     const { dir, kc } = setup(fake);
@@ -103,11 +112,34 @@ describe('apply', () => {
     expect(none.err).toMatch(/no-kube-credentials/);
     expect(none.err).toMatch(/localhost:8080/);
     // KUBERNETES_SERVICE_HOST without a mounted token: loadFromCluster() would target https://undefined:undefined.
-    const halfPod = await cli(['apply', '--backend', 'vllm', '--workdir', home], { HOME: home, KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+    const halfPod = await cli(['apply', '--backend', 'vllm', '--workdir', home], { HOME: home, KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443', LLMBENCH_SERVICE_ACCOUNT_DIR: path.join(home, 'no-sa') });
     expect(halfPod.code).toBe(3);
     expect(halfPod.err).toMatch(/not inside a pod/);
     const missing = await cli(['apply', '--backend', 'vllm', '--kubeconfig', path.join(home, 'nope'), '--workdir', home], { HOME: home });
     expect(missing.code).toBe(2);
+  });
+
+  test('in a pod: the mounted ServiceAccount token and CA reach the API server over TLS', async () => {
+    fake = await startFakeKube({ tls: true, token: 'sa-token' });
+    const sa = mkdtempSync(path.join(os.tmpdir(), 'llmbench-sa-'));
+    writeFileSync(path.join(sa, 'token'), 'sa-token\n');
+    writeFileSync(path.join(sa, 'ca.crt'), FAKE_CA_PEM);
+    writeFileSync(path.join(sa, 'namespace'), 'llm-bench');
+    const port = new URL(fake.url).port;
+    const r = await cli(['apply', '--backend', 'vllm', '--workdir', sa], { HOME: sa, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port, LLMBENCH_SERVICE_ACCOUNT_DIR: sa });
+    expect(r.err).toContain('credentials=in-cluster service account');
+    expect(r.code).toBe(0);
+    expect(fake.get('Deployment', 'llm-bench', 'llmbench-vllm')).toBeDefined();
+    // Without the CA the server certificate is not trusted: an error, never a silent skip of verification.
+    writeFileSync(path.join(sa, 'ca.crt'), '');
+    const untrusted = await cli(['apply', '--backend', 'vllm', '--workdir', sa], { HOME: sa, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port, LLMBENCH_SERVICE_ACCOUNT_DIR: sa });
+    expect(untrusted.code).toBe(3);
+  });
+
+  test('a kubeconfig with certificate-authority-data works over TLS', async () => {
+    fake = await startFakeKube({ tls: true });
+    const { dir, kc } = setup(fake);
+    expect((await cli(['apply', '--backend', 'tgi', '--kubeconfig', kc, '--workdir', dir])).code).toBe(0);
   });
 
   test('bad credentials are exit 3 with a hint', async () => {

@@ -14,7 +14,13 @@ export function addConnectionOptions(c: Command): Command {
 
 export function connect(opts: Record<string, unknown>, o: ClusterOptions, ctx: CommandContext): KubeClient {
   const kubeconfig = (opts.kubeconfig as string | undefined) ?? o.config?.cluster.kubeconfig;
-  const { kc, source } = loadKubeConfig({ kubeconfig: kubeconfig ? path.resolve(ctx.cwd, kubeconfig) : undefined, context: opts.context as string | undefined, env: ctx.env });
+  const { kc, source } = loadKubeConfig({
+    kubeconfig: kubeconfig ? path.resolve(ctx.cwd, kubeconfig) : undefined,
+    context: opts.context as string | undefined,
+    env: ctx.env,
+    // Where the pod's ServiceAccount token is mounted (overridable so tests can play a pod).
+    serviceAccountDir: ctx.env.LLMBENCH_SERVICE_ACCOUNT_DIR,
+  });
   const client = new KubeClient(kc, ctx.log, retryFromEnv(ctx.env), ctx.signal);
   ctx.log.info('kubernetes API', { server: client.server, credentials: source });
   return client;

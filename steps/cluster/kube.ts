@@ -143,7 +143,15 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, log: Logg
 
 function describe(e: unknown): string {
   const s = statusOf(e);
-  const body = (e as HttpishError)?.body;
+  let body = (e as HttpishError)?.body;
+  // client-node hands some error bodies over as the raw JSON text of the Status.
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      /* plain text */
+    }
+  }
   const msg = typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : typeof body === 'string' ? body.slice(0, 300) : (e as Error)?.message;
   return s !== undefined ? `HTTP ${s}: ${msg}` : String(msg);
 }
@@ -156,6 +164,9 @@ export function apiError(what: string, e: unknown): LlmbenchError {
   if (s === 401) return new EnvironmentError('kube-unauthorized', msg, { hint: 'The credentials were rejected: refresh the token (oc login) or the ServiceAccount secret.', cause: e });
   if (s === 403) return new EnvironmentError('kube-forbidden', msg, { hint: 'RBAC denies this: bind the llmbench-runner Role (manifests/prerequisites.yaml) to the ServiceAccount running llmbench, or apply prerequisites as a namespace admin.', cause: e });
   if (s === 422 || s === 400) return new EnvironmentError('kube-rejected', msg, { hint: 'The API server rejected the object: check the cluster version and admission policies (the message names the field).', cause: e });
+  if (s === 404 && /namespaces? "[^"]+" not found/.test(msg)) {
+    return new EnvironmentError('namespace-missing', msg, { hint: 'The namespace does not exist: apply the prerequisites first (llmbench apply without --no-prerequisites, as a namespace admin) or create it.', cause: e });
+  }
   if (/Unrecognized API version and kind|resource .* not found|the server could not find the requested resource/i.test((e as Error)?.message ?? '') || s === 404) {
     return new EnvironmentError('kind-not-served', msg, { hint: 'The cluster does not serve this kind: use --no-route on plain Kubernetes; ManifestWorks need the ACM/OCM hub.', cause: e });
   }

@@ -7,6 +7,10 @@
  * failures `llmbench wait` must diagnose.
  */
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import yaml from 'js-yaml';
@@ -46,7 +50,13 @@ export interface FakeKubeOptions {
   token?: string;
   /** Image digest the running pod reports. */
   imageDigest?: string;
+  /** Serve HTTPS with the self-signed certificate in ./tls (as a real API server does). */
+  tls?: boolean;
 }
+
+const TLS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tls');
+/** The CA (self-signed certificate) clients must trust in TLS mode. */
+export const FAKE_CA_PEM = readFileSync(path.join(TLS_DIR, 'cert.pem'), 'utf8');
 
 export interface RecordedRequest {
   method: string;
@@ -96,7 +106,7 @@ export class FakeKube {
   private server!: http.Server;
   /** Fail the next N requests matching a method with a status (or reset the connection when status is 0). */
   private faults: { method: string; status: number; left: number }[] = [];
-  opts: Required<Omit<FakeKubeOptions, 'token' | 'routeHost'>> & Pick<FakeKubeOptions, 'token' | 'routeHost'>;
+  opts: Required<Omit<FakeKubeOptions, 'token' | 'routeHost' | 'tls'>> & Pick<FakeKubeOptions, 'token' | 'routeHost' | 'tls'>;
 
   constructor(o: FakeKubeOptions = {}) {
     this.opts = {
@@ -109,18 +119,22 @@ export class FakeKube {
       routeHost: o.routeHost,
       token: o.token,
       imageDigest: o.imageDigest ?? 'sha256:' + 'ab'.repeat(32),
+      tls: o.tls,
     };
     this.put(structuredClone(GPU_NODE), false);
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+    this.server = this.opts.tls
+      ? https.createServer({ key: readFileSync(path.join(TLS_DIR, 'key.pem')), cert: FAKE_CA_PEM }, handler)
+      : http.createServer(handler);
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -141,7 +155,9 @@ export class FakeKube {
       apiVersion: 'v1',
       kind: 'Config',
       // client-node refuses a bearer token over plain HTTP unless TLS verification is explicitly off.
-      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
+      clusters: [{ name: 'fake', cluster: this.opts.tls
+        ? { server: this.url, 'certificate-authority-data': Buffer.from(FAKE_CA_PEM).toString('base64') }
+        : { server: this.url, 'insecure-skip-tls-verify': true } }],
       users: [{ name: 'fake', user: { token } }],
       contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: 'default' } }],
       'current-context': 'fake',
