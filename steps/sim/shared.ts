@@ -67,11 +67,30 @@ export class Sse {
     if (this.res.headersSent) return;
     this.res.writeHead(status, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     this.res.flushHeaders();
+    this.direct = (this.res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
   }
+  private corked = false;
+  /** Chunked framing written directly (set once headers are out with chunked transfer encoding). */
+  private direct = false;
   send(data: unknown): void {
     if (this.res.writableEnded || this.res.destroyed) return;
     if (!this.res.headersSent) this.open();
-    this.res.write(this.prefix + (typeof data === 'string' ? data : JSON.stringify(data)) + '\n\n');
+    // Events written in the same tick (a catch-up burst of engine steps) leave in one write.
+    if (!this.corked) {
+      this.corked = true;
+      const sock = this.res.socket;
+      sock?.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        sock?.uncork();
+      });
+    }
+    const payload = this.prefix + (typeof data === 'string' ? data : JSON.stringify(data)) + '\n\n';
+    const sock = this.res.socket;
+    // Hot path: frame the HTTP/1.1 chunk ourselves on the socket (res.write's chunked path costs ~2x more CPU
+    // per event); res.end() still writes the terminating chunk.
+    if (sock && this.direct) sock.write(Buffer.byteLength(payload).toString(16) + '\r\n' + payload + '\r\n');
+    else this.res.write(payload);
   }
   end(): void {
     if (!this.res.writableEnded) this.res.end();
@@ -119,7 +138,11 @@ export function generate(ctx: SimContext, req: IncomingMessage, res: ServerRespo
         const i = s.generated - 1;
         if (fault && i >= fault.afterTokens) {
           ctx.engine.abort(s);
-          if (fault.kind === 'cut') res.destroy();
+          // Cut after what was already written has left (events of this tick are corked).
+          if (fault.kind === 'cut') {
+            res.socket?.uncork();
+            setImmediate(() => res.destroy());
+          }
           // stall: keep the socket open, send nothing more.
           return;
         }
