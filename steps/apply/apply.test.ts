@@ -41,7 +41,7 @@ describe('apply', () => {
     expect(fake.rejected).toEqual([]);
     const dep = fake.get('Deployment', 'llm-bench', 'llmbench-vllm')!;
     expect(dep.metadata.generation).toBe(1);
-    const inv = JSON.parse(readFileSync(path.join(dir, 'deploy', 'vllm.applied.json'), 'utf8'));
+    const inv = JSON.parse(readFileSync(path.join(dir, 'cluster', 'vllm.applied.json'), 'utf8'));
     expect(inv.objects.map((o: any) => o.kind)).toEqual(['Namespace', 'ServiceAccount', 'ServiceAccount', 'Role', 'RoleBinding', 'PersistentVolumeClaim', 'Deployment', 'Service', 'Route']);
     expect(inv.objects.find((o: any) => o.kind === 'PersistentVolumeClaim').keep_on_teardown).toBe(true);
     // Again: same objects, nothing changes.

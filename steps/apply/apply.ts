@@ -16,7 +16,7 @@ export interface InventoryEntry {
   keep_on_teardown: boolean;
 }
 
-/** What apply created: teardown removes exactly this (deploy/<backend>.applied.json). */
+/** What apply created: teardown removes exactly this (cluster/<backend>.applied.json; not in deploy/, where every file is a deploy report). */
 export interface AppliedInventory {
   schema_version: 1;
   backend: string;

@@ -9,7 +9,7 @@ import { PREREQ_WORK } from '../cluster/acm.js';
 import { renderObjects } from '../render/render.js';
 import { applyObjects, type AppliedInventory } from './apply.js';
 
-export const inventoryPath = (workdir: string, backend: string) => path.join(workdir, 'deploy', `${backend}.applied.json`);
+export const inventoryPath = (workdir: string, backend: string) => path.join(workdir, 'cluster', `${backend}.applied.json`);
 
 export const command: CommandSpec = {
   name: 'apply',

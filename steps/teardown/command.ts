@@ -21,7 +21,7 @@ export const command: CommandSpec = {
       .option('--purge-cache', 'also remove the model cache PVC (kept by default)')
       .option('--timeout <s>', 'seconds to wait until everything is gone', '600')
       .option('--poll-interval <s>', 'seconds between re-reads while waiting', '2')
-      .addHelpText('after', '\nUses <workdir>/deploy/<backend>.applied.json written by apply; without it, removes what apply would have created for the same flags. Safe to run twice.');
+      .addHelpText('after', '\nUses <workdir>/cluster/<backend>.applied.json written by apply; without it, removes what apply would have created for the same flags. Safe to run twice.');
   },
   async run(opts, ctx) {
     const timeoutS = Number(opts.timeout);

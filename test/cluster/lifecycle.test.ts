@@ -3,7 +3,7 @@
  * the endpoint; and every failure wait must diagnose, each with its code, hint and exit code 3.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
@@ -63,6 +63,8 @@ describe('direct mode', () => {
     const events = r.timeline.map((t: { event: string }) => t.event);
     for (const e of ['wait-started', 'pod-scheduled', 'image-pulled', 'container-started', 'pod-ready', 'rollout-complete', 'health-ok', 'first-token', 'ready']) expect(events).toContain(e);
     expect(r.timings_s.first_token).toBeGreaterThanOrEqual(r.timings_s.rollout_complete);
+    // Regression: apply's inventory once sat in deploy/, where report reads every *.json as a deploy report.
+    for (const f of readdirSync(path.join(dir, 'deploy'))) expect({ f, problems: validate('deploy-report', JSON.parse(readFileSync(path.join(dir, 'deploy', f), 'utf8'))) }).toEqual({ f, problems: [] });
 
     // Finalizers that take a while: teardown must still be waiting when the objects go (it waits on a watch).
     fake!.opts.deleteDelayMs = 800;
@@ -74,7 +76,7 @@ describe('direct mode', () => {
     // Kept: the model cache and the shared prerequisites.
     expect(fake!.get('PersistentVolumeClaim', 'llm-bench', 'llmbench-model-cache-vllm')).toBeDefined();
     expect(fake!.get('Namespace', undefined, 'llm-bench')).toBeDefined();
-    expect(existsSync(path.join(dir, 'deploy', 'vllm.applied.json'))).toBe(false);
+    expect(existsSync(path.join(dir, 'cluster', 'vllm.applied.json'))).toBe(false);
     const t2 = await cli(['teardown', '--backend', 'vllm', ...common, '--poll-interval', '0.02']);
     expect(t2.code).toBe(0);
     const t3 = await cli(['teardown', '--backend', 'vllm', ...common, '--poll-interval', '0.02', '--all', '--purge-cache']);
