@@ -44,7 +44,7 @@ function comparisonTable(rows: Comparison[], caption: string): string {
   const body = rows
     .map(
       (c) =>
-        `<tr class="${esc(c.verdict)}"><td>${esc(c.backend)}</td><td>${esc(loadLabel(c))}</td><td><code>${esc(c.metric)}</code></td><td class="n">${esc(fmt.num(c.baseline))}</td><td class="n">${esc(fmt.num(c.candidate))}</td><td class="n">${esc(fmt.pct(c.delta_pct))}</td><td class="n">${esc(fmt.ci(c.ci_pct))}</td><td class="n">${esc(c.trials ? `${c.trials.baseline ?? '?'} / ${c.trials.candidate ?? '?'}` : '–')}</td><td>${esc(c.verdict)}${c.reason ? ` — ${esc(c.reason)}` : ''}</td></tr>`,
+        `<tr class="${esc(c.verdict)}"><td>${esc(c.backend)}</td><td>${esc(loadLabel(c))}</td><td><code>${esc(c.metric)}</code></td><td class="n">${esc(fmt.num(c.baseline))}</td><td class="n">${esc(fmt.num(c.candidate))}</td><td class="n">${esc(fmt.pct(c.delta_pct))}</td><td class="n">${esc(fmt.ci(c.ci_pct))}</td><td class="n">${esc(c.trials ? `${c.trials.baseline ?? '?'} / ${c.trials.candidate ?? '?'}` : '–')}</td><td>${esc(c.verdict)}${c.gated === false ? ' (not gated)' : ''}${c.reason ? ` — ${esc(c.reason)}` : ''}</td></tr>`,
     )
     .join('\n');
   return `<table><caption>${esc(caption)} (${rows.length})</caption><thead><tr><th>backend</th><th>load</th><th>metric</th><th>baseline</th><th>candidate</th><th>Δ %</th><th>interval</th><th>trials (b / c)</th><th>verdict</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
@@ -108,7 +108,7 @@ body { font-family: 'DejaVu Sans', system-ui, sans-serif; margin: 1.5rem auto; m
 .verdict h1 { margin: .2rem 0; font-size: 1.4rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .85rem; }
 caption { text-align: left; font-weight: bold; padding: .3rem 0; }
-th, td { border: 1px solid #ddd; padding: .2rem .5rem; } th { background: #f6f6f6; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #ddd; padding: .2rem .5rem; } th { background: #f6f6f6; } td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.regression td { background: #fdeeee; } tr.improvement td { background: #eef8ee; } tr.inconclusive td { background: #fff5e8; }
 tr.sev-error td { background: #fdeeee; } tr.sev-warning td { background: #fff5e8; }
 figure { margin: 1rem 0 2rem; } figcaption { font-weight: bold; margin-bottom: .3rem; }

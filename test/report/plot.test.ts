@@ -10,6 +10,7 @@ import { rasterize, renderSvg } from '../../steps/plot/render.js';
 import { silentLogger } from '../../steps/core/log.js';
 import { writeFixtureWorkdir } from './fixtures.js';
 import { LlmbenchError } from '../../steps/core/errors.js';
+import { summarizePoints } from '../../steps/metrics/derive.js';
 
 const require = createRequire(import.meta.url);
 const ALL = ['throughput', 'latency', 'ttft-distribution', 'itl-distribution', 'heatmap', 'scaling-efficiency', 'deltas', 'server-timeline'];
@@ -90,6 +91,31 @@ describe('llmbench plot', () => {
     expect(names).not.toContain('server-timeline');
     // Scaling efficiency falls back to the sweep summaries when analysis did not run.
     expect(names).toEqual(expect.arrayContaining(['throughput', 'latency', 'ttft-distribution', 'itl-distribution', 'heatmap', 'scaling-efficiency']));
+  });
+
+  it('rate-mode sweeps plot against the request rate (specs still valid Vega-Lite)', async () => {
+    const wd = path.join(tmp, 'rate');
+    await writeFixtureWorkdir(wd, { verdict: null, serverMetrics: false });
+    await fs.rm(path.join(wd, 'analysis'), { recursive: true });
+    for (const b of ['tgi', 'vllm']) {
+      const file = path.join(wd, 'runs', b, 'samples.ndjson');
+      const samples = (await fs.readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      for (const x of samples) [x.rate, x.concurrency] = [x.concurrency / 2, null];
+      await fs.writeFile(file, samples.map((x) => JSON.stringify(x)).join('\n') + '\n');
+      const summary = JSON.parse(await fs.readFile(path.join(wd, 'runs', b, 'summary.json'), 'utf8'));
+      summary.points = summarizePoints(samples);
+      await fs.writeFile(path.join(wd, 'runs', b, 'summary.json'), JSON.stringify(summary));
+    }
+    const res = await runPlot({ workdir: wd, log: silentLogger, noImages: true });
+    expect(res.manifest.charts.map((c) => c.name)).not.toContain('scaling-efficiency'); // defined for concurrency only
+    const validate = vegaLiteValidator();
+    for (const c of res.manifest.charts) {
+      const spec = JSON.parse(await fs.readFile(path.join(wd, c.spec), 'utf8'));
+      expect({ c: c.name, ok: validate(spec) }).toEqual({ c: c.name, ok: true });
+    }
+    const thr = JSON.parse(await fs.readFile(path.join(wd, 'plots', 'throughput.vl.json'), 'utf8'));
+    expect(thr.title.text).toBe('Output throughput vs rate');
+    expect(thr.layer[0].data.values.map((v: { load: number }) => v.load)).toEqual(expect.arrayContaining([0.5, 2, 4, 8]));
   });
 
   it('refuses a work directory with nothing to plot (exit 2) and an invalid verdict with its path, writing nothing', async () => {
