@@ -6,6 +6,7 @@
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import type { Sample } from '../core/types/sample.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
+import type { TokenCount, TokenCounter } from '../workload/token-counter.js';
 import { createSseStream } from './sse.js';
 import type { Adapter, GenRequest, StreamSink } from './types.js';
 
@@ -46,6 +47,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Client tokenizer for per-chunk and total output counts; null skips client counting. */
   tokenizer?: Tokenizer | null;
+  /** Or: counts off the timing thread (the sweep's worker-thread counter); preferred over `tokenizer`. */
+  counter?: TokenCounter;
 }
 
 class StreamFailure extends Error {
@@ -223,7 +226,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
     o.signal?.removeEventListener('abort', onAbort);
   }
   s.output_tokens.server = serverOut;
-  countTokens(s, texts, knownTokens, o.tokenizer ?? null);
+  await countTokens(s, texts, knownTokens, o.tokenizer ?? null, o.counter);
   if (s.ok && (s.chunk_ms.length === 0 || s.output_tokens.server === 0)) {
     s.ok = false;
     s.error = { category: 'no_output', message: `the request completed with no output (${s.chunk_ms.length} output chunks, server count ${s.output_tokens.server})`, http_status: status };
@@ -237,14 +240,19 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
  * client tokenizer on the chunk's text (never re-tokenized to count totals: a per-chunk BOS inflates counts).
  * The client total is the tokenizer on the joined text, without special tokens.
  */
-function countTokens(s: Sample, texts: string[], known: (number | null)[], tok: Tokenizer | null): void {
+async function countTokens(s: Sample, texts: string[], known: (number | null)[], tok: Tokenizer | null, counter?: TokenCounter): Promise<void> {
   const n = texts.length;
   const allKnown = known.every((k) => k !== null);
+  const oneEach = !allKnown && s.output_tokens.server !== null && s.output_tokens.server === n;
+  const needPer = !allKnown && !oneEach;
+  let c: TokenCount | null = null;
+  if (n > 0 && counter) c = await counter.count(texts, needPer);
+  else if (n > 0 && tok) c = { total: tok.count(texts.join('')), per: needPer ? texts.map((t) => Math.max(1, tok.count(t))) : null };
   if (allKnown) s.chunk_tokens = known as number[];
-  else if (s.output_tokens.server !== null && s.output_tokens.server === n) s.chunk_tokens = new Array<number>(n).fill(1);
-  else if (tok) s.chunk_tokens = texts.map((t, i) => known[i] ?? Math.max(1, tok.count(t)));
+  else if (oneEach) s.chunk_tokens = new Array<number>(n).fill(1);
+  else if (c?.per) s.chunk_tokens = texts.map((_, i) => known[i] ?? c!.per![i]);
   else s.chunk_tokens = known.map((k) => k ?? 1);
-  if (tok && n > 0) s.output_tokens.client = tok.count(texts.join(''));
+  if (c) s.output_tokens.client = c.total;
 }
 
 function categorize(e: unknown, abortCategory: ErrorCategory | null, gotHeaders: boolean): ErrorCategory {

@@ -21,6 +21,7 @@ import type { Script } from '../adapters/scripted-server.js';
 import type { Sample } from '../core/types/sample.js';
 import { percentile } from '../metrics/derive.js';
 import { getTokenizer } from '../workload/tokenizer.js';
+import { workerCounter } from '../workload/token-counter.js';
 import { LoopMonitor } from './selfcheck.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -107,7 +108,7 @@ const newAgent = () => new Agent({ keepAliveTimeout: 60_000, connections: null, 
 /** Closed loop; worker i starts after i·rampMs/c, so streams' phases spread instead of all ticking together. */
 async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: string, c: number, n: number, tag: string, maxTokens: number, rampMs = 0, timeoutS = 120): Promise<LoadResult> {
   const adapter = getAdapter(kind);
-  const tok = getTokenizer();
+  const counter = workerCounter(getTokenizer());
   const samples: Sample[] = [];
   const prompts: string[] = [];
   let next = 0;
@@ -123,7 +124,7 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
       const prompt = `bench ${tag} request ${i}`;
       prompts[i] = prompt;
       samples[i] = await executeRequest({
-        adapter, api, url, dispatcher, tokenizer: tok, timeoutMs: timeoutS * 1000, stallTimeoutMs: timeoutS * 1000,
+        adapter, api, url, dispatcher, counter, timeoutMs: timeoutS * 1000, stallTimeoutMs: timeoutS * 1000,
         req: { model: 'mistral', prompt, maxTokens, ignoreEos: true, temperature: 0 },
         base: { run_id: 'bench', backend: kind, concurrency: c, rate: null, trial: 0, seq: i, prompt_index: i, warmup: false, intended_send_ms: nowMs(), input_tokens: { requested: null, client: null, server: null } },
       });
@@ -132,6 +133,7 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
   await Promise.all(Array.from({ length: Math.min(c, n) }, (_, w) => worker(w)));
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  await counter.close();
   const eld = mon.stop();
   // Most streams open at once: sweep over [first chunk, last chunk] intervals.
   const ev: [number, number][] = [];

@@ -17,6 +17,7 @@ import { executeRequest, getAdapter, nowMs, resolveApi, type AdapterKind } from 
 import { measurementWindowS, summarizePoints, timeScale, percentile, type SloSpec, type Point } from '../metrics/derive.js';
 import { buildWorkload, promptIndexFor, type Workload } from '../workload/workload.js';
 import { getTokenizer } from '../workload/tokenizer.js';
+import { workerCounter, type TokenCounter } from '../workload/token-counter.js';
 import { arrivalGaps, type Arrival } from './arrivals.js';
 import { LoopMonitor } from './selfcheck.js';
 import { Scraper, seriesSummary, type ScraperStats } from './scrape.js';
@@ -197,6 +198,7 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
   const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: o.timeoutS * 1000 } });
   const progress = o.progress ?? (log.json ? eventProgress(log) : noProgress);
   const tok = getTokenizer(workload.tokenizer);
+  const counter = workerCounter(tok);
   try {
     for (const r of runs) await r.scraper?.start();
     for (const p of points) {
@@ -204,7 +206,7 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
         // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
         for (const r of runs) {
           if (o.signal?.aborted) break;
-          await runTrial(o, r, p, trial, workload, { dispatcher, progress, runId, tok, mode });
+          await runTrial(o, r, p, trial, workload, { dispatcher, progress, runId, counter, mode });
         }
       }
     }
@@ -214,6 +216,7 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
       await r.out.close();
     }
     await dispatcher.close().catch(() => {});
+    await counter.close();
   }
 
   const summaries: SweepSummary[] = [];
@@ -241,7 +244,7 @@ interface TrialCtx {
   dispatcher: Agent;
   progress: Progress;
   runId: string;
-  tok: ReturnType<typeof getTokenizer>;
+  counter: TokenCounter;
   mode: LoadMode;
 }
 
@@ -276,7 +279,7 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
       timeoutMs: (o.timeoutS * 1000) / scale,
       stallTimeoutMs: ((o.stallTimeoutS ?? o.timeoutS) * 1000) / scale,
       signal: o.signal,
-      tokenizer: ctx.tok,
+      counter: ctx.counter,
     });
     r.samples.set(keyOf(seq), s);
     ctx.progress.tick(s.ok);
