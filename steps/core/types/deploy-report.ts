@@ -26,7 +26,7 @@ export interface DeployReport {
   cluster?: string | null;
   image?: string | null;
   /**
-   * sha256 digest of the running image (from pod status imageID).
+   * sha256 digest of the running image (from pod status imageID); null through ACM (the hub does not see pods).
    */
   image_digest?: string | null;
   node?: string | null;
@@ -46,7 +46,7 @@ export interface DeployReport {
   server_version?: string | null;
   engine_args?: string[];
   /**
-   * What happened when, from apply to the first successful one-token request.
+   * What happened when, from the start of `llmbench wait` to the first successful one-token request. Events: wait-started, pod-scheduled, image-pulled, container-started, pod-ready, rollout-complete (ACM: work-applied, work-available, feedback), health-waiting, health-ok, one-token-failed, first-token, ready, warning:<Reason> (Kubernetes Warning events), failed.
    */
   timeline?: {
     at: string;
@@ -55,11 +55,14 @@ export interface DeployReport {
     detail?: string;
   }[];
   /**
-   * Durations in seconds, e.g. scheduled, image_pulled, ready, first_token.
+   * Seconds since the wait began when each milestone was first seen: scheduled, image_pulled, container_started, pod_ready, rollout_complete (ACM: work_applied, work_available), health_ok, first_token, total.
    */
   timings_s?: {
     [k: string]: number;
   };
+  /**
+   * Why the server is not ready (null when ready). Codes: scc-denied, crashloop-scc, oom-killed, gpu-out-of-memory, crashloop, image-pull, gpu-unschedulable, unschedulable, progress-deadline, slow-model-download, not-ready-timeout, health-failed, one-token-failed, no-endpoint, not-applied, acm-apply-failed, acm-not-applied, acm-not-ready, cancelled; `llmbench wait` exits 3 with the same error code.
+   */
   diagnosis?: {
     code?: string;
     message?: string;
