@@ -10,7 +10,7 @@ export const command: CommandSpec = {
   configure: (c) =>
     c
       .requiredOption('--workdir <dir>', 'work directory holding runs/ (and analysis/ when analyze ran)')
-      .option('--title <text>', 'report title', 'llmbench report')
+      .option('--title <text>', 'report title', 'llmbench')
       .option('--pipeline-run-url <url>', 'link to the PipelineRun (default: $LLMBENCH_PIPELINERUN_URL)')
       .option('--scale <n>', 'PNG zoom factor', '2')
       .option('--no-images', 'write specs and report.html only (no SVG/PNG)')

@@ -95,7 +95,7 @@ export async function runPlot(o: PlotOptions): Promise<PlotResult> {
   await writeJsonAtomic(path.join(L.plotsDir, 'manifest.json'), manifest);
   files.push(path.join(L.plotsDir, 'manifest.json'));
 
-  const input = summaryInputFrom(data, { title: o.title ?? 'llmbench report', generatedAt, pipelineRunUrl: o.pipelineRunUrl });
+  const input = summaryInputFrom(data, { title: o.title ?? 'llmbench', generatedAt, pipelineRunUrl: o.pipelineRunUrl });
   await writeFileAtomic(L.reportHtml, renderReportHtml(input, charts));
   files.push(L.reportHtml);
   o.log.info(`plot: wrote ${charts.length} charts and report.html`, { dir: L.plotsDir });
