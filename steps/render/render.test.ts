@@ -123,6 +123,23 @@ describe('render', () => {
   });
 });
 
+test('the validator checks SecurityContextConstraints against the SCC CRD (required fields, pruned typos)', () => {
+  const scc: KObject = {
+    apiVersion: 'security.openshift.io/v1', kind: 'SecurityContextConstraints', metadata: { name: 'llmbench-test' },
+    allowHostDirVolumePlugin: false, allowHostIPC: false, allowHostNetwork: false, allowHostPID: false, allowHostPorts: false,
+    allowPrivilegedContainer: false, readOnlyRootFilesystem: false, allowPrivilegeEscalation: false,
+    runAsUser: { type: 'MustRunAsRange' }, seLinuxContext: { type: 'MustRunAs' }, requiredDropCapabilities: ['ALL'],
+    // Required but nullable in the CRD (OpenAPI `nullable`), as in OpenShift's own restricted-v2.
+    allowedCapabilities: null, defaultAddCapabilities: null, priority: null, volumes: ['configMap', 'emptyDir', 'persistentVolumeClaim', 'secret'],
+  };
+  expect(validateObject(scc)).toEqual([]);
+  const { allowHostIPC: _, ...missing } = scc as Record<string, unknown>;
+  expect(validateObject({ ...missing, alowHostIPC: false })).toEqual(expect.arrayContaining([
+    expect.stringContaining("must have required property 'allowHostIPC'"),
+    expect.stringContaining('/alowHostIPC: unknown field'),
+  ]));
+});
+
 describe('render CLI', () => {
   test('prints multi-document YAML for each server; --acm --cluster prints ManifestWorks wrapping the same Deployment', async () => {
     for (const b of BACKENDS) {
