@@ -1,0 +1,294 @@
+/**
+ * The proof that tekton/ and the CLI fit: the llm-bench Pipeline run by the local harness, each step running
+ * its real `llmbench` command against a real simulated vLLM server (`llmbench sim`), the fake Kubernetes API
+ * server (test/fakes/k8s) and the fake GitHub (test/fakes/github).
+ *
+ * Substitutions, all explicit (the harness refuses to run an image it cannot execute):
+ *  - the server is `llmbench sim` on 127.0.0.1, not a pod: the fake API server plays the rollout and the wait
+ *    task reaches the simulator through the Pipeline's `endpoint` param (as a port-forward would);
+ *  - the server image is a prebuilt digest (`server-image`): the buildah step's own script runs on the host
+ *    and must skip building (a `buildah` stub fails the step if it tries);
+ *  - the source repository is a local git repository served over file:// (GitHub in production).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { REPO_ROOT } from '../../steps/core/paths.js';
+import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
+import { PipelineHarness, dumpRun, parseDuration, type PipelineRunRecord, type HarnessOptions } from './harness.js';
+import type { Doc } from './tekton.js';
+
+const TOKEN = 'ghs_PLANTEDtokenMustNeverAppear0123456789';
+const DIGEST = 'sha256:' + 'ab'.repeat(32);
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+}
+
+interface Sim {
+  url: string;
+  proc: ChildProcess;
+}
+
+/** `llmbench sim` as a child process; resolves with the URL it prints. */
+function startSim(extra: string[]): Promise<Sim> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'sim', '--backend', 'vllm', '--port', '0', '--time-scale', '2', '--gpu', 't4', '--model', 'mistral-7b-instruct-bnb-nf4', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`llmbench sim did not start: ${err}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], proc });
+      }
+    });
+    proc.stderr!.on('data', (d) => (err += d));
+    proc.on('exit', (code) => reject(new Error(`llmbench sim exited ${code}: ${err}`)));
+  });
+}
+
+const stopSim = (s?: Sim) =>
+  new Promise<void>((r) => {
+    if (!s || s.proc.exitCode !== null) return r();
+    s.proc.once('exit', () => r());
+    s.proc.kill('SIGTERM');
+  });
+
+function byTask(run: PipelineRunRecord) {
+  return Object.fromEntries(run.taskRuns.map((t) => [t.pipelineTask, t]));
+}
+
+function statuses(run: PipelineRunRecord) {
+  return Object.fromEntries(run.taskRuns.map((t) => [t.pipelineTask, t.status]));
+}
+
+describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
+  const img = 'quay.io/llmbench/llmbench-steps@sha256:' + '0'.repeat(64);
+  const task = (name: string, script: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'tekton.dev/v1',
+    kind: 'Task',
+    metadata: { name },
+    spec: { params: [{ name: 'in', type: 'string', default: '' }], results: [{ name: 'out', type: 'string' }], workspaces: [{ name: 'w' }], steps: [{ name: 's', image: img, env: [{ name: 'IN', value: '$(params.in)' }, { name: 'W', value: '$(workspaces.w.path)' }], script: `#!/bin/sh\nset -eu\n${script}` }], ...extra },
+  });
+  const docs = (tasks: object[], pipelineSpec: object): Doc[] => [
+    ...tasks.map((obj, i) => ({ file: 'x.yaml', index: i, obj: obj as Record<string, any> })),
+    { file: 'p.yaml', index: 0, obj: { apiVersion: 'tekton.dev/v1', kind: 'Pipeline', metadata: { name: 'p' }, spec: { workspaces: [{ name: 'w' }], ...pipelineSpec } } },
+  ];
+  const ws = () => ({ w: mkdtempSync(path.join(os.tmpdir(), 'hw-')) });
+
+  it('runs in DAG order, passes results, runs finally after a failure and skips a finally that consumes a missing result', async () => {
+    const d = docs(
+      [task('ok', 'printf "%s-a" "$IN" > "$(results.out.path)"; echo ran-a >> "$W/log"'), task('bad', 'echo ran-b >> "$W/log"; exit 3'), task('fin', 'echo "fin:$IN" >> "$W/log"; printf x > "$(results.out.path)"')],
+      {
+        tasks: [
+          { name: 'a', taskRef: { name: 'ok' }, params: [{ name: 'in', value: 'x' }], workspaces: [{ name: 'w', workspace: 'w' }] },
+          { name: 'b', taskRef: { name: 'bad' }, params: [{ name: 'in', value: '$(tasks.a.results.out)' }], workspaces: [{ name: 'w', workspace: 'w' }] },
+          { name: 'c', taskRef: { name: 'ok' }, runAfter: ['b'], workspaces: [{ name: 'w', workspace: 'w' }] },
+        ],
+        finally: [
+          { name: 'f1', taskRef: { name: 'fin' }, params: [{ name: 'in', value: '$(tasks.a.results.out)' }], workspaces: [{ name: 'w', workspace: 'w' }] },
+          { name: 'f2', taskRef: { name: 'fin' }, params: [{ name: 'in', value: '$(tasks.b.results.out)' }], workspaces: [{ name: 'w', workspace: 'w' }] },
+        ],
+      },
+    );
+    const w = ws();
+    const run = await new PipelineHarness({ docs: d, pipeline: 'p', params: {}, workspaces: w }).run();
+    expect(statuses(run)).toEqual({ a: 'Succeeded', b: 'Failed', c: 'Skipped', f1: 'Succeeded', f2: 'Skipped' });
+    expect(run.status).toBe('Failed');
+    expect(byTask(run).b.params.in).toBe('x-a');
+    expect(readFileSync(path.join(w.w, 'log'), 'utf8').trim().split('\n')).toEqual(['ran-a', 'ran-b', 'fin:x-a']);
+    expect(byTask(run).f2.reason).toMatch(/never produced/);
+  });
+
+  it('retries a failed TaskRun, kills a step at its timeout, rejects oversize results and unknown images', async () => {
+    const d = docs(
+      [
+        task('flaky', 'n=$(cat "$W/n" 2>/dev/null || echo 0); echo $((n+1)) > "$W/n"; [ "$n" -ge 1 ]; printf ok > "$(results.out.path)"'),
+        task('slow', 'sleep 5'),
+        task('big', 'head -c 5000 /dev/zero | tr "\\0" x > "$(results.out.path)"'),
+        { ...task('foreign', 'true'), spec: { ...task('foreign', 'true').spec, steps: [{ name: 's', image: 'docker.io/library/alpine@sha256:' + '1'.repeat(64), script: '#!/bin/sh\ntrue' }] } },
+      ],
+      {
+        tasks: [
+          { name: 'flaky', taskRef: { name: 'flaky' }, retries: 2, workspaces: [{ name: 'w', workspace: 'w' }] },
+          { name: 'slow', taskRef: { name: 'slow' }, timeout: '300ms', workspaces: [{ name: 'w', workspace: 'w' }] },
+          { name: 'big', taskRef: { name: 'big' }, workspaces: [{ name: 'w', workspace: 'w' }] },
+          { name: 'foreign', taskRef: { name: 'foreign' }, workspaces: [{ name: 'w', workspace: 'w' }] },
+        ],
+      },
+    );
+    const run = await new PipelineHarness({ docs: d, pipeline: 'p', params: {}, workspaces: ws() }).run();
+    const t = byTask(run);
+    expect([t.flaky.status, t.flaky.attempts]).toEqual(['Succeeded', 2]);
+    expect([t.slow.status, t.slow.reason]).toEqual(['Failed', 'step s timed out']);
+    expect(t.slow.durationMs).toBeLessThan(3000);
+    expect([t.big.status, t.big.reason]).toEqual(['Failed', expect.stringMatching(/TaskRunResultLargerThanAllowedLimit/)]);
+    expect([t.foreign.status, t.foreign.reason]).toEqual(['Failed', expect.stringMatching(/cannot execute image docker\.io/)]);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+  });
+});
+
+describe('llm-bench on the harness: real llmbench commands, simulator, fake Kubernetes, fake GitHub', () => {
+  let root: string;
+  let src: string;
+  let kube: FakeKube;
+  let gh: FakeGitHub;
+  let sim: Sim | undefined;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'tekton-harness-'));
+    // The repository under test: a bench config (the target is a simulated T4 (4-bit) at twice real speed: its slow tokens (~135 ms) give the load generator's self-check (event-loop lag vs. a share of ITL) room on a busy 2-core machine).
+    src = path.join(root, 'src');
+    mkdirSync(src);
+    git(src, 'init', '-q', '-b', 'main');
+    git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true'); // GitHub allows fetching a PR head SHA
+    writeFileSync(
+      path.join(src, 'bench.yaml'),
+      yaml.dump({ version: 1, backends: [{ kind: 'vllm', sim: { time_scale: 2 } }], load: { min_samples: 8 }, regression: { tolerance_pct: 5 } }),
+    );
+    git(src, 'add', '.');
+    git(src, 'commit', '-q', '-m', 'bench config');
+    gh = await startFakeGitHub({ token: TOKEN, repos: ['octo/bench'] });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (process.env.LLMBENCH_HARNESS_LOG) console.log(log.join('\n'));
+    await stopSim(sim);
+    await kube?.close();
+    await gh?.close?.();
+  });
+
+  async function runPipeline(name: string, params: Record<string, string>, simFlags: string[] = []): Promise<PipelineRunRecord> {
+    await stopSim(sim);
+    sim = await startSim(simFlags);
+    await kube?.close();
+    kube = await startFakeKube({ routeHost: new URL(sim.url).host, imageDigest: DIGEST, stepMs: 5 });
+    const kc = path.join(root, `kubeconfig-${name}`);
+    mkdirSync(kc);
+    writeFileSync(path.join(kc, 'kubeconfig'), kube.kubeconfig());
+    const opts: HarnessOptions = {
+      runName: name,
+      params: {
+        'repo-url': `file://${src}`,
+        revision: git(src, 'rev-parse', 'HEAD'),
+        backend: 'vllm',
+        'server-image': `quay.io/llmbench/vllm@${DIGEST}`,
+        endpoint: sim.url,
+        config: 'bench.yaml',
+        concurrency: '2,4',
+        requests: '8',
+        trials: '3',
+        warmup: '1',
+        'input-tokens': '32',
+        'output-tokens': '8',
+        'ready-timeout': '60',
+        'github-api': gh.url,
+        ...params,
+      },
+      workspaces: { work: path.join(root, `work-${name}`), history: path.join(root, 'history'), kubeconfig: kc },
+      secrets: { 'github-token': { token: TOKEN } },
+      // The buildah image cannot run here. Its own script runs on the host instead: with a prebuilt image it
+      // must skip building (and if it tried, the harness's buildah stub would fail the step).
+      substitutions: { 'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' } },
+      extraEnv: { LLMBENCH_KUBE_RETRY_MS: '20' },
+      onTaskRun: (t) => log.push(`${name} ${t.pipelineTask}: ${t.status} (${t.reason}) ${t.durationMs} ms`),
+    };
+    const run = await new PipelineHarness(opts).run();
+    log.push(dumpRun(run));
+    return run;
+  }
+
+  const printLogOnFailure = (fn: () => Promise<void>) => async () => {
+    try {
+      await fn();
+    } catch (e) {
+      console.log(log.join('\n'));
+      throw e;
+    }
+  };
+
+  it(
+    'nightly: green, writes a baseline into the history volume and no GitHub call',
+    printLogOnFailure(async () => {
+      const run = await runPipeline('nightly', { 'update-baseline': 'true', 'baseline-ref': '', 'fail-on-regression': 'false' });
+      expect(statuses(run)).toEqual({ source: 'Succeeded', build: 'Succeeded', apply: 'Succeeded', wait: 'Succeeded', sweep: 'Succeeded', analyze: 'Succeeded', plot: 'Succeeded', report: 'Succeeded', teardown: 'Succeeded' });
+      expect(run.status).toBe('Succeeded');
+      expect(run.results).toEqual({ verdict: expect.stringMatching(/^(pass|inconclusive)$/), image: `quay.io/llmbench/vllm@${DIGEST}`, endpoint: sim!.url });
+      expect(existsSync(path.join(root, 'history', 'baseline.json'))).toBe(true);
+      expect(readdirSync(path.join(root, 'history', 'runs')).length).toBe(1);
+      expect(gh.requests.length).toBe(0);
+      expect(kube.rejected).toEqual([]);
+      // Promote the nightly baseline the way a maintainer would: commit it on main.
+      mkdirSync(path.join(src, 'results', 'baselines'), { recursive: true });
+      writeFileSync(path.join(src, 'results', 'baselines', 'default.json'), readFileSync(path.join(root, 'history', 'baseline.json')));
+      git(src, 'add', '.');
+      git(src, 'commit', '-q', '-m', 'baseline from nightly');
+    }),
+    300_000,
+  );
+
+  it(
+    'pull request: green against the baseline, one sticky comment and a success status on the head SHA',
+    printLogOnFailure(async () => {
+      const run = await runPipeline('pr-green', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main' });
+      expect(statuses(run)).toEqual({ source: 'Succeeded', build: 'Succeeded', apply: 'Succeeded', wait: 'Succeeded', sweep: 'Succeeded', analyze: 'Succeeded', plot: 'Succeeded', report: 'Succeeded', teardown: 'Succeeded' });
+      expect(run.results.verdict).toBe('pass');
+      const repo = gh.repos.get('octo/bench')!;
+      expect(repo.comments.length).toBe(1);
+      expect(repo.statuses.map((s) => [s.state, s.sha ?? s.commit_sha ?? undefined])).toEqual([['success', expect.anything()]]);
+      expect(gh.violations).toEqual([]);
+      expect(kube.rejected).toEqual([]);
+    }),
+    300_000,
+  );
+
+  it(
+    'pull request with a regression planted in the simulator: report posts a failing verdict, teardown runs, the run fails',
+    printLogOnFailure(async () => {
+      const run = await runPipeline('pr-regression', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main' }, ['--slowdown', '1.5']);
+      const t = byTask(run);
+      expect(run.results.verdict).toBe('regression');
+      expect([t.report.status, t.report.attempts, t.report.steps.map((s) => [s.name, s.exitCode])]).toEqual(['Failed', 1, [['report', 0], ['gate', 1]]]);
+      expect([t.analyze.status, t.plot.status]).toEqual(['Succeeded', 'Succeeded']); // a regression is a verdict, not a crash
+      expect(t.teardown.status).toBe('Succeeded');
+      expect(run.status).toBe('Failed');
+      const repo = gh.repos.get('octo/bench')!;
+      expect(repo.comments.length).toBe(1); // sticky: updated in place
+      expect(repo.comments[0].body).toMatch(/regression/i);
+      expect(repo.statuses.at(-1)!.state).toBe('failure');
+      expect(gh.violations).toEqual([]);
+    }),
+    300_000,
+  );
+
+  it(
+    'when the server never answers, sweep and analyze are skipped but report and teardown still run',
+    printLogOnFailure(async () => {
+      const run = await runPipeline('pr-down', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main', endpoint: 'http://127.0.0.1:9', 'ready-timeout': '3' });
+      expect(statuses(run)).toMatchObject({ wait: 'Failed', sweep: 'Skipped', analyze: 'Skipped', plot: 'Skipped', teardown: 'Succeeded' });
+      const t = byTask(run);
+      // The report step still posts (from files): the sticky comment is updated and the status says error.
+      expect([t.report.attempts, t.report.steps.map((s) => [s.name, s.exitCode])]).toEqual([1, [['report', 0], ['gate', 1]]]);
+      const repo = gh.repos.get('octo/bench')!;
+      expect(repo.comments.length).toBe(1);
+      expect(repo.statuses.at(-1)!.state).toBe('error');
+      expect(run.status).toBe('Failed');
+    }),
+    300_000,
+  );
+
+  it('the planted token appears in no step output and no workspace file', () => {
+    const outputs = log.join('\n');
+    expect(outputs).not.toContain(TOKEN);
+    const r = spawnSync('grep', ['-rl', TOKEN, root], { encoding: 'utf8' });
+    expect([r.status, r.stdout]).toEqual([1, '']); // grep: 1 = no match
+  });
+});
