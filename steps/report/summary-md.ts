@@ -172,6 +172,7 @@ function identitySection(input: SummaryInput): string[] {
   else if (v?.baseline?.path || v?.baseline?.created_at) {
     out.push(`Baseline \`${cell(v.baseline.path ?? '–')}\`${v.baseline.created_at ? ` (created ${v.baseline.created_at})` : ''}.`, '');
   }
+  if (!ids.length) return [];
   out.push('| backend | | commit | image digest | GPU | model | server |', '|---|---|---|---|---|---|---|');
   const hasBaseline = !!(v?.baseline || input.baseline);
   for (const id of ids) {
@@ -223,7 +224,13 @@ function headline(input: SummaryInput): string[] {
   const key = v ? v.verdict : 'none';
   const out = [`# ${cell(input.title)}: ${VERDICT_HEAD[key]}`, ''];
   if (!v) {
-    out.push('No verdict: the analysis step did not run, so nothing was compared against a baseline.', '');
+    out.push(
+      input.sweeps.length
+        ? 'No verdict: the analysis step did not run, so nothing was compared against a baseline.'
+        : 'No results: an earlier step failed before any sweep finished, so there is nothing to compare. See the PipelineRun and its failed TaskRun.',
+      '',
+    );
+    if (input.links?.pipelineRun) out.push(`[PipelineRun](${input.links.pipelineRun})`, '');
     return out;
   }
   const gated = v.comparisons.filter((c) => c.gated !== false);

@@ -87,6 +87,13 @@ describe('renderSummaryMd', () => {
     expect(md).toContain('| c=16 |');
   });
 
+  it('with nothing at all (sweep failed; report runs in finally) it says so instead of an empty table', () => {
+    const md = renderSummaryMd({ title: 't', generatedAt: 'now', verdict: null, sweeps: [], links: { pipelineRun: 'https://console.example.test/pr' } });
+    expect(md).toContain('No results: an earlier step failed');
+    expect(md).toContain('[PipelineRun](https://console.example.test/pr)');
+    expect(md).not.toContain('| backend |');
+  });
+
   it('cuts a huge verdict below 65,536 characters with an explicit notice, keeping regressions and the marker', () => {
     const many = fixtureVerdict('regression', { concurrency: Array.from({ length: 200 }, (_, i) => i + 1), metrics: ['output_tokens_per_s', 'ttft_ms.p50', 'ttft_ms.p99', 'itl_ms.p50', 'e2e_ms.p99', 'e2e_ms.p50', 'tpot_ms.p50'] });
     const md = renderSummaryMd({ ...base(many) }, { marker: true });
