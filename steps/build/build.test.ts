@@ -57,6 +57,8 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
     expect(read('dockerfile')).toBe(path.join(REPO_ROOT, 'docker/tgi/Dockerfile'));
     expect(read('context')).toBe(path.join(REPO_ROOT, 'docker'));
     expect(read('existing-digest')).toBe('');
+    // The build args and secret the tag was hashed with, one buildah argument per line.
+    expect(read('buildah-args').split('\n')).toEqual(['--build-arg', `BASE_IMAGE=${plan.images[0].build_args.BASE_IMAGE}`, '--build-arg', 'MODEL_ID=mistralai/Mistral-7B-Instruct-v0.2', '--secret', 'id=hf_token,env=HF_TOKEN', '']);
     pushTinyImage(reg.host, 'llmbench-tgi', plan.images[0].tag);
     await cli(['build', '--backend', 'tgi', '--registry', reg.host, '--plain-http', '--plan', path.join(dir, 'plan-tgi.json')]);
     expect(read('needed')).toBe('false');

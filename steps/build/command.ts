@@ -18,7 +18,7 @@ export const command: CommandSpec = {
       .addOption(new Option('--gpu-vendor <v>', 'server image variant: nvidia, or amd (ROCm base images, -rocm repositories)').choices(['nvidia', 'amd']).default('nvidia'))
       .option('--model <id>', 'Hugging Face model baked into the server images', RENDER_DEFAULTS.model)
       .option('--source <dir>', 'repository checkout holding docker/ (default: current directory)')
-      .option('--plan <file>', 'write the plan as JSON here (with one image also <file minus .json>.{needed,image,dockerfile,context,existing-digest})')
+      .option('--plan <file>', 'write the plan as JSON here (with one image also <file minus .json>.{needed,image,dockerfile,context,existing-digest,buildah-args})')
       .option('--plain-http', 'the registry speaks HTTP, not HTTPS (loopback test registries)')
       .option('--offline', 'do not ask the registry: every image is planned as build')
       .option('--json', 'print the plan as JSON on stdout (default: one line per image)')
@@ -62,6 +62,11 @@ export const command: CommandSpec = {
         await writeFileAtomic(`${base}.dockerfile`, e.dockerfile);
         await writeFileAtomic(`${base}.context`, e.context);
         await writeFileAtomic(`${base}.existing-digest`, e.existing_digest ?? '');
+        // One buildah argument per line (build args and secrets the tag was hashed with): `xargs -d '\n'`.
+        await writeFileAtomic(`${base}.buildah-args`, [
+          ...Object.entries(e.build_args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+          ...e.secrets.flatMap((x) => ['--secret', `id=${x.id},env=${x.env}`]),
+        ].map((a) => a + '\n').join(''));
       }
     }
     if (opts.json) ctx.stdout(JSON.stringify(plan, null, 2) + '\n');

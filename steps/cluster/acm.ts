@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../core/errors.js';
 import { KINDS, type KObject } from './objects.js';
 import { KEEP_ANNOTATION, MANAGED_BY, workloadName, type RenderOptions } from './render.js';
 
@@ -33,7 +34,7 @@ export function manifestWork(name: string, cluster: string, objects: KObject[], 
   const deleteOption = keep.length
     ? { propagationPolicy: 'SelectivelyOrphan', selectivelyOrphans: { orphaningRules: keep.map(resourceIdentifier) } }
     : { propagationPolicy: 'Foreground' };
-  return {
+  const work: KObject = {
     apiVersion: 'work.open-cluster-management.io/v1',
     kind: 'ManifestWork',
     metadata: { name, namespace: cluster, labels: { 'app.kubernetes.io/part-of': 'llmbench', 'app.kubernetes.io/managed-by': MANAGED_BY, ...extraLabels } },
@@ -43,7 +44,18 @@ export function manifestWork(name: string, cluster: string, objects: KObject[], 
       ...(manifestConfigs.length ? { manifestConfigs } : {}),
     },
   };
+  const bytes = Buffer.byteLength(JSON.stringify(work));
+  if (bytes > MAX_WORK_BYTES) {
+    throw new InvalidInputError('manifestwork-too-large', `ManifestWork ${name} would be ${Math.round(bytes / 1024)} KiB; the hub rejects works over 500 KiB`, {
+      problems: [{ path: '/spec/workload/manifests', message: `${bytes} bytes` }],
+      hint: 'Shrink what is embedded (engine args, ConfigMap data), or split it into more ManifestWorks.',
+    });
+  }
+  return work;
 }
+
+/** The hub's admission limit for one ManifestWork. */
+export const MAX_WORK_BYTES = 500 * 1024;
 
 /** Fan-out to many clusters: a Placement (clusters matching labels) and a ManifestWorkReplicaSet (alpha API). */
 export function fanOut(name: string, hubNamespace: string, work: KObject, clusterLabels: Record<string, string>): KObject[] {

@@ -104,6 +104,12 @@ describe('render', () => {
     expect((noPvc[1].spec as any).deleteOption).toEqual({ propagationPolicy: 'Foreground' });
   });
 
+  test('a ManifestWork over the hub\'s 500 KiB limit is refused at render time (exit 2), not by the hub', () => {
+    const o = withDefaults({ backend: 'vllm', engineArgs: Array.from({ length: 6000 }, (_, i) => `--arg-${i}=${'x'.repeat(80)}`) });
+    expect(() => renderObjects(o, { mode: 'acm', cluster: 'c' })).toThrow(/500 KiB/);
+    expect(renderObjects(o, { mode: 'direct' }).length).toBeGreaterThan(0);
+  });
+
   test('fan-out: Placement + ManifestWorkReplicaSet validate against their CRDs', () => {
     const objs = renderFanOut(withDefaults({ backend: 'tgi' }), 'llmbench', { gpu: 'a100' });
     expect(objs.map((o) => o.kind)).toEqual(['Placement', 'ManifestWorkReplicaSet']);
