@@ -45,6 +45,8 @@ class Clock {
   mark(event: string, detail?: string, timing?: string): void {
     const key = `${event}|${detail ?? ''}`;
     if (this.seen.has(key)) return;
+    // A long wait with many distinct warnings must not grow the report without bound.
+    if (this.timeline.length >= 300 && event.startsWith('warning:')) return;
     this.seen.add(key);
     const elapsed_s = Math.round(this.elapsed() * 1000) / 1000;
     this.timeline.push({ at: new Date().toISOString(), elapsed_s, event, ...(detail ? { detail } : {}) });
