@@ -61,7 +61,7 @@ function agrees(sp: Point | undefined, trials: TrialMetrics[]): boolean {
   const byTrial = new Map(sp.trials.map((t) => [t.trial, t]));
   return trials.every((t) => {
     const s = byTrial.get(t.trial);
-    return !!s && s.completed === t.completed && s.failed === t.failed && close(t.output_tokens_per_s, s.output_tokens_per_s) && close(t.duration_s ?? 0, s.duration_s);
+    return !!s && s.completed === t.completed && s.failed === t.failed && close(t.output_tokens_per_s, s.output_tokens_per_s) && close(t.duration_s ?? 0, s.duration_s) && close(t.goodput_requests_per_s ?? -1, s.goodput_requests_per_s ?? -1);
   });
 }
 
