@@ -1,4 +1,5 @@
 import { expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -21,4 +22,12 @@ test('every checked-in object is valid', () => {
       expect({ file: rel, problems: validateObject(doc) }).toEqual({ file: rel, problems: [] });
     }
   }
+});
+
+test('checked-in manifests pass yamllint (default rules, 140 columns)', () => {
+  const config = '{extends: default, rules: {line-length: {max: 140}, truthy: {allowed-values: ["true", "false"], check-keys: true}}}';
+  const r = spawnSync('yamllint', ['-f', 'parsable', '-d', config, 'manifests', 'manifests-acm'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.error) throw new Error(`yamllint is not installed (apt-get install yamllint): ${r.error.message}`);
+  expect(r.stdout + r.stderr).toBe('');
+  expect(r.status).toBe(0);
 });
