@@ -113,6 +113,24 @@ export async function readServerSeries(file: string, backend: string): Promise<P
   return rows.flatMap((r) => Object.entries(r.values).map(([series, value]) => ({ backend, t_s: (r.t - t0) / 1000, series, value })));
 }
 
+/** A growable Float64Array: pooled ITL gaps run to millions per point, plain arrays would double the memory. */
+class F64 {
+  private a = new Float64Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  /** Sorted view (sorts in place; no copy). */
+  sorted(): Float64Array {
+    return this.a.subarray(0, this.n).sort();
+  }
+}
+
 export async function collectPlotData(workdir: string, data: ReportData, log: Logger): Promise<PlotData> {
   const L = workdirLayout(workdir);
   const hasConcurrency = (data.analysis?.rows ?? data.sweeps.flatMap((s) => s.points)).some((p) => p.concurrency != null);
@@ -170,8 +188,9 @@ export async function collectPlotData(workdir: string, data: ReportData, log: Lo
   const serverSeries: PlotData['serverSeries'] = [];
   const backends = [...new Set([...data.sweeps.map((s) => s.backend), ...points.map((p) => p.backend)])].sort();
   for (const backend of backends) {
-    const ttft = new Map<number, number[]>();
-    const itl = new Map<number, number[]>();
+    const ttft = new Map<number, F64>();
+    const itl = new Map<number, F64>();
+    const buf = (m: Map<number, F64>, k: number) => m.get(k) ?? m.set(k, new F64()).get(k)!;
     let n = 0;
     for await (const s of readSamples(L.samples(backend))) {
       if (s.warmup || !s.ok) continue;
@@ -179,14 +198,14 @@ export async function collectPlotData(workdir: string, data: ReportData, log: Lo
       if (load === null) continue;
       const m = requestMetrics(s);
       n++;
-      if (m.ttft_ms !== null) (ttft.get(load) ?? ttft.set(load, []).get(load)!).push(m.ttft_ms);
-      const arr = itl.get(load) ?? itl.set(load, []).get(load)!;
+      if (m.ttft_ms !== null) buf(ttft, load).push(m.ttft_ms);
+      const arr = buf(itl, load);
       for (const g of m.itl_ms) arr.push(g);
     }
     for (const [metric, byLoad] of [['TTFT', ttft], ['ITL', itl]] as const) {
       for (const [load, values] of [...byLoad.entries()].sort((a, b) => a[0] - b[0])) {
-        if (!values.length) continue;
-        const sorted = Float64Array.from(values).sort();
+        if (!values.n) continue;
+        const sorted = values.sorted();
         for (const q of Q_GRID) distributions.push({ metric, backend, load, q, ms: percentile(sorted, q * 100) });
       }
     }
