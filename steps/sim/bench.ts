@@ -61,17 +61,17 @@ async function calibration(): Promise<void> {
     console.log(line(['tgi nf4', c, r.outputTokensPerS.toFixed(1), (r.outputTokens / r.completed).toFixed(1), ORIGINAL.tgi[i], pct(r.outputTokensPerS, ORIGINAL.tgi[i]), r.meanTpotMs.toFixed(1)], w));
   }
 
-  console.log('\nOver loopback: the load generator (llmbench sweep core) against `llmbench sim --backend vllm` at time scale 10:');
+  console.log('\nOver loopback: the load generator (llmbench sweep core) against the simulated vLLM server at time scale 5 (client gaps between requests are magnified 5x too):');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmbench-bench-sim-'));
-  const sim = await startSimulator({ backend: 'vllm', timeScale: 10, seed: 42 });
+  const sim = await startSimulator({ backend: 'vllm', timeScale: 5, seed: 42 });
   try {
     const s = await runSweep({
-      backend: 'vllm', kind: 'vllm', url: sim.url, model: sim.model, outDir: tmp, timeScale: 10, simulated: true,
-      concurrency: [...ORIGINAL.concurrency], requests: quick ? 16 : 48, trials: 1, warmup: 2, inputTokens: 128, outputTokens: 100, timeoutS: 120, seed: 42, log: silentLogger,
+      backend: 'vllm', kind: 'vllm', url: sim.url, model: sim.model, outDir: tmp, timeScale: 5, simulated: true,
+      concurrency: [...ORIGINAL.concurrency], requests: quick ? 12 : 32, trials: 1, warmup: 2, inputTokens: 128, outputTokens: 100, timeoutS: 120, seed: 42, log: silentLogger,
     });
-    console.log(line(['vllm (loopback)', 'c', 'measured', 'original', 'error', 'failed', ''], w));
+    console.log(line(['vllm (loopback)', 'c', 'measured', 'original', 'error', 'TTFT p50', 'TPOT p50'], w));
     for (const [i, p] of s.points.entries()) {
-      console.log(line(['', p.concurrency ?? '-', p.output_tokens_per_s.toFixed(1), ORIGINAL.vllm[i], pct(p.output_tokens_per_s, ORIGINAL.vllm[i]), p.failed, ''], w));
+      console.log(line(['', p.concurrency ?? '-', p.output_tokens_per_s.toFixed(1), ORIGINAL.vllm[i], pct(p.output_tokens_per_s, ORIGINAL.vllm[i]), (p.ttft_ms.p50 ?? NaN).toFixed(0), (p.tpot_ms.p50 ?? NaN).toFixed(1)], w));
     }
   } finally {
     await sim.close();
