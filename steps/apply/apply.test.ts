@@ -142,6 +142,18 @@ describe('apply', () => {
     expect((await cli(['apply', '--backend', 'tgi', '--kubeconfig', kc, '--workdir', dir])).code).toBe(0);
   });
 
+  test('a kubeconfig whose server is https://undefined:undefined (what loadFromCluster() gives outside a pod) is exit 3', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-apply-'));
+    writeFileSync(path.join(dir, 'kc'), [
+      'apiVersion: v1', 'kind: Config', 'current-context: c',
+      'clusters: [{name: x, cluster: {server: "https://undefined:undefined"}}]',
+      'users: [{name: u, user: {token: t}}]', 'contexts: [{name: c, context: {cluster: x, user: u}}]', '',
+    ].join('\n'));
+    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', path.join(dir, 'kc'), '--workdir', dir]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('error [kube-server-unset]');
+  });
+
   test('bad credentials are exit 3 with a hint', async () => {
     fake = await startFakeKube({ token: 'right' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-apply-'));
