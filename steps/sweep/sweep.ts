@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
+import { setMaxListeners } from 'node:events';
 import { NdjsonAppender, writeJsonAtomic } from '../core/atomic.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -195,6 +196,8 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
     runs.push({ t, arm, api, scale: t.timeScale ?? 1, out, samples, state, statePath, scraper, selfCheck: new Map(), startedAt: state.started_at, lastWrite: Promise.resolve() });
   }
 
+  // Every in-flight request listens on the stop signal; thousands of streams are expected, not a leak.
+  if (o.signal) setMaxListeners(0, o.signal);
   const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: o.timeoutS * 1000 } });
   const progress = o.progress ?? (log.json ? eventProgress(log) : noProgress);
   const tok = getTokenizer(workload.tokenizer);
