@@ -153,15 +153,43 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
     tol[d.key] = toleranceOf(d, inp.regression);
     if (isGated(d, inp.regression)) gated.push(d.key);
   }
+  const snapOf = (r: LoadedRun): BaselineBackend => ({
+    backend: r.backend,
+    fingerprint: r.summary.workload?.fingerprint ?? '',
+    provenance: (r.summary.provenance ?? {}) as Record<string, unknown>,
+    points: r.points.map((p) => {
+      const metrics: Record<string, number[]> = {};
+      for (const [k, vals] of Object.entries(trialValues(p))) if (vals.length && vals.every((x) => x !== null && x > 0)) metrics[k] = vals as number[];
+      return { concurrency: p.concurrency, rate: p.rate, metrics };
+    }),
+  });
+  const snapshot: BaselineBackend[] = runs.map(snapOf);
+  // A/B mode (interleaved arms on the same GPU): arm b is compared against arm a of the same run, not a file.
+  const armOf = (r: LoadedRun) => r.summary.plan?.ab?.arm;
+  const abPeer = new Map<string, LoadedRun>();
+  for (const r of runs) {
+    if (armOf(r) !== 'b') continue;
+    const a = runs.find((x) => x.backend === r.summary.plan?.ab?.peer_backend && armOf(x) === 'a');
+    if (a) abPeer.set(r.backend, a);
+  }
+  const abRefs = new Set([...abPeer.values()].map((a) => a.backend));
+  const needsBaseline = runs.some((r) => !abPeer.has(r.backend) && !abRefs.has(r.backend));
   const comparisons: Comparison[] = [];
-  const baselineRef = inp.baseline ? { path: inp.baseline.path, created_at: inp.baseline.data.created_at, commit_sha: inp.baseline.data.commit_sha ?? null } : null;
-  if (!inp.baseline) {
+  const baselineRef = inp.baseline
+    ? { path: inp.baseline.path, created_at: inp.baseline.data.created_at, commit_sha: inp.baseline.data.commit_sha ?? null }
+    : abPeer.size
+      ? { path: `A/B: arm a of this run (${[...abRefs].join(', ')})`, created_at: now, commit_sha: null }
+      : null;
+  if (!inp.baseline && needsBaseline) {
     add({ code: inp.baselineProblem?.code ?? 'no-baseline', severity: 'error', message: inp.baselineProblem?.message ?? 'no baseline given: nothing to decide against (write one from a clean run with --write-baseline)' });
   }
   for (const r of runs) {
-    const bb = inp.baseline?.data.backends.find((x) => x.backend === r.backend);
-    const backendBlock: string[] = [...(blocked.get(`${r.backend}#*`) ?? [])];
-    if (inp.baseline && !bb) {
+    if (abRefs.has(r.backend)) continue; // the reference arm is not itself judged
+    const peer = abPeer.get(r.backend);
+    const bb = peer ? { ...snapOf(peer), backend: r.backend } : inp.baseline?.data.backends.find((x) => x.backend === r.backend);
+    const hasRef = !!peer || !!inp.baseline;
+    const backendBlock: string[] = [...(blocked.get(`${r.backend}#*`) ?? []), ...(peer ? (blocked.get(`${peer.backend}#*`) ?? []).map((w) => `arm a: ${w}`) : [])];
+    if (!peer && inp.baseline && !bb) {
       add({ code: 'no-baseline', severity: 'error', backend: r.backend, message: `the baseline has no entry for backend '${r.backend}'` });
       backendBlock.push('backend not in baseline');
     }
@@ -178,7 +206,7 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
     }
     for (const p of r.points) {
       const key = pointKey(p);
-      const reasons = [...backendBlock, ...(blocked.get(`${r.backend}#${key}`) ?? [])];
+      const reasons = [...backendBlock, ...(blocked.get(`${r.backend}#${key}`) ?? []), ...(peer ? (blocked.get(`${peer.backend}#${key}`) ?? []).map((w) => `arm a: ${w}`) : [])];
       const bp = bb?.points.find((x) => pointKey(x) === key);
       if (bb && !bp) reasons.push(`${where(p)} not in baseline`);
       const cand = trialValues(p);
@@ -189,7 +217,7 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
         const isGate = gated.includes(d.key);
         const base: Comparison = { backend: r.backend, concurrency: p.concurrency, rate: p.rate, metric: d.key, direction: d.direction, baseline: null, candidate: null, delta_pct: null, ci_pct: null, p_value: null, trials: { baseline: bp?.metrics[d.key]?.length ?? 0, candidate: cvals.filter((v) => v !== null).length }, tolerance_pct: tol[d.key], gated: isGate, verdict: 'inconclusive' };
         const why = [...reasons];
-        if (!inp.baseline) why.push('no baseline');
+        if (!hasRef) why.push('no baseline');
         if (cvals.some((v) => v === null)) why.push('not measured in every candidate trial (unknown, not guessed)');
         if (bp && !bp.metrics[d.key]?.length) why.push('not in the baseline');
         if (d.p99 && p.completed < minSamples) why.push(`p99 rests on ${p.completed} requests (< ${minSamples})`);
@@ -210,7 +238,7 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
         });
       }
       const nt = trialsOf(p).length;
-      if (nt < RECOMMENDED_TRIALS && inp.baseline) {
+      if (nt < RECOMMENDED_TRIALS && hasRef) {
         add({ code: 'insufficient-trials', severity: 'info', backend: r.backend, concurrency: p.concurrency, rate: p.rate, count: nt, message: `${where(p)}: ${nt} trial(s); the rule reaches its power target (5 % drop found ≥ 95 %) at ${RECOMMENDED_TRIALS} per side — smaller regressions may go unnoticed` });
       }
     }
@@ -255,16 +283,6 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
 
   const unclean = findings.filter((f) => f.severity === 'error' && !['no-baseline', 'workload-mismatch', 'provenance-mismatch', 'backend-missing', 'baseline-schema-mismatch', 'baseline-missing', 'baseline-invalid'].includes(f.code) || (f.code === 'workload-mismatch' && !f.backend)).map((f) => `${f.code}: ${f.message}`);
   for (const r of runs) for (const p of r.points) if (trialsOf(p).length < MIN_TRIALS) unclean.push(`${r.backend} ${where(p)}: ${trialsOf(p).length} trial(s); a baseline needs ≥ ${MIN_TRIALS}`);
-  const snapshot: BaselineBackend[] = runs.map((r) => ({
-    backend: r.backend,
-    fingerprint: r.summary.workload?.fingerprint ?? '',
-    provenance: (r.summary.provenance ?? {}) as Record<string, unknown>,
-    points: r.points.map((p) => {
-      const metrics: Record<string, number[]> = {};
-      for (const [k, vals] of Object.entries(trialValues(p))) if (vals.length && vals.every((x) => x !== null && x > 0)) metrics[k] = vals as number[];
-      return { concurrency: p.concurrency, rate: p.rate, metrics };
-    }),
-  }));
   return { summary, verdict: v, runs, snapshot, unclean };
 }
 

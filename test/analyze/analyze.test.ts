@@ -267,3 +267,29 @@ describe('pooled distributions', () => {
     expect(edited.points).toEqual(expected);
   });
 });
+
+describe('A/B mode (interleaved arms on one GPU)', () => {
+  async function abRuns(name: string, bSpeed: number): Promise<string> {
+    const runs = await runsDir(name, [{ ...base, backend: 'main', seed: 301 }, { ...base, backend: 'pr', seed: 302, speed: () => bSpeed }]);
+    for (const [b, arm, peer] of [['main', 'a', 'pr'], ['pr', 'b', 'main']]) {
+      const f = path.join(runs, b, 'summary.json');
+      const s = JSON.parse(await fs.readFile(f, 'utf8'));
+      s.plan.ab = { arm, peer_backend: peer };
+      await fs.writeFile(f, JSON.stringify(s));
+    }
+    return runs;
+  }
+  test('arm b is judged against arm a without a baseline file: equal → pass', async () => {
+    const r = await cli('analyze', '--runs', await abRuns('ab-same', 1), '--out', path.join(tmp, 'ab-same-an'));
+    const v = await verdictOf(path.join(tmp, 'ab-same-an'));
+    expect(v.comparisons.every((c) => c.backend === 'pr')).toBe(true);
+    expect(v.baseline?.path).toMatch(/A\/B: arm a of this run \(main\)/);
+    expect(v.verdict).toBe('pass');
+    expect(r.code).toBe(0);
+  });
+  test('arm b 10 % slower → regression', async () => {
+    const r = await cli('analyze', '--runs', await abRuns('ab-slow', 0.9), '--out', path.join(tmp, 'ab-slow-an'));
+    expect(r.code).toBe(1);
+    expect((await verdictOf(path.join(tmp, 'ab-slow-an'))).comparisons.find((c) => c.metric === 'output_tokens_per_s' && c.verdict === 'regression')?.backend).toBe('pr');
+  });
+});
