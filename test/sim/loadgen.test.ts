@@ -53,3 +53,32 @@ describe.each(['vllm', 'triton', 'tgi'] as const)('%s simulator under the load g
     }
   });
 });
+
+describe('many concurrent streams', () => {
+  test('600 streams at once on the default profile: all complete with exact counts, queueing beyond the KV limit', async () => {
+    const { post } = await import('./client.js');
+    const http = await import('node:http');
+    const sim = await startSimulator({ backend: 'vllm', timeScale: 20, seed: 3 });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 700 });
+    try {
+      let peakWaiting = 0;
+      const probe = setInterval(() => (peakWaiting = Math.max(peakWaiting, sim.engine.numWaiting)), 5);
+      const rs = await Promise.all(
+        Array.from({ length: 600 }, (_, i) => post(`${sim.url}/v1/completions`, { model: 'mistral', prompt: `story ${i}`, max_tokens: 32, ignore_eos: true, stream: true, stream_options: { include_usage: true } }, { agent, timeoutMs: 60_000 })),
+      );
+      clearInterval(probe);
+      for (const r of rs) {
+        expect(r.status).toBe(200);
+        expect(r.events.at(-1)).toBe('[DONE]');
+        expect(JSON.parse(r.events.at(-2)!).usage.completion_tokens).toBe(32);
+        expect(r.events).toHaveLength(32 + 2);
+      }
+      expect(peakWaiting).toBeGreaterThan(0); // max_num_seqs 256: the rest waited
+      expect(sim.engine.numRunning).toBe(0);
+      expect(sim.engine.kvUsage).toBe(0);
+    } finally {
+      agent.destroy();
+      await sim.close();
+    }
+  });
+});
