@@ -119,6 +119,19 @@ describe('engine', () => {
   });
 });
 
+describe('regression: a prompt longer than the prefill budget was never scheduled (prefill-first)', () => {
+  test('Triton with max_model_len 4096 still serves a 3,000-token prompt', () => {
+    const p = resolveProfile('triton', 'a100-80gb', undefined, { max_model_len: 4096 });
+    expect(p.engine.max_num_batched_tokens).toBeGreaterThanOrEqual(4096);
+    const clock = new VirtualClock();
+    const e = new Engine(p, clock, { seed: 1 });
+    const done: Seq[] = [];
+    e.submit({ promptTokens: 3000, outputTokens: 10, finishReason: 'length', sink: { onToken: () => {}, onFinish: (s) => void done.push(s) } });
+    clock.run();
+    expect(done).toHaveLength(1);
+  });
+});
+
 describe('regression: late timers stretched simulated time', () => {
   // Every timer fires 5 ms (simulated) late, as setTimeout does under load. Steps must stay chained on their
   // simulated end times, so a request's timeline is identical to the on-time clock's (before the fix, each

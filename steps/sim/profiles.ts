@@ -134,6 +134,9 @@ export function resolveProfile(backend: BackendKind, gpuId?: string, modelId?: s
   }
   if (problems.length || !b || !g || !m) throw new InvalidInputError('sim-profile', 'invalid simulator profile', { problems, hint: 'Profiles live in steps/sim/profiles/{gpu,model,backend}/<id>.json.' });
   const engine: EngineSettings = { ...b.engine, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  // Without chunked prefill a whole prompt must fit one step's token budget (vLLM V0 defaults the budget to
+  // max(max_model_len, 2048)); otherwise a long prompt could never be scheduled.
+  if (engine.scheduler === 'prefill-first' && engine.max_num_batched_tokens < engine.max_model_len) engine.max_num_batched_tokens = engine.max_model_len;
   if (engine.max_model_len > m.max_position_embeddings) {
     throw new InvalidInputError('sim-profile', `max_model_len ${engine.max_model_len} exceeds the model's ${m.max_position_embeddings}`, { problems: [{ path: '/engine/max_model_len', message: 'too large' }] });
   }
