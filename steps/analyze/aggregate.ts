@@ -3,7 +3,11 @@
  * rows (median center, mean, CV), with error rate, scaling efficiency and cost per 1M output tokens computed as
  * DataFrame column operations. Distributions (TTFT etc.) pooled over trials come from steps/metrics.
  */
-import * as dfd from 'danfojs-node';
+import type * as Dfd from 'danfojs-node';
+
+/** danfo loads TensorFlow.js (~1–2 s): start loading it early, while samples are still being read. */
+let danfo: Promise<typeof Dfd> | undefined;
+export const loadDanfo = (): Promise<typeof Dfd> => (danfo ??= import('danfojs-node') as Promise<typeof Dfd>);
 import type { AnalysisSummary } from '../core/types/analysis-summary.js';
 import { pointKey, type Metrics, type Point } from '../metrics/derive.js';
 import { mean, median } from '../stats/stats.js';
@@ -28,7 +32,8 @@ export function trialValues(p: Point): Record<string, (number | null)[]> {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-export function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number }): Row[] {
+export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number }): Promise<Row[]> {
+  const dfd = await loadDanfo();
   const trialRows: Record<string, string | number>[] = [];
   const points = new Map<string, { backend: string; p: Point }>();
   for (const r of runs) {
@@ -56,11 +61,11 @@ export function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number }): Row[
     requests_per_s: ['median'],
     completed: ['sum'],
     failed: ['sum'],
-  }) as dfd.DataFrame;
+  }) as Dfd.DataFrame;
   // Derived columns as DataFrame operations: error rate, cost per 1M output tokens.
-  const total = (g['completed_sum'] as dfd.Series).add(g['failed_sum'] as dfd.Series) as dfd.Series;
-  g.addColumn('error_rate', (g['failed_sum'] as dfd.Series).div(total.values.map((v) => (Number(v) > 0 ? Number(v) : 1))) as dfd.Series, { inplace: true });
-  const tps = (g['output_tokens_per_s_median'] as dfd.Series).values.map((v) => Number(v));
+  const total = (g['completed_sum'] as Dfd.Series).add(g['failed_sum'] as Dfd.Series) as Dfd.Series;
+  g.addColumn('error_rate', (g['failed_sum'] as Dfd.Series).div(total.values.map((v) => (Number(v) > 0 ? Number(v) : 1))) as Dfd.Series, { inplace: true });
+  const tps = (g['output_tokens_per_s_median'] as Dfd.Series).values.map((v) => Number(v));
   g.addColumn('cost_per_1m', tps.map((v) => (v > 0 ? (opts.gpuHourUsd / (v * 3600)) * 1e6 : NaN)), { inplace: true });
   const table = dfd.toJSON(g) as Record<string, unknown>[];
 

@@ -12,7 +12,7 @@ import { pointKey, type Point, type SloSpec } from '../metrics/derive.js';
 import { decide, TEST_NAME, type DecisionRule } from '../stats/decide.js';
 import { welchLog } from '../stats/stats.js';
 import { loadRuns, type LoadedRun } from './load.js';
-import { aggregate, trialValues, trialsOf } from './aggregate.js';
+import { aggregate, loadDanfo, trialValues, trialsOf } from './aggregate.js';
 import { METRICS, isGated, toleranceOf, type RegressionSettings } from './metrics.js';
 import type { BaselineBackend, SeriesChangePoint } from './baseline.js';
 
@@ -53,6 +53,7 @@ const where = (p: { concurrency: number | null; rate: number | null }) => (p.con
 
 export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
   const now = (inp.now ?? (() => new Date()))().toISOString();
+  void loadDanfo().catch(() => {}); // overlap the TensorFlow.js load with reading samples
   const runs = await loadRuns(inp.runsDir, { slo: inp.slo, log: inp.log });
   const findings: Finding[] = [];
   const add = (f: Finding) => findings.push(f);
@@ -143,7 +144,7 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
     for (const r of runs) block(r.backend, '*', 'mixed workloads in one run');
   }
 
-  const rows = aggregate(runs, { gpuHourUsd: inp.gpuHourUsd });
+  const rows = await aggregate(runs, { gpuHourUsd: inp.gpuHourUsd });
 
   // ---- comparison against the baseline ------------------------------------------------------------------
   const rule: DecisionRule = { alpha: inp.regression.alpha, tolerance_pct: inp.regression.tolerance_pct, min_trials: MIN_TRIALS };
