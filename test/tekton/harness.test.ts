@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -20,7 +20,8 @@ import { REPO_ROOT } from '../../steps/core/paths.js';
 import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
 import { PipelineHarness, dumpRun, parseDuration, type PipelineRunRecord, type HarnessOptions } from './harness.js';
-import type { Doc } from './tekton.js';
+import { loadDocs, type Doc } from './tekton.js';
+import { pushTinyImage, startRegistry, type TestRegistry } from '../cluster/registry.js';
 
 const TOKEN = 'ghs_PLANTEDtokenMustNeverAppear0123456789';
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
@@ -291,4 +292,64 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
     const r = spawnSync('grep', ['-rl', TOKEN, root], { encoding: 'utf8' });
     expect([r.status, r.stdout]).toEqual([1, '']); // grep: 1 = no match
   });
+});
+
+describe('build task on the harness: real llmbench build against a real registry (Debian docker-registry)', () => {
+  let reg: TestRegistry;
+  let src: string;
+  let root: string;
+  const real = loadDocs();
+  const p = real.find((d) => d.obj.kind === 'Pipeline' && d.obj.metadata.name === 'llm-bench')!.obj;
+  // The real source and build Tasks, wired exactly as llm-bench wires them.
+  const buildOnly: Doc = {
+    file: 'tekton/pipeline.yaml',
+    index: 0,
+    obj: { ...p, metadata: { name: 'llm-bench-build-only' }, spec: { params: p.spec.params, workspaces: p.spec.workspaces, tasks: p.spec.tasks.filter((t: { name: string }) => ['source', 'build'].includes(t.name)) } },
+  };
+  const docs = [...real.filter((d) => d.obj.kind === 'Task'), buildOnly];
+
+  beforeAll(async () => {
+    reg = await startRegistry();
+    root = mkdtempSync(path.join(os.tmpdir(), 'tekton-build-'));
+    src = path.join(root, 'src');
+    mkdirSync(src);
+    git(src, 'init', '-q', '-b', 'main');
+    git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
+    cpSync(path.join(REPO_ROOT, 'docker'), path.join(src, 'docker'), { recursive: true });
+    git(src, 'add', '.');
+    git(src, 'commit', '-q', '-m', 'docker/');
+  }, 60_000);
+  afterAll(async () => {
+    await reg?.close();
+  });
+
+  const run = () =>
+    new PipelineHarness({
+      docs,
+      pipeline: 'llm-bench-build-only',
+      runName: 'build',
+      params: { 'repo-url': `file://${src}`, revision: git(src, 'rev-parse', 'HEAD'), backend: 'vllm', registry: `${reg.host}/bench`, 'registry-tls-verify': 'false' },
+      workspaces: { work: mkdtempSync(path.join(root, 'work-')) },
+      substitutions: { 'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' } },
+    }).run();
+
+  it('fails loudly when the image must be built: the buildah step cannot run here', async () => {
+    const r = await run();
+    const b = byTask(r).build;
+    expect([b.status, b.steps.map((s) => [s.name, s.exitCode])]).toEqual(['Failed', [['plan', 0], ['build-and-push', 3]]]);
+    expect(b.steps[1].stderr).toMatch(/buildah cannot run in the local harness/);
+  }, 120_000);
+
+  it('skips buildah when the registry already has the content-hash tag; results carry the registry digest', async () => {
+    // What `llmbench build` plans for this checkout, then that exact tag pushed (umoci + skopeo), as an earlier build would have.
+    const planned = spawnSync(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'build', '--backend', 'vllm', '--registry', `${reg.host}/bench`, '--plain-http', '--source', src, '--json'], { encoding: 'utf8' });
+    expect(planned.status).toBe(0);
+    const img = JSON.parse(planned.stdout).images[0] as { repository: string; tag: string; image: string };
+    const digest = pushTinyImage(reg.host, img.repository, img.tag);
+    const r = await run();
+    const b = byTask(r).build;
+    expect(b.status).toBe('Succeeded');
+    expect(b.steps[1].stderr).toMatch(/nothing to build/);
+    expect(b.results).toEqual({ 'image-digest': digest, image: `${img.image.replace(/:[^:/]+$/, '')}@${digest}` });
+  }, 120_000);
 });
