@@ -48,6 +48,11 @@ export function sampleProblem(x: unknown): string | null {
   const o = s.output_tokens as Record<string, unknown> | undefined, i = s.input_tokens as Record<string, unknown> | undefined;
   if (typeof o !== 'object' || o === null || typeof i !== 'object' || i === null) return 'input_tokens/output_tokens missing';
   for (const k of s.chunk_ms as unknown[]) if (typeof k !== 'number') return 'chunk_ms holds a non-number';
+  for (const k of s.chunk_tokens as unknown[]) if (typeof k !== 'number') return 'chunk_tokens holds a non-number';
+  const maybeNum = (v: unknown) => v === null || v === undefined || typeof v === 'number';
+  if (!maybeNum(o.server) || !maybeNum(o.client) || !maybeNum(o.requested) || !maybeNum(i.server) || !maybeNum(i.client) || !maybeNum(i.requested)) return 'token counts must be numbers or null';
+  if (!(s.end_ms === null || s.end_ms === undefined || typeof s.end_ms === 'number')) return 'end_ms must be a number or null';
+  if (!s.ok && !(s.error === null || (typeof s.error === 'object' && typeof (s.error as Record<string, unknown>).category === 'string'))) return 'error must carry a category';
   return null;
 }
 

@@ -293,3 +293,16 @@ describe('A/B mode (interleaved arms on one GPU)', () => {
     expect((await verdictOf(path.join(tmp, 'ab-slow-an'))).comparisons.find((c) => c.metric === 'output_tokens_per_s' && c.verdict === 'regression')?.backend).toBe('pr');
   });
 });
+
+describe('sample line checks', () => {
+  test('well-formed JSON with wrong types is corruption, not a NaN in the statistics', async () => {
+    const { sampleProblem } = await import('../../steps/analyze/samples.js');
+    const good = JSON.parse((await fs.readFile(path.join(tmp, 'aa', 'vllm', 'samples.ndjson'), 'utf8')).split('\n')[0]);
+    expect(sampleProblem(good)).toBeNull();
+    expect(sampleProblem([good])).toMatch(/not a JSON object/);
+    expect(sampleProblem({ ...good, chunk_tokens: good.chunk_tokens.map(String) })).toMatch(/chunk_tokens/);
+    expect(sampleProblem({ ...good, output_tokens: { ...good.output_tokens, server: '32' } })).toMatch(/token counts/);
+    expect(sampleProblem({ ...good, v: 2 })).toMatch(/version/);
+    expect(sampleProblem({ ...good, concurrency: null, rate: null })).toMatch(/neither/);
+  });
+});
