@@ -73,14 +73,15 @@ describe('faults', () => {
   });
 
   test('slow start: not ready (Triton 400, vLLM 503) until slow_start_s simulated seconds have passed', async () => {
-    const x = await startSimulator({ backend: 'triton', timeScale: 20, faults: { slow_start_s: 10 } });
-    const v = await startSimulator({ backend: 'vllm', timeScale: 20, faults: { slow_start_s: 10 } });
+    // Generous margins (2 s real of not-ready) so a busy machine cannot turn this into a race.
+    const x = await startSimulator({ backend: 'triton', timeScale: 20, faults: { slow_start_s: 40 } });
+    const v = await startSimulator({ backend: 'vllm', timeScale: 20, faults: { slow_start_s: 40 } });
     try {
       expect((await get(`${x.url}/v2/health/ready`)).status).toBe(400);
       expect((await get(`${x.url}/v2/models/mistral/ready`)).status).toBe(400);
       expect((await get(`${v.url}/health`)).status).toBe(503);
       expect((await post(`${v.url}/v1/completions`, completion(false))).status).toBe(503);
-      await new Promise((r) => setTimeout(r, 600)); // 12 simulated seconds
+      await new Promise((r) => setTimeout(r, 2300)); // 46 simulated seconds
       expect((await get(`${x.url}/v2/health/ready`)).status).toBe(200);
       expect((await get(`${v.url}/health`)).status).toBe(200);
     } finally {
@@ -89,14 +90,14 @@ describe('faults', () => {
   });
 
   test('crash after N requests: connections drop, the port refuses, then the server comes back', async () => {
-    const sim = await startSimulator({ backend: 'tgi', timeScale: 20, faults: { crash_after_requests: 2, restart_s: 10 } });
+    const sim = await startSimulator({ backend: 'tgi', timeScale: 20, faults: { crash_after_requests: 2, restart_s: 40 } });
     try {
       expect((await post(`${sim.url}/generate`, { inputs: 'hi', parameters: { max_new_tokens: 50 } })).status).toBe(200);
       const second = await post(`${sim.url}/generate_stream`, { inputs: 'hi', parameters: { max_new_tokens: 50 } });
       expect(second.broken).toBe(true);
       await expect(get(`${sim.url}/health`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
       expect(sim.crashes).toBe(1);
-      await new Promise((r) => setTimeout(r, 800)); // restart after 10 simulated s = 0.5 s
+      await new Promise((r) => setTimeout(r, 2500)); // restart after 40 simulated s = 2 s
       expect((await get(`${sim.url}/health`)).status).toBe(200);
     } finally {
       await sim.close();
