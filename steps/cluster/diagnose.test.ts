@@ -13,6 +13,13 @@ describe('diagnose', () => {
     expect(d!.hint).toMatch(/gpu_memory_utilization/);
   });
 
+  test('a quota refusal (ReplicaFailure FailedCreate, not the SCC) is replica-failure with the quota message', () => {
+    const dep: KObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, status: { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'pods "d-1" is forbidden: exceeded quota: gpu, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=1, limited: requests.nvidia.com/gpu=1' }] } };
+    const d = diagnose(base({ deployment: dep }));
+    expect(d).toMatchObject({ code: 'replica-failure', terminal: true });
+    expect(d!.message).toContain('exceeded quota');
+  });
+
   test('a GPU-pending pod is not a failure until the pending timeout', () => {
     const pending = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient amd.com/gpu.' }] });
     expect(diagnose(base({ pods: [pending], unschedulableForS: { p1: 10 } }))).toBeNull();

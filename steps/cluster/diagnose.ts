@@ -44,6 +44,7 @@ export const HINTS = {
   progressDeadline: 'The rollout made no progress within progressDeadlineSeconds. The model download and load must fit the deadline: raise --ready-timeout (it sizes progressDeadlineSeconds and the startup probe), or bake the model into the image (llmbench build, --model-cache image).',
   slowDownload: 'The model is still downloading. Bake it into the image (llmbench build, --model-cache image), keep the model cache PVC between runs (teardown keeps it), or raise --ready-timeout.',
   notReady: 'The server did not become ready before the deadline: the state above says where it stopped; raise --ready-timeout if it was still progressing.',
+  replicaFailure: 'The ReplicaSet cannot create pods (the message names it: a ResourceQuota for nvidia.com/gpu or memory, a LimitRange, an admission webhook): raise the quota or lower the requests.',
   notApplied: 'Nothing to wait for: run llmbench apply first (same --backend, --namespace, --acm/--cluster).',
 } as const;
 
@@ -64,6 +65,12 @@ export function diagnose(i: DiagnoseInput): Diagnosis | null {
   const sccCond = conds.find((c) => c.type === 'ReplicaFailure' && c.status === 'True' && SCC_DENIAL.test(String(c.message)));
   if (sccEvent || sccCond) {
     return { code: 'scc-denied', terminal: true, hint: HINTS.scc, message: `pod creation forbidden by SCC admission: ${String((sccEvent as any)?.message ?? sccCond.message).slice(0, 400)}` };
+  }
+
+  // Pods refused for another reason (quota, LimitRange, admission webhook): the ReplicaSet cannot create them.
+  const replicaFailure = conds.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  if (replicaFailure) {
+    return { code: 'replica-failure', terminal: true, hint: HINTS.replicaFailure, message: `pods cannot be created: ${String(replicaFailure.message ?? replicaFailure.reason).slice(0, 400)}` };
   }
 
   for (const p of i.pods) {

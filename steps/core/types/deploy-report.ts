@@ -61,7 +61,7 @@ export interface DeployReport {
     [k: string]: number;
   };
   /**
-   * Why the server is not ready (null when ready). Codes: scc-denied, crashloop-scc, oom-killed, gpu-out-of-memory, crashloop, image-pull, gpu-unschedulable, unschedulable, progress-deadline, slow-model-download, not-ready-timeout, health-failed, one-token-failed, no-endpoint, not-applied, acm-apply-failed, acm-not-applied, acm-not-ready, cancelled; `llmbench wait` exits 3 with the same error code.
+   * Why the server is not ready (null when ready). Codes: scc-denied, replica-failure, crashloop-scc, oom-killed, gpu-out-of-memory, crashloop, image-pull, gpu-unschedulable, unschedulable, progress-deadline, slow-model-download, not-ready-timeout, health-failed, one-token-failed, no-endpoint, not-applied, acm-apply-failed, acm-not-applied, acm-not-ready, cancelled; `llmbench wait` exits 3 with the same error code.
    */
   diagnosis?: {
     code?: string;
