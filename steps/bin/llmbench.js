@@ -3,6 +3,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `llmbench --help | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const { main } = await import('../cli.ts');
 const ac = new AbortController();
 let signals = 0;
