@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { CommandSpec } from '../core/command.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { writeJsonAtomic } from '../core/atomic.js';
-import { addClusterOptions, resolveClusterOptions } from '../cluster/options.js';
+import { addClusterOptions, addFanoutOptions, resolveClusterOptions } from '../cluster/options.js';
 import { addConnectionOptions, connect } from '../cluster/connect.js';
 import { KEEP_ANNOTATION, renderPrerequisites } from '../cluster/render.js';
 import { PREREQ_WORK } from '../cluster/acm.js';
@@ -15,7 +15,7 @@ export const command: CommandSpec = {
   name: 'apply',
   summary: 'Server-side apply the rendered objects, or the ManifestWork on the ACM hub',
   configure(c) {
-    addConnectionOptions(addClusterOptions(c));
+    addConnectionOptions(addFanoutOptions(addClusterOptions(c)));
   },
   async run(opts, ctx) {
     const o = await resolveClusterOptions(opts, ctx.cwd);

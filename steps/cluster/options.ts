@@ -10,6 +10,8 @@ export interface Target {
   mode: 'direct' | 'acm';
   /** Managed cluster (= ManifestWork namespace on the hub) in ACM mode. */
   cluster?: string;
+  /** ACM fan-out: a Placement + ManifestWorkReplicaSet in a hub namespace instead of one ManifestWork. */
+  fanout?: { hubNamespace: string; clusterLabels: Record<string, string> };
 }
 
 export interface ClusterOptions {
@@ -44,6 +46,14 @@ export function addClusterOptions(c: Command): Command {
     .option('--no-prerequisites', 'leave out the namespace, ServiceAccounts and RBAC');
 }
 
+/** Fan-out flags (render, apply, teardown): one ManifestWorkReplicaSet for every cluster matching labels. */
+export function addFanoutOptions(c: Command): Command {
+  return c
+    .option('--fanout', 'with --acm: a Placement + ManifestWorkReplicaSet (work/v1alpha1) instead of one ManifestWork')
+    .option('--cluster-selector <k=v>', 'with --fanout: managed cluster label to match, repeatable', collect)
+    .option('--hub-namespace <ns>', 'with --fanout: hub namespace bound to a ManagedClusterSet (default llmbench)');
+}
+
 /** Resolves flags > config file > defaults and validates everything before any work; every problem at once. */
 export async function resolveClusterOptions(raw: Record<string, unknown>, cwd: string, requireBackend = true): Promise<ClusterOptions> {
   const problems: Problem[] = [];
@@ -62,7 +72,24 @@ export async function resolveClusterOptions(raw: Record<string, unknown>, cwd: s
   const readyTimeoutS = num(opts.readyTimeout, '--ready-timeout') ?? config?.cluster.ready_timeout_s;
   const acm = opts.acm === true || (config?.cluster.mode as string | undefined) === 'acm';
   const cluster = (opts.cluster as string | undefined) ?? config?.cluster.managed_cluster;
-  if (acm && !cluster) problems.push({ path: '--cluster', message: 'is required with --acm (the managed cluster name)' });
+  const fanout = opts.fanout === true;
+  const selectors = (opts.clusterSelector as string[] | undefined) ?? [];
+  const clusterLabels: Record<string, string> = {};
+  if (fanout) {
+    if (!acm) problems.push({ path: '--acm', message: 'is required with --fanout' });
+    if (!selectors.length) problems.push({ path: '--cluster-selector', message: 'at least one key=value is required with --fanout' });
+    for (const sel of selectors) {
+      const m = /^([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*)$/.exec(sel);
+      if (!m) problems.push({ path: '--cluster-selector', message: `'${sel}' is not key=value` });
+      else clusterLabels[m[1]] = m[2];
+    }
+  } else if (selectors.length || opts.hubNamespace !== undefined) {
+    problems.push({ path: '--fanout', message: '--cluster-selector and --hub-namespace only apply with --fanout' });
+  }
+  const hubNamespace = (opts.hubNamespace as string | undefined) ?? 'llmbench';
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(hubNamespace)) problems.push({ path: '--hub-namespace', message: 'must be a DNS-1123 label' });
+  if (acm && !cluster && !fanout) problems.push({ path: '--cluster', message: 'is required with --acm (the managed cluster name)' });
+  if (fanout && opts.cluster !== undefined) problems.push({ path: '--cluster', message: 'not with --fanout (the Placement picks the clusters)' });
   if (!acm && opts.cluster !== undefined) problems.push({ path: '--cluster', message: 'only applies with --acm' });
   if (cluster !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cluster)) problems.push({ path: '--cluster', message: 'must be a DNS-1123 subdomain' });
   // --route is declared before --no-route, so commander leaves it undefined unless a flag was given.
@@ -88,5 +115,8 @@ export async function resolveClusterOptions(raw: Record<string, unknown>, cwd: s
       hint: 'See --help; flags override the config file.',
     });
   }
-  return { render, target: { mode: acm ? 'acm' : 'direct', cluster: acm ? cluster : undefined }, prerequisites: opts.prerequisites !== false, config };
+  const target: Target = fanout
+    ? { mode: 'acm', fanout: { hubNamespace, clusterLabels } }
+    : { mode: acm ? 'acm' : 'direct', cluster: acm ? cluster : undefined };
+  return { render, target, prerequisites: opts.prerequisites !== false, config };
 }

@@ -9,6 +9,7 @@ export function renderObjects(o: RenderOptions, target: Target, prerequisites = 
   const backend = renderBackend(o);
   const pre = prerequisites ? renderPrerequisites(o) : [];
   if (target.mode === 'direct') return [...pre, ...backend];
+  if (target.fanout) return renderFanOut(o, target.fanout.hubNamespace, target.fanout.clusterLabels, prerequisites);
   const works: KObject[] = [];
   if (pre.length) works.push(manifestWork(PREREQ_WORK, target.cluster!, pre));
   works.push(manifestWork(workName(o.backend), target.cluster!, backend, { 'llmbench.dev/backend': o.backend }));
@@ -16,8 +17,8 @@ export function renderObjects(o: RenderOptions, target: Target, prerequisites = 
 }
 
 /** ManifestWorkReplicaSet + Placement fanning the server out to every cluster matching the labels. */
-export function renderFanOut(o: RenderOptions, hubNamespace: string, clusterLabels: Record<string, string>): KObject[] {
-  const objects = [...renderPrerequisites(o), ...renderBackend(o)];
+export function renderFanOut(o: RenderOptions, hubNamespace: string, clusterLabels: Record<string, string>, prerequisites = true): KObject[] {
+  const objects = [...(prerequisites ? renderPrerequisites(o) : []), ...renderBackend(o)];
   const work = manifestWork(workName(o.backend), 'unused', objects, { 'llmbench.dev/backend': o.backend });
   return fanOut(workName(o.backend), hubNamespace, work, clusterLabels);
 }

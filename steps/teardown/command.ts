@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import type { CommandSpec } from '../core/command.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { InvalidInputError } from '../core/errors.js';
-import { addClusterOptions, resolveClusterOptions } from '../cluster/options.js';
+import { addClusterOptions, addFanoutOptions, resolveClusterOptions } from '../cluster/options.js';
 import { addConnectionOptions, connect } from '../cluster/connect.js';
 import { KEEP_ANNOTATION, renderPrerequisites } from '../cluster/render.js';
 import { PREREQ_WORK } from '../cluster/acm.js';
@@ -16,7 +16,7 @@ export const command: CommandSpec = {
   name: 'teardown',
   summary: 'Remove what apply created and wait until it is gone',
   configure(c) {
-    addConnectionOptions(addClusterOptions(c))
+    addConnectionOptions(addFanoutOptions(addClusterOptions(c)))
       .option('--all', 'also remove the prerequisites (namespace, ServiceAccounts, RBAC; ACM: the prerequisites ManifestWork)')
       .option('--purge-cache', 'also remove the model cache PVC (kept by default)')
       .option('--timeout <s>', 'seconds to wait until everything is gone', '600')

@@ -208,6 +208,37 @@ describe('ACM mode', () => {
     expect(fake!.rejected).toEqual([]);
   });
 
+  test('fan-out: Placement + ManifestWorkReplicaSet on the hub; each selected cluster\'s ManifestWork is waited for by name; teardown removes the set', async () => {
+    sim = await startSimulator({ backend: 'tgi', model: 'mistral' });
+    const { common } = await env({ placementClusters: ['spoke-1', 'spoke-2'] });
+    const fan = ['--acm', '--fanout', '--cluster-selector', 'llmbench.dev/gpu=a100', '--hub-namespace', 'bench-hub'];
+    // The hub namespace (bound to a ManagedClusterSet) is the hub admin's, not ours.
+    fake!.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-hub' } });
+    const a = await cli(['apply', '--backend', 'tgi', ...fan, ...common]);
+    expect(a.code).toBe(0);
+    expect(fake!.all().filter((o) => ['Placement', 'ManifestWorkReplicaSet'].includes(o.kind)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort())
+      .toEqual(['ManifestWorkReplicaSet bench-hub/llmbench-tgi', 'Placement bench-hub/llmbench-tgi-placement']);
+    expect(fake!.rejected).toEqual([]);
+    for (const cluster of ['spoke-1', 'spoke-2']) {
+      const w = await cli(['wait', '--backend', 'tgi', '--acm', '--cluster', cluster, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+      expect(w.err).not.toMatch(/error \[/);
+      expect(w.code).toBe(0);
+    }
+    expect((await cli(['teardown', '--backend', 'tgi', ...fan, ...common, '--poll-interval', '0.02'])).code).toBe(0);
+    expect(fake!.all('ManifestWorkReplicaSet')).toEqual([]);
+    expect(fake!.all('Placement')).toEqual([]);
+    expect(fake!.all('ManifestWork')).toEqual([]);
+  });
+
+  test('--fanout needs --acm and a cluster selector; wait does not take it (wait per cluster)', async () => {
+    const { common } = await env();
+    const r = await cli(['render', '--backend', 'vllm', '--fanout']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--cluster-selector');
+    expect(r.err).toContain('--acm');
+    expect((await cli(['wait', '--backend', 'vllm', '--acm', '--fanout', ...common])).code).toBe(2);
+  });
+
   test('conditions from the previous generation are not ready: the agent must report the current one', async () => {
     sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
     const { common } = await env();

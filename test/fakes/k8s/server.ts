@@ -52,6 +52,8 @@ export interface FakeKubeOptions {
   imageDigest?: string;
   /** Serve HTTPS with the self-signed certificate in ./tls (as a real API server does). */
   tls?: boolean;
+  /** Managed clusters a Placement selects: the ManifestWorkReplicaSet controller creates a ManifestWork in each. */
+  placementClusters?: string[];
 }
 
 const TLS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tls');
@@ -93,6 +95,8 @@ export const GPU_NODE: KObject = {
   status: { capacity: { 'nvidia.com/gpu': '2', cpu: '64', memory: '512Gi' }, allocatable: { 'nvidia.com/gpu': '2', cpu: '63', memory: '500Gi' } },
 };
 
+const MWRS_LABEL = 'work.open-cluster-management.io/manifestworkreplicaset';
+
 export class FakeKube {
   url = '';
   readonly requests: RecordedRequest[] = [];
@@ -120,6 +124,7 @@ export class FakeKube {
       token: o.token,
       imageDigest: o.imageDigest ?? 'sha256:' + 'ab'.repeat(32),
       tls: o.tls,
+      placementClusters: o.placementClusters ?? ['spoke-1', 'spoke-2'],
     };
     this.put(structuredClone(GPU_NODE), false);
   }
@@ -397,6 +402,7 @@ export class FakeKube {
         // Garbage collection: a Deployment's pods and a Namespace's contents go with it.
         if (kind === 'Deployment') for (const p of this.podsOf(obj)) this.remove(p);
         if (kind === 'Namespace') for (const o of this.all()) if (o.metadata.namespace === name) this.remove(o);
+        if (kind === 'ManifestWorkReplicaSet') for (const w of this.all('ManifestWork')) if (w.metadata.labels?.[MWRS_LABEL] === `${namespace}.${name}`) this.remove(w);
         this.remove(obj);
       });
     }
@@ -414,6 +420,34 @@ export class FakeKube {
     if (obj.kind === 'Deployment') this.rollout(obj);
     if (obj.kind === 'Route') this.admitRoute(obj);
     if (obj.kind === 'ManifestWork') this.workAgent(obj);
+    if (obj.kind === 'ManifestWorkReplicaSet') this.replicaSetController(obj);
+  }
+
+  /** OCM's ManifestWorkReplicaSet controller: one ManifestWork named like the set in each selected cluster namespace. */
+  private replicaSetController(set: KObject) {
+    this.later(this.opts.stepMs, () => {
+      const s = this.get('ManifestWorkReplicaSet', set.metadata.namespace, set.metadata.name);
+      if (!s || s.metadata.deletionTimestamp) return;
+      for (const cluster of this.opts.placementClusters) {
+        const existing = this.get('ManifestWork', cluster, s.metadata.name);
+        const spec = (s.spec as any).manifestWorkTemplate;
+        if (existing && JSON.stringify(existing.spec) === JSON.stringify(spec)) continue;
+        const work: KObject = {
+          apiVersion: 'work.open-cluster-management.io/v1',
+          kind: 'ManifestWork',
+          metadata: {
+            name: s.metadata.name,
+            namespace: cluster,
+            labels: { ...s.metadata.labels, [MWRS_LABEL]: `${s.metadata.namespace}.${s.metadata.name}`, 'work.open-cluster-management.io/placementname': (s.spec as any).placementRefs[0].name },
+            generation: Number(existing?.metadata.generation ?? 0) + 1,
+          },
+          spec: structuredClone(spec),
+        };
+        const problems = validateObject(work);
+        if (problems.length) throw new Error(`fake built an invalid ManifestWork: ${problems.join('; ')}`);
+        this.onApplied(this.put(work));
+      }
+    });
   }
 
   private admitRoute(route: KObject) {
