@@ -79,6 +79,10 @@ export class FaultState {
     if (this.f.stall_rate && this.r() < this.f.stall_rate) return { kind: 'stall', afterTokens: at() };
     return undefined;
   }
+  /** Where a mid-stream error lands in a stream of `n` tokens (at least one token first). */
+  errorAfter(n: number): number {
+    return n < 2 ? 0 : 1 + Math.floor(this.r() * (n - 1));
+  }
   /** True when this request should crash the server. */
   countRequest(): boolean {
     this.requests++;

@@ -104,12 +104,16 @@ export interface GenerateRequest {
   maxTokens: number;
   minTokens?: number;
   ignoreEos: boolean;
+  /** Fault: fail with an engine error instead of emitting this output token (0-based). */
+  errorAt?: number;
 }
 
 export interface GenerateHandlers {
   /** Output token `index` (0-based) with its id, decoded text and that text as a JSON string literal. */
   onToken(index: number, id: number, piece: string, seq: Seq, pieceJson: string): void;
   onFinish(reason: FinishReason, generated: number, seq: Seq): void;
+  /** A mid-stream engine error (fault) replaced output token `index`. */
+  onError?(index: number, seq: Seq): void;
 }
 
 /**
@@ -136,6 +140,11 @@ export function generate(ctx: SimContext, req: IncomingMessage, res: ServerRespo
     sink: {
       onToken: (s) => {
         const i = s.generated - 1;
+        if (g.errorAt !== undefined && i >= g.errorAt) {
+          ctx.engine.abort(s);
+          h.onError?.(i, s);
+          return;
+        }
         if (fault && i >= fault.afterTokens) {
           ctx.engine.abort(s);
           // Cut after what was already written has left (events of this tick are corked).

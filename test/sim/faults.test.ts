@@ -20,7 +20,7 @@ describe('faults', () => {
     }
   });
 
-  test('error_rate 1: vLLM 500 ErrorResponse, TGI 424 generation error, Triton an error event under HTTP 200', async () => {
+  test('error_rate 1: vLLM 500 ErrorResponse, TGI 424 generation error, Triton streams fail mid-way with an error event under HTTP 200', async () => {
     const v = await startSimulator({ backend: 'vllm', timeScale: 20, faults: { error_rate: 1 } });
     const t = await startSimulator({ backend: 'tgi', timeScale: 20, faults: { error_rate: 1 } });
     const x = await startSimulator({ backend: 'triton', timeScale: 20, faults: { error_rate: 1 } });
@@ -33,7 +33,14 @@ describe('faults', () => {
       expect(JSON.parse(rt.body).error_type).toBe('generation');
       const rx = await post(`${x.url}/v2/models/mistral/generate_stream`, tritonBody);
       expect(rx.status).toBe(200);
-      expect(JSON.parse(rx.events[0]).error).toMatch(/fault injection/);
+      expect(rx.broken).toBe(false);
+      // Mid-stream: some tokens, then one error event, then the stream closes.
+      expect(rx.events.length).toBeGreaterThan(1);
+      expect(rx.events.length).toBeLessThan(41);
+      expect(JSON.parse(rx.events.at(-1)!).error).toMatch(/fault injection/);
+      expect(rx.events.slice(0, -1).every((e) => JSON.parse(e).text_output !== undefined)).toBe(true);
+      const nx = await post(`${x.url}/v2/models/mistral/generate`, { text_input: 'hi' });
+      expect(nx.status).toBe(400);
     } finally {
       await Promise.all([v.close(), t.close(), x.close()]);
     }

@@ -164,7 +164,9 @@ async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: S
     return fail(`Error generating stream: The decoder prompt (length ${promptTokens}) is longer than the maximum model length of ${limit}. Make sure that \`max_model_len\` is no smaller than the number of text tokens.`);
   }
   ctx.onInferenceRequest();
-  if (ctx.faults.error()) return fail('Error generating stream: simulated engine failure (fault injection: error_rate)');
+  const injected = ctx.faults.error();
+  // Non-streamed: the request fails. Streamed: the engine fails mid-way, after some tokens, as an error event.
+  if (injected && !(streamRoute && p.stream)) return fail('Error generating stream: simulated engine failure (fault injection: error_rate)');
   const s = p.sampling;
   // vLLM SamplingParams default max_tokens is 16; the engine stops at max_model_len whatever is asked.
   const maxTokens = Math.min((s.max_tokens as number | undefined) ?? 16, limit - promptTokens);
@@ -185,7 +187,7 @@ async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: S
     T.durationUs += us;
   };
   res.once('close', () => settle(false));
-  const g = { prompt: p.prompt, promptTokens, maxTokens, minTokens, ignoreEos: s.ignore_eos === true };
+  const g = { prompt: p.prompt, promptTokens, maxTokens, minTokens, ignoreEos: s.ignore_eos === true, errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined };
   const extras = (n: number, reason: string | null, last: boolean): Json => ({
     ...(p.ret.finish_reason && last ? { finish_reason: reason } : {}),
     ...(p.ret.num_input_tokens ? { num_input_tokens: promptTokens } : {}),
@@ -202,6 +204,13 @@ async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: S
       },
       onFinish: () => {
         settle(true);
+        sse.end();
+      },
+      onError: () => {
+        pending = false;
+        T.pending--;
+        T.failure.BACKEND = (T.failure.BACKEND ?? 0) + 1;
+        sse.send({ error: 'Error generating stream: simulated engine failure (fault injection: error_rate)' });
         sse.end();
       },
     });
