@@ -67,6 +67,13 @@ describe('adapters speak the exact wire formats', () => {
     });
   }
 
+  it('the loopback validator rejects what the published schemas forbid (so the checks above can fail)', () => {
+    expect(validateBody('tgi', { inputs: 'x', parameters: { max_new_tokens: 4, temperature: 0 } })).not.toEqual([]);
+    expect(validateBody('completions', { model: 'm', prompt: 3, max_tokens: 'many' })).not.toEqual([]);
+    expect(validateBody('chat', { model: 'm' })).not.toEqual([]);
+    expect(validateBody('triton', { stream: true })).not.toEqual([]);
+  });
+
   it('vllm sends stream, stream_options.include_usage, ignore_eos and max_tokens explicitly', async () => {
     await withServer({ ttftMs: 0, itlMs: 0, tokens: 2 }, async (srv) => {
       await run('vllm', srv.url, { maxTokens: 2 });

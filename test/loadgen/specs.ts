@@ -1,15 +1,13 @@
 /**
- * Request-body validators built from the published specs in ../shared/specs (OpenAI OpenAPI, TGI OpenAPI), so
- * the loopback servers in the load-generator tests reject anything the real servers' contracts would not accept.
+ * Request-body validators built from the published specs (OpenAI OpenAPI, TGI OpenAPI, OIP generate), so the
+ * loopback servers in the load-generator tests reject anything the real servers' contracts would not accept.
+ * The schemas come from test/fixtures/loadgen/spec-subset.json, extracted from ../shared/specs by
+ * test/loadgen/extract-specs.ts.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import yaml from 'js-yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { REPO_ROOT } from '../../steps/core/paths.js';
 import type { Route } from '../../steps/adapters/scripted-server.js';
-
-export const SPECS_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'specs');
+import { FIXTURE } from './extract-specs.js';
 
 let cache: ((route: Route, body: unknown) => string[]) | undefined;
 
@@ -39,9 +37,8 @@ function compile(ajv: Ajv, id: string, name: string): ValidateFunction {
 export function specValidator(): (route: Route, body: unknown) => string[] {
   if (cache) return cache;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const openai = yaml.load(readFileSync(path.join(SPECS_DIR, 'openai-openapi.yaml'), 'utf8')) as Record<string, unknown>;
-  const tgi = JSON.parse(readFileSync(path.join(SPECS_DIR, 'tgi-openapi.json'), 'utf8')) as Record<string, unknown>;
-  const gen = yaml.load(readFileSync(path.join(SPECS_DIR, 'kserve-open-inference-generate-rest.yaml'), 'utf8')) as Record<string, unknown>;
+  const subset = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, Record<string, unknown>>;
+  const { openai, tgi, oip: gen } = subset;
   ajv.addSchema({ ...(denullable(openai) as object), $id: 'openai' });
   ajv.addSchema({ ...(denullable(tgi) as object), $id: 'tgi' });
   ajv.addSchema({ ...(denullable(gen) as object), $id: 'oip-generate' });
