@@ -60,7 +60,7 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
     let url = b.endpoint;
     const model = b.model ?? cfg.model.served_name;
     if (!url) {
-      sim = await startSimulator({ backend: b.kind, model, gpu: b.sim?.gpu ?? cfg.gpu_profile, modelProfile: b.sim?.model, seed: b.sim?.seed ?? cfg.load.seed, timeScale: b.sim?.time_scale });
+      sim = await startSimulator({ backend: b.kind, model, gpu: b.sim?.gpu ?? cfg.gpu_profile, modelProfile: b.sim?.model, seed: b.sim?.seed ?? cfg.load.seed, timeScale: b.sim?.time_scale, faults: b.sim?.faults });
       url = sim.url;
       log.info(`simulated ${b.kind} listening on ${url}`);
     }
