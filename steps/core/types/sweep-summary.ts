@@ -142,9 +142,12 @@ export interface SweepSummary {
   load_generator?: {
     version?: string;
     node?: string;
+    /**
+     * Worst per-point event-loop delay p99 of the client, real (unscaled) ms.
+     */
     event_loop_delay_p99_ms?: number | null;
     /**
-     * p99 of actual − intended send in rate mode, ms.
+     * Worst per-point p99 of actual − intended send in rate mode, real (unscaled) ms.
      */
     send_lag_p99_ms?: number | null;
     /**
@@ -152,11 +155,11 @@ export interface SweepSummary {
      */
     client_bottleneck?: boolean;
     /**
-     * Self-check limits, real (unscaled) ms.
+     * Self-check rule: a point is invalid when its event-loop delay p99 or send-lag p99 (scaled to the metrics' time) exceeds max(min_ms, itl_share × the point's median ITL).
      */
     thresholds?: {
-      event_loop_delay_p99_ms?: number;
-      send_lag_p99_ms?: number;
+      min_ms?: number;
+      itl_share?: number;
     };
   };
   points: (Metrics & {
