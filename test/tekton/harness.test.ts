@@ -239,11 +239,14 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
   it(
     'pull request: green against the baseline, one sticky comment and a success status on the head SHA',
     printLogOnFailure(async () => {
-      const run = await runPipeline('pr-green', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main' });
+      const console_ = 'https://console.example.com/k8s/ns/llm-bench-ci/tekton.dev~v1~PipelineRun/';
+      const run = await runPipeline('pr-green', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main', 'console-url': console_ });
       expect(statuses(run)).toEqual({ source: 'Succeeded', build: 'Succeeded', apply: 'Succeeded', wait: 'Succeeded', sweep: 'Succeeded', analyze: 'Succeeded', plot: 'Succeeded', report: 'Succeeded', teardown: 'Succeeded' });
       expect(run.results.verdict).toBe('pass');
       const repo = gh.repos.get('octo/bench')!;
       expect(repo.comments.length).toBe(1);
+      expect(repo.comments[0].body).toContain(`${console_}pr-green`); // $(context.pipelineRun.name) reached the comment
+      expect(readFileSync(path.join(root, 'work-pr-green', 'report.html'), 'utf8')).toContain(`${console_}pr-green`);
       expect(repo.statuses.map((s) => [s.state, s.sha ?? s.commit_sha ?? undefined])).toEqual([['success', expect.anything()]]);
       expect(gh.violations).toEqual([]);
       expect(kube.rejected).toEqual([]);
@@ -271,10 +274,15 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
   );
 
   it(
-    'when the server never answers, sweep and analyze are skipped but report and teardown still run',
+    'through ACM, when the server never answers: sweep and analyze are skipped but report and teardown still run',
     printLogOnFailure(async () => {
-      const run = await runPipeline('pr-down', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main', endpoint: 'http://127.0.0.1:9', 'ready-timeout': '3' });
-      expect(statuses(run)).toMatchObject({ wait: 'Failed', sweep: 'Skipped', analyze: 'Skipped', plot: 'Skipped', teardown: 'Succeeded' });
+      const run = await runPipeline('pr-down', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main', 'managed-cluster': 'spoke-1', endpoint: 'http://127.0.0.1:9', 'ready-timeout': '3' });
+      expect(statuses(run)).toMatchObject({ apply: 'Succeeded', wait: 'Failed', sweep: 'Skipped', analyze: 'Skipped', plot: 'Skipped', teardown: 'Succeeded' });
+      // The ACM target: a ManifestWork in the managed cluster's namespace on the hub, applied and then deleted.
+      const works = kube.requests.filter((r) => r.path.startsWith('/apis/work.open-cluster-management.io/v1/namespaces/spoke-1/manifestworks/'));
+      expect(works.some((r) => r.method === 'PATCH')).toBe(true);
+      expect(works.some((r) => r.method === 'DELETE')).toBe(true);
+      expect(kube.requests.filter((r) => r.method === 'PATCH' && r.path.startsWith('/apis/apps/'))).toEqual([]);
       const t = byTask(run);
       // The report step still posts (from files): the sticky comment is updated and the status says error.
       expect([t.report.attempts, t.report.steps.map((s) => [s.name, s.exitCode])]).toEqual([1, [['report', 0], ['gate', 1]]]);
