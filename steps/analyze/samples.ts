@@ -9,7 +9,6 @@
  * again holding whole points and everything is re-derived with `summarizePoints`: slower, still exact.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { pointKey, summarize, summarizePoints, type Point, type Sample, type SloSpec } from '../metrics/derive.js';
@@ -70,25 +69,31 @@ function agrees(sp: Point | undefined, trials: TrialMetrics[]): boolean {
   });
 }
 
+/**
+ * Points from re-derived trials, with pooled distributions from the sweep's summary — only when every trial agrees
+ * with it. Null when they do not (the caller must then re-derive whole points).
+ */
+export function assemble(trials: Map<string, TrialMetrics[]>, summaryPoints: Point[] | undefined): Point[] | null {
+  const sps = new Map((summaryPoints ?? []).map((p) => [pointKey(p), p]));
+  const points: Point[] = [];
+  for (const [k, ts] of trials) {
+    const sp = sps.get(k);
+    if (!agrees(sp, ts)) return null;
+    points.push({ ...sp!, trials: ts });
+  }
+  return sortPoints(points);
+}
+
 export async function readSamples(file: string, opts: { slo?: SloSpec; summaryPoints?: Point[] } = {}): Promise<SampleRead> {
-  const first = await pass(file, opts, 'trials');
+  const { trials, ...first } = await pass(file, opts, 'trials');
   if (!first.interleaved) {
-    const sps = new Map((opts.summaryPoints ?? []).map((p) => [pointKey(p), p]));
-    const points: Point[] = [];
-    let ok = true;
-    for (const [k, trials] of first.trials) {
-      const sp = sps.get(k);
-      if (!agrees(sp, trials)) {
-        ok = false;
-        break;
-      }
-      points.push({ ...sp!, trials });
-    }
-    if (ok) return { ...first, points: sortPoints(points), pooled: 'summary' };
+    const points = assemble(trials, opts.summaryPoints);
+    if (points) return { ...first, points, pooled: 'summary' };
   }
   let all = first.interleaved ? null : await pass(file, opts, 'points');
   if (!all || all.interleaved) all = { ...(await pass(file, opts, 'all')), interleaved: true };
-  return { ...all, pooled: 'samples' };
+  const { trials: _unused, ...rest } = all;
+  return { ...rest, pooled: 'samples' };
 }
 
 const sortPoints = (ps: Point[]) => ps.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
@@ -173,46 +178,26 @@ async function pass(file: string, opts: { slo?: SloSpec }, mode: 'trials' | 'poi
   return { points: sortPoints(points), trials, samples, warmup, corrupt, tornLastLine, runIds: [...runIds], backends: [...backends], interleaved };
 }
 
-/** Files at least this large go to worker threads when there are several (one file per worker, 2+ cores). */
+/** Total sample bytes from which parsing and summarizing are spread over worker threads (2+ cores). */
 export const WORKER_MIN_BYTES = Number(process.env.LLMBENCH_ANALYZE_WORKER_MIN_BYTES ?? 64 * 2 ** 20);
 
-function inWorker(file: string, opts: Parameters<typeof readSamples>[1]): Promise<SampleRead> {
-  return new Promise((resolve, reject) => {
-    // tsx must load the TypeScript worker too; the main thread registered it through the API, workers do not inherit it.
-    const w = new Worker(new URL('./samples-worker.ts', import.meta.url), { workerData: { file, opts }, execArgv: ['--import', 'tsx'] });
-    w.once('message', (m: { ok: boolean; result?: SampleRead; error?: string }) => {
-      void w.terminate();
-      if (m.ok) resolve(m.result!);
-      else reject(new Error(m.error));
-    });
-    w.once('error', reject);
-  });
-}
-
 /**
- * Reads several sample files, in parallel worker threads when they are large and there is more than one core;
- * in-process otherwise (or when a worker cannot start, e.g. from compiled JavaScript).
+ * Reads several sample files: in-process when they are small or there is one core; otherwise every file is cut
+ * into trials that worker threads summarize in parallel (parallel.ts). Falls back to in-process if workers
+ * cannot start (e.g. from compiled JavaScript without tsx).
  */
 export async function readSampleFiles(jobs: { file: string; opts: Parameters<typeof readSamples>[1] }[]): Promise<SampleRead[]> {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const big = jobs.filter((j) => statSync(j.file).size >= WORKER_MIN_BYTES).length;
-  if (cores < 2 || big < 2 || !import.meta.url.endsWith('.ts')) {
-    const out: SampleRead[] = [];
-    for (const j of jobs) out.push(await readSamples(j.file, j.opts));
-    return out;
-  }
-  const results: SampleRead[] = new Array(jobs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      try {
-        results[i] = await inWorker(jobs[i].file, jobs[i].opts);
-      } catch {
-        results[i] = await readSamples(jobs[i].file, jobs[i].opts);
-      }
+  const bytes = jobs.reduce((a, j) => a + statSync(j.file).size, 0);
+  if (cores >= 2 && bytes >= WORKER_MIN_BYTES && import.meta.url.endsWith('.ts')) {
+    try {
+      const { readSamplesParallel } = await import('./parallel.js');
+      return await readSamplesParallel(jobs.map((j) => ({ file: j.file, opts: j.opts ?? {} })), Math.min(cores, 4));
+    } catch {
+      /* fall through to the in-process path */
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(cores, jobs.length) }, lane));
-  return results;
+  }
+  const out: SampleRead[] = [];
+  for (const j of jobs) out.push(await readSamples(j.file, j.opts));
+  return out;
 }

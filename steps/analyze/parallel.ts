@@ -1,0 +1,153 @@
+/**
+ * Parallel re-derivation of large samples files: the main thread reads lines and cuts them into trials (one load
+ * point × trial number, found by a cheap key scan), worker threads parse and summarize each trial with
+ * steps/metrics. Workers verify that every batch really is one trial; anything unexpected (interleaved trials,
+ * a key the scan misread) sends that file down the exact sequential path in samples.ts instead.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import type { SloSpec, Point } from '../metrics/derive.js';
+import { assemble, readSamples, type SampleRead } from './samples.js';
+import type { TrialBatch, TrialBatchResult } from './trial-worker.js';
+
+const reC = /"concurrency":(null|\d+)/;
+const reR = /"rate":(null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/;
+const reT = /"trial":(\d+)/;
+
+/** Batch key of a raw line, as pointKey(s)#trial would give after parsing; null when the scan cannot tell. */
+export function scanKey(line: string): string | null {
+  const c = reC.exec(line), r = reR.exec(line), t = reT.exec(line);
+  if (!c || !r || !t) return null;
+  const v = (x: string) => (x === 'null' ? '' : String(Number(x)));
+  return `${v(c[1])}|${v(r[1])}#${t[1]}`;
+}
+
+class Pool {
+  private workers: { w: Worker; busy: number }[] = [];
+  private waiting = new Map<number, { resolve: (r: TrialBatchResult) => void; reject: (e: Error) => void }>();
+  private failed: Error | null = null;
+  private freed: (() => void)[] = [];
+  constructor(n: number) {
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry: new URL('./trial-worker.ts', import.meta.url).href } });
+      const slot = { w, busy: 0 };
+      w.on('message', (r: TrialBatchResult) => {
+        slot.busy--;
+        this.waiting.get(r.id)?.resolve(r);
+        this.waiting.delete(r.id);
+        for (const f of this.freed.splice(0)) f();
+      });
+      w.on('error', (e) => {
+        this.failed = e;
+        for (const p of this.waiting.values()) p.reject(e);
+        this.waiting.clear();
+        for (const f of this.freed.splice(0)) f();
+      });
+      this.workers.push(slot);
+    }
+  }
+  run(b: TrialBatch): Promise<TrialBatchResult> {
+    if (this.failed) return Promise.reject(this.failed);
+    const slot = this.workers.reduce((a, x) => (x.busy < a.busy ? x : a));
+    slot.busy++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(b.id, { resolve, reject });
+      slot.w.postMessage(b);
+    });
+  }
+  /** Resolves when a worker finishes a batch (or fails). */
+  slotFreed(): Promise<void> {
+    return new Promise((resolve) => this.freed.push(resolve));
+  }
+  get failure(): Error | null {
+    return this.failed;
+  }
+  get inFlight(): number {
+    return this.workers.reduce((a, x) => a + x.busy, 0);
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((x) => x.w.terminate()));
+  }
+}
+
+async function oneFile(pool: Pool, file: string, opts: { slo?: SloSpec; summaryPoints?: Point[] }, nextId: () => number, maxInFlight: number): Promise<SampleRead> {
+  const pending: Promise<TrialBatchResult>[] = [];
+  const closed = new Set<string>();
+  let lines: string[] = [], key: string | null = null, first = 1, lineNo = 0, interleaved = false;
+  const flush = async () => {
+    if (!lines.length) return;
+    const p = pool.run({ id: nextId(), firstLine: first, lines, slo: opts.slo });
+    p.catch(() => {}); // observed by Promise.all below; never an unhandled rejection meanwhile
+    pending.push(p);
+    lines = [];
+    // Backpressure: never hold more than a few trials of text in flight.
+    while (pool.inFlight >= maxInFlight && !pool.failure) await pool.slotFreed();
+  };
+  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of rl) {
+    lineNo++;
+    const k = scanKey(line);
+    if (k !== null && k !== key) {
+      if (key !== null) closed.add(key);
+      if (closed.has(k)) {
+        interleaved = true;
+        break;
+      }
+      await flush();
+      first = lineNo;
+      key = k;
+    }
+    lines.push(line);
+  }
+  rl.close();
+  if (!interleaved) await flush();
+  const results = await Promise.all(pending);
+  const keys = new Set<string>();
+  let uniform = !interleaved;
+  for (const r of results) {
+    if (!r.uniform || (r.key !== null && keys.has(r.key))) uniform = false;
+    if (r.key !== null) keys.add(r.key);
+  }
+  if (!uniform) return readSamples(file, opts); // exact sequential path (handles interleaving)
+
+  const corrupt = results.flatMap((r) => r.corrupt).sort((a, b) => a.line - b.line);
+  // A cut-short final line is a killed writer's torn write, as in the sequential path.
+  const last = corrupt[corrupt.length - 1];
+  const tornLastLine = !!last && last.line === lineNo && last.message.startsWith('not JSON');
+  if (tornLastLine) corrupt.pop();
+  const trials = new Map<string, NonNullable<Point['trials']>>();
+  for (const r of results) {
+    if (!r.metrics || r.key === null) continue;
+    const pk = r.key.slice(0, r.key.lastIndexOf('#'));
+    let arr = trials.get(pk);
+    if (!arr) trials.set(pk, (arr = []));
+    arr.push({ trial: r.trial!, ...r.metrics });
+  }
+  for (const arr of trials.values()) arr.sort((a, b) => a.trial - b.trial);
+  const base = {
+    samples: results.reduce((a, r) => a + r.samples, 0),
+    warmup: results.reduce((a, r) => a + r.warmup, 0),
+    corrupt,
+    tornLastLine,
+    runIds: [...new Set(results.flatMap((r) => r.runIds))],
+    backends: [...new Set(results.flatMap((r) => r.backends))],
+    interleaved: false,
+  };
+  const points = assemble(trials, opts.summaryPoints);
+  if (points) return { ...base, points, pooled: 'summary' };
+  return readSamples(file, opts); // pooled distributions must be re-derived from whole points
+}
+
+/** Reads the files one after another, each spread over `workers` threads. */
+export async function readSamplesParallel(jobs: { file: string; opts: { slo?: SloSpec; summaryPoints?: Point[] } }[], workers: number): Promise<SampleRead[]> {
+  const pool = new Pool(workers);
+  let id = 0;
+  try {
+    const out: SampleRead[] = [];
+    for (const j of jobs) out.push(await oneFile(pool, j.file, j.opts, () => id++, workers * 3));
+    return out;
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Worker thread body for parallel re-derivation: receives the lines of one trial (one load point, one trial number),
+ * checks and parses them, and summarizes them with steps/metrics. See parallel.ts.
+ */
+import { parentPort } from 'node:worker_threads';
+import { pointKey, summarize, type Sample, type SloSpec } from '../metrics/derive.js';
+import { sampleProblem } from './samples.js';
+
+export interface TrialBatch {
+  id: number;
+  /** 1-based line number of the first line. */
+  firstLine: number;
+  lines: string[];
+  slo?: SloSpec;
+}
+
+export interface TrialBatchResult {
+  id: number;
+  /** Null when the batch held no measured sample. */
+  key: string | null;
+  /** False when the lines did not all belong to one (point, trial): the caller falls back to the exact sequential path. */
+  uniform: boolean;
+  trial: number | null;
+  metrics: ReturnType<typeof summarize> | null;
+  samples: number;
+  warmup: number;
+  corrupt: { line: number; message: string }[];
+  runIds: string[];
+  backends: string[];
+}
+
+export function processBatch(b: TrialBatch): TrialBatchResult {
+  const corrupt: { line: number; message: string }[] = [];
+  const group: Sample[] = [];
+  const runIds = new Set<string>(), backends = new Set<string>();
+  let warmup = 0, key: string | null = null, trial: number | null = null, uniform = true;
+  b.lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (e) {
+      corrupt.push({ line: b.firstLine + i, message: `not JSON: ${(e as Error).message.slice(0, 120)}` });
+      return;
+    }
+    const problem = sampleProblem(parsed);
+    if (problem) {
+      corrupt.push({ line: b.firstLine + i, message: problem });
+      return;
+    }
+    const s = parsed as Sample;
+    if (typeof s.run_id === 'string') runIds.add(s.run_id);
+    if (typeof s.backend === 'string') backends.add(s.backend);
+    const k = `${pointKey(s)}#${s.trial}`;
+    if (key === null) {
+      key = k;
+      trial = s.trial;
+    } else if (k !== key) uniform = false;
+    if (s.warmup) {
+      warmup++;
+      return;
+    }
+    if (s.error) s.error.message = '';
+    group.push(s);
+  });
+  return { id: b.id, key, uniform, trial, metrics: uniform && group.length ? summarize(group, { slo: b.slo }) : null, samples: group.length, warmup, corrupt, runIds: [...runIds], backends: [...backends] };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', (b: TrialBatch) => port.postMessage(processBatch(b)));
+}
