@@ -134,6 +134,22 @@ describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
     expect([t.foreign.status, t.foreign.reason]).toEqual(['Failed', expect.stringMatching(/cannot execute image docker\.io/)]);
     expect(parseDuration('1h30m')).toBe(5_400_000);
   });
+
+  it('refuses what it does not implement (when, matrix) instead of ignoring it', async () => {
+    const d = docs([task('ok', 'true')], {
+      tasks: [
+        { name: 'w', taskRef: { name: 'ok' }, when: [{ input: 'a', operator: 'in', values: ['b'] }], workspaces: [{ name: 'w', workspace: 'w' }] },
+        { name: 'm', taskRef: { name: 'ok' }, matrix: { params: [{ name: 'in', value: ['x', 'y'] }] }, workspaces: [{ name: 'w', workspace: 'w' }] },
+      ],
+    });
+    const run = await new PipelineHarness({ docs: d, pipeline: 'p', params: {}, workspaces: ws() }).run();
+    expect(run.taskRuns.map((t) => [t.pipelineTask, t.status, t.reason])).toEqual(
+      expect.arrayContaining([
+        ['w', 'Failed', 'not supported by the harness: when'],
+        ['m', 'Failed', 'not supported by the harness: matrix'],
+      ]),
+    );
+  });
 });
 
 describe('llm-bench on the harness: real llmbench commands, simulator, fake Kubernetes, fake GitHub', () => {

@@ -18,6 +18,8 @@
  * (buildah) has no way to run here; it must be given a substitution (`substitutions`) with a reason, which
  * is recorded in the TaskRun record; without one the step fails with "cannot execute image".
  * `llmbench` resolves to this checkout's steps/bin/llmbench.js (the steps image's entrypoint).
+ * Not implemented, and therefore refused (the TaskRun fails saying so): when expressions, matrix, embedded
+ * taskSpec/pipelineSpec, sidecars, StepActions and steps without a script.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, chmodSync, statSync } from 'node:fs';
@@ -268,6 +270,13 @@ export class PipelineHarness {
   private async runTask(pt: Obj, fin: boolean, pparams: Record<string, string>, records: Map<string, TaskRunRecord>, runName: string): Promise<TaskRunRecord> {
     const task = this.tasks.get(pt.taskRef?.name);
     const base = { pipelineTask: pt.name, task: pt.taskRef?.name, finally: fin, retried: [] as TaskRunRecord['retried'] };
+    // Features this stand-in does not implement fail the TaskRun instead of being ignored.
+    const unsupported = [
+      ...['when', 'matrix', 'taskSpec', 'pipelineRef', 'pipelineSpec'].filter((k) => pt[k] !== undefined),
+      ...(task?.spec.sidecars ? ['sidecars'] : []),
+      ...(task?.spec.steps ?? []).filter((st: Obj) => st.ref || !st.script).map((st: Obj) => `step ${st.name} without a script (StepAction or command/args)`),
+    ];
+    if (unsupported.length) return { ...base, status: 'Failed', reason: `not supported by the harness: ${unsupported.join(', ')}`, attempts: 1, params: {}, results: {}, steps: [], durationMs: 0 };
     if (!task) return { ...base, status: 'Failed', reason: `CouldntGetTask: ${pt.taskRef?.name}`, attempts: 1, params: {}, results: {}, steps: [], durationMs: 0 };
     // Pipeline-level substitution of the task's params.
     const pvars: Vars = { 'context.pipelineRun.name': runName, 'context.pipeline.name': this.pipeline.metadata.name };
