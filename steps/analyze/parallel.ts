@@ -77,7 +77,7 @@ async function oneFile(pool: Pool, file: string, opts: { slo?: SloSpec; summaryP
   let lines: string[] = [], key: string | null = null, first = 1, lineNo = 0, interleaved = false;
   const flush = async () => {
     if (!lines.length) return;
-    const p = pool.run({ id: nextId(), firstLine: first, lines, slo: opts.slo });
+    const p = pool.run({ id: nextId(), firstLine: first, text: lines.join('\n'), slo: opts.slo });
     p.catch(() => {}); // observed by Promise.all below; never an unhandled rejection meanwhile
     pending.push(p);
     lines = [];

@@ -10,7 +10,8 @@ export interface TrialBatch {
   id: number;
   /** 1-based line number of the first line. */
   firstLine: number;
-  lines: string[];
+  /** The trial's lines joined with \n (one string clones far faster than thousands). */
+  text: string;
   slo?: SloSpec;
 }
 
@@ -34,7 +35,7 @@ export function processBatch(b: TrialBatch): TrialBatchResult {
   const group: Sample[] = [];
   const runIds = new Set<string>(), backends = new Set<string>();
   let warmup = 0, key: string | null = null, trial: number | null = null, uniform = true;
-  b.lines.forEach((line, i) => {
+  b.text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     let parsed: unknown;
     try {
