@@ -193,7 +193,16 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
     const wname = workName(o.backend);
     for (;;) {
       const w = await client.get('ManifestWork', o.cluster, wname);
-      if (!w) return fail({ code: 'not-applied', terminal: true, hint: HINTS.notApplied, message: `ManifestWork ${o.cluster}/${wname} does not exist on the hub` });
+      if (!w) {
+        // After a fan-out apply the ManifestWorkReplicaSet controller creates the work a moment later: allow it
+        // up to two minutes (within the deadline) to appear before calling it not applied.
+        if (Date.now() - clock.t0 >= Math.min(120_000, o.timeoutS * 1000) || stop()) {
+          return fail({ code: 'not-applied', terminal: true, hint: HINTS.notApplied, message: `ManifestWork ${o.cluster}/${wname} does not exist on the hub` });
+        }
+        clock.mark('work-missing', `${o.cluster}/${wname}`);
+        await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
+        continue;
+      }
       const gen = Number(w.metadata.generation ?? 1);
       const manifests = ((w.spec as any)?.workload?.manifests ?? []) as KObject[];
       const depManifest = manifests.find((m) => m.kind === 'Deployment');

@@ -273,6 +273,14 @@ describe('ACM mode', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  test('no ManifestWork at all: waited for briefly (a fan-out controller creates it late), then not-applied, exit 3', async () => {
+    const { common, report } = await env();
+    const w = await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '0.3']);
+    expect(w.code).toBe(3);
+    expect(w.err).toContain('error [not-applied]');
+    expect(report('vllm').timeline.map((t: { event: string }) => t.event)).toEqual(['wait-started', 'work-missing', 'failed']);
+  });
+
   test('the work agent never reports: acm-not-applied at the deadline', async () => {
     const { common } = await env({ workScenario: 'none' });
     await cli(['apply', '--backend', 'vllm', ...acm, ...common]);
