@@ -296,6 +296,29 @@ describe('resume after a kill', () => {
   });
 });
 
+describe('sweep CLI A/B', () => {
+  it('--ab-url measures baseline and candidate in interleaved trials into <out>/a and <out>/b', async () => {
+    const a = await startScriptedServer({ script: { ttftMs: 2, itlMs: 1, tokens: 3 } });
+    const b = await startScriptedServer({ script: { ttftMs: 2, itlMs: 1, tokens: 3 } });
+    try {
+      const out = tmp();
+      const printed: string[] = [];
+      const code = await main({ argv: ['sweep', '--backend', 'tgi', '--url', a.url, '--ab-url', b.url, '--out', out, '--concurrency', '2', '--requests', '4', '--trials', '2', '--warmup', '0', '--output-tokens', '3', '--progress', 'none'], stdout: (s) => printed.push(s), stderr: () => {} });
+      expect(code).toBe(0);
+      const sa = JSON.parse(await fs.readFile(path.join(out, 'a', 'summary.json'), 'utf8'));
+      const sb = JSON.parse(await fs.readFile(path.join(out, 'b', 'summary.json'), 'utf8'));
+      expect([sa.backend, sb.backend]).toEqual(['tgi', 'tgi-b']);
+      expect([sa.points[0].completed, sb.points[0].completed]).toEqual([8, 8]);
+      expect(a.requests.length).toBe(8);
+      expect(b.requests.length).toBe(8);
+      expect(printed.join('')).toContain('tgi-b');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('sweep CLI validation', () => {
   it('reports every bad flag at once and exits 2 before doing anything', async () => {
     const err: string[] = [];
