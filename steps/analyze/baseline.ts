@@ -57,8 +57,11 @@ export async function writeBaseline(file: string, b: Baseline): Promise<void> {
 export async function appendHistory(dir: string, e: HistoryEntry): Promise<string> {
   const problems = validate('history-entry', e);
   if (problems.length) throw new Error(`internal: history entry does not validate: ${JSON.stringify(problems)}`);
-  const safe = `${e.created_at.replace(/[:.]/g, '-')}-${e.run_id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}.json`;
-  const file = path.join(dir, safe);
+  const id = e.run_id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
+  // Re-analyzing the same run must not add it twice (the series would count it twice).
+  const same = (await fs.readdir(dir).catch(() => [] as string[])).find((n) => n.endsWith(`Z-${id}.json`));
+  if (same) return path.join(dir, same);
+  const file = path.join(dir, `${e.created_at.replace(/[:.]/g, '-')}-${id}.json`);
   if (await exists(file)) return file;
   await writeJsonAtomic(file, e);
   return file;

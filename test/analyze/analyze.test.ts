@@ -236,6 +236,8 @@ describe('history, change points and clean-window baselines', () => {
       await main({ argv: ['analyze', '--runs', runs, '--out', path.join(tmp, `night-${i}-an`), '--history', hist, ...wb], stdout: () => {}, stderr: () => {}, env: { LLMBENCH_LOG_LEVEL: 'error' } });
       last = await verdictOf(path.join(tmp, `night-${i}-an`));
     }
+    // Re-analyzing a night already in the history does not add it twice.
+    await main({ argv: ['analyze', '--runs', path.join(tmp, `night-${speeds.length - 1}`), '--out', path.join(tmp, 'again-an'), '--history', hist], stdout: () => {}, stderr: () => {}, env: { LLMBENCH_LOG_LEVEL: 'error' } });
     const files = await fs.readdir(hist);
     expect(files).toHaveLength(speeds.length);
     const broken = files.map((f) => JSON.parse(readFileSync(path.join(hist, f), 'utf8'))).find((e) => e.run_id.includes('night-10'));
