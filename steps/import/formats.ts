@@ -175,10 +175,15 @@ export function parseVllm(doc: unknown): ImportedTrial[] {
   }
   const failed = n - ok;
   const findings: ImportFinding[] = [];
-  const concurrency = num(doc.max_concurrency);
+  const maxConc = num(doc.max_concurrency);
   const rateRaw = doc.request_rate;
-  const rate = concurrency === null && typeof rateRaw === 'number' && Number.isFinite(rateRaw) ? rateRaw : null;
-  const at = { concurrency: concurrency ?? (rate === null ? 1 : null), rate };
+  const rate = maxConc === null && typeof rateRaw === 'number' && Number.isFinite(rateRaw) ? rateRaw : null;
+  // No cap and an infinite rate: every prompt was sent at once, i.e. concurrency = number of prompts.
+  const concurrency = maxConc ?? (rate === null ? (num(doc.num_prompts) ?? n) : null);
+  const at = { concurrency, rate };
+  if (maxConc === null && rate === null) findings.push({ ...at, code: 'load-point-inferred', severity: 'info', message: `no max_concurrency and an infinite request rate: filed as concurrency ${concurrency} (all prompts at once)` });
+  const claimedMean = num(doc.mean_ttft_ms);
+  if (claimedMean !== null && ttft.length && Math.abs(stats(ttft).mean! - claimedMean) > Math.max(0.5, 0.01 * claimedMean)) findings.push({ ...at, code: 'claim-contradiction', severity: 'warning', message: `mean_ttft_ms says ${claimedMean} but the per-request ttfts give ${stats(ttft).mean!.toFixed(2)}` });
   if (ok !== completedClaim) findings.push({ ...at, code: 'claim-contradiction', severity: 'error', count: Math.abs(ok - completedClaim), message: `'completed' says ${completedClaim} but ${ok} of ${n} per-request records succeeded` });
   const failedClaim = num(doc.failed);
   if (failedClaim !== null && failedClaim !== failed) findings.push({ ...at, code: 'claim-contradiction', severity: 'error', count: Math.abs(failedClaim - failed), message: `'failed' says ${failedClaim} but ${failed} per-request records failed` });

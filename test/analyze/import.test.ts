@@ -99,6 +99,22 @@ describe('peer tools', () => {
   });
 });
 
+describe('vLLM claims checked against its own per-request data', () => {
+  test('a summary mean that the per-request ttfts do not give, and an uncapped infinite-rate run', async () => {
+    const doc = JSON.parse(await fs.readFile(path.join(FX, 'vllm-bench-serve-c4.json'), 'utf8'));
+    doc.mean_ttft_ms = 10;
+    doc.max_concurrency = null;
+    const f = path.join(tmp, 'tampered.json');
+    await fs.writeFile(f, JSON.stringify(doc));
+    const out = path.join(tmp, 'tampered');
+    expect((await cli('import', '--format', 'vllm', f, '--out', out)).code).toBe(0);
+    const notes = await read<{ findings: { code: string; message: string }[] }>(path.join(out, 'vllm', 'import.json'));
+    expect(notes.findings.find((x) => x.code === 'claim-contradiction')?.message).toMatch(/mean_ttft_ms says 10/);
+    expect(notes.findings.some((x) => x.code === 'load-point-inferred')).toBe(true);
+    expect((await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'))).points[0].concurrency).toBe(8);
+  });
+});
+
 describe('bad import input', () => {
   test('a file of another format → exit 2 naming the missing key, nothing written', async () => {
     const out = path.join(tmp, 'wrong');
