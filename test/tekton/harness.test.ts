@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, rmSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -162,14 +162,15 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'tekton-harness-'));
-    // The repository under test: a bench config (the target is a simulated T4 (4-bit) at twice real speed: its slow tokens (~135 ms) give the load generator's self-check (event-loop lag vs. a share of ITL) room on a busy 2-core machine).
+    // The repository under test: a bench config (tolerance 15 %: a busy CI machine must not fail the green run,
+    // and the planted regression is +50 %) (the target is a simulated T4 (4-bit) at twice real speed: its slow tokens (~135 ms) give the load generator's self-check (event-loop lag vs. a share of ITL) room on a busy 2-core machine).
     src = path.join(root, 'src');
     mkdirSync(src);
     git(src, 'init', '-q', '-b', 'main');
     git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true'); // GitHub allows fetching a PR head SHA
     writeFileSync(
       path.join(src, 'bench.yaml'),
-      yaml.dump({ version: 1, backends: [{ kind: 'vllm', sim: { time_scale: 2 } }], load: { min_samples: 8 }, regression: { tolerance_pct: 5 } }),
+      yaml.dump({ version: 1, backends: [{ kind: 'vllm', sim: { time_scale: 2 } }], load: { min_samples: 8 }, regression: { tolerance_pct: 15 } }),
     );
     git(src, 'add', '.');
     git(src, 'commit', '-q', '-m', 'bench config');
@@ -181,6 +182,7 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
     await stopSim(sim);
     await kube?.close();
     await gh?.close?.();
+    if (!process.env.LLMBENCH_HARNESS_KEEP) rmSync(root, { recursive: true, force: true });
   });
 
   async function runPipeline(name: string, params: Record<string, string>, simFlags: string[] = []): Promise<PipelineRunRecord> {
@@ -345,6 +347,7 @@ describe('build task on the harness: real llmbench build against a real registry
   }, 60_000);
   afterAll(async () => {
     await reg?.close();
+    rmSync(root, { recursive: true, force: true });
   });
 
   const run = () =>

@@ -22,7 +22,7 @@
  * taskSpec/pipelineSpec, sidecars, StepActions and steps without a script.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, chmodSync, statSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, chmodSync, statSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -141,6 +141,8 @@ export class PipelineHarness {
   private readonly tasks: Map<string, Obj>;
   private readonly pipeline: Obj;
   private readonly binDir = llmbenchShimDir();
+  /** Per-step and per-TaskRun temp dirs (scripts, HOME, results), removed after the run. */
+  private readonly scratch: string[] = [this.binDir];
 
   constructor(private readonly opts: HarnessOptions) {
     this.docs = opts.docs ?? loadDocs();
@@ -221,6 +223,7 @@ export class PipelineHarness {
       }),
     );
 
+    for (const d of this.scratch.splice(1)) rmSync(d, { recursive: true, force: true });
     const all = [...records.values()];
     const failed = all.filter((r) => r.status === 'Failed');
     const results: Record<string, string> = {};
@@ -308,6 +311,7 @@ export class PipelineHarness {
     const t0 = Date.now();
     const taskRunName = `${runName}-${pt.name}`;
     const resultsDir = mkdtempSync(path.join(os.tmpdir(), `results-${pt.name}-`));
+    this.scratch.push(resultsDir);
     const vars: Vars = { 'context.taskRun.name': taskRunName, 'context.task.name': task.metadata.name, 'context.pipelineRun.name': runName };
     for (const [k, v] of Object.entries(params)) vars[`params.${k}`] = v;
     for (const r of task.spec.results ?? []) vars[`results.${r.name}.path`] = path.join(resultsDir, r.name);
@@ -371,6 +375,7 @@ export class PipelineHarness {
   private exec(name: string, script: string, env: Record<string, string>, workingDir: string, until: number): Promise<StepRecord> {
     const t0 = Date.now();
     const dir = mkdtempSync(path.join(os.tmpdir(), `step-${name}-`));
+    this.scratch.push(dir);
     const file = path.join(dir, 'script');
     writeFileSync(file, script);
     chmodSync(file, 0o755);
