@@ -10,7 +10,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout } from '../core/paths.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { startSimulator, type RunningSim } from '../sim/server.js';
+import { spawnSimulator, type SimProcess } from '../sim/process.js';
 import { runSweep } from '../sweep/sweep.js';
 import { runPlot } from '../plot/plot.js';
 import { writeSummary } from '../report/report.js';
@@ -56,11 +56,12 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
 
   const summaries: SweepSummary[] = [];
   for (const b of cfg.backends) {
-    let sim: RunningSim | undefined;
+    let sim: SimProcess | undefined;
     let url = b.endpoint;
     const model = b.model ?? cfg.model.served_name;
     if (!url) {
-      sim = await startSimulator({ backend: b.kind, model, gpu: b.sim?.gpu ?? cfg.gpu_profile, modelProfile: b.sim?.model, seed: b.sim?.seed ?? cfg.load.seed, timeScale: b.sim?.time_scale, faults: b.sim?.faults });
+      // Its own process: the simulated server must not share the load generator's event loop.
+      sim = await spawnSimulator({ backend: b.kind, model, gpu: b.sim?.gpu ?? cfg.gpu_profile, modelProfile: b.sim?.model, seed: b.sim?.seed ?? cfg.load.seed, timeScale: b.sim?.time_scale, faults: b.sim?.faults });
       url = sim.url;
       log.info(`simulated ${b.kind} listening on ${url}`);
     }
