@@ -4,8 +4,7 @@
  * steps/metrics. Workers verify that every batch really is one trial; anything unexpected (interleaved trials,
  * a key the scan misread) sends that file down the exact sequential path in samples.ts instead.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { promises as fs } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { SloSpec, Point } from '../metrics/derive.js';
 import { assemble, readSamples, type SampleRead } from './samples.js';
@@ -53,7 +52,7 @@ class Pool {
     slot.busy++;
     return new Promise((resolve, reject) => {
       this.waiting.set(b.id, { resolve, reject });
-      slot.w.postMessage(b);
+      slot.w.postMessage(b, [b.bytes.buffer as ArrayBuffer]);
     });
   }
   /** Resolves when a worker finishes a batch (or fails). */
@@ -71,36 +70,68 @@ class Pool {
   }
 }
 
+/** Key of the line data[start, end): scans an ASCII prefix (the keys come first), the whole line if needed. */
+function scanKeyAt(data: Buffer, start: number, end: number): string | null {
+  const k = scanKey(data.toString('latin1', start, Math.min(end, start + 1024)));
+  return k !== null || end - start <= 1024 ? k : scanKey(data.toString('utf8', start, end));
+}
+
 async function oneFile(pool: Pool, file: string, opts: { slo?: SloSpec; summaryPoints?: Point[] }, nextId: () => number, maxInFlight: number): Promise<SampleRead> {
   const pending: Promise<TrialBatchResult>[] = [];
   const closed = new Set<string>();
-  let lines: string[] = [], key: string | null = null, first = 1, lineNo = 0, interleaved = false;
+  let parts: Buffer[] = [], key: string | null = null, first = 1, lineNo = 0, interleaved = false;
+  // Each trial's bytes go to a worker in one transferred buffer: no per-line strings on this thread.
   const flush = async () => {
-    if (!lines.length) return;
-    const p = pool.run({ id: nextId(), firstLine: first, text: lines.join('\n'), slo: opts.slo });
+    const size = parts.reduce((a, b) => a + b.length, 0);
+    if (!size) return;
+    const bytes = new Uint8Array(size);
+    let o = 0;
+    for (const b of parts) {
+      bytes.set(b, o);
+      o += b.length;
+    }
+    parts = [];
+    const p = pool.run({ id: nextId(), firstLine: first, bytes, slo: opts.slo });
     p.catch(() => {}); // observed by Promise.all below; never an unhandled rejection meanwhile
     pending.push(p);
-    lines = [];
-    // Backpressure: never hold more than a few trials of text in flight.
+    // Backpressure: never hold more than a few trials in flight.
     while (pool.inFlight >= maxInFlight && !pool.failure) await pool.slotFreed();
   };
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of rl) {
-    lineNo++;
-    const k = scanKey(line);
-    if (k !== null && k !== key) {
-      if (key !== null) closed.add(key);
-      if (closed.has(k)) {
-        interleaved = true;
-        break;
+  const fh = await fs.open(file, 'r');
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    let eof = false;
+    while (!eof && !interleaved) {
+      const buf = Buffer.allocUnsafe(4 << 20);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      eof = bytesRead === 0;
+      let data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+      if (eof && data.length && data[data.length - 1] !== 10) data = Buffer.concat([data, Buffer.from('\n')]); // a final line without newline
+      let pos = 0, seg = 0;
+      for (let nl = data.indexOf(10, pos); nl >= 0; nl = data.indexOf(10, pos)) {
+        lineNo++;
+        const k = scanKeyAt(data, pos, nl);
+        if (k !== null && k !== key) {
+          if (key !== null) closed.add(key);
+          if (closed.has(k)) {
+            interleaved = true;
+            break;
+          }
+          parts.push(data.subarray(seg, pos));
+          await flush();
+          seg = pos;
+          first = lineNo;
+          key = k;
+        }
+        pos = nl + 1;
       }
-      await flush();
-      first = lineNo;
-      key = k;
+      if (interleaved) break;
+      parts.push(data.subarray(seg, pos));
+      carry = data.subarray(pos);
     }
-    lines.push(line);
+  } finally {
+    await fh.close();
   }
-  rl.close();
   if (!interleaved) await flush();
   const results = await Promise.all(pending);
   const keys = new Set<string>();

@@ -10,8 +10,8 @@ export interface TrialBatch {
   id: number;
   /** 1-based line number of the first line. */
   firstLine: number;
-  /** The trial's lines joined with \n (one string clones far faster than thousands). */
-  text: string;
+  /** The trial's lines as UTF-8 bytes (transferred, not copied). */
+  bytes: Uint8Array;
   slo?: SloSpec;
 }
 
@@ -30,12 +30,17 @@ export interface TrialBatchResult {
   backends: string[];
 }
 
+const decoder = new TextDecoder();
+
 export function processBatch(b: TrialBatch): TrialBatchResult {
   const corrupt: { line: number; message: string }[] = [];
   const group: Sample[] = [];
   const runIds = new Set<string>(), backends = new Set<string>();
   let warmup = 0, key: string | null = null, trial: number | null = null, uniform = true;
-  b.text.split('\n').forEach((line, i) => {
+  const text = decoder.decode(b.bytes);
+  const lines = text.split('\n');
+  if (lines.length && lines[lines.length - 1] === '') lines.pop(); // the trailing newline
+  lines.forEach((line, i) => {
     if (!line.trim()) return;
     let parsed: unknown;
     try {
