@@ -21,6 +21,8 @@ import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
 import { PipelineHarness, dumpRun, parseDuration, type PipelineRunRecord, type HarnessOptions } from './harness.js';
 import { loadDocs, type Doc } from './tekton.js';
+import { allowed, attributes, type ApiRequest } from './rbac.js';
+import { objectPath, type KObject } from '../../steps/cluster/objects.js';
 import { pushTinyImage, startRegistry, type TestRegistry } from '../cluster/registry.js';
 
 const TOKEN = 'ghs_PLANTEDtokenMustNeverAppear0123456789';
@@ -159,6 +161,10 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
   let gh: FakeGitHub;
   let sim: Sim | undefined;
   const log: string[] = [];
+  /** Every request the steps sent to the fake API server, per run (for the RBAC check). */
+  const apiRequests: (ApiRequest & { run: string })[] = [];
+  let lastRun = '';
+  let adminRequests = 0;
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'tekton-harness-'));
@@ -188,8 +194,21 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
   async function runPipeline(name: string, params: Record<string, string>, simFlags: string[] = []): Promise<PipelineRunRecord> {
     await stopSim(sim);
     sim = await startSim(simFlags);
+    if (kube) apiRequests.push(...kube.requests.slice(adminRequests).map((r) => ({ ...r, run: lastRun })));
+    lastRun = name;
     await kube?.close();
     kube = await startFakeKube({ routeHost: new URL(sim.url).host, imageDigest: DIGEST, stepMs: 5 });
+    // The namespace admin's one-time step (not the pipeline's): manifests/prerequisites.yaml, server-side applied.
+    for (const obj of yaml.loadAll(readFileSync(path.join(REPO_ROOT, 'manifests', 'prerequisites.yaml'), 'utf8')) as KObject[]) {
+      const res = await fetch(`${kube.url}${objectPath(obj.kind, obj.metadata.namespace, obj.metadata.name)}?fieldManager=admin&force=true`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test-token' },
+        body: JSON.stringify(obj),
+      });
+      expect([obj.kind, res.status]).toEqual([obj.kind, expect.any(Number)]);
+      expect(res.ok).toBe(true);
+    }
+    adminRequests = kube.requests.length;
     const kc = path.join(root, `kubeconfig-${name}`);
     mkdirSync(kc);
     writeFileSync(path.join(kc, 'kubeconfig'), kube.kubeconfig());
@@ -294,10 +313,10 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
   it(
     'through ACM, when the server never answers: sweep and analyze are skipped but report and teardown still run',
     printLogOnFailure(async () => {
-      const run = await runPipeline('pr-down', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main', 'managed-cluster': 'spoke-1', endpoint: 'http://127.0.0.1:9', 'ready-timeout': '3' });
+      const run = await runPipeline('pr-down', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main', 'managed-cluster': 'gpu-cluster-1', endpoint: 'http://127.0.0.1:9', 'ready-timeout': '3' });
       expect(statuses(run)).toMatchObject({ apply: 'Succeeded', wait: 'Failed', sweep: 'Skipped', analyze: 'Skipped', plot: 'Skipped', teardown: 'Succeeded' });
       // The ACM target: a ManifestWork in the managed cluster's namespace on the hub, applied and then deleted.
-      const works = kube.requests.filter((r) => r.path.startsWith('/apis/work.open-cluster-management.io/v1/namespaces/spoke-1/manifestworks/'));
+      const works = kube.requests.filter((r) => r.path.startsWith('/apis/work.open-cluster-management.io/v1/namespaces/gpu-cluster-1/manifestworks/'));
       expect(works.some((r) => r.method === 'PATCH')).toBe(true);
       expect(works.some((r) => r.method === 'DELETE')).toBe(true);
       expect(kube.requests.filter((r) => r.method === 'PATCH' && r.path.startsWith('/apis/apps/'))).toEqual([]);
@@ -311,6 +330,22 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
     }),
     300_000,
   );
+
+  it('tekton/rbac grants the pipeline ServiceAccount every API request the steps made (and nothing was forbidden)', () => {
+    const all = [...apiRequests, ...kube.requests.slice(adminRequests).map((r) => ({ ...r, run: lastRun }))];
+    const rbac = loadDocs().filter((d) => d.file.startsWith('tekton/rbac/')).map((d) => d.obj);
+    const sa = { namespace: 'llm-bench-ci', name: 'llm-bench-pipeline' };
+    const checked = all.map((r) => ({ r, a: attributes(r) })).filter((x) => x.a !== null);
+    expect(new Set(checked.map((x) => x.r.run))).toEqual(new Set(['nightly', 'pr-green', 'pr-regression', 'pr-down']));
+    const denied = checked.filter((x) => !allowed(rbac, sa, x.a!)).map((x) => `${x.r.run}: ${x.a!.verb} ${x.a!.group}/${x.a!.resource} ns=${x.a!.namespace ?? '-'} (${x.r.method} ${x.r.path})`);
+    expect([...new Set(denied)]).toEqual([]);
+    // What was exercised: deploy objects in llm-bench, nodes, and ManifestWorks on the hub.
+    const kinds = new Set(checked.map((x) => `${x.a!.verb} ${x.a!.resource}`));
+    for (const k of ['patch deployments', 'get nodes', 'patch manifestworks', 'delete deployments']) expect(kinds).toContain(k);
+    // And the check bites: without the node-reader ClusterRole, wait's node lookup is denied.
+    const narrowed = rbac.filter((o) => o.metadata.name !== 'llm-bench-node-reader');
+    expect(checked.some((x) => !allowed(narrowed, sa, x.a!) && x.a!.resource === 'nodes')).toBe(true);
+  });
 
   it('the planted token appears in no step output and no workspace file', () => {
     const outputs = log.join('\n');
