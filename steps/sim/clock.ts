@@ -2,6 +2,8 @@
  * Simulated time. The engine only ever says "call me at simulated time t"; a clock maps that onto real time
  * (scaled) or runs it virtually (calibration, tests). Times are simulated seconds.
  */
+import { rng as coreRng } from '../core/rng.js';
+
 export interface Clock {
   now(): number;
   /** Run `fn` at simulated time `t` (immediately, on a later tick, if `t` is already past). */
@@ -98,14 +100,8 @@ export class VirtualClock implements Clock {
 
 /** Small seeded PRNG (mulberry32) so jitter and faults repeat for a given seed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // Seed 0 would start mulberry32 in a poor state: map it to a fixed odd constant.
+  return coreRng(seed >>> 0 || 0x9e3779b9);
 }
 
 /** Standard normal from a uniform source (Box–Muller). */

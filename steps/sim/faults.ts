@@ -4,24 +4,9 @@
  */
 import { rng } from './clock.js';
 
-export interface Faults {
-  /** Fraction of requests answered with an internal error (Triton streams: an error event under HTTP 200). */
-  error_rate?: number;
-  /** Answer 503 when more than this many requests wait in the engine queue. */
-  overload_queue?: number;
-  /** Fraction of streams that stop sending after some tokens without closing. */
-  stall_rate?: number;
-  /** Fraction of streams whose connection is cut after some tokens. */
-  cut_rate?: number;
-  /** Seconds after start (and after each restart) during which health says not ready and requests are refused. */
-  slow_start_s?: number;
-  /** Crash (drop every connection, stop listening) after this many inference requests. */
-  crash_after_requests?: number;
-  /** Seconds until the crashed server listens again (default 1). */
-  restart_s?: number;
-  /** Multiply step times (1.05 plants a ~5 % regression). */
-  slowdown?: number;
-}
+// The fault knobs are the config schema's (backends[].sim.faults): one definition, generated from schemas/.
+import type { Faults } from '../core/types/bench-config.js';
+export type { Faults };
 
 export function faultProblems(f: Faults): { path: string; message: string }[] {
   const p: { path: string; message: string }[] = [];

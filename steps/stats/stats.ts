@@ -148,17 +148,9 @@ export function welchLog(baseline: ArrayLike<number>, candidate: ArrayLike<numbe
   };
 }
 
-/** Seeded PRNG (mulberry32): simulations and permutation tests must be reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG: simulations and permutation tests must be reproducible. */
+import { rng } from '../core/rng.js';
+export { rng };
 
 /** Standard normal variate (Box–Muller) from a uniform source. */
 export function normal(u: () => number): number {
