@@ -140,9 +140,9 @@ export class PipelineHarness {
   private readonly docs: ReturnType<typeof loadDocs>;
   private readonly tasks: Map<string, Obj>;
   private readonly pipeline: Obj;
-  private readonly binDir = llmbenchShimDir();
-  /** Per-step and per-TaskRun temp dirs (scripts, HOME, results), removed after the run. */
-  private readonly scratch: string[] = [this.binDir];
+  private binDir = '';
+  /** The shim dir and per-step/per-TaskRun temp dirs (scripts, HOME, results), removed after each run. */
+  private readonly scratch: string[] = [];
 
   constructor(private readonly opts: HarnessOptions) {
     this.docs = opts.docs ?? loadDocs();
@@ -153,6 +153,8 @@ export class PipelineHarness {
   }
 
   async run(): Promise<PipelineRunRecord> {
+    this.binDir = llmbenchShimDir();
+    this.scratch.push(this.binDir);
     const spec = this.pipeline.spec;
     const runName = this.opts.runName ?? `${this.pipeline.metadata.name}-run-${Math.random().toString(36).slice(2, 7)}`;
     // Params: unknown ones are an error, required ones must be given (the webhook rejects the run otherwise).
@@ -223,7 +225,7 @@ export class PipelineHarness {
       }),
     );
 
-    for (const d of this.scratch.splice(1)) rmSync(d, { recursive: true, force: true });
+    for (const d of this.scratch.splice(0)) rmSync(d, { recursive: true, force: true });
     const all = [...records.values()];
     const failed = all.filter((r) => r.status === 'Failed');
     const results: Record<string, string> = {};
