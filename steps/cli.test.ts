@@ -73,3 +73,14 @@ describe('llmbench CLI', () => {
     expect(bad.stderr).toContain('config-unreadable');
   });
 });
+
+describe('command registry', () => {
+  it("lists each command under its own name and summary (the lazy registry repeats them for --help)", async () => {
+    const { COMMAND_ENTRIES } = await import('./commands.js');
+    for (const e of COMMAND_ENTRIES) {
+      const spec = await e.load();
+      expect(spec.name).toBe(e.name);
+      expect(spec.summary).toBe(e.summary);
+    }
+  });
+});

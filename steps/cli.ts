@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { COMMANDS } from './commands.js';
+import { COMMAND_ENTRIES } from './commands.js';
 import type { CommandContext } from './core/command.js';
 import { LlmbenchError, formatProblems } from './core/errors.js';
 import { ExitCode, EXIT_CODE_TABLE, type ExitCodeValue } from './core/exit-codes.js';
@@ -40,8 +40,13 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', '\nExit codes:\n' + EXIT_CODE_TABLE.map((e) => `  ${e.code}  ${e.meaning}`).join('\n'));
 
-  for (const spec of COMMANDS) {
-    const cmd = program.command(spec.name).description(spec.summary).exitOverride();
+  // Only the command being run (or asked about) is loaded; the others are listed by name and summary.
+  const first = io.argv.find((a) => !a.startsWith('-'));
+  const wanted = first === 'help' ? io.argv[io.argv.indexOf('help') + 1] : first;
+  for (const entry of COMMAND_ENTRIES) {
+    const cmd = program.command(entry.name).description(entry.summary).exitOverride();
+    if (entry.name !== wanted) continue;
+    const spec = await entry.load();
     spec.configure(cmd);
     cmd.action(async (...args: unknown[]) => {
       const c = args[args.length - 1] as Command;

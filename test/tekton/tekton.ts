@@ -9,7 +9,7 @@ import yaml from 'js-yaml';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Command } from 'commander';
 import { REPO_ROOT } from '../../steps/core/paths.js';
-import { COMMANDS } from '../../steps/commands.js';
+import { loadCommands } from '../../steps/commands.js';
 
 export const TEKTON_DIR = path.join(REPO_ROOT, 'tekton');
 export const PAC_DIR = path.join(REPO_ROOT, '.tekton');
@@ -423,9 +423,9 @@ export interface CliCommandInfo {
 }
 
 /** The CLI as commander sees it: each command's long flags, and whether it is still a notBuilt stub. */
-export function cliCommands(): Map<string, CliCommandInfo> {
+export async function cliCommands(): Promise<Map<string, CliCommandInfo>> {
   const out = new Map<string, CliCommandInfo>();
-  for (const spec of COMMANDS) {
+  for (const spec of await loadCommands()) {
     const c = new Command(spec.name);
     spec.configure(c);
     const flags = new Set<string>(c.options.map((o) => o.long).filter((x): x is string => !!x));

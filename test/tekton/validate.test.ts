@@ -3,7 +3,7 @@
  * published CRD schemas (strict), structural checks for the schema-less Triggers CRDs, our reference checks,
  * the llmbench flags each step uses, yamllint and shellcheck.
  */
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { CronJob } from 'kubernetes-models/batch/v1';
@@ -295,7 +295,10 @@ describe('Tekton Triggers (structural checks: the CRDs carry no schema)', () => 
 });
 
 describe('every llmbench call in a step uses a command and flags the CLI has', () => {
-  const cli = cliCommands();
+  let cli: Awaited<ReturnType<typeof cliCommands>>;
+  beforeAll(async () => {
+    cli = await cliCommands();
+  });
   const calls = allLlmbenchCalls(docs);
 
   it('finds the calls (the parser is not silently empty)', () => {
