@@ -78,6 +78,7 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
         // The simulator may run N× faster; samples record it and metrics are scaled back to simulated time.
         timeScale: sim ? (b.sim?.time_scale ?? 1) : 1,
         simulated: !!sim,
+        provenance: sim ? { gpu: `${b.sim?.gpu ?? cfg.gpu_profile} (simulated)`, server: `llmbench sim (${b.kind} dialect)` } : undefined,
         mode: cfg.load.mode,
         concurrency: cfg.load.concurrency ?? [1],
         rate: cfg.load.rate,

@@ -3,6 +3,9 @@
  * any work, reporting all problems at once (exit 2); picks the progress display; prints a compact table.
  */
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { validate } from '../core/schemas.js';
+import type { DeployReport } from '../core/types/deploy-report.js';
 import type { CommandSpec } from '../core/command.js';
 import { CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
 import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
@@ -46,6 +49,7 @@ export const command: CommandSpec = {
       .option('--config <file>', 'bench config: load/workload/slo settings and the backend (by id or kind)')
       .option('--resume', 'continue an interrupted sweep in --out (same flags), keeping every finished request')
       .option('--ab-url <url>', 'A/B mode: candidate server; trials interleave A B A B; writes <out>/a and <out>/b')
+      .option('--deploy-report <file>', 'deploy/<backend>.json from `llmbench wait`: records GPU, server version and image digest as provenance')
       .option('--time-scale <x>', "target's simulated seconds per real second (llmbench sim --time-scale); metrics are scaled back")
       .option('--scrape-metrics [url]', "scrape Prometheus metrics during the sweep (default <url>/metrics) into server-metrics.ndjson")
       .option('--progress <kind>', 'auto | bar | json | none (default auto: bar on a TTY, JSON lines under CI)', 'auto')
@@ -92,6 +96,20 @@ export const command: CommandSpec = {
     }
     const L = { ...CONFIG_DEFAULTS.load, ...cfg?.load };
     const W = { ...CONFIG_DEFAULTS.workload, ...cfg?.workload };
+    // Provenance from `llmbench wait` (GPU product, server version, image digest), so analyze can refuse to
+    // compare runs on different hardware or servers.
+    let provenance: SweepTarget['provenance'];
+    if (str('deploy-report')) {
+      const file = path.resolve(ctx.cwd, str('deploy-report')!);
+      try {
+        const rep = JSON.parse(await readFile(file, 'utf8')) as DeployReport;
+        const bad = validate('deploy-report', rep);
+        if (bad.length) problems.push(...bad.map((p) => ({ ...p, path: `--deploy-report${p.path}`, file })));
+        else provenance = { gpu: rep.gpu?.product ?? rep.gpu?.profile ?? null, server: rep.server_version ?? null, image_digest: rep.image_digest ?? null };
+      } catch (e) {
+        problems.push({ path: '--deploy-report', message: `cannot read ${file}: ${(e as Error).message}` });
+      }
+    }
 
     // Backend: a kind, or a backend id from the config.
     const backendArg = str('backend');
@@ -179,6 +197,7 @@ export const command: CommandSpec = {
       outDir: abUrl ? path.join(outDir, 'a') : outDir,
       timeScale,
       scrapeMetrics: typeof scrape === 'string' ? scrape : scrape === true,
+      provenance,
     };
     const progress: Progress =
       progressKind === 'none' ? noProgress : progressKind === 'json' ? eventProgress(ctx.log) : progressKind === 'bar' || (progressKind === 'auto' && !ctx.log.json && process.stderr.isTTY) ? barProgress(process.stderr) : progressKind === 'auto' && ctx.log.json ? eventProgress(ctx.log) : noProgress;

@@ -41,6 +41,8 @@ export interface SweepTarget {
   /** Prometheus URL to scrape during the sweep (true = `<url>/metrics`). */
   scrapeMetrics?: boolean | string;
   simulated?: boolean;
+  /** What is being measured (GPU, server version, image digest): compared runs must agree on GPU, model, server. */
+  provenance?: { gpu?: string | null; server?: string | null; image_digest?: string | null; commit_sha?: string | null };
 }
 
 export interface SweepOptions extends SweepTarget {
@@ -480,7 +482,7 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
       tokenizer: w.tokenizer,
       sampling: { temperature: w.temperature, ignore_eos: w.ignoreEos, max_tokens: w.outputTokens },
     },
-    provenance: { simulated: r.t.simulated ?? false, model: r.t.model },
+    provenance: { ...r.t.provenance, simulated: r.t.simulated ?? false, model: r.t.model },
     load_generator: {
       version: 'llmbench-sweep/1',
       node: process.version,
