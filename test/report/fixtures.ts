@@ -4,6 +4,7 @@
  * reports, a baseline and a server-metrics scrape. Tests validate every object with validate() so the fixtures
  * follow schema changes.
  */
+import { rng } from '../../steps/core/rng.js';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Sample } from '../../steps/core/types/sample.js';
@@ -22,17 +23,6 @@ const TRIALS = 3;
 const REQUESTS = 10;
 const OUTPUT_TOKENS = 24;
 
-/** mulberry32: tiny seeded PRNG so fixtures are identical on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SampleOptions {
   /** Include the deliberate http_5xx failures at tgi c=16 (default true). */
