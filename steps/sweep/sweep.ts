@@ -120,7 +120,7 @@ interface TargetRun {
   statePath: string;
   scraper?: Scraper;
   scraperStats?: ScraperStats;
-  selfCheck: Map<string, { eld: number[]; eldMax: number[] }>;
+  selfCheck: Map<string, { eld: number[]; eld90: number[]; eldMax: number[] }>;
   lastWrite: Promise<void>;
   startedAt: string;
 }
@@ -331,8 +331,9 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
   ctx.progress.end();
   await r.lastWrite;
   if (writeErr) throw writeErr;
-  const sc = r.selfCheck.get(ptKey) ?? { eld: [], eldMax: [] };
+  const sc = r.selfCheck.get(ptKey) ?? { eld: [], eld90: [], eldMax: [] };
   if (eld.p99_ms != null) sc.eld.push(eld.p99_ms);
+  if (eld.p90_ms != null) sc.eld90.push(eld.p90_ms);
   if (eld.max_ms != null) sc.eldMax.push(eld.max_ms);
   r.selfCheck.set(ptKey, sc);
   if (!o.signal?.aborted) {
@@ -405,6 +406,7 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
   const wanted = new Set(points.map((p) => `${p.concurrency ?? ''}|${p.rate ?? ''}`));
   let bottleneck = false;
   let eldWorst: number | null = null;
+  let eld90Worst: number | null = null;
   let lagWorst: number | null = null;
   const outPoints: Point[] = [];
   for (const pt of pts) {
@@ -416,6 +418,7 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
     const lags = mode === 'rate' ? Float64Array.from(mine.map((s) => s.sent_ms - s.intended_send_ms)).sort() : new Float64Array();
     const lagP99 = lags.length ? percentile(lags, 99) : null;
     const eldP99 = sc?.eld.length ? Math.max(...sc.eld) : null;
+    const eldP90 = sc?.eld90.length ? Math.max(...sc.eld90) : null;
     const eldMax = sc?.eldMax.length ? Math.max(...sc.eldMax) : null;
     const scale = mine.length ? timeScale(mine[0]) : r.scale;
     // The client's lag matters relative to what it measures: half the median ITL (at least 5 ms), in
@@ -423,10 +426,14 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
     const itlP50 = pt.itl_ms.p50 ?? null;
     const limit = Math.max(SELF_CHECK.minLagMs, itlP50 != null ? SELF_CHECK.itlShare * itlP50 : SELF_CHECK.minLagMs);
     const reasons = [...(pt.invalid_reasons ?? [])];
-    if (eldP99 != null && eldP99 * scale > limit) reasons.push(`client bottleneck: event-loop delay p99 ${(eldP99 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
+    // A bottleneck is systematic lateness (p90). Tail jitter (p99: GC pauses, OS scheduling on a shared host) only
+    // touches p99 latencies, which are reported with the p99 delay beside them and do not gate by default;
+    // invalidating points on it made an idle 2-core machine fail ~1 point in 12 at 4x simulated time.
+    if (eldP90 != null && eldP90 * scale > limit) reasons.push(`client bottleneck: event-loop delay p90 ${(eldP90 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
     if (lagP99 != null && lagP99 * scale > limit) reasons.push(`client bottleneck: send lag p99 ${(lagP99 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
     if (reasons.length > (pt.invalid_reasons?.length ?? 0)) bottleneck = true;
     if (eldP99 != null) eldWorst = Math.max(eldWorst ?? 0, eldP99);
+    if (eldP90 != null) eld90Worst = Math.max(eld90Worst ?? 0, eldP90);
     if (lagP99 != null) lagWorst = Math.max(lagWorst ?? 0, lagP99);
     let achieved: number | null = null;
     if (mode === 'rate' && mine.length > 1) {
@@ -440,7 +447,7 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
       ...(r.arm ? { arm: r.arm } : {}),
       valid: reasons.length === 0,
       invalid_reasons: reasons,
-      load_generator: { event_loop_delay_p99_ms: eldP99, event_loop_delay_max_ms: eldMax, send_lag_p99_ms: lagP99, achieved_rate: achieved },
+      load_generator: { event_loop_delay_p99_ms: eldP99, event_loop_delay_p90_ms: eldP90, event_loop_delay_max_ms: eldMax, send_lag_p99_ms: lagP99, achieved_rate: achieved },
       ...(server ? { server } : {}),
     });
   }
@@ -487,6 +494,7 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
       version: 'llmbench-sweep/1',
       node: process.version,
       event_loop_delay_p99_ms: eldWorst,
+      event_loop_delay_p90_ms: eld90Worst,
       send_lag_p99_ms: lagWorst,
       client_bottleneck: bottleneck,
       thresholds: { min_ms: SELF_CHECK.minLagMs, itl_share: SELF_CHECK.itlShare },

@@ -147,6 +147,10 @@ export interface SweepSummary {
      */
     event_loop_delay_p99_ms?: number | null;
     /**
+     * Worst per-point event-loop delay p90 of the client, real (unscaled) ms; a point is a client bottleneck when this exceeds half its median ITL (at least 5 ms).
+     */
+    event_loop_delay_p90_ms?: number | null;
+    /**
      * Worst per-point p99 of actual − intended send in rate mode, real (unscaled) ms.
      */
     send_lag_p99_ms?: number | null;
@@ -187,6 +191,10 @@ export interface SweepSummary {
      */
     load_generator?: {
       event_loop_delay_p99_ms?: number | null;
+      /**
+       * Worst per-trial event-loop delay p90, real ms: systematic lateness, the self-check's bottleneck criterion.
+       */
+      event_loop_delay_p90_ms?: number | null;
       event_loop_delay_max_ms?: number | null;
       send_lag_p99_ms?: number | null;
       /**
