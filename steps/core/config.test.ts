@@ -39,7 +39,8 @@ describe('bench config', () => {
     expect(c.load.warmup).toBe(CONFIG_DEFAULTS.load.warmup);
     expect(c.workload.output_tokens).toBe(100);
     expect(c.model.served_name).toBe('mistral');
-    expect(c.regression.tolerance_pct).toBe(5);
+    expect(c.regression.tolerance_pct).toBe(CONFIG_DEFAULTS.regression.tolerance_pct);
+    expect(c.load.min_samples).toBe(100);
   });
 
   it('the embedded default is itself valid', () => {
