@@ -63,7 +63,9 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
   let baselineProblem: { code: string; message: string } | undefined;
   if (o.baselinePath) {
     try {
-      baseline = { path: o.baselinePath, data: await readBaseline(o.baselinePath) };
+      // Shown in verdict.json and the PR comment: repository-relative when it lives in the repository (no local paths).
+      const shown = path.relative(REPO_ROOT, o.baselinePath);
+      baseline = { path: shown && !shown.startsWith('..') && !path.isAbsolute(shown) ? shown : o.baselinePath, data: await readBaseline(o.baselinePath) };
     } catch (e) {
       if (!o.lenientBaseline || !(e instanceof LlmbenchError)) throw e;
       baselineProblem = { code: e.code === 'baseline-missing' ? 'no-baseline' : e.code, message: `${e.message}${e.hint ? ` — ${e.hint}` : ''}` };
