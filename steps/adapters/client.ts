@@ -15,20 +15,11 @@ export const nowMs = (): number => performance.timeOrigin + performance.now();
 
 type ErrorCategory = NonNullable<Sample['error']>['category'];
 
-export interface SampleBase {
-  run_id: string;
-  backend: string;
-  arm?: 'a' | 'b';
-  concurrency: number | null;
-  rate: number | null;
-  trial: number;
-  seq: number;
-  prompt_index: number;
-  warmup: boolean;
-  time_scale?: number;
-  intended_send_ms: number;
-  input_tokens: Sample['input_tokens'];
-}
+/** What the scheduler knows about a request before it is sent (the rest of the Sample is measured). */
+export type SampleBase = Pick<
+  Sample,
+  'run_id' | 'backend' | 'arm' | 'concurrency' | 'rate' | 'trial' | 'seq' | 'prompt_index' | 'warmup' | 'time_scale' | 'intended_send_ms' | 'input_tokens'
+>;
 
 export interface ExecOptions {
   adapter: Adapter;
