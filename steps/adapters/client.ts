@@ -42,6 +42,26 @@ export interface ExecOptions {
   counter?: TokenCounter;
 }
 
+/**
+ * Reads wait here to be parsed; the queue is drained once per event-loop turn by setImmediate, which runs after
+ * the poll phase. So when many streams' chunks arrive together (a batch server's decode step), every ready read
+ * is timestamped before any of them is parsed: the n-th stream's stamp is no longer late by n − 1 parses.
+ */
+const parseQueue: (() => void)[] = [];
+let drainScheduled = false;
+function drainParseQueue(): void {
+  drainScheduled = false;
+  const batch = parseQueue.splice(0);
+  for (const fn of batch) fn();
+}
+function deferParse(fn: () => void): void {
+  parseQueue.push(fn);
+  if (!drainScheduled) {
+    drainScheduled = true;
+    setImmediate(drainParseQueue);
+  }
+}
+
 class StreamFailure extends Error {
   constructor(readonly category: ErrorCategory, message: string) {
     super(message);
@@ -123,6 +143,24 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
       let ctrl: Dispatcher.DispatchController | undefined;
       let settled = false;
       let errorBody = '';
+      // Raw reads with their arrival times, parsed later in the same turn (deferParse) or before any ending.
+      const reads: { t: number; chunk: Buffer }[] = [];
+      let parseQueued = false;
+      const parsePending = () => {
+        parseQueued = false;
+        for (let i = 0; i < reads.length && !settled; i++) {
+          readAt = reads[i].t;
+          try {
+            sse.feed(reads[i].chunk);
+          } catch (e) {
+            stop(e);
+            break;
+          }
+          // An error event ends the request: stop reading.
+          if (streamError !== null) stop();
+        }
+        reads.length = 0;
+      };
       const settle = (e?: unknown) => {
         if (settled) return;
         settled = true;
@@ -136,6 +174,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
         ctrl?.abort(new StreamFailure('client_error', 'closed by client'));
       };
       const onAbortCtl = () => {
+        parsePending(); // what arrived before the deadline stays in the sample
         const e = new StreamFailure(abortCategory ?? 'cancelled', '');
         if (ctrl) ctrl.abort(e);
         settle(e);
@@ -159,17 +198,15 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
             if (errorBody.length < 2000) errorBody += chunk.toString('utf8');
             return;
           }
-          readAt = nowMs();
-          try {
-            sse.feed(chunk);
-          } catch (e) {
-            stop(e);
-            return;
+          reads.push({ t: nowMs(), chunk });
+          if (!parseQueued) {
+            parseQueued = true;
+            deferParse(parsePending);
           }
-          // An error event ends the request: stop reading.
-          if (streamError !== null) stop();
         },
         onResponseEnd() {
+          if (settled) return;
+          parsePending();
           if (settled) return;
           if (status !== null && status >= 400) {
             settle(new StreamFailure(status >= 500 ? 'http_5xx' : 'http_4xx', `HTTP ${status}: ${errorBody}`));
@@ -185,6 +222,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
           settle();
         },
         onResponseError(_c, err) {
+          parsePending(); // a cut stream keeps the chunks that did arrive
           settle(err);
         },
       };

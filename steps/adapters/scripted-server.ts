@@ -270,12 +270,14 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 // Child-process mode for the bench: `tsx scripted-server.ts '{"script":{...},"log":true}'`. Prints
-// `listening <url>`; on a line "dump" on stdin it prints the request logs as one JSON line.
+// `listening <url>`; on a line "dump" on stdin it prints one JSON line: the request logs since the last dump, the
+// server's CPU time, and the offset that puts its times on CLOCK_MONOTONIC.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as { script: Script; log?: boolean; model?: string };
   const srv = await startScriptedServer({ script: cfg.script, log: cfg.log, model: cfg.model });
   process.stdout.write(`listening ${srv.url}\n`);
   let buf = '';
+  let cpu0 = process.cpuUsage();
   process.stdin.on('data', (d) => {
     buf += d.toString();
     let i;
@@ -283,7 +285,16 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
       const line = buf.slice(0, i).trim();
       buf = buf.slice(i + 1);
       if (line === 'dump') {
-        process.stdout.write(JSON.stringify(srv.requests.map((r) => ({ route: r.route, prompt: (r.body as Record<string, unknown>).prompt ?? (r.body as Record<string, unknown>).inputs ?? (r.body as Record<string, unknown>).text_input ?? (r.body as { messages?: { content: string }[] }).messages?.[0]?.content, recvMs: r.recvMs, writeMs: r.writeMs }))) + '\n');
+        const cpu = process.cpuUsage(cpu0);
+        cpu0 = process.cpuUsage();
+        // CLOCK_MONOTONIC is one clock for every process on the machine: hrtime − performance.now() lets the
+        // bench put the server's times on its own axis (request transit and delivery, not just differences).
+        const hrOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+        const logs = srv.requests.map((r) => {
+          const b = r.body as Record<string, unknown>;
+          return { prompt: b.prompt ?? b.inputs ?? b.text_input ?? (b as { messages?: { content: string }[] }).messages?.[0]?.content, recvMs: r.recvMs, writeMs: r.writeMs };
+        });
+        process.stdout.write(JSON.stringify({ hrOffsetMs, cpuUs: cpu.user + cpu.system, logs }) + '\n');
         srv.requests.length = 0;
       }
     }
