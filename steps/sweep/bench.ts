@@ -15,7 +15,7 @@
  * 2. Ceiling: 5,000 concurrent streams; chunks/s against a zero-delay server (the issue's definition); and a paced
  *    ramp (one event per network read, the costliest shape) to show where timing degrades.
  * Flags: --quick (smaller counts, a smoke run), --only floor|truth|ceiling, --levels 1,256 and --protocol vllm|tgi|triton
- * (narrow the timing-truth run), env BENCH_SERVER_PROF=<dir> (V8 CPU profile of the server child).
+ * (narrow the timing-truth run), --case streams|zero|paced (one ceiling case), env BENCH_SERVER_PROF=<dir> (V8 CPU profile of the server child).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
@@ -23,6 +23,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { executeRequest, getAdapter, nowMs, type AdapterKind } from '../adapters/index.js';
@@ -40,6 +41,7 @@ const flag = (name: string) => (process.argv.includes(name) ? process.argv[proce
 const only = flag('--only');
 const levelsFlag = flag('--levels')?.split(',').map(Number);
 const protocolFlag = flag('--protocol');
+const caseFlag = flag('--case');
 const TARGET = { p50: 1, p99: 3 };
 
 interface ServerLog {
@@ -128,6 +130,9 @@ interface LoadResult {
   written: Map<string, number>;
   wallS: number;
   eldP99: number | null;
+  /** Client GC pauses during the load (main thread), ms: a pause delays every stamp behind it. */
+  gcMaxMs: number;
+  gcTotalMs: number;
   maxOpen: number;
   chunks: number;
   /** Client CPU time (user + system, all threads) per output chunk, µs. */
@@ -146,6 +151,11 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
   bodySent.length = 0;
   const mon = new LoopMonitor();
   mon.start();
+  let gcMaxMs = 0, gcTotalMs = 0;
+  const gcObs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) (gcMaxMs = Math.max(gcMaxMs, e.duration)), (gcTotalMs += e.duration);
+  });
+  gcObs.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const worker = async (w: number) => {
@@ -167,6 +177,7 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
   const cpu = process.cpuUsage(cpu0);
   await counter.close();
   const eld = mon.stop();
+  gcObs.disconnect();
   const written = new Map<string, number>();
   for (const [t, body] of bodySent) {
     const m = PROMPT_RE.exec(String(body));
@@ -180,7 +191,7 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
   for (const [, d] of ev) maxOpen = Math.max(maxOpen, (open += d));
   const chunks = samples.reduce((a, s) => a + s.chunk_ms.length, 0);
   if (process.env.BENCH_CPU) console.log(`  ${tag}: user ${(cpu.user / chunks).toFixed(1)} sys ${(cpu.system / chunks).toFixed(1)} µs/chunk over ${chunks} chunks, wall ${wallS.toFixed(2)} s`);
-  return { samples, prompts, written, wallS, eldP99: eld.p99_ms, maxOpen, chunks, cpuPerChunkUs: chunks ? (cpu.user + cpu.system) / chunks : NaN };
+  return { samples, prompts, written, wallS, eldP99: eld.p99_ms, gcMaxMs, gcTotalMs, maxOpen, chunks, cpuPerChunkUs: chunks ? (cpu.user + cpu.system) / chunks : NaN };
 }
 
 interface Errors {
@@ -192,6 +203,7 @@ interface Errors {
   queue: number[];
   failed: number;
   chunks: number;
+  trace?: { deliver: number[]; send: number[] };
 }
 
 function compare(r: LoadResult, d: Dump, script: Script): Errors {
@@ -208,7 +220,9 @@ function compare(r: LoadResult, d: Dump, script: Script): Errors {
     e.chunks += s.chunk_ms.length;
     const ttft = s.chunk_ms[0] - s.sent_ms;
     e.ttftScript.push(Math.abs(ttft - script.ttftMs));
-    e.ttftClient.push(Math.abs(s.chunk_ms[0] - toClient(log.writeMs[0])) + Math.max(0, written - s.sent_ms));
+    const deliver = Math.abs(s.chunk_ms[0] - toClient(log.writeMs[0]));
+    e.ttftClient.push(deliver + Math.max(0, written - s.sent_ms));
+    if (process.env.BENCH_TRACE) (e.trace ??= { deliver: [], send: [] }), e.trace.deliver.push(deliver), e.trace.send.push(written - s.sent_ms);
     e.queue.push(toClient(log.recvMs) - s.sent_ms);
     const n = Math.min(s.chunk_ms.length, log.writeMs.length);
     for (let k = 1; k < n; k++) {
@@ -314,7 +328,7 @@ async function timingTruth(): Promise<void> {
             p.label, ramp ? `${c} (ramp ${ramp} ms)` : String(c), String(n - e.failed), String(e.itlClient.length),
             f(q(e.ttftScript, 50)), f(q(e.ttftScript, 99)), f(q(e.itlScript, 50)), f(q(e.itlScript, 99)),
             f(q(e.ttftClient, 50)), f(q(e.ttftClient, 99)), f(q(e.itlClient, 50)), f(q(e.itlClient, 99)),
-            f(q(e.queue, 50)), f(q(e.queue, 99)), f(r.eldP99), f(r.cpuPerChunkUs, 1),
+            f(q(e.queue, 50)), f(q(e.queue, 99)), f(r.eldP99), f(r.gcMaxMs, 1), f(r.cpuPerChunkUs, 1),
           ]);
         }
       }
@@ -323,7 +337,7 @@ async function timingTruth(): Promise<void> {
       await srv.stop();
     }
   }
-  printTable(['protocol', 'c', 'ok', 'gaps', 'TTFT vs script p50', 'p99', 'ITL vs script p50', 'p99', 'TTFT client error p50', 'p99', 'ITL client error p50', 'p99', 'fixture queue p50', 'p99', 'loop delay p99', 'client CPU µs/chunk'], rows);
+  printTable(['protocol', 'c', 'ok', 'gaps', 'TTFT vs script p50', 'p99', 'ITL vs script p50', 'p99', 'TTFT client error p50', 'p99', 'ITL client error p50', 'p99', 'fixture queue p50', 'p99', 'loop delay p99', 'client GC max', 'client CPU µs/chunk'], rows);
   const miss = (k: 'script' | 'client') => verdicts.filter((v) => !v[k]).map((v) => v.label);
   const say = (k: 'script' | 'client', what: string) => {
     const m = miss(k);
@@ -339,6 +353,7 @@ async function ceiling(): Promise<void> {
   const rows: string[][] = [];
   const found: { kind: 'streams' | 'zero' | 'paced'; streams: number; chunksPerS: number; ok: boolean }[] = [];
   const run = async (kind: 'streams' | 'zero' | 'paced', label: string, script: Script, c: number, n: number, rampMs: number, warmN: number) => {
+    if (caseFlag && caseFlag !== kind) return;
     const srv = await ServerProc.start(script, true);
     const agent = newAgent();
     try {
@@ -348,10 +363,11 @@ async function ceiling(): Promise<void> {
       const r = await load(agent, srv.url, 'vllm', 'completions', c, n, `${kind}-${c}`, script.tokens, rampMs);
       const d = await srv.dump();
       const e = compare(r, d, script);
+      if (e.trace) console.log(`  ${label}: first-chunk delivery p50/p99 ${f(q(e.trace.deliver, 50))}/${f(q(e.trace.deliver, 99))}, send stamp → written p50/p99 ${f(q(e.trace.send, 50))}/${f(q(e.trace.send, 99))}`);
       const chunksPerS = e.chunks / r.wallS;
       const ok = e.failed === 0 && meets(e.ttftClient) && meets(e.itlClient);
       found.push({ kind, streams: r.maxOpen, chunksPerS, ok });
-      rows.push([label, String(n - e.failed), String(r.maxOpen), f(chunksPerS, 0), f(q(e.ttftClient, 50)), f(q(e.ttftClient, 99)), f(q(e.itlClient, 50)), f(q(e.itlClient, 99)), f(r.eldP99), f(r.cpuPerChunkUs, 1), f(d.cpuUs / Math.max(1, e.chunks), 1), ok ? 'yes' : 'no']);
+      rows.push([label, String(n - e.failed), String(r.maxOpen), f(chunksPerS, 0), f(q(e.ttftClient, 50)), f(q(e.ttftClient, 99)), f(q(e.itlClient, 50)), f(q(e.itlClient, 99)), f(r.eldP99), f(r.gcMaxMs, 1), f(r.cpuPerChunkUs, 1), f(d.cpuUs / Math.max(1, e.chunks), 1), ok ? 'yes' : 'no']);
     } finally {
       await agent.close();
       await srv.stop();
@@ -364,7 +380,7 @@ async function ceiling(): Promise<void> {
   for (const c of quick ? [64, 256] : [64, 256, 1024]) await run('zero', `c=${c} zero-delay server, 64 tokens`, { ttftMs: 0, itlMs: 0, tokens: 64 }, c, c * (quick ? 2 : 8), 0, 400);
   // (c) Paced: one token every 20 ms per stream, so every network read carries one event (the costliest shape).
   for (const c of quick ? [200] : [200, 400, 800]) await run('paced', `c=${c} paced 20 ms, started over 1 s (${(c * 50).toLocaleString('en-US')}/s offered)`, { ttftMs: 50, itlMs: 20, tokens: 64 }, c, c * 2, 1000, 400);
-  printTable(['load', 'ok', 'max open', 'chunks/s', 'TTFT client error p50', 'p99', 'ITL client error p50', 'p99', 'loop delay p99', 'client CPU µs/chunk', 'server CPU µs/chunk', 'within target'], rows);
+  printTable(['load', 'ok', 'max open', 'chunks/s', 'TTFT client error p50', 'p99', 'ITL client error p50', 'p99', 'loop delay p99', 'client GC max', 'client CPU µs/chunk', 'server CPU µs/chunk', 'within target'], rows);
   const best = (k?: 'zero' | 'paced') => found.filter((x) => x.ok && (!k || x.kind === k));
   const maxStreams = Math.max(0, ...best().map((x) => x.streams));
   const maxZero = Math.max(0, ...best('zero').map((x) => x.chunksPerS));
