@@ -36,6 +36,9 @@ export interface Script {
   splitEvents?: boolean;
   /** Use CRLF line endings and interleave `: keep-alive` comments. */
   crlf?: boolean;
+  /** Report this prompt token count instead of tokenizing the prompt (the timing bench: tokenizing ~100 µs per
+   * request would make the fixture, not the client, the bottleneck when hundreds of requests arrive at once). */
+  promptTokens?: number;
 }
 
 export type Route = 'completions' | 'chat' | 'tgi' | 'triton';
@@ -149,7 +152,7 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     const per = Math.max(1, route === 'tgi' ? 1 : (sc.tokensPerChunk ?? 1));
     // Like the real servers: the prompt's tokens plus BOS (chat: the message content only; no template here).
     const promptText = String(body.prompt ?? body.inputs ?? body.text_input ?? (body.messages as { content?: string }[] | undefined)?.[0]?.content ?? '');
-    const promptTokens = getTokenizer().count(promptText) + 1;
+    const promptTokens = sc.promptTokens ?? getTokenizer().count(promptText) + 1;
     const id = `cmpl-${entry.recvMs.toFixed(3)}`;
     let sent = 0;
     let chunkNo = 0;

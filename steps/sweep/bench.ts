@@ -139,12 +139,15 @@ interface LoadResult {
   cpuPerChunkUs: number;
 }
 
+/** One token counter (a worker thread) for the whole bench, as the sweep has one per run: starting a worker per load
+ * would load the tokenizer (~150 ms CPU) right when a load begins, competing with the server for the two cores. */
+const counter = workerCounter(getTokenizer());
+
 const newAgent = () => new Agent({ keepAliveTimeout: 60_000, connections: null, pipelining: 1, connect: { timeout: 60_000 } });
 
 /** Closed loop through the real adapter and client, as the sweep sends them; worker i starts after i·rampMs/c. */
 async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: string, c: number, n: number, tag: string, maxTokens: number, rampMs = 0, timeoutS = 120): Promise<LoadResult> {
   const adapter = getAdapter(kind);
-  const counter = workerCounter(getTokenizer());
   const samples: Sample[] = [];
   const prompts: string[] = [];
   let next = 0;
@@ -175,7 +178,6 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
   await Promise.all(Array.from({ length: Math.min(c, n) }, (_, w) => worker(w)));
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  await counter.close();
   const eld = mon.stop();
   gcObs.disconnect();
   const written = new Map<string, number>();
@@ -313,7 +315,7 @@ async function timingTruth(): Promise<void> {
   const verdicts: { label: string; script: boolean; client: boolean }[] = [];
   const levels = levelsFlag ?? (quick ? [1, 16] : [1, 16, 256]);
   for (const p of PROTOCOLS.filter((x) => !protocolFlag || x.kind === protocolFlag)) {
-    const srv = await ServerProc.start(script, true);
+    const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
     const agent = newAgent();
     try {
       await warm(agent, srv, p.kind, p.api, Math.max(...levels));
@@ -321,7 +323,12 @@ async function timingTruth(): Promise<void> {
         for (const ramp of c >= 256 ? [0, 100] : [0]) {
           const n = c === 1 ? (quick ? 3 : 10) : c === 16 ? (quick ? 16 : 32) : c;
           const r = await load(agent, srv.url, p.kind, p.api, c, n, `${p.kind}-c${c}-${ramp}`, script.tokens, ramp);
-          const e = compare(r, await srv.dump(), script);
+          const dump = await srv.dump();
+          const e = compare(r, dump, script);
+          if (process.env.BENCH_TRACE) {
+            const span = (xs: number[]) => f(Math.max(...xs) - Math.min(...xs));
+            console.log(`  c=${c} ramp ${ramp}: send stamps span ${span(r.samples.map((s) => s.sent_ms))} ms, writes span ${span([...r.written.values()])} ms, server receipts span ${span(dump.logs.map((l) => l.recvMs))} ms`);
+          }
           const label = `${p.label} c=${c}${ramp ? ` ramp ${ramp} ms` : ''}`;
           verdicts.push({ label, script: meets(e.ttftScript) && meets(e.itlScript), client: meets(e.ttftClient) && meets(e.itlClient) });
           rows.push([
@@ -354,7 +361,7 @@ async function ceiling(): Promise<void> {
   const found: { kind: 'streams' | 'zero' | 'paced'; streams: number; chunksPerS: number; ok: boolean }[] = [];
   const run = async (kind: 'streams' | 'zero' | 'paced', label: string, script: Script, c: number, n: number, rampMs: number, warmN: number) => {
     if (caseFlag && caseFlag !== kind) return;
-    const srv = await ServerProc.start(script, true);
+    const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
     const agent = newAgent();
     try {
       await load(agent, srv.url, 'vllm', 'completions', Math.min(c, 64), warmN, 'jit', 2); // JIT both sides
@@ -393,4 +400,5 @@ console.log(`# llmbench load generator bench (${new Date().toISOString()}, node 
 if (!only || only === 'floor' || only === 'truth') await machineFloor();
 if (!only || only === 'truth') await timingTruth();
 if (!only || only === 'ceiling') await ceiling();
+await counter.close();
 console.log(`\nload avg at the end: ${load1()} — figures taken on a machine shared with other jobs are contended; compare with the loop-delay column.`);
