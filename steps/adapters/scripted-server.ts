@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { perfToMonotonicMs } from '../sweep/monoclock.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 
 export type Fault =
@@ -290,9 +291,9 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
       if (line === 'dump') {
         const cpu = process.cpuUsage(cpu0);
         cpu0 = process.cpuUsage();
-        // CLOCK_MONOTONIC is one clock for every process on the machine: hrtime − performance.now() lets the
-        // bench put the server's times on its own axis (request transit and delivery, not just differences).
-        const hrOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+        // One clock for every process on the machine: the bench puts the server's times on its own axis
+        // (request transit and delivery, not just differences).
+        const hrOffsetMs = perfToMonotonicMs();
         const logs = srv.requests.map((r) => {
           const b = r.body as Record<string, unknown>;
           return { prompt: b.prompt ?? b.inputs ?? b.text_input ?? (b as { messages?: { content: string }[] }).messages?.[0]?.content, recvMs: r.recvMs, writeMs: r.writeMs };

@@ -32,6 +32,7 @@ import type { Sample } from '../core/types/sample.js';
 import { percentile } from '../metrics/derive.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { workerCounter } from '../workload/token-counter.js';
+import { monotonicMs, monotonicToSampleMs } from './monoclock.js';
 import { LoopMonitor } from './selfcheck.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -115,8 +116,8 @@ const PROTOCOLS: { kind: AdapterKind; api: string; label: string }[] = [
   { kind: 'triton', api: 'generate_stream', label: 'triton generate_stream' },
 ];
 
-/** nowMs() − CLOCK_MONOTONIC ms in this process; with the server's hrOffsetMs, one time axis for both. */
-const CLIENT_OFFSET = nowMs() - Number(process.hrtime.bigint()) / 1e6;
+/** CLOCK_MONOTONIC ms → this process's sample clock; with the server's hrOffsetMs, one time axis for both. */
+const CLIENT_OFFSET = monotonicToSampleMs();
 
 /** When undici handed each request's body to the kernel (its diagnostics channel fires right after the write). */
 const bodySent: [number, unknown][] = [];
@@ -276,7 +277,7 @@ async function floor(c: number, itlMs = 20, count = 64): Promise<{ late: number[
     let buf = '';
     let prev: [number, number] | null = null;
     sock.on('data', (d: Buffer) => {
-      const at = Number(process.hrtime.bigint()) / 1e6;
+      const at = monotonicMs();
       buf += d.toString('latin1');
       let j;
       while ((j = buf.indexOf('\n')) >= 0) {
