@@ -20,6 +20,7 @@ import { buildWorkload, promptIndexFor, type Workload } from '../workload/worklo
 import { getTokenizer } from '../workload/tokenizer.js';
 import { workerCounter, type TokenCounter } from '../workload/token-counter.js';
 import { arrivalGaps, type Arrival } from './arrivals.js';
+import { collectGarbage } from './gc.js';
 import { LoopMonitor } from './selfcheck.js';
 import { Scraper, seriesSummary, type ScraperStats } from './scrape.js';
 import { noProgress, eventProgress, type Progress } from './progress.js';
@@ -304,6 +305,8 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
   const warmupSeqs = Array.from({ length: W }, (_, i) => i).filter((s) => !done(s));
   await closedLoop(warmupSeqs, Math.min(p.concurrency ?? 4, Math.max(1, warmupSeqs.length)), (seq) => issue(seq, nowMs(), true), o.signal);
 
+  // Nothing is in flight between warmup and measurement: collect now rather than inside the measured window.
+  collectGarbage();
   const mon = new LoopMonitor();
   mon.start();
   if (countMode) {
