@@ -159,7 +159,7 @@ export interface SweepSummary {
      */
     client_bottleneck?: boolean;
     /**
-     * Self-check rule: a point is invalid when its event-loop delay p99 or send-lag p99 (scaled to the metrics' time) exceeds max(min_ms, itl_share × the point's median ITL).
+     * Self-check rule: a point is invalid when its event-loop delay p90 (systematic lateness; p99 is reported, not gating) or send-lag p99, scaled to the metrics' time, exceeds max(min_ms, itl_share × the point's median ITL).
      */
     thresholds?: {
       min_ms?: number;
