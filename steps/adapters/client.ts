@@ -146,20 +146,26 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
       // Raw reads with their arrival times, parsed later in the same turn (deferParse) or before any ending.
       const reads: { t: number; chunk: Buffer }[] = [];
       let parseQueued = false;
+      // Runs from a setImmediate, outside undici's callbacks: it must settle on any failure, never throw.
       const parsePending = () => {
         parseQueued = false;
-        for (let i = 0; i < reads.length && !settled; i++) {
-          readAt = reads[i].t;
-          try {
-            sse.feed(reads[i].chunk);
-          } catch (e) {
-            stop(e);
-            break;
+        try {
+          for (let i = 0; i < reads.length && !settled; i++) {
+            readAt = reads[i].t;
+            try {
+              sse.feed(reads[i].chunk);
+            } catch (e) {
+              stop(e);
+              break;
+            }
+            // An error event ends the request: stop reading.
+            if (streamError !== null) stop();
           }
-          // An error event ends the request: stop reading.
-          if (streamError !== null) stop();
+        } catch (e) {
+          settle(e);
+        } finally {
+          reads.length = 0;
         }
-        reads.length = 0;
       };
       const settle = (e?: unknown) => {
         if (settled) return;
@@ -171,7 +177,11 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
       const stop = (e?: unknown) => {
         settle(e);
         // Close this connection: it still carries the rest of a response nobody will read.
-        ctrl?.abort(new StreamFailure('client_error', 'closed by client'));
+        try {
+          ctrl?.abort(new StreamFailure('client_error', 'closed by client'));
+        } catch {
+          // already closed: nothing left to stop
+        }
       };
       const onAbortCtl = () => {
         parsePending(); // what arrived before the deadline stays in the sample
