@@ -168,7 +168,7 @@ describe('every fault becomes a failed sample with a category', () => {
     await withServer({ ttftMs: 0, itlMs: 1, tokens: 6, fault: 'stall', faultAfter: 2 }, async (srv) => {
       const s = await run('tgi', srv.url, { stallMs: 200, timeoutMs: 5000 });
       expect(s.error?.category).toBe('stalled');
-      expect(s.chunk_ms).toHaveLength(2); // reads still queued for parsing when the stall fires are kept
+      expect(s.chunk_ms).toHaveLength(2); // what arrived before the stall is kept
       expect(s.end_ms! - s.sent_ms).toBeGreaterThanOrEqual(190);
       expect(s.end_ms! - s.sent_ms).toBeLessThan(2000);
     });

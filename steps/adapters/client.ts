@@ -44,15 +44,22 @@ export interface ExecOptions {
 
 /**
  * Reads wait here to be parsed; the queue is drained once per event-loop turn by setImmediate, which runs after
- * the poll phase. So when many streams' chunks arrive together (a batch server's decode step), every ready read
- * is timestamped before any of them is parsed: the n-th stream's stamp is no longer late by n − 1 parses.
+ * the poll phase. So when many streams' chunks arrive together (a batch server's decode step), the ready reads are
+ * timestamped before they are parsed: the n-th stream's stamp is not late by n − 1 parses. (A stream whose last
+ * chunk and end arrive in one read is parsed at once, in onResponseEnd; that one parse can still precede others.)
  */
 const parseQueue: (() => void)[] = [];
 let drainScheduled = false;
 function drainParseQueue(): void {
   drainScheduled = false;
   const batch = parseQueue.splice(0);
-  for (const fn of batch) fn();
+  for (const fn of batch) {
+    try {
+      fn();
+    } catch {
+      // Each closure settles its own request on failure; one must never cost the others their parse.
+    }
+  }
 }
 function deferParse(fn: () => void): void {
   parseQueue.push(fn);
@@ -184,7 +191,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
         }
       };
       const onAbortCtl = () => {
-        parsePending(); // what arrived before the deadline stays in the sample
+        parsePending(); // a stop in mid-turn (sweep stop) keeps reads not yet parsed
         const e = new StreamFailure(abortCategory ?? 'cancelled', '');
         if (ctrl) ctrl.abort(e);
         settle(e);
@@ -232,7 +239,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
           settle();
         },
         onResponseError(_c, err) {
-          parsePending(); // a cut stream keeps the chunks that did arrive
+          parsePending(); // a socket error in mid-turn keeps the chunks that did arrive
           settle(err);
         },
       };

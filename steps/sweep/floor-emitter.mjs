@@ -14,8 +14,11 @@ const server = net.createServer({ noDelay: true }, (s) => {
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
 // Start on a line "go", once every connection has been accepted here too; stop after `count` ticks.
+let started = false;
 process.stdin.on('data', (d) => {
-  if (String(d).includes('go')) start();
+  if (started || !String(d).includes('go')) return;
+  started = true;
+  start();
 });
 function start() {
   if (sockets.size < connections) return void setTimeout(start, 5);

@@ -2,8 +2,9 @@
  * A full garbage collection on demand, for the moment between warmup and a measured window when nothing is in
  * flight. The sweep holds every sample of the run in memory, so the heap grows point after point; without this a
  * major collection (10–50 ms here) sooner or later lands inside a measured window and every chunk that arrives
- * during it is stamped late. `--expose-gc` is switched on at run time, as V8 allows; when it refuses, this is a
- * no-op and says so.
+ * during it is stamped late. `--expose-gc` is switched on at run time (V8 documents run-time flag changes as
+ * best-effort; this one only adds a global `gc` to contexts created later). When it cannot, this returns false and
+ * the sweep logs that once.
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';

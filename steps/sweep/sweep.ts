@@ -205,6 +205,8 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
   const progress = o.progress ?? (log.json ? eventProgress(log) : noProgress);
   const tok = getTokenizer(workload.tokenizer);
   const counter = workerCounter(tok);
+  // Each trial collects between warmup and measurement (runTrial); say once if this runtime cannot.
+  if (!collectGarbage()) log.warn('cannot force a garbage collection between warmup and measurement; a collection may land inside a measured window');
   try {
     for (const r of runs) await r.scraper?.start();
     for (const p of points) {
@@ -305,7 +307,7 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
   const warmupSeqs = Array.from({ length: W }, (_, i) => i).filter((s) => !done(s));
   await closedLoop(warmupSeqs, Math.min(p.concurrency ?? 4, Math.max(1, warmupSeqs.length)), (seq) => issue(seq, nowMs(), true), o.signal);
 
-  // Nothing is in flight between warmup and measurement: collect now rather than inside the measured window.
+  // No request is in flight between warmup and measurement: collect now rather than inside the measured window.
   collectGarbage();
   const mon = new LoopMonitor();
   mon.start();
