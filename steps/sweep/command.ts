@@ -52,6 +52,7 @@ export const command: CommandSpec = {
       .option('--deploy-report <file>', 'deploy/<backend>.json from `llmbench wait`: records GPU, server version and image digest as provenance')
       .option('--time-scale <x>', "target's simulated seconds per real second (llmbench sim --time-scale); metrics are scaled back")
       .option('--scrape-metrics [url]', "scrape Prometheus metrics during the sweep (default <url>/metrics) into server-metrics.ndjson")
+      .option('--client-threads <n>', 'worker threads that time requests, each with its own event loop (default 1: this thread); for streams beyond one core, see steps/sweep/README.md')
       .option('--progress <kind>', 'auto | bar | json | none (default auto: bar on a TTY, JSON lines under CI)', 'auto')
       .addHelpText('after', '\nExamples:\n  llmbench sweep --backend vllm --url http://127.0.0.1:8000 --out runs/vllm --concurrency 1,8,32 --requests 100 --trials 3\n  llmbench sweep --backend tgi --url http://tgi:8080 --out runs/tgi --rate 1,2,4 --arrival gamma --burstiness 0.5 --duration 60\n'),
   async run(opts, ctx) {
@@ -167,6 +168,8 @@ export const command: CommandSpec = {
     const timeoutS = num('timeout', 'timeout', { min: 0, exclusive: true }) ?? L.timeout_s;
     const stallS = num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }) ?? L.stall_timeout_s;
     const timeScale = num('time-scale', 'time-scale', { min: 0, exclusive: true }) ?? cfgBackend?.sim?.time_scale ?? 1;
+    const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
+    if (clientThreads > 256) problems.push({ path: '--client-threads', message: `must be at most 256 (got ${clientThreads})` });
     const progressKind = str('progress') ?? 'auto';
     if (!['auto', 'bar', 'json', 'none'].includes(progressKind)) problems.push({ path: '--progress', message: 'must be auto, bar, json or none' });
     const headers: Record<string, string> = { ...cfgBackend?.headers };
@@ -224,6 +227,7 @@ export const command: CommandSpec = {
       minSamples,
       slo: cfg?.slo,
       resume: o.resume === true,
+      clientThreads,
       log: ctx.log,
       signal: ctx.signal,
       progress,

@@ -14,14 +14,14 @@ import type { Logger } from '../core/log.js';
 import { redactString } from '../core/redact.js';
 import type { Sample } from '../core/types/sample.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { executeRequest, getAdapter, nowMs, resolveApi, type AdapterKind } from '../adapters/index.js';
+import { getAdapter, nowMs, resolveApi, type AdapterKind } from '../adapters/index.js';
 import { measurementWindowS, summarizePoints, timeScale, percentile, type SloSpec, type Point } from '../metrics/derive.js';
 import { buildWorkload, promptIndexFor, type Workload } from '../workload/workload.js';
 import { getTokenizer } from '../workload/tokenizer.js';
-import { workerCounter, type TokenCounter } from '../workload/token-counter.js';
+import { workerCounter } from '../workload/token-counter.js';
 import { arrivalGaps, type Arrival } from './arrivals.js';
 import { collectGarbage } from './gc.js';
-import { LoopMonitor } from './selfcheck.js';
+import { localExecutor, threadExecutor, type Executor } from './executor.js';
 import { Scraper, seriesSummary, type ScraperStats } from './scrape.js';
 import { noProgress, eventProgress, type Progress } from './progress.js';
 import { loadState, readSamples, sampleKey, saveState, type SweepState } from './resume.js';
@@ -73,6 +73,8 @@ export interface SweepOptions extends SweepTarget {
   /** A/B mode: the candidate target; trials interleave A B A B on the same plan. */
   ab?: SweepTarget;
   scrapeIntervalS?: number;
+  /** Worker threads that time requests (each its own event loop and connections); 1 = this thread. */
+  clientThreads?: number;
   log: Logger;
   signal?: AbortSignal;
   progress?: Progress;
@@ -205,8 +207,14 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
   const progress = o.progress ?? (log.json ? eventProgress(log) : noProgress);
   const tok = getTokenizer(workload.tokenizer);
   const counter = workerCounter(tok);
-  // Each trial collects between warmup and measurement (runTrial); say once if this runtime cannot.
+  // Each trial collects between warmup and measurement (beginWindow); say once if this runtime cannot.
   if (!collectGarbage()) log.warn('cannot force a garbage collection between warmup and measurement; a collection may land inside a measured window');
+  const threads = o.clientThreads ?? 1;
+  const exec =
+    threads > 1
+      ? await threadExecutor({ threads, tokenizer: workload.tokenizer, keepAliveTimeoutMs: 60_000, connectTimeoutMs: o.timeoutS * 1000 })
+      : localExecutor(dispatcher, counter);
+  if (threads > 1) log.info(`timing requests on ${threads} client threads`);
   try {
     for (const r of runs) await r.scraper?.start();
     for (const p of points) {
@@ -214,7 +222,7 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
         // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
         for (const r of runs) {
           if (o.signal?.aborted) break;
-          await runTrial(o, r, p, trial, workload, { dispatcher, progress, runId, counter, mode });
+          await runTrial(o, r, p, trial, workload, { exec, progress, runId, mode });
         }
       }
     }
@@ -223,6 +231,7 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
       r.scraperStats = await r.scraper?.stop();
       await r.out.close();
     }
+    await exec.close().catch(() => {});
     await dispatcher.close().catch(() => {});
     await counter.close();
   }
@@ -249,16 +258,14 @@ function validatePlan(o: SweepOptions, points: PointSpec[]) {
 }
 
 interface TrialCtx {
-  dispatcher: Agent;
+  exec: Executor;
   progress: Progress;
   runId: string;
-  counter: TokenCounter;
   mode: LoadMode;
 }
 
 async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: number, w: Workload, ctx: TrialCtx): Promise<void> {
   const scale = r.scale;
-  const adapter = getAdapter(r.t.kind);
   const keyOf = (seq: number) => `${p.concurrency ?? ''}|${p.rate ?? ''}|${trial}|${seq}`;
   const done = (seq: number) => {
     const s = r.samples.get(keyOf(seq));
@@ -273,22 +280,22 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
   const issue = async (seq: number, intended: number, warmup: boolean): Promise<void> => {
     const pi = promptIndexFor(seq, trial, w.prompts.length);
     const prompt = w.prompts[pi];
-    const s = await executeRequest({
-      adapter,
-      api: r.api,
-      url: r.t.url,
-      req: { model: r.t.model, prompt: prompt.text, maxTokens: w.outputTokens, ignoreEos: w.ignoreEos, temperature: w.temperature },
-      base: {
-        run_id: ctx.runId, backend: r.t.backend, arm: r.arm, concurrency: p.concurrency, rate: p.rate, trial, seq, prompt_index: pi, warmup,
-        time_scale: scale, intended_send_ms: intended, input_tokens: { requested: w.inputTokens, client: prompt.tokens, server: null },
+    const s = await ctx.exec.execute(
+      {
+        kind: r.t.kind,
+        api: r.api,
+        url: r.t.url,
+        req: { model: r.t.model, prompt: prompt.text, maxTokens: w.outputTokens, ignoreEos: w.ignoreEos, temperature: w.temperature },
+        base: {
+          run_id: ctx.runId, backend: r.t.backend, arm: r.arm, concurrency: p.concurrency, rate: p.rate, trial, seq, prompt_index: pi, warmup,
+          time_scale: scale, intended_send_ms: intended, input_tokens: { requested: w.inputTokens, client: prompt.tokens, server: null },
+        },
+        headers: r.t.headers,
+        timeoutMs: (o.timeoutS * 1000) / scale,
+        stallTimeoutMs: ((o.stallTimeoutS ?? o.timeoutS) * 1000) / scale,
       },
-      headers: r.t.headers,
-      dispatcher: ctx.dispatcher,
-      timeoutMs: (o.timeoutS * 1000) / scale,
-      stallTimeoutMs: ((o.stallTimeoutS ?? o.timeoutS) * 1000) / scale,
-      signal: o.signal,
-      counter: ctx.counter,
-    });
+      o.signal,
+    );
     r.samples.set(keyOf(seq), s);
     ctx.progress.tick(s.ok);
     // Appended as each request completes (one write of a whole line): a kill loses nothing that finished.
@@ -308,9 +315,7 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
   await closedLoop(warmupSeqs, Math.min(p.concurrency ?? 4, Math.max(1, warmupSeqs.length)), (seq) => issue(seq, nowMs(), true), o.signal);
 
   // No request is in flight between warmup and measurement: collect now rather than inside the measured window.
-  collectGarbage();
-  const mon = new LoopMonitor();
-  mon.start();
+  await ctx.exec.beginWindow();
   if (countMode) {
     const pending = Array.from({ length: o.requests as number }, (_, i) => W + i).filter((s) => !done(s));
     if (ctx.mode === 'rate') await openLoop(pending, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal);
@@ -332,7 +337,7 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
       await closedLoop(gen, p.concurrency as number, (seq) => issue(seq, t0, false), o.signal);
     } else await closedLoop(gen, p.concurrency as number, (seq) => issue(seq, nowMs(), false), o.signal);
   }
-  const eld = mon.stop();
+  const eld = await ctx.exec.endWindow();
   ctx.progress.end();
   await r.lastWrite;
   if (writeErr) throw writeErr;
@@ -498,6 +503,7 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
     load_generator: {
       version: 'llmbench-sweep/1',
       node: process.version,
+      client_threads: o.clientThreads ?? 1,
       event_loop_delay_p99_ms: eldWorst,
       event_loop_delay_p90_ms: eld90Worst,
       send_lag_p99_ms: lagWorst,

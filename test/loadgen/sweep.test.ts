@@ -324,13 +324,75 @@ describe('sweep CLI validation', () => {
     const err: string[] = [];
     const out = path.join(tmp(), 'never');
     const code = await main({
-      argv: ['sweep', '--backend', 'sglang', '--url', 'ftp://x', '--out', out, '--concurrency', '0,2', '--requests', '5', '--duration', '3', '--time-scale', '0', '--api', 'chat', '--arrival', 'weibull'],
+      argv: ['sweep', '--backend', 'sglang', '--url', 'ftp://x', '--out', out, '--concurrency', '0,2', '--requests', '5', '--duration', '3', '--time-scale', '0', '--api', 'chat', '--arrival', 'weibull', '--client-threads', '0'],
       stdout: () => {},
       stderr: (s) => err.push(s),
     });
     expect(code).toBe(2);
     const text = err.join('');
-    for (const p of ['--backend', '--url', '--concurrency/0', '--duration', '--time-scale', '--arrival']) expect(text).toContain(p);
+    for (const p of ['--backend', '--url', '--concurrency/0', '--duration', '--time-scale', '--arrival', '--client-threads']) expect(text).toContain(p);
     await expect(fs.access(out)).rejects.toThrow();
+  });
+});
+
+describe('sharded sweep (--client-threads)', () => {
+  let srv: ScriptedServer;
+  beforeAll(async () => {
+    srv = await startScriptedServer({ script: { ttftMs: 20, itlMs: 5, tokens: 6 }, validate: specValidator() });
+  });
+  afterAll(() => srv.close());
+
+  it('two client threads write the same samples as one, on the sweep thread\'s clock', async () => {
+    const one = base(srv, { backend: 'tgi', kind: 'tgi' });
+    const two = base(srv, { backend: 'tgi', kind: 'tgi', clientThreads: 2 });
+    const t0 = performance.timeOrigin + performance.now();
+    const [s1, s2] = [await runSweep(one), await runSweep(two)];
+    const t1 = performance.timeOrigin + performance.now();
+    expect(validate('sweep-summary', s2)).toEqual([]);
+    const key = (l: Sample) => `${l.concurrency}|${l.trial}|${l.seq}|${l.prompt_index}|${l.warmup}`;
+    const a = (await readSamples(one.outDir)).map(key).sort();
+    const lines = await readSamples(two.outDir);
+    expect(lines.map(key).sort()).toEqual(a);
+    expect(s2.points.map((p) => [p.concurrency, p.completed, p.failed])).toEqual(s1.points.map((p) => [p.concurrency, p.completed, p.failed]));
+    for (const l of lines) {
+      expect(validate('sample', l)).toEqual([]);
+      expect(l.ok).toBe(true);
+      // Stamps taken on the client threads, moved to this thread's clock: inside the sweep's wall window, and
+      // never before the scheduler's intended send (a clock error would show here).
+      expect(l.sent_ms).toBeGreaterThanOrEqual(t0);
+      expect(l.end_ms!).toBeLessThanOrEqual(t1);
+      expect(l.sent_ms - l.intended_send_ms).toBeGreaterThanOrEqual(-0.5);
+      expect(l.chunk_ms[0] - l.sent_ms).toBeGreaterThanOrEqual(19); // the script's 20 ms to the first token
+      for (let i = 1; i < l.chunk_ms.length; i++) expect(l.chunk_ms[i]).toBeGreaterThanOrEqual(l.chunk_ms[i - 1]);
+    }
+    expect(s2.points.every((p) => typeof p.load_generator?.event_loop_delay_p99_ms === 'number')).toBe(true);
+    expect([s1.load_generator?.client_threads, s2.load_generator?.client_threads]).toEqual([1, 2]);
+  });
+
+  it('a stop cancels what the client threads have in flight, and the sweep still returns', async () => {
+    const slow = await startScriptedServer({ script: { ttftMs: 10, itlMs: 100, tokens: 50 } });
+    const ac = new AbortController();
+    try {
+      const o = base(slow, { concurrency: [4], requests: 8, trials: 1, warmup: 0, outputTokens: 50, timeoutS: 30, clientThreads: 2, signal: ac.signal });
+      // Stop once four requests are streaming (the threads take a moment to start).
+      const poll = setInterval(() => {
+        if (slow.requests.length >= 4) {
+          clearInterval(poll);
+          setTimeout(() => ac.abort(), 300);
+        }
+      }, 10);
+      const done = runSweep(o);
+      let stopped = 0;
+      ac.signal.addEventListener('abort', () => (stopped = performance.now()));
+      await done;
+      clearInterval(poll);
+      expect(stopped).toBeGreaterThan(0);
+      expect(performance.now() - stopped).toBeLessThan(2000); // well before the 5 s streams would end
+      const lines = await readSamples(o.outDir);
+      expect(lines.length).toBeGreaterThanOrEqual(4);
+      expect(lines.some((l) => l.error?.category === 'cancelled' && l.chunk_ms.length > 0)).toBe(true);
+    } finally {
+      await slow.close();
+    }
   });
 });

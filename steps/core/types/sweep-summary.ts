@@ -143,6 +143,10 @@ export interface SweepSummary {
     version?: string;
     node?: string;
     /**
+     * Threads that timed requests (--client-threads); event-loop delays are the worst over them.
+     */
+    client_threads?: number;
+    /**
      * Worst per-point event-loop delay p99 of the client, real (unscaled) ms.
      */
     event_loop_delay_p99_ms?: number | null;
