@@ -16,7 +16,8 @@
  *    ramp (one event per network read, the costliest shape) to show where timing degrades.
  * Flags: --quick (smaller counts, a smoke run), --only floor|truth|ceiling, --levels 1,256 and --protocol vllm|tgi|triton
  * (narrow the timing-truth run), --case streams|zero|paced (one ceiling case), --repeat N (runs per floor and
- * timing-truth case, median shown; default 3). Debug output: env BENCH_TRACE (where TTFT time goes), BENCH_GC (each
+ * timing-truth case, median shown; default 3), --client-threads N (time requests on N worker threads, as the sweep's
+ * flag; the send-stamp part of TTFT client error is then not measured). Debug output: env BENCH_TRACE (where TTFT time goes), BENCH_GC (each
  * collection inside a measured load), BENCH_CPU (user/system CPU per chunk), env BENCH_SERVER_PROF=<dir> (V8 CPU profile of the server child).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -28,15 +29,14 @@ import type { Readable, Writable } from 'node:stream';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
-import { executeRequest, getAdapter, nowMs, type AdapterKind } from '../adapters/index.js';
+import { nowMs, type AdapterKind } from '../adapters/index.js';
 import type { Script } from '../adapters/scripted-server.js';
 import type { Sample } from '../core/types/sample.js';
 import { percentile } from '../metrics/derive.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { workerCounter } from '../workload/token-counter.js';
 import { monotonicMs, monotonicToSampleMs } from './monoclock.js';
-import { collectGarbage } from './gc.js';
-import { LoopMonitor } from './selfcheck.js';
+import { localExecutor, threadExecutor, type Executor } from './executor.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER = path.join(HERE, '..', 'adapters', 'scripted-server.ts');
@@ -46,6 +46,8 @@ const only = flag('--only');
 const levelsFlag = flag('--levels')?.split(',').map(Number);
 const protocolFlag = flag('--protocol');
 const caseFlag = flag('--case');
+/** As `llmbench sweep --client-threads`: time requests on N worker threads. */
+const clientThreads = Math.max(1, Number(flag('--client-threads') ?? 1));
 /** Each floor and timing-truth case runs this many times; tables show the median (p99s vary 2–3× run to run here). */
 const repeats = Math.max(1, Number(flag('--repeat') ?? (quick ? 1 : 3)));
 const TARGET = { p50: 1, p99: 3 };
@@ -149,18 +151,21 @@ interface LoadResult {
  * would load the tokenizer (~150 ms CPU) right when a load begins, competing with the server for the two cores. */
 const counter = workerCounter(getTokenizer());
 
-const newAgent = () => new Agent({ keepAliveTimeout: 60_000, connections: null, pipelining: 1, connect: { timeout: 60_000 } });
+/** The sweep's executors: this thread (its own Agent), or --client-threads N worker threads. */
+async function newExec(): Promise<Executor & { agent: Agent }> {
+  const agent = new Agent({ keepAliveTimeout: 60_000, connections: null, pipelining: 1, connect: { timeout: 60_000 } });
+  const exec = clientThreads > 1 ? await threadExecutor({ threads: clientThreads, tokenizer: 'mistral', keepAliveTimeoutMs: 60_000, connectTimeoutMs: 60_000 }) : localExecutor(agent, counter);
+  const closeExec = exec.close.bind(exec);
+  return Object.assign(exec, { agent, close: async () => (await closeExec(), await agent.close()) });
+}
 
 /** Closed loop through the real adapter and client, as the sweep sends them; worker i starts after i·rampMs/c. */
-async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: string, c: number, n: number, tag: string, maxTokens: number, rampMs = 0, timeoutS = 120): Promise<LoadResult> {
-  const adapter = getAdapter(kind);
+async function load(exec: Executor, url: string, kind: AdapterKind, api: string, c: number, n: number, tag: string, maxTokens: number, rampMs = 0, timeoutS = 120): Promise<LoadResult> {
   const samples: Sample[] = [];
   const prompts: string[] = [];
   let next = 0;
   bodySent.length = 0;
-  collectGarbage(); // as the sweep does before each measured window
-  const mon = new LoopMonitor();
-  mon.start();
+  await exec.beginWindow(); // as the sweep does before each measured window: GC, loop-delay monitors
   let gcMaxMs = 0, gcTotalMs = 0;
   const gcObs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -179,8 +184,8 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
       if (i >= n) return;
       const prompt = `bench ${tag} request ${i}`;
       prompts[i] = prompt;
-      samples[i] = await executeRequest({
-        adapter, api, url, dispatcher, counter, timeoutMs: timeoutS * 1000, stallTimeoutMs: timeoutS * 1000,
+      samples[i] = await exec.execute({
+        kind, api, url, timeoutMs: timeoutS * 1000, stallTimeoutMs: timeoutS * 1000,
         req: { model: 'mistral', prompt, maxTokens, ignoreEos: true, temperature: 0 },
         base: { run_id: 'bench', backend: kind, concurrency: c, rate: null, trial: 0, seq: i, prompt_index: i, warmup: false, intended_send_ms: nowMs(), input_tokens: { requested: null, client: null, server: null } },
       });
@@ -189,7 +194,7 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
   await Promise.all(Array.from({ length: Math.min(c, n) }, (_, w) => worker(w)));
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const eld = mon.stop();
+  const eld = await exec.endWindow();
   gcObs.disconnect();
   const written = new Map<string, number>();
   for (const [t, body] of bodySent) {
@@ -204,6 +209,8 @@ async function load(dispatcher: Agent, url: string, kind: AdapterKind, api: stri
   for (const [, d] of ev) maxOpen = Math.max(maxOpen, (open += d));
   const chunks = samples.reduce((a, s) => a + s.chunk_ms.length, 0);
   if (process.env.BENCH_CPU) console.log(`  ${tag}: user ${(cpu.user / chunks).toFixed(1)} sys ${(cpu.system / chunks).toFixed(1)} µs/chunk over ${chunks} chunks, wall ${wallS.toFixed(2)} s`);
+  // GC pauses are observed on this thread: with client threads it does not time requests, so they do not apply.
+  if (clientThreads > 1) (gcMaxMs = NaN), (gcTotalMs = NaN);
   return { samples, prompts, written, wallS, eldP99: eld.p99_ms, gcMaxMs, gcTotalMs, maxOpen, chunks, cpuPerChunkUs: chunks ? (cpu.user + cpu.system) / chunks : NaN };
 }
 
@@ -225,7 +232,8 @@ function compare(r: LoadResult, d: Dump, script: Script): Errors {
   const e: Errors = { ttftScript: [], itlScript: [], ttftClient: [], itlClient: [], queue: [], failed: 0, chunks: 0 };
   r.samples.forEach((s, i) => {
     const log = byPrompt.get(r.prompts[i]);
-    const written = r.written.get(r.prompts[i]);
+    // undici's diagnostics channel is per thread: with client threads the send-stamp bound is not measured (0).
+    const written = r.written.get(r.prompts[i]) ?? (clientThreads > 1 ? s.sent_ms : undefined);
     if (!s.ok || !log || written === undefined || !log.writeMs.length) {
       e.failed++;
       return;
@@ -265,7 +273,7 @@ function printTable(head: string[], rows: string[][]) {
 }
 
 /** JIT-warm both processes (a cold V8 makes the fixture, not the client, late) and open c keep-alive connections. */
-async function warm(agent: Agent, srv: ServerProc, kind: AdapterKind, api: string, c: number): Promise<void> {
+async function warm(agent: Executor, srv: ServerProc, kind: AdapterKind, api: string, c: number): Promise<void> {
   await load(agent, srv.url, kind, api, 32, quick ? 100 : 400, `jit-${kind}`, 4);
   await load(agent, srv.url, kind, api, c, c, `conn-${kind}-${c}`, 2);
   await srv.dump();
@@ -337,7 +345,7 @@ async function timingTruth(): Promise<void> {
   const levels = levelsFlag ?? (quick ? [1, 16] : [1, 16, 256]);
   for (const p of PROTOCOLS.filter((x) => !protocolFlag || x.kind === protocolFlag)) {
     const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
-    const agent = newAgent();
+    const agent = await newExec();
     try {
       await warm(agent, srv, p.kind, p.api, Math.max(...levels));
       for (const c of levels) {
@@ -395,7 +403,7 @@ async function ceiling(): Promise<void> {
   const run = async (kind: 'streams' | 'zero' | 'paced', label: string, script: Script, c: number, n: number, rampMs: number, warmN: number) => {
     if (caseFlag && caseFlag !== kind) return;
     const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
-    const agent = newAgent();
+    const agent = await newExec();
     try {
       await load(agent, srv.url, 'vllm', 'completions', Math.min(c, 64), warmN, 'jit', 2); // JIT both sides
       await load(agent, srv.url, 'vllm', 'completions', c, c, 'conn', 1); // open every connection first
@@ -442,7 +450,7 @@ async function ceiling(): Promise<void> {
 }
 
 const load1 = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`# llmbench load generator bench (${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load avg ${load1()})`);
+console.log(`# llmbench load generator bench (${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load avg ${load1()}${clientThreads > 1 ? `, ${clientThreads} client threads` : ''})`);
 if (!only || only === 'floor' || only === 'truth') await machineFloor();
 if (!only || only === 'truth') await timingTruth();
 if (!only || only === 'ceiling') await ceiling();
