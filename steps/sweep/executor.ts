@@ -3,7 +3,7 @@
  * threads (`threadExecutor`, `--client-threads N`), each with its own event loop, undici Agent and token counter.
  * Per-chunk work (reads, parsing, stamps) is what limits one event loop; scheduling (closed/open loop, intended
  * send times, resume, progress, samples.ndjson) stays on the sweep's thread either way, so a sharded sweep writes
- * exactly the samples an unsharded one would.
+ * the same set of samples as an unsharded one (line order and timings differ).
  */
 import { Worker } from 'node:worker_threads';
 import type { Agent } from 'undici';
@@ -11,6 +11,7 @@ import { executeRequest, getAdapter, type AdapterKind, type GenRequest, type Sam
 import type { Sample } from '../core/types/sample.js';
 import type { TokenCounter } from '../workload/token-counter.js';
 import { collectGarbage } from './gc.js';
+import { EnvironmentError } from '../core/errors.js';
 import { monotonicToSampleMs } from './monoclock.js';
 import { LoopMonitor, type LoopDelay } from './selfcheck.js';
 
@@ -31,7 +32,7 @@ export interface Executor {
   execute(r: ExecRequest, signal?: AbortSignal): Promise<Sample>;
   /** A measured window starts (nothing in flight): collect garbage and start the loop-delay monitors. */
   beginWindow(): Promise<void>;
-  /** It ended: the worst loop delay over every thread that timed requests. */
+  /** It ended: the worst loop delay over the sweep thread and every thread that timed requests. */
   endWindow(): Promise<LoopDelay>;
   close(): Promise<void>;
 }
@@ -62,20 +63,52 @@ export interface ThreadOptions {
   connectTimeoutMs: number;
 }
 
-type FromWorker = { type: 'ready' } | { type: 'sample'; id: number; sample: Sample } | { type: 'window'; delay: LoopDelay } | { type: 'fatal'; message: string };
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'sample'; id: number; sample: Sample }
+  | { type: 'window'; delay: LoopDelay }
+  | { type: 'fatal'; message: string; stack?: string };
+
+/** Stamps taken on another thread, moved to this thread's sample clock (`shift` ms); intended_send_ms is ours. */
+export function shiftSample(s: Sample, shift: number): Sample {
+  s.sent_ms += shift;
+  if (s.headers_ms != null) s.headers_ms += shift;
+  if (s.end_ms != null) s.end_ms += shift;
+  for (let i = 0; i < s.chunk_ms.length; i++) s.chunk_ms[i] += shift;
+  return s;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+
+const threadError = (message: string, cause?: unknown) =>
+  new EnvironmentError('client-thread-failed', message, {
+    hint: 'A client thread stopped (out of memory, or a bug). Every finished request is in samples.ndjson: continue with --resume, or rerun with --client-threads 1. LLMBENCH_DEBUG=1 prints the stack.',
+    cause,
+  });
+
+interface Slot {
+  w: Worker;
+  inflight: number;
+  exited: boolean;
+  windowWaiters: { resolve: (d: LoopDelay) => void; reject: (e: Error) => void }[];
+}
 
 /** N worker threads; each request goes to the thread with the fewest in flight (ties: round robin). */
 export async function threadExecutor(o: ThreadOptions): Promise<Executor> {
-  const workers: { w: Worker; inflight: number; windowWaiters: ((d: LoopDelay) => void)[] }[] = [];
-  const pending = new Map<number, { resolve: (s: Sample) => void; reject: (e: Error) => void; wi: number }>();
+  const workers: Slot[] = [];
+  const pending = new Map<number, { resolve: (s: Sample) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let rr = 0;
   let failure: Error | null = null;
   let closing = false;
+  // The sweep thread still schedules, re-issues and writes samples: its lag counts too.
+  const mon = new LoopMonitor();
+  // Any thread failing fails every request in flight and every later call: nothing may wait for a dead thread.
   const fail = (e: Error) => {
     failure ??= e;
-    for (const p of pending.values()) p.reject(e);
+    for (const p of pending.values()) p.reject(failure);
     pending.clear();
+    for (const s of workers) for (const w of s.windowWaiters.splice(0)) w.reject(failure);
   };
   const ready: Promise<void>[] = [];
   for (let i = 0; i < o.threads; i++) {
@@ -83,33 +116,40 @@ export async function threadExecutor(o: ThreadOptions): Promise<Executor> {
     const w = new Worker(new URL('./request-worker.mjs', import.meta.url), {
       workerData: { tokenizer: o.tokenizer, keepAliveTimeoutMs: o.keepAliveTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, sampleOffsetMs: monotonicToSampleMs() },
     });
-    const slot = { w, inflight: 0, windowWaiters: [] as ((d: LoopDelay) => void)[] };
+    const slot: Slot = { w, inflight: 0, exited: false, windowWaiters: [] };
     workers.push(slot);
     ready.push(
       new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(threadError(`client thread ${i} did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+        t.unref();
         w.on('message', (m: FromWorker) => {
-          if (m.type === 'ready') resolve();
-          else if (m.type === 'sample') {
+          if (m.type === 'ready') {
+            clearTimeout(t);
+            resolve();
+          } else if (m.type === 'sample') {
             const p = pending.get(m.id);
             if (!p) return;
             pending.delete(m.id);
             slot.inflight--;
             p.resolve(m.sample);
-          } else if (m.type === 'window') slot.windowWaiters.shift()?.(m.delay);
+          } else if (m.type === 'window') slot.windowWaiters.shift()?.resolve(m.delay);
           else if (m.type === 'fatal') {
-            const e = new Error(`client thread failed: ${m.message}`);
+            const e = threadError(`client thread ${i} failed: ${m.message}`, Object.assign(new Error(m.message), { stack: m.stack }));
             reject(e);
             fail(e);
           }
         });
         w.on('error', (e) => {
-          reject(e);
-          fail(e);
+          const err = threadError(`client thread ${i} failed: ${e.message}`, e);
+          reject(err);
+          fail(err);
         });
         w.on('exit', (code) => {
-          const e = new Error(`client thread exited with code ${code}`);
-          reject(e);
-          if (!closing) fail(e);
+          slot.exited = true;
+          const err = threadError(`client thread ${i} exited with code ${code}`);
+          reject(err);
+          if (closing) for (const x of slot.windowWaiters.splice(0)) x.reject(err);
+          else fail(err);
         });
       }),
     );
@@ -117,12 +157,15 @@ export async function threadExecutor(o: ThreadOptions): Promise<Executor> {
   try {
     await Promise.all(ready);
   } catch (e) {
+    closing = true;
     await Promise.all(workers.map((s) => s.w.terminate()));
     throw e;
   }
-  const ask = (slot: (typeof workers)[number], type: 'begin' | 'end') =>
-    new Promise<LoopDelay>((resolve) => {
-      slot.windowWaiters.push(resolve);
+  const ask = (slot: Slot, type: 'begin' | 'end') =>
+    new Promise<LoopDelay>((resolve, reject) => {
+      if (failure) return reject(failure);
+      if (slot.exited) return reject(threadError('a client thread has exited'));
+      slot.windowWaiters.push({ resolve, reject });
       slot.w.postMessage({ type });
     });
   return {
@@ -142,24 +185,34 @@ export async function threadExecutor(o: ThreadOptions): Promise<Executor> {
         const onAbort = () => slot.w.postMessage({ type: 'abort', id });
         signal?.addEventListener('abort', onAbort, { once: true });
         const done = () => signal?.removeEventListener('abort', onAbort);
-        pending.set(id, { resolve: (x) => (done(), resolve(x)), reject: (e) => (done(), reject(e)), wi });
+        pending.set(id, { resolve: (x) => (done(), resolve(x)), reject: (e) => (done(), reject(e)) });
         slot.w.postMessage({ type: 'exec', id, r, aborted: signal?.aborted ?? false });
       });
     },
     async beginWindow() {
       collectGarbage(); // this thread holds the samples: the heap that grows
       await Promise.all(workers.map((s) => ask(s, 'begin')));
+      mon.start();
     },
     async endWindow() {
-      return worst(await Promise.all(workers.map((s) => ask(s, 'end'))));
+      const own = mon.stop();
+      return worst([own, ...(await Promise.all(workers.map((s) => ask(s, 'end'))))]);
     },
     async close() {
       closing = true;
-      await Promise.all(workers.map((s) => new Promise<void>((resolve) => {
-        s.w.once('exit', () => resolve());
-        s.w.postMessage({ type: 'close' });
-        setTimeout(() => void s.w.terminate(), 5000).unref();
-      })));
+      await Promise.all(
+        workers.map((s) =>
+          s.exited
+            ? undefined
+            : new Promise<void>((resolve) => {
+                s.w.once('exit', () => resolve());
+                s.w.postMessage({ type: 'close' });
+                setTimeout(() => void s.w.terminate(), 5000).unref();
+              }),
+        ),
+      );
+      // Nothing can answer now: whatever was still waiting fails instead of hanging.
+      fail(threadError('client threads closed with requests in flight'));
     },
   };
 }

@@ -5,10 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { executeRequest, getAdapter } from '../adapters/index.js';
-import type { Sample } from '../core/types/sample.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { workerCounter } from '../workload/token-counter.js';
-import type { ExecRequest } from './executor.js';
+import { shiftSample, type ExecRequest } from './executor.js';
 import { collectGarbage } from './gc.js';
 import { monotonicToSampleMs } from './monoclock.js';
 import { LoopMonitor } from './selfcheck.js';
@@ -24,24 +23,16 @@ const counter = workerCounter(getTokenizer(cfg.tokenizer));
 const inflight = new Map<number, AbortController>();
 const mon = new LoopMonitor();
 
-function toSweepClock(s: Sample): Sample {
-  s.sent_ms += shift;
-  if (s.headers_ms != null) s.headers_ms += shift;
-  if (s.end_ms != null) s.end_ms += shift;
-  for (let i = 0; i < s.chunk_ms.length; i++) s.chunk_ms[i] += shift;
-  return s;
-}
-
 async function exec(id: number, r: ExecRequest, aborted: boolean): Promise<void> {
   const ac = new AbortController();
   if (aborted) ac.abort();
   inflight.set(id, ac);
   try {
     const sample = await executeRequest({ ...r, adapter: getAdapter(r.kind), dispatcher, counter, signal: ac.signal });
-    port.postMessage({ type: 'sample', id, sample: toSweepClock(sample) });
+    port.postMessage({ type: 'sample', id, sample: shiftSample(sample, shift) });
   } catch (e) {
     // executeRequest turns every request failure into a sample; reaching here is a bug: say so, loudly.
-    port.postMessage({ type: 'fatal', message: (e as Error)?.stack ?? String(e) });
+    port.postMessage({ type: 'fatal', message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack });
   } finally {
     inflight.delete(id);
   }

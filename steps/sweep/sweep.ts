@@ -210,19 +210,21 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
   // Each trial collects between warmup and measurement (beginWindow); say once if this runtime cannot.
   if (!collectGarbage()) log.warn('cannot force a garbage collection between warmup and measurement; a collection may land inside a measured window');
   const threads = o.clientThreads ?? 1;
-  const exec =
-    threads > 1
-      ? await threadExecutor({ threads, tokenizer: workload.tokenizer, keepAliveTimeoutMs: 60_000, connectTimeoutMs: o.timeoutS * 1000 })
-      : localExecutor(dispatcher, counter);
-  if (threads > 1) log.info(`timing requests on ${threads} client threads`);
+  let exec: Executor | undefined;
   try {
+    const ex =
+      threads > 1
+        ? await threadExecutor({ threads, tokenizer: workload.tokenizer, keepAliveTimeoutMs: 60_000, connectTimeoutMs: o.timeoutS * 1000 })
+        : localExecutor(dispatcher, counter);
+    exec = ex;
+    if (threads > 1) log.info(`timing requests on ${threads} client threads`);
     for (const r of runs) await r.scraper?.start();
     for (const p of points) {
       for (let trial = 0; trial < o.trials; trial++) {
         // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
         for (const r of runs) {
           if (o.signal?.aborted) break;
-          await runTrial(o, r, p, trial, workload, { exec, progress, runId, mode });
+          await runTrial(o, r, p, trial, workload, { exec: ex, progress, runId, mode });
         }
       }
     }
@@ -231,7 +233,7 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
       r.scraperStats = await r.scraper?.stop();
       await r.out.close();
     }
-    await exec.close().catch(() => {});
+    await exec?.close().catch(() => {});
     await dispatcher.close().catch(() => {});
     await counter.close();
   }
@@ -382,9 +384,11 @@ async function openLoop(src: SeqSource, rate: number, o: SweepOptions, trial: nu
   const next = nextOf(src);
   const gap = arrivalGaps(rate, o.arrival ?? 'poisson', o.burstiness ?? 1, o.seed * 1000 + trial);
   const inflight = new Set<Promise<void>>();
+  // A send that rejects (an internal failure; request failures are samples) stops the loop and is rethrown.
+  let failed: { e: unknown } | null = null;
   let due = nowMs();
   for (;;) {
-    if (signal?.aborted) break;
+    if (signal?.aborted || failed) break;
     due += (gap() * 1000) / scale;
     if (due >= deadline) break;
     const wait = due - nowMs();
@@ -392,10 +396,13 @@ async function openLoop(src: SeqSource, rate: number, o: SweepOptions, trial: nu
     if (signal?.aborted) break;
     const seq = next();
     if (seq === undefined) break;
-    const pr = send(seq, due).finally(() => inflight.delete(pr));
+    const pr: Promise<void> = send(seq, due)
+      .catch((e) => void (failed ??= { e }))
+      .finally(() => inflight.delete(pr));
     inflight.add(pr);
   }
   await Promise.all(inflight);
+  if (failed) throw (failed as { e: unknown }).e;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
