@@ -143,7 +143,7 @@ export interface SweepSummary {
     version?: string;
     node?: string;
     /**
-     * Threads that timed requests (--client-threads); event-loop delays are the worst over them.
+     * Threads that timed requests (--client-threads); event-loop delays are the worst over them and the sweep thread.
      */
     client_threads?: number;
     /**
