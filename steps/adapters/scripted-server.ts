@@ -152,8 +152,7 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     const total = fault === 'no_output' ? 0 : Math.min(sc.tokens, requestedTokens(body) ?? sc.tokens);
     const per = Math.max(1, route === 'tgi' ? 1 : (sc.tokensPerChunk ?? 1));
     // Like the real servers: the prompt's tokens plus BOS (chat: the message content only; no template here).
-    const promptText = String(body.prompt ?? body.inputs ?? body.text_input ?? (body.messages as { content?: string }[] | undefined)?.[0]?.content ?? '');
-    const promptTokens = sc.promptTokens ?? getTokenizer().count(promptText) + 1;
+    const promptTokens = sc.promptTokens ?? getTokenizer().count(promptOf(body)) + 1;
     const id = `cmpl-${entry.recvMs.toFixed(3)}`;
     let sent = 0;
     let chunkNo = 0;
@@ -244,6 +243,11 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
   };
 }
 
+/** The prompt of any of the four routes (chat: the first message; no template here). */
+function promptOf(b: Record<string, unknown>): string {
+  return String(b.prompt ?? b.inputs ?? b.text_input ?? (b.messages as { content?: string }[] | undefined)?.[0]?.content ?? '');
+}
+
 function requestedTokens(b: Record<string, unknown>): number | undefined {
   const params = b.parameters as { max_new_tokens?: number } | undefined;
   let sp: { max_tokens?: number } | undefined;
@@ -295,8 +299,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
         // (request transit and delivery, not just differences).
         const hrOffsetMs = perfToMonotonicMs();
         const logs = srv.requests.map((r) => {
-          const b = r.body as Record<string, unknown>;
-          return { prompt: b.prompt ?? b.inputs ?? b.text_input ?? (b as { messages?: { content: string }[] }).messages?.[0]?.content, recvMs: r.recvMs, writeMs: r.writeMs };
+          return { prompt: promptOf(r.body as Record<string, unknown>), recvMs: r.recvMs, writeMs: r.writeMs };
         });
         process.stdout.write(JSON.stringify({ hrOffsetMs, cpuUs: cpu.user + cpu.system, logs }) + '\n');
         srv.requests.length = 0;

@@ -28,13 +28,10 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Agent } from 'undici';
 import { nowMs, type AdapterKind } from '../adapters/index.js';
 import type { Script } from '../adapters/scripted-server.js';
 import type { Sample } from '../core/types/sample.js';
 import { percentile } from '../metrics/derive.js';
-import { getTokenizer } from '../workload/tokenizer.js';
-import { workerCounter } from '../workload/token-counter.js';
 import { monotonicMs, monotonicToSampleMs } from './monoclock.js';
 import { localExecutor, threadExecutor, type Executor } from './executor.js';
 
@@ -147,17 +144,13 @@ interface LoadResult {
   cpuPerChunkUs: number;
 }
 
-/** One token counter (a worker thread) for the whole bench, as the sweep has one per run: starting a worker per load
- * would load the tokenizer (~150 ms CPU) right when a load begins, competing with the server for the two cores. */
-const counter = workerCounter(getTokenizer());
-
-/** The sweep's executors: this thread (its own Agent), or --client-threads N worker threads. */
-async function newExec(): Promise<Executor & { agent: Agent }> {
-  const agent = new Agent({ keepAliveTimeout: 60_000, connections: null, pipelining: 1, connect: { timeout: 60_000 } });
-  const exec = clientThreads > 1 ? await threadExecutor({ threads: clientThreads, tokenizer: 'mistral', keepAliveTimeoutMs: 60_000, connectTimeoutMs: 60_000 }) : localExecutor(agent, counter);
-  const closeExec = exec.close.bind(exec);
-  return Object.assign(exec, { agent, close: async () => (await closeExec(), await agent.close()) });
-}
+/**
+ * The sweep's executors: this thread, or --client-threads N worker threads. One per scripted server, so its
+ * connections and its token-counter thread (the tokenizer takes ~150 ms of CPU to load) are set up by the warm-up
+ * loads, not inside a measured one.
+ */
+const CLIENT = { tokenizer: 'mistral', keepAliveTimeoutMs: 60_000, connectTimeoutMs: 60_000 };
+const newExec = async (): Promise<Executor> => (clientThreads > 1 ? threadExecutor({ ...CLIENT, threads: clientThreads }) : localExecutor(CLIENT));
 
 /** Closed loop through the real adapter and client, as the sweep sends them; worker i starts after i·rampMs/c. */
 async function load(exec: Executor, url: string, kind: AdapterKind, api: string, c: number, n: number, tag: string, maxTokens: number, rampMs = 0, timeoutS = 120): Promise<LoadResult> {
@@ -166,7 +159,8 @@ async function load(exec: Executor, url: string, kind: AdapterKind, api: string,
   let next = 0;
   bodySent.length = 0;
   await exec.beginWindow(); // as the sweep does before each measured window: GC, loop-delay monitors
-  let gcMaxMs = 0, gcTotalMs = 0;
+  // GC pauses are observed on this thread: with client threads it does not time requests, so none are counted.
+  let gcMaxMs = clientThreads > 1 ? NaN : 0, gcTotalMs = clientThreads > 1 ? NaN : 0;
   const gcObs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       if (e.startTime < t0) continue; // the collection forced before the window is reported late: not inside it
@@ -174,7 +168,7 @@ async function load(exec: Executor, url: string, kind: AdapterKind, api: string,
       (gcMaxMs = Math.max(gcMaxMs, e.duration)), (gcTotalMs += e.duration);
     }
   });
-  gcObs.observe({ entryTypes: ['gc'] });
+  if (clientThreads === 1) gcObs.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const worker = async (w: number) => {
@@ -209,8 +203,6 @@ async function load(exec: Executor, url: string, kind: AdapterKind, api: string,
   for (const [, d] of ev) maxOpen = Math.max(maxOpen, (open += d));
   const chunks = samples.reduce((a, s) => a + s.chunk_ms.length, 0);
   if (process.env.BENCH_CPU) console.log(`  ${tag}: user ${(cpu.user / chunks).toFixed(1)} sys ${(cpu.system / chunks).toFixed(1)} µs/chunk over ${chunks} chunks, wall ${wallS.toFixed(2)} s`);
-  // GC pauses are observed on this thread: with client threads it does not time requests, so they do not apply.
-  if (clientThreads > 1) (gcMaxMs = NaN), (gcTotalMs = NaN);
   return { samples, prompts, written, wallS, eldP99: eld.p99_ms, gcMaxMs, gcTotalMs, maxOpen, chunks, cpuPerChunkUs: chunks ? (cpu.user + cpu.system) / chunks : NaN };
 }
 
@@ -257,10 +249,7 @@ function compare(r: LoadResult, d: Dump, script: Script): Errors {
 
 const q = (xs: number[], p: number) => (xs.length ? percentile(Float64Array.from(xs).sort(), p) : NaN);
 const f = (x: number | null, d = 2) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(d));
-const median = (xs: number[]) => {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return v.length ? (v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : NaN;
-};
+const median = (xs: number[]) => q(xs.filter(Number.isFinite), 50);
 const range = (xs: number[]) => (xs.length > 1 ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : '-');
 const meets = (xs: number[]) => xs.length > 0 && q(xs, 50) <= TARGET.p50 && q(xs, 99) <= TARGET.p99;
 
@@ -273,9 +262,9 @@ function printTable(head: string[], rows: string[][]) {
 }
 
 /** JIT-warm both processes (a cold V8 makes the fixture, not the client, late) and open c keep-alive connections. */
-async function warm(agent: Executor, srv: ServerProc, kind: AdapterKind, api: string, c: number): Promise<void> {
-  await load(agent, srv.url, kind, api, 32, quick ? 100 : 400, `jit-${kind}`, 4);
-  await load(agent, srv.url, kind, api, c, c, `conn-${kind}-${c}`, 2);
+async function warm(exec: Executor, srv: ServerProc, kind: AdapterKind, api: string, c: number): Promise<void> {
+  await load(exec, srv.url, kind, api, 32, quick ? 100 : 400, `jit-${kind}`, 4);
+  await load(exec, srv.url, kind, api, c, c, `conn-${kind}-${c}`, 2);
   await srv.dump();
 }
 
@@ -345,9 +334,9 @@ async function timingTruth(): Promise<void> {
   const levels = levelsFlag ?? (quick ? [1, 16] : [1, 16, 256]);
   for (const p of PROTOCOLS.filter((x) => !protocolFlag || x.kind === protocolFlag)) {
     const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
-    const agent = await newExec();
+    const exec = await newExec();
     try {
-      await warm(agent, srv, p.kind, p.api, Math.max(...levels));
+      await warm(exec, srv, p.kind, p.api, Math.max(...levels));
       for (const c of levels) {
         for (const ramp of c >= 256 ? [0, 100] : [0]) {
           const n = c === 1 ? (quick ? 3 : 10) : c === 16 ? (quick ? 16 : 32) : c;
@@ -355,7 +344,7 @@ async function timingTruth(): Promise<void> {
           const figs: number[][] = [];
           let ok = 0, gaps = 0;
           for (let rep = 0; rep < repeats; rep++) {
-            const r = await load(agent, srv.url, p.kind, p.api, c, n, `${p.kind}-c${c}-${ramp}-${rep}`, script.tokens, ramp);
+            const r = await load(exec, srv.url, p.kind, p.api, c, n, `${p.kind}-c${c}-${ramp}-${rep}`, script.tokens, ramp);
             const dump = await srv.dump();
             const e = compare(r, dump, script);
             if (process.env.BENCH_TRACE) {
@@ -381,7 +370,7 @@ async function timingTruth(): Promise<void> {
         }
       }
     } finally {
-      await agent.close();
+      await exec.close();
       await srv.stop();
     }
   }
@@ -403,12 +392,12 @@ async function ceiling(): Promise<void> {
   const run = async (kind: 'streams' | 'zero' | 'paced', label: string, script: Script, c: number, n: number, rampMs: number, warmN: number) => {
     if (caseFlag && caseFlag !== kind) return;
     const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
-    const agent = await newExec();
+    const exec = await newExec();
     try {
-      await load(agent, srv.url, 'vllm', 'completions', Math.min(c, 64), warmN, 'jit', 2); // JIT both sides
-      await load(agent, srv.url, 'vllm', 'completions', c, c, 'conn', 1); // open every connection first
+      await load(exec, srv.url, 'vllm', 'completions', Math.min(c, 64), warmN, 'jit', 2); // JIT both sides
+      await load(exec, srv.url, 'vllm', 'completions', c, c, 'conn', 1); // open every connection first
       await srv.dump();
-      const r = await load(agent, srv.url, 'vllm', 'completions', c, n, `${kind}-${c}`, script.tokens, rampMs);
+      const r = await load(exec, srv.url, 'vllm', 'completions', c, n, `${kind}-${c}`, script.tokens, rampMs);
       const d = await srv.dump();
       const e = compare(r, d, script);
       if (e.trace) console.log(`  ${label}: first-chunk delivery p50/p99 ${f(q(e.trace.deliver, 50))}/${f(q(e.trace.deliver, 99))}, send stamp → written p50/p99 ${f(q(e.trace.send, 50))}/${f(q(e.trace.send, 99))}`);
@@ -417,7 +406,7 @@ async function ceiling(): Promise<void> {
       found.push({ kind, streams: r.maxOpen, chunksPerS, ok });
       rows.push([label, String(n - e.failed), String(r.maxOpen), f(chunksPerS, 0), f(q(e.ttftClient, 50)), f(q(e.ttftClient, 99)), f(q(e.itlClient, 50)), f(q(e.itlClient, 99)), f(r.eldP99), f(r.gcMaxMs, 1), f(r.cpuPerChunkUs, 1), f(d.cpuUs / Math.max(1, e.chunks), 1), ok ? 'yes' : 'no']);
     } finally {
-      await agent.close();
+      await exec.close();
       await srv.stop();
     }
   };
@@ -454,5 +443,4 @@ console.log(`# llmbench load generator bench (${new Date().toISOString()}, node 
 if (!only || only === 'floor' || only === 'truth') await machineFloor();
 if (!only || only === 'truth') await timingTruth();
 if (!only || only === 'ceiling') await ceiling();
-await counter.close();
 console.log(`\nload avg at the end: ${load1()} — figures taken on a machine shared with other jobs are contended; compare with the loop-delay column.`);

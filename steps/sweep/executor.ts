@@ -6,10 +6,11 @@
  * the same set of samples as an unsharded one (line order and timings differ).
  */
 import { Worker } from 'node:worker_threads';
-import type { Agent } from 'undici';
+import { Agent } from 'undici';
 import { executeRequest, getAdapter, type AdapterKind, type GenRequest, type SampleBase } from '../adapters/index.js';
 import type { Sample } from '../core/types/sample.js';
-import type { TokenCounter } from '../workload/token-counter.js';
+import { getTokenizer } from '../workload/tokenizer.js';
+import { workerCounter } from '../workload/token-counter.js';
 import { collectGarbage } from './gc.js';
 import { EnvironmentError } from '../core/errors.js';
 import { monotonicToSampleMs } from './monoclock.js';
@@ -42,7 +43,21 @@ const worst = (ds: LoopDelay[]): LoopDelay => {
   return { p90_ms: m('p90_ms'), p99_ms: m('p99_ms'), max_ms: m('max_ms') };
 };
 
-export function localExecutor(dispatcher: Agent, counter: TokenCounter): Executor {
+/** How a thread that times requests connects and counts tokens (the same for this thread and client threads). */
+export interface ClientOptions {
+  tokenizer: string;
+  keepAliveTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface ThreadOptions extends ClientOptions {
+  threads: number;
+}
+
+/** Times requests on this thread, with its own connections (undici Agent) and token-counter thread. */
+export function localExecutor(o: ClientOptions): Executor {
+  const dispatcher = new Agent({ keepAliveTimeout: o.keepAliveTimeoutMs, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: o.connectTimeoutMs } });
+  const counter = workerCounter(getTokenizer(o.tokenizer));
   const mon = new LoopMonitor();
   return {
     threads: 1,
@@ -52,15 +67,10 @@ export function localExecutor(dispatcher: Agent, counter: TokenCounter): Executo
       mon.start();
     },
     endWindow: async () => mon.stop(),
-    close: async () => {},
+    async close() {
+      await Promise.allSettled([dispatcher.close(), counter.close()]);
+    },
   };
-}
-
-export interface ThreadOptions {
-  threads: number;
-  tokenizer: string;
-  keepAliveTimeoutMs: number;
-  connectTimeoutMs: number;
 }
 
 type FromWorker =

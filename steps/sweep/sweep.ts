@@ -6,7 +6,6 @@
  */
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
-import { Agent } from 'undici';
 import { setMaxListeners } from 'node:events';
 import { NdjsonAppender, writeJsonAtomic } from '../core/atomic.js';
 import { InvalidInputError } from '../core/errors.js';
@@ -17,8 +16,6 @@ import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { getAdapter, nowMs, resolveApi, type AdapterKind } from '../adapters/index.js';
 import { measurementWindowS, summarizePoints, timeScale, percentile, type SloSpec, type Point } from '../metrics/derive.js';
 import { buildWorkload, promptIndexFor, type Workload } from '../workload/workload.js';
-import { getTokenizer } from '../workload/tokenizer.js';
-import { workerCounter } from '../workload/token-counter.js';
 import { arrivalGaps, type Arrival } from './arrivals.js';
 import { collectGarbage } from './gc.js';
 import { localExecutor, threadExecutor, type Executor } from './executor.js';
@@ -203,19 +200,14 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
 
   // Every in-flight request listens on the stop signal; thousands of streams are expected, not a leak.
   if (o.signal) setMaxListeners(0, o.signal);
-  const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: o.timeoutS * 1000 } });
   const progress = o.progress ?? (log.json ? eventProgress(log) : noProgress);
-  const tok = getTokenizer(workload.tokenizer);
-  const counter = workerCounter(tok);
   // Each trial collects between warmup and measurement (beginWindow); say once if this runtime cannot.
   if (!collectGarbage()) log.warn('cannot force a garbage collection between warmup and measurement; a collection may land inside a measured window');
   const threads = o.clientThreads ?? 1;
   let exec: Executor | undefined;
   try {
-    const ex =
-      threads > 1
-        ? await threadExecutor({ threads, tokenizer: workload.tokenizer, keepAliveTimeoutMs: 60_000, connectTimeoutMs: o.timeoutS * 1000 })
-        : localExecutor(dispatcher, counter);
+    const client = { tokenizer: workload.tokenizer, keepAliveTimeoutMs: 60_000, connectTimeoutMs: o.timeoutS * 1000 };
+    const ex = threads > 1 ? await threadExecutor({ ...client, threads }) : localExecutor(client);
     exec = ex;
     if (threads > 1) log.info(`timing requests on ${threads} client threads`);
     for (const r of runs) await r.scraper?.start();
@@ -234,8 +226,6 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
       await r.out.close();
     }
     await exec?.close().catch(() => {});
-    await dispatcher.close().catch(() => {});
-    await counter.close();
   }
 
   const summaries: SweepSummary[] = [];
