@@ -5,7 +5,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from './cli.js';
 
-const ALL = ['run', 'sim', 'sweep', 'analyze', 'import', 'plot', 'report', 'render', 'apply', 'wait', 'teardown', 'build'];
+const ALL = [
+  'run',
+  'sim',
+  'sweep',
+  'analyze',
+  'import',
+  'plot',
+  'report',
+  'render',
+  'apply',
+  'wait',
+  'teardown',
+  'build',
+];
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let out = '';
@@ -55,8 +68,14 @@ describe('llmbench CLI', () => {
     const token = 'ghp_PLANTEDtoken0123456789abcdefXYZ';
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-'));
     const cfg = path.join(dir, 'c.yaml');
-    writeFileSync(cfg, `version: 1\nbackends:\n  - kind: vllm\n    endpoint: "https://user:${token}@host"\n    bogus: "${token}"\n`);
-    const r = await cli(['run', '--config', cfg, '--workdir', path.join(dir, 'w')], { CI: 'true', GITHUB_TOKEN: token });
+    writeFileSync(
+      cfg,
+      `version: 1\nbackends:\n  - kind: vllm\n    endpoint: "https://user:${token}@host"\n    bogus: "${token}"\n`,
+    );
+    const r = await cli(['run', '--config', cfg, '--workdir', path.join(dir, 'w')], {
+      CI: 'true',
+      GITHUB_TOKEN: token,
+    });
     expect(r.code).toBe(2);
     const line = JSON.parse(r.err.trim().split('\n').pop()!);
     expect(line).toMatchObject({ level: 'error', code: 'config-invalid', exit_code: 2 });
@@ -75,7 +94,7 @@ describe('llmbench CLI', () => {
 });
 
 describe('command registry', () => {
-  it("lists each command under its own name and summary (the lazy registry repeats them for --help)", async () => {
+  it('lists each command under its own name and summary (the lazy registry repeats them for --help)', async () => {
     const { COMMAND_ENTRIES } = await import('./commands.js');
     for (const e of COMMAND_ENTRIES) {
       const spec = await e.load();

@@ -29,11 +29,19 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
   const stdout = io.stdout ?? ((s: string) => process.stdout.write(s));
   const stderr = io.stderr ?? ((s: string) => process.stderr.write(s));
   const log = createLogger({ env, write: (l) => stderr(l + '\n') });
-  const ctx: CommandContext = { log, stdout, env, signal: io.signal ?? new AbortController().signal, cwd: io.cwd ?? process.cwd() };
+  const ctx: CommandContext = {
+    log,
+    stdout,
+    env,
+    signal: io.signal ?? new AbortController().signal,
+    cwd: io.cwd ?? process.cwd(),
+  };
   let exitCode: ExitCodeValue = ExitCode.OK;
 
   const program = new Command('llmbench')
-    .description('Benchmark vLLM, TGI and Triton (vLLM backend) on OpenShift/Kubernetes and catch performance regressions.')
+    .description(
+      'Benchmark vLLM, TGI and Triton (vLLM backend) on OpenShift/Kubernetes and catch performance regressions.',
+    )
     .version(VERSION)
     .configureOutput({ writeOut: (s) => stdout(s), writeErr: (s) => stderr(redactString(s, env)) })
     .exitOverride()
@@ -66,10 +74,16 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
   }
 }
 
-function reportError(e: unknown, log: ReturnType<typeof createLogger>, stderr: (s: string) => void, env: NodeJS.ProcessEnv): ExitCodeValue {
+function reportError(
+  e: unknown,
+  log: ReturnType<typeof createLogger>,
+  stderr: (s: string) => void,
+  env: NodeJS.ProcessEnv,
+): ExitCodeValue {
   if (e instanceof CommanderError) {
     // --help and --version end here with exit code 0.
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      return ExitCode.OK;
     return ExitCode.INVALID_INPUT;
   }
   if (e instanceof LlmbenchError) {
@@ -87,6 +101,9 @@ function reportError(e: unknown, log: ReturnType<typeof createLogger>, stderr: (
   }
   // Anything else is a bug or an unexpected environment failure: say so, without secrets.
   const err = e as Error;
-  log.error(`unexpected error: ${err?.message ?? String(e)}`, { code: 'internal', stack: env.LLMBENCH_DEBUG ? err?.stack : undefined });
+  log.error(`unexpected error: ${err?.message ?? String(e)}`, {
+    code: 'internal',
+    stack: env.LLMBENCH_DEBUG ? err?.stack : undefined,
+  });
   return ExitCode.ENVIRONMENT;
 }

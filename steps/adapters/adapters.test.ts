@@ -9,7 +9,10 @@ import { validate } from '../core/schemas.js';
 const tok = getTokenizer();
 const validateBody = specValidator();
 
-async function withServer(script: Script | ((n: number, r: Route) => Script), fn: (s: ScriptedServer) => Promise<void>) {
+async function withServer(
+  script: Script | ((n: number, r: Route) => Script),
+  fn: (s: ScriptedServer) => Promise<void>,
+) {
   const srv = await startScriptedServer({ script, validate: validateBody });
   try {
     await fn(srv);
@@ -18,7 +21,18 @@ async function withServer(script: Script | ((n: number, r: Route) => Script), fn
   }
 }
 
-function run(kind: AdapterKind, url: string, o: { api?: string; maxTokens?: number; timeoutMs?: number; stallMs?: number; signal?: AbortSignal; model?: string } = {}) {
+function run(
+  kind: AdapterKind,
+  url: string,
+  o: {
+    api?: string;
+    maxTokens?: number;
+    timeoutMs?: number;
+    stallMs?: number;
+    signal?: AbortSignal;
+    model?: string;
+  } = {},
+) {
   const adapter = getAdapter(kind);
   const prompt = 'Explain paged attention in one paragraph.';
   return executeRequest({
@@ -26,7 +40,18 @@ function run(kind: AdapterKind, url: string, o: { api?: string; maxTokens?: numb
     api: resolveApi(adapter, o.api),
     url,
     req: { model: o.model ?? 'mistral', prompt, maxTokens: o.maxTokens ?? 8, ignoreEos: true, temperature: 0 },
-    base: { run_id: 't', backend: kind, concurrency: 1, rate: null, trial: 0, seq: 0, prompt_index: 0, warmup: false, intended_send_ms: nowMs(), input_tokens: { requested: null, client: tok.count(prompt), server: null } },
+    base: {
+      run_id: 't',
+      backend: kind,
+      concurrency: 1,
+      rate: null,
+      trial: 0,
+      seq: 0,
+      prompt_index: 0,
+      warmup: false,
+      intended_send_ms: nowMs(),
+      input_tokens: { requested: null, client: tok.count(prompt), server: null },
+    },
     timeoutMs: o.timeoutMs ?? 5000,
     stallTimeoutMs: o.stallMs ?? 5000,
     signal: o.signal,
@@ -78,8 +103,20 @@ describe('adapters speak the exact wire formats', () => {
     await withServer({ ttftMs: 0, itlMs: 0, tokens: 2 }, async (srv) => {
       await run('vllm', srv.url, { maxTokens: 2 });
       await run('vllm', srv.url, { api: 'chat', maxTokens: 2 });
-      expect(srv.requests[0].body).toMatchObject({ model: 'mistral', stream: true, stream_options: { include_usage: true }, ignore_eos: true, max_tokens: 2 });
-      expect(srv.requests[1].body).toMatchObject({ stream: true, stream_options: { include_usage: true }, ignore_eos: true, max_completion_tokens: 2, messages: [{ role: 'user' }] });
+      expect(srv.requests[0].body).toMatchObject({
+        model: 'mistral',
+        stream: true,
+        stream_options: { include_usage: true },
+        ignore_eos: true,
+        max_tokens: 2,
+      });
+      expect(srv.requests[1].body).toMatchObject({
+        stream: true,
+        stream_options: { include_usage: true },
+        ignore_eos: true,
+        max_completion_tokens: 2,
+        messages: [{ role: 'user' }],
+      });
     });
   });
 
@@ -96,11 +133,25 @@ describe('adapters speak the exact wire formats', () => {
       const s = await run('triton', srv.url, { maxTokens: 3 });
       expect(s.ok).toBe(true);
       const b = srv.requests[0].body as Record<string, unknown>;
-      expect(b).toMatchObject({ stream: true, exclude_input_in_output: true, return_num_output_tokens: true, return_num_input_tokens: true });
+      expect(b).toMatchObject({
+        stream: true,
+        exclude_input_in_output: true,
+        return_num_output_tokens: true,
+        return_num_input_tokens: true,
+      });
       expect(typeof b.sampling_parameters).toBe('string');
       const sp = JSON.parse(b.sampling_parameters as string);
       expect(sp).toEqual({ max_tokens: 3, min_tokens: 3, ignore_eos: true, temperature: 0 });
-      const known = new Set(['max_tokens', 'min_tokens', 'ignore_eos', 'temperature', 'top_p', 'top_k', 'seed', 'stop']);
+      const known = new Set([
+        'max_tokens',
+        'min_tokens',
+        'ignore_eos',
+        'temperature',
+        'top_p',
+        'top_k',
+        'seed',
+        'stop',
+      ]);
       for (const k of Object.keys(sp)) expect(known.has(k)).toBe(true);
     });
   });
@@ -224,6 +275,8 @@ describe('probeOneToken', () => {
   });
   it('rejects an unknown kind and an api the adapter does not speak (exit 2)', async () => {
     expect(() => getAdapter('sglang')).toThrow(/no protocol adapter/);
-    await expect(probeOneToken({ kind: 'triton', url: srv.url, model: 'm', api: 'chat', timeoutMs: 100 })).rejects.toThrow(/not available/);
+    await expect(
+      probeOneToken({ kind: 'triton', url: srv.url, model: 'm', api: 'chat', timeoutMs: 100 }),
+    ).rejects.toThrow(/not available/);
   });
 });

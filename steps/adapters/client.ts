@@ -18,7 +18,18 @@ type ErrorCategory = NonNullable<Sample['error']>['category'];
 /** What the scheduler knows about a request before it is sent (the rest of the Sample is measured). */
 export type SampleBase = Pick<
   Sample,
-  'run_id' | 'backend' | 'arm' | 'concurrency' | 'rate' | 'trial' | 'seq' | 'prompt_index' | 'warmup' | 'time_scale' | 'intended_send_ms' | 'input_tokens'
+  | 'run_id'
+  | 'backend'
+  | 'arm'
+  | 'concurrency'
+  | 'rate'
+  | 'trial'
+  | 'seq'
+  | 'prompt_index'
+  | 'warmup'
+  | 'time_scale'
+  | 'intended_send_ms'
+  | 'input_tokens'
 >;
 
 export interface ExecOptions {
@@ -70,7 +81,10 @@ function deferParse(fn: () => void): void {
 }
 
 class StreamFailure extends Error {
-  constructor(readonly category: ErrorCategory, message: string) {
+  constructor(
+    readonly category: ErrorCategory,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -140,7 +154,10 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
       try {
         decoder.onEvent(data, event);
       } catch (e) {
-        throw new StreamFailure('malformed_chunk', `unparseable event data: ${(e as Error).message}: ${data.slice(0, 200)}`);
+        throw new StreamFailure(
+          'malformed_chunk',
+          `unparseable event data: ${(e as Error).message}: ${data.slice(0, 200)}`,
+        );
       }
     });
     const target = new URL(o.url.replace(/\/+$/, '') + wire.path);
@@ -257,7 +274,8 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
       );
     });
     s.end_ms = nowMs();
-    if (streamError !== null) throw new StreamFailure('stream_error_event', `error event under HTTP ${status}: ${streamError}`);
+    if (streamError !== null)
+      throw new StreamFailure('stream_error_event', `error event under HTTP ${status}: ${streamError}`);
     const trunc = decoder.truncation(sawDone);
     if (trunc) throw new StreamFailure('stream_truncated', trunc);
     s.ok = true;
@@ -275,7 +293,11 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
   await countTokens(s, texts, knownTokens, o.tokenizer ?? null, o.counter);
   if (s.ok && (s.chunk_ms.length === 0 || s.output_tokens.server === 0)) {
     s.ok = false;
-    s.error = { category: 'no_output', message: `the request completed with no output (${s.chunk_ms.length} output chunks, server count ${s.output_tokens.server})`, http_status: status };
+    s.error = {
+      category: 'no_output',
+      message: `the request completed with no output (${s.chunk_ms.length} output chunks, server count ${s.output_tokens.server})`,
+      http_status: status,
+    };
   }
   return s;
 }
@@ -286,14 +308,21 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
  * client tokenizer on the chunk's text (never re-tokenized to count totals: a per-chunk BOS inflates counts).
  * The client total is the tokenizer on the joined text, without special tokens.
  */
-async function countTokens(s: Sample, texts: string[], known: (number | null)[], tok: Tokenizer | null, counter?: TokenCounter): Promise<void> {
+async function countTokens(
+  s: Sample,
+  texts: string[],
+  known: (number | null)[],
+  tok: Tokenizer | null,
+  counter?: TokenCounter,
+): Promise<void> {
   const n = texts.length;
   const allKnown = known.every((k) => k !== null);
   const oneEach = !allKnown && s.output_tokens.server !== null && s.output_tokens.server === n;
   const needPer = !allKnown && !oneEach;
   let c: TokenCount | null = null;
   if (n > 0 && counter) c = await counter.count(texts, needPer);
-  else if (n > 0 && tok) c = { total: tok.count(texts.join('')), per: needPer ? texts.map((t) => Math.max(1, tok.count(t))) : null };
+  else if (n > 0 && tok)
+    c = { total: tok.count(texts.join('')), per: needPer ? texts.map((t) => Math.max(1, tok.count(t))) : null };
   if (allKnown) s.chunk_tokens = known as number[];
   else if (oneEach) s.chunk_tokens = new Array<number>(n).fill(1);
   else if (c?.per) s.chunk_tokens = texts.map((_, i) => known[i] ?? c!.per![i]);

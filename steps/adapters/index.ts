@@ -16,7 +16,11 @@ import { vllmAdapter } from './vllm.js';
 export type { Adapter, AdapterKind, GenRequest, StreamSink, StreamDecoder, WireRequest } from './types.js';
 export { executeRequest, nowMs, type ExecOptions, type SampleBase } from './client.js';
 
-export const ADAPTERS: Readonly<Record<AdapterKind, Adapter>> = { vllm: vllmAdapter, tgi: tgiAdapter, triton: tritonAdapter };
+export const ADAPTERS: Readonly<Record<AdapterKind, Adapter>> = {
+  vllm: vllmAdapter,
+  tgi: tgiAdapter,
+  triton: tritonAdapter,
+};
 
 export const ADAPTER_KINDS = Object.keys(ADAPTERS) as AdapterKind[];
 

@@ -6,7 +6,12 @@
 import type { GenRequest, StreamDecoder, StreamSink, WireRequest } from './types.js';
 
 /** `maxField` for chat: OpenAI/vLLM take max_completion_tokens; TGI's Messages API only knows max_tokens. */
-export function buildOpenAi(req: GenRequest, api: 'completions' | 'chat', extra: Record<string, unknown> = {}, maxField: 'max_tokens' | 'max_completion_tokens' = 'max_completion_tokens'): WireRequest {
+export function buildOpenAi(
+  req: GenRequest,
+  api: 'completions' | 'chat',
+  extra: Record<string, unknown> = {},
+  maxField: 'max_tokens' | 'max_completion_tokens' = 'max_completion_tokens',
+): WireRequest {
   const common = {
     model: req.model,
     stream: true,

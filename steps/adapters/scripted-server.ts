@@ -68,7 +68,24 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-const WORDS = [' the', ' of', ' and', ' to', ' in', ' is', ' that', ' for', ' it', ' with', ' as', ' was', ' on', ' be', ' at', ' by'];
+const WORDS = [
+  ' the',
+  ' of',
+  ' and',
+  ' to',
+  ' in',
+  ' is',
+  ' that',
+  ' for',
+  ' it',
+  ' with',
+  ' as',
+  ' was',
+  ' on',
+  ' be',
+  ' at',
+  ' by',
+];
 const WORD_IDS = [272, 302, 304, 298, 297, 349, 369, 354, 378, 395, 390, 403, 356, 347, 438, 486];
 
 export async function startScriptedServer(o: ScriptedServerOptions): Promise<ScriptedServer> {
@@ -84,8 +101,10 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     const arrivedMs = performance.now();
     const url = req.url ?? '/';
     if (req.method === 'GET') {
-      if (url === '/info') return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.6' });
-      if (url === '/v1/models') return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'scripted' }] });
+      if (url === '/info')
+        return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.6' });
+      if (url === '/v1/models')
+        return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'scripted' }] });
       if (url === '/health' || url === '/v2/health/ready') return void res.writeHead(200).end();
       if (url === '/metrics') {
         // vLLM-style gauges, so the scraper has something real to parse.
@@ -99,7 +118,10 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     else if (url === '/v1/chat/completions') route = 'chat';
     else if (url === '/generate_stream') route = 'tgi';
     else if (url === `/v2/models/${model}/generate_stream`) route = 'triton';
-    else if (/^\/v2\/models\/[^/]+\/generate_stream$/.test(url)) return json(res, 400, { error: `Request for unknown model: '${decodeURIComponent(url.split('/')[3])}' is not found` });
+    else if (/^\/v2\/models\/[^/]+\/generate_stream$/.test(url))
+      return json(res, 400, {
+        error: `Request for unknown model: '${decodeURIComponent(url.split('/')[3])}' is not found`,
+      });
     if (!route) return json(res, 404, { error: 'not found' });
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
@@ -129,7 +151,14 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     s.on('close', () => sockets.delete(s));
   });
 
-  function serve(route: Route, body: Record<string, unknown>, sc: Script, req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLog) {
+  function serve(
+    route: Route,
+    body: Record<string, unknown>,
+    sc: Script,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    entry: RequestLog,
+  ) {
     const fault = sc.fault ?? 'none';
     if (fault === 'reset') return void req.socket.resetAndDestroy();
     if (fault === 'http_500') return json(res, 500, errBody(route, 'internal error (scripted)'));
@@ -159,19 +188,49 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     const start = entry.recvMs;
     const finishOk = () => {
       if (route === 'completions' || route === 'chat') {
-        send(JSON.stringify({ id, object: route === 'completions' ? 'text_completion' : 'chat.completion.chunk', created: 0, model, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent } }));
+        send(
+          JSON.stringify({
+            id,
+            object: route === 'completions' ? 'text_completion' : 'chat.completion.chunk',
+            created: 0,
+            model,
+            choices: [],
+            usage: { prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent },
+          }),
+        );
         send('[DONE]');
       }
       res.end();
     };
-    if (route === 'chat') send(JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }));
+    if (route === 'chat')
+      send(
+        JSON.stringify({
+          id,
+          object: 'chat.completion.chunk',
+          created: 0,
+          model,
+          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+        }),
+      );
     const step = () => {
       if (res.destroyed) return;
       if (fault !== 'none' && fault !== 'no_output' && sent >= (sc.faultAfter ?? 0)) {
         if (fault === 'error_event') {
-          if (route === 'tgi') send(JSON.stringify({ error: 'Request failed during generation: scripted', error_type: 'generation' }));
+          if (route === 'tgi')
+            send(JSON.stringify({ error: 'Request failed during generation: scripted', error_type: 'generation' }));
           else if (route === 'triton') send(JSON.stringify({ error: 'scripted engine failure' }));
-          else send(JSON.stringify({ error: { object: 'error', message: 'scripted engine failure', type: 'InternalServerError', param: null, code: 500 } }));
+          else
+            send(
+              JSON.stringify({
+                error: {
+                  object: 'error',
+                  message: 'scripted engine failure',
+                  type: 'InternalServerError',
+                  param: null,
+                  code: 500,
+                },
+              }),
+            );
           return void res.end();
         }
         if (fault === 'truncate') return void res.socket?.destroy();
@@ -191,30 +250,71 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
       chunkNo++;
       entry.writeMs.push(performance.now());
       if (route === 'completions') {
-        send(JSON.stringify({ id, object: 'text_completion', created: 0, model, choices: [{ index: 0, text, logprobs: null, finish_reason: last ? 'length' : null, stop_reason: null }], usage: null }));
+        send(
+          JSON.stringify({
+            id,
+            object: 'text_completion',
+            created: 0,
+            model,
+            choices: [{ index: 0, text, logprobs: null, finish_reason: last ? 'length' : null, stop_reason: null }],
+            usage: null,
+          }),
+        );
       } else if (route === 'chat') {
-        send(JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: last ? 'length' : null }] }));
+        send(
+          JSON.stringify({
+            id,
+            object: 'chat.completion.chunk',
+            created: 0,
+            model,
+            choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: last ? 'length' : null }],
+          }),
+        );
       } else if (route === 'tgi') {
         const tok = { id: WORD_IDS[ids[0]], text, logprob: -0.5, special: false };
-        const fin = last ? { generated_text: genText(total), details: { finish_reason: 'length', generated_tokens: total, input_length: promptTokens, seed: null } } : { generated_text: null, details: null };
+        const fin = last
+          ? {
+              generated_text: genText(total),
+              details: { finish_reason: 'length', generated_tokens: total, input_length: promptTokens, seed: null },
+            }
+          : { generated_text: null, details: null };
         send(JSON.stringify({ index: sent, token: tok, ...fin, top_tokens: null }));
       } else {
-        send(JSON.stringify({ model_name: model, model_version: '1', text_output: text, num_output_tokens: k, num_input_tokens: promptTokens }));
+        send(
+          JSON.stringify({
+            model_name: model,
+            model_version: '1',
+            text_output: text,
+            num_output_tokens: k,
+            num_input_tokens: promptTokens,
+          }),
+        );
       }
       if (last) return finishOk();
       schedule(start + sc.ttftMs + chunkNo * sc.itlMs);
     };
     // Absolute deadlines, so one late timer does not shift every later token.
     const schedule = (at: number) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        step();
-      }, Math.max(0, at - performance.now()));
+      const t = setTimeout(
+        () => {
+          timers.delete(t);
+          step();
+        },
+        Math.max(0, at - performance.now()),
+      );
       timers.add(t);
     };
     if (total === 0 && fault === 'no_output') {
       if (route === 'tgi') {
-        send(JSON.stringify({ index: 0, token: { id: 2, text: '</s>', logprob: 0, special: true }, generated_text: '', details: { finish_reason: 'eos_token', generated_tokens: 0, input_length: promptTokens, seed: null }, top_tokens: null }));
+        send(
+          JSON.stringify({
+            index: 0,
+            token: { id: 2, text: '</s>', logprob: 0, special: true },
+            generated_text: '',
+            details: { finish_reason: 'eos_token', generated_tokens: 0, input_length: promptTokens, seed: null },
+            top_tokens: null,
+          }),
+        );
         return void res.end();
       }
       return finishOk();
@@ -245,7 +345,9 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
 
 /** The prompt of any of the four routes (chat: the first message; no template here). */
 function promptOf(b: Record<string, unknown>): string {
-  return String(b.prompt ?? b.inputs ?? b.text_input ?? (b.messages as { content?: string }[] | undefined)?.[0]?.content ?? '');
+  return String(
+    b.prompt ?? b.inputs ?? b.text_input ?? (b.messages as { content?: string }[] | undefined)?.[0]?.content ?? '',
+  );
 }
 
 function requestedTokens(b: Record<string, unknown>): number | undefined {

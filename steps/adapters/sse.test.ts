@@ -6,7 +6,10 @@ const enc = (s: string) => new TextEncoder().encode(s);
 function collect(parts: (string | Uint8Array)[]) {
   const events: { data: string; event?: string }[] = [];
   const comments: string[] = [];
-  const s = createSseStream((data, event) => events.push(event ? { data, event } : { data }), (c) => comments.push(c));
+  const s = createSseStream(
+    (data, event) => events.push(event ? { data, event } : { data }),
+    (c) => comments.push(c),
+  );
   for (const p of parts) s.feed(typeof p === 'string' ? enc(p) : p);
   s.end();
   return { events, comments };
@@ -33,7 +36,9 @@ describe('SSE framing', () => {
     expect(collect([bytes.slice(0, cut), bytes.slice(cut)]).events).toEqual([{ data: '{"text":"é€"}' }]);
   });
   it('passes the event name (error events)', () => {
-    expect(collect(['event: error\ndata: {"error":"boom"}\n\n']).events).toEqual([{ data: '{"error":"boom"}', event: 'error' }]);
+    expect(collect(['event: error\ndata: {"error":"boom"}\n\n']).events).toEqual([
+      { data: '{"error":"boom"}', event: 'error' },
+    ]);
   });
   it('drops a last event that lacks its blank line (SSE spec), so a cut stream is not half-parsed', () => {
     expect(collect(['data: one\n\ndata: {"cut', '\n']).events).toEqual([{ data: 'one' }]);

@@ -13,7 +13,10 @@ export interface SseStream {
   end(): void;
 }
 
-export function createSseStream(onEvent: (data: string, event: string | undefined) => void, onComment?: (c: string) => void): SseStream {
+export function createSseStream(
+  onEvent: (data: string, event: string | undefined) => void,
+  onComment?: (c: string) => void,
+): SseStream {
   const decoder = new TextDecoder();
   const parser = createParser({ onEvent: (e) => onEvent(e.data, e.event), onComment });
   return {

@@ -21,7 +21,11 @@ export const tgiAdapter: Adapter = {
   apis: ['generate_stream', 'openai'],
   build(req, api) {
     if (api === 'openai') return buildOpenAi(req, 'chat', {}, 'max_tokens');
-    const parameters: Record<string, unknown> = { max_new_tokens: req.maxTokens, details: true, do_sample: req.temperature > 0 };
+    const parameters: Record<string, unknown> = {
+      max_new_tokens: req.maxTokens,
+      details: true,
+      do_sample: req.temperature > 0,
+    };
     // TGI rejects temperature 0 (exclusiveMinimum): greedy decoding is do_sample=false instead.
     if (req.temperature > 0) parameters.temperature = req.temperature;
     return { path: '/generate_stream', body: { inputs: req.prompt, parameters } };

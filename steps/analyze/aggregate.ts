@@ -64,9 +64,17 @@ export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number })
   }) as Dfd.DataFrame;
   // Derived columns as DataFrame operations: error rate, cost per 1M output tokens.
   const total = (g['completed_sum'] as Dfd.Series).add(g['failed_sum'] as Dfd.Series) as Dfd.Series;
-  g.addColumn('error_rate', (g['failed_sum'] as Dfd.Series).div(total.values.map((v) => (Number(v) > 0 ? Number(v) : 1))) as Dfd.Series, { inplace: true });
+  g.addColumn(
+    'error_rate',
+    (g['failed_sum'] as Dfd.Series).div(total.values.map((v) => (Number(v) > 0 ? Number(v) : 1))) as Dfd.Series,
+    { inplace: true },
+  );
   const tps = (g['output_tokens_per_s_median'] as Dfd.Series).values.map((v) => Number(v));
-  g.addColumn('cost_per_1m', tps.map((v) => (v > 0 ? (opts.gpuHourUsd / (v * 3600)) * 1e6 : NaN)), { inplace: true });
+  g.addColumn(
+    'cost_per_1m',
+    tps.map((v) => (v > 0 ? (opts.gpuHourUsd / (v * 3600)) * 1e6 : NaN)),
+    { inplace: true },
+  );
   const table = dfd.toJSON(g) as Record<string, unknown>[];
 
   // Scaling efficiency needs each backend's c = 1 throughput.
@@ -86,7 +94,8 @@ export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number })
       const present = vals.filter((v): v is number => v !== null);
       if (!present.length) continue;
       const m = mean(present);
-      const sd = present.length > 1 ? Math.sqrt(present.reduce((a, v) => a + (v - m) ** 2, 0) / (present.length - 1)) : null;
+      const sd =
+        present.length > 1 ? Math.sqrt(present.reduce((a, v) => a + (v - m) ** 2, 0) / (present.length - 1)) : null;
       metrics[k] = { values: vals, center: median(present), mean: m, cv: sd !== null && m !== 0 ? sd / m : null };
     }
     rows.push({
@@ -104,10 +113,16 @@ export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number })
       itl_ms: p.itl_ms,
       tpot_ms: p.tpot_ms,
       e2e_ms: p.e2e_ms,
-      scaling_efficiency: c1 && center !== null && p.concurrency && p.rate === null ? center / (p.concurrency * c1) : null,
+      scaling_efficiency:
+        c1 && center !== null && p.concurrency && p.rate === null ? center / (p.concurrency * c1) : null,
       cost_per_1m_output_tokens_usd: num(t.cost_per_1m),
       metrics,
     });
   }
-  return rows.sort((a, b) => a.backend.localeCompare(b.backend) || (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
+  return rows.sort(
+    (a, b) =>
+      a.backend.localeCompare(b.backend) ||
+      (a.concurrency ?? 0) - (b.concurrency ?? 0) ||
+      (a.rate ?? 0) - (b.rate ?? 0),
+  );
 }

@@ -22,27 +22,41 @@ export async function readBaseline(file: string): Promise<Baseline> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch {
-    throw new InvalidInputError('baseline-missing', `baseline ${file} does not exist`, { hint: 'Create one from a clean run with `llmbench analyze --runs DIR --out DIR --write-baseline FILE`.', problems: [{ path: '', message: 'not found', file }] });
+    throw new InvalidInputError('baseline-missing', `baseline ${file} does not exist`, {
+      hint: 'Create one from a clean run with `llmbench analyze --runs DIR --out DIR --write-baseline FILE`.',
+      problems: [{ path: '', message: 'not found', file }],
+    });
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new InvalidInputError('baseline-invalid', `baseline ${file} is not valid JSON: ${(e as Error).message}`, { hint: 'Regenerate it with --write-baseline.', problems: [{ path: '', message: 'not JSON', file }] });
+    throw new InvalidInputError('baseline-invalid', `baseline ${file} is not valid JSON: ${(e as Error).message}`, {
+      hint: 'Regenerate it with --write-baseline.',
+      problems: [{ path: '', message: 'not JSON', file }],
+    });
   }
   const v = (doc as { schema_version?: unknown })?.schema_version;
   if (v !== BASELINE_SCHEMA_VERSION) {
-    throw new InvalidInputError('baseline-schema-mismatch', `baseline ${file} has schema_version ${JSON.stringify(v)}; this llmbench reads version ${BASELINE_SCHEMA_VERSION}`, {
-      hint: 'Regenerate the baseline with this version (`llmbench analyze … --write-baseline FILE`) from a clean run; comparing across formats would be a guess.',
-      problems: [{ path: '/schema_version', message: `must be ${BASELINE_SCHEMA_VERSION}`, file }],
-    });
+    throw new InvalidInputError(
+      'baseline-schema-mismatch',
+      `baseline ${file} has schema_version ${JSON.stringify(v)}; this llmbench reads version ${BASELINE_SCHEMA_VERSION}`,
+      {
+        hint: 'Regenerate the baseline with this version (`llmbench analyze … --write-baseline FILE`) from a clean run; comparing across formats would be a guess.',
+        problems: [{ path: '/schema_version', message: `must be ${BASELINE_SCHEMA_VERSION}`, file }],
+      },
+    );
   }
   const problems = validate('baseline', doc);
   if (problems.length) {
-    throw new InvalidInputError('baseline-invalid', `baseline ${file} does not match schemas/baseline.schema.json (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
-      hint: 'Regenerate it with --write-baseline.',
-      problems: problems.map((p) => ({ ...p, file })),
-    });
+    throw new InvalidInputError(
+      'baseline-invalid',
+      `baseline ${file} does not match schemas/baseline.schema.json (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        hint: 'Regenerate it with --write-baseline.',
+        problems: problems.map((p) => ({ ...p, file })),
+      },
+    );
   }
   return doc as Baseline;
 }
@@ -115,9 +129,23 @@ export interface SeriesChangePoint {
  * E-divisive means over each metric's series of clean runs (one value per run: the geometric mean of its trials).
  * Reports at which run each significant shift begins.
  */
-export function historyChangePoints(entries: HistoryEntry[], metrics: string[], opts: { alpha?: number; permutations?: number; minSize?: number } = {}): SeriesChangePoint[] {
+export function historyChangePoints(
+  entries: HistoryEntry[],
+  metrics: string[],
+  opts: { alpha?: number; permutations?: number; minSize?: number } = {},
+): SeriesChangePoint[] {
   const clean = entries.filter((e) => e.clean);
-  const series = new Map<string, { backend: string; concurrency: number | null; rate: number | null; metric: string; runs: string[]; values: number[] }>();
+  const series = new Map<
+    string,
+    {
+      backend: string;
+      concurrency: number | null;
+      rate: number | null;
+      metric: string;
+      runs: string[];
+      values: number[];
+    }
+  >();
   for (const e of clean) {
     for (const b of e.backends) {
       for (const p of b.points) {
@@ -126,7 +154,11 @@ export function historyChangePoints(entries: HistoryEntry[], metrics: string[], 
           if (!vals?.length) continue;
           const k = `${b.backend}#${pointKey(p)}#${m}`;
           let s = series.get(k);
-          if (!s) series.set(k, (s = { backend: b.backend, concurrency: p.concurrency, rate: p.rate, metric: m, runs: [], values: [] }));
+          if (!s)
+            series.set(
+              k,
+              (s = { backend: b.backend, concurrency: p.concurrency, rate: p.rate, metric: m, runs: [], values: [] }),
+            );
           s.runs.push(e.run_id);
           s.values.push(gmean(vals));
         }
@@ -135,8 +167,22 @@ export function historyChangePoints(entries: HistoryEntry[], metrics: string[], 
   }
   const out: SeriesChangePoint[] = [];
   for (const s of series.values()) {
-    for (const cp of eDivisive(s.values, { alpha: opts.alpha ?? 0.01, permutations: opts.permutations ?? 199, minSize: opts.minSize ?? 3 })) {
-      out.push({ backend: s.backend, concurrency: s.concurrency, rate: s.rate, metric: s.metric, run: s.runs[cp.index], index: cp.index, p_value: cp.p_value, before: cp.before, after: cp.after });
+    for (const cp of eDivisive(s.values, {
+      alpha: opts.alpha ?? 0.01,
+      permutations: opts.permutations ?? 199,
+      minSize: opts.minSize ?? 3,
+    })) {
+      out.push({
+        backend: s.backend,
+        concurrency: s.concurrency,
+        rate: s.rate,
+        metric: s.metric,
+        run: s.runs[cp.index],
+        index: cp.index,
+        p_value: cp.p_value,
+        before: cp.before,
+        after: cp.after,
+      });
     }
   }
   return out;
@@ -146,7 +192,11 @@ export function historyChangePoints(entries: HistoryEntry[], metrics: string[], 
  * Baseline from a clean window: per backend, the last `window` clean runs with the newest run's workload
  * fingerprint, none before the latest change point of that backend. Trial values of the window are pooled.
  */
-export function baselineFromHistory(entries: HistoryEntry[], changePoints: SeriesChangePoint[], opts: { window: number; createdAt: string; commitSha?: string | null }): Baseline | null {
+export function baselineFromHistory(
+  entries: HistoryEntry[],
+  changePoints: SeriesChangePoint[],
+  opts: { window: number; createdAt: string; commitSha?: string | null },
+): Baseline | null {
   const clean = entries.filter((e) => e.clean);
   if (!clean.length) return null;
   const latest = clean[clean.length - 1];
@@ -170,5 +220,11 @@ export function baselineFromHistory(entries: HistoryEntry[], changePoints: Serie
     });
     backends.push({ backend: lb.backend, fingerprint: lb.fingerprint, provenance: lb.provenance, points });
   }
-  return { schema_version: 1, created_at: opts.createdAt, commit_sha: opts.commitSha ?? latest.commit_sha ?? null, source: `history window of ${Math.min(opts.window, clean.length)} clean run(s) ending ${latest.run_id}`, backends };
+  return {
+    schema_version: 1,
+    created_at: opts.createdAt,
+    commit_sha: opts.commitSha ?? latest.commit_sha ?? null,
+    source: `history window of ${Math.min(opts.window, clean.length)} clean run(s) ending ${latest.run_id}`,
+    backends,
+  };
 }

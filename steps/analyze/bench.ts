@@ -18,11 +18,18 @@ const N = Number(process.env.BENCH_SAMPLES ?? 1_000_000);
 const TOKENS = Number(process.env.BENCH_OUTPUT_TOKENS ?? 32);
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
-console.log(`# Verdict rule: Welch's t on log trial values, 3 % run-to-run noise (log-normal), ${SIMS} simulations per row`);
+console.log(
+  `# Verdict rule: Welch's t on log trial values, 3 % run-to-run noise (log-normal), ${SIMS} simulations per row`,
+);
 console.log('trials/side  alpha  tol%   5%-drop detected   A/A false alarms (regression)   A/A any flag');
 const rows: [number, number, number, string][] = [
   [RECOMMENDED_TRIALS, CONFIG_DEFAULTS.regression.alpha, 3, '← recommended default'],
-  [CONFIG_DEFAULTS.load.trials, CONFIG_DEFAULTS.regression.alpha, CONFIG_DEFAULTS.regression.tolerance_pct, '← current config defaults'],
+  [
+    CONFIG_DEFAULTS.load.trials,
+    CONFIG_DEFAULTS.regression.alpha,
+    CONFIG_DEFAULTS.regression.tolerance_pct,
+    '← current config defaults',
+  ],
   [3, 0.05, 3, ''],
   [5, 0.05, 3, ''],
   [8, 0.05, 3, ''],
@@ -31,8 +38,17 @@ const rows: [number, number, number, string][] = [
   [RECOMMENDED_TRIALS, 0.05, 5, '(tolerance 5 %: a 5 % drop is at the threshold)'],
 ];
 for (const [n, alpha, tol, note] of rows) {
-  const r = simulatePower({ trials: n, cv: 0.03, dropPct: 5, rule: { alpha, tolerance_pct: tol, min_trials: 2 }, simulations: SIMS, seed: 2026 });
-  console.log(`${String(n).padStart(11)}  ${alpha.toFixed(2).padStart(5)}  ${String(tol).padStart(4)}   ${pct(r.detection).padStart(16)}   ${pct(r.false_alarm).padStart(30)}   ${pct(r.any_flag).padStart(12)}  ${note}`);
+  const r = simulatePower({
+    trials: n,
+    cv: 0.03,
+    dropPct: 5,
+    rule: { alpha, tolerance_pct: tol, min_trials: 2 },
+    simulations: SIMS,
+    seed: 2026,
+  });
+  console.log(
+    `${String(n).padStart(11)}  ${alpha.toFixed(2).padStart(5)}  ${String(tol).padStart(4)}   ${pct(r.detection).padStart(16)}   ${pct(r.false_alarm).padStart(30)}   ${pct(r.any_flag).padStart(12)}  ${note}`,
+  );
 }
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'llmbench-bench-analyze-'));
@@ -43,16 +59,43 @@ try {
   const backends = ['vllm', 'tgi', 'triton'];
   const requests = Math.ceil(N / (points.length * trials * backends.length));
   const t0 = Date.now();
-  let samples = 0, bytes = 0;
+  let samples = 0,
+    bytes = 0;
   for (const [i, b] of backends.entries()) {
-    const r = await writeSynthRun(path.join(runs, b), { backend: b, concurrency: points, trials, requests, outputTokens: TOKENS, seed: i + 1 });
+    const r = await writeSynthRun(path.join(runs, b), {
+      backend: b,
+      concurrency: points,
+      trials,
+      requests,
+      outputTokens: TOKENS,
+      seed: i + 1,
+    });
     samples += r.samples;
     bytes += r.bytes;
   }
-  console.log(`\n# 1M-sample analysis: ${samples.toLocaleString('en')} samples (${backends.length} backends × ${points.length} points × ${trials} trials × ${requests} requests, ${TOKENS} output tokens = ${TOKENS} chunks each), ${(bytes / 2 ** 30).toFixed(2)} GiB of NDJSON, generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  console.log(
+    `\n# 1M-sample analysis: ${samples.toLocaleString('en')} samples (${backends.length} backends × ${points.length} points × ${trials} trials × ${requests} requests, ${TOKENS} output tokens = ${TOKENS} chunks each), ${(bytes / 2 ** 30).toFixed(2)} GiB of NDJSON, generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   const t1 = Date.now();
-  const res = spawnSync('/usr/bin/time', ['-f', '%M %e %U %S', process.execPath, path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'analyze', '--runs', runs, '--out', path.join(tmp, 'analysis')], { encoding: 'utf8', env: { ...process.env, LLMBENCH_LOG_LEVEL: 'warn' } });
+  const res = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M %e %U %S',
+      process.execPath,
+      path.join(REPO_ROOT, 'steps/bin/llmbench.js'),
+      'analyze',
+      '--runs',
+      runs,
+      '--out',
+      path.join(tmp, 'analysis'),
+    ],
+    { encoding: 'utf8', env: { ...process.env, LLMBENCH_LOG_LEVEL: 'warn' } },
+  );
   const wall = (Date.now() - t1) / 1000;
   const m = /(\d+) ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(res.stderr ?? '');
   if (res.error || !m) {
@@ -60,7 +103,9 @@ try {
   } else {
     const rssGiB = Number(m[1]) / 2 ** 20;
     const cpu = Number(m[3]) + Number(m[4]);
-    console.log(`analyze exit ${res.status}: wall ${wall.toFixed(1)} s (target ≤ 20 s), CPU ${cpu.toFixed(1)} s on ${os.availableParallelism()} cores (load average before: ${load}), peak RSS ${rssGiB.toFixed(2)} GiB (target ≤ 2 GiB) — ${wall <= 20 && rssGiB <= 2 ? 'within target' : 'OVER TARGET'}`);
+    console.log(
+      `analyze exit ${res.status}: wall ${wall.toFixed(1)} s (target ≤ 20 s), CPU ${cpu.toFixed(1)} s on ${os.availableParallelism()} cores (load average before: ${load}), peak RSS ${rssGiB.toFixed(2)} GiB (target ≤ 2 GiB) — ${wall <= 20 && rssGiB <= 2 ? 'within target' : 'OVER TARGET'}`,
+    );
   }
 } finally {
   await fs.rm(tmp, { recursive: true, force: true });

@@ -25,13 +25,27 @@ export interface LoadedRun {
   sampleRunIds: string[];
   sampleBackends: string[];
   /** Findings of `llmbench import` (import.json next to an imported summary). */
-  importFindings: { code: string; severity: 'info' | 'warning' | 'error'; message: string; concurrency?: number | null; rate?: number | null; count?: number }[];
+  importFindings: {
+    code: string;
+    severity: 'info' | 'warning' | 'error';
+    message: string;
+    concurrency?: number | null;
+    rate?: number | null;
+    count?: number;
+  }[];
 }
 
 async function importFindings(dir: string): Promise<LoadedRun['importFindings']> {
   try {
     const doc = JSON.parse(await fs.readFile(path.join(dir, 'import.json'), 'utf8'));
-    return Array.isArray(doc.findings) ? doc.findings.filter((f: { code?: unknown; message?: unknown; severity?: unknown }) => typeof f.code === 'string' && typeof f.message === 'string' && ['info', 'warning', 'error'].includes(String(f.severity))) : [];
+    return Array.isArray(doc.findings)
+      ? doc.findings.filter(
+          (f: { code?: unknown; message?: unknown; severity?: unknown }) =>
+            typeof f.code === 'string' &&
+            typeof f.message === 'string' &&
+            ['info', 'warning', 'error'].includes(String(f.severity)),
+        )
+      : [];
   } catch {
     return [];
   }
@@ -50,9 +64,15 @@ export async function findSweepDirs(runsDir: string): Promise<string[]> {
   try {
     st = await fs.stat(runsDir);
   } catch {
-    throw new InvalidInputError('runs-missing', `runs directory ${runsDir} does not exist`, { hint: 'Pass the directory that sweep wrote into (e.g. <workdir>/runs).', problems: [{ path: '', message: 'not found', file: runsDir }] });
+    throw new InvalidInputError('runs-missing', `runs directory ${runsDir} does not exist`, {
+      hint: 'Pass the directory that sweep wrote into (e.g. <workdir>/runs).',
+      problems: [{ path: '', message: 'not found', file: runsDir }],
+    });
   }
-  if (!st.isDirectory()) throw new InvalidInputError('runs-not-dir', `${runsDir} is not a directory`, { hint: 'Pass a directory of sweep outputs.' });
+  if (!st.isDirectory())
+    throw new InvalidInputError('runs-not-dir', `${runsDir} is not a directory`, {
+      hint: 'Pass a directory of sweep outputs.',
+    });
   if (await isFile(path.join(runsDir, 'summary.json'))) return [runsDir];
   const out: string[] = [];
   for (const e of (await fs.readdir(runsDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -79,7 +99,11 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
     try {
       text = await fs.readFile(file, 'utf8');
     } catch {
-      problems.push({ path: '', message: 'summary.json missing next to samples.ndjson (the sweep did not finish); rerun or re-import it', file });
+      problems.push({
+        path: '',
+        message: 'summary.json missing next to samples.ndjson (the sweep did not finish); rerun or re-import it',
+        file,
+      });
       continue;
     }
     let doc: unknown;
@@ -99,14 +123,23 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
   const seen = new Map<string, string>();
   for (const s of summaries) {
     const prev = seen.get(s.summary.backend);
-    if (prev) problems.push({ path: '/backend', message: `backend '${s.summary.backend}' also in ${prev}; one sweep output per backend`, file: path.join(s.dir, 'summary.json') });
+    if (prev)
+      problems.push({
+        path: '/backend',
+        message: `backend '${s.summary.backend}' also in ${prev}; one sweep output per backend`,
+        file: path.join(s.dir, 'summary.json'),
+      });
     seen.set(s.summary.backend, s.dir);
   }
   if (problems.length) {
-    throw new InvalidInputError('runs-invalid', `runs directory ${runsDir} holds invalid sweep output (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
-      problems,
-      hint: 'Each <backend>/summary.json must match schemas/sweep-summary.schema.json.',
-    });
+    throw new InvalidInputError(
+      'runs-invalid',
+      `runs directory ${runsDir} holds invalid sweep output (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        problems,
+        hint: 'Each <backend>/summary.json must match schemas/sweep-summary.schema.json.',
+      },
+    );
   }
   const runs: LoadedRun[] = [];
   const withSamples: { i: number; file: string; summary: SweepSummary }[] = [];
@@ -115,16 +148,48 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
     if (await isFile(samplesFile)) withSamples.push({ i, file: samplesFile, summary });
   }
   const t0 = Date.now();
-  const reads = await readSampleFiles(withSamples.map((w) => ({ file: w.file, opts: { slo: opts.slo, summaryPoints: w.summary.points } })));
-  opts.log.debug('samples read', { files: reads.length, samples: reads.reduce((a, r) => a + r.samples, 0), ms: Date.now() - t0 });
+  const reads = await readSampleFiles(
+    withSamples.map((w) => ({ file: w.file, opts: { slo: opts.slo, summaryPoints: w.summary.points } })),
+  );
+  opts.log.debug('samples read', {
+    files: reads.length,
+    samples: reads.reduce((a, r) => a + r.samples, 0),
+    ms: Date.now() - t0,
+  });
   for (const [i, { dir, summary }] of summaries.entries()) {
     const k = withSamples.findIndex((w) => w.i === i);
     if (k >= 0) {
       const r = reads[k];
-      runs.push({ backend: summary.backend, dir, summary, points: r.points, source: 'samples', samples: r.samples, corrupt: r.corrupt, tornLastLine: r.tornLastLine, interleaved: r.interleaved, sampleRunIds: r.runIds, sampleBackends: r.backends, importFindings: await importFindings(dir) });
+      runs.push({
+        backend: summary.backend,
+        dir,
+        summary,
+        points: r.points,
+        source: 'samples',
+        samples: r.samples,
+        corrupt: r.corrupt,
+        tornLastLine: r.tornLastLine,
+        interleaved: r.interleaved,
+        sampleRunIds: r.runIds,
+        sampleBackends: r.backends,
+        importFindings: await importFindings(dir),
+      });
     } else {
       const n = summary.points.reduce((a, p) => a + p.completed + p.failed, 0);
-      runs.push({ backend: summary.backend, dir, summary, points: summary.points, source: 'summary', samples: n, corrupt: [], tornLastLine: false, interleaved: false, sampleRunIds: [], sampleBackends: [], importFindings: await importFindings(dir) });
+      runs.push({
+        backend: summary.backend,
+        dir,
+        summary,
+        points: summary.points,
+        source: 'summary',
+        samples: n,
+        corrupt: [],
+        tornLastLine: false,
+        interleaved: false,
+        sampleRunIds: [],
+        sampleBackends: [],
+        importFindings: await importFindings(dir),
+      });
     }
   }
   return runs;

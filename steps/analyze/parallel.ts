@@ -16,7 +16,9 @@ const reT = /"trial":(\d+)/;
 
 /** Batch key of a raw line, as pointKey(s)#trial would give after parsing; null when the scan cannot tell. */
 export function scanKey(line: string): string | null {
-  const c = reC.exec(line), r = reR.exec(line), t = reT.exec(line);
+  const c = reC.exec(line),
+    r = reR.exec(line),
+    t = reT.exec(line);
   if (!c || !r || !t) return null;
   const v = (x: string) => (x === 'null' ? '' : String(Number(x)));
   return `${v(c[1])}|${v(r[1])}#${t[1]}`;
@@ -29,7 +31,9 @@ class Pool {
   private freed: (() => void)[] = [];
   constructor(n: number) {
     for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry: new URL('./trial-worker.ts', import.meta.url).href } });
+      const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+        workerData: { entry: new URL('./trial-worker.ts', import.meta.url).href },
+      });
       const slot = { w, busy: 0 };
       w.on('message', (r: TrialBatchResult) => {
         slot.busy--;
@@ -76,10 +80,20 @@ function scanKeyAt(data: Buffer, start: number, end: number): string | null {
   return k !== null || end - start <= 1024 ? k : scanKey(data.toString('utf8', start, end));
 }
 
-async function oneFile(pool: Pool, file: string, opts: { slo?: SloSpec; summaryPoints?: Point[] }, nextId: () => number, maxInFlight: number): Promise<SampleRead> {
+async function oneFile(
+  pool: Pool,
+  file: string,
+  opts: { slo?: SloSpec; summaryPoints?: Point[] },
+  nextId: () => number,
+  maxInFlight: number,
+): Promise<SampleRead> {
   const pending: Promise<TrialBatchResult>[] = [];
   const closed = new Set<string>();
-  let parts: Buffer[] = [], key: string | null = null, first = 1, lineNo = 0, interleaved = false;
+  let parts: Buffer[] = [],
+    key: string | null = null,
+    first = 1,
+    lineNo = 0,
+    interleaved = false;
   // Each trial's bytes go to a worker in one transferred buffer: no per-line strings on this thread.
   const flush = async () => {
     const size = parts.reduce((a, b) => a + b.length, 0);
@@ -107,7 +121,8 @@ async function oneFile(pool: Pool, file: string, opts: { slo?: SloSpec; summaryP
       eof = bytesRead === 0;
       let data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
       if (eof && data.length && data[data.length - 1] !== 10) data = Buffer.concat([data, Buffer.from('\n')]); // a final line without newline
-      let pos = 0, seg = 0;
+      let pos = 0,
+        seg = 0;
       for (let nl = data.indexOf(10, pos); nl >= 0; nl = data.indexOf(10, pos)) {
         lineNo++;
         const k = scanKeyAt(data, pos, nl);
@@ -171,7 +186,10 @@ async function oneFile(pool: Pool, file: string, opts: { slo?: SloSpec; summaryP
 }
 
 /** Reads the files one after another, each spread over `workers` threads. */
-export async function readSamplesParallel(jobs: { file: string; opts: { slo?: SloSpec; summaryPoints?: Point[] } }[], workers: number): Promise<SampleRead[]> {
+export async function readSamplesParallel(
+  jobs: { file: string; opts: { slo?: SloSpec; summaryPoints?: Point[] } }[],
+  workers: number,
+): Promise<SampleRead[]> {
   const pool = new Pool(workers);
   let id = 0;
   try {

@@ -15,7 +15,15 @@ import { REPO_ROOT } from '../core/paths.js';
 import type { Baseline } from '../core/types/baseline.js';
 import type { Verdict } from '../core/types/verdict.js';
 import { analyze, historyEntry, type AnalyzeOutput } from './analyze.js';
-import { appendHistory, baselineFromHistory, historyChangePoints, readBaseline, readHistory, writeBaseline, type SeriesChangePoint } from './baseline.js';
+import {
+  appendHistory,
+  baselineFromHistory,
+  historyChangePoints,
+  readBaseline,
+  readHistory,
+  writeBaseline,
+  type SeriesChangePoint,
+} from './baseline.js';
 import { METRICS, isGated } from './metrics.js';
 
 export interface AnalyzeWorkOptions {
@@ -65,10 +73,16 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
     try {
       // Shown in verdict.json and the PR comment: repository-relative when it lives in the repository (no local paths).
       const shown = path.relative(REPO_ROOT, o.baselinePath);
-      baseline = { path: shown && !shown.startsWith('..') && !path.isAbsolute(shown) ? shown : o.baselinePath, data: await readBaseline(o.baselinePath) };
+      baseline = {
+        path: shown && !shown.startsWith('..') && !path.isAbsolute(shown) ? shown : o.baselinePath,
+        data: await readBaseline(o.baselinePath),
+      };
     } catch (e) {
       if (!o.lenientBaseline || !(e instanceof LlmbenchError)) throw e;
-      baselineProblem = { code: e.code === 'baseline-missing' ? 'no-baseline' : e.code, message: `${e.message}${e.hint ? ` — ${e.hint}` : ''}` };
+      baselineProblem = {
+        code: e.code === 'baseline-missing' ? 'no-baseline' : e.code,
+        message: `${e.message}${e.hint ? ` — ${e.hint}` : ''}`,
+      };
       log.warn(baselineProblem.message);
     }
   }
@@ -97,29 +111,48 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
     if (changePoints.length) out = await analyze({ ...common, changePoints });
   }
   const problems = [...validate('analysis-summary', out.summary), ...validate('verdict', out.verdict)];
-  if (problems.length) throw new Error(`internal: analysis output does not match its schema: ${JSON.stringify(problems.slice(0, 5))}`);
+  if (problems.length)
+    throw new Error(`internal: analysis output does not match its schema: ${JSON.stringify(problems.slice(0, 5))}`);
   await writeJsonAtomic(path.join(o.outDir, 'summary.json'), out.summary);
   await writeJsonAtomic(path.join(o.outDir, 'verdict.json'), out.verdict);
   files.push(path.join(o.outDir, 'summary.json'), path.join(o.outDir, 'verdict.json'));
   let exitCode = exitCodeForVerdict(out.verdict.verdict);
 
   if (o.writeBaselinePath && out.unclean.length && o.skipUncleanBaseline) {
-    log.warn(`baseline ${o.writeBaselinePath} not updated: this run is not clean (${out.unclean[0]}${out.unclean.length > 1 ? `, +${out.unclean.length - 1} more` : ''})`);
+    log.warn(
+      `baseline ${o.writeBaselinePath} not updated: this run is not clean (${out.unclean[0]}${out.unclean.length > 1 ? `, +${out.unclean.length - 1} more` : ''})`,
+    );
   } else if (o.writeBaselinePath) {
     if (out.unclean.length) {
-      throw new InvalidInputError('baseline-from-invalid-run', `refusing to write baseline ${o.writeBaselinePath}: the run is not clean (${out.unclean.length} problem${out.unclean.length > 1 ? 's' : ''})`, {
-        hint: 'Baselines are built only from clean runs: fix the listed problems and rerun the sweep (the analysis itself was written).',
-        problems: out.unclean.map((m) => ({ path: '', message: m })),
-      });
+      throw new InvalidInputError(
+        'baseline-from-invalid-run',
+        `refusing to write baseline ${o.writeBaselinePath}: the run is not clean (${out.unclean.length} problem${out.unclean.length > 1 ? 's' : ''})`,
+        {
+          hint: 'Baselines are built only from clean runs: fix the listed problems and rerun the sweep (the analysis itself was written).',
+          problems: out.unclean.map((m) => ({ path: '', message: m })),
+        },
+      );
     }
     let b: Baseline | null = null;
-    if (history) b = baselineFromHistory(history.entries, changePoints, { window: o.window ?? 5, createdAt: now().toISOString() });
-    b ??= { schema_version: 1, created_at: now().toISOString(), commit_sha: out.verdict.candidate?.commit_sha ?? null, source: `run ${out.verdict.candidate?.runs?.join('+')}`, backends: out.snapshot };
+    if (history)
+      b = baselineFromHistory(history.entries, changePoints, { window: o.window ?? 5, createdAt: now().toISOString() });
+    b ??= {
+      schema_version: 1,
+      created_at: now().toISOString(),
+      commit_sha: out.verdict.candidate?.commit_sha ?? null,
+      source: `run ${out.verdict.candidate?.runs?.join('+')}`,
+      backends: out.snapshot,
+    };
     await writeBaseline(o.writeBaselinePath, b);
     files.push(o.writeBaselinePath);
     log.info(`baseline written: ${o.writeBaselinePath} (${b.source})`);
     // Bootstrapping a baseline with nothing to compare against is a success, not an inconclusive run.
-    if (!baseline && out.verdict.verdict === 'inconclusive' && out.verdict.findings.every((f) => f.severity !== 'error' || f.code === 'no-baseline')) exitCode = ExitCode.OK;
+    if (
+      !baseline &&
+      out.verdict.verdict === 'inconclusive' &&
+      out.verdict.findings.every((f) => f.severity !== 'error' || f.code === 'no-baseline')
+    )
+      exitCode = ExitCode.OK;
   }
   return { verdict: out.verdict, exitCode, files, output: out };
 }

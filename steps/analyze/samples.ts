@@ -38,26 +38,48 @@ export function sampleProblem(x: unknown): string | null {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'not a JSON object';
   const s = x as Record<string, unknown>;
   if (s.v !== 1) return `unknown sample version ${JSON.stringify(s.v)}`;
-  if (typeof s.sent_ms !== 'number' || typeof s.intended_send_ms !== 'number') return 'sent_ms/intended_send_ms missing';
-  if (!Array.isArray(s.chunk_ms) || !Array.isArray(s.chunk_tokens) || s.chunk_ms.length !== s.chunk_tokens.length) return 'chunk_ms/chunk_tokens missing or of different lengths';
+  if (typeof s.sent_ms !== 'number' || typeof s.intended_send_ms !== 'number')
+    return 'sent_ms/intended_send_ms missing';
+  if (!Array.isArray(s.chunk_ms) || !Array.isArray(s.chunk_tokens) || s.chunk_ms.length !== s.chunk_tokens.length)
+    return 'chunk_ms/chunk_tokens missing or of different lengths';
   if (typeof s.ok !== 'boolean' || typeof s.warmup !== 'boolean') return 'ok/warmup missing';
   if (!Number.isInteger(s.trial)) return 'trial missing';
-  if (!(s.concurrency === null || Number.isInteger(s.concurrency)) || !(s.rate === null || typeof s.rate === 'number')) return 'concurrency/rate missing';
+  if (!(s.concurrency === null || Number.isInteger(s.concurrency)) || !(s.rate === null || typeof s.rate === 'number'))
+    return 'concurrency/rate missing';
   if (s.concurrency === null && s.rate === null) return 'neither concurrency nor rate set';
-  const o = s.output_tokens as Record<string, unknown> | undefined, i = s.input_tokens as Record<string, unknown> | undefined;
-  if (typeof o !== 'object' || o === null || typeof i !== 'object' || i === null) return 'input_tokens/output_tokens missing';
+  const o = s.output_tokens as Record<string, unknown> | undefined,
+    i = s.input_tokens as Record<string, unknown> | undefined;
+  if (typeof o !== 'object' || o === null || typeof i !== 'object' || i === null)
+    return 'input_tokens/output_tokens missing';
   for (const k of s.chunk_ms as unknown[]) if (typeof k !== 'number') return 'chunk_ms holds a non-number';
   for (const k of s.chunk_tokens as unknown[]) if (typeof k !== 'number') return 'chunk_tokens holds a non-number';
   const maybeNum = (v: unknown) => v === null || v === undefined || typeof v === 'number';
-  if (!maybeNum(o.server) || !maybeNum(o.client) || !maybeNum(o.requested) || !maybeNum(i.server) || !maybeNum(i.client) || !maybeNum(i.requested)) return 'token counts must be numbers or null';
-  if (!(s.end_ms === null || s.end_ms === undefined || typeof s.end_ms === 'number')) return 'end_ms must be a number or null';
-  if (!s.ok && !(s.error === null || (typeof s.error === 'object' && typeof (s.error as Record<string, unknown>).category === 'string'))) return 'error must carry a category';
+  if (
+    !maybeNum(o.server) ||
+    !maybeNum(o.client) ||
+    !maybeNum(o.requested) ||
+    !maybeNum(i.server) ||
+    !maybeNum(i.client) ||
+    !maybeNum(i.requested)
+  )
+    return 'token counts must be numbers or null';
+  if (!(s.end_ms === null || s.end_ms === undefined || typeof s.end_ms === 'number'))
+    return 'end_ms must be a number or null';
+  if (
+    !s.ok &&
+    !(
+      s.error === null ||
+      (typeof s.error === 'object' && typeof (s.error as Record<string, unknown>).category === 'string')
+    )
+  )
+    return 'error must carry a category';
   return null;
 }
 
 type TrialMetrics = NonNullable<Point['trials']>[number];
 
-const close = (a: number, b: number | undefined) => b !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+const close = (a: number, b: number | undefined) =>
+  b !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
 
 /** A summary point agrees with the re-derived trials when every trial's counts and throughput match. */
 function agrees(sp: Point | undefined, trials: TrialMetrics[]): boolean {
@@ -65,7 +87,14 @@ function agrees(sp: Point | undefined, trials: TrialMetrics[]): boolean {
   const byTrial = new Map(sp.trials.map((t) => [t.trial, t]));
   return trials.every((t) => {
     const s = byTrial.get(t.trial);
-    return !!s && s.completed === t.completed && s.failed === t.failed && close(t.output_tokens_per_s, s.output_tokens_per_s) && close(t.duration_s ?? 0, s.duration_s) && close(t.goodput_requests_per_s ?? -1, s.goodput_requests_per_s ?? -1);
+    return (
+      !!s &&
+      s.completed === t.completed &&
+      s.failed === t.failed &&
+      close(t.output_tokens_per_s, s.output_tokens_per_s) &&
+      close(t.duration_s ?? 0, s.duration_s) &&
+      close(t.goodput_requests_per_s ?? -1, s.goodput_requests_per_s ?? -1)
+    );
   });
 }
 
@@ -84,7 +113,10 @@ export function assemble(trials: Map<string, TrialMetrics[]>, summaryPoints: Poi
   return sortPoints(points);
 }
 
-export async function readSamples(file: string, opts: { slo?: SloSpec; summaryPoints?: Point[] } = {}): Promise<SampleRead> {
+export async function readSamples(
+  file: string,
+  opts: { slo?: SloSpec; summaryPoints?: Point[] } = {},
+): Promise<SampleRead> {
   const { trials, ...first } = await pass(file, opts, 'trials');
   if (!first.interleaved) {
     const points = assemble(trials, opts.summaryPoints);
@@ -96,9 +128,14 @@ export async function readSamples(file: string, opts: { slo?: SloSpec; summaryPo
   return { ...rest, pooled: 'samples' };
 }
 
-const sortPoints = (ps: Point[]) => ps.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
+const sortPoints = (ps: Point[]) =>
+  ps.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
 
-async function pass(file: string, opts: { slo?: SloSpec }, mode: 'trials' | 'points' | 'all'): Promise<Omit<SampleRead, 'pooled'> & { trials: Map<string, TrialMetrics[]> }> {
+async function pass(
+  file: string,
+  opts: { slo?: SloSpec },
+  mode: 'trials' | 'points' | 'all',
+): Promise<Omit<SampleRead, 'pooled'> & { trials: Map<string, TrialMetrics[]> }> {
   const trials = new Map<string, TrialMetrics[]>();
   const open = new Map<string, Sample[]>();
   const closed = new Set<string>();
@@ -106,7 +143,10 @@ async function pass(file: string, opts: { slo?: SloSpec }, mode: 'trials' | 'poi
   const corrupt: CorruptLine[] = [];
   const runIds = new Set<string>();
   const backends = new Set<string>();
-  let samples = 0, warmup = 0, lineNo = 0, interleaved = false;
+  let samples = 0,
+    warmup = 0,
+    lineNo = 0,
+    interleaved = false;
   const points: Point[] = [];
   let pendingBad: CorruptLine | null = null;
 
@@ -175,7 +215,17 @@ async function pass(file: string, opts: { slo?: SloSpec }, mode: 'trials' | 'poi
     // 'points': the last point; 'all': every point, held because they were interleaved
     points.push(...summarizePoints([...open.values()].flat(), { slo: opts.slo }));
   }
-  return { points: sortPoints(points), trials, samples, warmup, corrupt, tornLastLine, runIds: [...runIds], backends: [...backends], interleaved };
+  return {
+    points: sortPoints(points),
+    trials,
+    samples,
+    warmup,
+    corrupt,
+    tornLastLine,
+    runIds: [...runIds],
+    backends: [...backends],
+    interleaved,
+  };
 }
 
 /** Total sample bytes from which parsing and summarizing are spread over worker threads (2+ cores). */
@@ -186,13 +236,18 @@ export const WORKER_MIN_BYTES = Number(process.env.LLMBENCH_ANALYZE_WORKER_MIN_B
  * into trials that worker threads summarize in parallel (parallel.ts). Falls back to in-process if workers
  * cannot start (e.g. from compiled JavaScript without tsx).
  */
-export async function readSampleFiles(jobs: { file: string; opts: Parameters<typeof readSamples>[1] }[]): Promise<SampleRead[]> {
+export async function readSampleFiles(
+  jobs: { file: string; opts: Parameters<typeof readSamples>[1] }[],
+): Promise<SampleRead[]> {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const bytes = jobs.reduce((a, j) => a + statSync(j.file).size, 0);
   if (cores >= 2 && bytes >= WORKER_MIN_BYTES && import.meta.url.endsWith('.ts')) {
     try {
       const { readSamplesParallel } = await import('./parallel.js');
-      return await readSamplesParallel(jobs.map((j) => ({ file: j.file, opts: j.opts ?? {} })), Math.min(cores, 4));
+      return await readSamplesParallel(
+        jobs.map((j) => ({ file: j.file, opts: j.opts ?? {} })),
+        Math.min(cores, 4),
+      );
     } catch {
       /* fall through to the in-process path */
     }

@@ -41,14 +41,14 @@ export function generate(o: SynthRun, emit: (s: Sample) => void): void {
   if (o.interleave) for (let t = 0; t < o.trials; t++) for (const c of o.concurrency) order.push([c, t]);
   else for (const c of o.concurrency) for (let t = 0; t < o.trials; t++) order.push([c, t]);
   for (const [c, trial] of order) {
-    const speed = (o.speed?.(trial, c) ?? 1) * Math.exp(sigma * normal(u) - sigma * sigma / 2);
+    const speed = (o.speed?.(trial, c) ?? 1) * Math.exp(sigma * normal(u) - (sigma * sigma) / 2);
     const total = (o.warmup ?? 0) + o.requests;
     const slots = Array.from({ length: c }, () => clock);
     for (let seq = 0; seq < total; seq++) {
       let k = 0;
       for (let i = 1; i < c; i++) if (slots[i] < slots[k]) k = i;
       const sent = slots[k];
-      const ttft = (40 + 4 * c) * (1 + 0.05 * normal(u)) / speed;
+      const ttft = ((40 + 4 * c) * (1 + 0.05 * normal(u))) / speed;
       const itl = (20 + 0.5 * c) / speed;
       const fail = (o.failRate ?? 0) > 0 && u() < o.failRate!;
       const chunk_ms: number[] = [];
@@ -62,11 +62,25 @@ export function generate(o: SynthRun, emit: (s: Sample) => void): void {
       const end = fail ? sent + 5 : chunk_ms[chunk_ms.length - 1] + 0.2;
       slots[k] = end;
       emit({
-        v: 1, run_id: `synth-${o.seed ?? 1}`, backend: o.backend, concurrency: c, rate: null, trial, seq, prompt_index: seq % 64, warmup: seq < (o.warmup ?? 0),
-        intended_send_ms: sent, sent_ms: sent, headers_ms: sent + 1, chunk_ms, chunk_tokens: chunk_ms.map(() => 1), end_ms: end,
+        v: 1,
+        run_id: `synth-${o.seed ?? 1}`,
+        backend: o.backend,
+        concurrency: c,
+        rate: null,
+        trial,
+        seq,
+        prompt_index: seq % 64,
+        warmup: seq < (o.warmup ?? 0),
+        intended_send_ms: sent,
+        sent_ms: sent,
+        headers_ms: sent + 1,
+        chunk_ms,
+        chunk_tokens: chunk_ms.map(() => 1),
+        end_ms: end,
         input_tokens: { requested: 128, client: 128, server: 128 },
         output_tokens: { requested: n, server: fail ? null : n, client: fail ? null : n },
-        finish_reason: fail ? null : 'length', ok: !fail,
+        finish_reason: fail ? null : 'length',
+        ok: !fail,
         error: fail ? { category: 'http_5xx', message: 'synthetic failure', http_status: 503 } : null,
       });
     }
@@ -83,7 +97,8 @@ export async function writeSynthRun(dir: string, o: SynthRun): Promise<{ samples
   let keep: Sample[] = [];
   const points: SweepSummary['points'] = [];
   let buf = '';
-  let count = 0, bytes = 0;
+  let count = 0,
+    bytes = 0;
   try {
     generate(o, (s) => {
       count++;
@@ -110,10 +125,26 @@ export async function writeSynthRun(dir: string, o: SynthRun): Promise<{ samples
     backend: o.backend,
     adapter: 'vllm',
     run_id: `synth-${o.seed ?? 1}`,
-    plan: { mode: 'concurrency', trials: o.trials, warmup: o.warmup ?? 0, requests: o.requests, duration_s: null, seed: o.seed ?? 1, min_samples: 20 },
-    workload: { fingerprint: o.fingerprint ?? 'synthetic-fp-1', dataset: 'synthetic', input_tokens: 128, output_tokens: o.outputTokens ?? 32 },
+    plan: {
+      mode: 'concurrency',
+      trials: o.trials,
+      warmup: o.warmup ?? 0,
+      requests: o.requests,
+      duration_s: null,
+      seed: o.seed ?? 1,
+      min_samples: 20,
+    },
+    workload: {
+      fingerprint: o.fingerprint ?? 'synthetic-fp-1',
+      dataset: 'synthetic',
+      input_tokens: 128,
+      output_tokens: o.outputTokens ?? 32,
+    },
     provenance: o.provenance ?? { server: 'vllm 0.11.0', model: 'mistral', gpu: 'sim-a100', simulated: true },
-    points: o.summarize === false ? [] : [...points, ...summarizePoints(keep)].sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0)),
+    points:
+      o.summarize === false
+        ? []
+        : [...points, ...summarizePoints(keep)].sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0)),
   };
   await fs.writeFile(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
   return { samples: count, bytes };

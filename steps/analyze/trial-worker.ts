@@ -35,8 +35,12 @@ const decoder = new TextDecoder();
 export function processBatch(b: TrialBatch): TrialBatchResult {
   const corrupt: { line: number; message: string }[] = [];
   const group: Sample[] = [];
-  const runIds = new Set<string>(), backends = new Set<string>();
-  let warmup = 0, key: string | null = null, trial: number | null = null, uniform = true;
+  const runIds = new Set<string>(),
+    backends = new Set<string>();
+  let warmup = 0,
+    key: string | null = null,
+    trial: number | null = null,
+    uniform = true;
   const text = decoder.decode(b.bytes);
   const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop(); // the trailing newline
@@ -69,7 +73,18 @@ export function processBatch(b: TrialBatch): TrialBatchResult {
     if (s.error) s.error.message = '';
     group.push(s);
   });
-  return { id: b.id, key, uniform, trial, metrics: uniform && group.length ? summarize(group, { slo: b.slo }) : null, samples: group.length, warmup, corrupt, runIds: [...runIds], backends: [...backends] };
+  return {
+    id: b.id,
+    key,
+    uniform,
+    trial,
+    metrics: uniform && group.length ? summarize(group, { slo: b.slo }) : null,
+    samples: group.length,
+    warmup,
+    corrupt,
+    runIds: [...runIds],
+    backends: [...backends],
+  };
 }
 
 if (parentPort) {

@@ -14,7 +14,12 @@ afterEach(async () => {
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let out = '';
   let err = '';
-  const code = await main({ argv, stdout: (s) => (out += s), stderr: (s) => (err += s), env: { LLMBENCH_KUBE_RETRY_MS: '5', ...env } });
+  const code = await main({
+    argv,
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    env: { LLMBENCH_KUBE_RETRY_MS: '5', ...env },
+  });
   return { code, out, err };
 }
 
@@ -42,7 +47,17 @@ describe('apply', () => {
     const dep = fake.get('Deployment', 'llm-bench', 'llmbench-vllm')!;
     expect(dep.metadata.generation).toBe(1);
     const inv = JSON.parse(readFileSync(path.join(dir, 'cluster', 'vllm.applied.json'), 'utf8'));
-    expect(inv.objects.map((o: any) => o.kind)).toEqual(['Namespace', 'ServiceAccount', 'ServiceAccount', 'Role', 'RoleBinding', 'PersistentVolumeClaim', 'Deployment', 'Service', 'Route']);
+    expect(inv.objects.map((o: any) => o.kind)).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'PersistentVolumeClaim',
+      'Deployment',
+      'Service',
+      'Route',
+    ]);
     expect(inv.objects.find((o: any) => o.kind === 'PersistentVolumeClaim').keep_on_teardown).toBe(true);
     // Again: same objects, nothing changes.
     const again = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir]);
@@ -98,9 +113,25 @@ describe('apply', () => {
   test('ACM: creates ManifestWorks in the managed cluster namespace on the hub', async () => {
     fake = await startFakeKube();
     const { dir, kc } = setup(fake);
-    const r = await cli(['apply', '--backend', 'triton', '--acm', '--cluster', 'spoke-1', '--kubeconfig', kc, '--workdir', dir]);
+    const r = await cli([
+      'apply',
+      '--backend',
+      'triton',
+      '--acm',
+      '--cluster',
+      'spoke-1',
+      '--kubeconfig',
+      kc,
+      '--workdir',
+      dir,
+    ]);
     expect(r.code).toBe(0);
-    expect(fake.all('ManifestWork').map((w) => `${w.metadata.namespace}/${w.metadata.name}`).sort()).toEqual(['spoke-1/llmbench-prerequisites', 'spoke-1/llmbench-triton']);
+    expect(
+      fake
+        .all('ManifestWork')
+        .map((w) => `${w.metadata.namespace}/${w.metadata.name}`)
+        .sort(),
+    ).toEqual(['spoke-1/llmbench-prerequisites', 'spoke-1/llmbench-triton']);
     expect(fake.all('Deployment')).toEqual([]);
     expect(fake.rejected).toEqual([]);
   });
@@ -112,10 +143,18 @@ describe('apply', () => {
     expect(none.err).toMatch(/no-kube-credentials/);
     expect(none.err).toMatch(/localhost:8080/);
     // KUBERNETES_SERVICE_HOST without a mounted token: loadFromCluster() would target https://undefined:undefined.
-    const halfPod = await cli(['apply', '--backend', 'vllm', '--workdir', home], { HOME: home, KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443', LLMBENCH_SERVICE_ACCOUNT_DIR: path.join(home, 'no-sa') });
+    const halfPod = await cli(['apply', '--backend', 'vllm', '--workdir', home], {
+      HOME: home,
+      KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+      LLMBENCH_SERVICE_ACCOUNT_DIR: path.join(home, 'no-sa'),
+    });
     expect(halfPod.code).toBe(3);
     expect(halfPod.err).toMatch(/not inside a pod/);
-    const missing = await cli(['apply', '--backend', 'vllm', '--kubeconfig', path.join(home, 'nope'), '--workdir', home], { HOME: home });
+    const missing = await cli(
+      ['apply', '--backend', 'vllm', '--kubeconfig', path.join(home, 'nope'), '--workdir', home],
+      { HOME: home },
+    );
     expect(missing.code).toBe(2);
   });
 
@@ -126,13 +165,23 @@ describe('apply', () => {
     writeFileSync(path.join(sa, 'ca.crt'), FAKE_CA_PEM);
     writeFileSync(path.join(sa, 'namespace'), 'llm-bench');
     const port = new URL(fake.url).port;
-    const r = await cli(['apply', '--backend', 'vllm', '--workdir', sa], { HOME: sa, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port, LLMBENCH_SERVICE_ACCOUNT_DIR: sa });
+    const r = await cli(['apply', '--backend', 'vllm', '--workdir', sa], {
+      HOME: sa,
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: port,
+      LLMBENCH_SERVICE_ACCOUNT_DIR: sa,
+    });
     expect(r.err).toContain('credentials=in-cluster service account');
     expect(r.code).toBe(0);
     expect(fake.get('Deployment', 'llm-bench', 'llmbench-vllm')).toBeDefined();
     // Without the CA the server certificate is not trusted: an error, never a silent skip of verification.
     writeFileSync(path.join(sa, 'ca.crt'), '');
-    const untrusted = await cli(['apply', '--backend', 'vllm', '--workdir', sa], { HOME: sa, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port, LLMBENCH_SERVICE_ACCOUNT_DIR: sa });
+    const untrusted = await cli(['apply', '--backend', 'vllm', '--workdir', sa], {
+      HOME: sa,
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: port,
+      LLMBENCH_SERVICE_ACCOUNT_DIR: sa,
+    });
     expect(untrusted.code).toBe(3);
   });
 
@@ -144,11 +193,18 @@ describe('apply', () => {
 
   test('a kubeconfig whose server is https://undefined:undefined (what loadFromCluster() gives outside a pod) is exit 3', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-apply-'));
-    writeFileSync(path.join(dir, 'kc'), [
-      'apiVersion: v1', 'kind: Config', 'current-context: c',
-      'clusters: [{name: x, cluster: {server: "https://undefined:undefined"}}]',
-      'users: [{name: u, user: {token: t}}]', 'contexts: [{name: c, context: {cluster: x, user: u}}]', '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(dir, 'kc'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: c',
+        'clusters: [{name: x, cluster: {server: "https://undefined:undefined"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: c, context: {cluster: x, user: u}}]',
+        '',
+      ].join('\n'),
+    );
     const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', path.join(dir, 'kc'), '--workdir', dir]);
     expect(r.code).toBe(3);
     expect(r.err).toContain('error [kube-server-unset]');

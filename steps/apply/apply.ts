@@ -43,7 +43,11 @@ export async function applyObjects(client: KubeClient, objects: KObject[], log: 
       : missing.some((m) => m.includes('ManifestWork'))
         ? 'ManifestWorks are served by the ACM/OCM hub: point the kubeconfig at the hub cluster.'
         : 'Install the API these objects need, or leave them out.';
-    throw new EnvironmentError('kind-not-served', `the API server does not serve ${missing.join(', ')}; nothing was applied`, { hint });
+    throw new EnvironmentError(
+      'kind-not-served',
+      `the API server does not serve ${missing.join(', ')}; nothing was applied`,
+      { hint },
+    );
   }
   const out: KObject[] = [];
   for (const o of objects) {

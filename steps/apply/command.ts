@@ -9,7 +9,8 @@ import { PREREQ_WORK } from '../cluster/acm.js';
 import { renderObjects } from '../render/render.js';
 import { applyObjects, type AppliedInventory } from './apply.js';
 
-export const inventoryPath = (workdir: string, backend: string) => path.join(workdir, 'cluster', `${backend}.applied.json`);
+export const inventoryPath = (workdir: string, backend: string) =>
+  path.join(workdir, 'cluster', `${backend}.applied.json`);
 
 export const command: CommandSpec = {
   name: 'apply',
@@ -22,8 +23,11 @@ export const command: CommandSpec = {
     const objects = renderObjects(o.render, o.target, o.prerequisites);
     const client = connect(opts, o, ctx);
     const live = await applyObjects(client, objects, ctx.log);
-    const pre = new Set(o.prerequisites ? renderPrerequisites(o.render).map((x) => `${x.kind}/${x.metadata.name}`) : []);
-    const isPre = (kind: string, name: string) => (o.target.mode === 'acm' ? kind === 'ManifestWork' && name === PREREQ_WORK : pre.has(`${kind}/${name}`));
+    const pre = new Set(
+      o.prerequisites ? renderPrerequisites(o.render).map((x) => `${x.kind}/${x.metadata.name}`) : [],
+    );
+    const isPre = (kind: string, name: string) =>
+      o.target.mode === 'acm' ? kind === 'ManifestWork' && name === PREREQ_WORK : pre.has(`${kind}/${name}`);
     const inv: AppliedInventory = {
       schema_version: 1,
       backend: o.render.backend,
@@ -44,7 +48,11 @@ export const command: CommandSpec = {
       })),
     };
     await writeJsonAtomic(inventoryPath(path.resolve(ctx.cwd, opts.workdir as string), o.render.backend), inv);
-    ctx.log.info(`applied ${objects.length} object(s)`, { backend: o.render.backend, mode: o.target.mode, ...(o.target.cluster ? { cluster: o.target.cluster } : {}) });
+    ctx.log.info(`applied ${objects.length} object(s)`, {
+      backend: o.render.backend,
+      mode: o.target.mode,
+      ...(o.target.cluster ? { cluster: o.target.cluster } : {}),
+    });
     return ExitCode.OK;
   },
 };

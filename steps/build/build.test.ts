@@ -29,7 +29,12 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
     const first = await cli(['build', '--registry', `${reg.host}/bench`, '--plain-http', '--json']);
     expect(first.code).toBe(0);
     const plan = JSON.parse(first.out) as BuildPlan;
-    expect(plan.images.map((i) => [i.name, i.action])).toEqual([['steps', 'build'], ['vllm', 'build'], ['tgi', 'build'], ['triton', 'build']]);
+    expect(plan.images.map((i) => [i.name, i.action])).toEqual([
+      ['steps', 'build'],
+      ['vllm', 'build'],
+      ['tgi', 'build'],
+      ['triton', 'build'],
+    ]);
     const vllm = plan.images.find((i) => i.name === 'vllm')!;
     expect(vllm.image).toBe(`${reg.host}/bench/llmbench-vllm:${vllm.tag}`);
     expect(vllm.tag).toMatch(/^[0-9a-f]{20}$/);
@@ -47,7 +52,16 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
 
   test('--backend --plan writes the JSON plan and the plain-text files the Tekton build Task reads', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-plan-'));
-    const r = await cli(['build', '--backend', 'tgi', '--registry', reg.host, '--plain-http', '--plan', path.join(dir, 'plan-tgi.json')]);
+    const r = await cli([
+      'build',
+      '--backend',
+      'tgi',
+      '--registry',
+      reg.host,
+      '--plain-http',
+      '--plan',
+      path.join(dir, 'plan-tgi.json'),
+    ]);
     expect(r.code).toBe(0);
     const plan = JSON.parse(readFileSync(path.join(dir, 'plan-tgi.json'), 'utf8')) as BuildPlan;
     expect(plan.images).toHaveLength(1);
@@ -58,9 +72,26 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
     expect(read('context')).toBe(path.join(REPO_ROOT, 'docker'));
     expect(read('existing-digest')).toBe('');
     // The build args and secret the tag was hashed with, one buildah argument per line.
-    expect(read('buildah-args').split('\n')).toEqual(['--build-arg', `BASE_IMAGE=${plan.images[0].build_args.BASE_IMAGE}`, '--build-arg', 'MODEL_ID=mistralai/Mistral-7B-Instruct-v0.2', '--secret', 'id=hf_token,env=HF_TOKEN', '']);
+    expect(read('buildah-args').split('\n')).toEqual([
+      '--build-arg',
+      `BASE_IMAGE=${plan.images[0].build_args.BASE_IMAGE}`,
+      '--build-arg',
+      'MODEL_ID=mistralai/Mistral-7B-Instruct-v0.2',
+      '--secret',
+      'id=hf_token,env=HF_TOKEN',
+      '',
+    ]);
     pushTinyImage(reg.host, 'llmbench-tgi', plan.images[0].tag);
-    await cli(['build', '--backend', 'tgi', '--registry', reg.host, '--plain-http', '--plan', path.join(dir, 'plan-tgi.json')]);
+    await cli([
+      'build',
+      '--backend',
+      'tgi',
+      '--registry',
+      reg.host,
+      '--plain-http',
+      '--plan',
+      path.join(dir, 'plan-tgi.json'),
+    ]);
     expect(read('needed')).toBe('false');
     expect(read('existing-digest')).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
@@ -75,22 +106,31 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
       }
       if (req.headers.authorization !== 'Bearer tok-1') {
         const port = (front.address() as AddressInfo).port;
-        return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test"` }).end();
+        return void res
+          .writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test"` })
+          .end();
       }
-      const up = await fetch(`http://${reg.host}${req.url}`, { method: req.method, headers: { accept: String(req.headers.accept) } });
+      const up = await fetch(`http://${reg.host}${req.url}`, {
+        method: req.method,
+        headers: { accept: String(req.headers.accept) },
+      });
       res.writeHead(up.status, Object.fromEntries(up.headers.entries())).end();
     });
     await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
     const host = `127.0.0.1:${(front.address() as AddressInfo).port}`;
     try {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-auth-'));
-      const plan = JSON.parse((await cli(['build', '--backend', 'vllm', '--registry', reg.host, '--plain-http', '--json'])).out) as BuildPlan;
+      const plan = JSON.parse(
+        (await cli(['build', '--backend', 'vllm', '--registry', reg.host, '--plain-http', '--json'])).out,
+      ) as BuildPlan;
       pushTinyImage(reg.host, 'llmbench-vllm', plan.images[0].tag);
       const noCreds = await cli(['build', '--backend', 'vllm', '--registry', host, '--plain-http']);
       expect(noCreds.code).toBe(3);
       expect(noCreds.err).toContain('registry-unavailable');
       writeFileSync(path.join(dir, 'auth.json'), JSON.stringify({ auths: { [host]: { auth: creds } } }));
-      const ok = await cli(['build', '--backend', 'vllm', '--registry', host, '--plain-http'], { REGISTRY_AUTH_FILE: path.join(dir, 'auth.json') });
+      const ok = await cli(['build', '--backend', 'vllm', '--registry', host, '--plain-http'], {
+        REGISTRY_AUTH_FILE: path.join(dir, 'auth.json'),
+      });
       expect(ok.code).toBe(0);
       expect(ok.out).toMatch(/^skip /);
     } finally {
@@ -114,7 +154,10 @@ describe('content-hash tags', () => {
     cpSync(path.join(REPO_ROOT, 'docker'), path.join(src, 'docker'), { recursive: true });
     const specs = imageSpecs({ model: 'm/a', vendor: 'nvidia' });
     const before = { vllm: await contentHash(src, specs.vllm), tgi: await contentHash(src, specs.tgi) };
-    writeFileSync(path.join(src, 'docker/vllm/Dockerfile'), readFileSync(path.join(src, 'docker/vllm/Dockerfile'), 'utf8') + '\n# changed\n');
+    writeFileSync(
+      path.join(src, 'docker/vllm/Dockerfile'),
+      readFileSync(path.join(src, 'docker/vllm/Dockerfile'), 'utf8') + '\n# changed\n',
+    );
     const after = { vllm: await contentHash(src, specs.vllm), tgi: await contentHash(src, specs.tgi) };
     expect(after.vllm.sha256).not.toBe(before.vllm.sha256);
     expect(after.tgi.sha256).toBe(before.tgi.sha256);
@@ -129,7 +172,16 @@ describe('content-hash tags', () => {
   });
 
   test('Triton has no ROCm base image: exit 2', async () => {
-    const r = await cli(['build', '--backend', 'triton', '--gpu-vendor', 'amd', '--registry', 'quay.io/x', '--offline']);
+    const r = await cli([
+      'build',
+      '--backend',
+      'triton',
+      '--gpu-vendor',
+      'amd',
+      '--registry',
+      'quay.io/x',
+      '--offline',
+    ]);
     expect(r.code).toBe(2);
   });
 });

@@ -71,7 +71,15 @@ export function imageSpecs(o: { model: string; vendor: GpuVendor }): Record<Imag
       repository: 'llmbench-steps',
       dockerfile: 'docker/steps/Dockerfile',
       context: '.',
-      inputs: ['docker/steps/**', 'package.json', 'package-lock.json', 'tsconfig.json', 'steps/**', 'schemas/**', 'results/baselines/**'],
+      inputs: [
+        'docker/steps/**',
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'steps/**',
+        'schemas/**',
+        'results/baselines/**',
+      ],
       buildArgs: {},
       secrets: [],
     },
@@ -109,7 +117,12 @@ export async function contentHash(root: string, spec: ImageSpec): Promise<{ sha2
   }
   const h = createHash('sha256');
   h.update(`dockerfile\0${spec.dockerfile}\ncontext\0${spec.context}\n`);
-  for (const f of files) h.update(`${f}\0${createHash('sha256').update(await fs.readFile(path.join(root, f))).digest('hex')}\n`);
+  for (const f of files)
+    h.update(
+      `${f}\0${createHash('sha256')
+        .update(await fs.readFile(path.join(root, f)))
+        .digest('hex')}\n`,
+    );
   for (const k of Object.keys(spec.buildArgs).sort()) h.update(`arg\0${k}=${spec.buildArgs[k]}\n`);
   return { sha256: h.digest('hex'), files: files.length };
 }
@@ -131,7 +144,11 @@ export function parseRegistry(s: string, plainHttp: boolean): RegistryRef {
       problems: [{ path: '--registry', message: 'must look like quay.io/myorg or 127.0.0.1:5000' }],
     });
   }
-  return { host: m[2], prefix: (m[3] ?? '').replace(/^\//, ''), scheme: (m[1] as 'http' | 'https' | undefined) ?? (plainHttp ? 'http' : 'https') };
+  return {
+    host: m[2],
+    prefix: (m[3] ?? '').replace(/^\//, ''),
+    scheme: (m[1] as 'http' | 'https' | undefined) ?? (plainHttp ? 'http' : 'https'),
+  };
 }
 
 const MANIFEST_ACCEPT = [
@@ -146,10 +163,15 @@ export function registryCredentials(host: string, env: NodeJS.ProcessEnv): strin
   const file = env.REGISTRY_AUTH_FILE ?? (env.DOCKER_CONFIG ? path.join(env.DOCKER_CONFIG, 'config.json') : undefined);
   if (!file || !existsSync(file)) return null;
   try {
-    const auths = (JSON.parse(readFileSync(file, 'utf8')).auths ?? {}) as Record<string, { auth?: string; username?: string; password?: string }>;
+    const auths = (JSON.parse(readFileSync(file, 'utf8')).auths ?? {}) as Record<
+      string,
+      { auth?: string; username?: string; password?: string }
+    >;
     const e = auths[host] ?? auths[`https://${host}`] ?? auths[`http://${host}`];
     if (!e) return null;
-    return e.auth ?? (e.username !== undefined ? Buffer.from(`${e.username}:${e.password ?? ''}`).toString('base64') : null);
+    return (
+      e.auth ?? (e.username !== undefined ? Buffer.from(`${e.username}:${e.password ?? ''}`).toString('base64') : null)
+    );
   } catch {
     return null;
   }
@@ -167,11 +189,27 @@ function challenge(header: string | undefined): { scheme: string; params: Record
  * Whether repository:tag exists: HEAD /v2/<name>/manifests/<tag>. Answers 401 challenges (Basic, or Bearer via
  * the token endpoint) with the auth-file credentials. Returns the digest when it exists, null on 404.
  */
-export async function manifestDigest(reg: RegistryRef, repository: string, tag: string, env: NodeJS.ProcessEnv, timeoutMs = 15000): Promise<string | null | undefined> {
+export async function manifestDigest(
+  reg: RegistryRef,
+  repository: string,
+  tag: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 15000,
+): Promise<string | null | undefined> {
   const name = reg.prefix ? `${reg.prefix}/${repository}` : repository;
   const url = `${reg.scheme}://${reg.host}/v2/${name}/manifests/${encodeURIComponent(tag)}`;
-  const head = (auth?: string) => request(url, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT, ...(auth ? { authorization: auth } : {}) }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const fail = (msg: string, cause?: unknown) => new EnvironmentError('registry-unavailable', `registry ${reg.host}: ${msg}`, { hint: 'Check the registry address (--registry, --plain-http for an HTTP registry), network access and credentials (REGISTRY_AUTH_FILE).', cause });
+  const head = (auth?: string) =>
+    request(url, {
+      method: 'HEAD',
+      headers: { accept: MANIFEST_ACCEPT, ...(auth ? { authorization: auth } : {}) },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  const fail = (msg: string, cause?: unknown) =>
+    new EnvironmentError('registry-unavailable', `registry ${reg.host}: ${msg}`, {
+      hint: 'Check the registry address (--registry, --plain-http for an HTTP registry), network access and credentials (REGISTRY_AUTH_FILE).',
+      cause,
+    });
   let r;
   try {
     r = await head();
@@ -180,13 +218,18 @@ export async function manifestDigest(reg: RegistryRef, repository: string, tag: 
       const ch = challenge(r.headers['www-authenticate'] as string | undefined);
       const creds = registryCredentials(reg.host, env);
       if (ch?.scheme === 'basic') {
-        if (!creds) throw fail(`authentication required for ${name} and no credentials for ${reg.host} in REGISTRY_AUTH_FILE`);
+        if (!creds)
+          throw fail(`authentication required for ${name} and no credentials for ${reg.host} in REGISTRY_AUTH_FILE`);
         r = await head(`Basic ${creds}`);
       } else if (ch?.scheme === 'bearer' && ch.params.realm) {
         const t = new URL(ch.params.realm);
         if (ch.params.service) t.searchParams.set('service', ch.params.service);
         t.searchParams.set('scope', ch.params.scope ?? `repository:${name}:pull`);
-        const tr = await request(t, { headers: creds ? { authorization: `Basic ${creds}` } : {}, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+        const tr = await request(t, {
+          headers: creds ? { authorization: `Basic ${creds}` } : {},
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
         const tb = (await tr.body.json().catch(() => ({}))) as { token?: string; access_token?: string };
         const token = tb.token ?? tb.access_token;
         if (tr.statusCode !== 200 || !token) throw fail(`token endpoint ${t.origin} answered ${tr.statusCode}`);
@@ -220,7 +263,9 @@ export async function buildPlan(o: PlanOptions, log: Logger): Promise<BuildPlan>
   for (const n of o.names) {
     const spec = specs[n];
     if (n !== 'steps' && !spec.buildArgs.BASE_IMAGE) {
-      throw new InvalidInputError('no-base-image', `no ${n} base image for ${o.vendor} GPUs`, { problems: [{ path: '--gpu-vendor', message: `${n} has no published ${o.vendor} image` }] });
+      throw new InvalidInputError('no-base-image', `no ${n} base image for ${o.vendor} GPUs`, {
+        problems: [{ path: '--gpu-vendor', message: `${n} has no published ${o.vendor} image` }],
+      });
     }
     const { sha256, files } = await contentHash(o.source, spec);
     const tag = sha256.slice(0, 20);
@@ -230,16 +275,42 @@ export async function buildPlan(o: PlanOptions, log: Logger): Promise<BuildPlan>
     const exists = digest !== null && !o.offline;
     const dockerfile = path.join(o.source, spec.dockerfile);
     const context = path.join(o.source, spec.context);
-    const bud = ['buildah', 'bud', '--format', 'oci', '-f', dockerfile, '-t', image,
+    const bud = [
+      'buildah',
+      'bud',
+      '--format',
+      'oci',
+      '-f',
+      dockerfile,
+      '-t',
+      image,
       ...Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-      ...spec.secrets.flatMap((s) => ['--secret', `id=${s.id},env=${s.env}`]), context];
+      ...spec.secrets.flatMap((s) => ['--secret', `id=${s.id},env=${s.env}`]),
+      context,
+    ];
     images.push({
-      name: n, image, repository, tag, inputs_sha256: sha256, input_files: files, dockerfile, context,
-      build_args: spec.buildArgs, secrets: spec.secrets, exists, existing_digest: digest ?? null,
+      name: n,
+      image,
+      repository,
+      tag,
+      inputs_sha256: sha256,
+      input_files: files,
+      dockerfile,
+      context,
+      build_args: spec.buildArgs,
+      secrets: spec.secrets,
+      exists,
+      existing_digest: digest ?? null,
       action: exists ? 'skip' : 'build',
       commands: exists ? [] : [bud, ['buildah', 'push', '--digestfile', `${tag}.digest`, image, `docker://${image}`]],
     });
     log.event('image', { name: n, image, action: exists ? 'skip' : 'build', ...(digest ? { digest } : {}) });
   }
-  return { schema_version: 1, registry: `${o.registry.host}${o.registry.prefix ? '/' + o.registry.prefix : ''}`, gpu_vendor: o.vendor, model: o.model, images };
+  return {
+    schema_version: 1,
+    registry: `${o.registry.host}${o.registry.prefix ? '/' + o.registry.prefix : ''}`,
+    gpu_vendor: o.vendor,
+    model: o.model,
+    images,
+  };
 }

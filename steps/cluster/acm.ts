@@ -10,7 +10,12 @@ export const ROUTE_HOST_FEEDBACK = 'host';
 
 function resourceIdentifier(o: KObject) {
   const k = KINDS[o.kind];
-  return { group: k.group, resource: k.resource, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name };
+  return {
+    group: k.group,
+    resource: k.resource,
+    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+    name: o.metadata.name,
+  };
 }
 
 /**
@@ -18,7 +23,12 @@ function resourceIdentifier(o: KObject) {
  * WellKnownStatus (ReadyReplicas, Replicas, AvailableReplicas, ObservedGeneration); the Route reports its host.
  * Objects marked keep-on-teardown (the model cache PVC) are orphaned on delete; everything else goes Foreground.
  */
-export function manifestWork(name: string, cluster: string, objects: KObject[], extraLabels: Record<string, string> = {}): KObject {
+export function manifestWork(
+  name: string,
+  cluster: string,
+  objects: KObject[],
+  extraLabels: Record<string, string> = {},
+): KObject {
   const manifestConfigs: Record<string, unknown>[] = [];
   for (const o of objects) {
     if (o.kind === 'Deployment') {
@@ -26,7 +36,9 @@ export function manifestWork(name: string, cluster: string, objects: KObject[], 
     } else if (o.kind === 'Route') {
       manifestConfigs.push({
         resourceIdentifier: resourceIdentifier(o),
-        feedbackRules: [{ type: 'JSONPaths', jsonPaths: [{ name: ROUTE_HOST_FEEDBACK, path: '.status.ingress[0].host' }] }],
+        feedbackRules: [
+          { type: 'JSONPaths', jsonPaths: [{ name: ROUTE_HOST_FEEDBACK, path: '.status.ingress[0].host' }] },
+        ],
       });
     }
   }
@@ -37,7 +49,11 @@ export function manifestWork(name: string, cluster: string, objects: KObject[], 
   const work: KObject = {
     apiVersion: 'work.open-cluster-management.io/v1',
     kind: 'ManifestWork',
-    metadata: { name, namespace: cluster, labels: { 'app.kubernetes.io/part-of': 'llmbench', 'app.kubernetes.io/managed-by': MANAGED_BY, ...extraLabels } },
+    metadata: {
+      name,
+      namespace: cluster,
+      labels: { 'app.kubernetes.io/part-of': 'llmbench', 'app.kubernetes.io/managed-by': MANAGED_BY, ...extraLabels },
+    },
     spec: {
       workload: { manifests: objects },
       deleteOption,
@@ -46,10 +62,14 @@ export function manifestWork(name: string, cluster: string, objects: KObject[], 
   };
   const bytes = Buffer.byteLength(JSON.stringify(work));
   if (bytes > MAX_WORK_BYTES) {
-    throw new InvalidInputError('manifestwork-too-large', `ManifestWork ${name} would be ${Math.round(bytes / 1024)} KiB; the hub rejects works over 500 KiB`, {
-      problems: [{ path: '/spec/workload/manifests', message: `${bytes} bytes` }],
-      hint: 'Shrink what is embedded (engine args, ConfigMap data), or split it into more ManifestWorks.',
-    });
+    throw new InvalidInputError(
+      'manifestwork-too-large',
+      `ManifestWork ${name} would be ${Math.round(bytes / 1024)} KiB; the hub rejects works over 500 KiB`,
+      {
+        problems: [{ path: '/spec/workload/manifests', message: `${bytes} bytes` }],
+        hint: 'Shrink what is embedded (engine args, ConfigMap data), or split it into more ManifestWorks.',
+      },
+    );
   }
   return work;
 }
@@ -58,7 +78,12 @@ export function manifestWork(name: string, cluster: string, objects: KObject[], 
 export const MAX_WORK_BYTES = 500 * 1024;
 
 /** Fan-out to many clusters: a Placement (clusters matching labels) and a ManifestWorkReplicaSet (alpha API). */
-export function fanOut(name: string, hubNamespace: string, work: KObject, clusterLabels: Record<string, string>): KObject[] {
+export function fanOut(
+  name: string,
+  hubNamespace: string,
+  work: KObject,
+  clusterLabels: Record<string, string>,
+): KObject[] {
   const placementName = `${name}-placement`;
   const { workload, deleteOption, manifestConfigs } = work.spec as Record<string, unknown>;
   return [

@@ -7,7 +7,10 @@ import type { ClusterOptions } from './options.js';
 /** Flags for reaching the API server (the hub in ACM mode). */
 export function addConnectionOptions(c: Command): Command {
   return c
-    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, the in-cluster ServiceAccount, ~/.kube/config); the ACM hub with --acm')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig (default: $KUBECONFIG, the in-cluster ServiceAccount, ~/.kube/config); the ACM hub with --acm',
+    )
     .option('--context <name>', 'kubeconfig context')
     .option('--workdir <dir>', 'work directory (deploy/<backend>.*)', '.');
 }

@@ -29,22 +29,33 @@ export interface DiagnoseInput {
 
 const SCC_DENIAL = /unable to validate against any security context constraint/i;
 const PERMISSION = /permission denied|operation not permitted|EACCES|read-only file system/i;
-const GPU_OOM = /CUDA out of memory|torch\.OutOfMemoryError|OutOfMemoryError|HIP out of memory|not enough (GPU|KV cache) memory|No available memory for the cache blocks/i;
+const GPU_OOM =
+  /CUDA out of memory|torch\.OutOfMemoryError|OutOfMemoryError|HIP out of memory|not enough (GPU|KV cache) memory|No available memory for the cache blocks/i;
 const DOWNLOAD = /download|fetching \d+ files|\.safetensors.*%|\d+(\.\d+)?%\|/i;
 
 export const HINTS = {
-  scc: 'The pod does not fit the namespace\'s SecurityContextConstraints. The rendered manifests run under restricted-v2 (non-root, no privilege escalation); use an image that runs as an arbitrary non-root UID (docker/ images do). Only if the image must run as root, opt in with --privileged-scc (cluster.privileged_scc: true), which binds system:openshift:scc:privileged to the llmbench-server ServiceAccount.',
-  crashScc: 'The container crashed on a permission error: under restricted-v2 it runs as a random non-root UID and cannot write to the image\'s home or cache. Keep HOME/HF_HOME on the writable volumes the rendered manifests mount, use the docker/ images (group-writable paths), or — opt-in only — --privileged-scc.',
+  scc: "The pod does not fit the namespace's SecurityContextConstraints. The rendered manifests run under restricted-v2 (non-root, no privilege escalation); use an image that runs as an arbitrary non-root UID (docker/ images do). Only if the image must run as root, opt in with --privileged-scc (cluster.privileged_scc: true), which binds system:openshift:scc:privileged to the llmbench-server ServiceAccount.",
+  crashScc:
+    "The container crashed on a permission error: under restricted-v2 it runs as a random non-root UID and cannot write to the image's home or cache. Keep HOME/HF_HOME on the writable volumes the rendered manifests mount, use the docker/ images (group-writable paths), or — opt-in only — --privileged-scc.",
   oom: 'The container ran out of memory while loading the model: lower max_model_len (a smaller-memory --gpu-profile tier, or --engine-arg), quantize (TGI --quantize bitsandbytes-nf4, vLLM --quantization), or raise the memory limit.',
-  gpuOom: 'The GPU ran out of memory: lower max_model_len or gpu_memory_utilization (pick the --gpu-profile that matches the GPU/MIG slice), or quantize (TGI --quantize bitsandbytes-nf4, vLLM --quantization bitsandbytes).',
-  crash: 'The server exits on start: read the log lines above (wrong model id, missing HF token for a gated model, unsupported arguments).',
-  imagePull: 'The image cannot be pulled: check the image name and tag, the pull secret for private registries, and that the registry is reachable from the nodes (llmbench build pushes images with content-hash tags).',
-  gpuPending: 'No node has a free GPU of the requested resource: check that the GPU operator advertises it (kubectl describe node: Allocatable), the MIG strategy (--mig-strategy mixed requests nvidia.com/mig-<slice>, single requests nvidia.com/gpu), taints, and other pods holding the GPUs.',
-  unschedulable: 'The pod cannot be scheduled: the scheduler message names the missing resource or the selector no node matches.',
-  progressDeadline: 'The rollout made no progress within progressDeadlineSeconds. The model download and load must fit the deadline: raise --ready-timeout (it sizes progressDeadlineSeconds and the startup probe), or bake the model into the image (llmbench build, --model-cache image).',
-  slowDownload: 'The model is still downloading. Bake it into the image (llmbench build, --model-cache image), keep the model cache PVC between runs (teardown keeps it), or raise --ready-timeout.',
-  notReady: 'The server did not become ready before the deadline: the state above says where it stopped; raise --ready-timeout if it was still progressing.',
-  replicaFailure: 'The ReplicaSet cannot create pods (the message names it: a ResourceQuota for nvidia.com/gpu or memory, a LimitRange, an admission webhook): raise the quota or lower the requests.',
+  gpuOom:
+    'The GPU ran out of memory: lower max_model_len or gpu_memory_utilization (pick the --gpu-profile that matches the GPU/MIG slice), or quantize (TGI --quantize bitsandbytes-nf4, vLLM --quantization bitsandbytes).',
+  crash:
+    'The server exits on start: read the log lines above (wrong model id, missing HF token for a gated model, unsupported arguments).',
+  imagePull:
+    'The image cannot be pulled: check the image name and tag, the pull secret for private registries, and that the registry is reachable from the nodes (llmbench build pushes images with content-hash tags).',
+  gpuPending:
+    'No node has a free GPU of the requested resource: check that the GPU operator advertises it (kubectl describe node: Allocatable), the MIG strategy (--mig-strategy mixed requests nvidia.com/mig-<slice>, single requests nvidia.com/gpu), taints, and other pods holding the GPUs.',
+  unschedulable:
+    'The pod cannot be scheduled: the scheduler message names the missing resource or the selector no node matches.',
+  progressDeadline:
+    'The rollout made no progress within progressDeadlineSeconds. The model download and load must fit the deadline: raise --ready-timeout (it sizes progressDeadlineSeconds and the startup probe), or bake the model into the image (llmbench build, --model-cache image).',
+  slowDownload:
+    'The model is still downloading. Bake it into the image (llmbench build, --model-cache image), keep the model cache PVC between runs (teardown keeps it), or raise --ready-timeout.',
+  notReady:
+    'The server did not become ready before the deadline: the state above says where it stopped; raise --ready-timeout if it was still progressing.',
+  replicaFailure:
+    'The ReplicaSet cannot create pods (the message names it: a ResourceQuota for nvidia.com/gpu or memory, a LimitRange, an admission webhook): raise the quota or lower the requests.',
   notApplied: 'Nothing to wait for: run llmbench apply first (same --backend, --namespace, --acm/--cluster).',
 } as const;
 
@@ -62,15 +73,27 @@ export function diagnose(i: DiagnoseInput): Diagnosis | null {
 
   // SCC admission refused the pod: no pod exists, only a FailedCreate event / ReplicaFailure condition.
   const sccEvent = events.find((e) => SCC_DENIAL.test(String((e as any).message)));
-  const sccCond = conds.find((c) => c.type === 'ReplicaFailure' && c.status === 'True' && SCC_DENIAL.test(String(c.message)));
+  const sccCond = conds.find(
+    (c) => c.type === 'ReplicaFailure' && c.status === 'True' && SCC_DENIAL.test(String(c.message)),
+  );
   if (sccEvent || sccCond) {
-    return { code: 'scc-denied', terminal: true, hint: HINTS.scc, message: `pod creation forbidden by SCC admission: ${String((sccEvent as any)?.message ?? sccCond.message).slice(0, 400)}` };
+    return {
+      code: 'scc-denied',
+      terminal: true,
+      hint: HINTS.scc,
+      message: `pod creation forbidden by SCC admission: ${String((sccEvent as any)?.message ?? sccCond.message).slice(0, 400)}`,
+    };
   }
 
   // Pods refused for another reason (quota, LimitRange, admission webhook): the ReplicaSet cannot create them.
   const replicaFailure = conds.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   if (replicaFailure) {
-    return { code: 'replica-failure', terminal: true, hint: HINTS.replicaFailure, message: `pods cannot be created: ${String(replicaFailure.message ?? replicaFailure.reason).slice(0, 400)}` };
+    return {
+      code: 'replica-failure',
+      terminal: true,
+      hint: HINTS.replicaFailure,
+      message: `pods cannot be created: ${String(replicaFailure.message ?? replicaFailure.reason).slice(0, 400)}`,
+    };
   }
 
   for (const p of i.pods) {
@@ -80,30 +103,71 @@ export function diagnose(i: DiagnoseInput): Diagnosis | null {
       const term = c.lastState?.terminated ?? c.state?.terminated;
       const log = i.logs[name];
       if (waiting && /ImagePullBackOff|ErrImagePull|InvalidImageName|ErrImageNeverPull/.test(waiting.reason)) {
-        const ev = events.find((e) => (e as any).involvedObject?.name === name && /Failed to pull image/.test(String((e as any).message)));
-        return { code: 'image-pull', terminal: true, hint: HINTS.imagePull, message: `${name}: ${waiting.reason} for ${c.image}${ev ? `: ${(ev as any).message}` : waiting.message ? `: ${waiting.message}` : ''}` };
+        const ev = events.find(
+          (e) => (e as any).involvedObject?.name === name && /Failed to pull image/.test(String((e as any).message)),
+        );
+        return {
+          code: 'image-pull',
+          terminal: true,
+          hint: HINTS.imagePull,
+          message: `${name}: ${waiting.reason} for ${c.image}${ev ? `: ${(ev as any).message}` : waiting.message ? `: ${waiting.message}` : ''}`,
+        };
       }
       if (term?.reason === 'OOMKilled') {
-        return { code: 'oom-killed', terminal: true, hint: HINTS.oom, message: `${name}: container killed for exceeding its memory limit (OOMKilled, exit ${term.exitCode}, ${c.restartCount ?? 0} restarts)${log ? `\n${lastLines(log)}` : ''}` };
+        return {
+          code: 'oom-killed',
+          terminal: true,
+          hint: HINTS.oom,
+          message: `${name}: container killed for exceeding its memory limit (OOMKilled, exit ${term.exitCode}, ${c.restartCount ?? 0} restarts)${log ? `\n${lastLines(log)}` : ''}`,
+        };
       }
       const crashing = waiting?.reason === 'CrashLoopBackOff' || (term && (c.restartCount ?? 0) >= 2);
       if (crashing) {
         const text = `${term?.message ?? ''}\n${log ?? ''}`;
-        if (GPU_OOM.test(text)) return { code: 'gpu-out-of-memory', terminal: true, hint: HINTS.gpuOom, message: `${name}: CrashLoopBackOff, GPU out of memory:\n${lastLines(text)}` };
-        if (PERMISSION.test(text)) return { code: 'crashloop-scc', terminal: true, hint: HINTS.crashScc, message: `${name}: CrashLoopBackOff on a permission error (SCC restricted-v2, random UID): ${lastLines(term?.message || log, 3)}` };
-        return { code: 'crashloop', terminal: true, hint: HINTS.crash, message: `${name}: CrashLoopBackOff (exit ${term?.exitCode ?? '?'}, ${c.restartCount ?? 0} restarts)${text.trim() ? `:\n${lastLines(text)}` : ''}` };
+        if (GPU_OOM.test(text))
+          return {
+            code: 'gpu-out-of-memory',
+            terminal: true,
+            hint: HINTS.gpuOom,
+            message: `${name}: CrashLoopBackOff, GPU out of memory:\n${lastLines(text)}`,
+          };
+        if (PERMISSION.test(text))
+          return {
+            code: 'crashloop-scc',
+            terminal: true,
+            hint: HINTS.crashScc,
+            message: `${name}: CrashLoopBackOff on a permission error (SCC restricted-v2, random UID): ${lastLines(term?.message || log, 3)}`,
+          };
+        return {
+          code: 'crashloop',
+          terminal: true,
+          hint: HINTS.crash,
+          message: `${name}: CrashLoopBackOff (exit ${term?.exitCode ?? '?'}, ${c.restartCount ?? 0} restarts)${text.trim() ? `:\n${lastLines(text)}` : ''}`,
+        };
       }
     }
     const sched = ((p.status as any)?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
     if ((p.status as any)?.phase === 'Pending' && sched?.status === 'False' && sched.reason === 'Unschedulable') {
-      const ev = events.find((e) => (e as any).involvedObject?.name === name && (e as any).reason === 'FailedScheduling');
+      const ev = events.find(
+        (e) => (e as any).involvedObject?.name === name && (e as any).reason === 'FailedScheduling',
+      );
       const msg = String((ev as any)?.message ?? sched.message ?? '');
       const gpu = /Insufficient (nvidia\.com\/[\w.-]+|amd\.com\/gpu)/.exec(msg);
       const waited = i.unschedulableForS[name] ?? 0;
       if (waited >= i.pendingTimeoutS || i.deadline) {
         return gpu
-          ? { code: 'gpu-unschedulable', terminal: true, hint: HINTS.gpuPending, message: `${name}: Pending for ${Math.round(waited)} s, no node with a free ${gpu[1]}: ${msg}` }
-          : { code: 'unschedulable', terminal: true, hint: HINTS.unschedulable, message: `${name}: Pending for ${Math.round(waited)} s: ${msg}` };
+          ? {
+              code: 'gpu-unschedulable',
+              terminal: true,
+              hint: HINTS.gpuPending,
+              message: `${name}: Pending for ${Math.round(waited)} s, no node with a free ${gpu[1]}: ${msg}`,
+            }
+          : {
+              code: 'unschedulable',
+              terminal: true,
+              hint: HINTS.unschedulable,
+              message: `${name}: Pending for ${Math.round(waited)} s: ${msg}`,
+            };
       }
     }
   }
@@ -111,15 +175,39 @@ export function diagnose(i: DiagnoseInput): Diagnosis | null {
   const prog = conds.find((c) => c.type === 'Progressing');
   if (prog?.status === 'False' && prog.reason === 'ProgressDeadlineExceeded') {
     const downloading = Object.values(i.logs).find((l) => l && DOWNLOAD.test(l));
-    return { code: 'progress-deadline', terminal: true, hint: HINTS.progressDeadline, message: `Deployment ${dep!.metadata.name}: ProgressDeadlineExceeded (${prog.message ?? ''})${downloading ? `; still downloading the model:\n${lastLines(downloading, 2)}` : ''}` };
+    return {
+      code: 'progress-deadline',
+      terminal: true,
+      hint: HINTS.progressDeadline,
+      message: `Deployment ${dep!.metadata.name}: ProgressDeadlineExceeded (${prog.message ?? ''})${downloading ? `; still downloading the model:\n${lastLines(downloading, 2)}` : ''}`,
+    };
   }
 
   if (!i.deadline) return null;
-  if (!dep) return { code: 'not-applied', terminal: true, hint: HINTS.notApplied, message: 'the Deployment does not exist' };
+  if (!dep)
+    return { code: 'not-applied', terminal: true, hint: HINTS.notApplied, message: 'the Deployment does not exist' };
   const downloading = Object.entries(i.logs).find(([, l]) => l && DOWNLOAD.test(l));
   if (downloading) {
-    return { code: 'slow-model-download', terminal: true, hint: HINTS.slowDownload, message: `not ready after ${i.timeoutS} s: ${downloading[0]} is still downloading the model:\n${lastLines(downloading[1], 2)}` };
+    return {
+      code: 'slow-model-download',
+      terminal: true,
+      hint: HINTS.slowDownload,
+      message: `not ready after ${i.timeoutS} s: ${downloading[0]} is still downloading the model:\n${lastLines(downloading[1], 2)}`,
+    };
   }
-  const state = i.pods.map((p) => `${p.metadata.name} ${(p.status as any)?.phase ?? '?'}${containerStatuses(p).map((c) => ` ready=${c.ready}${c.state?.waiting ? ` waiting=${c.state.waiting.reason}` : ''}`).join('')}`).join('; ') || 'no pods';
-  return { code: 'not-ready-timeout', terminal: true, hint: HINTS.notReady, message: `not ready after ${i.timeoutS} s: ${state}` };
+  const state =
+    i.pods
+      .map(
+        (p) =>
+          `${p.metadata.name} ${(p.status as any)?.phase ?? '?'}${containerStatuses(p)
+            .map((c) => ` ready=${c.ready}${c.state?.waiting ? ` waiting=${c.state.waiting.reason}` : ''}`)
+            .join('')}`,
+      )
+      .join('; ') || 'no pods';
+  return {
+    code: 'not-ready-timeout',
+    terminal: true,
+    hint: HINTS.notReady,
+    message: `not ready after ${i.timeoutS} s: ${state}`,
+  };
 }

@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  Watch,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { EnvironmentError, InvalidInputError, LlmbenchError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { KINDS, objectPath, ref, type KObject } from './objects.js';
@@ -32,10 +39,14 @@ export function loadKubeConfig(src: KubeConfigSource): { kc: KubeConfig; source:
     try {
       kc.loadFromFile(file);
     } catch (e) {
-      throw new InvalidInputError('kubeconfig-unreadable', `cannot load kubeconfig ${file} (${how}): ${(e as Error).message}`, {
-        problems: [{ path: how, message: (e as Error).message, file }],
-        hint: 'Point --kubeconfig (or KUBECONFIG) at a valid kubeconfig file.',
-      });
+      throw new InvalidInputError(
+        'kubeconfig-unreadable',
+        `cannot load kubeconfig ${file} (${how}): ${(e as Error).message}`,
+        {
+          problems: [{ path: how, message: (e as Error).message, file }],
+          hint: 'Point --kubeconfig (or KUBECONFIG) at a valid kubeconfig file.',
+        },
+      );
     }
     source = `${how} ${file}`;
   };
@@ -59,20 +70,46 @@ export function loadKubeConfig(src: KubeConfigSource): { kc: KubeConfig; source:
       });
     }
     fromFile(first, 'KUBECONFIG');
-  } else if (src.env.KUBERNETES_SERVICE_HOST && src.env.KUBERNETES_SERVICE_PORT && existsSync(path.join(saDir, 'token'))) {
-    const host = src.env.KUBERNETES_SERVICE_HOST.includes(':') ? `[${src.env.KUBERNETES_SERVICE_HOST}]` : src.env.KUBERNETES_SERVICE_HOST;
+  } else if (
+    src.env.KUBERNETES_SERVICE_HOST &&
+    src.env.KUBERNETES_SERVICE_PORT &&
+    existsSync(path.join(saDir, 'token'))
+  ) {
+    const host = src.env.KUBERNETES_SERVICE_HOST.includes(':')
+      ? `[${src.env.KUBERNETES_SERVICE_HOST}]`
+      : src.env.KUBERNETES_SERVICE_HOST;
     const ca = path.join(saDir, 'ca.crt');
     kc.loadFromOptions({
-      clusters: [{ name: 'in-cluster', server: `https://${host}:${src.env.KUBERNETES_SERVICE_PORT}`, caFile: existsSync(ca) ? ca : undefined, skipTLSVerify: false }],
-      users: [{ name: 'in-cluster', authProvider: undefined, token: readFileSync(path.join(saDir, 'token'), 'utf8').trim() }],
-      contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', namespace: existsSync(path.join(saDir, 'namespace')) ? readFileSync(path.join(saDir, 'namespace'), 'utf8').trim() : undefined }],
+      clusters: [
+        {
+          name: 'in-cluster',
+          server: `https://${host}:${src.env.KUBERNETES_SERVICE_PORT}`,
+          caFile: existsSync(ca) ? ca : undefined,
+          skipTLSVerify: false,
+        },
+      ],
+      users: [
+        { name: 'in-cluster', authProvider: undefined, token: readFileSync(path.join(saDir, 'token'), 'utf8').trim() },
+      ],
+      contexts: [
+        {
+          name: 'in-cluster',
+          cluster: 'in-cluster',
+          user: 'in-cluster',
+          namespace: existsSync(path.join(saDir, 'namespace'))
+            ? readFileSync(path.join(saDir, 'namespace'), 'utf8').trim()
+            : undefined,
+        },
+      ],
       currentContext: 'in-cluster',
     });
     source = 'in-cluster service account';
   } else if (existsSync(path.join(home, '.kube', 'config'))) {
     fromFile(path.join(home, '.kube', 'config'), '~/.kube/config');
   } else {
-    const partial = src.env.KUBERNETES_SERVICE_HOST ? ` (KUBERNETES_SERVICE_HOST is set but ${path.join(saDir, 'token')} does not exist: not inside a pod with a mounted service account)` : '';
+    const partial = src.env.KUBERNETES_SERVICE_HOST
+      ? ` (KUBERNETES_SERVICE_HOST is set but ${path.join(saDir, 'token')} does not exist: not inside a pod with a mounted service account)`
+      : '';
     throw new EnvironmentError('no-kube-credentials', `no Kubernetes credentials found${partial}`, {
       hint: 'Pass --kubeconfig FILE, set KUBECONFIG, or run in a pod whose ServiceAccount token is mounted. llmbench never falls back to http://localhost:8080.',
     });
@@ -80,16 +117,30 @@ export function loadKubeConfig(src: KubeConfigSource): { kc: KubeConfig; source:
   if (src.context) {
     if (!kc.getContexts().some((c) => c.name === src.context)) {
       throw new InvalidInputError('kube-context-unknown', `context '${src.context}' is not in ${source!}`, {
-        problems: [{ path: '--context', message: `must be one of ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}` }],
+        problems: [
+          {
+            path: '--context',
+            message: `must be one of ${
+              kc
+                .getContexts()
+                .map((c) => c.name)
+                .join(', ') || '(none)'
+            }`,
+          },
+        ],
       });
     }
     kc.setCurrentContext(src.context);
   }
   const server = kc.getCurrentCluster()?.server;
   if (!server || /undefined/.test(server) || !/^https?:\/\/[^/]+/.test(server)) {
-    throw new EnvironmentError('kube-server-unset', `the Kubernetes API server URL from ${source!} is '${server ?? ''}'`, {
-      hint: 'The current context has no usable cluster server; check the kubeconfig (kubectl config view --minify).',
-    });
+    throw new EnvironmentError(
+      'kube-server-unset',
+      `the Kubernetes API server URL from ${source!} is '${server ?? ''}'`,
+      {
+        hint: 'The current context has no usable cluster server; check the kubeconfig (kubectl config view --minify).',
+      },
+    );
   }
   return { kc, source: source! };
 }
@@ -121,12 +172,19 @@ export function isTransient(e: unknown): boolean {
   if (s !== undefined) return s === 429 || (s >= 500 && s <= 504);
   const err = e as HttpishError;
   const code = typeof err?.code === 'string' ? err.code : err?.cause?.code;
-  if (code && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET'].includes(code)) return true;
+  if (code && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET'].includes(code))
+    return true;
   return /socket hang up|ECONNRESET|network timeout|premature close/i.test(err?.message ?? '');
 }
 
 /** Runs fn, retrying transient API errors with capped exponential backoff (and Retry-After when the server sends it). */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, log: Logger, opts: RetryOptions = DEFAULT_RETRY, signal?: AbortSignal): Promise<T> {
+export async function withRetry<T>(
+  what: string,
+  fn: () => Promise<T>,
+  log: Logger,
+  opts: RetryOptions = DEFAULT_RETRY,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -135,7 +193,12 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, log: Logg
       const retryAfter = Number((e as HttpishError).headers?.['retry-after']);
       const backoff = Math.min(opts.maxMs, opts.baseMs * 2 ** (attempt - 1));
       const delay = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(opts.maxMs, retryAfter * 1000) : backoff;
-      log.warn(`${what}: transient API error, retrying`, { attempt, of: opts.attempts, delay_ms: delay, error: describe(e) });
+      log.warn(`${what}: transient API error, retrying`, {
+        attempt,
+        of: opts.attempts,
+        delay_ms: delay,
+        error: describe(e),
+      });
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
   }
@@ -152,7 +215,12 @@ function describe(e: unknown): string {
       /* plain text */
     }
   }
-  const msg = typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : typeof body === 'string' ? body.slice(0, 300) : (e as Error)?.message;
+  const msg =
+    typeof body === 'object' && body && 'message' in body
+      ? String((body as { message: unknown }).message)
+      : typeof body === 'string'
+        ? body.slice(0, 300)
+        : (e as Error)?.message;
   return s !== undefined ? `HTTP ${s}: ${msg}` : String(msg);
 }
 
@@ -161,16 +229,43 @@ export function apiError(what: string, e: unknown): LlmbenchError {
   if (e instanceof LlmbenchError) return e;
   const s = statusOf(e);
   const msg = `${what}: ${describe(e)}`;
-  if (s === 401) return new EnvironmentError('kube-unauthorized', msg, { hint: 'The credentials were rejected: refresh the token (oc login) or the ServiceAccount secret.', cause: e });
-  if (s === 403) return new EnvironmentError('kube-forbidden', msg, { hint: 'RBAC denies this: bind the llmbench-runner Role (manifests/prerequisites.yaml) to the ServiceAccount running llmbench, or apply prerequisites as a namespace admin.', cause: e });
-  if (s === 422 || s === 400) return new EnvironmentError('kube-rejected', msg, { hint: 'The API server rejected the object: check the cluster version and admission policies (the message names the field).', cause: e });
+  if (s === 401)
+    return new EnvironmentError('kube-unauthorized', msg, {
+      hint: 'The credentials were rejected: refresh the token (oc login) or the ServiceAccount secret.',
+      cause: e,
+    });
+  if (s === 403)
+    return new EnvironmentError('kube-forbidden', msg, {
+      hint: 'RBAC denies this: bind the llmbench-runner Role (manifests/prerequisites.yaml) to the ServiceAccount running llmbench, or apply prerequisites as a namespace admin.',
+      cause: e,
+    });
+  if (s === 422 || s === 400)
+    return new EnvironmentError('kube-rejected', msg, {
+      hint: 'The API server rejected the object: check the cluster version and admission policies (the message names the field).',
+      cause: e,
+    });
   if (s === 404 && /namespaces? "[^"]+" not found/.test(msg)) {
-    return new EnvironmentError('namespace-missing', msg, { hint: 'The namespace does not exist: apply the prerequisites first (llmbench apply without --no-prerequisites, as a namespace admin) or create it.', cause: e });
+    return new EnvironmentError('namespace-missing', msg, {
+      hint: 'The namespace does not exist: apply the prerequisites first (llmbench apply without --no-prerequisites, as a namespace admin) or create it.',
+      cause: e,
+    });
   }
-  if (/Unrecognized API version and kind|resource .* not found|the server could not find the requested resource/i.test((e as Error)?.message ?? '') || s === 404) {
-    return new EnvironmentError('kind-not-served', msg, { hint: 'The cluster does not serve this kind: use --no-route on plain Kubernetes; ManifestWorks need the ACM/OCM hub.', cause: e });
+  if (
+    /Unrecognized API version and kind|resource .* not found|the server could not find the requested resource/i.test(
+      (e as Error)?.message ?? '',
+    ) ||
+    s === 404
+  ) {
+    return new EnvironmentError('kind-not-served', msg, {
+      hint: 'The cluster does not serve this kind: use --no-route on plain Kubernetes; ManifestWorks need the ACM/OCM hub.',
+      cause: e,
+    });
   }
-  if (isTransient(e)) return new EnvironmentError('kube-unavailable', msg, { hint: 'The API server kept failing or was unreachable after retries; check connectivity and the API server health.', cause: e });
+  if (isTransient(e))
+    return new EnvironmentError('kube-unavailable', msg, {
+      hint: 'The API server kept failing or was unreachable after retries; check connectivity and the API server health.',
+      cause: e,
+    });
   return new EnvironmentError('kube-error', msg, { cause: e });
 }
 
@@ -219,7 +314,15 @@ export class KubeClient {
   /** Whether the API server serves this kind (discovery), so nothing is applied when a later kind would fail. */
   async served(apiVersion: string, kind: string): Promise<boolean> {
     try {
-      return (await withRetry(`discover ${apiVersion}`, () => this.objects.served(apiVersion, kind), this.log, this.retry, this.signal)) !== undefined;
+      return (
+        (await withRetry(
+          `discover ${apiVersion}`,
+          () => this.objects.served(apiVersion, kind),
+          this.log,
+          this.retry,
+          this.signal,
+        )) !== undefined
+      );
     } catch (e) {
       if (statusOf(e) === 404) return false;
       throw apiError(`discover ${apiVersion} ${kind}`, e);
@@ -228,8 +331,17 @@ export class KubeClient {
 
   /** Server-side apply with field manager `llmbench`, forcing ownership of the fields we declare. */
   apply(obj: KObject): Promise<KObject> {
-    return this.run(`apply ${ref(obj)}`, () =>
-      this.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply) as Promise<KObject>,
+    return this.run(
+      `apply ${ref(obj)}`,
+      () =>
+        this.objects.patch(
+          obj as KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        ) as Promise<KObject>,
     );
   }
 
@@ -237,9 +349,18 @@ export class KubeClient {
   async get(kind: string, namespace: string | undefined, name: string): Promise<KObject | null> {
     const k = KINDS[kind];
     try {
-      return await withRetry(`get ${kind}/${name}`, () =>
-        this.objects.read({ apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind, metadata: { name, namespace } }) as Promise<KObject>,
-      this.log, this.retry, this.signal);
+      return await withRetry(
+        `get ${kind}/${name}`,
+        () =>
+          this.objects.read({
+            apiVersion: k.group ? `${k.group}/${k.version}` : k.version,
+            kind,
+            metadata: { name, namespace },
+          }) as Promise<KObject>,
+        this.log,
+        this.retry,
+        this.signal,
+      );
     } catch (e) {
       if (statusOf(e) === 404) return null;
       throw apiError(`get ${kind}/${namespace ? namespace + '/' : ''}${name}`, e);
@@ -249,17 +370,34 @@ export class KubeClient {
   async list(kind: string, namespace: string | undefined, o: ListOptions = {}): Promise<KObject[]> {
     const k = KINDS[kind];
     const res = await this.run(`list ${kind}`, () =>
-      this.objects.list(k.group ? `${k.group}/${k.version}` : k.version, kind, namespace, undefined, undefined, undefined, o.fieldSelector, o.labelSelector),
+      this.objects.list(
+        k.group ? `${k.group}/${k.version}` : k.version,
+        kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        o.fieldSelector,
+        o.labelSelector,
+      ),
     );
     return res.items as KObject[];
   }
 
   /** Deletes; false when it was already gone (teardown is safe to run twice). */
-  async delete(obj: Pick<KObject, 'apiVersion' | 'kind' | 'metadata'>, propagationPolicy = 'Foreground'): Promise<boolean> {
+  async delete(
+    obj: Pick<KObject, 'apiVersion' | 'kind' | 'metadata'>,
+    propagationPolicy = 'Foreground',
+  ): Promise<boolean> {
     try {
-      await withRetry(`delete ${ref(obj as KObject)}`, () =>
-        this.objects.delete(obj as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy),
-      this.log, this.retry, this.signal);
+      await withRetry(
+        `delete ${ref(obj as KObject)}`,
+        () =>
+          this.objects.delete(obj as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy),
+        this.log,
+        this.retry,
+        this.signal,
+      );
       return true;
     } catch (e) {
       if (statusOf(e) === 404) return false;
@@ -280,7 +418,13 @@ export class KubeClient {
    * Watches one object until `until` returns true for an event, the deadline passes, or the stream ends.
    * Returns true when the predicate matched. Callers poll as well: a watch may drop at any time.
    */
-  async watchUntil(kind: string, namespace: string | undefined, name: string, until: (type: string, obj: KObject) => boolean, timeoutMs: number): Promise<boolean> {
+  async watchUntil(
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    until: (type: string, obj: KObject) => boolean,
+    timeoutMs: number,
+  ): Promise<boolean> {
     const ac = new AbortController();
     return new Promise<boolean>((resolve) => {
       let settled = false;
@@ -293,9 +437,14 @@ export class KubeClient {
       };
       const timer = setTimeout(() => finish(false), timeoutMs);
       this.watcher
-        .watch(objectPath(kind, namespace), { fieldSelector: `metadata.name=${name}` }, (type, obj) => {
-          if (until(type, obj as KObject)) finish(true);
-        }, () => finish(false))
+        .watch(
+          objectPath(kind, namespace),
+          { fieldSelector: `metadata.name=${name}` },
+          (type, obj) => {
+            if (until(type, obj as KObject)) finish(true);
+          },
+          () => finish(false),
+        )
         .then((controller) => {
           if (settled) controller.abort();
           else ac.signal.addEventListener('abort', () => controller.abort());

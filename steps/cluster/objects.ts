@@ -2,7 +2,13 @@
 export interface KObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [k: string]: unknown;
+  };
   [k: string]: unknown;
 }
 
@@ -28,10 +34,30 @@ export const KINDS: Record<string, KindInfo> = {
   Role: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', namespaced: true },
   RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', namespaced: true },
   Route: { group: 'route.openshift.io', version: 'v1', resource: 'routes', namespaced: true },
-  SecurityContextConstraints: { group: 'security.openshift.io', version: 'v1', resource: 'securitycontextconstraints', namespaced: false },
-  ManifestWork: { group: 'work.open-cluster-management.io', version: 'v1', resource: 'manifestworks', namespaced: true },
-  ManifestWorkReplicaSet: { group: 'work.open-cluster-management.io', version: 'v1alpha1', resource: 'manifestworkreplicasets', namespaced: true },
-  Placement: { group: 'cluster.open-cluster-management.io', version: 'v1beta1', resource: 'placements', namespaced: true },
+  SecurityContextConstraints: {
+    group: 'security.openshift.io',
+    version: 'v1',
+    resource: 'securitycontextconstraints',
+    namespaced: false,
+  },
+  ManifestWork: {
+    group: 'work.open-cluster-management.io',
+    version: 'v1',
+    resource: 'manifestworks',
+    namespaced: true,
+  },
+  ManifestWorkReplicaSet: {
+    group: 'work.open-cluster-management.io',
+    version: 'v1alpha1',
+    resource: 'manifestworkreplicasets',
+    namespaced: true,
+  },
+  Placement: {
+    group: 'cluster.open-cluster-management.io',
+    version: 'v1beta1',
+    resource: 'placements',
+    namespaced: true,
+  },
 };
 
 export function kindInfo(obj: Pick<KObject, 'kind' | 'apiVersion'>): KindInfo {
@@ -48,4 +74,5 @@ export function objectPath(kind: string, namespace: string | undefined, name?: s
   return `${base}${ns}/${k.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
-export const ref = (o: KObject) => `${o.kind}/${o.metadata.namespace ? o.metadata.namespace + '/' : ''}${o.metadata.name}`;
+export const ref = (o: KObject) =>
+  `${o.kind}/${o.metadata.namespace ? o.metadata.namespace + '/' : ''}${o.metadata.name}`;

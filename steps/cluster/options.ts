@@ -26,7 +26,10 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 /** Flags shared by render, apply, wait and teardown (they must agree on what the objects are). */
 export function addClusterOptions(c: Command): Command {
   return c
-    .option('--config <file>', 'bench config (cluster.*, gpu_profile, model.*, backends[].image/engine_args/model); flags win')
+    .option(
+      '--config <file>',
+      'bench config (cluster.*, gpu_profile, model.*, backends[].image/engine_args/model); flags win',
+    )
     .addOption(new Option('--backend <kind>', 'server').choices([...BACKENDS]))
     .option('--gpu-profile <id>', `GPU profile (default ${RENDER_DEFAULTS.gpuProfile}; render --list-gpu-profiles)`)
     .option('--namespace <ns>', `namespace (default ${RENDER_DEFAULTS.namespace})`)
@@ -36,9 +39,22 @@ export function addClusterOptions(c: Command): Command {
     .option('--engine-arg <arg>', 'extra server argument, repeatable (e.g. --engine-arg=--seed=1)', collect)
     .option('--route', 'create an OpenShift Route (default)')
     .option('--no-route', 'no Route (plain Kubernetes)')
-    .option('--privileged-scc', 'opt in: bind the privileged SCC to the server ServiceAccount (images that must run as root)')
-    .addOption(new Option('--mig-strategy <s>', 'NVIDIA MIG strategy: single → nvidia.com/gpu, mixed → nvidia.com/mig-<slice>').choices(['single', 'mixed']))
-    .addOption(new Option('--model-cache <where>', 'pvc: HF cache on a PVC kept across teardowns; image: weights baked in (llmbench build)').choices(['pvc', 'image']))
+    .option(
+      '--privileged-scc',
+      'opt in: bind the privileged SCC to the server ServiceAccount (images that must run as root)',
+    )
+    .addOption(
+      new Option(
+        '--mig-strategy <s>',
+        'NVIDIA MIG strategy: single → nvidia.com/gpu, mixed → nvidia.com/mig-<slice>',
+      ).choices(['single', 'mixed']),
+    )
+    .addOption(
+      new Option(
+        '--model-cache <where>',
+        'pvc: HF cache on a PVC kept across teardowns; image: weights baked in (llmbench build)',
+      ).choices(['pvc', 'image']),
+    )
     .option('--cache-size <q>', `model cache PVC size (default ${RENDER_DEFAULTS.cacheSize})`)
     .option('--ready-timeout <s>', 'seconds allowed for model download + load (startup probe, wait deadline)')
     .option('--acm', 'through Red Hat ACM: ManifestWorks in the managed cluster namespace on the hub')
@@ -55,13 +71,18 @@ export function addFanoutOptions(c: Command): Command {
 }
 
 /** Resolves flags > config file > defaults and validates everything before any work; every problem at once. */
-export async function resolveClusterOptions(raw: Record<string, unknown>, cwd: string, requireBackend = true): Promise<ClusterOptions> {
+export async function resolveClusterOptions(
+  raw: Record<string, unknown>,
+  cwd: string,
+  requireBackend = true,
+): Promise<ClusterOptions> {
   const problems: Problem[] = [];
   // Pipelines pass empty strings for unset params (e.g. --image ""): treat them as not given.
   const opts = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
   const config = typeof opts.config === 'string' ? await loadConfig(path.resolve(cwd, opts.config)) : undefined;
   const backend = opts.backend as BackendKind | undefined;
-  if (!backend && requireBackend) problems.push({ path: '--backend', message: `is required (${BACKENDS.join(' | ')})` });
+  if (!backend && requireBackend)
+    problems.push({ path: '--backend', message: `is required (${BACKENDS.join(' | ')})` });
   const cfgBackend = config?.backends.find((b) => b.kind === backend);
   const num = (v: unknown, flag: string): number | undefined => {
     if (v === undefined) return undefined;
@@ -77,7 +98,8 @@ export async function resolveClusterOptions(raw: Record<string, unknown>, cwd: s
   const clusterLabels: Record<string, string> = {};
   if (fanout) {
     if (!acm) problems.push({ path: '--acm', message: 'is required with --fanout' });
-    if (!selectors.length) problems.push({ path: '--cluster-selector', message: 'at least one key=value is required with --fanout' });
+    if (!selectors.length)
+      problems.push({ path: '--cluster-selector', message: 'at least one key=value is required with --fanout' });
     for (const sel of selectors) {
       const m = /^([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*)$/.exec(sel);
       if (!m) problems.push({ path: '--cluster-selector', message: `'${sel}' is not key=value` });
@@ -87,11 +109,15 @@ export async function resolveClusterOptions(raw: Record<string, unknown>, cwd: s
     problems.push({ path: '--fanout', message: '--cluster-selector and --hub-namespace only apply with --fanout' });
   }
   const hubNamespace = (opts.hubNamespace as string | undefined) ?? 'llmbench';
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(hubNamespace)) problems.push({ path: '--hub-namespace', message: 'must be a DNS-1123 label' });
-  if (acm && !cluster && !fanout) problems.push({ path: '--cluster', message: 'is required with --acm (the managed cluster name)' });
-  if (fanout && opts.cluster !== undefined) problems.push({ path: '--cluster', message: 'not with --fanout (the Placement picks the clusters)' });
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(hubNamespace))
+    problems.push({ path: '--hub-namespace', message: 'must be a DNS-1123 label' });
+  if (acm && !cluster && !fanout)
+    problems.push({ path: '--cluster', message: 'is required with --acm (the managed cluster name)' });
+  if (fanout && opts.cluster !== undefined)
+    problems.push({ path: '--cluster', message: 'not with --fanout (the Placement picks the clusters)' });
   if (!acm && opts.cluster !== undefined) problems.push({ path: '--cluster', message: 'only applies with --acm' });
-  if (cluster !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cluster)) problems.push({ path: '--cluster', message: 'must be a DNS-1123 subdomain' });
+  if (cluster !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cluster))
+    problems.push({ path: '--cluster', message: 'must be a DNS-1123 subdomain' });
   // --route is declared before --no-route, so commander leaves it undefined unless a flag was given.
   const routeFlag = typeof opts.route === 'boolean' ? opts.route : undefined;
   const render = withDefaults({
@@ -110,10 +136,14 @@ export async function resolveClusterOptions(raw: Record<string, unknown>, cwd: s
     readyTimeoutS,
   });
   if (problems.length) {
-    throw new InvalidInputError('cluster-options-invalid', `invalid options (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
-      problems,
-      hint: 'See --help; flags override the config file.',
-    });
+    throw new InvalidInputError(
+      'cluster-options-invalid',
+      `invalid options (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        problems,
+        hint: 'See --help; flags override the config file.',
+      },
+    );
   }
   const target: Target = fanout
     ? { mode: 'acm', fanout: { hubNamespace, clusterLabels } }

@@ -22,18 +22,67 @@ export interface GpuProfile {
  * {@link memoryTier}; vendor decides the device resource and image variant.
  */
 export const GPU_PROFILES: readonly GpuProfile[] = [
-  { id: 'a100-mig-3g.20gb', vendor: 'nvidia', description: 'NVIDIA A100 MIG 3g.20gb slice (the reference environment)', memory_gib: 20, mig: '3g.20gb', product_label: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb' },
-  { id: 'a100-mig-2g.10gb', vendor: 'nvidia', description: 'NVIDIA A100 MIG 2g.10gb slice', memory_gib: 10, mig: '2g.10gb' },
-  { id: 'h100-mig-3g.40gb', vendor: 'nvidia', description: 'NVIDIA H100 MIG 3g.40gb slice', memory_gib: 40, mig: '3g.40gb' },
-  { id: 'h100-80gb', vendor: 'nvidia', description: 'NVIDIA H100 80 GB', memory_gib: 80, product_label: 'NVIDIA-H100-80GB-HBM3' },
-  { id: 'a100-80gb', vendor: 'nvidia', description: 'NVIDIA A100 80 GB', memory_gib: 80, product_label: 'NVIDIA-A100-SXM4-80GB' },
-  { id: 'a100-40gb', vendor: 'nvidia', description: 'NVIDIA A100 40 GB', memory_gib: 40, product_label: 'NVIDIA-A100-SXM4-40GB' },
+  {
+    id: 'a100-mig-3g.20gb',
+    vendor: 'nvidia',
+    description: 'NVIDIA A100 MIG 3g.20gb slice (the reference environment)',
+    memory_gib: 20,
+    mig: '3g.20gb',
+    product_label: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb',
+  },
+  {
+    id: 'a100-mig-2g.10gb',
+    vendor: 'nvidia',
+    description: 'NVIDIA A100 MIG 2g.10gb slice',
+    memory_gib: 10,
+    mig: '2g.10gb',
+  },
+  {
+    id: 'h100-mig-3g.40gb',
+    vendor: 'nvidia',
+    description: 'NVIDIA H100 MIG 3g.40gb slice',
+    memory_gib: 40,
+    mig: '3g.40gb',
+  },
+  {
+    id: 'h100-80gb',
+    vendor: 'nvidia',
+    description: 'NVIDIA H100 80 GB',
+    memory_gib: 80,
+    product_label: 'NVIDIA-H100-80GB-HBM3',
+  },
+  {
+    id: 'a100-80gb',
+    vendor: 'nvidia',
+    description: 'NVIDIA A100 80 GB',
+    memory_gib: 80,
+    product_label: 'NVIDIA-A100-SXM4-80GB',
+  },
+  {
+    id: 'a100-40gb',
+    vendor: 'nvidia',
+    description: 'NVIDIA A100 40 GB',
+    memory_gib: 40,
+    product_label: 'NVIDIA-A100-SXM4-40GB',
+  },
   { id: 'l40s-48gb', vendor: 'nvidia', description: 'NVIDIA L40S 48 GB', memory_gib: 48, product_label: 'NVIDIA-L40S' },
   { id: 'a10-24gb', vendor: 'nvidia', description: 'NVIDIA A10 24 GB', memory_gib: 24, product_label: 'NVIDIA-A10' },
   { id: 'rtx4090-24gb', vendor: 'nvidia', description: 'NVIDIA RTX 4090 24 GB (consumer)', memory_gib: 24 },
   { id: 't4-16gb', vendor: 'nvidia', description: 'NVIDIA T4 16 GB', memory_gib: 16, product_label: 'Tesla-T4' },
-  { id: 'mi300x-192gb', vendor: 'amd', description: 'AMD Instinct MI300X 192 GB (ROCm)', memory_gib: 192, product_label: 'AMD_Instinct_MI300X' },
-  { id: 'mi250-64gb', vendor: 'amd', description: 'AMD Instinct MI250 (one 64 GB GCD, ROCm)', memory_gib: 64, product_label: 'AMD_Instinct_MI250' },
+  {
+    id: 'mi300x-192gb',
+    vendor: 'amd',
+    description: 'AMD Instinct MI300X 192 GB (ROCm)',
+    memory_gib: 192,
+    product_label: 'AMD_Instinct_MI300X',
+  },
+  {
+    id: 'mi250-64gb',
+    vendor: 'amd',
+    description: 'AMD Instinct MI250 (one 64 GB GCD, ROCm)',
+    memory_gib: 64,
+    product_label: 'AMD_Instinct_MI250',
+  },
 ];
 
 export const REFERENCE_PROFILE = 'a100-mig-3g.20gb';
@@ -87,7 +136,10 @@ export function gpuResource(p: GpuProfile, mig: MigStrategy = 'single'): string 
 /** Default upstream images per server and vendor; `null` means no published image exists (pass --image). */
 export const DEFAULT_IMAGES: Record<BackendKind, Record<GpuVendor, string | null>> = {
   vllm: { nvidia: 'docker.io/vllm/vllm-openai:v0.10.2', amd: 'docker.io/rocm/vllm:rocm7.0.0_vllm_0.10.2_20251006' },
-  tgi: { nvidia: 'ghcr.io/huggingface/text-generation-inference:3.3.5', amd: 'ghcr.io/huggingface/text-generation-inference:3.3.5-rocm' },
+  tgi: {
+    nvidia: 'ghcr.io/huggingface/text-generation-inference:3.3.5',
+    amd: 'ghcr.io/huggingface/text-generation-inference:3.3.5-rocm',
+  },
   triton: { nvidia: 'nvcr.io/nvidia/tritonserver:25.08-vllm-python-py3', amd: null },
 };
 

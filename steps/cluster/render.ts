@@ -72,32 +72,46 @@ export const cachePvcName = (backend: BackendKind) => `llmbench-model-cache-${ba
 /** Checks options before any work; every problem at once. */
 export function checkRenderOptions(o: RenderOptions): { profile: GpuProfile } {
   const problems: Problem[] = [];
-  if (!BACKENDS.includes(o.backend)) problems.push({ path: '/backend', message: `must be one of ${BACKENDS.join(', ')}` });
+  if (!BACKENDS.includes(o.backend))
+    problems.push({ path: '/backend', message: `must be one of ${BACKENDS.join(', ')}` });
   let profile: GpuProfile | undefined;
   try {
     profile = gpuProfile(o.gpuProfile);
   } catch (e) {
     problems.push(...(e as InvalidInputError).problems);
   }
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.namespace)) problems.push({ path: '/cluster/namespace', message: 'must be a DNS-1123 label' });
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.servedName)) problems.push({ path: '/model/served_name', message: 'must be a plain name (letters, digits, . _ -)' });
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.namespace))
+    problems.push({ path: '/cluster/namespace', message: 'must be a DNS-1123 label' });
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.servedName))
+    problems.push({ path: '/model/served_name', message: 'must be a plain name (letters, digits, . _ -)' });
   if (!o.model.trim()) problems.push({ path: '/model/name', message: 'must not be empty' });
-  if (!/^[0-9]+(Mi|Gi|Ti)$/.test(o.cacheSize)) problems.push({ path: '/cache_size', message: 'must be a quantity like 50Gi' });
+  if (!/^[0-9]+(Mi|Gi|Ti)$/.test(o.cacheSize))
+    problems.push({ path: '/cache_size', message: 'must be a quantity like 50Gi' });
   if (!(o.readyTimeoutS > 0)) problems.push({ path: '/cluster/ready_timeout_s', message: 'must be > 0' });
   if (profile && !o.image && BACKENDS.includes(o.backend) && DEFAULT_IMAGES[o.backend][profile.vendor] === null) {
-    problems.push({ path: '/backends/image', message: `no published ${o.backend} image for ${profile.vendor} GPUs; pass --image (e.g. one built by llmbench build)` });
+    problems.push({
+      path: '/backends/image',
+      message: `no published ${o.backend} image for ${profile.vendor} GPUs; pass --image (e.g. one built by llmbench build)`,
+    });
   }
   if (problems.length) {
-    throw new InvalidInputError('render-invalid', `cannot render manifests (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
-      problems,
-      hint: 'Fix the listed options; `llmbench render --help` lists them.',
-    });
+    throw new InvalidInputError(
+      'render-invalid',
+      `cannot render manifests (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        problems,
+        hint: 'Fix the listed options; `llmbench render --help` lists them.',
+      },
+    );
   }
   return { profile: profile! };
 }
 
 function labels(o: RenderOptions, component?: BackendKind): Record<string, string> {
-  const l: Record<string, string> = { 'app.kubernetes.io/part-of': 'llmbench', 'app.kubernetes.io/managed-by': MANAGED_BY };
+  const l: Record<string, string> = {
+    'app.kubernetes.io/part-of': 'llmbench',
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+  };
   if (component) {
     l['app.kubernetes.io/name'] = component;
     l['app.kubernetes.io/instance'] = workloadName(component);
@@ -114,22 +128,50 @@ export function renderPrerequisites(o: RenderOptions): KObject[] {
     {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: ns, labels: { ...labels(o), 'pod-security.kubernetes.io/enforce': o.privilegedScc ? 'privileged' : 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' } },
+      metadata: {
+        name: ns,
+        labels: {
+          ...labels(o),
+          'pod-security.kubernetes.io/enforce': o.privilegedScc ? 'privileged' : 'restricted',
+          'pod-security.kubernetes.io/audit': 'restricted',
+        },
+      },
     },
     // The servers never call the API: no token mounted.
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SERVER_SA, namespace: ns, labels: labels(o) }, automountServiceAccountToken: false },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: o.runnerServiceAccount, namespace: ns, labels: labels(o) } },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: SERVER_SA, namespace: ns, labels: labels(o) },
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: o.runnerServiceAccount, namespace: ns, labels: labels(o) },
+    },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'llmbench-runner', namespace: ns, labels: labels(o) },
       // Exactly what apply/wait/teardown touch in this namespace.
       rules: [
-        { apiGroups: [''], resources: ['services', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+        {
+          apiGroups: [''],
+          resources: ['services', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts'],
+          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+        },
         { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+        {
+          apiGroups: ['apps'],
+          resources: ['deployments'],
+          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+        },
         { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['route.openshift.io'], resources: ['routes'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+        {
+          apiGroups: ['route.openshift.io'],
+          resources: ['routes'],
+          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+        },
       ],
     },
     {
@@ -145,7 +187,15 @@ export function renderPrerequisites(o: RenderOptions): KObject[] {
     out.push({
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
-      metadata: { name: 'llmbench-server-privileged-scc', namespace: ns, labels: labels(o), annotations: { 'llmbench.dev/why': 'opt-in: --privileged-scc / cluster.privileged_scc; images that cannot run as an arbitrary non-root UID' } },
+      metadata: {
+        name: 'llmbench-server-privileged-scc',
+        namespace: ns,
+        labels: labels(o),
+        annotations: {
+          'llmbench.dev/why':
+            'opt-in: --privileged-scc / cluster.privileged_scc; images that cannot run as an arbitrary non-root UID',
+        },
+      },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:openshift:scc:privileged' },
       subjects: [{ kind: 'ServiceAccount', name: SERVER_SA, namespace: ns }],
     });
@@ -160,33 +210,53 @@ export function engineArgs(o: RenderOptions, profile: GpuProfile): string[] {
   switch (o.backend) {
     case 'vllm':
       return [
-        '--model', o.model,
-        '--served-model-name', o.servedName,
-        '--host', '0.0.0.0',
-        '--port', String(port),
-        '--max-model-len', String(s.max_model_len),
-        '--gpu-memory-utilization', String(s.gpu_memory_utilization),
-        '--dtype', s.dtype,
+        '--model',
+        o.model,
+        '--served-model-name',
+        o.servedName,
+        '--host',
+        '0.0.0.0',
+        '--port',
+        String(port),
+        '--max-model-len',
+        String(s.max_model_len),
+        '--gpu-memory-utilization',
+        String(s.gpu_memory_utilization),
+        '--dtype',
+        s.dtype,
         ...(s.enforce_eager ? ['--enforce-eager'] : []),
         ...(s.vllm_quantization ? ['--quantization', s.vllm_quantization] : []),
         ...o.engineArgs,
       ];
     case 'tgi':
       return [
-        '--model-id', o.model,
-        '--hostname', '0.0.0.0',
-        '--port', String(port),
-        '--max-total-tokens', String(s.max_model_len),
+        '--model-id',
+        o.model,
+        '--hostname',
+        '0.0.0.0',
+        '--port',
+        String(port),
+        '--max-total-tokens',
+        String(s.max_model_len),
         ...(s.tgi_quantize ? ['--quantize', s.tgi_quantize] : []),
         ...o.engineArgs,
       ];
     case 'triton':
-      return ['--model-repository=/model-repository', `--http-port=${port}`, '--grpc-port=8001', '--metrics-port=8002', ...o.engineArgs];
+      return [
+        '--model-repository=/model-repository',
+        `--http-port=${port}`,
+        '--grpc-port=8001',
+        '--metrics-port=8002',
+        ...o.engineArgs,
+      ];
   }
 }
 
 /** Triton's vLLM-backend model repository: config.pbtxt + 1/model.json, one directory named after the served model. */
-export function tritonModelRepository(o: RenderOptions, profile: GpuProfile): { 'config.pbtxt': string; 'model.json': string } {
+export function tritonModelRepository(
+  o: RenderOptions,
+  profile: GpuProfile,
+): { 'config.pbtxt': string; 'model.json': string } {
   const s = engineSettings(profile);
   const modelJson: Record<string, unknown> = {
     model: o.model,
@@ -250,20 +320,37 @@ export function renderBackend(o: RenderOptions): KObject[] {
 
   if (o.backend === 'triton') {
     const repo = tritonModelRepository(o, profile);
-    out.unshift({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-model-repository`, namespace: ns, labels: l }, data: repo });
+    out.unshift({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${name}-model-repository`, namespace: ns, labels: l },
+      data: repo,
+    });
     volumes.push({
       name: 'model-repository',
-      configMap: { name: `${name}-model-repository`, items: [
-        { key: 'config.pbtxt', path: `${o.servedName}/config.pbtxt` },
-        { key: 'model.json', path: `${o.servedName}/1/model.json` },
-      ] },
+      configMap: {
+        name: `${name}-model-repository`,
+        items: [
+          { key: 'config.pbtxt', path: `${o.servedName}/config.pbtxt` },
+          { key: 'model.json', path: `${o.servedName}/1/model.json` },
+        ],
+      },
     });
     mounts.push({ name: 'model-repository', mountPath: '/model-repository', readOnly: true });
   }
 
-  const probe = (path: string, period: number, failures: number) => ({ httpGet: { path, port: 'http' }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: failures });
+  const probe = (path: string, period: number, failures: number) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds: period,
+    timeoutSeconds: 5,
+    failureThreshold: failures,
+  });
   const containerPorts: Record<string, unknown>[] = [{ name: 'http', containerPort: port, protocol: 'TCP' }];
-  if (o.backend === 'triton') containerPorts.push({ name: 'grpc', containerPort: 8001, protocol: 'TCP' }, { name: 'metrics', containerPort: 8002, protocol: 'TCP' });
+  if (o.backend === 'triton')
+    containerPorts.push(
+      { name: 'grpc', containerPort: 8001, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 8002, protocol: 'TCP' },
+    );
 
   const container: Record<string, unknown> = {
     name: 'server',
@@ -285,17 +372,28 @@ export function renderBackend(o: RenderOptions): KObject[] {
     volumeMounts: mounts,
     securityContext: o.privilegedScc
       ? { allowPrivilegeEscalation: false }
-      : { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+      : {
+          allowPrivilegeEscalation: false,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
   };
 
-  const tolerations = profile.vendor === 'nvidia'
-    ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]
-    : [{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
+  const tolerations =
+    profile.vendor === 'nvidia'
+      ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]
+      : [{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
 
   out.push({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, namespace: ns, labels: l, annotations: { 'llmbench.dev/model': o.model, 'llmbench.dev/served-name': o.servedName } },
+    metadata: {
+      name,
+      namespace: ns,
+      labels: l,
+      annotations: { 'llmbench.dev/model': o.model, 'llmbench.dev/served-name': o.servedName },
+    },
     spec: {
       replicas: 1,
       // One GPU: the old pod must release it before the new one can start.
@@ -319,8 +417,17 @@ export function renderBackend(o: RenderOptions): KObject[] {
   });
 
   const svcPorts: Record<string, unknown>[] = [{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }];
-  if (o.backend === 'triton') svcPorts.push({ name: 'grpc', port: 8001, targetPort: 'grpc', protocol: 'TCP' }, { name: 'metrics', port: 8002, targetPort: 'metrics', protocol: 'TCP' });
-  out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels: l }, spec: { type: 'ClusterIP', selector, ports: svcPorts } });
+  if (o.backend === 'triton')
+    svcPorts.push(
+      { name: 'grpc', port: 8001, targetPort: 'grpc', protocol: 'TCP' },
+      { name: 'metrics', port: 8002, targetPort: 'metrics', protocol: 'TCP' },
+    );
+  out.push({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, labels: l },
+    spec: { type: 'ClusterIP', selector, ports: svcPorts },
+  });
 
   if (o.route) {
     out.push({
@@ -328,16 +435,24 @@ export function renderBackend(o: RenderOptions): KObject[] {
       kind: 'Route',
       // Long generations outlive the router's default 30 s timeout.
       metadata: { name, namespace: ns, labels: l, annotations: { 'haproxy.router.openshift.io/timeout': '600s' } },
-      spec: { to: { kind: 'Service', name, weight: 100 }, port: { targetPort: 'http' }, tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' } },
+      spec: {
+        to: { kind: 'Service', name, weight: 100 },
+        port: { targetPort: 'http' },
+        tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' },
+      },
     });
   }
   return out;
 }
 
 /** In-cluster URL of the server (used when there is no Route). */
-export const serviceUrl = (o: Pick<RenderOptions, 'backend' | 'namespace'>) => `http://${workloadName(o.backend)}.${o.namespace}.svc:${SERVER_PORTS[o.backend].port}`;
+export const serviceUrl = (o: Pick<RenderOptions, 'backend' | 'namespace'>) =>
+  `http://${workloadName(o.backend)}.${o.namespace}.svc:${SERVER_PORTS[o.backend].port}`;
 
 export function withDefaults(partial: Partial<RenderOptions> & { backend: BackendKind }): RenderOptions {
-  const o = { ...RENDER_DEFAULTS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as RenderOptions;
+  const o = {
+    ...RENDER_DEFAULTS,
+    ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
+  } as RenderOptions;
   return o;
 }

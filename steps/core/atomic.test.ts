@@ -27,7 +27,9 @@ describe('atomic writes', () => {
       const { writeFileAtomic } = await import(${JSON.stringify(path.resolve('steps/core/atomic.ts'))});
       await writeFileAtomic(${JSON.stringify(f)}, 'x'.repeat(5_000_000));
     `;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
     expect(r.signal).toBe('SIGKILL');
     expect(readFileSync(f, 'utf8')).toBe('{"old":true}');
   });

@@ -1,4 +1,13 @@
-import { promises as fs, constants as fsc, openSync, writeSync, fsyncSync, closeSync, renameSync, mkdirSync } from 'node:fs';
+import {
+  promises as fs,
+  constants as fsc,
+  openSync,
+  writeSync,
+  fsyncSync,
+  closeSync,
+  renameSync,
+  mkdirSync,
+} from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -6,7 +15,11 @@ import { randomBytes } from 'node:crypto';
  * Atomic file writes: write a temp file in the same directory, fsync, rename over the target. A crash leaves
  * either the old file or the new one, never half of either.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  opts: { mode?: number } = {},
+): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fh = await fs.open(tmp, fsc.O_CREAT | fsc.O_WRONLY | fsc.O_EXCL, opts.mode ?? 0o644);
@@ -32,7 +45,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fd = openSync(tmp, 'wx', 0o644);
   try {
-    writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

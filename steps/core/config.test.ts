@@ -52,20 +52,82 @@ describe('bench config', () => {
     ['malformed YAML', 'version: 1\nbackends:\n  - kind: vllm\n   endpoint: x: y\n', [{ path: '', line: 4 }]],
     ['unbalanced flow list', 'version: 1\nbackends: [ {kind: vllm}\n', [{ path: '' }]],
     ['empty document', '', [{ path: '' }]],
-    ['missing required version and backends', 'name: x\n', [{ path: '/version', message: /required/ }, { path: '/backends', message: /required/ }]],
-    ['unknown top-level key (typo)', GOOD.replace('slo:', 'sloo:'), [{ path: '/sloo', line: 15, message: /unknown key/ }]],
-    ['unknown nested key', GOOD.replace('  trials: 5', '  trails: 5'), [{ path: '/load/trails', line: 11, message: /unknown key/ }]],
-    ['wrong type', GOOD.replace('requests: 200', 'requests: many'), [{ path: '/load/requests', line: 10, message: /integer/ }]],
-    ['out-of-range value', GOOD.replace('[1, 4, 8, 16]', '[1, 0, 8]'), [{ path: '/load/concurrency/1', line: 9, message: />= 1/ }]],
-    ['unknown backend kind', GOOD.replace('kind: tgi', 'kind: ollama'), [{ path: '/backends/1/kind', line: 6, message: /one of "vllm", "tgi", "triton"/ }]],
-    ['endpoint is not a URL', GOOD.replace('http://vllm.llm-bench.svc:8000', 'vllm-svc'), [{ path: '/backends/0/endpoint', line: 5 }]],
-    ['version is not 1', GOOD.replace('version: 1', 'version: 2'), [{ path: '/version', line: 1, message: /must be 1/ }]],
-    ['both requests and duration', GOOD.replace('  trials: 5', '  trials: 5\n  duration_s: 60'), [{ path: '/load', message: /either requests or duration_s/ }]],
-    ['duplicate backend ids', 'version: 1\nbackends:\n  - kind: vllm\n  - kind: vllm\n', [{ path: '/backends/1/id', line: 4, message: /duplicate/ }]],
-    ['rate mode without rates', 'version: 1\nbackends: [{kind: vllm}]\nload:\n  mode: rate\n', [{ path: '/load/rate', message: /required/ }]],
-    ['acm without a managed cluster', 'version: 1\nbackends: [{kind: vllm}]\ncluster:\n  mode: acm\n', [{ path: '/cluster/managed_cluster', message: /required/ }]],
-    ['api not offered by the backend', 'version: 1\nbackends:\n  - kind: triton\n    api: chat\n', [{ path: '/backends/0/api', line: 4 }]],
-    ['negative trials and bad SLO at once', GOOD.replace('trials: 5', 'trials: 0').replace('ttft_ms: 500', 'ttft_ms: -1'), [{ path: '/load/trials', line: 11 }, { path: '/slo/ttft_ms', line: 16 }]],
+    [
+      'missing required version and backends',
+      'name: x\n',
+      [
+        { path: '/version', message: /required/ },
+        { path: '/backends', message: /required/ },
+      ],
+    ],
+    [
+      'unknown top-level key (typo)',
+      GOOD.replace('slo:', 'sloo:'),
+      [{ path: '/sloo', line: 15, message: /unknown key/ }],
+    ],
+    [
+      'unknown nested key',
+      GOOD.replace('  trials: 5', '  trails: 5'),
+      [{ path: '/load/trails', line: 11, message: /unknown key/ }],
+    ],
+    [
+      'wrong type',
+      GOOD.replace('requests: 200', 'requests: many'),
+      [{ path: '/load/requests', line: 10, message: /integer/ }],
+    ],
+    [
+      'out-of-range value',
+      GOOD.replace('[1, 4, 8, 16]', '[1, 0, 8]'),
+      [{ path: '/load/concurrency/1', line: 9, message: />= 1/ }],
+    ],
+    [
+      'unknown backend kind',
+      GOOD.replace('kind: tgi', 'kind: ollama'),
+      [{ path: '/backends/1/kind', line: 6, message: /one of "vllm", "tgi", "triton"/ }],
+    ],
+    [
+      'endpoint is not a URL',
+      GOOD.replace('http://vllm.llm-bench.svc:8000', 'vllm-svc'),
+      [{ path: '/backends/0/endpoint', line: 5 }],
+    ],
+    [
+      'version is not 1',
+      GOOD.replace('version: 1', 'version: 2'),
+      [{ path: '/version', line: 1, message: /must be 1/ }],
+    ],
+    [
+      'both requests and duration',
+      GOOD.replace('  trials: 5', '  trials: 5\n  duration_s: 60'),
+      [{ path: '/load', message: /either requests or duration_s/ }],
+    ],
+    [
+      'duplicate backend ids',
+      'version: 1\nbackends:\n  - kind: vllm\n  - kind: vllm\n',
+      [{ path: '/backends/1/id', line: 4, message: /duplicate/ }],
+    ],
+    [
+      'rate mode without rates',
+      'version: 1\nbackends: [{kind: vllm}]\nload:\n  mode: rate\n',
+      [{ path: '/load/rate', message: /required/ }],
+    ],
+    [
+      'acm without a managed cluster',
+      'version: 1\nbackends: [{kind: vllm}]\ncluster:\n  mode: acm\n',
+      [{ path: '/cluster/managed_cluster', message: /required/ }],
+    ],
+    [
+      'api not offered by the backend',
+      'version: 1\nbackends:\n  - kind: triton\n    api: chat\n',
+      [{ path: '/backends/0/api', line: 4 }],
+    ],
+    [
+      'negative trials and bad SLO at once',
+      GOOD.replace('trials: 5', 'trials: 0').replace('ttft_ms: 500', 'ttft_ms: -1'),
+      [
+        { path: '/load/trials', line: 11 },
+        { path: '/slo/ttft_ms', line: 16 },
+      ],
+    ],
   ];
 
   it.each(cases)('rejects %s', (_name, text, expected) => {
@@ -81,6 +143,11 @@ describe('bench config', () => {
 
   it('lists every problem, not just the first', () => {
     const problems = problemsOf('version: 3\nbackends:\n  - kind: foo\n    bogus: 1\nload:\n  trials: -1\n');
-    expect(problems.map((p) => p.path).sort()).toEqual(['/backends/0/bogus', '/backends/0/kind', '/load/trials', '/version']);
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      '/backends/0/bogus',
+      '/backends/0/kind',
+      '/load/trials',
+      '/version',
+    ]);
   });
 });

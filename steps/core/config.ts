@@ -26,19 +26,41 @@ export const CONFIG_DEFAULTS = {
     seed: 42,
     ab: false,
   },
-  workload: { dataset: 'synthetic', input_tokens: 128, output_tokens: 100, prompts: 64, temperature: 0, ignore_eos: true },
+  workload: {
+    dataset: 'synthetic',
+    input_tokens: 128,
+    output_tokens: 100,
+    prompts: 64,
+    temperature: 0,
+    ignore_eos: true,
+  },
   regression: { tolerance_pct: 3, alpha: 0.05, max_error_rate: 0.01, gate_p99: false, metrics: {} },
   baseline: { path: 'results/baselines/default.json', history_dir: 'results/history', update: false },
-  cluster: { mode: 'direct' as const, namespace: 'llm-bench', route: true, privileged_scc: false, ready_timeout_s: 1800 },
+  cluster: {
+    mode: 'direct' as const,
+    namespace: 'llm-bench',
+    route: true,
+    privileged_scc: false,
+    ready_timeout_s: 1800,
+  },
   gpu_profile: 'a100-mig-3g.20gb',
   cost: { gpu_hour_usd: 1.5 },
 };
 
 type D = typeof CONFIG_DEFAULTS;
 /** A validated config with every defaulted field present. */
-export type ResolvedConfig = Omit<BenchConfig, 'model' | 'load' | 'workload' | 'regression' | 'baseline' | 'cluster' | 'gpu_profile' | 'cost' | 'backends'> & {
+export type ResolvedConfig = Omit<
+  BenchConfig,
+  'model' | 'load' | 'workload' | 'regression' | 'baseline' | 'cluster' | 'gpu_profile' | 'cost' | 'backends'
+> & {
   model: Required<NonNullable<BenchConfig['model']>>;
-  load: NonNullable<BenchConfig['load']> & Omit<D['load'], 'concurrency'> & { concurrency?: number[]; requests?: number; duration_s?: number; rate?: number[] };
+  load: NonNullable<BenchConfig['load']> &
+    Omit<D['load'], 'concurrency'> & {
+      concurrency?: number[];
+      requests?: number;
+      duration_s?: number;
+      rate?: number[];
+    };
   workload: Required<NonNullable<BenchConfig['workload']>>;
   regression: NonNullable<BenchConfig['regression']> & D['regression'];
   baseline: Required<NonNullable<BenchConfig['baseline']>>;
@@ -54,26 +76,51 @@ export function semanticProblems(c: BenchConfig): Problem[] {
   const ids = new Map<string, number>();
   c.backends.forEach((b, i) => {
     const id = b.id ?? b.kind;
-    if (ids.has(id)) problems.push({ path: `/backends/${i}/id`, message: `duplicate backend id '${id}' (also at /backends/${ids.get(id)}); give each an id` });
+    if (ids.has(id))
+      problems.push({
+        path: `/backends/${i}/id`,
+        message: `duplicate backend id '${id}' (also at /backends/${ids.get(id)}); give each an id`,
+      });
     ids.set(id, i);
     if (b.api) {
-      const ok: Record<string, string[]> = { vllm: ['completions', 'chat'], tgi: ['generate_stream', 'openai'], triton: ['generate_stream'] };
-      if (!ok[b.kind].includes(b.api)) problems.push({ path: `/backends/${i}/api`, message: `api '${b.api}' is not available for ${b.kind} (use ${ok[b.kind].join(' or ')})` });
+      const ok: Record<string, string[]> = {
+        vllm: ['completions', 'chat'],
+        tgi: ['generate_stream', 'openai'],
+        triton: ['generate_stream'],
+      };
+      if (!ok[b.kind].includes(b.api))
+        problems.push({
+          path: `/backends/${i}/api`,
+          message: `api '${b.api}' is not available for ${b.kind} (use ${ok[b.kind].join(' or ')})`,
+        });
     }
     for (const [h, v] of Object.entries(b.headers ?? {})) {
       const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
-      if (v.includes('${') && !m) problems.push({ path: `/backends/${i}/headers/${h}`, message: 'environment references must be the whole value, like ${NAME}' });
+      if (v.includes('${') && !m)
+        problems.push({
+          path: `/backends/${i}/headers/${h}`,
+          message: 'environment references must be the whole value, like ${NAME}',
+        });
     }
   });
   const load = c.load ?? {};
   const mode = load.mode ?? 'concurrency';
   if (mode === 'rate' && !load.rate) problems.push({ path: '/load/rate', message: "is required when mode is 'rate'" });
-  if (mode !== 'rate' && load.rate && !load.mode) problems.push({ path: '/load/mode', message: "set mode: rate to use a rate list" });
-  if (mode === 'concurrency' && load.rate && load.mode === 'concurrency') problems.push({ path: '/load/rate', message: "is only used when mode is 'rate'" });
-  if (load.ab && c.backends.length !== 2) problems.push({ path: '/load/ab', message: `A/B mode needs exactly two backends (baseline, candidate); found ${c.backends.length}` });
-  if (c.cluster?.mode === 'acm' && !c.cluster.managed_cluster) problems.push({ path: '/cluster/managed_cluster', message: "is required when mode is 'acm'" });
-  if (c.cluster?.managed_cluster && c.cluster.mode !== 'acm') problems.push({ path: '/cluster/mode', message: "must be 'acm' when managed_cluster is set" });
-  if (c.github?.pr !== undefined && !c.github.repo) problems.push({ path: '/github/repo', message: 'is required when pr is set' });
+  if (mode !== 'rate' && load.rate && !load.mode)
+    problems.push({ path: '/load/mode', message: 'set mode: rate to use a rate list' });
+  if (mode === 'concurrency' && load.rate && load.mode === 'concurrency')
+    problems.push({ path: '/load/rate', message: "is only used when mode is 'rate'" });
+  if (load.ab && c.backends.length !== 2)
+    problems.push({
+      path: '/load/ab',
+      message: `A/B mode needs exactly two backends (baseline, candidate); found ${c.backends.length}`,
+    });
+  if (c.cluster?.mode === 'acm' && !c.cluster.managed_cluster)
+    problems.push({ path: '/cluster/managed_cluster', message: "is required when mode is 'acm'" });
+  if (c.cluster?.managed_cluster && c.cluster.mode !== 'acm')
+    problems.push({ path: '/cluster/mode', message: "must be 'acm' when managed_cluster is set" });
+  if (c.github?.pr !== undefined && !c.github.repo)
+    problems.push({ path: '/github/repo', message: 'is required when pr is set' });
   return problems;
 }
 
@@ -108,11 +155,15 @@ export function parseConfig(text: string, file = '<config>'): ResolvedConfig {
   } catch (e) {
     const err = e as yaml.YAMLException;
     const line = err.mark ? err.mark.line + 1 : undefined;
-    throw new InvalidInputError('config-parse', `${file}: malformed YAML${line ? ` at line ${line}` : ''}: ${err.reason ?? err.message}`, {
-      problems: [{ path: '', message: err.reason ?? err.message, line, file }],
-      hint: 'Fix the YAML syntax (indentation, colons, quotes) at the line shown.',
-      cause: e,
-    });
+    throw new InvalidInputError(
+      'config-parse',
+      `${file}: malformed YAML${line ? ` at line ${line}` : ''}: ${err.reason ?? err.message}`,
+      {
+        problems: [{ path: '', message: err.reason ?? err.message, line, file }],
+        hint: 'Fix the YAML syntax (indentation, colons, quotes) at the line shown.',
+        cause: e,
+      },
+    );
   }
   if (doc === undefined || doc === null) {
     throw new InvalidInputError('config-empty', `${file}: the config is empty`, {
@@ -127,10 +178,14 @@ export function parseConfig(text: string, file = '<config>'): ResolvedConfig {
       p.file = file;
       p.line = lineOfPath(text, p.path);
     }
-    throw new InvalidInputError('config-invalid', `${file}: invalid config (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
-      problems,
-      hint: 'Each problem names the field by path and line; schemas/bench-config.schema.json describes every field.',
-    });
+    throw new InvalidInputError(
+      'config-invalid',
+      `${file}: invalid config (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        problems,
+        hint: 'Each problem names the field by path and line; schemas/bench-config.schema.json describes every field.',
+      },
+    );
   }
   return resolveConfig(doc as BenchConfig);
 }

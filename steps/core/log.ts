@@ -34,10 +34,21 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     const safeFields = fields ? redact(fields, env) : undefined;
     const safeMsg = redactString(msg, env);
     if (json) {
-      write(JSON.stringify({ ts: new Date().toISOString(), level, ...(kind ? { event: kind } : {}), msg: safeMsg, ...safeFields }));
+      write(
+        JSON.stringify({
+          ts: new Date().toISOString(),
+          level,
+          ...(kind ? { event: kind } : {}),
+          msg: safeMsg,
+          ...safeFields,
+        }),
+      );
     } else {
       const tail = safeFields
-        ? ' ' + Object.entries(safeFields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')
+        ? ' ' +
+          Object.entries(safeFields)
+            .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+            .join(' ')
         : '';
       const prefix = level === 'info' ? '' : `${level}: `;
       write(`${prefix}${safeMsg}${tail}`);

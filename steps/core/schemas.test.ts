@@ -18,7 +18,17 @@ describe('schemas', () => {
   it('sweep summary keeps the keys design.md fixes', () => {
     const s = JSON.parse(readFileSync(path.join(SCHEMAS_DIR, 'sweep-summary.schema.json'), 'utf8'));
     const m = s.definitions.metrics;
-    for (const k of ['completed', 'failed', 'output_tokens_total', 'output_tokens_per_s', 'requests_per_s', 'ttft_ms', 'itl_ms', 'tpot_ms', 'e2e_ms']) {
+    for (const k of [
+      'completed',
+      'failed',
+      'output_tokens_total',
+      'output_tokens_per_s',
+      'requests_per_s',
+      'ttft_ms',
+      'itl_ms',
+      'tpot_ms',
+      'e2e_ms',
+    ]) {
       expect(m.required).toContain(k);
     }
     const stats = JSON.parse(readFileSync(path.join(SCHEMAS_DIR, 'stats.schema.json'), 'utf8'));
@@ -29,8 +39,20 @@ describe('schemas', () => {
     const ok = {
       schema_version: 1,
       verdict: 'regression',
-      comparisons: [{ backend: 'vllm', concurrency: 4, metric: 'output_tokens_per_s', baseline: 150, candidate: 130, delta_pct: -13.3, verdict: 'regression' }],
-      findings: [{ code: 'output-shortfall', severity: 'warning', message: 'TGI stopped early', backend: 'tgi', concurrency: 4 }],
+      comparisons: [
+        {
+          backend: 'vllm',
+          concurrency: 4,
+          metric: 'output_tokens_per_s',
+          baseline: 150,
+          candidate: 130,
+          delta_pct: -13.3,
+          verdict: 'regression',
+        },
+      ],
+      findings: [
+        { code: 'output-shortfall', severity: 'warning', message: 'TGI stopped early', backend: 'tgi', concurrency: 4 },
+      ],
     };
     expect(validate('verdict', ok)).toEqual([]);
     expect(validate('verdict', { ...ok, verdict: 'maybe' }).map((p) => p.path)).toEqual(['/verdict']);

@@ -88,10 +88,14 @@ export function validate(name: SchemaName, data: unknown): Problem[] {
 export function assertValid<T>(name: SchemaName, data: unknown, what: string, file?: string): T {
   const problems = validate(name, data).map((p) => ({ ...p, file }));
   if (problems.length) {
-    throw new InvalidInputError('schema-invalid', `${what} does not match schemas/${name}.schema.json (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
-      problems,
-      hint: `Fix the listed fields; the schema describes each one (schemas/${name}.schema.json).`,
-    });
+    throw new InvalidInputError(
+      'schema-invalid',
+      `${what} does not match schemas/${name}.schema.json (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        problems,
+        hint: `Fix the listed fields; the schema describes each one (schemas/${name}.schema.json).`,
+      },
+    );
   }
   return data as T;
 }

@@ -8,7 +8,11 @@ import { listSchemaFiles } from './schemas.js';
 describe('generated types', () => {
   it('match schemas/ (run `npm run gen:types` after changing a schema)', async () => {
     const generated = await generateTypes();
-    expect([...generated.keys()].sort()).toEqual(listSchemaFiles().map((f) => f.replace(/\.schema\.json$/, '.ts')).sort());
+    expect([...generated.keys()].sort()).toEqual(
+      listSchemaFiles()
+        .map((f) => f.replace(/\.schema\.json$/, '.ts'))
+        .sort(),
+    );
     const drifted: string[] = [];
     for (const [name, content] of generated) {
       const file = path.join(TYPES_DIR, name);

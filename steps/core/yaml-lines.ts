@@ -5,7 +5,10 @@
  * resolves to its deepest existing parent.
  */
 export function lineOfPath(text: string, pointer: string): number | undefined {
-  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const lines = text.split(/\r?\n/);
   const indentOf = (l: string) => l.length - l.trimStart().length;
   const meaningful = (l: string) => l.trim() !== '' && !l.trimStart().startsWith('#') && l.trim() !== '---';

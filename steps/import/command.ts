@@ -13,14 +13,28 @@ export const command: CommandSpec = {
       .option('--out <dir>', 'output runs directory (one <backend>/ per server)')
       .option('--backend <id>', 'backend id to file the results under (default: what the file says)')
       .argument('[files...]')
-      .addHelpText('after', '\nSeveral files of the same load point become its trials. What a source did not measure (the seed had no TTFT) stays unknown.'),
+      .addHelpText(
+        'after',
+        '\nSeveral files of the same load point become its trials. What a source did not measure (the seed had no TTFT) stays unknown.',
+      ),
   async run(opts, ctx, args) {
     const problems: Problem[] = [];
-    if (!FORMATS.includes(opts.format as Format)) problems.push({ path: '--format', message: `must be one of ${FORMATS.join(', ')}` });
+    if (!FORMATS.includes(opts.format as Format))
+      problems.push({ path: '--format', message: `must be one of ${FORMATS.join(', ')}` });
     if (!opts.out) problems.push({ path: '--out', message: 'is required' });
     if (!args.length) problems.push({ path: 'FILE', message: 'at least one result file is required' });
-    if (problems.length) throw new InvalidInputError('import-flags', 'invalid import arguments', { problems, hint: 'llmbench import --format vllm result.json --out runs/' });
-    const res = await importResults({ format: opts.format as Format, files: args.map((f) => path.resolve(ctx.cwd, f)), outDir: path.resolve(ctx.cwd, String(opts.out)), backend: opts.backend ? String(opts.backend) : undefined, log: ctx.log });
+    if (problems.length)
+      throw new InvalidInputError('import-flags', 'invalid import arguments', {
+        problems,
+        hint: 'llmbench import --format vllm result.json --out runs/',
+      });
+    const res = await importResults({
+      format: opts.format as Format,
+      files: args.map((f) => path.resolve(ctx.cwd, f)),
+      outDir: path.resolve(ctx.cwd, String(opts.out)),
+      backend: opts.backend ? String(opts.backend) : undefined,
+      log: ctx.log,
+    });
     ctx.stdout(res.files.map((f) => `${f}\n`).join(''));
     return 0;
   },

@@ -24,7 +24,13 @@ export interface ImportResult {
   files: string[];
 }
 
-export async function importResults(o: { format: Format; files: string[]; outDir: string; backend?: string; log: Logger }): Promise<ImportResult> {
+export async function importResults(o: {
+  format: Format;
+  files: string[];
+  outDir: string;
+  backend?: string;
+  log: Logger;
+}): Promise<ImportResult> {
   const problems: Problem[] = [];
   const trials: (ImportedTrial & { file: string })[] = [];
   for (const file of o.files) {
@@ -32,23 +38,40 @@ export async function importResults(o: { format: Format; files: string[]; outDir
     try {
       doc = JSON.parse(await fs.readFile(file, 'utf8'));
     } catch (e) {
-      problems.push({ path: '', file, message: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON: ${(e as Error).message}` });
+      problems.push({
+        path: '',
+        file,
+        message:
+          (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON: ${(e as Error).message}`,
+      });
       continue;
     }
     try {
       for (const t of PARSERS[o.format](doc)) trials.push({ ...t, backend: o.backend ?? t.backend, file });
     } catch (e) {
-      if (e instanceof FormatError) problems.push({ path: e.path, file, message: `${e.message} (is this a ${o.format} result file?)` });
+      if (e instanceof FormatError)
+        problems.push({ path: e.path, file, message: `${e.message} (is this a ${o.format} result file?)` });
       else throw e;
     }
   }
-  if (problems.length) throw new InvalidInputError('import-invalid', `cannot import ${problems.length} problem${problems.length > 1 ? 's' : ''} (format ${o.format})`, { problems, hint: `Pass result files written by the ${o.format} tool; nothing was written.` });
+  if (problems.length)
+    throw new InvalidInputError(
+      'import-invalid',
+      `cannot import ${problems.length} problem${problems.length > 1 ? 's' : ''} (format ${o.format})`,
+      { problems, hint: `Pass result files written by the ${o.format} tool; nothing was written.` },
+    );
 
   const byBackend = new Map<string, typeof trials>();
   for (const t of trials) byBackend.set(t.backend, [...(byBackend.get(t.backend) ?? []), t]);
   const taken: Problem[] = [];
-  for (const b of byBackend.keys()) if (await exists(path.join(o.outDir, b, 'summary.json'))) taken.push({ path: '', file: path.join(o.outDir, b, 'summary.json'), message: 'already exists' });
-  if (taken.length) throw new InvalidInputError('import-exists', `${o.outDir} already holds results for ${taken.length} backend(s)`, { problems: taken, hint: 'Import into a new --out directory; earlier results are never overwritten.' });
+  for (const b of byBackend.keys())
+    if (await exists(path.join(o.outDir, b, 'summary.json')))
+      taken.push({ path: '', file: path.join(o.outDir, b, 'summary.json'), message: 'already exists' });
+  if (taken.length)
+    throw new InvalidInputError('import-exists', `${o.outDir} already holds results for ${taken.length} backend(s)`, {
+      problems: taken,
+      hint: 'Import into a new --out directory; earlier results are never overwritten.',
+    });
 
   const written: string[] = [];
   for (const [backend, ts] of byBackend) {
@@ -57,8 +80,15 @@ export async function importResults(o: { format: Format; files: string[]; outDir
     const points: Point[] = [...byPoint.values()].map((group) => pooled(group));
     points.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
     const fps = new Set(ts.map((t) => t.workload.fingerprint));
-    const findings = ts.flatMap((t) => t.findings.map((f) => ({ ...f, message: `${path.basename(t.file)}: ${f.message}` })));
-    if (fps.size > 1) findings.push({ code: 'workload-mismatch', severity: 'error', message: `the imported files of '${backend}' ran ${fps.size} different workloads` });
+    const findings = ts.flatMap((t) =>
+      t.findings.map((f) => ({ ...f, message: `${path.basename(t.file)}: ${f.message}` })),
+    );
+    if (fps.size > 1)
+      findings.push({
+        code: 'workload-mismatch',
+        severity: 'error',
+        message: `the imported files of '${backend}' ran ${fps.size} different workloads`,
+      });
     const w = ts[0].workload;
     const summary: SweepSummary = {
       schema_version: 1,
@@ -67,8 +97,19 @@ export async function importResults(o: { format: Format; files: string[]; outDir
       model: ts[0].model,
       endpoint: null,
       run_id: `import-${o.format}-${path.basename(ts[0].file)}`,
-      plan: { mode: points.some((p) => p.rate !== null) ? 'rate' : 'concurrency', trials: Math.max(...points.map((p) => p.trials?.length ?? 1)), warmup: 0, requests: null, duration_s: null },
-      workload: { fingerprint: fps.size === 1 ? w.fingerprint : `mixed:${[...fps].join(',')}`.slice(0, 200), dataset: w.dataset, input_tokens: w.input_tokens, output_tokens: w.output_tokens },
+      plan: {
+        mode: points.some((p) => p.rate !== null) ? 'rate' : 'concurrency',
+        trials: Math.max(...points.map((p) => p.trials?.length ?? 1)),
+        warmup: 0,
+        requests: null,
+        duration_s: null,
+      },
+      workload: {
+        fingerprint: fps.size === 1 ? w.fingerprint : `mixed:${[...fps].join(',')}`.slice(0, 200),
+        dataset: w.dataset,
+        input_tokens: w.input_tokens,
+        output_tokens: w.output_tokens,
+      },
       provenance: { server: null, model: ts[0].model, gpu: null, simulated: false },
       points,
     };
@@ -88,7 +129,10 @@ export async function importResults(o: { format: Format; files: string[]; outDir
 function pooled(group: ImportedTrial[]): Point {
   const trials = group.map((t, i) => ({ trial: i, ...t.metrics }));
   const sum = (f: (m: ImportedTrial['metrics']) => number) => group.reduce((a, t) => a + f(t.metrics), 0);
-  const completed = sum((m) => m.completed), failed = sum((m) => m.failed), out = sum((m) => m.output_tokens_total), dur = sum((m) => m.duration_s ?? 0);
+  const completed = sum((m) => m.completed),
+    failed = sum((m) => m.failed),
+    out = sum((m) => m.output_tokens_total),
+    dur = sum((m) => m.duration_s ?? 0);
   const dist = (k: 'ttft' | 'e2e' | 'tpot' | 'itl', key: 'ttft_ms' | 'e2e_ms' | 'tpot_ms' | 'itl_ms') => {
     if (group.length === 1) return group[0].metrics[key];
     if (group.every((t) => t.raw?.[k])) return stats(group.flatMap((t) => t.raw![k]!));

@@ -5,10 +5,27 @@ import type { Sample } from '../core/types/sample.js';
 function sample(over: Partial<Sample> & { chunks?: number[] } = {}): Sample {
   const { chunks = [100, 120, 140, 160], ...rest } = over;
   return {
-    v: 1, run_id: 'r1', backend: 'vllm', concurrency: 1, rate: null, trial: 0, seq: 0, prompt_index: 0, warmup: false,
-    intended_send_ms: 0, sent_ms: 0, headers_ms: 5, chunk_ms: chunks, chunk_tokens: chunks.map(() => 1), end_ms: chunks[chunks.length - 1] + 1,
-    input_tokens: { requested: 10, client: 10, server: 11 }, output_tokens: { requested: chunks.length, server: chunks.length, client: chunks.length },
-    finish_reason: 'length', ok: true, error: null, ...rest,
+    v: 1,
+    run_id: 'r1',
+    backend: 'vllm',
+    concurrency: 1,
+    rate: null,
+    trial: 0,
+    seq: 0,
+    prompt_index: 0,
+    warmup: false,
+    intended_send_ms: 0,
+    sent_ms: 0,
+    headers_ms: 5,
+    chunk_ms: chunks,
+    chunk_tokens: chunks.map(() => 1),
+    end_ms: chunks[chunks.length - 1] + 1,
+    input_tokens: { requested: 10, client: 10, server: 11 },
+    output_tokens: { requested: chunks.length, server: chunks.length, client: chunks.length },
+    finish_reason: 'length',
+    ok: true,
+    error: null,
+    ...rest,
   };
 }
 
@@ -52,7 +69,12 @@ describe('metric definitions (design.md, vLLM)', () => {
 
   it('failed requests count in the error rate and never in latency statistics; warmup is excluded', () => {
     const ok = sample();
-    const bad = sample({ seq: 1, ok: false, error: { category: 'stream_truncated', message: 'x', http_status: 200 }, chunks: [500] });
+    const bad = sample({
+      seq: 1,
+      ok: false,
+      error: { category: 'stream_truncated', message: 'x', http_status: 200 },
+      chunks: [500],
+    });
     const warm = sample({ seq: 2, warmup: true, chunks: [5000] });
     const m = summarize([ok, bad, warm]);
     expect([m.completed, m.failed, m.error_rate]).toEqual([1, 1, 0.5]);

@@ -22,7 +22,8 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 
 export function stats(values: ArrayLike<number>): Stats {
   const n = values.length;
-  if (n === 0) return { n: 0, mean: null, stddev: null, min: null, max: null, p50: null, p90: null, p95: null, p99: null };
+  if (n === 0)
+    return { n: 0, mean: null, stddev: null, min: null, max: null, p50: null, p90: null, p95: null, p99: null };
   const sorted = Float64Array.from(values).sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i];
@@ -134,12 +135,26 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
   const ok = samples.filter((s) => s.ok);
   const failed = samples.length - ok.length;
   const errorsByCategory: Record<string, number> = {};
-  for (const s of samples) if (!s.ok && s.error) errorsByCategory[s.error.category] = (errorsByCategory[s.error.category] ?? 0) + 1;
+  for (const s of samples)
+    if (!s.ok && s.error) errorsByCategory[s.error.category] = (errorsByCategory[s.error.category] ?? 0) + 1;
 
   const durationS = measurementWindowS(samples);
-  const ttft: number[] = [], e2e: number[] = [], tpot: number[] = [], itl: number[] = [], itlTok: number[] = [];
-  const queue: number[] = [], ttftI: number[] = [], e2eI: number[] = [];
-  let outTotal = 0, inTotal = 0, good = 0, serverCounted = 0, clientCounted = 0, mismatched = 0, shortfall = 0, inMismatched = 0;
+  const ttft: number[] = [],
+    e2e: number[] = [],
+    tpot: number[] = [],
+    itl: number[] = [],
+    itlTok: number[] = [];
+  const queue: number[] = [],
+    ttftI: number[] = [],
+    e2eI: number[] = [];
+  let outTotal = 0,
+    inTotal = 0,
+    good = 0,
+    serverCounted = 0,
+    clientCounted = 0,
+    mismatched = 0,
+    shortfall = 0,
+    inMismatched = 0;
   for (const s of ok) {
     const m = requestMetrics(s);
     if (m.ttft_ms !== null) ttft.push(m.ttft_ms);
@@ -155,11 +170,23 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
     if (opts.slo && meetsSlo(m, opts.slo)) good++;
     if (s.output_tokens.server != null) serverCounted++;
     if (s.output_tokens.client != null) clientCounted++;
-    if (s.output_tokens.server != null && s.output_tokens.client != null && Math.abs(s.output_tokens.server - s.output_tokens.client) > 1) mismatched++;
+    if (
+      s.output_tokens.server != null &&
+      s.output_tokens.client != null &&
+      Math.abs(s.output_tokens.server - s.output_tokens.client) > 1
+    )
+      mismatched++;
     if (s.output_tokens.requested != null && m.output_tokens < s.output_tokens.requested) shortfall++;
     // Prompt length truth: the server's count vs ours (±1 for BOS); chat templates add tokens, so skip chat.
     const it = s.input_tokens;
-    if (s.api !== 'chat' && s.api !== 'openai' && it.server != null && it.client != null && Math.abs(it.server - it.client) > 1) inMismatched++;
+    if (
+      s.api !== 'chat' &&
+      s.api !== 'openai' &&
+      it.server != null &&
+      it.client != null &&
+      Math.abs(it.server - it.client) > 1
+    )
+      inMismatched++;
   }
   const per = (x: number) => (durationS > 0 ? x / durationS : 0);
   const hasSlo = !!opts.slo && Object.keys(opts.slo).length > 0;
@@ -216,7 +243,8 @@ export function measurementWindowS(samples: Sample[]): number {
   return ms / 1000;
 }
 
-export const pointKey = (s: { concurrency: number | null; rate: number | null }) => `${s.concurrency ?? ''}|${s.rate ?? ''}`;
+export const pointKey = (s: { concurrency: number | null; rate: number | null }) =>
+  `${s.concurrency ?? ''}|${s.rate ?? ''}`;
 
 /**
  * Groups samples by load point (and trial) and summarizes each. Throughput of a point pooled over trials is the
@@ -238,7 +266,9 @@ export function summarizePoints(samples: Sample[], opts: SummarizeOptions & { mi
       if (!arr) byTrial.set(s.trial, (arr = []));
       arr.push(s);
     }
-    const trials = [...byTrial.entries()].sort((a, b) => a[0] - b[0]).map(([trial, ss]) => ({ trial, ...summarize(ss, opts) }));
+    const trials = [...byTrial.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([trial, ss]) => ({ trial, ...summarize(ss, opts) }));
     const pooled = summarize(group, opts);
     const window = trials.reduce((a, t) => a + (t.duration_s ?? 0), 0);
     if (window > 0) {
@@ -247,12 +277,21 @@ export function summarizePoints(samples: Sample[], opts: SummarizeOptions & { mi
       pooled.total_tokens_per_s = ((pooled.input_tokens_total ?? 0) + pooled.output_tokens_total) / window;
       pooled.requests_per_s = pooled.completed / window;
       if (pooled.goodput_requests_per_s != null) {
-        pooled.goodput_requests_per_s = trials.reduce((a, t) => a + (t.goodput_requests_per_s ?? 0) * (t.duration_s ?? 0), 0) / window;
+        pooled.goodput_requests_per_s =
+          trials.reduce((a, t) => a + (t.goodput_requests_per_s ?? 0) * (t.duration_s ?? 0), 0) / window;
       }
     }
     const reasons: string[] = [];
-    if (opts.minSamples && pooled.completed < opts.minSamples) reasons.push(`only ${pooled.completed} successful requests (minimum ${opts.minSamples} for p99)`);
-    points.push({ concurrency: group[0].concurrency, rate: group[0].rate, ...pooled, valid: reasons.length === 0, invalid_reasons: reasons, trials });
+    if (opts.minSamples && pooled.completed < opts.minSamples)
+      reasons.push(`only ${pooled.completed} successful requests (minimum ${opts.minSamples} for p99)`);
+    points.push({
+      concurrency: group[0].concurrency,
+      rate: group[0].rate,
+      ...pooled,
+      valid: reasons.length === 0,
+      invalid_reasons: reasons,
+      trials,
+    });
   }
   return points.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
 }

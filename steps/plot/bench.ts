@@ -17,7 +17,7 @@ const requests = Number(process.argv[2] ?? 1000);
 const tokens = Number(process.argv[3] ?? 128);
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-plot-'));
 let seed = 1;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 
 const tGen = performance.now();
 let total = 0;
@@ -38,10 +38,26 @@ for (const backend of ['vllm', 'tgi', 'triton']) {
           t += 10 + c + rnd() * 5;
         }
         const s: Sample = {
-          v: 1, run_id: 'bench', backend, concurrency: c, rate: null, trial, seq, prompt_index: seq, warmup: false,
-          intended_send_ms: sent, sent_ms: sent, headers_ms: sent + 1, chunk_ms: chunks, chunk_tokens: chunks.map(() => 1), end_ms: t,
-          input_tokens: { requested: 256, client: 256, server: 256 }, output_tokens: { requested: tokens, server: tokens, client: tokens },
-          finish_reason: 'length', ok: true, error: null,
+          v: 1,
+          run_id: 'bench',
+          backend,
+          concurrency: c,
+          rate: null,
+          trial,
+          seq,
+          prompt_index: seq,
+          warmup: false,
+          intended_send_ms: sent,
+          sent_ms: sent,
+          headers_ms: sent + 1,
+          chunk_ms: chunks,
+          chunk_tokens: chunks.map(() => 1),
+          end_ms: t,
+          input_tokens: { requested: 256, client: 256, server: 256 },
+          output_tokens: { requested: tokens, server: tokens, client: tokens },
+          finish_reason: 'length',
+          ok: true,
+          error: null,
         };
         if (!out.write(JSON.stringify(s) + '\n')) await once(out, 'drain');
         // Summaries come from a subset (the bench measures plot, not summarize).
@@ -53,10 +69,17 @@ for (const backend of ['vllm', 'tgi', 'triton']) {
   }
   out.end();
   await once(out, 'finish');
-  await fs.writeFile(path.join(runDir, 'summary.json'), JSON.stringify({ schema_version: 1, backend, points: summarizePoints(kept) }));
+  await fs.writeFile(
+    path.join(runDir, 'summary.json'),
+    JSON.stringify({ schema_version: 1, backend, points: summarizePoints(kept) }),
+  );
 }
-const bytes = (await Promise.all(['vllm', 'tgi', 'triton'].map((b) => fs.stat(path.join(dir, 'runs', b, 'samples.ndjson'))))).reduce((a, s) => a + s.size, 0);
-console.log(`generated ${total} samples (${(bytes / 1e6).toFixed(0)} MB samples.ndjson) in ${((performance.now() - tGen) / 1000).toFixed(1)} s`);
+const bytes = (
+  await Promise.all(['vllm', 'tgi', 'triton'].map((b) => fs.stat(path.join(dir, 'runs', b, 'samples.ndjson'))))
+).reduce((a, s) => a + s.size, 0);
+console.log(
+  `generated ${total} samples (${(bytes / 1e6).toFixed(0)} MB samples.ndjson) in ${((performance.now() - tGen) / 1000).toFixed(1)} s`,
+);
 
 const rss0 = process.memoryUsage().rss;
 let peak = rss0;
@@ -67,5 +90,7 @@ const ms = performance.now() - t1;
 clearInterval(timer);
 const html = await fs.stat(path.join(dir, 'report.html'));
 console.log(`plot: ${res.manifest.charts.length} charts (spec+SVG+PNG) and report.html in ${(ms / 1000).toFixed(2)} s`);
-console.log(`peak RSS ${(peak / 1e6).toFixed(0)} MB (start ${(rss0 / 1e6).toFixed(0)} MB); report.html ${(html.size / 1e6).toFixed(2)} MB`);
+console.log(
+  `peak RSS ${(peak / 1e6).toFixed(0)} MB (start ${(rss0 / 1e6).toFixed(0)} MB); report.html ${(html.size / 1e6).toFixed(2)} MB`,
+);
 await fs.rm(dir, { recursive: true, force: true });

@@ -14,11 +14,16 @@ export const command: CommandSpec = {
       .option('--pipeline-run-url <url>', 'link to the PipelineRun (default: $LLMBENCH_PIPELINERUN_URL)')
       .option('--scale <n>', 'PNG zoom factor', '2')
       .option('--no-images', 'write specs and report.html only (no SVG/PNG)')
-      .addHelpText('after', '\nWrites <workdir>/plots/<chart>.{vl.json,svg,png}, plots/manifest.json and <workdir>/report.html.'),
+      .addHelpText(
+        'after',
+        '\nWrites <workdir>/plots/<chart>.{vl.json,svg,png}, plots/manifest.json and <workdir>/report.html.',
+      ),
   async run(opts, ctx) {
     const scale = Number(opts.scale);
     if (!Number.isFinite(scale) || scale <= 0 || scale > 8) {
-      throw new InvalidInputError('bad-flag', `--scale must be a number in (0, 8], got ${String(opts.scale)}`, { problems: [{ path: '/scale', message: 'must be a number in (0, 8]' }] });
+      throw new InvalidInputError('bad-flag', `--scale must be a number in (0, 8], got ${String(opts.scale)}`, {
+        problems: [{ path: '/scale', message: 'must be a number in (0, 8]' }],
+      });
     }
     await runPlot({
       workdir: path.resolve(ctx.cwd, String(opts.workdir)),

@@ -39,11 +39,16 @@ export interface PlotData {
 /** Quantile grid for the distribution charts: 101 points per series keeps report.html small for any run size. */
 const Q_GRID = Array.from({ length: 101 }, (_, i) => i / 100);
 
-const loadOf = (mode: LoadMode, p: { concurrency?: number | null; rate?: number | null }): number | null => (mode === 'concurrency' ? (p.concurrency ?? null) : (p.rate ?? null));
+const loadOf = (mode: LoadMode, p: { concurrency?: number | null; rate?: number | null }): number | null =>
+  mode === 'concurrency' ? (p.concurrency ?? null) : (p.rate ?? null);
 
 function latencyRows(p: { ttft_ms?: StatsLike; itl_ms?: StatsLike; e2e_ms?: StatsLike }): PointRow['latency'] {
   const out: PointRow['latency'] = [];
-  for (const [metric, s] of [['TTFT', p.ttft_ms], ['ITL', p.itl_ms], ['E2E', p.e2e_ms]] as const) {
+  for (const [metric, s] of [
+    ['TTFT', p.ttft_ms],
+    ['ITL', p.itl_ms],
+    ['E2E', p.e2e_ms],
+  ] as const) {
     for (const q of ['p50', 'p90', 'p99'] as const) {
       const v = s?.[q];
       if (typeof v === 'number' && Number.isFinite(v)) out.push({ metric, percentile: q, ms: v });
@@ -104,13 +109,16 @@ export async function readServerSeries(file: string, backend: string): Promise<P
     const src = (o.values ?? o.metrics ?? o.series ?? o) as Record<string, unknown>;
     const values: Record<string, number> = {};
     for (const [k, v] of Object.entries(src)) {
-      if (typeof v === 'number' && Number.isFinite(v) && /kv|cache|waiting|running|queue|swapped|pending/i.test(k)) values[k] = v;
+      if (typeof v === 'number' && Number.isFinite(v) && /kv|cache|waiting|running|queue|swapped|pending/i.test(k))
+        values[k] = v;
     }
     if (Object.keys(values).length) rows.push({ t, values });
   }
   if (!rows.length) return [];
   const t0 = Math.min(...rows.map((r) => r.t));
-  return rows.flatMap((r) => Object.entries(r.values).map(([series, value]) => ({ backend, t_s: (r.t - t0) / 1000, series, value })));
+  return rows.flatMap((r) =>
+    Object.entries(r.values).map(([series, value]) => ({ backend, t_s: (r.t - t0) / 1000, series, value })),
+  );
 }
 
 /** A growable Float64Array: pooled ITL gaps run to millions per point, plain arrays would double the memory. */
@@ -133,7 +141,9 @@ class F64 {
 
 export async function collectPlotData(workdir: string, data: ReportData, log: Logger): Promise<PlotData> {
   const L = workdirLayout(workdir);
-  const hasConcurrency = (data.analysis?.rows ?? data.sweeps.flatMap((s) => s.points)).some((p) => p.concurrency != null);
+  const hasConcurrency = (data.analysis?.rows ?? data.sweeps.flatMap((s) => s.points)).some(
+    (p) => p.concurrency != null,
+  );
   const mode: LoadMode = hasConcurrency ? 'concurrency' : 'rate';
 
   const points: PointRow[] = [];
@@ -168,7 +178,8 @@ export async function collectPlotData(workdir: string, data: ReportData, log: Lo
           requests_per_s: p.requests_per_s,
           error_rate: p.error_rate ?? null,
           // Same definition as analysis-summary.schema.json: throughput(c) / (c × throughput(1)).
-          scaling_efficiency: mode === 'concurrency' && base && p.concurrency ? p.output_tokens_per_s / (p.concurrency * base) : null,
+          scaling_efficiency:
+            mode === 'concurrency' && base && p.concurrency ? p.output_tokens_per_s / (p.concurrency * base) : null,
           latency: latencyRows(p),
         });
       }
@@ -180,7 +191,13 @@ export async function collectPlotData(workdir: string, data: ReportData, log: Lo
       for (const p of s.points) {
         const load = loadOf(mode, p);
         if (load === null) continue;
-        for (const t of p.trials ?? []) trialThroughput.push({ backend: s.backend, load, trial: t.trial, output_tokens_per_s: t.output_tokens_per_s });
+        for (const t of p.trials ?? [])
+          trialThroughput.push({
+            backend: s.backend,
+            load,
+            trial: t.trial,
+            output_tokens_per_s: t.output_tokens_per_s,
+          });
       }
   }
 
@@ -202,7 +219,10 @@ export async function collectPlotData(workdir: string, data: ReportData, log: Lo
       const arr = buf(itl, load);
       for (const g of m.itl_ms) arr.push(g);
     }
-    for (const [metric, byLoad] of [['TTFT', ttft], ['ITL', itl]] as const) {
+    for (const [metric, byLoad] of [
+      ['TTFT', ttft],
+      ['ITL', itl],
+    ] as const) {
       for (const [load, values] of [...byLoad.entries()].sort((a, b) => a[0] - b[0])) {
         if (!values.n) continue;
         const sorted = values.sorted();

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ChartSpec } from './specs.js';
-import { groupComparisons, identities, loadLabel, fmt, type Comparison, type SummaryInput } from '../report/summary-md.js';
+import {
+  groupComparisons,
+  identities,
+  loadLabel,
+  fmt,
+  type Comparison,
+  type SummaryInput,
+} from '../report/summary-md.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,7 +28,11 @@ function inlineLibraries(): string {
     const marker = `${path.sep}node_modules${path.sep}${pkg}${path.sep}`;
     return path.join(entry.slice(0, entry.lastIndexOf(marker) + marker.length), rel);
   };
-  const parts = [file('vega', 'build/vega.min.js'), file('vega-lite', 'build/vega-lite.min.js'), file('vega-embed', 'build/vega-embed.min.js')];
+  const parts = [
+    file('vega', 'build/vega.min.js'),
+    file('vega-lite', 'build/vega-lite.min.js'),
+    file('vega-embed', 'build/vega-embed.min.js'),
+  ];
   libs = parts.map((f) => `<script>\n${safeScript(readFileSync(f, 'utf8'))}\n</script>`).join('\n');
   return libs;
 }
@@ -30,7 +41,10 @@ function inlineLibraries(): string {
 const safeScript = (js: string) => js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 
 const esc = (s: unknown): string =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 const VERDICT_STYLE: Record<string, { label: string; cls: string }> = {
   pass: { label: 'Pass', cls: 'pass' },
@@ -54,7 +68,9 @@ export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): stri
   const v = input.verdict;
   const style = VERDICT_STYLE[v?.verdict ?? 'none'];
   const sections: string[] = [];
-  sections.push(`<header class="verdict ${style.cls}"><h1>${esc(input.title)}: ${esc(style.label)}</h1><p>Generated ${esc(input.generatedAt)} by llmbench.${input.links?.pipelineRun ? ` <a href="${esc(input.links.pipelineRun)}">PipelineRun</a>` : ''}</p></header>`);
+  sections.push(
+    `<header class="verdict ${style.cls}"><h1>${esc(input.title)}: ${esc(style.label)}</h1><p>Generated ${esc(input.generatedAt)} by llmbench.${input.links?.pipelineRun ? ` <a href="${esc(input.links.pipelineRun)}">PipelineRun</a>` : ''}</p></header>`,
+  );
 
   const ids = identities(input);
   if (ids.length) {
@@ -66,30 +82,49 @@ export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): stri
         }),
       )
       .join('\n');
-    sections.push(`<section><h2>Baseline vs candidate</h2><table><thead><tr><th>backend</th><th></th><th>commit</th><th>image digest</th><th>GPU</th><th>model</th><th>server</th></tr></thead><tbody>${rows}</tbody></table></section>`);
+    sections.push(
+      `<section><h2>Baseline vs candidate</h2><table><thead><tr><th>backend</th><th></th><th>commit</th><th>image digest</th><th>GPU</th><th>model</th><th>server</th></tr></thead><tbody>${rows}</tbody></table></section>`,
+    );
   }
   if (v?.rule) {
     const r = v.rule;
-    const tol = Object.entries(r.tolerance_pct ?? {}).map(([m, t]) => `${m} ${t} %`).join(', ');
+    const tol = Object.entries(r.tolerance_pct ?? {})
+      .map(([m, t]) => `${m} ${t} %`)
+      .join(', ');
     sections.push(
       `<section><h2>Decision rule</h2>${r.text ? `<p>${esc(r.text)}</p>` : ''}<ul><li>test: <code>${esc(r.test ?? '–')}</code>${r.alpha !== undefined ? `, α = ${esc(r.alpha)}` : ''}</li><li>confidence: ${esc(r.confidence ?? (r.alpha !== undefined ? 1 - r.alpha : '–'))}</li><li>trials: at least ${esc(r.min_trials ?? '–')}</li><li>tolerance: ${esc(tol || '–')}</li></ul></section>`,
     );
   }
   if (v) {
     const { reg, changed, rest } = groupComparisons(v);
-    sections.push(`<section><h2>Comparisons</h2>${comparisonTable(reg, 'Regressions')}${comparisonTable(changed, 'Changed')}<details><summary>Everything else (${rest.length}: unchanged or not gated)</summary>${comparisonTable(rest, 'Unchanged or not gated')}</details></section>`);
+    sections.push(
+      `<section><h2>Comparisons</h2>${comparisonTable(reg, 'Regressions')}${comparisonTable(changed, 'Changed')}<details><summary>Everything else (${rest.length}: unchanged or not gated)</summary>${comparisonTable(rest, 'Unchanged or not gated')}</details></section>`,
+    );
     const f = v.findings
-      .map((x) => `<tr class="sev-${esc(x.severity)}"><td>${esc(x.severity)}</td><td><code>${esc(x.code)}</code></td><td>${esc([x.backend, x.concurrency != null || x.rate != null ? loadLabel(x) : '', x.metric ?? ''].filter(Boolean).join(' '))}</td><td>${esc(x.message)}</td></tr>`)
+      .map(
+        (x) =>
+          `<tr class="sev-${esc(x.severity)}"><td>${esc(x.severity)}</td><td><code>${esc(x.code)}</code></td><td>${esc([x.backend, x.concurrency != null || x.rate != null ? loadLabel(x) : '', x.metric ?? ''].filter(Boolean).join(' '))}</td><td>${esc(x.message)}</td></tr>`,
+      )
       .join('\n');
-    sections.push(`<section><h2>Validity and fairness findings (${v.findings.length})</h2>${v.findings.length ? `<table><thead><tr><th>severity</th><th>code</th><th>where</th><th>message</th></tr></thead><tbody>${f}</tbody></table>` : '<p class="muted">None.</p>'}</section>`);
+    sections.push(
+      `<section><h2>Validity and fairness findings (${v.findings.length})</h2>${v.findings.length ? `<table><thead><tr><th>severity</th><th>code</th><th>where</th><th>message</th></tr></thead><tbody>${f}</tbody></table>` : '<p class="muted">None.</p>'}</section>`,
+    );
   }
   sections.push(
     `<section><h2>Charts</h2>${charts.map((c) => `<figure><figcaption>${esc(c.title)}</figcaption><div class="chart" id="chart-${esc(c.name)}" data-chart="${esc(c.name)}"></div></figure>`).join('\n')}</section>`,
   );
   const pts = input.sweeps
-    .flatMap((s) => s.points.map((p) => `<tr><td>${esc(s.backend)}</td><td>${esc(loadLabel(p))}</td><td class="n">${p.completed}</td><td class="n">${p.failed}</td><td class="n">${esc(fmt.num(p.output_tokens_per_s))}</td><td class="n">${esc(fmt.num(p.ttft_ms.p50))}</td><td class="n">${esc(fmt.num(p.ttft_ms.p99))}</td><td class="n">${esc(fmt.num(p.itl_ms.p50))}</td><td class="n">${esc(fmt.num(p.e2e_ms.p50))}</td><td class="n">${esc(fmt.num(p.e2e_ms.p99))}</td></tr>`))
+    .flatMap((s) =>
+      s.points.map(
+        (p) =>
+          `<tr><td>${esc(s.backend)}</td><td>${esc(loadLabel(p))}</td><td class="n">${p.completed}</td><td class="n">${p.failed}</td><td class="n">${esc(fmt.num(p.output_tokens_per_s))}</td><td class="n">${esc(fmt.num(p.ttft_ms.p50))}</td><td class="n">${esc(fmt.num(p.ttft_ms.p99))}</td><td class="n">${esc(fmt.num(p.itl_ms.p50))}</td><td class="n">${esc(fmt.num(p.e2e_ms.p50))}</td><td class="n">${esc(fmt.num(p.e2e_ms.p99))}</td></tr>`,
+      ),
+    )
     .join('\n');
-  if (pts) sections.push(`<section><h2>Measured points</h2><table><thead><tr><th>backend</th><th>load</th><th>completed</th><th>failed</th><th>output tok/s</th><th>TTFT p50</th><th>TTFT p99</th><th>ITL p50</th><th>E2E p50</th><th>E2E p99</th></tr></thead><tbody>${pts}</tbody></table></section>`);
+  if (pts)
+    sections.push(
+      `<section><h2>Measured points</h2><table><thead><tr><th>backend</th><th>load</th><th>completed</th><th>failed</th><th>output tok/s</th><th>TTFT p50</th><th>TTFT p99</th><th>ITL p50</th><th>E2E p50</th><th>E2E p99</th></tr></thead><tbody>${pts}</tbody></table></section>`,
+    );
 
   // JSON inside <script type="application/json"> must not contain "</" (it could close the element).
   const specsJson = JSON.stringify(Object.fromEntries(charts.map((c) => [c.name, c.spec]))).replace(/<\//g, '<\\/');

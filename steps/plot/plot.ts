@@ -40,7 +40,10 @@ export interface PlotResult {
   data: ReportData;
 }
 
-export function summaryInputFrom(data: ReportData, o: { title: string; generatedAt: string; pipelineRunUrl?: string | null; candidateSha?: string | null }): SummaryInput {
+export function summaryInputFrom(
+  data: ReportData,
+  o: { title: string; generatedAt: string; pipelineRunUrl?: string | null; candidateSha?: string | null },
+): SummaryInput {
   return {
     title: o.title,
     generatedAt: o.generatedAt,

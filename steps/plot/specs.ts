@@ -30,13 +30,21 @@ function base(title: string, subtitle: string, data: unknown[]): Record<string, 
   return { $schema: VEGA_LITE_SCHEMA, title: { text: title, subtitle }, config: CONFIG, data: { values: data } };
 }
 
-const loadTitle = (d: PlotData) => (d.mode === 'concurrency' ? 'concurrency (in-flight requests)' : 'request rate (req/s)');
-const loadScale = (d: PlotData) => (d.mode === 'concurrency' ? { type: 'log', base: 2 } : { type: 'linear', zero: true });
+const loadTitle = (d: PlotData) =>
+  d.mode === 'concurrency' ? 'concurrency (in-flight requests)' : 'request rate (req/s)';
+const loadScale = (d: PlotData) =>
+  d.mode === 'concurrency' ? { type: 'log', base: 2 } : { type: 'linear', zero: true };
 const backendColor = { field: 'backend', type: 'nominal', title: 'backend', scale: { scheme: 'tableau10' } };
 
 export function buildSpecs(d: PlotData): ChartSpec[] {
   const out: ChartSpec[] = [];
-  const x = { field: 'load', type: 'quantitative', title: loadTitle(d), scale: loadScale(d), axis: { values: [...new Set(d.points.map((p) => p.load))].sort((a, b) => a - b) } };
+  const x = {
+    field: 'load',
+    type: 'quantitative',
+    title: loadTitle(d),
+    scale: loadScale(d),
+    axis: { values: [...new Set(d.points.map((p) => p.load))].sort((a, b) => a - b) },
+  };
 
   const thr = d.points.filter((p) => p.output_tokens_per_s !== null);
   if (thr.length) {
@@ -44,18 +52,32 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
       name: HEADLINE_CHART,
       title: `Output throughput vs ${d.mode}`,
       spec: {
-        ...base(`Output throughput vs ${d.mode}`, 'tokens/s of successful requests (median over trials; dots: single trials)', []),
+        ...base(
+          `Output throughput vs ${d.mode}`,
+          'tokens/s of successful requests (median over trials; dots: single trials)',
+          [],
+        ),
         width: 520,
         height: 320,
         layer: [
           {
-            data: { values: thr.map((p) => ({ backend: p.backend, load: p.load, output_tokens_per_s: p.output_tokens_per_s })) },
+            data: {
+              values: thr.map((p) => ({
+                backend: p.backend,
+                load: p.load,
+                output_tokens_per_s: p.output_tokens_per_s,
+              })),
+            },
             mark: { type: 'line', point: { size: 60 } },
             encoding: {
               x,
               y: { field: 'output_tokens_per_s', type: 'quantitative', title: 'output tokens/s' },
               color: backendColor,
-              tooltip: [{ field: 'backend' }, { field: 'load', title: d.mode }, { field: 'output_tokens_per_s', title: 'tokens/s', format: '.1f' }],
+              tooltip: [
+                { field: 'backend' },
+                { field: 'load', title: d.mode },
+                { field: 'output_tokens_per_s', title: 'tokens/s', format: '.1f' },
+              ],
             },
           },
           {
@@ -65,7 +87,12 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
               x,
               y: { field: 'output_tokens_per_s', type: 'quantitative' },
               color: backendColor,
-              tooltip: [{ field: 'backend' }, { field: 'load', title: d.mode }, { field: 'trial' }, { field: 'output_tokens_per_s', format: '.1f' }],
+              tooltip: [
+                { field: 'backend' },
+                { field: 'load', title: d.mode },
+                { field: 'trial' },
+                { field: 'output_tokens_per_s', format: '.1f' },
+              ],
             },
           },
         ],
@@ -90,9 +117,29 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
             x,
             y: { field: 'ms', type: 'quantitative', title: 'ms', scale: { type: 'log' } },
             color: backendColor,
-            strokeDash: { field: 'percentile', type: 'nominal', title: 'percentile', sort: ['p50', 'p90', 'p99'], legend: { symbolType: 'stroke', symbolStrokeColor: '#333' }, scale: { domain: ['p50', 'p90', 'p99'], range: [[1, 0], [6, 3], [2, 2]] } },
+            strokeDash: {
+              field: 'percentile',
+              type: 'nominal',
+              title: 'percentile',
+              sort: ['p50', 'p90', 'p99'],
+              legend: { symbolType: 'stroke', symbolStrokeColor: '#333' },
+              scale: {
+                domain: ['p50', 'p90', 'p99'],
+                range: [
+                  [1, 0],
+                  [6, 3],
+                  [2, 2],
+                ],
+              },
+            },
             detail: { field: 'percentile' },
-            tooltip: [{ field: 'backend' }, { field: 'metric' }, { field: 'percentile' }, { field: 'load', title: d.mode }, { field: 'ms', format: '.1f' }],
+            tooltip: [
+              { field: 'backend' },
+              { field: 'metric' },
+              { field: 'percentile' },
+              { field: 'load', title: d.mode },
+              { field: 'ms', format: '.1f' },
+            ],
           },
         },
       },
@@ -106,7 +153,11 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
       name: `${metric.toLowerCase()}-distribution`,
       title: `${metric} distribution (empirical CDF per load point)`,
       spec: {
-        ...base(`${metric} distribution`, `empirical CDF per ${d.mode} level, successful requests${metric === 'ITL' ? ', one gap per chunk' : ''}`, rows),
+        ...base(
+          `${metric} distribution`,
+          `empirical CDF per ${d.mode} level, successful requests${metric === 'ITL' ? ', one gap per chunk' : ''}`,
+          rows,
+        ),
         facet: { column: { field: 'load', type: 'ordinal', title: loadTitle(d) } },
         spec: {
           width: 170,
@@ -116,7 +167,12 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
             x: { field: 'ms', type: 'quantitative', title: `${metric} ms`, scale: { type: 'log' } },
             y: { field: 'q', type: 'quantitative', title: 'fraction of requests ≤ x', axis: { format: '%' } },
             color: backendColor,
-            tooltip: [{ field: 'backend' }, { field: 'load', title: d.mode }, { field: 'q', title: 'quantile', format: '.2f' }, { field: 'ms', format: '.1f' }],
+            tooltip: [
+              { field: 'backend' },
+              { field: 'load', title: d.mode },
+              { field: 'q', title: 'quantile', format: '.2f' },
+              { field: 'ms', format: '.1f' },
+            ],
           },
         },
       },
@@ -128,19 +184,44 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
       name: 'heatmap',
       title: `Backend × ${d.mode} heatmap (output tokens/s)`,
       spec: {
-        ...base(`Backend × ${d.mode}: output tokens/s`, 'darker is faster; cell text is tokens/s', thr.map((p) => ({ backend: p.backend, load: p.load, output_tokens_per_s: p.output_tokens_per_s, error_rate: p.error_rate }))),
+        ...base(
+          `Backend × ${d.mode}: output tokens/s`,
+          'darker is faster; cell text is tokens/s',
+          thr.map((p) => ({
+            backend: p.backend,
+            load: p.load,
+            output_tokens_per_s: p.output_tokens_per_s,
+            error_rate: p.error_rate,
+          })),
+        ),
         width: { step: 70 },
         height: { step: 40 },
         encoding: {
-          x: { field: 'load', type: 'ordinal', title: loadTitle(d), sort: 'ascending', axis: { labelAngle: 0, grid: false } },
+          x: {
+            field: 'load',
+            type: 'ordinal',
+            title: loadTitle(d),
+            sort: 'ascending',
+            axis: { labelAngle: 0, grid: false },
+          },
           y: { field: 'backend', type: 'nominal', title: 'backend', axis: { grid: false } },
         },
         layer: [
           {
             mark: 'rect',
             encoding: {
-              color: { field: 'output_tokens_per_s', type: 'quantitative', title: 'tokens/s', scale: { scheme: 'blues' } },
-              tooltip: [{ field: 'backend' }, { field: 'load', title: d.mode }, { field: 'output_tokens_per_s', format: '.1f' }, { field: 'error_rate', format: '.1%' }],
+              color: {
+                field: 'output_tokens_per_s',
+                type: 'quantitative',
+                title: 'tokens/s',
+                scale: { scheme: 'blues' },
+              },
+              tooltip: [
+                { field: 'backend' },
+                { field: 'load', title: d.mode },
+                { field: 'output_tokens_per_s', format: '.1f' },
+                { field: 'error_rate', format: '.1%' },
+              ],
             },
           },
           {
@@ -148,7 +229,13 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
             encoding: {
               text: { field: 'output_tokens_per_s', type: 'quantitative', format: '.0f' },
               // White text on the darkest cells keeps labels readable.
-              color: { condition: { test: `datum.output_tokens_per_s > ${Math.max(...thr.map((p) => p.output_tokens_per_s ?? 0)) * 0.6}`, value: 'white' }, value: 'black' },
+              color: {
+                condition: {
+                  test: `datum.output_tokens_per_s > ${Math.max(...thr.map((p) => p.output_tokens_per_s ?? 0)) * 0.6}`,
+                  value: 'white',
+                },
+                value: 'black',
+              },
             },
           },
         ],
@@ -167,16 +254,32 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
         height: 280,
         layer: [
           {
-            data: { values: eff.map((p) => ({ backend: p.backend, load: p.load, scaling_efficiency: p.scaling_efficiency })) },
+            data: {
+              values: eff.map((p) => ({ backend: p.backend, load: p.load, scaling_efficiency: p.scaling_efficiency })),
+            },
             mark: { type: 'line', point: true },
             encoding: {
               x,
-              y: { field: 'scaling_efficiency', type: 'quantitative', title: 'efficiency', axis: { format: '%' }, scale: { domainMin: 0 } },
+              y: {
+                field: 'scaling_efficiency',
+                type: 'quantitative',
+                title: 'efficiency',
+                axis: { format: '%' },
+                scale: { domainMin: 0 },
+              },
               color: backendColor,
-              tooltip: [{ field: 'backend' }, { field: 'load', title: d.mode }, { field: 'scaling_efficiency', format: '.1%' }],
+              tooltip: [
+                { field: 'backend' },
+                { field: 'load', title: d.mode },
+                { field: 'scaling_efficiency', format: '.1%' },
+              ],
             },
           },
-          { data: { values: [{ y: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+          {
+            data: { values: [{ y: 1 }] },
+            mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+            encoding: { y: { field: 'y', type: 'quantitative' } },
+          },
         ],
       },
     });
@@ -195,26 +298,54 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
       tolerance_pct: c.tolerance_pct ?? null,
     }));
   if (cmp.length) {
-    const rowY = { field: 'row', type: 'nominal', title: null, sort: { field: 'delta_pct', order: 'ascending' }, axis: { labelLimit: 320 } };
+    const rowY = {
+      field: 'row',
+      type: 'nominal',
+      title: null,
+      sort: { field: 'delta_pct', order: 'ascending' },
+      axis: { labelLimit: 320 },
+    };
     out.push({
       name: 'deltas',
       title: 'Baseline vs candidate: Δ % with confidence intervals',
       spec: {
-        ...base('Baseline vs candidate: Δ %', 'point = change of the central value; bar = confidence interval; colour = verdict', cmp),
+        ...base(
+          'Baseline vs candidate: Δ %',
+          'point = change of the central value; bar = confidence interval; colour = verdict',
+          cmp,
+        ),
         width: 520,
         height: { step: 14 },
         layer: [
-          { mark: { type: 'rule' }, encoding: { y: rowY, x: { field: 'lo', type: 'quantitative', title: 'Δ % (candidate vs baseline)' }, x2: { field: 'hi' }, color: { field: 'verdict', type: 'nominal', scale: VERDICT_SCALE } } },
+          {
+            mark: { type: 'rule' },
+            encoding: {
+              y: rowY,
+              x: { field: 'lo', type: 'quantitative', title: 'Δ % (candidate vs baseline)' },
+              x2: { field: 'hi' },
+              color: { field: 'verdict', type: 'nominal', scale: VERDICT_SCALE },
+            },
+          },
           {
             mark: { type: 'point', filled: true, size: 45 },
             encoding: {
               y: rowY,
               x: { field: 'delta_pct', type: 'quantitative' },
               color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: VERDICT_SCALE },
-              tooltip: [{ field: 'row', title: 'comparison' }, { field: 'delta_pct', title: 'Δ %', format: '+.2f' }, { field: 'lo', title: 'CI low', format: '+.2f' }, { field: 'hi', title: 'CI high', format: '+.2f' }, { field: 'verdict' }],
+              tooltip: [
+                { field: 'row', title: 'comparison' },
+                { field: 'delta_pct', title: 'Δ %', format: '+.2f' },
+                { field: 'lo', title: 'CI low', format: '+.2f' },
+                { field: 'hi', title: 'CI high', format: '+.2f' },
+                { field: 'verdict' },
+              ],
             },
           },
-          { data: { values: [{ x: 0 }] }, mark: { type: 'rule', color: '#888' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+          {
+            data: { values: [{ x: 0 }] },
+            mark: { type: 'rule', color: '#888' },
+            encoding: { x: { field: 'x', type: 'quantitative' } },
+          },
         ],
       },
     });
@@ -225,7 +356,11 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
       name: 'server-timeline',
       title: 'Server KV-cache and queue timeline (scraped)',
       spec: {
-        ...base('Server KV-cache and queue timeline', 'scraped from the server\u2019s Prometheus metrics during the sweep', d.serverSeries),
+        ...base(
+          'Server KV-cache and queue timeline',
+          'scraped from the server\u2019s Prometheus metrics during the sweep',
+          d.serverSeries,
+        ),
         facet: { row: { field: 'series', type: 'nominal', title: null } },
         resolve: { scale: { y: 'independent' } },
         spec: {
@@ -236,7 +371,12 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
             x: { field: 't_s', type: 'quantitative', title: 'seconds since first scrape' },
             y: { field: 'value', type: 'quantitative', title: null },
             color: backendColor,
-            tooltip: [{ field: 'backend' }, { field: 'series' }, { field: 't_s', format: '.1f' }, { field: 'value', format: '.3~f' }],
+            tooltip: [
+              { field: 'backend' },
+              { field: 'series' },
+              { field: 't_s', format: '.1f' },
+              { field: 'value', format: '.3~f' },
+            ],
           },
         },
       },
@@ -245,4 +385,7 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
   return out;
 }
 
-const VERDICT_SCALE = { domain: ['regression', 'improvement', 'unchanged', 'inconclusive'], range: ['#d62728', '#2ca02c', '#7f7f7f', '#ff7f0e'] };
+const VERDICT_SCALE = {
+  domain: ['regression', 'improvement', 'unchanged', 'inconclusive'],
+  range: ['#d62728', '#2ca02c', '#7f7f7f', '#ff7f0e'],
+};

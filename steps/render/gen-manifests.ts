@@ -22,16 +22,66 @@ export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
   const base = withDefaults({ backend: 'vllm' });
   const pre = renderPrerequisites(base);
-  files.set('manifests/prerequisites.yaml', toYaml(pre, header('Namespace, ServiceAccounts and the runner Role (apply once, as a namespace admin).', 'llmbench render --backend vllm')));
-  const scc = renderPrerequisites(withDefaults({ backend: 'vllm', privilegedScc: true })).filter((o) => o.metadata.name === 'llmbench-server-privileged-scc');
-  files.set('manifests/optional/privileged-scc.yaml', toYaml(scc, header('OPT-IN ONLY: binds the privileged SCC to the server ServiceAccount.\nNot needed for images that run as an arbitrary non-root UID (restricted-v2, the default).', 'llmbench render --backend vllm --privileged-scc')));
-  files.set('manifests-acm/prerequisites.yaml', toYaml([manifestWork(PREREQ_WORK, EXAMPLE_CLUSTER, pre)], header(`ManifestWork for the prerequisites, in the hub namespace of managed cluster '${EXAMPLE_CLUSTER}'.`, `llmbench render --backend vllm --acm --cluster NAME`)));
+  files.set(
+    'manifests/prerequisites.yaml',
+    toYaml(
+      pre,
+      header(
+        'Namespace, ServiceAccounts and the runner Role (apply once, as a namespace admin).',
+        'llmbench render --backend vllm',
+      ),
+    ),
+  );
+  const scc = renderPrerequisites(withDefaults({ backend: 'vllm', privilegedScc: true })).filter(
+    (o) => o.metadata.name === 'llmbench-server-privileged-scc',
+  );
+  files.set(
+    'manifests/optional/privileged-scc.yaml',
+    toYaml(
+      scc,
+      header(
+        'OPT-IN ONLY: binds the privileged SCC to the server ServiceAccount.\nNot needed for images that run as an arbitrary non-root UID (restricted-v2, the default).',
+        'llmbench render --backend vllm --privileged-scc',
+      ),
+    ),
+  );
+  files.set(
+    'manifests-acm/prerequisites.yaml',
+    toYaml(
+      [manifestWork(PREREQ_WORK, EXAMPLE_CLUSTER, pre)],
+      header(
+        `ManifestWork for the prerequisites, in the hub namespace of managed cluster '${EXAMPLE_CLUSTER}'.`,
+        `llmbench render --backend vllm --acm --cluster NAME`,
+      ),
+    ),
+  );
   for (const b of BACKENDS) {
     const o = withDefaults({ backend: b });
     const objs = renderBackend(o);
-    files.set(`manifests/${b}.yaml`, toYaml(objs, header(`${b} server: workload objects.`, `llmbench render --backend ${b} --no-prerequisites`)));
-    files.set(`manifests-acm/${b}.yaml`, toYaml([manifestWork(workName(b), EXAMPLE_CLUSTER, objs, { 'llmbench.dev/backend': b })], header(`${b} server as a ManifestWork for managed cluster '${EXAMPLE_CLUSTER}'.`, `llmbench render --backend ${b} --acm --cluster NAME --no-prerequisites`)));
-    files.set(`manifests-acm/fanout/${b}.yaml`, toYaml(renderFanOut(o, 'llmbench', { 'llmbench.dev/gpu': 'true' }), header(`${b} server fanned out by Placement + ManifestWorkReplicaSet (work/v1alpha1, alpha: enable the ManifestWorkReplicaSet feature gate).`, `llmbench render --backend ${b} --acm --fanout --cluster-selector KEY=VALUE`)));
+    files.set(
+      `manifests/${b}.yaml`,
+      toYaml(objs, header(`${b} server: workload objects.`, `llmbench render --backend ${b} --no-prerequisites`)),
+    );
+    files.set(
+      `manifests-acm/${b}.yaml`,
+      toYaml(
+        [manifestWork(workName(b), EXAMPLE_CLUSTER, objs, { 'llmbench.dev/backend': b })],
+        header(
+          `${b} server as a ManifestWork for managed cluster '${EXAMPLE_CLUSTER}'.`,
+          `llmbench render --backend ${b} --acm --cluster NAME --no-prerequisites`,
+        ),
+      ),
+    );
+    files.set(
+      `manifests-acm/fanout/${b}.yaml`,
+      toYaml(
+        renderFanOut(o, 'llmbench', { 'llmbench.dev/gpu': 'true' }),
+        header(
+          `${b} server fanned out by Placement + ManifestWorkReplicaSet (work/v1alpha1, alpha: enable the ManifestWorkReplicaSet feature gate).`,
+          `llmbench render --backend ${b} --acm --fanout --cluster-selector KEY=VALUE`,
+        ),
+      ),
+    );
   }
   return files;
 }
@@ -40,7 +90,11 @@ function listYaml(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     let entries: import('node:fs').Dirent[] = [];
-    try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);

@@ -22,20 +22,21 @@ const container = (objs: KObject[]) => {
 };
 
 describe('render', () => {
-  test.each(BACKENDS.flatMap((b) => GPU_PROFILES.map((p) => [b, p.id] as const)).filter(([b, p]) => !(b === 'triton' && p.startsWith('mi')))) (
-    '%s on %s: every object is valid (core kinds, CRDs, no unknown fields), direct and ACM',
-    (backend, gpuProfile) => {
-      const o = withDefaults({ backend, gpuProfile });
-      const direct = renderObjects(o, { mode: 'direct' });
-      for (const obj of direct) expect(validateObject(obj)).toEqual([]);
-      const works = renderObjects(o, { mode: 'acm', cluster: 'spoke-1' });
-      for (const w of works) expect(validateObject(w)).toEqual([]);
-      // The ManifestWork wraps exactly the objects direct mode applies (one source).
-      const wrapped = works.flatMap((w) => (w.spec as any).workload.manifests);
-      expect(wrapped).toEqual(direct);
-      expect(works.every((w) => w.metadata.namespace === 'spoke-1')).toBe(true);
-    },
-  );
+  test.each(
+    BACKENDS.flatMap((b) => GPU_PROFILES.map((p) => [b, p.id] as const)).filter(
+      ([b, p]) => !(b === 'triton' && p.startsWith('mi')),
+    ),
+  )('%s on %s: every object is valid (core kinds, CRDs, no unknown fields), direct and ACM', (backend, gpuProfile) => {
+    const o = withDefaults({ backend, gpuProfile });
+    const direct = renderObjects(o, { mode: 'direct' });
+    for (const obj of direct) expect(validateObject(obj)).toEqual([]);
+    const works = renderObjects(o, { mode: 'acm', cluster: 'spoke-1' });
+    for (const w of works) expect(validateObject(w)).toEqual([]);
+    // The ManifestWork wraps exactly the objects direct mode applies (one source).
+    const wrapped = works.flatMap((w) => (w.spec as any).workload.manifests);
+    expect(wrapped).toEqual(direct);
+    expect(works.every((w) => w.metadata.namespace === 'spoke-1')).toBe(true);
+  });
 
   test('reference profile reproduces the seed README settings for each server', () => {
     const v = container(renderObjects(withDefaults({ backend: 'vllm' }), { mode: 'direct' })).args.join(' ');
@@ -45,26 +46,39 @@ describe('render', () => {
     expect(t).toContain('--max-total-tokens 2048 --quantize bitsandbytes-nf4');
     const tr = renderObjects(withDefaults({ backend: 'triton' }), { mode: 'direct' });
     const cm = tr.find((o) => o.kind === 'ConfigMap') as any;
-    expect(JSON.parse(cm.data['model.json'])).toMatchObject({ max_model_len: 2048, gpu_memory_utilization: 0.85, dtype: 'half' });
+    expect(JSON.parse(cm.data['model.json'])).toMatchObject({
+      max_model_len: 2048,
+      gpu_memory_utilization: 0.85,
+      dtype: 'half',
+    });
     expect(cm.data['config.pbtxt']).toContain('backend: "vllm"');
-    const vol = (tr.find((o) => o.kind === 'Deployment') as any).spec.template.spec.volumes.find((x: any) => x.name === 'model-repository');
+    const vol = (tr.find((o) => o.kind === 'Deployment') as any).spec.template.spec.volumes.find(
+      (x: any) => x.name === 'model-repository',
+    );
     expect(vol.configMap.items.map((i: any) => i.path)).toEqual(['mistral/config.pbtxt', 'mistral/1/model.json']);
   });
 
   test('memory table: 80 GB runs FP16 with 8192 context; 16 GB quantizes every server', () => {
-    const big = container(renderObjects(withDefaults({ backend: 'vllm', gpuProfile: 'h100-80gb' }), { mode: 'direct' })).args.join(' ');
+    const big = container(
+      renderObjects(withDefaults({ backend: 'vllm', gpuProfile: 'h100-80gb' }), { mode: 'direct' }),
+    ).args.join(' ');
     expect(big).toContain('--max-model-len 8192 --gpu-memory-utilization 0.9');
     expect(big).not.toContain('--quantization');
     expect(big).not.toContain('--enforce-eager');
-    const tgiBig = container(renderObjects(withDefaults({ backend: 'tgi', gpuProfile: 'h100-80gb' }), { mode: 'direct' })).args.join(' ');
+    const tgiBig = container(
+      renderObjects(withDefaults({ backend: 'tgi', gpuProfile: 'h100-80gb' }), { mode: 'direct' }),
+    ).args.join(' ');
     expect(tgiBig).not.toContain('--quantize');
-    const small = container(renderObjects(withDefaults({ backend: 'vllm', gpuProfile: 't4-16gb' }), { mode: 'direct' })).args.join(' ');
+    const small = container(
+      renderObjects(withDefaults({ backend: 'vllm', gpuProfile: 't4-16gb' }), { mode: 'direct' }),
+    ).args.join(' ');
     expect(small).toContain('--max-model-len 1024 --gpu-memory-utilization 0.8');
     expect(small).toContain('--quantization bitsandbytes');
   });
 
   test('GPU resources: nvidia.com/gpu, MIG slices under the mixed strategy, amd.com/gpu with ROCm images', () => {
-    const res = (o: Parameters<typeof withDefaults>[0]) => container(renderObjects(withDefaults(o), { mode: 'direct' }));
+    const res = (o: Parameters<typeof withDefaults>[0]) =>
+      container(renderObjects(withDefaults(o), { mode: 'direct' }));
     expect(res({ backend: 'vllm' }).resources.limits['nvidia.com/gpu']).toBe('1');
     expect(res({ backend: 'vllm', migStrategy: 'mixed' }).resources.limits['nvidia.com/mig-3g.20gb']).toBe('1');
     const amd = res({ backend: 'vllm', gpuProfile: 'mi300x-192gb' });
@@ -77,9 +91,15 @@ describe('render', () => {
     const def = renderObjects(withDefaults({ backend: 'vllm' }), { mode: 'direct' });
     expect(def.some((o) => (o as any).roleRef?.name === 'system:openshift:scc:privileged')).toBe(false);
     const c = container(def);
-    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.securityContext.privileged).toBeUndefined();
-    expect((def.find((o) => o.kind === 'Deployment') as any).spec.template.spec.automountServiceAccountToken).toBe(false);
+    expect((def.find((o) => o.kind === 'Deployment') as any).spec.template.spec.automountServiceAccountToken).toBe(
+      false,
+    );
     const opt = renderObjects(withDefaults({ backend: 'vllm', privilegedScc: true }), { mode: 'direct' });
     expect(opt.filter((o) => (o as any).roleRef?.name === 'system:openshift:scc:privileged')).toHaveLength(1);
   });
@@ -96,16 +116,40 @@ describe('render', () => {
     const [, work] = renderObjects(withDefaults({ backend: 'vllm' }), { mode: 'acm', cluster: 'spoke-1' });
     const spec = work.spec as any;
     expect(spec.manifestConfigs).toEqual([
-      { resourceIdentifier: { group: 'apps', resource: 'deployments', namespace: 'llm-bench', name: 'llmbench-vllm' }, feedbackRules: [{ type: 'WellKnownStatus' }] },
-      { resourceIdentifier: { group: 'route.openshift.io', resource: 'routes', namespace: 'llm-bench', name: 'llmbench-vllm' }, feedbackRules: [{ type: 'JSONPaths', jsonPaths: [{ name: 'host', path: '.status.ingress[0].host' }] }] },
+      {
+        resourceIdentifier: { group: 'apps', resource: 'deployments', namespace: 'llm-bench', name: 'llmbench-vllm' },
+        feedbackRules: [{ type: 'WellKnownStatus' }],
+      },
+      {
+        resourceIdentifier: {
+          group: 'route.openshift.io',
+          resource: 'routes',
+          namespace: 'llm-bench',
+          name: 'llmbench-vllm',
+        },
+        feedbackRules: [{ type: 'JSONPaths', jsonPaths: [{ name: 'host', path: '.status.ingress[0].host' }] }],
+      },
     ]);
-    expect(spec.deleteOption).toEqual({ propagationPolicy: 'SelectivelyOrphan', selectivelyOrphans: { orphaningRules: [{ group: '', resource: 'persistentvolumeclaims', namespace: 'llm-bench', name: 'llmbench-model-cache-vllm' }] } });
-    const noPvc = renderObjects(withDefaults({ backend: 'vllm', modelCache: 'image', route: false }), { mode: 'acm', cluster: 'c' });
+    expect(spec.deleteOption).toEqual({
+      propagationPolicy: 'SelectivelyOrphan',
+      selectivelyOrphans: {
+        orphaningRules: [
+          { group: '', resource: 'persistentvolumeclaims', namespace: 'llm-bench', name: 'llmbench-model-cache-vllm' },
+        ],
+      },
+    });
+    const noPvc = renderObjects(withDefaults({ backend: 'vllm', modelCache: 'image', route: false }), {
+      mode: 'acm',
+      cluster: 'c',
+    });
     expect((noPvc[1].spec as any).deleteOption).toEqual({ propagationPolicy: 'Foreground' });
   });
 
-  test('a ManifestWork over the hub\'s 500 KiB limit is refused at render time (exit 2), not by the hub', () => {
-    const o = withDefaults({ backend: 'vllm', engineArgs: Array.from({ length: 6000 }, (_, i) => `--arg-${i}=${'x'.repeat(80)}`) });
+  test("a ManifestWork over the hub's 500 KiB limit is refused at render time (exit 2), not by the hub", () => {
+    const o = withDefaults({
+      backend: 'vllm',
+      engineArgs: Array.from({ length: 6000 }, (_, i) => `--arg-${i}=${'x'.repeat(80)}`),
+    });
     expect(() => renderObjects(o, { mode: 'acm', cluster: 'c' })).toThrow(/500 KiB/);
     expect(renderObjects(o, { mode: 'direct' }).length).toBeGreaterThan(0);
   });
@@ -122,28 +166,47 @@ describe('render', () => {
     dep.spec.template.spec.containers[0].imagePullPolisy = 'Always';
     (objs[1].spec as any).deleteOptions = {};
     const problems = validateObject(objs[1]);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringContaining('/spec/workload/manifests/1/spec/template/spec/containers/0/imagePullPolisy: unknown field'),
-      expect.stringContaining('/spec/deleteOptions: unknown field'),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          '/spec/workload/manifests/1/spec/template/spec/containers/0/imagePullPolisy: unknown field',
+        ),
+        expect.stringContaining('/spec/deleteOptions: unknown field'),
+      ]),
+    );
   });
 });
 
 test('the validator checks SecurityContextConstraints against the SCC CRD (required fields, pruned typos)', () => {
   const scc: KObject = {
-    apiVersion: 'security.openshift.io/v1', kind: 'SecurityContextConstraints', metadata: { name: 'llmbench-test' },
-    allowHostDirVolumePlugin: false, allowHostIPC: false, allowHostNetwork: false, allowHostPID: false, allowHostPorts: false,
-    allowPrivilegedContainer: false, readOnlyRootFilesystem: false, allowPrivilegeEscalation: false,
-    runAsUser: { type: 'MustRunAsRange' }, seLinuxContext: { type: 'MustRunAs' }, requiredDropCapabilities: ['ALL'],
+    apiVersion: 'security.openshift.io/v1',
+    kind: 'SecurityContextConstraints',
+    metadata: { name: 'llmbench-test' },
+    allowHostDirVolumePlugin: false,
+    allowHostIPC: false,
+    allowHostNetwork: false,
+    allowHostPID: false,
+    allowHostPorts: false,
+    allowPrivilegedContainer: false,
+    readOnlyRootFilesystem: false,
+    allowPrivilegeEscalation: false,
+    runAsUser: { type: 'MustRunAsRange' },
+    seLinuxContext: { type: 'MustRunAs' },
+    requiredDropCapabilities: ['ALL'],
     // Required but nullable in the CRD (OpenAPI `nullable`), as in OpenShift's own restricted-v2.
-    allowedCapabilities: null, defaultAddCapabilities: null, priority: null, volumes: ['configMap', 'emptyDir', 'persistentVolumeClaim', 'secret'],
+    allowedCapabilities: null,
+    defaultAddCapabilities: null,
+    priority: null,
+    volumes: ['configMap', 'emptyDir', 'persistentVolumeClaim', 'secret'],
   };
   expect(validateObject(scc)).toEqual([]);
   const { allowHostIPC: _, ...missing } = scc as Record<string, unknown>;
-  expect(validateObject({ ...missing, alowHostIPC: false })).toEqual(expect.arrayContaining([
-    expect.stringContaining("must have required property 'allowHostIPC'"),
-    expect.stringContaining('/alowHostIPC: unknown field'),
-  ]));
+  expect(validateObject({ ...missing, alowHostIPC: false })).toEqual(
+    expect.arrayContaining([
+      expect.stringContaining("must have required property 'allowHostIPC'"),
+      expect.stringContaining('/alowHostIPC: unknown field'),
+    ]),
+  );
 });
 
 describe('render CLI', () => {
@@ -151,7 +214,9 @@ describe('render CLI', () => {
     for (const b of BACKENDS) {
       const direct = await cli(['render', '--backend', b]);
       expect(direct.code).toBe(0);
-      expect(direct.docs.map((d) => d.kind)).toEqual(expect.arrayContaining(['Namespace', 'Deployment', 'Service', 'Route']));
+      expect(direct.docs.map((d) => d.kind)).toEqual(
+        expect.arrayContaining(['Namespace', 'Deployment', 'Service', 'Route']),
+      );
       const acm = await cli(['render', '--backend', b, '--acm', '--cluster', 'spoke-1']);
       expect(acm.code).toBe(0);
       expect(acm.docs.map((d) => d.kind)).toEqual(['ManifestWork', 'ManifestWork']);
@@ -161,7 +226,22 @@ describe('render CLI', () => {
   });
 
   test('flags: namespace, model, image, --no-route, --engine-arg', async () => {
-    const r = await cli(['render', '--backend', 'vllm', '--namespace', 'bench2', '--model', 'org/m', '--served-name', 'm', '--image', 'reg/x:1', '--no-route', '--engine-arg=--seed=1', '--no-prerequisites']);
+    const r = await cli([
+      'render',
+      '--backend',
+      'vllm',
+      '--namespace',
+      'bench2',
+      '--model',
+      'org/m',
+      '--served-name',
+      'm',
+      '--image',
+      'reg/x:1',
+      '--no-route',
+      '--engine-arg=--seed=1',
+      '--no-prerequisites',
+    ]);
     expect(r.code).toBe(0);
     expect(r.docs.map((d) => d.kind)).toEqual(['PersistentVolumeClaim', 'Deployment', 'Service']);
     const c = container(r.docs);
@@ -186,18 +266,24 @@ describe('render CLI', () => {
   test('--config supplies cluster, GPU profile, model and per-backend image/args; flags win over it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-render-'));
     const cfg = path.join(dir, 'bench.yaml');
-    writeFileSync(cfg, [
-      'version: 1',
-      'gpu_profile: h100-80gb',
-      'model: { name: org/x, served_name: x }',
-      'cluster: { namespace: team-a, route: false, privileged_scc: true, mode: acm, managed_cluster: spoke-9 }',
-      'backends:',
-      '  - { kind: vllm, image: reg/v:1, engine_args: ["--seed=3"] }',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        'version: 1',
+        'gpu_profile: h100-80gb',
+        'model: { name: org/x, served_name: x }',
+        'cluster: { namespace: team-a, route: false, privileged_scc: true, mode: acm, managed_cluster: spoke-9 }',
+        'backends:',
+        '  - { kind: vllm, image: reg/v:1, engine_args: ["--seed=3"] }',
+        '',
+      ].join('\n'),
+    );
     const r = await cli(['render', '--backend', 'vllm', '--config', cfg]);
     expect(r.code).toBe(0);
-    expect(r.docs.map((d) => `${d.kind} ${d.metadata.namespace}`)).toEqual(['ManifestWork spoke-9', 'ManifestWork spoke-9']);
+    expect(r.docs.map((d) => `${d.kind} ${d.metadata.namespace}`)).toEqual([
+      'ManifestWork spoke-9',
+      'ManifestWork spoke-9',
+    ]);
     const inner = r.docs.flatMap((d) => (d.spec as any).workload.manifests as KObject[]);
     expect(inner.some((o) => o.kind === 'Route')).toBe(false);
     expect(inner.some((o) => (o as any).roleRef?.name === 'system:openshift:scc:privileged')).toBe(true);
@@ -206,7 +292,18 @@ describe('render CLI', () => {
     expect(c.args.join(' ')).toContain('--model org/x --served-model-name x');
     expect(c.args.join(' ')).toContain('--max-model-len 8192');
     expect(c.args.at(-1)).toBe('--seed=3');
-    const flags = await cli(['render', '--backend', 'vllm', '--config', cfg, '--namespace', 'team-b', '--route', '--cluster', 'spoke-2']);
+    const flags = await cli([
+      'render',
+      '--backend',
+      'vllm',
+      '--config',
+      cfg,
+      '--namespace',
+      'team-b',
+      '--route',
+      '--cluster',
+      'spoke-2',
+    ]);
     const inner2 = flags.docs.flatMap((d) => (d.spec as any).workload.manifests as KObject[]);
     expect(flags.docs[0].metadata.namespace).toBe('spoke-2');
     expect(inner2.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'team-b')).toBe(true);

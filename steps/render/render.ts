@@ -17,7 +17,12 @@ export function renderObjects(o: RenderOptions, target: Target, prerequisites = 
 }
 
 /** ManifestWorkReplicaSet + Placement fanning the server out to every cluster matching the labels. */
-export function renderFanOut(o: RenderOptions, hubNamespace: string, clusterLabels: Record<string, string>, prerequisites = true): KObject[] {
+export function renderFanOut(
+  o: RenderOptions,
+  hubNamespace: string,
+  clusterLabels: Record<string, string>,
+  prerequisites = true,
+): KObject[] {
   const objects = [...(prerequisites ? renderPrerequisites(o) : []), ...renderBackend(o)];
   const work = manifestWork(workName(o.backend), 'unused', objects, { 'llmbench.dev/backend': o.backend });
   return fanOut(workName(o.backend), hubNamespace, work, clusterLabels);
@@ -26,5 +31,12 @@ export function renderFanOut(o: RenderOptions, hubNamespace: string, clusterLabe
 /** Multi-document YAML, stable key order, no anchors, no folding (diffs stay readable). */
 export function toYaml(objects: KObject[], header?: string): string {
   const docs = objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1, quotingType: '"' }));
-  return (header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '') + docs.map((d) => `---\n${d}`).join('');
+  return (
+    (header
+      ? header
+          .split('\n')
+          .map((l) => `# ${l}`.trimEnd())
+          .join('\n') + '\n'
+      : '') + docs.map((d) => `---\n${d}`).join('')
+  );
 }

@@ -25,30 +25,49 @@ export function parseGitHubOptions(opts: Record<string, unknown>, env: NodeJS.Pr
   const any = repo !== undefined || pr !== undefined || sha !== undefined;
   if (!any) return null;
   if (repo === undefined) problems.push({ path: '/github-repo', message: 'is required with --pr/--sha (OWNER/NAME)' });
-  else if (!REPO_RE.test(repo)) problems.push({ path: '/github-repo', message: `must be OWNER/NAME, got ${JSON.stringify(repo)}` });
+  else if (!REPO_RE.test(repo))
+    problems.push({ path: '/github-repo', message: `must be OWNER/NAME, got ${JSON.stringify(repo)}` });
   if (pr === undefined) problems.push({ path: '/pr', message: 'is required with --github-repo' });
-  else if (!/^[1-9][0-9]{0,9}$/.test(pr)) problems.push({ path: '/pr', message: `must be a positive pull request number, got ${JSON.stringify(pr)}` });
-  if (sha === undefined) problems.push({ path: '/sha', message: 'is required with --github-repo (the PR head commit)' });
-  else if (!/^[0-9a-f]{40}$/i.test(sha)) problems.push({ path: '/sha', message: 'must be a full 40-character commit SHA' });
+  else if (!/^[1-9][0-9]{0,9}$/.test(pr))
+    problems.push({ path: '/pr', message: `must be a positive pull request number, got ${JSON.stringify(pr)}` });
+  if (sha === undefined)
+    problems.push({ path: '/sha', message: 'is required with --github-repo (the PR head commit)' });
+  else if (!/^[0-9a-f]{40}$/i.test(sha))
+    problems.push({ path: '/sha', message: 'must be a full 40-character commit SHA' });
   const api = (opts.githubApi as string | undefined) ?? 'https://api.github.com';
-  if (!isHttpUrl(api)) problems.push({ path: '/github-api', message: `must be an http(s) URL, got ${JSON.stringify(api)}` });
+  if (!isHttpUrl(api))
+    problems.push({ path: '/github-api', message: `must be an http(s) URL, got ${JSON.stringify(api)}` });
   const token = env.GITHUB_TOKEN;
-  if (!token) problems.push({ path: '/env/GITHUB_TOKEN', message: 'is not set: the token is read from the GITHUB_TOKEN environment variable only' });
+  if (!token)
+    problems.push({
+      path: '/env/GITHUB_TOKEN',
+      message: 'is not set: the token is read from the GITHUB_TOKEN environment variable only',
+    });
   const kind = String(opts.statusKind ?? 'status');
-  if (kind !== 'status' && kind !== 'check') problems.push({ path: '/status-kind', message: 'must be "status" or "check"' });
+  if (kind !== 'status' && kind !== 'check')
+    problems.push({ path: '/status-kind', message: 'must be "status" or "check"' });
   let assets: AssetsConfig = { mode: 'branch', branch: String(opts.assetsBranch ?? 'llmbench-assets') };
   if (opts.assets === false) assets = { mode: 'none' };
   else if (opts.assetsUrlPrefix !== undefined) {
-    if (!isHttpUrl(String(opts.assetsUrlPrefix))) problems.push({ path: '/assets-url-prefix', message: 'must be an http(s) URL' });
+    if (!isHttpUrl(String(opts.assetsUrlPrefix)))
+      problems.push({ path: '/assets-url-prefix', message: 'must be an http(s) URL' });
     assets = { mode: 'prefix', prefix: String(opts.assetsUrlPrefix) };
-  } else if (!/^[A-Za-z0-9._/-]+$/.test(assets.branch) || assets.branch.includes('..') || assets.branch.startsWith('/')) {
+  } else if (
+    !/^[A-Za-z0-9._/-]+$/.test(assets.branch) ||
+    assets.branch.includes('..') ||
+    assets.branch.startsWith('/')
+  ) {
     problems.push({ path: '/assets-branch', message: 'is not a valid branch name' });
   }
   if (problems.length) {
-    throw new InvalidInputError('report-bad-args', `llmbench report: ${problems.length} problem(s) with the GitHub options`, {
-      problems,
-      hint: 'Give --github-repo OWNER/NAME --pr N --sha SHA together, with GITHUB_TOKEN in the environment; or none of them for local files only.',
-    });
+    throw new InvalidInputError(
+      'report-bad-args',
+      `llmbench report: ${problems.length} problem(s) with the GitHub options`,
+      {
+        problems,
+        hint: 'Give --github-repo OWNER/NAME --pr N --sha SHA together, with GITHUB_TOKEN in the environment; or none of them for local files only.',
+      },
+    );
   }
   registerSecret(token);
   const [owner, name] = repo!.split('/');
@@ -70,13 +89,28 @@ export const command: CommandSpec = {
       .option('--github-repo <owner/name>', 'repository of the pull request')
       .option('--pr <n>', 'pull request number')
       .option('--sha <sha>', 'head commit of the pull request (status/check target)')
-      .option('--github-api <url>', 'REST API base URL (GitHub Enterprise: https://HOST/api/v3)', 'https://api.github.com')
+      .option(
+        '--github-api <url>',
+        'REST API base URL (GitHub Enterprise: https://HOST/api/v3)',
+        'https://api.github.com',
+      )
       .option('--title <text>', 'report title', 'llmbench')
       .option('--pipeline-run-url <url>', 'link to the PipelineRun (default: $LLMBENCH_PIPELINERUN_URL)')
-      .option('--status-kind <kind>', 'status (commit status; works with any token) or check (check run; needs a GitHub App token)', 'status')
+      .option(
+        '--status-kind <kind>',
+        'status (commit status; works with any token) or check (check run; needs a GitHub App token)',
+        'status',
+      )
       .option('--status-context <name>', 'commit status context / check run name', 'llmbench')
-      .option('--assets-branch <branch>', 'branch the plot PNGs are committed to, so the comment can show them', 'llmbench-assets')
-      .option('--assets-url-prefix <url>', 'instead of a branch: where plots/ and report.html are published (links only, nothing pushed)')
+      .option(
+        '--assets-branch <branch>',
+        'branch the plot PNGs are committed to, so the comment can show them',
+        'llmbench-assets',
+      )
+      .option(
+        '--assets-url-prefix <url>',
+        'instead of a branch: where plots/ and report.html are published (links only, nothing pushed)',
+      )
       .option('--no-assets', 'post the comment without plot images')
       .addHelpText(
         'after',

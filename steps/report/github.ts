@@ -36,16 +36,34 @@ export interface ClientTuning {
 const PluggedOctokit = Octokit.plugin(retry, throttling);
 export type GitHubClient = InstanceType<typeof PluggedOctokit>;
 
-export function createClient(target: GitHubTarget, token: string, log: Logger, tuning: ClientTuning = {}): GitHubClient {
+export function createClient(
+  target: GitHubTarget,
+  token: string,
+  log: Logger,
+  tuning: ClientTuning = {},
+): GitHubClient {
   const throttle: Record<string, unknown> = {
     // A fresh id per client keeps one run's limiter state from leaking into another in the same process.
     id: randomUUID(),
     onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
-      log.warn('GitHub primary rate limit hit', { request: `${options.method} ${options.url}`, retry_after_s: retryAfter, retry: retryCount < 1 && retryAfter <= 60 });
+      log.warn('GitHub primary rate limit hit', {
+        request: `${options.method} ${options.url}`,
+        retry_after_s: retryAfter,
+        retry: retryCount < 1 && retryAfter <= 60,
+      });
       return retryCount < 1 && retryAfter <= 60;
     },
-    onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
-      log.warn('GitHub secondary rate limit hit', { request: `${options.method} ${options.url}`, retry_after_s: retryAfter, retry: retryCount < 3 });
+    onSecondaryRateLimit: (
+      retryAfter: number,
+      options: { method: string; url: string },
+      _o: unknown,
+      retryCount: number,
+    ) => {
+      log.warn('GitHub secondary rate limit hit', {
+        request: `${options.method} ${options.url}`,
+        retry_after_s: retryAfter,
+        retry: retryCount < 3,
+      });
       return retryCount < 3;
     },
   };
@@ -54,13 +72,20 @@ export function createClient(target: GitHubTarget, token: string, log: Logger, t
     throttle.write = new Bottleneck.Group({ maxConcurrent: 1, minTime: tuning.writeMinTimeMs });
     throttle.notifications = new Bottleneck.Group({ maxConcurrent: 1, minTime: tuning.writeMinTimeMs });
   }
-  const safe = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, extra?: unknown) => log[level](`octokit: ${redactString(String(msg))}`, extra && typeof extra === 'object' ? { detail: redactString(JSON.stringify(extra)).slice(0, 500) } : undefined);
+  const safe = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, extra?: unknown) =>
+    log[level](
+      `octokit: ${redactString(String(msg))}`,
+      extra && typeof extra === 'object' ? { detail: redactString(JSON.stringify(extra)).slice(0, 500) } : undefined,
+    );
   return new PluggedOctokit({
     auth: token,
     baseUrl: target.apiUrl.replace(/\/+$/, ''),
     userAgent: 'llmbench-report',
     log: { debug: safe('debug'), info: safe('debug'), warn: safe('warn'), error: safe('error') },
-    retry: { retries: tuning.retries ?? 3, ...(tuning.retryBaseMs !== undefined ? { retryAfterBaseValue: tuning.retryBaseMs } : {}) },
+    retry: {
+      retries: tuning.retries ?? 3,
+      ...(tuning.retryBaseMs !== undefined ? { retryAfterBaseValue: tuning.retryBaseMs } : {}),
+    },
     throttle,
     request: { timeout: 30_000 },
   } as unknown as ConstructorParameters<typeof PluggedOctokit>[0]);
@@ -69,24 +94,40 @@ export function createClient(target: GitHubTarget, token: string, log: Logger, t
 /** Turns an Octokit error into a typed error with a hint (exit 3). */
 export function githubError(e: unknown, what: string): LlmbenchError {
   if (e instanceof LlmbenchError) return e;
-  const err = e as { status?: number; message?: string; response?: { data?: { message?: string; documentation_url?: string }; headers?: Record<string, string> } };
+  const err = e as {
+    status?: number;
+    message?: string;
+    response?: { data?: { message?: string; documentation_url?: string }; headers?: Record<string, string> };
+  };
   const status = err.status;
   const ghMessage = redactString(err.response?.data?.message ?? err.message ?? String(e));
   const base = `${what} failed${status ? ` (HTTP ${status})` : ''}: ${ghMessage}`;
   switch (status) {
     case 401:
-      return new EnvironmentError('github-unauthorized', base, { hint: 'GITHUB_TOKEN is missing, expired or revoked (GitHub App installation tokens last one hour: mint a fresh one before reporting).' });
+      return new EnvironmentError('github-unauthorized', base, {
+        hint: 'GITHUB_TOKEN is missing, expired or revoked (GitHub App installation tokens last one hour: mint a fresh one before reporting).',
+      });
     case 403:
       if (err.response?.headers?.['x-ratelimit-remaining'] === '0') {
-        return new EnvironmentError('github-rate-limited', base, { hint: 'The token ran out of API rate limit; wait for x-ratelimit-reset or use a GitHub App token.' });
+        return new EnvironmentError('github-rate-limited', base, {
+          hint: 'The token ran out of API rate limit; wait for x-ratelimit-reset or use a GitHub App token.',
+        });
       }
-      return new EnvironmentError('github-forbidden', base, { hint: 'The token lacks permission: it needs pull-requests/issues write (comment), statuses or checks write (status), and contents write for the assets branch.' });
+      return new EnvironmentError('github-forbidden', base, {
+        hint: 'The token lacks permission: it needs pull-requests/issues write (comment), statuses or checks write (status), and contents write for the assets branch.',
+      });
     case 404:
-      return new EnvironmentError('github-not-found', base, { hint: 'Check --github-repo and --pr (and --github-api for GitHub Enterprise); GitHub also answers 404 when the token cannot see a private repository.' });
+      return new EnvironmentError('github-not-found', base, {
+        hint: 'Check --github-repo and --pr (and --github-api for GitHub Enterprise); GitHub also answers 404 when the token cannot see a private repository.',
+      });
     case 422:
-      return new EnvironmentError('github-rejected', base, { hint: 'GitHub rejected the request; for a status this usually means --sha is not a commit of the repository.' });
+      return new EnvironmentError('github-rejected', base, {
+        hint: 'GitHub rejected the request; for a status this usually means --sha is not a commit of the repository.',
+      });
     default:
-      return new EnvironmentError('github-unavailable', base, { hint: 'GitHub did not answer successfully after retries; the local report files are complete — re-run `llmbench report` later.' });
+      return new EnvironmentError('github-unavailable', base, {
+        hint: 'GitHub did not answer successfully after retries; the local report files are complete — re-run `llmbench report` later.',
+      });
   }
 }
 
@@ -99,7 +140,12 @@ export interface CommentResult {
 /** Exactly one llmbench comment per PR: the first comment carrying the marker is updated; otherwise one is created. */
 export async function upsertStickyComment(gh: GitHubClient, t: GitHubTarget, body: string): Promise<CommentResult> {
   if (!body.startsWith(STICKY_MARKER)) throw new Error('comment body must start with the sticky marker');
-  const existing = await gh.paginate(gh.rest.issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.pr, per_page: 100 });
+  const existing = await gh.paginate(gh.rest.issues.listComments, {
+    owner: t.owner,
+    repo: t.repo,
+    issue_number: t.pr,
+    per_page: 100,
+  });
   // Our comments start with the marker; a reply quoting one ("> …") or mentioning it elsewhere is not ours.
   const mine = existing.filter((c) => (c.body ?? '').startsWith(STICKY_MARKER)).sort((a, b) => a.id - b.id);
   if (mine.length) {
@@ -117,18 +163,34 @@ export type StatusKind = 'status' | 'check';
  * required status check treats as not passing — an undecidable run must never look like a pass. Check runs do
  * have `neutral`, which is what inconclusive maps to there (note: branch protection counts neutral as passing).
  */
-export function statusFor(verdict: Verdict | null): { state: 'success' | 'failure' | 'error'; conclusion: 'success' | 'failure' | 'neutral'; description: string } {
+export function statusFor(verdict: Verdict | null): {
+  state: 'success' | 'failure' | 'error';
+  conclusion: 'success' | 'failure' | 'neutral';
+  description: string;
+} {
   if (!verdict) return { state: 'error', conclusion: 'neutral', description: 'No verdict: the analysis did not run' };
   const gatedRows = verdict.comparisons.filter((c) => c.gated !== false);
   const reg = gatedRows.filter((c) => c.verdict === 'regression').length;
   const gated = gatedRows.length;
   switch (verdict.verdict) {
     case 'pass':
-      return { state: 'success', conclusion: 'success', description: `Pass: no regression in ${gated} gated comparisons` };
+      return {
+        state: 'success',
+        conclusion: 'success',
+        description: `Pass: no regression in ${gated} gated comparisons`,
+      };
     case 'regression':
-      return { state: 'failure', conclusion: 'failure', description: `Regression: ${reg} of ${gated} gated comparisons regressed` };
+      return {
+        state: 'failure',
+        conclusion: 'failure',
+        description: `Regression: ${reg} of ${gated} gated comparisons regressed`,
+      };
     case 'inconclusive':
-      return { state: 'error', conclusion: 'neutral', description: 'Inconclusive: not enough valid data to decide (not a pass)' };
+      return {
+        state: 'error',
+        conclusion: 'neutral',
+        description: 'Inconclusive: not enough valid data to decide (not a pass)',
+      };
   }
 }
 
@@ -182,7 +244,13 @@ export interface AssetFile {
  * on top of the previous one, one commit, then a fast-forward ref update. Links point at the commit SHA so a
  * later run never changes what an old comment shows. One retry when another run moved the branch meanwhile.
  */
-export async function publishAssets(gh: GitHubClient, t: GitHubTarget, branch: string, files: AssetFile[], message: string): Promise<{ commit: string; urlFor: (path: string) => string }> {
+export async function publishAssets(
+  gh: GitHubClient,
+  t: GitHubTarget,
+  branch: string,
+  files: AssetFile[],
+  message: string,
+): Promise<{ commit: string; urlFor: (path: string) => string }> {
   for (let attempt = 0; ; attempt++) {
     let parent: string | null = null;
     let baseTree: string | undefined;
@@ -196,20 +264,52 @@ export async function publishAssets(gh: GitHubClient, t: GitHubTarget, branch: s
     }
     const tree: { path: string; mode: '100644'; type: 'blob'; sha: string }[] = [];
     for (const f of files) {
-      const b = await gh.rest.git.createBlob({ owner: t.owner, repo: t.repo, content: Buffer.from(f.content).toString('base64'), encoding: 'base64' });
+      const b = await gh.rest.git.createBlob({
+        owner: t.owner,
+        repo: t.repo,
+        content: Buffer.from(f.content).toString('base64'),
+        encoding: 'base64',
+      });
       tree.push({ path: f.path, mode: '100644', type: 'blob', sha: b.data.sha });
     }
-    const newTree = await gh.rest.git.createTree({ owner: t.owner, repo: t.repo, tree, ...(baseTree ? { base_tree: baseTree } : {}) });
-    const commit = await gh.rest.git.createCommit({ owner: t.owner, repo: t.repo, message, tree: newTree.data.sha, parents: parent ? [parent] : [] });
+    const newTree = await gh.rest.git.createTree({
+      owner: t.owner,
+      repo: t.repo,
+      tree,
+      ...(baseTree ? { base_tree: baseTree } : {}),
+    });
+    const commit = await gh.rest.git.createCommit({
+      owner: t.owner,
+      repo: t.repo,
+      message,
+      tree: newTree.data.sha,
+      parents: parent ? [parent] : [],
+    });
     try {
-      if (parent) await gh.rest.git.updateRef({ owner: t.owner, repo: t.repo, ref: `heads/${branch}`, sha: commit.data.sha, force: false });
-      else await gh.rest.git.createRef({ owner: t.owner, repo: t.repo, ref: `refs/heads/${branch}`, sha: commit.data.sha });
+      if (parent)
+        await gh.rest.git.updateRef({
+          owner: t.owner,
+          repo: t.repo,
+          ref: `heads/${branch}`,
+          sha: commit.data.sha,
+          force: false,
+        });
+      else
+        await gh.rest.git.createRef({
+          owner: t.owner,
+          repo: t.repo,
+          ref: `refs/heads/${branch}`,
+          sha: commit.data.sha,
+        });
     } catch (e) {
       if ((e as { status?: number }).status === 422 && attempt === 0) continue;
       throw e;
     }
     const web = webUrlFor(t.apiUrl);
     const sha = commit.data.sha;
-    return { commit: sha, urlFor: (p) => `${web}/${t.owner}/${t.repo}/raw/${sha}/${p.split('/').map(encodeURIComponent).join('/')}` };
+    return {
+      commit: sha,
+      urlFor: (p) => `${web}/${t.owner}/${t.repo}/raw/${sha}/${p.split('/').map(encodeURIComponent).join('/')}`,
+    };
   }
 }

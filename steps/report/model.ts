@@ -45,7 +45,10 @@ async function readJsonIfPresent(file: string, schema: SchemaName, problems: Pro
 
 async function listDirs(dir: string): Promise<string[]> {
   try {
-    return (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    return (await fs.readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return [];
   }
@@ -75,20 +78,30 @@ export async function loadReportData(workdir: string, opts: { repoRoot?: string 
   }
   const deploys: DeployReport[] = [];
   for (const f of await listFiles(path.join(workdir, 'deploy'), '.json')) {
-    const d = (await readJsonIfPresent(path.join(workdir, 'deploy', f), 'deploy-report', problems)) as DeployReport | null;
+    const d = (await readJsonIfPresent(
+      path.join(workdir, 'deploy', f),
+      'deploy-report',
+      problems,
+    )) as DeployReport | null;
     if (d) deploys.push(d);
   }
   if (problems.length) {
-    throw new InvalidInputError('report-input-invalid', `work directory ${workdir} holds ${problems.length} invalid input problem(s)`, {
-      problems,
-      hint: 'Re-run the step that wrote the listed file; each file must match its schema in schemas/.',
-    });
+    throw new InvalidInputError(
+      'report-input-invalid',
+      `work directory ${workdir} holds ${problems.length} invalid input problem(s)`,
+      {
+        problems,
+        hint: 'Re-run the step that wrote the listed file; each file must match its schema in schemas/.',
+      },
+    );
   }
   let baseline: Baseline | null = null;
   const bp = verdict?.baseline?.path;
   if (bp) {
     // The baseline is context (its provenance), not input we act on: unreadable means "not shown", not an error.
-    const candidates = path.isAbsolute(bp) ? [bp] : [path.resolve(workdir, bp), ...(opts.repoRoot ? [path.resolve(opts.repoRoot, bp)] : [])];
+    const candidates = path.isAbsolute(bp)
+      ? [bp]
+      : [path.resolve(workdir, bp), ...(opts.repoRoot ? [path.resolve(opts.repoRoot, bp)] : [])];
     for (const c of candidates) {
       const ignored: Problem[] = [];
       const b = (await readJsonIfPresent(c, 'baseline', ignored)) as Baseline | null;

@@ -10,7 +10,17 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout, REPO_ROOT } from '../core/paths.js';
 import { loadReportData, type ReportData } from './model.js';
 import { renderSummaryMd, type PlotLink, type SummaryInput } from './summary-md.js';
-import { createClient, githubError, publishAssets, setCommitStatus, upsertStickyComment, type ClientTuning, type GitHubTarget, type StatusKind, type CommentResult } from './github.js';
+import {
+  createClient,
+  githubError,
+  publishAssets,
+  setCommitStatus,
+  upsertStickyComment,
+  type ClientTuning,
+  type GitHubTarget,
+  type StatusKind,
+  type CommentResult,
+} from './github.js';
 import type { PlotManifest } from '../plot/plot.js';
 import type { LlmbenchError } from '../core/errors.js';
 
@@ -45,7 +55,9 @@ export interface ReportResult {
 
 async function readManifest(workdir: string): Promise<PlotManifest | null> {
   try {
-    const m = JSON.parse(await fs.readFile(path.join(workdirLayout(workdir).plotsDir, 'manifest.json'), 'utf8')) as PlotManifest;
+    const m = JSON.parse(
+      await fs.readFile(path.join(workdirLayout(workdir).plotsDir, 'manifest.json'), 'utf8'),
+    ) as PlotManifest;
     return Array.isArray(m.charts) ? m : null;
   } catch {
     return null;
@@ -73,14 +85,25 @@ function baseInput(data: ReportData, o: ReportOptions): SummaryInput {
 }
 
 /** Writes SUMMARY.md (links relative to the work directory). Pure renderer + one atomic write. */
-export async function writeSummary(o: ReportOptions, data?: ReportData): Promise<{ file: string; markdown: string; data: ReportData }> {
+export async function writeSummary(
+  o: ReportOptions,
+  data?: ReportData,
+): Promise<{ file: string; markdown: string; data: ReportData }> {
   const L = workdirLayout(o.workdir);
   const d = data ?? (await loadReportData(o.workdir, { repoRoot: REPO_ROOT }));
   const manifest = await readManifest(o.workdir);
   const plots: PlotLink[] = [];
-  for (const c of manifest?.charts ?? []) if (c.png && (await present(path.join(o.workdir, c.png)))) plots.push({ name: c.name, title: c.title, url: c.png });
+  for (const c of manifest?.charts ?? [])
+    if (c.png && (await present(path.join(o.workdir, c.png)))) plots.push({ name: c.name, title: c.title, url: c.png });
   const markdown = renderSummaryMd(
-    { ...baseInput(d, o), links: { plots, reportHtml: (await present(L.reportHtml)) ? 'report.html' : null, pipelineRun: o.pipelineRunUrl ?? null } },
+    {
+      ...baseInput(d, o),
+      links: {
+        plots,
+        reportHtml: (await present(L.reportHtml)) ? 'report.html' : null,
+        pipelineRun: o.pipelineRunUrl ?? null,
+      },
+    },
     // SUMMARY.md is a file, not a comment: no length limit.
     { maxChars: Infinity },
   );
@@ -116,13 +139,24 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
     const files = [];
     for (const c of charts) {
       try {
-        files.push({ name: c.name, title: c.title, path: `${dir}/${c.name}.png`, content: await fs.readFile(path.join(o.workdir, c.png!)) });
+        files.push({
+          name: c.name,
+          title: c.title,
+          path: `${dir}/${c.name}.png`,
+          content: await fs.readFile(path.join(o.workdir, c.png!)),
+        });
       } catch {
         log.warn('report: plot listed in the manifest is missing; not published', { chart: c.name });
       }
     }
     try {
-      const pub = await publishAssets(gh, t, g.assets.branch, files, `llmbench plots for PR #${t.pr} at ${t.sha.slice(0, 12)}`);
+      const pub = await publishAssets(
+        gh,
+        t,
+        g.assets.branch,
+        files,
+        `llmbench plots for PR #${t.pr} at ${t.sha.slice(0, 12)}`,
+      );
       for (const f of files) plots.push({ name: f.name, title: f.title, url: pub.urlFor(f.path) });
       result.assets = { commit: pub.commit, links: plots.length };
       log.info('report: published plots', { branch: g.assets.branch, commit: pub.commit, files: files.length });
@@ -160,7 +194,12 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
   }
   if (!failures.some((f) => f.code === 'github-unauthorized')) {
     try {
-      result.status = await setCommitStatus(gh, t, data.verdict, { kind: g.statusKind, context: g.context, targetUrl: o.pipelineRunUrl ?? result.comment?.url ?? null, summary: comment.slice(0, 60_000) });
+      result.status = await setCommitStatus(gh, t, data.verdict, {
+        kind: g.statusKind,
+        context: g.context,
+        targetUrl: o.pipelineRunUrl ?? result.comment?.url ?? null,
+        summary: comment.slice(0, 60_000),
+      });
       log.info(`report: set ${result.status.kind} ${result.status.state}`, { sha: t.sha, context: g.context });
     } catch (e) {
       failures.push(githubError(e, `setting the commit ${g.statusKind} on ${t.sha.slice(0, 12)}`));

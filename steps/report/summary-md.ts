@@ -64,10 +64,12 @@ const num = (x: number | null | undefined, digits = 1): string => {
   if (a !== 0 && a < 0.1) return x.toPrecision(2);
   return x.toFixed(a >= 1000 ? 0 : digits);
 };
-const pct = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x > 0 ? '+' : ''}${x.toFixed(1)} %`);
+const pct = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x > 0 ? '+' : ''}${x.toFixed(1)} %`;
 const ci = (c: number[] | null | undefined): string => (c && c.length === 2 ? `[${pct(c[0])}, ${pct(c[1])}]` : '–');
 const shortSha = (s: string | null | undefined): string => (s ? `\`${s.slice(0, 12)}\`` : '–');
-const shortDigest = (s: string | null | undefined): string => (s ? `\`${s.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1…')}\`` : '–');
+const shortDigest = (s: string | null | undefined): string =>
+  s ? `\`${s.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1…')}\`` : '–';
 /** Markdown table cells must not break the table. */
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
@@ -77,14 +79,36 @@ export function loadLabel(p: { concurrency?: number | null; rate?: number | null
   return '–';
 }
 
-const trials = (c: Comparison): string => (c.trials ? `${c.trials.baseline ?? '?'} / ${c.trials.candidate ?? '?'}` : '–');
+const trials = (c: Comparison): string =>
+  c.trials ? `${c.trials.baseline ?? '?'} / ${c.trials.candidate ?? '?'}` : '–';
 
 function comparisonTable(rows: Comparison[], withReason: boolean, confidence?: number): string[] {
-  const head = ['backend', 'load', 'metric', 'baseline', 'candidate', 'Δ %', confidence ? `${+(confidence * 100).toFixed(2)} % CI of Δ` : 'interval of Δ', 'trials (b / c)'];
+  const head = [
+    'backend',
+    'load',
+    'metric',
+    'baseline',
+    'candidate',
+    'Δ %',
+    confidence ? `${+(confidence * 100).toFixed(2)} % CI of Δ` : 'interval of Δ',
+    'trials (b / c)',
+  ];
   if (withReason) head.push('note');
-  const out = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i < 3 || h === 'note' ? '---' : '---:')).join('|')}|`];
+  const out = [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((h, i) => (i < 3 || h === 'note' ? '---' : '---:')).join('|')}|`,
+  ];
   for (const c of rows) {
-    const cols = [cell(c.backend), loadLabel(c), `\`${cell(c.metric)}\``, num(c.baseline), num(c.candidate), pct(c.delta_pct), ci(c.ci_pct), trials(c)];
+    const cols = [
+      cell(c.backend),
+      loadLabel(c),
+      `\`${cell(c.metric)}\``,
+      num(c.baseline),
+      num(c.candidate),
+      pct(c.delta_pct),
+      ci(c.ci_pct),
+      trials(c),
+    ];
     if (withReason) {
       const ungatedReg = c.verdict === 'regression' && c.gated === false;
       const note = c.reason ?? (c.verdict === 'improvement' ? 'improved' : ungatedReg ? 'worse' : c.verdict);
@@ -105,7 +129,12 @@ function bySeverity(a: Comparison, b: Comparison): number {
 
 /** Table order for rows that are not ranked: backend, then load (numerically), then metric. */
 function byPosition(a: Comparison, b: Comparison): number {
-  return a.backend.localeCompare(b.backend) || (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0) || a.metric.localeCompare(b.metric);
+  return (
+    a.backend.localeCompare(b.backend) ||
+    (a.concurrency ?? 0) - (b.concurrency ?? 0) ||
+    (a.rate ?? 0) - (b.rate ?? 0) ||
+    a.metric.localeCompare(b.metric)
+  );
 }
 
 export interface Identity {
@@ -116,7 +145,8 @@ export interface Identity {
   image: string | null;
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v.length ? v : typeof v === 'number' ? String(v) : null);
+const str = (v: unknown): string | null =>
+  typeof v === 'string' && v.length ? v : typeof v === 'number' ? String(v) : null;
 
 /** Provenance objects are free-form in baselines and analysis runs; accept the names the project uses. */
 function fromProvenance(p: Record<string, unknown> | undefined | null): Partial<Identity> {
@@ -133,7 +163,8 @@ function fromProvenance(p: Record<string, unknown> | undefined | null): Partial<
 
 function merge(...parts: Partial<Identity>[]): Identity {
   const out: Identity = { commit: null, server: null, model: null, gpu: null, image: null };
-  for (const p of parts) for (const k of Object.keys(out) as (keyof Identity)[]) if (out[k] === null && p[k]) out[k] = p[k]!;
+  for (const p of parts)
+    for (const k of Object.keys(out) as (keyof Identity)[]) if (out[k] === null && p[k]) out[k] = p[k]!;
   return out;
 }
 
@@ -150,7 +181,12 @@ export function identities(input: SummaryInput): { backend: string; baseline: Id
     const candidate = merge(
       { commit: input.candidateSha ?? input.verdict?.candidate?.commit_sha ?? null },
       deploy
-        ? { image: deploy.image_digest ?? null, gpu: deploy.gpu?.product ?? deploy.gpu?.profile ?? null, server: deploy.server_version ?? null, model: deploy.model ?? null }
+        ? {
+            image: deploy.image_digest ?? null,
+            gpu: deploy.gpu?.product ?? deploy.gpu?.profile ?? null,
+            server: deploy.server_version ?? null,
+            model: deploy.model ?? null,
+          }
         : {},
       fromProvenance(sweep?.provenance as Record<string, unknown> | undefined),
       { model: sweep?.model ?? null },
@@ -170,15 +206,25 @@ function identitySection(input: SummaryInput): string[] {
   const v = input.verdict;
   if (!v?.baseline && !input.baseline) out.push('No baseline was compared against.', '');
   else if (v?.baseline?.path || v?.baseline?.created_at) {
-    out.push(`Baseline \`${cell(v.baseline.path ?? '–')}\`${v.baseline.created_at ? ` (created ${v.baseline.created_at})` : ''}.`, '');
+    out.push(
+      `Baseline \`${cell(v.baseline.path ?? '–')}\`${v.baseline.created_at ? ` (created ${v.baseline.created_at})` : ''}.`,
+      '',
+    );
   }
   if (!ids.length) return [];
   out.push('| backend | | commit | image digest | GPU | model | server |', '|---|---|---|---|---|---|---|');
   const hasBaseline = !!(v?.baseline || input.baseline);
   for (const id of ids) {
-    const sides = hasBaseline ? ([['baseline', id.baseline], ['candidate', id.candidate]] as const) : ([['candidate', id.candidate]] as const);
+    const sides = hasBaseline
+      ? ([
+          ['baseline', id.baseline],
+          ['candidate', id.candidate],
+        ] as const)
+      : ([['candidate', id.candidate]] as const);
     for (const [side, x] of sides) {
-      out.push(`| ${cell(id.backend)} | ${side} | ${shortSha(x.commit)} | ${shortDigest(x.image)} | ${cell(x.gpu ?? '–')} | ${cell(x.model ?? '–')} | ${cell(x.server ?? '–')} |`);
+      out.push(
+        `| ${cell(id.backend)} | ${side} | ${shortSha(x.commit)} | ${shortDigest(x.image)} | ${cell(x.gpu ?? '–')} | ${cell(x.model ?? '–')} | ${cell(x.server ?? '–')} |`,
+      );
     }
   }
   out.push('');
@@ -187,7 +233,13 @@ function identitySection(input: SummaryInput): string[] {
 
 function ruleSection(v: Verdict | null): string[] {
   const r = v?.rule;
-  if (!r) return ['## Decision rule', '', v ? 'The verdict did not state its rule.' : 'No analysis was run, so no rule was applied.', ''];
+  if (!r)
+    return [
+      '## Decision rule',
+      '',
+      v ? 'The verdict did not state its rule.' : 'No analysis was run, so no rule was applied.',
+      '',
+    ];
   const conf = r.confidence ?? (r.alpha !== undefined ? 1 - r.alpha : undefined);
   const out = ['## Decision rule', ''];
   if (r.text) out.push(r.text, '');
@@ -207,14 +259,31 @@ function ruleSection(v: Verdict | null): string[] {
 }
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
-const SEVERITY_ICON: Record<Finding['severity'], string> = { error: '🛑 error', warning: '⚠️ warning', info: 'ℹ️ info' };
+const SEVERITY_ICON: Record<Finding['severity'], string> = {
+  error: '🛑 error',
+  warning: '⚠️ warning',
+  info: 'ℹ️ info',
+};
 
 function findingsRows(findings: Finding[]): string[] {
-  const sorted = [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.code.localeCompare(b.code) || (a.backend ?? '').localeCompare(b.backend ?? ''));
+  const sorted = [...findings].sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.code.localeCompare(b.code) ||
+      (a.backend ?? '').localeCompare(b.backend ?? ''),
+  );
   const out = ['| severity | code | where | message |', '|---|---|---|---|'];
   for (const f of sorted) {
-    const where = [f.backend, f.concurrency != null || f.rate != null ? loadLabel(f) : null, f.metric ? `\`${f.metric}\`` : null].filter(Boolean).join(' ');
-    out.push(`| ${SEVERITY_ICON[f.severity]} | \`${f.code}\` | ${cell(where || '–')} | ${cell(f.message)}${f.count !== undefined ? ` (${f.count})` : ''} |`);
+    const where = [
+      f.backend,
+      f.concurrency != null || f.rate != null ? loadLabel(f) : null,
+      f.metric ? `\`${f.metric}\`` : null,
+    ]
+      .filter(Boolean)
+      .join(' ');
+    out.push(
+      `| ${SEVERITY_ICON[f.severity]} | \`${f.code}\` | ${cell(where || '–')} | ${cell(f.message)}${f.count !== undefined ? ` (${f.count})` : ''} |`,
+    );
   }
   return out;
 }
@@ -239,12 +308,17 @@ function headline(input: SummaryInput): string[] {
   const errors = v.findings.filter((f) => f.severity === 'error');
   const parts: string[] = [];
   if (v.verdict === 'regression') {
-    const worst = [...reg].sort(bySeverity).slice(0, 3).map((c) => `${c.backend} ${loadLabel(c)} \`${c.metric}\` ${pct(c.delta_pct)}`);
+    const worst = [...reg]
+      .sort(bySeverity)
+      .slice(0, 3)
+      .map((c) => `${c.backend} ${loadLabel(c)} \`${c.metric}\` ${pct(c.delta_pct)}`);
     parts.push(`**${reg.length} of ${gated.length} gated comparisons regressed** (worst: ${worst.join('; ')}).`);
   } else if (v.verdict === 'pass') {
     parts.push(`**No regression** in ${gated.length} gated comparisons.`);
   } else {
-    parts.push(`**Not enough valid data to decide** — ${inc.length} of ${gated.length} gated comparisons inconclusive${errors.length ? `, ${errors.length} error finding(s)` : ''}. This is not a pass.`);
+    parts.push(
+      `**Not enough valid data to decide** — ${inc.length} of ${gated.length} gated comparisons inconclusive${errors.length ? `, ${errors.length} error finding(s)` : ''}. This is not a pass.`,
+    );
   }
   out.push(parts.join(' '), '');
   const links: string[] = [];
@@ -258,8 +332,13 @@ function headline(input: SummaryInput): string[] {
 function runsTable(sweeps: SweepSummary[]): string[] {
   const out: string[] = [];
   for (const s of [...sweeps].sort((a, b) => a.backend.localeCompare(b.backend))) {
-    out.push(`**${cell(s.backend)}** — model ${cell(s.model ?? '–')}, ${s.plan?.trials ?? '?'} trial(s) × ${s.plan?.requests ?? '?'} requests per point`, '');
-    out.push('| load | completed | failed | output tok/s | req/s | TTFT p50 ms | TTFT p99 ms | ITL p50 ms | TPOT p50 ms | E2E p50 ms | E2E p99 ms |');
+    out.push(
+      `**${cell(s.backend)}** — model ${cell(s.model ?? '–')}, ${s.plan?.trials ?? '?'} trial(s) × ${s.plan?.requests ?? '?'} requests per point`,
+      '',
+    );
+    out.push(
+      '| load | completed | failed | output tok/s | req/s | TTFT p50 ms | TTFT p99 ms | ITL p50 ms | TPOT p50 ms | E2E p50 ms | E2E p99 ms |',
+    );
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const p of s.points) {
       out.push(
@@ -279,11 +358,16 @@ export function groupComparisons(v: Verdict): { reg: Comparison[]; changed: Comp
   const gated = (c: Comparison) => c.gated !== false;
   const isReg = (c: Comparison) => c.verdict === 'regression' && gated(c);
   // Ungated metrics (e.g. p99) that moved the wrong way are shown as changes, not as the regressions that fail the run.
-  const changedRow = (c: Comparison) => c.verdict === 'improvement' || (c.verdict === 'regression' && !gated(c)) || (c.verdict === 'inconclusive' && gated(c));
+  const changedRow = (c: Comparison) =>
+    c.verdict === 'improvement' ||
+    (c.verdict === 'regression' && !gated(c)) ||
+    (c.verdict === 'inconclusive' && gated(c));
   const rank: Record<string, number> = { inconclusive: 0, regression: 1, improvement: 2 };
   return {
     reg: v.comparisons.filter(isReg).sort(bySeverity),
-    changed: v.comparisons.filter(changedRow).sort((a, b) => (a.verdict === b.verdict ? bySeverity(a, b) : rank[a.verdict] - rank[b.verdict])),
+    changed: v.comparisons
+      .filter(changedRow)
+      .sort((a, b) => (a.verdict === b.verdict ? bySeverity(a, b) : rank[a.verdict] - rank[b.verdict])),
     rest: v.comparisons.filter((c) => !isReg(c) && !changedRow(c)).sort(byPosition),
   };
 }
@@ -303,7 +387,10 @@ function capRows(table: string[], budget: Budget, what: string, notices: string[
   if (body <= budget.rows) return table;
   const kept = table.slice(0, headerRows + budget.rows);
   notices.push(`${body - budget.rows} ${what} row(s)`);
-  kept.push('', `_… ${body - budget.rows} more ${what} row(s) cut to fit GitHub's comment limit; see the full report._`);
+  kept.push(
+    '',
+    `_… ${body - budget.rows} more ${what} row(s) cut to fit GitHub's comment limit; see the full report._`,
+  );
   return kept;
 }
 
@@ -326,7 +413,19 @@ function render(input: SummaryInput, opts: RenderOptions, budget: Budget, notice
     else out.push('No improvements and no inconclusive comparisons.', '');
     if (rest.length) {
       out.push(`<details><summary>Everything else (${rest.length}: unchanged or not gated)</summary>`, '');
-      if (budget.details) out.push(...capRows(comparisonTable(rest, rest.some((c) => c.verdict !== 'unchanged'), conf), budget, 'unchanged', notices));
+      if (budget.details)
+        out.push(
+          ...capRows(
+            comparisonTable(
+              rest,
+              rest.some((c) => c.verdict !== 'unchanged'),
+              conf,
+            ),
+            budget,
+            'unchanged',
+            notices,
+          ),
+        );
       else {
         out.push(`_${rest.length} unchanged row(s) cut to fit GitHub's comment limit; see the full report._`);
         notices.push(`${rest.length} unchanged row(s)`);
@@ -355,7 +454,10 @@ function render(input: SummaryInput, opts: RenderOptions, budget: Budget, notice
   }
 
   if (input.sweeps.length) {
-    out.push(`<details><summary>Measured points (${input.sweeps.reduce((n, s) => n + s.points.length, 0)})</summary>`, '');
+    out.push(
+      `<details><summary>Measured points (${input.sweeps.reduce((n, s) => n + s.points.length, 0)})</summary>`,
+      '',
+    );
     if (budget.details) out.push(...runsTable(input.sweeps));
     else {
       out.push("_Cut to fit GitHub's comment limit; see the full report._", '');

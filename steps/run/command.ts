@@ -7,12 +7,16 @@ import { runPipeline } from './run.js';
 
 export const command: CommandSpec = {
   name: 'run',
-  summary: 'Run the whole chain locally (default: simulated vLLM, TGI and Triton) and write results, plots and SUMMARY.md',
+  summary:
+    'Run the whole chain locally (default: simulated vLLM, TGI and Triton) and write results, plots and SUMMARY.md',
   configure: (c) =>
     c
       .option('--config <file>', 'bench config (YAML or JSON); default: the embedded simulator benchmark')
       .option('--workdir <dir>', 'work directory for all outputs (default: results/runs/<UTC timestamp>)')
-      .addHelpText('after', '\nWith no --config, starts simulated servers on 127.0.0.1, sweeps them, and writes <workdir>/SUMMARY.md.'),
+      .addHelpText(
+        'after',
+        '\nWith no --config, starts simulated servers on 127.0.0.1, sweeps them, and writes <workdir>/SUMMARY.md.',
+      ),
   async run(opts, ctx) {
     // Validate everything before any work: a bad config exits 2 and touches nothing.
     const cfg = opts.config ? await loadConfig(path.resolve(ctx.cwd, String(opts.config))) : defaultConfig();

@@ -39,13 +39,21 @@ export async function assertFreshWorkdir(workdir: string): Promise<void> {
     }
   }
   if (taken.length) {
-    throw new InvalidInputError('workdir-not-empty', `work directory ${workdir} already holds results (${taken.join(', ')})`, {
-      hint: 'Pick a new --workdir (the default makes a fresh timestamped one); earlier results are never overwritten.',
-    });
+    throw new InvalidInputError(
+      'workdir-not-empty',
+      `work directory ${workdir} already holds results (${taken.join(', ')})`,
+      {
+        hint: 'Pick a new --workdir (the default makes a fresh timestamped one); earlier results are never overwritten.',
+      },
+    );
   }
 }
 
-export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { log: Logger; signal?: AbortSignal }): Promise<RunResult> {
+export async function runPipeline(
+  cfg: ResolvedConfig,
+  workdir: string,
+  deps: { log: Logger; signal?: AbortSignal },
+): Promise<RunResult> {
   const { log } = deps;
   const L = workdirLayout(workdir);
   await assertFreshWorkdir(workdir);
@@ -61,7 +69,15 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
     const model = b.model ?? cfg.model.served_name;
     if (!url) {
       // Its own process: the simulated server must not share the load generator's event loop.
-      sim = await spawnSimulator({ backend: b.kind, model, gpu: b.sim?.gpu ?? cfg.gpu_profile, modelProfile: b.sim?.model, seed: b.sim?.seed ?? cfg.load.seed, timeScale: b.sim?.time_scale, faults: b.sim?.faults });
+      sim = await spawnSimulator({
+        backend: b.kind,
+        model,
+        gpu: b.sim?.gpu ?? cfg.gpu_profile,
+        modelProfile: b.sim?.model,
+        seed: b.sim?.seed ?? cfg.load.seed,
+        timeScale: b.sim?.time_scale,
+        faults: b.sim?.faults,
+      });
       url = sim.url;
       log.info(`simulated ${b.kind} listening on ${url}`);
     }
@@ -78,7 +94,9 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
         // The simulator may run N× faster; samples record it and metrics are scaled back to simulated time.
         timeScale: sim ? (b.sim?.time_scale ?? 1) : 1,
         simulated: !!sim,
-        provenance: sim ? { gpu: `${b.sim?.gpu ?? cfg.gpu_profile} (simulated)`, server: `llmbench sim (${b.kind} dialect)` } : undefined,
+        provenance: sim
+          ? { gpu: `${b.sim?.gpu ?? cfg.gpu_profile} (simulated)`, server: `llmbench sim (${b.kind} dialect)` }
+          : undefined,
         mode: cfg.load.mode,
         concurrency: cfg.load.concurrency ?? [1],
         rate: cfg.load.rate,
@@ -112,7 +130,17 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: { 
   // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
   // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
   const baselinePath = await resolveBaselinePath(cfg.baseline.path);
-  const analysis = await analyzeWork({ runsDir: L.runsDir, outDir: L.analysisDir, cfg, baselinePath, lenientBaseline: true, historyDir: cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null, writeBaselinePath: cfg.baseline.update ? baselinePath : null, skipUncleanBaseline: true, log });
+  const analysis = await analyzeWork({
+    runsDir: L.runsDir,
+    outDir: L.analysisDir,
+    cfg,
+    baselinePath,
+    lenientBaseline: true,
+    historyDir: cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null,
+    writeBaselinePath: cfg.baseline.update ? baselinePath : null,
+    skipUncleanBaseline: true,
+    log,
+  });
   files.push(...analysis.files);
 
   // Plots (plots/*.vl.json|svg|png, report.html), then SUMMARY.md — both read analysis/ when analyze ran above.

@@ -24,7 +24,8 @@ const streamsArg = args[args.indexOf('--streams') + 1];
 const STREAMS = args.includes('--streams') ? streamsArg.split(',').map(Number) : [500, 1000, 2000, 4000];
 const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(1)} %`;
 const pad = (s: string | number, n: number) => String(s).padStart(n);
-const line = (cells: (string | number)[], widths: number[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : pad(c, widths[i]))).join('  ');
+const line = (cells: (string | number)[], widths: number[]) =>
+  cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : pad(c, widths[i]))).join('  ');
 
 function wordsPerToken(): number {
   let words = 0;
@@ -38,40 +39,118 @@ function wordsPerToken(): number {
 }
 
 async function calibration(): Promise<void> {
-  console.log('\n== 1. Calibration: A100 MIG 3g.20gb, Mistral-7B-Instruct, 128 input / 100 output tokens, output tok/s ==');
+  console.log(
+    '\n== 1. Calibration: A100 MIG 3g.20gb, Mistral-7B-Instruct, 128 input / 100 output tokens, output tok/s ==',
+  );
   console.log('Virtual time (engine only, closed loop, 64+ requests per point):');
   const w = [18, 8, 10, 10, 10, 10, 12];
   console.log(line(['backend / c', 'c', 'simulated', 'original', 'error', 'TTFT ms', 'TPOT ms'], w));
   for (const [i, c] of ORIGINAL.concurrency.entries()) {
     const r = runVirtualPoint({ backend: 'vllm', concurrency: c, requests: Math.max(64, c * 8) });
-    console.log(line(['vllm fp16 eager', c, r.outputTokensPerS.toFixed(1), ORIGINAL.vllm[i], pct(r.outputTokensPerS, ORIGINAL.vllm[i]), r.meanTtftMs.toFixed(0), r.meanTpotMs.toFixed(1)], w));
+    console.log(
+      line(
+        [
+          'vllm fp16 eager',
+          c,
+          r.outputTokensPerS.toFixed(1),
+          ORIGINAL.vllm[i],
+          pct(r.outputTokensPerS, ORIGINAL.vllm[i]),
+          r.meanTtftMs.toFixed(0),
+          r.meanTpotMs.toFixed(1),
+        ],
+        w,
+      ),
+    );
   }
   const wpt = wordsPerToken();
-  console.log(`\nTriton (vLLM backend, CUDA graphs on as its model.json left them): the original counted whitespace words; our text has ${wpt.toFixed(2)} words/token.`);
+  console.log(
+    `\nTriton (vLLM backend, CUDA graphs on as its model.json left them): the original counted whitespace words; our text has ${wpt.toFixed(2)} words/token.`,
+  );
   console.log(line(['triton', 'c', 'tok/s', 'words/s', 'orig words', 'vs orig', ''], w));
   for (const [i, c] of ORIGINAL.concurrency.entries()) {
     const r = runVirtualPoint({ backend: 'triton', concurrency: c, requests: Math.max(64, c * 8) });
-    console.log(line(['triton fp16', c, r.outputTokensPerS.toFixed(1), (r.outputTokensPerS * wpt).toFixed(1), ORIGINAL.triton[i], pct(r.outputTokensPerS * wpt, ORIGINAL.triton[i]), ''], w));
+    console.log(
+      line(
+        [
+          'triton fp16',
+          c,
+          r.outputTokensPerS.toFixed(1),
+          (r.outputTokensPerS * wpt).toFixed(1),
+          ORIGINAL.triton[i],
+          pct(r.outputTokensPerS * wpt, ORIGINAL.triton[i]),
+          '',
+        ],
+        w,
+      ),
+    );
   }
   const P = resolveProfile('tgi');
   console.log('\nTGI (bitsandbytes-nf4, no ignore_eos: requests end at the natural EOS, median 67 tokens):');
   console.log(line(['tgi', 'c', 'tok/s', 'tok/req', 'original', 'vs orig', 'TPOT ms'], w));
   for (const [i, c] of ORIGINAL.concurrency.entries()) {
-    const r = runVirtualPoint({ backend: 'tgi', concurrency: c, requests: Math.max(64, c * 8), naturalLength: (k) => naturalLength(`p${k}`, 42, P.model.natural_output.median_tokens, P.model.natural_output.sigma) });
-    console.log(line(['tgi nf4', c, r.outputTokensPerS.toFixed(1), (r.outputTokens / r.completed).toFixed(1), ORIGINAL.tgi[i], pct(r.outputTokensPerS, ORIGINAL.tgi[i]), r.meanTpotMs.toFixed(1)], w));
+    const r = runVirtualPoint({
+      backend: 'tgi',
+      concurrency: c,
+      requests: Math.max(64, c * 8),
+      naturalLength: (k) =>
+        naturalLength(`p${k}`, 42, P.model.natural_output.median_tokens, P.model.natural_output.sigma),
+    });
+    console.log(
+      line(
+        [
+          'tgi nf4',
+          c,
+          r.outputTokensPerS.toFixed(1),
+          (r.outputTokens / r.completed).toFixed(1),
+          ORIGINAL.tgi[i],
+          pct(r.outputTokensPerS, ORIGINAL.tgi[i]),
+          r.meanTpotMs.toFixed(1),
+        ],
+        w,
+      ),
+    );
   }
 
-  console.log('\nOver loopback: the load generator (llmbench sweep core) against the simulated vLLM server at time scale 5 (client gaps between requests are magnified 5x too):');
+  console.log(
+    '\nOver loopback: the load generator (llmbench sweep core) against the simulated vLLM server at time scale 5 (client gaps between requests are magnified 5x too):',
+  );
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmbench-bench-sim-'));
   const sim = await startSimulator({ backend: 'vllm', timeScale: 5, seed: 42 });
   try {
     const s = await runSweep({
-      backend: 'vllm', kind: 'vllm', url: sim.url, model: sim.model, outDir: tmp, timeScale: 5, simulated: true,
-      concurrency: [...ORIGINAL.concurrency], requests: quick ? 12 : 32, trials: 1, warmup: 2, inputTokens: 128, outputTokens: 100, timeoutS: 120, seed: 42, log: silentLogger,
+      backend: 'vllm',
+      kind: 'vllm',
+      url: sim.url,
+      model: sim.model,
+      outDir: tmp,
+      timeScale: 5,
+      simulated: true,
+      concurrency: [...ORIGINAL.concurrency],
+      requests: quick ? 12 : 32,
+      trials: 1,
+      warmup: 2,
+      inputTokens: 128,
+      outputTokens: 100,
+      timeoutS: 120,
+      seed: 42,
+      log: silentLogger,
     });
     console.log(line(['vllm (loopback)', 'c', 'measured', 'original', 'error', 'TTFT p50', 'TPOT p50'], w));
     for (const [i, p] of s.points.entries()) {
-      console.log(line(['', p.concurrency ?? '-', p.output_tokens_per_s.toFixed(1), ORIGINAL.vllm[i], pct(p.output_tokens_per_s, ORIGINAL.vllm[i]), (p.ttft_ms.p50 ?? NaN).toFixed(0), (p.tpot_ms.p50 ?? NaN).toFixed(1)], w));
+      console.log(
+        line(
+          [
+            '',
+            p.concurrency ?? '-',
+            p.output_tokens_per_s.toFixed(1),
+            ORIGINAL.vllm[i],
+            pct(p.output_tokens_per_s, ORIGINAL.vllm[i]),
+            (p.ttft_ms.p50 ?? NaN).toFixed(0),
+            (p.tpot_ms.p50 ?? NaN).toFixed(1),
+          ],
+          w,
+        ),
+      );
     }
   } finally {
     await sim.close();
@@ -90,11 +169,21 @@ const EXPECTED: Record<string, [number, number] | null> = {
 };
 
 function ratios(): void {
-  console.log('\n== 2. Predicted GPU ratios vs A100 MIG 3g.20gb (vLLM, Mistral-7B, 128 in / 100 out; same flags as the reference: eager, util 0.85, max_model_len 2048) ==');
+  console.log(
+    '\n== 2. Predicted GPU ratios vs A100 MIG 3g.20gb (vLLM, Mistral-7B, 128 in / 100 out; same flags as the reference: eager, util 0.85, max_model_len 2048) ==',
+  );
   const w = [18, 10, 9, 9, 9, 10, 12, 30];
   console.log(line(['GPU', 'model', 'c=1', 'c=16', 'c=64', 'graphs c=16', 'original', 'physics says'], w));
   const base: Record<number, number> = {};
-  const tput = (gpu: string, model: string | undefined, c: number, eager = true) => runVirtualPoint({ backend: 'vllm', gpu, modelProfile: model, concurrency: c, requests: Math.max(48, c * 3), engine: { enforce_eager: eager } }).outputTokensPerS;
+  const tput = (gpu: string, model: string | undefined, c: number, eager = true) =>
+    runVirtualPoint({
+      backend: 'vllm',
+      gpu,
+      modelProfile: model,
+      concurrency: c,
+      requests: Math.max(48, c * 3),
+      engine: { enforce_eager: eager },
+    }).outputTokensPerS;
   for (const c of [1, 16, 64]) base[c] = tput('a100-mig-3g.20gb', undefined, c);
   const baseGraphs = tput('a100-mig-3g.20gb', undefined, 16, false);
   for (const id of ['h100-80gb', 'a100-80gb', 'a100-40gb', 'a100-mig-3g.20gb', 'l40s', 'a10', 't4']) {
@@ -108,9 +197,32 @@ function ratios(): void {
     const g = tput(id, model, 16, false) / baseGraphs;
     const exp = EXPECTED[id];
     const mid = r[1];
-    const verdict = !exp ? '' : id === 'a100-mig-3g.20gb' ? 'baseline' : mid < exp[0] ? `below (${(mid / exp[0]).toFixed(2)}x of low end)` : mid > exp[1] ? `above (${(mid / exp[1]).toFixed(2)}x of high end)` : 'within';
+    const verdict = !exp
+      ? ''
+      : id === 'a100-mig-3g.20gb'
+        ? 'baseline'
+        : mid < exp[0]
+          ? `below (${(mid / exp[0]).toFixed(2)}x of low end)`
+          : mid > exp[1]
+            ? `above (${(mid / exp[1]).toFixed(2)}x of high end)`
+            : 'within';
     const gpu = profiles().gpus.get(id)!;
-    console.log(line([id, model ? 'nf4 (fp16 no fit)' : 'fp16', r[0].toFixed(2), r[1].toFixed(2), r[2].toFixed(2), g.toFixed(2), exp ? `${exp[0]}-${exp[1]}x` : '', verdict], w), `  [${gpu.memory_bandwidth_gbps} GB/s, ${gpu.fp16_tflops} TF]`);
+    console.log(
+      line(
+        [
+          id,
+          model ? 'nf4 (fp16 no fit)' : 'fp16',
+          r[0].toFixed(2),
+          r[1].toFixed(2),
+          r[2].toFixed(2),
+          g.toFixed(2),
+          exp ? `${exp[0]}-${exp[1]}x` : '',
+          verdict,
+        ],
+        w,
+      ),
+      `  [${gpu.memory_bandwidth_gbps} GB/s, ${gpu.fp16_tflops} TF]`,
+    );
   }
   console.log('(c=16 is the column compared with the original table; "graphs" = enforce_eager off on both sides.)');
 }
@@ -136,7 +248,13 @@ async function lateSteps(url: string): Promise<{ steps: number; late: number }> 
 
 function streamLoad(url: string, n: number, maxTokens: number): Promise<StreamResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: n + 10 });
-  const body = JSON.stringify({ model: 'mistral', prompt: PROMPT, max_tokens: maxTokens, ignore_eos: true, stream: true });
+  const body = JSON.stringify({
+    model: 'mistral',
+    prompt: PROMPT,
+    max_tokens: maxTokens,
+    ignore_eos: true,
+    stream: true,
+  });
   const gaps: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -144,31 +262,39 @@ function streamLoad(url: string, n: number, maxTokens: number): Promise<StreamRe
   const t0 = performance.now();
   const one = () =>
     new Promise<void>((resolve) => {
-      const req = http.request(`${url}/v1/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let last = 0;
-        let events = 0;
-        let done = false;
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          const now = performance.now();
-          const k = c.split('data: ').length - 1;
-          if (c.includes('[DONE]')) done = true;
-          events += k;
-          if (last && k) gaps.push(now - last);
-          last = now;
-        });
-        res.on('end', () => {
-          const toks = events - (done ? 1 : 0);
-          tokens += toks;
-          if (res.statusCode === 200 && done && toks === maxTokens) ok++;
-          else failed++;
-          resolve();
-        });
-        res.on('error', () => {
-          failed++;
-          resolve();
-        });
-      });
+      const req = http.request(
+        `${url}/v1/completions`,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let last = 0;
+          let events = 0;
+          let done = false;
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            const now = performance.now();
+            const k = c.split('data: ').length - 1;
+            if (c.includes('[DONE]')) done = true;
+            events += k;
+            if (last && k) gaps.push(now - last);
+            last = now;
+          });
+          res.on('end', () => {
+            const toks = events - (done ? 1 : 0);
+            tokens += toks;
+            if (res.statusCode === 200 && done && toks === maxTokens) ok++;
+            else failed++;
+            resolve();
+          });
+          res.on('error', () => {
+            failed++;
+            resolve();
+          });
+        },
+      );
       req.on('error', () => {
         failed++;
         resolve();
@@ -178,7 +304,13 @@ function streamLoad(url: string, n: number, maxTokens: number): Promise<StreamRe
   return Promise.all(Array.from({ length: n }, one)).then(() => {
     agent.destroy();
     gaps.sort((a, b) => a - b);
-    return { ok, failed, tokens, wallS: (performance.now() - t0) / 1000, p99GapMs: gaps[Math.floor(gaps.length * 0.99)] ?? NaN };
+    return {
+      ok,
+      failed,
+      tokens,
+      wallS: (performance.now() - t0) / 1000,
+      p99GapMs: gaps[Math.floor(gaps.length * 0.99)] ?? NaN,
+    };
   });
 }
 
@@ -197,7 +329,11 @@ function cpuSeconds(pid: number): number {
 async function streamScenario(title: string, gpu: string, maxNumSeqs: number, counts: number[]): Promise<number> {
   const simArgs = ['--gpu', gpu, '--max-num-seqs', String(maxNumSeqs)];
   console.log(`\n${title}`);
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'sim', '--backend', 'vllm', '--port', '0', ...simArgs], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'sim', '--backend', 'vllm', '--port', '0', ...simArgs],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -208,7 +344,23 @@ async function streamScenario(title: string, gpu: string, maxNumSeqs: number, co
     child.once('exit', (c) => reject(new Error(`sim exited ${c}`)));
   });
   const w = [8, 7, 7, 8, 10, 10, 8, 12, 12, 10];
-  console.log(line(['streams', 'ok', 'failed', 'wall s', 'tokens/s', 'model tok/s', 'ratio', 'steps >40ms', 'CPU/event', 'sustained'], w));
+  console.log(
+    line(
+      [
+        'streams',
+        'ok',
+        'failed',
+        'wall s',
+        'tokens/s',
+        'model tok/s',
+        'ratio',
+        'steps >40ms',
+        'CPU/event',
+        'sustained',
+      ],
+      w,
+    ),
+  );
   let best = 0;
   const promptTokens = promptTokenCount(getTokenizer('mistral'), PROMPT);
   try {
@@ -219,13 +371,38 @@ async function streamScenario(title: string, gpu: string, maxNumSeqs: number, co
       const cpu = cpuSeconds(child.pid!) - cpu0;
       const late1 = await lateSteps(url);
       const lateShare = (late1.late - late0.late) / Math.max(1, late1.steps - late0.steps);
-      const model = runVirtualPoint({ backend: 'vllm', gpu, engine: { max_num_seqs: maxNumSeqs }, concurrency: n, requests: n, warmup: 0, inputTokens: promptTokens, outputTokens: 64 });
+      const model = runVirtualPoint({
+        backend: 'vllm',
+        gpu,
+        engine: { max_num_seqs: maxNumSeqs },
+        concurrency: n,
+        requests: n,
+        warmup: 0,
+        inputTokens: promptTokens,
+        outputTokens: 64,
+      });
       const got = r.tokens / r.wallS;
       // Sustained: every stream completes and tokens arrive at >= 90 % of the rate the engine model allows
       // (the simulator, not the machine, set the pace).
       const sustained = r.failed === 0 && got >= 0.9 * model.outputTokensPerS;
       if (sustained) best = Math.max(best, n);
-      console.log(line([n, r.ok, r.failed, r.wallS.toFixed(2), got.toFixed(0), model.outputTokensPerS.toFixed(0), (got / model.outputTokensPerS).toFixed(2), `${(lateShare * 100).toFixed(1)} %`, `${((cpu / r.tokens) * 1e6).toFixed(1)} us`, sustained ? 'yes' : 'no'], w));
+      console.log(
+        line(
+          [
+            n,
+            r.ok,
+            r.failed,
+            r.wallS.toFixed(2),
+            got.toFixed(0),
+            model.outputTokensPerS.toFixed(0),
+            (got / model.outputTokensPerS).toFixed(2),
+            `${(lateShare * 100).toFixed(1)} %`,
+            `${((cpu / r.tokens) * 1e6).toFixed(1)} us`,
+            sustained ? 'yes' : 'no',
+          ],
+          w,
+        ),
+      );
     }
   } finally {
     child.kill('SIGTERM');
@@ -234,10 +411,24 @@ async function streamScenario(title: string, gpu: string, maxNumSeqs: number, co
 }
 
 async function streams(): Promise<void> {
-  console.log('\n== 3. Concurrent streams one simulated vLLM server sustains (its own process, real time, 64-token streams) ==');
-  const a = await streamScenario('Default profile (A100 MIG, max_num_seqs 256: streams beyond the KV/seq limits wait in the queue):', 'a100-mig-3g.20gb', 256, STREAMS);
-  const b = await streamScenario('All streams running at once (h100-80gb, --max-num-seqs 8192: one SSE event per stream per step):', 'h100-80gb', 8192, STREAMS.filter((n) => n <= 3000));
-  console.log(`Maximum concurrent streams sustained (all complete, >= 90 % of the engine model's token rate): default profile ${a}, all-running ${b}. Server, client and other work share this machine's cores (load average ${os.loadavg()[0].toFixed(1)}).`);
+  console.log(
+    '\n== 3. Concurrent streams one simulated vLLM server sustains (its own process, real time, 64-token streams) ==',
+  );
+  const a = await streamScenario(
+    'Default profile (A100 MIG, max_num_seqs 256: streams beyond the KV/seq limits wait in the queue):',
+    'a100-mig-3g.20gb',
+    256,
+    STREAMS,
+  );
+  const b = await streamScenario(
+    'All streams running at once (h100-80gb, --max-num-seqs 8192: one SSE event per stream per step):',
+    'h100-80gb',
+    8192,
+    STREAMS.filter((n) => n <= 3000),
+  );
+  console.log(
+    `Maximum concurrent streams sustained (all complete, >= 90 % of the engine model's token rate): default profile ${a}, all-running ${b}. Server, client and other work share this machine's cores (load average ${os.loadavg()[0].toFixed(1)}).`,
+  );
 }
 
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;

@@ -55,7 +55,11 @@ export function simOptionsFromFlags(o: Record<string, unknown>): SimOptions {
     if (!(e instanceof InvalidInputError)) throw e;
     problems.push(...e.problems.filter((p) => !problems.some((q) => q.path === p.path)));
   }
-  if (problems.length) throw new InvalidInputError('sim-options', 'invalid simulator flags', { problems, hint: 'See `llmbench sim --help`.' });
+  if (problems.length)
+    throw new InvalidInputError('sim-options', 'invalid simulator flags', {
+      problems,
+      hint: 'See `llmbench sim --help`.',
+    });
   return opts;
 }
 
@@ -68,10 +72,17 @@ export const command: CommandSpec = {
       .option('--port <n>', 'port (0 picks a free one)', '0')
       .option('--host <addr>', 'address to bind', '127.0.0.1')
       .option('--gpu <profile>', 'GPU profile (default a100-mig-3g.20gb)')
-      .option('--model <profile>', "model profile (default: the backend's; vLLM/Triton mistral-7b-instruct-fp16, TGI mistral-7b-instruct-bnb-nf4)")
+      .option(
+        '--model <profile>',
+        "model profile (default: the backend's; vLLM/Triton mistral-7b-instruct-fp16, TGI mistral-7b-instruct-bnb-nf4)",
+      )
       .option('--served-model-name <name>', 'model name clients must send (default mistral; TGI ignores names)')
       .option('--seed <n>', 'seed for jitter, output text and faults', '42')
-      .option('--time-scale <x>', 'simulated time runs x times faster than real time (responses carry x-llmbench-sim-time-scale)', '1')
+      .option(
+        '--time-scale <x>',
+        'simulated time runs x times faster than real time (responses carry x-llmbench-sim-time-scale)',
+        '1',
+      )
       .option('--max-num-seqs <n>', 'engine: maximum running sequences')
       .option('--max-model-len <n>', 'engine: context length (prompt + output)')
       .option('--gpu-memory-utilization <f>', 'engine: fraction of GPU memory for weights + KV cache')
@@ -86,11 +97,18 @@ export const command: CommandSpec = {
       .option('--restart-after <s>', 'fault: listen again s simulated seconds after a crash (default 1)')
       .option('--slowdown <x>', 'fault: multiply step times by x (1.05 = a 5 % regression)')
       .option('--list-profiles', 'print the GPU, model and backend profiles and exit')
-      .addHelpText('after', '\nPrints `listening <url>` on stdout once ready; runs until SIGINT/SIGTERM.\nProfiles: steps/sim/profiles/{gpu,model,backend}/*.json (each names its sources).'),
+      .addHelpText(
+        'after',
+        '\nPrints `listening <url>` on stdout once ready; runs until SIGINT/SIGTERM.\nProfiles: steps/sim/profiles/{gpu,model,backend}/*.json (each names its sources).',
+      ),
   async run(o, ctx) {
     if (o.listProfiles) {
       const P = profiles();
-      for (const [kind, m] of [['gpu', P.gpus], ['model', P.models], ['backend', P.backends]] as const) {
+      for (const [kind, m] of [
+        ['gpu', P.gpus],
+        ['model', P.models],
+        ['backend', P.backends],
+      ] as const) {
         for (const [id, p] of m) ctx.stdout(`${kind}\t${id}\t${(p as { name: string }).name}\n`);
       }
       return ExitCode.OK;

@@ -8,8 +8,17 @@ import { EnvironmentError, InvalidInputError } from '../core/errors.js';
 describe('profiles', () => {
   test('every profile file names its sources', () => {
     const P = profiles();
-    for (const m of [P.gpus, P.models, P.backends]) for (const p of m.values()) expect(p.sources.length).toBeGreaterThan(0);
-    expect([...P.gpus.keys()].sort()).toEqual(['a10', 'a100-40gb', 'a100-80gb', 'a100-mig-3g.20gb', 'h100-80gb', 'l40s', 't4']);
+    for (const m of [P.gpus, P.models, P.backends])
+      for (const p of m.values()) expect(p.sources.length).toBeGreaterThan(0);
+    expect([...P.gpus.keys()].sort()).toEqual([
+      'a10',
+      'a100-40gb',
+      'a100-80gb',
+      'a100-mig-3g.20gb',
+      'h100-80gb',
+      'l40s',
+      't4',
+    ]);
   });
 
   test('Mistral-7B KV cache is 128 KiB per token; the MIG slice holds ~20k tokens after weights', () => {
@@ -31,11 +40,14 @@ describe('profiles', () => {
 });
 
 describe('calibration against the original framework (A100 MIG 3g.20gb, Mistral-7B fp16, vLLM eager)', () => {
-  test.each(ORIGINAL.concurrency.map((c, i) => [c, ORIGINAL.vllm[i]]))('c=%i lands within ±15 %% of %f output tok/s', (c, want) => {
-    const r = runVirtualPoint({ backend: 'vllm', concurrency: c, inputTokens: 128, outputTokens: 100 });
-    expect(r.completed).toBeGreaterThan(0);
-    expect(Math.abs(r.outputTokensPerS / want - 1)).toBeLessThan(0.15);
-  });
+  test.each(ORIGINAL.concurrency.map((c, i) => [c, ORIGINAL.vllm[i]]))(
+    'c=%i lands within ±15 %% of %f output tok/s',
+    (c, want) => {
+      const r = runVirtualPoint({ backend: 'vllm', concurrency: c, inputTokens: 128, outputTokens: 100 });
+      expect(r.completed).toBeGreaterThan(0);
+      expect(Math.abs(r.outputTokensPerS / want - 1)).toBeLessThan(0.15);
+    },
+  );
 });
 
 describe('engine', () => {
@@ -46,7 +58,8 @@ describe('engine', () => {
       const clock = new VirtualClock();
       const e = new Engine(resolveProfile('vllm'), clock, { seed: 1 });
       const done: Seq[] = [];
-      for (let i = 0; i < n; i++) e.submit({ promptTokens: 100, outputTokens: 50, finishReason: 'length', sink: sink(done) });
+      for (let i = 0; i < n; i++)
+        e.submit({ promptTokens: 100, outputTokens: 50, finishReason: 'length', sink: sink(done) });
       clock.run();
       expect(done).toHaveLength(n);
       return clock.now();
@@ -65,7 +78,8 @@ describe('engine', () => {
     };
     const e = new Engine(resolveProfile('vllm'), clock, { seed: 1 });
     const done: Seq[] = [];
-    for (let i = 0; i < 64; i++) e.submit({ promptTokens: 32, outputTokens: 100, finishReason: 'length', sink: sink(done) });
+    for (let i = 0; i < 64; i++)
+      e.submit({ promptTokens: 32, outputTokens: 100, finishReason: 'length', sink: sink(done) });
     clock.run();
     expect(done).toHaveLength(64);
     expect(e.stats.generationTokens).toBe(6400);
@@ -80,7 +94,8 @@ describe('engine', () => {
     expect(p.kvBlocks * 16).toBeLessThan(4000);
     const e = new Engine(p, clock, { seed: 3 });
     const done: Seq[] = [];
-    for (let i = 0; i < 16; i++) e.submit({ promptTokens: 64, outputTokens: 200, finishReason: 'length', sink: sink(done) });
+    for (let i = 0; i < 16; i++)
+      e.submit({ promptTokens: 64, outputTokens: 200, finishReason: 'length', sink: sink(done) });
     clock.run();
     expect(done).toHaveLength(16);
     expect(done.every((s) => s.generated === 200)).toBe(true);
@@ -89,7 +104,10 @@ describe('engine', () => {
   });
 
   test('prefill-first (TGI, Triton) pauses decodes for new prompts; chunked (vLLM) mixes them', () => {
-    for (const [backend, expectMixed] of [['vllm', true], ['triton', false]] as const) {
+    for (const [backend, expectMixed] of [
+      ['vllm', true],
+      ['triton', false],
+    ] as const) {
       const clock = new VirtualClock();
       const e = new Engine(resolveProfile(backend), clock, { seed: 1 });
       const done: Seq[] = [];
@@ -109,7 +127,8 @@ describe('engine', () => {
       const clock = new VirtualClock();
       const e = new Engine(resolveProfile('vllm'), clock, { seed, slowdown });
       const done: Seq[] = [];
-      for (let i = 0; i < 4; i++) e.submit({ promptTokens: 50, outputTokens: 30, finishReason: 'length', sink: sink(done) });
+      for (let i = 0; i < 4; i++)
+        e.submit({ promptTokens: 50, outputTokens: 30, finishReason: 'length', sink: sink(done) });
       clock.run();
       return clock.now();
     };
@@ -126,7 +145,12 @@ describe('regression: a prompt longer than the prefill budget was never schedule
     const clock = new VirtualClock();
     const e = new Engine(p, clock, { seed: 1 });
     const done: Seq[] = [];
-    e.submit({ promptTokens: 3000, outputTokens: 10, finishReason: 'length', sink: { onToken: () => {}, onFinish: (s) => void done.push(s) } });
+    e.submit({
+      promptTokens: 3000,
+      outputTokens: 10,
+      finishReason: 'length',
+      sink: { onToken: () => {}, onFinish: (s) => void done.push(s) },
+    });
     clock.run();
     expect(done).toHaveLength(1);
   });
@@ -143,7 +167,12 @@ describe('regression: late timers stretched simulated time', () => {
       const e = new Engine(resolveProfile('vllm'), clock, { seed: 5 });
       let first = NaN;
       let last = NaN;
-      e.submit({ promptTokens: 128, outputTokens: 100, finishReason: 'length', sink: { onToken: () => {}, onFinish: (s) => ((first = s.firstTokenAt), (last = s.lastTokenAt)) } });
+      e.submit({
+        promptTokens: 128,
+        outputTokens: 100,
+        finishReason: 'length',
+        sink: { onToken: () => {}, onFinish: (s) => ((first = s.firstTokenAt), (last = s.lastTokenAt)) },
+      });
       inner.run();
       return last - first;
     };

@@ -136,7 +136,15 @@ export class Engine {
 
   submit(o: SubmitOptions): Seq {
     const now = this.clock.now();
-    const s = new Seq(this.nextId++, o.promptTokens, Math.max(1, o.outputTokens), o.finishReason, now, now + this.perf.perRequestSeconds, o.sink);
+    const s = new Seq(
+      this.nextId++,
+      o.promptTokens,
+      Math.max(1, o.outputTokens),
+      o.finishReason,
+      now,
+      now + this.perf.perRequestSeconds,
+      o.sink,
+    );
     this.waiting.push(s);
     this.waitingCount++;
     this.kick();
@@ -319,7 +327,7 @@ export class Engine {
 
   private finishStep(plan: PlanEntry[], t: number): void {
     this.burst = 0;
-    for (let next: { plan: PlanEntry[]; tEnd: number } | undefined = { plan, tEnd: t }; next; ) {
+    for (let next: { plan: PlanEntry[]; tEnd: number } | undefined = { plan, tEnd: t }; next;) {
       this.finishing = true;
       this.completeStep(next.plan, next.tEnd);
       this.finishing = false;

@@ -12,11 +12,19 @@ export function faultProblems(f: Faults): { path: string; message: string }[] {
   const p: { path: string; message: string }[] = [];
   const frac = (k: keyof Faults) => {
     const v = f[k];
-    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1)) p.push({ path: `/faults/${k}`, message: `must be a number in [0, 1], got ${JSON.stringify(v)}` });
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1))
+      p.push({ path: `/faults/${k}`, message: `must be a number in [0, 1], got ${JSON.stringify(v)}` });
   };
   const nonneg = (k: keyof Faults, integer = false) => {
     const v = f[k];
-    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v) && (!integer || Number.isInteger(v)))) p.push({ path: `/faults/${k}`, message: `must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got ${JSON.stringify(v)}` });
+    if (
+      v !== undefined &&
+      !(typeof v === 'number' && v >= 0 && Number.isFinite(v) && (!integer || Number.isInteger(v)))
+    )
+      p.push({
+        path: `/faults/${k}`,
+        message: `must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got ${JSON.stringify(v)}`,
+      });
   };
   frac('error_rate');
   frac('stall_rate');
@@ -26,9 +34,22 @@ export function faultProblems(f: Faults): { path: string; message: string }[] {
   nonneg('restart_s');
   nonneg('crash_after_requests', true);
   if (f.crash_after_requests === 0) p.push({ path: '/faults/crash_after_requests', message: 'must be at least 1' });
-  if (f.slowdown !== undefined && !(typeof f.slowdown === 'number' && f.slowdown > 0)) p.push({ path: '/faults/slowdown', message: `must be > 0, got ${JSON.stringify(f.slowdown)}` });
+  if (f.slowdown !== undefined && !(typeof f.slowdown === 'number' && f.slowdown > 0))
+    p.push({ path: '/faults/slowdown', message: `must be > 0, got ${JSON.stringify(f.slowdown)}` });
   for (const k of Object.keys(f)) {
-    if (!['error_rate', 'overload_queue', 'stall_rate', 'cut_rate', 'slow_start_s', 'crash_after_requests', 'restart_s', 'slowdown'].includes(k)) p.push({ path: `/faults/${k}`, message: 'unknown fault' });
+    if (
+      ![
+        'error_rate',
+        'overload_queue',
+        'stall_rate',
+        'cut_rate',
+        'slow_start_s',
+        'crash_after_requests',
+        'restart_s',
+        'slowdown',
+      ].includes(k)
+    )
+      p.push({ path: `/faults/${k}`, message: 'unknown fault' });
   }
   return p;
 }

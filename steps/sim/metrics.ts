@@ -5,7 +5,14 @@ const fmtLabels = (l: Labels) => {
   const e = Object.entries(l);
   return e.length ? `{${e.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}` : '';
 };
-const fmtNum = (v: number) => (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(10).replace(/\.?0+$/, '') : v > 0 ? '+Inf' : '-Inf');
+const fmtNum = (v: number) =>
+  Number.isInteger(v)
+    ? String(v)
+    : Number.isFinite(v)
+      ? v.toPrecision(10).replace(/\.?0+$/, '')
+      : v > 0
+        ? '+Inf'
+        : '-Inf';
 
 export class Histogram {
   readonly counts: number[];
@@ -22,7 +29,9 @@ export class Histogram {
   /** Lines for one histogram (cumulative buckets, +Inf, _sum, _count). */
   lines(name: string, labels: Labels, scale = 1): string[] {
     const out: string[] = [];
-    this.buckets.forEach((b, i) => out.push(`${name}_bucket${fmtLabels({ ...labels, le: fmtNum(b * scale) })} ${this.counts[i]}`));
+    this.buckets.forEach((b, i) =>
+      out.push(`${name}_bucket${fmtLabels({ ...labels, le: fmtNum(b * scale) })} ${this.counts[i]}`),
+    );
     out.push(`${name}_bucket${fmtLabels({ ...labels, le: '+Inf' })} ${this.count}`);
     out.push(`${name}_sum${fmtLabels(labels)} ${fmtNum(this.sum * scale)}`);
     out.push(`${name}_count${fmtLabels(labels)} ${this.count}`);
@@ -52,5 +61,7 @@ export class Exposition {
 }
 
 /** Latency buckets in seconds (vLLM's TTFT/ITL/E2E bucket edges, abridged). */
-export const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
+export const LATENCY_BUCKETS = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80,
+];
 export const TOKEN_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];

@@ -40,7 +40,8 @@ export class PerfModel {
     this.bw = p.gpu.memory_bandwidth_gbps * 1e9 * p.gpu.bandwidth_efficiency;
     this.flops = p.gpu.fp16_tflops * 1e12 * p.gpu.compute_efficiency;
     this.nonEmbParams = p.model.params - p.model.embedding_params;
-    this.launchS = (p.engine.enforce_eager ? p.backend.overheads.launch_ms_eager : p.backend.overheads.launch_ms_graphs) / 1000;
+    this.launchS =
+      (p.engine.enforce_eager ? p.backend.overheads.launch_ms_eager : p.backend.overheads.launch_ms_graphs) / 1000;
     // QK^T and PV: 2 matmuls x 2 FLOPs x heads x head_dim per (query, key) pair, every layer.
     this.attnFlopsPerPair = 4 * p.model.layers * p.model.heads * p.model.head_dim;
   }
@@ -54,7 +55,12 @@ export class PerfModel {
     const computeSeconds = flops / this.flops;
     const o = this.p.backend.overheads;
     const overheadSeconds = o.step_cpu_ms / 1000 + this.launchS + (o.per_seq_ms / 1000) * w.seqs;
-    return { seconds: Math.max(memorySeconds, computeSeconds) + overheadSeconds, memorySeconds, computeSeconds, overheadSeconds };
+    return {
+      seconds: Math.max(memorySeconds, computeSeconds) + overheadSeconds,
+      memorySeconds,
+      computeSeconds,
+      overheadSeconds,
+    };
   }
 
   /** Fixed per-request cost before the request reaches the scheduler (API server / Triton core hop). */

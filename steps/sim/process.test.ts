@@ -8,12 +8,28 @@ import { InvalidInputError } from '../core/errors.js';
 
 describe('simulator in its own process', () => {
   it('flags round-trip through the sim command parser', () => {
-    const opts = { backend: 'tgi' as const, port: 0, gpu: 'h100-80gb', seed: 7, timeScale: 4, model: 'm', faults: { error_rate: 0.1, slowdown: 1.05, crash_after_requests: 9 } };
+    const opts = {
+      backend: 'tgi' as const,
+      port: 0,
+      gpu: 'h100-80gb',
+      seed: 7,
+      timeScale: 4,
+      model: 'm',
+      faults: { error_rate: 0.1, slowdown: 1.05, crash_after_requests: 9 },
+    };
     const cmd = new Command('sim').exitOverride();
     command.configure(cmd);
     cmd.parse(simFlags(opts).slice(1), { from: 'user' });
     const back = simOptionsFromFlags(cmd.opts());
-    expect(back).toMatchObject({ backend: 'tgi', port: 0, gpu: 'h100-80gb', seed: 7, timeScale: 4, model: 'm', faults: opts.faults });
+    expect(back).toMatchObject({
+      backend: 'tgi',
+      port: 0,
+      gpu: 'h100-80gb',
+      seed: 7,
+      timeScale: 4,
+      model: 'm',
+      faults: opts.faults,
+    });
   });
 
   it('starts, serves its dialect, and stops on close', async () => {

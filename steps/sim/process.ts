@@ -60,7 +60,10 @@ export async function spawnSimulator(opts: SimOptions, startTimeoutMs = 60_000):
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no 'listening' line within ${startTimeoutMs} ms`)), startTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no 'listening' line within ${startTimeoutMs} ms`)),
+      startTimeoutMs,
+    );
     const rl = createInterface({ input: child.stdout });
     rl.on('line', (line) => {
       const m = /^listening (\S+)$/.exec(line.trim());

@@ -66,7 +66,13 @@ export interface BackendProfile {
   server_version: string;
   default_model_profile: string;
   engine: EngineSettings;
-  overheads: { step_cpu_ms: number; launch_ms_eager: number; launch_ms_graphs: number; per_seq_ms: number; per_request_ms: number };
+  overheads: {
+    step_cpu_ms: number;
+    launch_ms_eager: number;
+    launch_ms_graphs: number;
+    per_seq_ms: number;
+    per_request_ms: number;
+  };
   sources: string[];
 }
 
@@ -74,11 +80,15 @@ const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profiles');
 
 function loadDir<T extends { id: string; sources: string[] }>(sub: string, required: string[]): Map<string, T> {
   const out = new Map<string, T>();
-  for (const f of readdirSync(path.join(DIR, sub)).filter((n) => n.endsWith('.json')).sort()) {
+  for (const f of readdirSync(path.join(DIR, sub))
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const obj = JSON.parse(readFileSync(path.join(DIR, sub, f), 'utf8')) as T;
     const missing = required.filter((k) => (obj as unknown as Record<string, unknown>)[k] === undefined);
     if (missing.length || !Array.isArray(obj.sources) || obj.sources.length === 0) {
-      throw new Error(`profile ${sub}/${f} lacks ${[...missing, ...(obj.sources?.length ? [] : ['sources'])].join(', ')}`);
+      throw new Error(
+        `profile ${sub}/${f} lacks ${[...missing, ...(obj.sources?.length ? [] : ['sources'])].join(', ')}`,
+      );
     }
     if (`${obj.id}.json` !== f) throw new Error(`profile ${sub}/${f} has id ${obj.id}`);
     out.set(obj.id, obj);
@@ -86,11 +96,28 @@ function loadDir<T extends { id: string; sources: string[] }>(sub: string, requi
   return out;
 }
 
-let cache: { gpus: Map<string, GpuProfile>; models: Map<string, ModelProfile>; backends: Map<string, BackendProfile> } | undefined;
+let cache:
+  | { gpus: Map<string, GpuProfile>; models: Map<string, ModelProfile>; backends: Map<string, BackendProfile> }
+  | undefined;
 export function profiles() {
   cache ??= {
-    gpus: loadDir<GpuProfile>('gpu', ['name', 'memory_bytes', 'memory_bandwidth_gbps', 'fp16_tflops', 'bandwidth_efficiency', 'compute_efficiency']),
-    models: loadDir<ModelProfile>('model', ['params', 'layers', 'kv_heads', 'head_dim', 'weight_bytes', 'weight_bytes_read_per_step', 'natural_output']),
+    gpus: loadDir<GpuProfile>('gpu', [
+      'name',
+      'memory_bytes',
+      'memory_bandwidth_gbps',
+      'fp16_tflops',
+      'bandwidth_efficiency',
+      'compute_efficiency',
+    ]),
+    models: loadDir<ModelProfile>('model', [
+      'params',
+      'layers',
+      'kv_heads',
+      'head_dim',
+      'weight_bytes',
+      'weight_bytes_read_per_step',
+      'natural_output',
+    ]),
     backends: loadDir<BackendProfile>('backend', ['engine', 'overheads', 'default_model_profile', 'server_version']),
   };
   return cache;
@@ -114,31 +141,72 @@ export interface ResolvedProfile {
 }
 
 /** Overrides of engine settings (flags / tests); validated with everything else before any work. */
-export type EngineOverrides = Partial<Pick<EngineSettings, 'max_model_len' | 'gpu_memory_utilization' | 'enforce_eager' | 'max_num_seqs' | 'max_num_batched_tokens' | 'max_concurrent_requests'>>;
+export type EngineOverrides = Partial<
+  Pick<
+    EngineSettings,
+    | 'max_model_len'
+    | 'gpu_memory_utilization'
+    | 'enforce_eager'
+    | 'max_num_seqs'
+    | 'max_num_batched_tokens'
+    | 'max_concurrent_requests'
+  >
+>;
 
-export function resolveProfile(backend: BackendKind, gpuId?: string, modelId?: string, overrides: EngineOverrides = {}): ResolvedProfile {
+export function resolveProfile(
+  backend: BackendKind,
+  gpuId?: string,
+  modelId?: string,
+  overrides: EngineOverrides = {},
+): ResolvedProfile {
   const P = profiles();
   const problems: Problem[] = [];
   const b = P.backends.get(backend);
-  if (!b) problems.push({ path: '/backend', message: `unknown backend '${backend}' (known: ${[...P.backends.keys()].join(', ')})` });
+  if (!b)
+    problems.push({
+      path: '/backend',
+      message: `unknown backend '${backend}' (known: ${[...P.backends.keys()].join(', ')})`,
+    });
   const gid = gpuId ?? DEFAULT_GPU;
   const g = P.gpus.get(gid);
-  if (!g) problems.push({ path: '/gpu', message: `unknown GPU profile '${gid}' (known: ${[...P.gpus.keys()].join(', ')})` });
+  if (!g)
+    problems.push({ path: '/gpu', message: `unknown GPU profile '${gid}' (known: ${[...P.gpus.keys()].join(', ')})` });
   const mid = modelId ?? b?.default_model_profile ?? '';
   const m = P.models.get(mid);
-  if (!m) problems.push({ path: '/model_profile', message: `unknown model profile '${mid}' (known: ${[...P.models.keys()].join(', ')})` });
+  if (!m)
+    problems.push({
+      path: '/model_profile',
+      message: `unknown model profile '${mid}' (known: ${[...P.models.keys()].join(', ')})`,
+    });
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;
-    const bad = k === 'gpu_memory_utilization' ? !(typeof v === 'number' && v > 0 && v <= 1) : k === 'enforce_eager' ? typeof v !== 'boolean' : !(Number.isInteger(v) && (v as number) > 0);
+    const bad =
+      k === 'gpu_memory_utilization'
+        ? !(typeof v === 'number' && v > 0 && v <= 1)
+        : k === 'enforce_eager'
+          ? typeof v !== 'boolean'
+          : !(Number.isInteger(v) && (v as number) > 0);
     if (bad) problems.push({ path: `/engine/${k}`, message: `invalid value ${JSON.stringify(v)}` });
   }
-  if (problems.length || !b || !g || !m) throw new InvalidInputError('sim-profile', 'invalid simulator profile', { problems, hint: 'Profiles live in steps/sim/profiles/{gpu,model,backend}/<id>.json.' });
-  const engine: EngineSettings = { ...b.engine, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  if (problems.length || !b || !g || !m)
+    throw new InvalidInputError('sim-profile', 'invalid simulator profile', {
+      problems,
+      hint: 'Profiles live in steps/sim/profiles/{gpu,model,backend}/<id>.json.',
+    });
+  const engine: EngineSettings = {
+    ...b.engine,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
   // Without chunked prefill a whole prompt must fit one step's token budget (vLLM V0 defaults the budget to
   // max(max_model_len, 2048)); otherwise a long prompt could never be scheduled.
-  if (engine.scheduler === 'prefill-first' && engine.max_num_batched_tokens < engine.max_model_len) engine.max_num_batched_tokens = engine.max_model_len;
+  if (engine.scheduler === 'prefill-first' && engine.max_num_batched_tokens < engine.max_model_len)
+    engine.max_num_batched_tokens = engine.max_model_len;
   if (engine.max_model_len > m.max_position_embeddings) {
-    throw new InvalidInputError('sim-profile', `max_model_len ${engine.max_model_len} exceeds the model's ${m.max_position_embeddings}`, { problems: [{ path: '/engine/max_model_len', message: 'too large' }] });
+    throw new InvalidInputError(
+      'sim-profile',
+      `max_model_len ${engine.max_model_len} exceeds the model's ${m.max_position_embeddings}`,
+      { problems: [{ path: '/engine/max_model_len', message: 'too large' }] },
+    );
   }
   const kvBytes = g.memory_bytes * engine.gpu_memory_utilization - m.weight_bytes - engine.activation_reserve_bytes;
   const kvBlocks = Math.floor(kvBytes / (kvBytesPerToken(m) * engine.block_size));
@@ -148,9 +216,11 @@ export function resolveProfile(backend: BackendKind, gpuId?: string, modelId?: s
     throw new EnvironmentError(
       'sim-does-not-fit',
       `${m.name} does not fit on ${g.name} with gpu_memory_utilization ${engine.gpu_memory_utilization}: ` +
-        `${(g.memory_bytes * engine.gpu_memory_utilization / 1e9).toFixed(1)} GB usable, ${(m.weight_bytes / 1e9).toFixed(1)} GB weights, ` +
+        `${((g.memory_bytes * engine.gpu_memory_utilization) / 1e9).toFixed(1)} GB usable, ${(m.weight_bytes / 1e9).toFixed(1)} GB weights, ` +
         `room for ${Math.max(0, kvBlocks * engine.block_size)} KV tokens < max_model_len ${engine.max_model_len}`,
-      { hint: 'Use a quantized model profile (e.g. mistral-7b-instruct-bnb-nf4), a larger GPU, or a smaller max_model_len.' },
+      {
+        hint: 'Use a quantized model profile (e.g. mistral-7b-instruct-bnb-nf4), a larger GPU, or a smaller max_model_len.',
+      },
     );
   }
   return { backend: b, gpu: g, model: m, engine, kvBlocks, kvBytes };

@@ -53,21 +53,38 @@ export const TIME_SCALE_HEADER = 'x-llmbench-sim-time-scale';
 /** Checks every option at once; throws InvalidInputError listing all problems. Returns the resolved profile. */
 export function validateSimOptions(opts: SimOptions): ResolvedProfile {
   const problems: Problem[] = [];
-  if (!(opts.backend in DIALECTS)) problems.push({ path: '/backend', message: `unknown backend '${String(opts.backend)}' (vllm, tgi or triton)` });
-  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535)) problems.push({ path: '/port', message: `port must be an integer in 0..65535, got ${opts.port}` });
-  if (opts.timeScale !== undefined && !(typeof opts.timeScale === 'number' && opts.timeScale > 0 && Number.isFinite(opts.timeScale))) problems.push({ path: '/time_scale', message: `time scale must be a positive number, got ${opts.timeScale}` });
-  if (opts.seed !== undefined && !Number.isInteger(opts.seed)) problems.push({ path: '/seed', message: `seed must be an integer, got ${opts.seed}` });
-  if (opts.model !== undefined && (typeof opts.model !== 'string' || !opts.model || opts.model.includes('/v2/'))) problems.push({ path: '/model', message: 'served model name must be a non-empty string' });
+  if (!(opts.backend in DIALECTS))
+    problems.push({ path: '/backend', message: `unknown backend '${String(opts.backend)}' (vllm, tgi or triton)` });
+  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535))
+    problems.push({ path: '/port', message: `port must be an integer in 0..65535, got ${opts.port}` });
+  if (
+    opts.timeScale !== undefined &&
+    !(typeof opts.timeScale === 'number' && opts.timeScale > 0 && Number.isFinite(opts.timeScale))
+  )
+    problems.push({ path: '/time_scale', message: `time scale must be a positive number, got ${opts.timeScale}` });
+  if (opts.seed !== undefined && !Number.isInteger(opts.seed))
+    problems.push({ path: '/seed', message: `seed must be an integer, got ${opts.seed}` });
+  if (opts.model !== undefined && (typeof opts.model !== 'string' || !opts.model || opts.model.includes('/v2/')))
+    problems.push({ path: '/model', message: 'served model name must be a non-empty string' });
   problems.push(...faultProblems(opts.faults ?? {}));
   let profile: ResolvedProfile | undefined;
   try {
     // With an unknown backend the GPU/model ids are still checked (against vLLM's defaults).
-    profile = resolveProfile(opts.backend in DIALECTS ? opts.backend : 'vllm', opts.gpu, opts.modelProfile, opts.engine);
+    profile = resolveProfile(
+      opts.backend in DIALECTS ? opts.backend : 'vllm',
+      opts.gpu,
+      opts.modelProfile,
+      opts.engine,
+    );
   } catch (e) {
     if (e instanceof InvalidInputError) problems.push(...e.problems);
     else throw e;
   }
-  if (problems.length || !profile) throw new InvalidInputError('sim-options', 'invalid simulator options', { problems, hint: 'See `llmbench sim --help`.' });
+  if (problems.length || !profile)
+    throw new InvalidInputError('sim-options', 'invalid simulator options', {
+      problems,
+      hint: 'See `llmbench sim --help`.',
+    });
   return profile;
 }
 
@@ -111,7 +128,10 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
     const url = new URL(req.url ?? '/', 'http://sim');
     dialect.handle(req, res, url, ctx).catch((e: unknown) => {
       opts.log?.error('simulator handler failed', { error: String((e as Error)?.stack ?? e) });
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal simulator error' }));
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'internal simulator error' }));
       else res.destroy();
     });
   });
@@ -147,16 +167,19 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
     ctx.engine.close();
     server.close();
     dropAll();
-    restartTimer = setTimeout(async () => {
-      restartTimer = undefined;
-      if (closed) return;
-      ctx = newContext();
-      try {
-        await listen(port);
-      } catch (e) {
-        opts.log?.error('simulator restart failed', { error: String(e) });
-      }
-    }, clock.realMs(faults.restart_s ?? 1));
+    restartTimer = setTimeout(
+      async () => {
+        restartTimer = undefined;
+        if (closed) return;
+        ctx = newContext();
+        try {
+          await listen(port);
+        } catch (e) {
+          opts.log?.error('simulator restart failed', { error: String(e) });
+        }
+      },
+      clock.realMs(faults.restart_s ?? 1),
+    );
   }
 
   const port = await listen(opts.port ?? 0);

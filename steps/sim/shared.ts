@@ -44,14 +44,24 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   const s = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s), ...headers });
   res.end(s);
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -65,7 +75,11 @@ export class Sse {
   ) {}
   open(status = 200): void {
     if (this.res.headersSent) return;
-    this.res.writeHead(status, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    this.res.writeHead(status, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     this.res.flushHeaders();
     this.direct = (this.res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
   }
@@ -120,12 +134,21 @@ export interface GenerateHandlers {
  * Starts a generation. Faults decided up front from the seeded fault RNG: a cut destroys the socket after some
  * tokens, a stall stops sending (socket left open). The engine sequence is aborted when the client goes away.
  */
-export function generate(ctx: SimContext, req: IncomingMessage, res: ServerResponse, g: GenerateRequest, h: GenerateHandlers): Seq {
+export function generate(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  g: GenerateRequest,
+  h: GenerateHandlers,
+): Seq {
   const m = ctx.profile.model;
   let n = g.maxTokens;
   let reason: FinishReason = 'length';
   if (!g.ignoreEos) {
-    const nat = Math.max(g.minTokens ?? 0, naturalLength(g.prompt, ctx.seed, m.natural_output.median_tokens, m.natural_output.sigma));
+    const nat = Math.max(
+      g.minTokens ?? 0,
+      naturalLength(g.prompt, ctx.seed, m.natural_output.median_tokens, m.natural_output.sigma),
+    );
     if (nat < n) {
       n = nat;
       reason = 'stop';

@@ -25,7 +25,10 @@ export interface Decision extends Partial<WelchResult> {
 
 export function decide(baseline: number[], candidate: number[], direction: Direction, rule: DecisionRule): Decision {
   if (baseline.length < rule.min_trials || candidate.length < rule.min_trials) {
-    return { verdict: 'inconclusive', reason: `needs ≥ ${rule.min_trials} trials on each side (baseline ${baseline.length}, candidate ${candidate.length})` };
+    return {
+      verdict: 'inconclusive',
+      reason: `needs ≥ ${rule.min_trials} trials on each side (baseline ${baseline.length}, candidate ${candidate.length})`,
+    };
   }
   const w = welchLog(baseline, candidate, rule.alpha);
   if (!w) return { verdict: 'inconclusive', reason: 'a trial value is missing, zero or negative' };
@@ -33,8 +36,19 @@ export function decide(baseline: number[], candidate: number[], direction: Direc
   const significant = w.p_value < rule.alpha;
   const beyond = Math.abs(w.delta_pct) > rule.tolerance_pct;
   const d = `Δ ${w.delta_pct.toFixed(2)} %, p = ${w.p_value.toPrecision(2)}`;
-  if (significant && beyond) return { ...w, verdict: worse ? 'regression' : 'improvement', reason: `${d}: significant and beyond ±${rule.tolerance_pct} %` };
-  return { ...w, verdict: 'unchanged', reason: significant ? `${d}: significant but within ±${rule.tolerance_pct} %` : `${d}: not significant at α = ${rule.alpha}` };
+  if (significant && beyond)
+    return {
+      ...w,
+      verdict: worse ? 'regression' : 'improvement',
+      reason: `${d}: significant and beyond ±${rule.tolerance_pct} %`,
+    };
+  return {
+    ...w,
+    verdict: 'unchanged',
+    reason: significant
+      ? `${d}: significant but within ±${rule.tolerance_pct} %`
+      : `${d}: not significant at α = ${rule.alpha}`,
+  };
 }
 
 export interface PowerResult {
@@ -52,18 +66,37 @@ export interface PowerResult {
  * Simulates trial series with log-normal run-to-run noise of `cv` (e.g. 0.03) and measures how often the rule
  * flags a throughput drop of `dropPct` and how often it flags an A/A comparison.
  */
-export function simulatePower(o: { trials: number; baselineTrials?: number; cv: number; dropPct: number; rule: DecisionRule; simulations: number; seed?: number }): PowerResult {
+export function simulatePower(o: {
+  trials: number;
+  baselineTrials?: number;
+  cv: number;
+  dropPct: number;
+  rule: DecisionRule;
+  simulations: number;
+  seed?: number;
+}): PowerResult {
   const u = rng(o.seed ?? 7);
   const sigma = Math.sqrt(Math.log(1 + o.cv * o.cv));
   const nb = o.baselineTrials ?? o.trials;
   const series = (n: number, level: number) => Array.from({ length: n }, () => level * Math.exp(sigma * normal(u)));
-  let hit = 0, fa = 0, any = 0;
+  let hit = 0,
+    fa = 0,
+    any = 0;
   for (let i = 0; i < o.simulations; i++) {
     const base = series(nb, 1000);
-    if (decide(base, series(o.trials, 1000 * (1 - o.dropPct / 100)), 'higher-is-better', o.rule).verdict === 'regression') hit++;
+    if (
+      decide(base, series(o.trials, 1000 * (1 - o.dropPct / 100)), 'higher-is-better', o.rule).verdict === 'regression'
+    )
+      hit++;
     const aa = decide(series(nb, 1000), series(o.trials, 1000), 'higher-is-better', o.rule).verdict;
     if (aa === 'regression') fa++;
     if (aa !== 'unchanged') any++;
   }
-  return { trials: o.trials, detection: hit / o.simulations, false_alarm: fa / o.simulations, any_flag: any / o.simulations, simulations: o.simulations };
+  return {
+    trials: o.trials,
+    detection: hit / o.simulations,
+    false_alarm: fa / o.simulations,
+    any_flag: any / o.simulations,
+    simulations: o.simulations,
+  };
 }

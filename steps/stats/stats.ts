@@ -6,7 +6,10 @@
 
 /** ln Γ(x) by the Lanczos approximation (g = 7, n = 9), accurate to ~1e-15 for x > 0. */
 export function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
   x -= 1;
   let a = c[0];
@@ -66,7 +69,8 @@ export function tCdf(t: number, df: number): number {
 export function tQuantile(p: number, df: number): number {
   if (p <= 0) return -Infinity;
   if (p >= 1) return Infinity;
-  let lo = -1e3, hi = 1e3;
+  let lo = -1e3,
+    hi = 1e3;
   for (let i = 0; i < 200; i++) {
     const mid = (lo + hi) / 2;
     if (tCdf(mid, df) < p) lo = mid;
@@ -115,13 +119,17 @@ export interface WelchResult {
  * Needs ≥ 2 positive values on each side; returns null otherwise.
  */
 export function welchLog(baseline: ArrayLike<number>, candidate: ArrayLike<number>, alpha: number): WelchResult | null {
-  const nb = baseline.length, nc = candidate.length;
+  const nb = baseline.length,
+    nc = candidate.length;
   if (nb < 2 || nc < 2) return null;
   for (let i = 0; i < nb; i++) if (!(baseline[i] > 0) || !Number.isFinite(baseline[i])) return null;
   for (let i = 0; i < nc; i++) if (!(candidate[i] > 0) || !Number.isFinite(candidate[i])) return null;
-  const lb = Array.from(baseline, Math.log), lc = Array.from(candidate, Math.log);
-  const mb = mean(lb), mc = mean(lc);
-  const vb = variance(lb) / nb, vc = variance(lc) / nc;
+  const lb = Array.from(baseline, Math.log),
+    lc = Array.from(candidate, Math.log);
+  const mb = mean(lb),
+    mc = mean(lc);
+  const vb = variance(lb) / nb,
+    vc = variance(lc) / nc;
   const diff = mc - mb;
   const se = Math.sqrt(vb + vc);
   let t: number, df: number, p: number, half: number;
@@ -173,27 +181,40 @@ export interface ChangePoint {
  * Best single split of xs[start, end) by the E-divisive means statistic (α = 1):
  * Q(τ) = (n·m/(n+m)) · [2/(nm) Σ|Xi−Yj| − 1/C(n,2) Σ|Xi−Xk| − 1/C(m,2) Σ|Yj−Yk|].
  */
-function bestSplit(xs: ArrayLike<number>, start: number, end: number, minSize: number): { index: number; q: number } | null {
+function bestSplit(
+  xs: ArrayLike<number>,
+  start: number,
+  end: number,
+  minSize: number,
+): { index: number; q: number } | null {
   const N = end - start;
   if (N < 2 * minSize) return null;
   // Pairwise distances once (series are short: a nightly history of tens to hundreds of runs).
   const D = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) D[i * N + j] = D[j * N + i] = Math.abs(xs[start + i] - xs[start + j]);
+  for (let i = 0; i < N; i++)
+    for (let j = i + 1; j < N; j++) D[i * N + j] = D[j * N + i] = Math.abs(xs[start + i] - xs[start + j]);
   // Start with the split at τ = 0 and move one element from the right segment to the left per step: O(N) each.
-  let between = 0, within1 = 0, within2 = 0;
+  let between = 0,
+    within1 = 0,
+    within2 = 0;
   for (let j = 0; j < N; j++) for (let k = j + 1; k < N; k++) within2 += D[j * N + k];
   let best: { index: number; q: number } | null = null;
   for (let tau = 1; tau <= N - minSize; tau++) {
     const x = tau - 1; // element moving left
-    let toLeft = 0, toRight = 0;
+    let toLeft = 0,
+      toRight = 0;
     for (let i = 0; i < x; i++) toLeft += D[i * N + x];
     for (let j = x + 1; j < N; j++) toRight += D[x * N + j];
     between += toRight - toLeft;
     within1 += toLeft;
     within2 -= toRight;
     if (tau < minSize) continue;
-    const n = tau, m = N - tau;
-    const e = (2 * between) / (n * m) - (n > 1 ? within1 / ((n * (n - 1)) / 2) : 0) - (m > 1 ? within2 / ((m * (m - 1)) / 2) : 0);
+    const n = tau,
+      m = N - tau;
+    const e =
+      (2 * between) / (n * m) -
+      (n > 1 ? within1 / ((n * (n - 1)) / 2) : 0) -
+      (m > 1 ? within2 / ((m * (m - 1)) / 2) : 0);
     const q = ((n * m) / (n + m)) * e;
     if (!best || q > best.q) best = { index: start + tau, q };
   }

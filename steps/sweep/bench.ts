@@ -66,11 +66,16 @@ interface Dump {
 class ServerProc {
   private buf = '';
   private waiters: ((line: string) => void)[] = [];
-  private constructor(private child: ChildProcessByStdio<Writable, Readable, null>, readonly url: string) {}
+  private constructor(
+    private child: ChildProcessByStdio<Writable, Readable, null>,
+    readonly url: string,
+  ) {}
 
   static async start(script: Script, log: boolean): Promise<ServerProc> {
     const prof = process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : [];
-    const child = spawn(process.execPath, [...prof, '--import', 'tsx', SERVER, JSON.stringify({ script, log })], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', SERVER, JSON.stringify({ script, log })], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     return new Promise((resolve, reject) => {
       let buf = '';
       const onData = (d: Buffer) => {
@@ -125,7 +130,9 @@ const CLIENT_OFFSET = monotonicToSampleMs();
 
 /** When undici handed each request's body to the kernel (its diagnostics channel fires right after the write). */
 const bodySent: [number, unknown][] = [];
-diagnostics.subscribe('undici:request:bodySent', (m) => bodySent.push([nowMs(), (m as { request: { body: unknown } }).request.body]));
+diagnostics.subscribe('undici:request:bodySent', (m) =>
+  bodySent.push([nowMs(), (m as { request: { body: unknown } }).request.body]),
+);
 const PROMPT_RE = /bench [^"\\]+ request \d+/;
 
 interface LoadResult {
@@ -150,22 +157,38 @@ interface LoadResult {
  * loads, not inside a measured one.
  */
 const CLIENT = { tokenizer: 'mistral', keepAliveTimeoutMs: 60_000, connectTimeoutMs: 60_000 };
-const newExec = async (): Promise<Executor> => (clientThreads > 1 ? threadExecutor({ ...CLIENT, threads: clientThreads }) : localExecutor(CLIENT));
+const newExec = async (): Promise<Executor> =>
+  clientThreads > 1 ? threadExecutor({ ...CLIENT, threads: clientThreads }) : localExecutor(CLIENT);
 
 /** Closed loop through the real adapter and client, as the sweep sends them; worker i starts after i·rampMs/c. */
-async function load(exec: Executor, url: string, kind: AdapterKind, api: string, c: number, n: number, tag: string, maxTokens: number, rampMs = 0, timeoutS = 120): Promise<LoadResult> {
+async function load(
+  exec: Executor,
+  url: string,
+  kind: AdapterKind,
+  api: string,
+  c: number,
+  n: number,
+  tag: string,
+  maxTokens: number,
+  rampMs = 0,
+  timeoutS = 120,
+): Promise<LoadResult> {
   const samples: Sample[] = [];
   const prompts: string[] = [];
   let next = 0;
   bodySent.length = 0;
   await exec.beginWindow(); // as the sweep does before each measured window: GC, loop-delay monitors
   // GC pauses are observed on this thread: with client threads it does not time requests, so none are counted.
-  let gcMaxMs = clientThreads > 1 ? NaN : 0, gcTotalMs = clientThreads > 1 ? NaN : 0;
+  let gcMaxMs = clientThreads > 1 ? NaN : 0,
+    gcTotalMs = clientThreads > 1 ? NaN : 0;
   const gcObs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       if (e.startTime < t0) continue; // the collection forced before the window is reported late: not inside it
-      if (process.env.BENCH_GC) console.log(`  gc kind ${(e as unknown as { detail?: { kind?: number } }).detail?.kind} ${e.duration.toFixed(2)} ms at ${(e.startTime - t0).toFixed(0)} ms into the load`);
-      (gcMaxMs = Math.max(gcMaxMs, e.duration)), (gcTotalMs += e.duration);
+      if (process.env.BENCH_GC)
+        console.log(
+          `  gc kind ${(e as unknown as { detail?: { kind?: number } }).detail?.kind} ${e.duration.toFixed(2)} ms at ${(e.startTime - t0).toFixed(0)} ms into the load`,
+        );
+      ((gcMaxMs = Math.max(gcMaxMs, e.duration)), (gcTotalMs += e.duration));
     }
   });
   if (clientThreads === 1) gcObs.observe({ entryTypes: ['gc'] });
@@ -179,9 +202,24 @@ async function load(exec: Executor, url: string, kind: AdapterKind, api: string,
       const prompt = `bench ${tag} request ${i}`;
       prompts[i] = prompt;
       samples[i] = await exec.execute({
-        kind, api, url, timeoutMs: timeoutS * 1000, stallTimeoutMs: timeoutS * 1000,
+        kind,
+        api,
+        url,
+        timeoutMs: timeoutS * 1000,
+        stallTimeoutMs: timeoutS * 1000,
         req: { model: 'mistral', prompt, maxTokens, ignoreEos: true, temperature: 0 },
-        base: { run_id: 'bench', backend: kind, concurrency: c, rate: null, trial: 0, seq: i, prompt_index: i, warmup: false, intended_send_ms: nowMs(), input_tokens: { requested: null, client: null, server: null } },
+        base: {
+          run_id: 'bench',
+          backend: kind,
+          concurrency: c,
+          rate: null,
+          trial: 0,
+          seq: i,
+          prompt_index: i,
+          warmup: false,
+          intended_send_ms: nowMs(),
+          input_tokens: { requested: null, client: null, server: null },
+        },
       });
     }
   };
@@ -199,11 +237,26 @@ async function load(exec: Executor, url: string, kind: AdapterKind, api: string,
   const ev: [number, number][] = [];
   for (const s of samples) if (s.chunk_ms.length) ev.push([s.chunk_ms[0], 1], [s.chunk_ms[s.chunk_ms.length - 1], -1]);
   ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let open = 0, maxOpen = 0;
+  let open = 0,
+    maxOpen = 0;
   for (const [, d] of ev) maxOpen = Math.max(maxOpen, (open += d));
   const chunks = samples.reduce((a, s) => a + s.chunk_ms.length, 0);
-  if (process.env.BENCH_CPU) console.log(`  ${tag}: user ${(cpu.user / chunks).toFixed(1)} sys ${(cpu.system / chunks).toFixed(1)} µs/chunk over ${chunks} chunks, wall ${wallS.toFixed(2)} s`);
-  return { samples, prompts, written, wallS, eldP99: eld.p99_ms, gcMaxMs, gcTotalMs, maxOpen, chunks, cpuPerChunkUs: chunks ? (cpu.user + cpu.system) / chunks : NaN };
+  if (process.env.BENCH_CPU)
+    console.log(
+      `  ${tag}: user ${(cpu.user / chunks).toFixed(1)} sys ${(cpu.system / chunks).toFixed(1)} µs/chunk over ${chunks} chunks, wall ${wallS.toFixed(2)} s`,
+    );
+  return {
+    samples,
+    prompts,
+    written,
+    wallS,
+    eldP99: eld.p99_ms,
+    gcMaxMs,
+    gcTotalMs,
+    maxOpen,
+    chunks,
+    cpuPerChunkUs: chunks ? (cpu.user + cpu.system) / chunks : NaN,
+  };
 }
 
 interface Errors {
@@ -235,7 +288,8 @@ function compare(r: LoadResult, d: Dump, script: Script): Errors {
     e.ttftScript.push(Math.abs(ttft - script.ttftMs));
     const deliver = Math.abs(s.chunk_ms[0] - toClient(log.writeMs[0]));
     e.ttftClient.push(deliver + Math.max(0, written - s.sent_ms));
-    if (process.env.BENCH_TRACE) (e.trace ??= { deliver: [], send: [] }), e.trace.deliver.push(deliver), e.trace.send.push(written - s.sent_ms);
+    if (process.env.BENCH_TRACE)
+      ((e.trace ??= { deliver: [], send: [] }), e.trace.deliver.push(deliver), e.trace.send.push(written - s.sent_ms));
     e.queue.push(toClient(log.recvMs) - s.sent_ms);
     const n = Math.min(s.chunk_ms.length, log.writeMs.length);
     for (let k = 1; k < n; k++) {
@@ -255,7 +309,8 @@ const meets = (xs: number[]) => xs.length > 0 && q(xs, 50) <= TARGET.p50 && q(xs
 
 function printTable(head: string[], rows: string[][]) {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
+  const line = (r: string[]) =>
+    '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
   console.log(line(head));
   console.log('|' + w.map((x, i) => (i === 0 ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|') + '|');
   for (const r of rows) console.log(line(r));
@@ -274,7 +329,11 @@ async function warm(exec: Executor, srv: ServerProc, kind: AdapterKind, api: str
  * (vCPU wake-up, scheduling, loopback), so the load generator's error is judged against it.
  */
 async function floor(c: number, itlMs = 20, count = 64): Promise<{ late: number[]; gap: number[] }> {
-  const child = spawn(process.execPath, [path.join(HERE, 'floor-emitter.mjs'), String(itlMs), String(count), String(c)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [path.join(HERE, 'floor-emitter.mjs'), String(itlMs), String(count), String(c)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(Number(/listening (\d+)/.exec(String(d))?.[1])));
     child.once('exit', (code) => reject(new Error(`floor emitter exited with ${code}`)));
@@ -310,8 +369,12 @@ async function floor(c: number, itlMs = 20, count = 64): Promise<{ late: number[
 }
 
 async function machineFloor(): Promise<void> {
-  console.log('\n## Machine floor — raw TCP, same burst shape (c streams, one message each every 20 ms, 64 each), minimal reader');
-  console.log(`Delivery lateness = receive − send on CLOCK_MONOTONIC; gap error = |receive gap − send gap|; ms, median of ${repeats} run(s) [p99 range]. The load generator cannot beat this.\n`);
+  console.log(
+    '\n## Machine floor — raw TCP, same burst shape (c streams, one message each every 20 ms, 64 each), minimal reader',
+  );
+  console.log(
+    `Delivery lateness = receive − send on CLOCK_MONOTONIC; gap error = |receive gap − send gap|; ms, median of ${repeats} run(s) [p99 range]. The load generator cannot beat this.\n`,
+  );
   const rows: string[][] = [];
   for (const c of levelsFlag ?? (quick ? [1, 16] : [1, 16, 256])) {
     const figs: number[][] = [];
@@ -327,8 +390,12 @@ async function machineFloor(): Promise<void> {
 
 async function timingTruth(): Promise<void> {
   const script: Script = { ttftMs: 50, itlMs: 20, tokens: 64 };
-  console.log(`\n## Timing truth — scripted server (child process): first token after ${script.ttftMs} ms, then every ${script.itlMs} ms, ${script.tokens} tokens`);
-  console.log(`Errors in ms, median of ${repeats} run(s) per row; target p50 ≤ ${TARGET.p50}, p99 ≤ ${TARGET.p99}. "fixture queue" = send stamp → the server parsed the request, inside "TTFT vs script".\n`);
+  console.log(
+    `\n## Timing truth — scripted server (child process): first token after ${script.ttftMs} ms, then every ${script.itlMs} ms, ${script.tokens} tokens`,
+  );
+  console.log(
+    `Errors in ms, median of ${repeats} run(s) per row; target p50 ≤ ${TARGET.p50}, p99 ≤ ${TARGET.p99}. "fixture queue" = send stamp → the server parsed the request, inside "TTFT vs script".\n`,
+  );
   const rows: string[][] = [];
   const verdicts: { label: string; script: boolean; client: boolean }[] = [];
   const levels = levelsFlag ?? (quick ? [1, 16] : [1, 16, 256]);
@@ -342,21 +409,44 @@ async function timingTruth(): Promise<void> {
           const n = c === 1 ? (quick ? 3 : 10) : c === 16 ? (quick ? 16 : 32) : c;
           // One row per case: each figure is the median over the repeats (p99 varies 2–3× from run to run here).
           const figs: number[][] = [];
-          let ok = 0, gaps = 0;
+          let ok = 0,
+            gaps = 0;
           for (let rep = 0; rep < repeats; rep++) {
-            const r = await load(exec, srv.url, p.kind, p.api, c, n, `${p.kind}-c${c}-${ramp}-${rep}`, script.tokens, ramp);
+            const r = await load(
+              exec,
+              srv.url,
+              p.kind,
+              p.api,
+              c,
+              n,
+              `${p.kind}-c${c}-${ramp}-${rep}`,
+              script.tokens,
+              ramp,
+            );
             const dump = await srv.dump();
             const e = compare(r, dump, script);
             if (process.env.BENCH_TRACE) {
               const span = (xs: number[]) => f(Math.max(...xs) - Math.min(...xs));
-              console.log(`  c=${c} ramp ${ramp}: send stamps span ${span(r.samples.map((s) => s.sent_ms))} ms, writes span ${span([...r.written.values()])} ms, server receipts span ${span(dump.logs.map((l) => l.recvMs))} ms`);
+              console.log(
+                `  c=${c} ramp ${ramp}: send stamps span ${span(r.samples.map((s) => s.sent_ms))} ms, writes span ${span([...r.written.values()])} ms, server receipts span ${span(dump.logs.map((l) => l.recvMs))} ms`,
+              );
             }
             ok += n - e.failed;
             gaps += e.itlClient.length;
             figs.push([
-              q(e.ttftScript, 50), q(e.ttftScript, 99), q(e.itlScript, 50), q(e.itlScript, 99),
-              q(e.ttftClient, 50), q(e.ttftClient, 99), q(e.itlClient, 50), q(e.itlClient, 99),
-              q(e.queue, 50), q(e.queue, 99), r.eldP99 ?? NaN, r.gcMaxMs, r.cpuPerChunkUs,
+              q(e.ttftScript, 50),
+              q(e.ttftScript, 99),
+              q(e.itlScript, 50),
+              q(e.itlScript, 99),
+              q(e.ttftClient, 50),
+              q(e.ttftClient, 99),
+              q(e.itlClient, 50),
+              q(e.itlClient, 99),
+              q(e.queue, 50),
+              q(e.queue, 99),
+              r.eldP99 ?? NaN,
+              r.gcMaxMs,
+              r.cpuPerChunkUs,
             ]);
           }
           const m = (k: number) => median(figs.map((x) => x[k]));
@@ -364,8 +454,15 @@ async function timingTruth(): Promise<void> {
           const label = `${p.label} c=${c}${ramp ? ` ramp ${ramp} ms` : ''}`;
           verdicts.push({ label, script: within(0, 1) && within(2, 3), client: within(4, 5) && within(6, 7) });
           rows.push([
-            p.label, ramp ? `${c} (ramp ${ramp} ms)` : String(c), `${ok}/${n * repeats}`, String(gaps),
-            ...Array.from({ length: 10 }, (_, k) => f(m(k))), range(figs.map((x) => x[7])), f(m(10)), f(m(11), 1), f(m(12), 1),
+            p.label,
+            ramp ? `${c} (ramp ${ramp} ms)` : String(c),
+            `${ok}/${n * repeats}`,
+            String(gaps),
+            ...Array.from({ length: 10 }, (_, k) => f(m(k))),
+            range(figs.map((x) => x[7])),
+            f(m(10)),
+            f(m(11), 1),
+            f(m(12), 1),
           ]);
         }
       }
@@ -374,22 +471,58 @@ async function timingTruth(): Promise<void> {
       await srv.stop();
     }
   }
-  printTable(['protocol', 'c', 'ok', 'gaps', 'TTFT vs script p50', 'p99', 'ITL vs script p50', 'p99', 'TTFT client error p50', 'p99', 'ITL client error p50', 'p99', 'fixture queue p50', 'p99', 'ITL client p99 range', 'loop delay p99', 'client GC max', 'client CPU µs/chunk'], rows);
+  printTable(
+    [
+      'protocol',
+      'c',
+      'ok',
+      'gaps',
+      'TTFT vs script p50',
+      'p99',
+      'ITL vs script p50',
+      'p99',
+      'TTFT client error p50',
+      'p99',
+      'ITL client error p50',
+      'p99',
+      'fixture queue p50',
+      'p99',
+      'ITL client p99 range',
+      'loop delay p99',
+      'client GC max',
+      'client CPU µs/chunk',
+    ],
+    rows,
+  );
   const miss = (k: 'script' | 'client') => verdicts.filter((v) => !v[k]).map((v) => v.label);
   const say = (k: 'script' | 'client', what: string) => {
     const m = miss(k);
-    console.log(`${what}: target met in ${verdicts.length - m.length} of ${verdicts.length} rows${m.length ? `; not met: ${m.join(', ')}` : ''}.`);
+    console.log(
+      `${what}: target met in ${verdicts.length - m.length} of ${verdicts.length} rows${m.length ? `; not met: ${m.join(', ')}` : ''}.`,
+    );
   };
   say('client', 'Client error (what the load generator adds)');
-  say('script', 'Against the script (includes the fixture server\'s own lateness)');
+  say('script', "Against the script (includes the fixture server's own lateness)");
 }
 
 async function ceiling(): Promise<void> {
-  console.log('\n## Ceiling — one sweep process (this one) against a scripted server in a child process, 2 shared cores');
-  console.log(`Client error as above (ms, target p50 ≤ ${TARGET.p50}, p99 ≤ ${TARGET.p99}); CPU per chunk includes kernel time.\n`);
+  console.log(
+    '\n## Ceiling — one sweep process (this one) against a scripted server in a child process, 2 shared cores',
+  );
+  console.log(
+    `Client error as above (ms, target p50 ≤ ${TARGET.p50}, p99 ≤ ${TARGET.p99}); CPU per chunk includes kernel time.\n`,
+  );
   const rows: string[][] = [];
   const found: { kind: 'streams' | 'zero' | 'paced'; streams: number; chunksPerS: number; ok: boolean }[] = [];
-  const run = async (kind: 'streams' | 'zero' | 'paced', label: string, script: Script, c: number, n: number, rampMs: number, warmN: number) => {
+  const run = async (
+    kind: 'streams' | 'zero' | 'paced',
+    label: string,
+    script: Script,
+    c: number,
+    n: number,
+    rampMs: number,
+    warmN: number,
+  ) => {
     if (caseFlag && caseFlag !== kind) return;
     const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
     const exec = await newExec();
@@ -400,11 +533,28 @@ async function ceiling(): Promise<void> {
       const r = await load(exec, srv.url, 'vllm', 'completions', c, n, `${kind}-${c}`, script.tokens, rampMs);
       const d = await srv.dump();
       const e = compare(r, d, script);
-      if (e.trace) console.log(`  ${label}: first-chunk delivery p50/p99 ${f(q(e.trace.deliver, 50))}/${f(q(e.trace.deliver, 99))}, send stamp → written p50/p99 ${f(q(e.trace.send, 50))}/${f(q(e.trace.send, 99))}`);
+      if (e.trace)
+        console.log(
+          `  ${label}: first-chunk delivery p50/p99 ${f(q(e.trace.deliver, 50))}/${f(q(e.trace.deliver, 99))}, send stamp → written p50/p99 ${f(q(e.trace.send, 50))}/${f(q(e.trace.send, 99))}`,
+        );
       const chunksPerS = e.chunks / r.wallS;
       const ok = e.failed === 0 && meets(e.ttftClient) && meets(e.itlClient);
       found.push({ kind, streams: r.maxOpen, chunksPerS, ok });
-      rows.push([label, String(n - e.failed), String(r.maxOpen), f(chunksPerS, 0), f(q(e.ttftClient, 50)), f(q(e.ttftClient, 99)), f(q(e.itlClient, 50)), f(q(e.itlClient, 99)), f(r.eldP99), f(r.gcMaxMs, 1), f(r.cpuPerChunkUs, 1), f(d.cpuUs / Math.max(1, e.chunks), 1), ok ? 'yes' : 'no']);
+      rows.push([
+        label,
+        String(n - e.failed),
+        String(r.maxOpen),
+        f(chunksPerS, 0),
+        f(q(e.ttftClient, 50)),
+        f(q(e.ttftClient, 99)),
+        f(q(e.itlClient, 50)),
+        f(q(e.itlClient, 99)),
+        f(r.eldP99),
+        f(r.gcMaxMs, 1),
+        f(r.cpuPerChunkUs, 1),
+        f(d.cpuUs / Math.max(1, e.chunks), 1),
+        ok ? 'yes' : 'no',
+      ]);
     } finally {
       await exec.close();
       await srv.stop();
@@ -412,12 +562,55 @@ async function ceiling(): Promise<void> {
   };
   // (a) Concurrent streams, held open (one token a second) with phases spread over the second.
   const streams = quick ? 1000 : 5000;
-  await run('streams', `${streams} streams, 1 token/s each, started over 4 s`, { ttftMs: 200, itlMs: 1000, tokens: 11 }, streams, streams, 4000, 400);
+  await run(
+    'streams',
+    `${streams} streams, 1 token/s each, started over 4 s`,
+    { ttftMs: 200, itlMs: 1000, tokens: 11 },
+    streams,
+    streams,
+    4000,
+    400,
+  );
   // (b) Zero-delay server: each stream's next chunk as soon as its timer fires; chunks/s is what the pair sustains.
-  for (const c of quick ? [64, 256] : [64, 256, 1024]) await run('zero', `c=${c} zero-delay server, 64 tokens`, { ttftMs: 0, itlMs: 0, tokens: 64 }, c, c * (quick ? 2 : 8), 0, 400);
+  for (const c of quick ? [64, 256] : [64, 256, 1024])
+    await run(
+      'zero',
+      `c=${c} zero-delay server, 64 tokens`,
+      { ttftMs: 0, itlMs: 0, tokens: 64 },
+      c,
+      c * (quick ? 2 : 8),
+      0,
+      400,
+    );
   // (c) Paced: one token every 20 ms per stream, so every network read carries one event (the costliest shape).
-  for (const c of quick ? [200] : [200, 400, 800]) await run('paced', `c=${c} paced 20 ms, started over 1 s (${(c * 50).toLocaleString('en-US')}/s offered)`, { ttftMs: 50, itlMs: 20, tokens: 64 }, c, c * 2, 1000, 400);
-  printTable(['load', 'ok', 'max open', 'chunks/s', 'TTFT client error p50', 'p99', 'ITL client error p50', 'p99', 'loop delay p99', 'client GC max', 'client CPU µs/chunk', 'server CPU µs/chunk', 'within target'], rows);
+  for (const c of quick ? [200] : [200, 400, 800])
+    await run(
+      'paced',
+      `c=${c} paced 20 ms, started over 1 s (${(c * 50).toLocaleString('en-US')}/s offered)`,
+      { ttftMs: 50, itlMs: 20, tokens: 64 },
+      c,
+      c * 2,
+      1000,
+      400,
+    );
+  printTable(
+    [
+      'load',
+      'ok',
+      'max open',
+      'chunks/s',
+      'TTFT client error p50',
+      'p99',
+      'ITL client error p50',
+      'p99',
+      'loop delay p99',
+      'client GC max',
+      'client CPU µs/chunk',
+      'server CPU µs/chunk',
+      'within target',
+    ],
+    rows,
+  );
   // One line per case that ran: the best figure within the target (p50 and p99 both), or "none".
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   const within = (k: 'streams' | 'zero' | 'paced') => found.filter((x) => x.kind === k && x.ok);
@@ -425,11 +618,15 @@ async function ceiling(): Promise<void> {
   const parts: string[] = [];
   if (ran('streams')) {
     const m = Math.max(0, ...within('streams').map((x) => x.streams));
-    parts.push(`concurrent streams within target: ${m ? fmt(m) : 'none'} (target ≥ 5,000: ${m >= 5000 ? 'met' : 'not met'})`);
+    parts.push(
+      `concurrent streams within target: ${m ? fmt(m) : 'none'} (target ≥ 5,000: ${m >= 5000 ? 'met' : 'not met'})`,
+    );
   }
   if (ran('zero')) {
     const m = Math.max(0, ...within('zero').map((x) => x.chunksPerS));
-    parts.push(`chunks/s within target against the zero-delay server: ${m ? fmt(m) : 'none'} (target ≥ 40,000: ${m >= 40_000 ? 'met' : 'not met'})`);
+    parts.push(
+      `chunks/s within target against the zero-delay server: ${m ? fmt(m) : 'none'} (target ≥ 40,000: ${m >= 40_000 ? 'met' : 'not met'})`,
+    );
   }
   if (ran('paced')) {
     const m = Math.max(0, ...within('paced').map((x) => x.chunksPerS));
@@ -438,9 +635,17 @@ async function ceiling(): Promise<void> {
   console.log(parts.join('; ') + '.');
 }
 
-const load1 = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`# llmbench load generator bench (${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load avg ${load1()}${clientThreads > 1 ? `, ${clientThreads} client threads` : ''})`);
+const load1 = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+console.log(
+  `# llmbench load generator bench (${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load avg ${load1()}${clientThreads > 1 ? `, ${clientThreads} client threads` : ''})`,
+);
 if (!only || only === 'floor' || only === 'truth') await machineFloor();
 if (!only || only === 'truth') await timingTruth();
 if (!only || only === 'ceiling') await ceiling();
-console.log(`\nload avg at the end: ${load1()} — figures taken on a machine shared with other jobs are contended; compare with the loop-delay column.`);
+console.log(
+  `\nload avg at the end: ${load1()} — figures taken on a machine shared with other jobs are contended; compare with the loop-delay column.`,
+);

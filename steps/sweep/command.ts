@@ -45,16 +45,35 @@ export const command: CommandSpec = {
       .option('--stall-timeout <seconds>', 'a stream silent this long fails as stalled')
       .option('--min-samples <n>', 'minimum successful requests per point for its p99 to count')
       .option('--api <api>', 'vllm: completions | chat; tgi: generate_stream | openai; triton: generate_stream')
-      .option('--header <k:v>', 'extra request header (repeatable); a value ${NAME} is read from the environment', collect)
+      .option(
+        '--header <k:v>',
+        'extra request header (repeatable); a value ${NAME} is read from the environment',
+        collect,
+      )
       .option('--config <file>', 'bench config: load/workload/slo settings and the backend (by id or kind)')
       .option('--resume', 'continue an interrupted sweep in --out (same flags), keeping every finished request')
       .option('--ab-url <url>', 'A/B mode: candidate server; trials interleave A B A B; writes <out>/a and <out>/b')
-      .option('--deploy-report <file>', 'deploy/<backend>.json from `llmbench wait`: records GPU, server version and image digest as provenance')
-      .option('--time-scale <x>', "target's simulated seconds per real second (llmbench sim --time-scale); metrics are scaled back")
-      .option('--scrape-metrics [url]', "scrape Prometheus metrics during the sweep (default <url>/metrics) into server-metrics.ndjson")
-      .option('--client-threads <n>', 'worker threads that time requests, each with its own event loop (default 1: this thread); for streams beyond one core, see steps/sweep/README.md')
+      .option(
+        '--deploy-report <file>',
+        'deploy/<backend>.json from `llmbench wait`: records GPU, server version and image digest as provenance',
+      )
+      .option(
+        '--time-scale <x>',
+        "target's simulated seconds per real second (llmbench sim --time-scale); metrics are scaled back",
+      )
+      .option(
+        '--scrape-metrics [url]',
+        'scrape Prometheus metrics during the sweep (default <url>/metrics) into server-metrics.ndjson',
+      )
+      .option(
+        '--client-threads <n>',
+        'worker threads that time requests, each with its own event loop (default 1: this thread); for streams beyond one core, see steps/sweep/README.md',
+      )
       .option('--progress <kind>', 'auto | bar | json | none (default auto: bar on a TTY, JSON lines under CI)', 'auto')
-      .addHelpText('after', '\nExamples:\n  llmbench sweep --backend vllm --url http://127.0.0.1:8000 --out runs/vllm --concurrency 1,8,32 --requests 100 --trials 3\n  llmbench sweep --backend tgi --url http://tgi:8080 --out runs/tgi --rate 1,2,4 --arrival gamma --burstiness 0.5 --duration 60\n'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  llmbench sweep --backend vllm --url http://127.0.0.1:8000 --out runs/vllm --concurrency 1,8,32 --requests 100 --trials 3\n  llmbench sweep --backend tgi --url http://tgi:8080 --out runs/tgi --rate 1,2,4 --arrival gamma --burstiness 0.5 --duration 60\n',
+      ),
   async run(opts, ctx) {
     const problems: Problem[] = [];
     // commander camel-cases option names (--input-tokens → inputTokens); look flags up by their typed name.
@@ -67,7 +86,10 @@ export const command: CommandSpec = {
       if (v === undefined) return undefined;
       const n = Number(v);
       if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || (exclusive ? n <= min : n < min)) {
-        problems.push({ path: `--${flag}`, message: `must be ${int ? 'an integer' : 'a number'} ${exclusive ? '>' : '≥'} ${min} (got '${v}')` });
+        problems.push({
+          path: `--${flag}`,
+          message: `must be ${int ? 'an integer' : 'a number'} ${exclusive ? '>' : '≥'} ${min} (got '${v}')`,
+        });
         return undefined;
       }
       return n;
@@ -79,7 +101,8 @@ export const command: CommandSpec = {
       const out: number[] = [];
       parts.forEach((p, i) => {
         const n = Number(p);
-        if (!p || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) problems.push({ path: `--${flag}/${i}`, message: `'${p}' is not a positive ${int ? 'integer' : 'number'}` });
+        if (!p || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
+          problems.push({ path: `--${flag}/${i}`, message: `'${p}' is not a positive ${int ? 'integer' : 'number'}` });
         else out.push(n);
       });
       if (new Set(out).size !== out.length) problems.push({ path: `--${flag}`, message: 'has duplicate values' });
@@ -91,7 +114,8 @@ export const command: CommandSpec = {
       try {
         cfg = await loadConfig(path.resolve(ctx.cwd, str('config')!));
       } catch (e) {
-        if (e instanceof InvalidInputError) problems.push(...e.problems.map((p) => ({ ...p, path: `--config${p.path}` })));
+        if (e instanceof InvalidInputError)
+          problems.push(...e.problems.map((p) => ({ ...p, path: `--config${p.path}` })));
         else throw e;
       }
     }
@@ -106,7 +130,12 @@ export const command: CommandSpec = {
         const rep = JSON.parse(await readFile(file, 'utf8')) as DeployReport;
         const bad = validate('deploy-report', rep);
         if (bad.length) problems.push(...bad.map((p) => ({ ...p, path: `--deploy-report${p.path}`, file })));
-        else provenance = { gpu: rep.gpu?.product ?? rep.gpu?.profile ?? null, server: rep.server_version ?? null, image_digest: rep.image_digest ?? null };
+        else
+          provenance = {
+            gpu: rep.gpu?.product ?? rep.gpu?.profile ?? null,
+            server: rep.server_version ?? null,
+            image_digest: rep.image_digest ?? null,
+          };
       } catch (e) {
         problems.push({ path: '--deploy-report', message: `cannot read ${file}: ${(e as Error).message}` });
       }
@@ -114,12 +143,17 @@ export const command: CommandSpec = {
 
     // Backend: a kind, or a backend id from the config.
     const backendArg = str('backend');
-    const cfgBackend = cfg?.backends.find((b) => b.id === backendArg) ?? cfg?.backends.find((b) => b.kind === backendArg);
+    const cfgBackend =
+      cfg?.backends.find((b) => b.id === backendArg) ?? cfg?.backends.find((b) => b.kind === backendArg);
     let kind: AdapterKind | undefined;
     if (!backendArg) problems.push({ path: '--backend', message: `is required (${ADAPTER_KINDS.join(', ')})` });
     else if (cfgBackend) kind = cfgBackend.kind;
     else if (isAdapterKind(backendArg)) kind = backendArg;
-    else problems.push({ path: '--backend', message: `'${backendArg}' is not one of ${ADAPTER_KINDS.join(', ')}${cfg ? ' nor a backend id in the config' : ''}` });
+    else
+      problems.push({
+        path: '--backend',
+        message: `'${backendArg}' is not one of ${ADAPTER_KINDS.join(', ')}${cfg ? ' nor a backend id in the config' : ''}`,
+      });
 
     const url = str('url') ?? cfgBackend?.endpoint;
     const checkUrl = (u: string | undefined, flag: string, required: boolean) => {
@@ -129,7 +163,8 @@ export const command: CommandSpec = {
       }
       try {
         const p = new URL(u);
-        if (p.protocol !== 'http:' && p.protocol !== 'https:') problems.push({ path: `--${flag}`, message: 'must be an http(s) URL' });
+        if (p.protocol !== 'http:' && p.protocol !== 'https:')
+          problems.push({ path: `--${flag}`, message: 'must be an http(s) URL' });
       } catch {
         problems.push({ path: `--${flag}`, message: `'${u}' is not a URL` });
       }
@@ -140,24 +175,31 @@ export const command: CommandSpec = {
     if (!out) problems.push({ path: '--out', message: 'is required (output directory)' });
 
     const api = str('api') ?? cfgBackend?.api;
-    if (kind && api !== undefined && !getAdapter(kind).apis.includes(api)) problems.push({ path: '--api', message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})` });
+    if (kind && api !== undefined && !getAdapter(kind).apis.includes(api))
+      problems.push({
+        path: '--api',
+        message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})`,
+      });
 
     const conc = list('concurrency', 'concurrency', true);
     const rate = list('rate', 'rate', false);
     if (conc && rate) problems.push({ path: '--rate', message: 'use either --concurrency or --rate, not both' });
     const modeArg = str('mode');
-    if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg)) problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
+    if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
+      problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
     const mode: LoadMode = (modeArg as LoadMode) ?? (rate ? 'rate' : conc ? 'concurrency' : L.mode);
     const rates = rate ?? (mode === 'rate' ? L.rate : undefined);
     if (mode === 'rate' && !rates?.length) problems.push({ path: '--rate', message: 'is required in rate mode' });
     if (mode !== 'rate' && rate) problems.push({ path: '--mode', message: `--rate needs mode rate (got ${mode})` });
     const arrival = str('arrival') ?? L.arrival;
-    if (!['poisson', 'gamma', 'constant'].includes(arrival)) problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
+    if (!['poisson', 'gamma', 'constant'].includes(arrival))
+      problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
     const burstiness = num('burstiness', 'burstiness', { min: 0, exclusive: true }) ?? L.burstiness;
 
     const requests = num('requests', 'requests', { int: true, min: 1 });
     const duration = num('duration', 'duration', { min: 0, exclusive: true });
-    if (requests !== undefined && duration !== undefined) problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
+    if (requests !== undefined && duration !== undefined)
+      problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
     const trials = num('trials', 'trials', { int: true, min: 1 }) ?? L.trials;
     const warmup = num('warmup', 'warmup', { int: true, min: 0 }) ?? L.warmup;
     const minSamples = num('min-samples', 'min-samples', { int: true, min: 1 }) ?? L.min_samples;
@@ -169,22 +211,29 @@ export const command: CommandSpec = {
     const stallS = num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }) ?? L.stall_timeout_s;
     const timeScale = num('time-scale', 'time-scale', { min: 0, exclusive: true }) ?? cfgBackend?.sim?.time_scale ?? 1;
     const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
-    if (clientThreads > 256) problems.push({ path: '--client-threads', message: `must be at most 256 (got ${clientThreads})` });
+    if (clientThreads > 256)
+      problems.push({ path: '--client-threads', message: `must be at most 256 (got ${clientThreads})` });
     const progressKind = str('progress') ?? 'auto';
-    if (!['auto', 'bar', 'json', 'none'].includes(progressKind)) problems.push({ path: '--progress', message: 'must be auto, bar, json or none' });
+    if (!['auto', 'bar', 'json', 'none'].includes(progressKind))
+      problems.push({ path: '--progress', message: 'must be auto, bar, json or none' });
     const headers: Record<string, string> = { ...cfgBackend?.headers };
     for (const [i, h] of ((o.header as string[] | undefined) ?? []).entries()) {
       const m = /^([A-Za-z0-9-]+)\s*:\s*(.*)$/.exec(h);
       if (!m) problems.push({ path: `--header/${i}`, message: "must look like 'Name: value'" });
       else headers[m[1]] = m[2];
     }
-    if (o.resume && str('ab-url') === undefined && cfg?.load.ab) problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
+    if (o.resume && str('ab-url') === undefined && cfg?.load.ab)
+      problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
 
     if (problems.length) {
-      throw new InvalidInputError('sweep-flags-invalid', `invalid sweep flags (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
-        problems,
-        hint: 'Run `llmbench sweep --help` for the flags and examples.',
-      });
+      throw new InvalidInputError(
+        'sweep-flags-invalid',
+        `invalid sweep flags (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+        {
+          problems,
+          hint: 'Run `llmbench sweep --help` for the flags and examples.',
+        },
+      );
     }
 
     const outDir = path.resolve(ctx.cwd, out!);
@@ -203,7 +252,15 @@ export const command: CommandSpec = {
       provenance,
     };
     const progress: Progress =
-      progressKind === 'none' ? noProgress : progressKind === 'json' ? eventProgress(ctx.log) : progressKind === 'bar' || (progressKind === 'auto' && !ctx.log.json && process.stderr.isTTY) ? barProgress(process.stderr) : progressKind === 'auto' && ctx.log.json ? eventProgress(ctx.log) : noProgress;
+      progressKind === 'none'
+        ? noProgress
+        : progressKind === 'json'
+          ? eventProgress(ctx.log)
+          : progressKind === 'bar' || (progressKind === 'auto' && !ctx.log.json && process.stderr.isTTY)
+            ? barProgress(process.stderr)
+            : progressKind === 'auto' && ctx.log.json
+              ? eventProgress(ctx.log)
+              : noProgress;
     const opts2: SweepOptions = {
       ...target,
       mode,
@@ -235,7 +292,11 @@ export const command: CommandSpec = {
     };
     if (opts2.requests === null && opts2.durationS === null) opts2.requests = Math.ceil(minSamples / trials);
     let summaries: SweepSummary[];
-    if (abUrl) summaries = await runAbSweep({ ...opts2, ab: { ...target, backend: `${target.backend}-b`, url: abUrl, outDir: path.join(outDir, 'b') } });
+    if (abUrl)
+      summaries = await runAbSweep({
+        ...opts2,
+        ab: { ...target, backend: `${target.backend}-b`, url: abUrl, outDir: path.join(outDir, 'b') },
+      });
     else summaries = [await runSweep(opts2)];
 
     for (const s of summaries) ctx.stdout(formatTable(s) + '\n');
@@ -245,9 +306,13 @@ export const command: CommandSpec = {
     }
     if (summaries.every((s) => s.points.every((p) => p.completed === 0))) {
       const cats = summaries.flatMap((s) => s.points.flatMap((p) => Object.keys(p.errors_by_category ?? {})));
-      throw new EnvironmentError('no-successful-requests', `no request succeeded against ${url} (${[...new Set(cats)].join(', ') || 'no requests'})`, {
-        hint: 'Check the URL, the model name (--model) and that the server is ready (llmbench wait). Samples with error details are in samples.ndjson.',
-      });
+      throw new EnvironmentError(
+        'no-successful-requests',
+        `no request succeeded against ${url} (${[...new Set(cats)].join(', ') || 'no requests'})`,
+        {
+          hint: 'Check the URL, the model name (--model) and that the server is ready (llmbench wait). Samples with error details are in samples.ndjson.',
+        },
+      );
     }
     return ExitCode.OK;
   },

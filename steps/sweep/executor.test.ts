@@ -4,15 +4,39 @@ import { LlmbenchError } from '../core/errors.js';
 import { shiftSample, threadExecutor, type ExecRequest } from './executor.js';
 
 const sample = (): Sample => ({
-  v: 1, run_id: 'r', backend: 'vllm', api: 'completions', concurrency: 1, rate: null, trial: 0, seq: 0, prompt_index: 0, warmup: false,
-  intended_send_ms: 100, sent_ms: 101, headers_ms: 105, chunk_ms: [150, 170], chunk_tokens: [1, 1], end_ms: 171,
-  input_tokens: { requested: null, client: null, server: null }, output_tokens: { requested: 2, server: 2, client: 2 }, finish_reason: 'length', ok: true, error: null,
+  v: 1,
+  run_id: 'r',
+  backend: 'vllm',
+  api: 'completions',
+  concurrency: 1,
+  rate: null,
+  trial: 0,
+  seq: 0,
+  prompt_index: 0,
+  warmup: false,
+  intended_send_ms: 100,
+  sent_ms: 101,
+  headers_ms: 105,
+  chunk_ms: [150, 170],
+  chunk_tokens: [1, 1],
+  end_ms: 171,
+  input_tokens: { requested: null, client: null, server: null },
+  output_tokens: { requested: 2, server: 2, client: 2 },
+  finish_reason: 'length',
+  ok: true,
+  error: null,
 });
 
 describe('shiftSample', () => {
-  it('moves every stamp taken on the client thread, and not the scheduler\'s intended send', () => {
+  it("moves every stamp taken on the client thread, and not the scheduler's intended send", () => {
     const s = shiftSample(sample(), 1000);
-    expect([s.intended_send_ms, s.sent_ms, s.headers_ms, s.chunk_ms, s.end_ms]).toEqual([100, 1101, 1105, [1150, 1170], 1171]);
+    expect([s.intended_send_ms, s.sent_ms, s.headers_ms, s.chunk_ms, s.end_ms]).toEqual([
+      100,
+      1101,
+      1105,
+      [1150, 1170],
+      1171,
+    ]);
     const n = shiftSample({ ...sample(), headers_ms: null, end_ms: null, chunk_ms: [] }, -5);
     expect([n.sent_ms, n.headers_ms, n.end_ms]).toEqual([96, null, null]);
   });
@@ -20,14 +44,37 @@ describe('shiftSample', () => {
 
 describe('threadExecutor', () => {
   it('a client thread failing is a typed error for every caller, never a hang', async () => {
-    const ex = await threadExecutor({ threads: 2, tokenizer: 'mistral', keepAliveTimeoutMs: 1000, connectTimeoutMs: 1000 });
+    const ex = await threadExecutor({
+      threads: 2,
+      tokenizer: 'mistral',
+      keepAliveTimeoutMs: 1000,
+      connectTimeoutMs: 1000,
+    });
     // An adapter that does not exist makes the thread's own code throw: an internal failure, not a request failure.
     const bad = {
-      kind: 'nope', api: 'x', url: 'http://127.0.0.1:9', timeoutMs: 1000, stallTimeoutMs: 1000,
+      kind: 'nope',
+      api: 'x',
+      url: 'http://127.0.0.1:9',
+      timeoutMs: 1000,
+      stallTimeoutMs: 1000,
       req: { model: 'm', prompt: 'p', maxTokens: 1, ignoreEos: true, temperature: 0 },
-      base: { run_id: 'r', backend: 'b', concurrency: 1, rate: null, trial: 0, seq: 0, prompt_index: 0, warmup: false, intended_send_ms: 0, input_tokens: { requested: null, client: null, server: null } },
+      base: {
+        run_id: 'r',
+        backend: 'b',
+        concurrency: 1,
+        rate: null,
+        trial: 0,
+        seq: 0,
+        prompt_index: 0,
+        warmup: false,
+        intended_send_ms: 0,
+        input_tokens: { requested: null, client: null, server: null },
+      },
     } as unknown as ExecRequest;
-    const err = await ex.execute(bad).then(() => null, (e: unknown) => e);
+    const err = await ex.execute(bad).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LlmbenchError);
     expect(err).toMatchObject({ code: 'client-thread-failed', exitCode: 3 });
     expect((err as LlmbenchError).hint).toMatch(/--resume/);

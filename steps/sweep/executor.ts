@@ -39,7 +39,8 @@ export interface Executor {
 }
 
 const worst = (ds: LoopDelay[]): LoopDelay => {
-  const m = (k: keyof LoopDelay) => ds.reduce<number | null>((a, d) => (d[k] == null ? a : a == null ? d[k] : Math.max(a, d[k] as number)), null);
+  const m = (k: keyof LoopDelay) =>
+    ds.reduce<number | null>((a, d) => (d[k] == null ? a : a == null ? d[k] : Math.max(a, d[k] as number)), null);
   return { p90_ms: m('p90_ms'), p99_ms: m('p99_ms'), max_ms: m('max_ms') };
 };
 
@@ -56,7 +57,13 @@ export interface ThreadOptions extends ClientOptions {
 
 /** Times requests on this thread, with its own connections (undici Agent) and token-counter thread. */
 export function localExecutor(o: ClientOptions): Executor {
-  const dispatcher = new Agent({ keepAliveTimeout: o.keepAliveTimeoutMs, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: o.connectTimeoutMs } });
+  const dispatcher = new Agent({
+    keepAliveTimeout: o.keepAliveTimeoutMs,
+    keepAliveMaxTimeout: 600_000,
+    connections: null,
+    pipelining: 1,
+    connect: { timeout: o.connectTimeoutMs },
+  });
   const counter = workerCounter(getTokenizer(o.tokenizer));
   const mon = new LoopMonitor();
   return {
@@ -124,13 +131,21 @@ export async function threadExecutor(o: ThreadOptions): Promise<Executor> {
   for (let i = 0; i < o.threads; i++) {
     // Stamps are moved to this thread's clock: both sides know their offset from CLOCK_MONOTONIC.
     const w = new Worker(new URL('./request-worker.mjs', import.meta.url), {
-      workerData: { tokenizer: o.tokenizer, keepAliveTimeoutMs: o.keepAliveTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, sampleOffsetMs: monotonicToSampleMs() },
+      workerData: {
+        tokenizer: o.tokenizer,
+        keepAliveTimeoutMs: o.keepAliveTimeoutMs,
+        connectTimeoutMs: o.connectTimeoutMs,
+        sampleOffsetMs: monotonicToSampleMs(),
+      },
     });
     const slot: Slot = { w, inflight: 0, exited: false, windowWaiters: [] };
     workers.push(slot);
     ready.push(
       new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(threadError(`client thread ${i} did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+        const t = setTimeout(
+          () => reject(threadError(`client thread ${i} did not start within ${READY_TIMEOUT_MS / 1000} s`)),
+          READY_TIMEOUT_MS,
+        );
         t.unref();
         w.on('message', (m: FromWorker) => {
           if (m.type === 'ready') {
@@ -144,7 +159,10 @@ export async function threadExecutor(o: ThreadOptions): Promise<Executor> {
             p.resolve(m.sample);
           } else if (m.type === 'window') slot.windowWaiters.shift()?.resolve(m.delay);
           else if (m.type === 'fatal') {
-            const e = threadError(`client thread ${i} failed: ${m.message}`, Object.assign(new Error(m.message), { stack: m.stack }));
+            const e = threadError(
+              `client thread ${i} failed: ${m.message}`,
+              Object.assign(new Error(m.message), { stack: m.stack }),
+            );
             reject(e);
             fail(e);
           }

@@ -8,7 +8,10 @@ describe('monotonic clock shared across processes', () => {
     const child = `const p = performance.now(); const off = Number(process.hrtime.bigint()) / 1e6 - performance.now(); console.log(JSON.stringify({ p, off }))`;
     const toSample = monotonicToSampleMs();
     const before = performance.timeOrigin + performance.now();
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', child], { encoding: 'utf8' })) as { p: number; off: number };
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', child], { encoding: 'utf8' })) as {
+      p: number;
+      off: number;
+    };
     const after = performance.timeOrigin + performance.now();
     const t = out.p + out.off + toSample;
     expect(t).toBeGreaterThanOrEqual(before);

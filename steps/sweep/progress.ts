@@ -16,9 +16,20 @@ export const noProgress: Progress = { begin() {}, tick() {}, end() {} };
 
 export function eventProgress(log: Logger, intervalMs = 5000): Progress {
   let fields: Record<string, unknown> = {};
-  let done = 0, failed = 0, total: number | null = null, t0 = 0, timer: NodeJS.Timeout | undefined;
+  let done = 0,
+    failed = 0,
+    total: number | null = null,
+    t0 = 0,
+    timer: NodeJS.Timeout | undefined;
   const emit = (phase: string) =>
-    log.event('progress', { ...fields, phase, done, failed, total, elapsed_s: Math.round((performance.now() - t0) / 100) / 10 });
+    log.event('progress', {
+      ...fields,
+      phase,
+      done,
+      failed,
+      total,
+      elapsed_s: Math.round((performance.now() - t0) / 100) / 10,
+    });
   return {
     begin(_label, t, f) {
       fields = f;
@@ -42,13 +53,22 @@ export function eventProgress(log: Logger, intervalMs = 5000): Progress {
 
 export function barProgress(stream: NodeJS.WritableStream): Progress {
   let bar: cliProgress.SingleBar | undefined;
-  let failed = 0, done = 0, total = 0;
+  let failed = 0,
+    done = 0,
+    total = 0;
   return {
     begin(label, t) {
       failed = done = 0;
       total = t ?? 0;
       bar = new cliProgress.SingleBar(
-        { format: `${label.padEnd(28)} {bar} {value}/{total} failed {failed} {duration_formatted}`, stream, hideCursor: true, clearOnComplete: false, barsize: 24, fps: 5 },
+        {
+          format: `${label.padEnd(28)} {bar} {value}/{total} failed {failed} {duration_formatted}`,
+          stream,
+          hideCursor: true,
+          clearOnComplete: false,
+          barsize: 24,
+          fps: 5,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, 0, { failed });

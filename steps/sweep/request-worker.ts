@@ -6,7 +6,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { localExecutor, shiftSample, type ClientOptions, type ExecRequest } from './executor.js';
 import { monotonicToSampleMs } from './monoclock.js';
 
-type ToWorker = { type: 'exec'; id: number; r: ExecRequest; aborted: boolean } | { type: 'abort'; id: number } | { type: 'begin' } | { type: 'end' } | { type: 'close' };
+type ToWorker =
+  | { type: 'exec'; id: number; r: ExecRequest; aborted: boolean }
+  | { type: 'abort'; id: number }
+  | { type: 'begin' }
+  | { type: 'end' }
+  | { type: 'close' };
 
 const port = parentPort!;
 const cfg = workerData as ClientOptions & { sampleOffsetMs: number };
@@ -34,7 +39,10 @@ async function exec(id: number, r: ExecRequest, aborted: boolean): Promise<void>
 port.on('message', (m: ToWorker) => {
   if (m.type === 'exec') void exec(m.id, m.r, m.aborted);
   else if (m.type === 'abort') inflight.get(m.id)?.abort();
-  else if (m.type === 'begin') void local.beginWindow().then(() => port.postMessage({ type: 'window', delay: { p90_ms: null, p99_ms: null, max_ms: null } }));
+  else if (m.type === 'begin')
+    void local
+      .beginWindow()
+      .then(() => port.postMessage({ type: 'window', delay: { p90_ms: null, p99_ms: null, max_ms: null } }));
   else if (m.type === 'end') void local.endWindow().then((delay) => port.postMessage({ type: 'window', delay }));
   else if (m.type === 'close') void local.close().then(() => process.exit(0));
 });

@@ -17,7 +17,8 @@ export interface SweepState {
   completed?: string[];
 }
 
-export const sampleKey = (s: Pick<Sample, 'concurrency' | 'rate' | 'trial' | 'seq'>): string => `${s.concurrency ?? ''}|${s.rate ?? ''}|${s.trial}|${s.seq}`;
+export const sampleKey = (s: Pick<Sample, 'concurrency' | 'rate' | 'trial' | 'seq'>): string =>
+  `${s.concurrency ?? ''}|${s.rate ?? ''}|${s.trial}|${s.seq}`;
 
 export async function loadState(file: string): Promise<SweepState | null> {
   try {

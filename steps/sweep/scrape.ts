@@ -83,7 +83,12 @@ export class Scraper {
   private stats: ScraperStats;
   label: Omit<ScrapeLine, 't_ms' | 'values'> = { concurrency: null, rate: null, trial: null };
 
-  constructor(readonly url: string, file: string, private intervalMs: number, private dispatcher?: Dispatcher) {
+  constructor(
+    readonly url: string,
+    file: string,
+    private intervalMs: number,
+    private dispatcher?: Dispatcher,
+  ) {
     this.out = new NdjsonAppender(file);
     this.stats = { url, scrapes: 0, errors: 0, series: [] };
   }
@@ -126,6 +131,7 @@ export function seriesSummary(lines: ScrapeLine[]): Record<string, { mean: numbe
   const acc: Record<string, number[]> = {};
   for (const l of lines) for (const [k, v] of Object.entries(l.values)) (acc[k] ??= []).push(v);
   const out: Record<string, { mean: number | null; max: number | null }> = {};
-  for (const [k, vs] of Object.entries(acc)) out[k] = { mean: vs.reduce((a, b) => a + b, 0) / vs.length, max: Math.max(...vs) };
+  for (const [k, vs] of Object.entries(acc))
+    out[k] = { mean: vs.reduce((a, b) => a + b, 0) / vs.length, max: Math.max(...vs) };
   return out;
 }

@@ -27,6 +27,10 @@ export class LoopMonitor {
     if (!h) return { p90_ms: null, p99_ms: null, max_ms: null };
     h.disable();
     if (h.count === 0) return { p90_ms: null, p99_ms: null, max_ms: null };
-    return { p90_ms: Math.max(0, h.percentile(90) / 1e6 - RESOLUTION_MS), p99_ms: Math.max(0, h.percentile(99) / 1e6 - RESOLUTION_MS), max_ms: Math.max(0, h.max / 1e6 - RESOLUTION_MS) };
+    return {
+      p90_ms: Math.max(0, h.percentile(90) / 1e6 - RESOLUTION_MS),
+      p99_ms: Math.max(0, h.percentile(99) / 1e6 - RESOLUTION_MS),
+      max_ms: Math.max(0, h.max / 1e6 - RESOLUTION_MS),
+    };
   }
 }

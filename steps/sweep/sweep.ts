@@ -14,7 +14,14 @@ import { redactString } from '../core/redact.js';
 import type { Sample } from '../core/types/sample.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { getAdapter, nowMs, resolveApi, type AdapterKind } from '../adapters/index.js';
-import { measurementWindowS, summarizePoints, timeScale, percentile, type SloSpec, type Point } from '../metrics/derive.js';
+import {
+  measurementWindowS,
+  summarizePoints,
+  timeScale,
+  percentile,
+  type SloSpec,
+  type Point,
+} from '../metrics/derive.js';
 import { buildWorkload, promptIndexFor, type Workload } from '../workload/workload.js';
 import { arrivalGaps, type Arrival } from './arrivals.js';
 import { collectGarbage } from './gc.js';
@@ -40,7 +47,12 @@ export interface SweepTarget {
   scrapeMetrics?: boolean | string;
   simulated?: boolean;
   /** What is being measured (GPU, server version, image digest): compared runs must agree on GPU, model, server. */
-  provenance?: { gpu?: string | null; server?: string | null; image_digest?: string | null; commit_sha?: string | null };
+  provenance?: {
+    gpu?: string | null;
+    server?: string | null;
+    image_digest?: string | null;
+    commit_sha?: string | null;
+  };
 }
 
 export interface SweepOptions extends SweepTarget {
@@ -103,8 +115,18 @@ export function planPoints(o: Pick<SweepOptions, 'mode' | 'concurrency' | 'rate'
 /** The parts of the options that define the work: a resumed sweep must match them exactly. */
 function planIdentity(o: SweepOptions, w: Workload, arm: 'a' | 'b' | undefined): string {
   const p = {
-    backend: o.backend, mode: o.mode ?? 'concurrency', points: planPoints(o), arrival: o.arrival ?? 'poisson', burstiness: o.burstiness ?? 1,
-    requests: o.requests ?? null, duration: o.durationS ?? null, trials: o.trials, warmup: o.warmup, seed: o.seed, fingerprint: w.fingerprint, arm,
+    backend: o.backend,
+    mode: o.mode ?? 'concurrency',
+    points: planPoints(o),
+    arrival: o.arrival ?? 'poisson',
+    burstiness: o.burstiness ?? 1,
+    requests: o.requests ?? null,
+    duration: o.durationS ?? null,
+    trials: o.trials,
+    warmup: o.warmup,
+    seed: o.seed,
+    fingerprint: w.fingerprint,
+    arm,
   };
   return createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 16);
 }
@@ -142,17 +164,35 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
   const points = planPoints(o);
   const problems = validatePlan(o, points);
   if (problems.length) {
-    throw new InvalidInputError('sweep-plan-invalid', `invalid sweep plan (${problems.length} problem${problems.length > 1 ? 's' : ''})`, {
-      problems,
-      hint: 'See `llmbench sweep --help`.',
-    });
+    throw new InvalidInputError(
+      'sweep-plan-invalid',
+      `invalid sweep plan (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        problems,
+        hint: 'See `llmbench sweep --help`.',
+      },
+    );
   }
   const workload = await buildWorkload(
-    { dataset: o.dataset ?? 'synthetic', inputTokens: o.inputTokens, outputTokens: o.outputTokens, prompts: o.prompts, temperature: o.temperature ?? 0, ignoreEos: o.ignoreEos ?? true, seed: o.seed },
+    {
+      dataset: o.dataset ?? 'synthetic',
+      inputTokens: o.inputTokens,
+      outputTokens: o.outputTokens,
+      prompts: o.prompts,
+      temperature: o.temperature ?? 0,
+      ignoreEos: o.ignoreEos ?? true,
+      seed: o.seed,
+    },
     o.cwd,
   );
-  const withEnv = (t: SweepTarget): SweepTarget => (o.env && t.headers ? { ...t, headers: resolveHeaders(t.headers, o.env) } : t);
-  const targets: { t: SweepTarget; arm?: 'a' | 'b' }[] = o.ab ? [{ t: withEnv(o), arm: 'a' }, { t: withEnv(o.ab), arm: 'b' }] : [{ t: withEnv(o) }];
+  const withEnv = (t: SweepTarget): SweepTarget =>
+    o.env && t.headers ? { ...t, headers: resolveHeaders(t.headers, o.env) } : t;
+  const targets: { t: SweepTarget; arm?: 'a' | 'b' }[] = o.ab
+    ? [
+        { t: withEnv(o), arm: 'a' },
+        { t: withEnv(o.ab), arm: 'b' },
+      ]
+    : [{ t: withEnv(o) }];
   const runId = randomUUID();
   const runs: TargetRun[] = [];
   // Validate and open every target before sending anything.
@@ -165,16 +205,29 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
     const prev = await loadState(statePath);
     const existing = await readSamples(samplesPath);
     if (!o.resume && (existing.samples.length > 0 || prev)) {
-      throw new InvalidInputError('out-not-empty', `${t.outDir} already holds a sweep (${existing.samples.length} samples)`, {
-        problems: [{ path: '/out', message: 'output directory already holds samples.ndjson' }],
-        hint: 'Use --resume to continue that sweep, or pick a new --out; earlier results are never overwritten.',
-      });
+      throw new InvalidInputError(
+        'out-not-empty',
+        `${t.outDir} already holds a sweep (${existing.samples.length} samples)`,
+        {
+          problems: [{ path: '/out', message: 'output directory already holds samples.ndjson' }],
+          hint: 'Use --resume to continue that sweep, or pick a new --out; earlier results are never overwritten.',
+        },
+      );
     }
     if (o.resume && prev && prev.plan_id !== identity) {
-      throw new InvalidInputError('resume-mismatch', `cannot resume ${t.outDir}: the plan or workload differs from the interrupted sweep`, {
-        problems: [{ path: '/out', message: `plan ${identity} ≠ interrupted plan ${prev.plan_id} (workload ${prev.fingerprint})` }],
-        hint: 'Resume with exactly the same flags (points, trials, warmup, requests/duration, seed, dataset, token lengths).',
-      });
+      throw new InvalidInputError(
+        'resume-mismatch',
+        `cannot resume ${t.outDir}: the plan or workload differs from the interrupted sweep`,
+        {
+          problems: [
+            {
+              path: '/out',
+              message: `plan ${identity} ≠ interrupted plan ${prev.plan_id} (workload ${prev.fingerprint})`,
+            },
+          ],
+          hint: 'Resume with exactly the same flags (points, trials, warmup, requests/duration, seed, dataset, token lengths).',
+        },
+      );
     }
     const samples = new Map<string, Sample>();
     for (const s of existing.samples) {
@@ -183,26 +236,50 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
       // A request cancelled by a stop is redone on resume; its cancelled sample gives way to the redo.
       if (!had || had.error?.category === 'cancelled' || s.error?.category !== 'cancelled') samples.set(k, s);
     }
-    if (existing.torn) log.warn(`ignored ${existing.torn} torn line(s) in ${samplesPath} (a process was killed mid-write)`);
-    const state: SweepState = prev ?? { plan_id: identity, fingerprint: workload.fingerprint, backend: t.backend, resumes: 0, started_at: new Date().toISOString() };
+    if (existing.torn)
+      log.warn(`ignored ${existing.torn} torn line(s) in ${samplesPath} (a process was killed mid-write)`);
+    const state: SweepState = prev ?? {
+      plan_id: identity,
+      fingerprint: workload.fingerprint,
+      backend: t.backend,
+      resumes: 0,
+      started_at: new Date().toISOString(),
+    };
     if (prev) state.resumes++;
     const out = new NdjsonAppender(samplesPath);
     await out.open();
     await saveState(statePath, state);
-    if (o.resume && existing.samples.length) log.info(`resuming ${t.backend}: ${samples.size} requests already done`, { out: t.outDir });
+    if (o.resume && existing.samples.length)
+      log.info(`resuming ${t.backend}: ${samples.size} requests already done`, { out: t.outDir });
     let scraper: Scraper | undefined;
     if (t.scrapeMetrics) {
       const url = typeof t.scrapeMetrics === 'string' ? t.scrapeMetrics : t.url.replace(/\/+$/, '') + '/metrics';
       scraper = new Scraper(url, path.join(t.outDir, 'server-metrics.ndjson'), (o.scrapeIntervalS ?? 1) * 1000);
     }
-    runs.push({ t, arm, api, scale: t.timeScale ?? 1, out, samples, state, statePath, scraper, selfCheck: new Map(), startedAt: state.started_at, lastWrite: Promise.resolve() });
+    runs.push({
+      t,
+      arm,
+      api,
+      scale: t.timeScale ?? 1,
+      out,
+      samples,
+      state,
+      statePath,
+      scraper,
+      selfCheck: new Map(),
+      startedAt: state.started_at,
+      lastWrite: Promise.resolve(),
+    });
   }
 
   // Every in-flight request listens on the stop signal; thousands of streams are expected, not a leak.
   if (o.signal) setMaxListeners(0, o.signal);
   const progress = o.progress ?? (log.json ? eventProgress(log) : noProgress);
   // Each trial collects between warmup and measurement (beginWindow); say once if this runtime cannot.
-  if (!collectGarbage()) log.warn('cannot force a garbage collection between warmup and measurement; a collection may land inside a measured window');
+  if (!collectGarbage())
+    log.warn(
+      'cannot force a garbage collection between warmup and measurement; a collection may land inside a measured window',
+    );
   const threads = o.clientThreads ?? 1;
   let exec: Executor | undefined;
   try {
@@ -241,11 +318,16 @@ function validatePlan(o: SweepOptions, points: PointSpec[]) {
   const problems: { path: string; message: string }[] = [];
   const mode = o.mode ?? 'concurrency';
   if (!points.length) problems.push({ path: mode === 'rate' ? '/rate' : '/concurrency', message: 'no load points' });
-  if (o.requests != null && o.durationS != null) problems.push({ path: '/requests', message: 'set either requests or duration, not both' });
-  if (o.requests == null && o.durationS == null) problems.push({ path: '/requests', message: 'set requests or duration' });
-  if (mode === 'rate' && (o.arrival ?? 'poisson') === 'gamma' && !(o.burstiness && o.burstiness > 0)) problems.push({ path: '/burstiness', message: 'gamma arrivals need burstiness > 0' });
-  if (mode === 'max-throughput' && o.durationS != null && !o.concurrency?.length) problems.push({ path: '/concurrency', message: 'max-throughput with a duration needs a concurrency cap' });
-  if (o.ab && o.ab.outDir === o.outDir) problems.push({ path: '/ab', message: 'A and B need different output directories' });
+  if (o.requests != null && o.durationS != null)
+    problems.push({ path: '/requests', message: 'set either requests or duration, not both' });
+  if (o.requests == null && o.durationS == null)
+    problems.push({ path: '/requests', message: 'set requests or duration' });
+  if (mode === 'rate' && (o.arrival ?? 'poisson') === 'gamma' && !(o.burstiness && o.burstiness > 0))
+    problems.push({ path: '/burstiness', message: 'gamma arrivals need burstiness > 0' });
+  if (mode === 'max-throughput' && o.durationS != null && !o.concurrency?.length)
+    problems.push({ path: '/concurrency', message: 'max-throughput with a duration needs a concurrency cap' });
+  if (o.ab && o.ab.outDir === o.outDir)
+    problems.push({ path: '/ab', message: 'A and B need different output directories' });
   return problems;
 }
 
@@ -256,7 +338,14 @@ interface TrialCtx {
   mode: LoadMode;
 }
 
-async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: number, w: Workload, ctx: TrialCtx): Promise<void> {
+async function runTrial(
+  o: SweepOptions,
+  r: TargetRun,
+  p: PointSpec,
+  trial: number,
+  w: Workload,
+  ctx: TrialCtx,
+): Promise<void> {
   const scale = r.scale;
   const keyOf = (seq: number) => `${p.concurrency ?? ''}|${p.rate ?? ''}|${trial}|${seq}`;
   const done = (seq: number) => {
@@ -277,10 +366,26 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
         kind: r.t.kind,
         api: r.api,
         url: r.t.url,
-        req: { model: r.t.model, prompt: prompt.text, maxTokens: w.outputTokens, ignoreEos: w.ignoreEos, temperature: w.temperature },
+        req: {
+          model: r.t.model,
+          prompt: prompt.text,
+          maxTokens: w.outputTokens,
+          ignoreEos: w.ignoreEos,
+          temperature: w.temperature,
+        },
         base: {
-          run_id: ctx.runId, backend: r.t.backend, arm: r.arm, concurrency: p.concurrency, rate: p.rate, trial, seq, prompt_index: pi, warmup,
-          time_scale: scale, intended_send_ms: intended, input_tokens: { requested: w.inputTokens, client: prompt.tokens, server: null },
+          run_id: ctx.runId,
+          backend: r.t.backend,
+          arm: r.arm,
+          concurrency: p.concurrency,
+          rate: p.rate,
+          trial,
+          seq,
+          prompt_index: pi,
+          warmup,
+          time_scale: scale,
+          intended_send_ms: intended,
+          input_tokens: { requested: w.inputTokens, client: prompt.tokens, server: null },
         },
         headers: r.t.headers,
         timeoutMs: (o.timeoutS * 1000) / scale,
@@ -299,31 +404,47 @@ async function runTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: numb
   const W = o.warmup;
   const countMode = o.requests != null;
   const totalSeqs = countMode ? W + (o.requests as number) : null;
-  ctx.progress.begin(label, totalSeqs, { backend: r.t.backend, arm: r.arm, concurrency: p.concurrency, rate: p.rate, trial });
-  if (r.scraper) r.scraper.label = { concurrency: p.concurrency, rate: p.rate, trial, ...(r.arm ? { arm: r.arm } : {}) };
+  ctx.progress.begin(label, totalSeqs, {
+    backend: r.t.backend,
+    arm: r.arm,
+    concurrency: p.concurrency,
+    rate: p.rate,
+    trial,
+  });
+  if (r.scraper)
+    r.scraper.label = { concurrency: p.concurrency, rate: p.rate, trial, ...(r.arm ? { arm: r.arm } : {}) };
 
   // Warmup: closed loop at the point's concurrency (rate points: up to 4 in flight); excluded from every statistic.
   const warmupSeqs = Array.from({ length: W }, (_, i) => i).filter((s) => !done(s));
-  await closedLoop(warmupSeqs, Math.min(p.concurrency ?? 4, Math.max(1, warmupSeqs.length)), (seq) => issue(seq, nowMs(), true), o.signal);
+  await closedLoop(
+    warmupSeqs,
+    Math.min(p.concurrency ?? 4, Math.max(1, warmupSeqs.length)),
+    (seq) => issue(seq, nowMs(), true),
+    o.signal,
+  );
 
   // No request is in flight between warmup and measurement: collect now rather than inside the measured window.
   await ctx.exec.beginWindow();
   if (countMode) {
     const pending = Array.from({ length: o.requests as number }, (_, i) => W + i).filter((s) => !done(s));
-    if (ctx.mode === 'rate') await openLoop(pending, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal);
+    if (ctx.mode === 'rate')
+      await openLoop(pending, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal);
     else if (ctx.mode === 'max-throughput') {
       const t0 = nowMs();
       await closedLoop(pending, p.concurrency as number, (seq) => issue(seq, t0, false), o.signal);
     } else await closedLoop(pending, p.concurrency as number, (seq) => issue(seq, nowMs(), false), o.signal);
   } else {
     // Duration mode: a resumed trial runs only the time it still lacks; seq continues after the last one issued.
-    const prior = [...r.samples.values()].filter((s) => !s.warmup && s.trial === trial && s.concurrency === p.concurrency && s.rate === p.rate);
+    const prior = [...r.samples.values()].filter(
+      (s) => !s.warmup && s.trial === trial && s.concurrency === p.concurrency && s.rate === p.rate,
+    );
     const coveredS = measurementWindowS(prior);
     const remainingMs = Math.max(0, ((o.durationS as number) - coveredS) * 1000) / scale;
     let next = prior.reduce((m, s) => Math.max(m, s.seq + 1), W);
     const deadline = nowMs() + remainingMs;
     const gen = () => (nowMs() < deadline ? next++ : undefined);
-    if (ctx.mode === 'rate') await openLoop(gen, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal, deadline);
+    if (ctx.mode === 'rate')
+      await openLoop(gen, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal, deadline);
     else if (ctx.mode === 'max-throughput') {
       const t0 = nowMs();
       await closedLoop(gen, p.concurrency as number, (seq) => issue(seq, t0, false), o.signal);
@@ -352,7 +473,12 @@ const nextOf = (src: SeqSource): (() => number | undefined) => {
 };
 
 /** Fixed concurrency: c workers, each sends its next request when its previous one ends. */
-async function closedLoop(src: SeqSource, c: number, send: (seq: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+async function closedLoop(
+  src: SeqSource,
+  c: number,
+  send: (seq: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   const next = nextOf(src);
   const worker = async () => {
     for (;;) {
@@ -370,7 +496,16 @@ async function closedLoop(src: SeqSource, c: number, send: (seq: number) => Prom
  * Open loop at a target rate: request i is due at t0 + Σ gaps (seeded), sent when due regardless of how many are
  * in flight. intended_send_ms is the due time, so any client lag shows as queue time (coordinated omission).
  */
-async function openLoop(src: SeqSource, rate: number, o: SweepOptions, trial: number, scale: number, send: (seq: number, intended: number) => Promise<void>, signal?: AbortSignal, deadline = Infinity): Promise<void> {
+async function openLoop(
+  src: SeqSource,
+  rate: number,
+  o: SweepOptions,
+  trial: number,
+  scale: number,
+  send: (seq: number, intended: number) => Promise<void>,
+  signal?: AbortSignal,
+  deadline = Infinity,
+): Promise<void> {
   const next = nextOf(src);
   const gap = arrivalGaps(rate, o.arrival ?? 'poisson', o.burstiness ?? 1, o.seed * 1000 + trial);
   const inflight = new Set<Promise<void>>();
@@ -407,7 +542,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string, mode: LoadMode, points: PointSpec[]): SweepSummary {
+function buildSummary(
+  o: SweepOptions,
+  r: TargetRun,
+  w: Workload,
+  runId: string,
+  mode: LoadMode,
+  points: PointSpec[],
+): SweepSummary {
   const samples = [...r.samples.values()];
   const pts = summarizePoints(samples, { slo: o.slo, minSamples: o.minSamples });
   const wanted = new Set(points.map((p) => `${p.concurrency ?? ''}|${p.rate ?? ''}`));
@@ -422,7 +564,8 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
     const sc = r.selfCheck.get(k);
     const mine = samples.filter((s) => !s.warmup && s.concurrency === pt.concurrency && s.rate === pt.rate);
     // Send lag = actual − intended send in real ms; only meaningful in open-loop (rate) mode.
-    const lags = mode === 'rate' ? Float64Array.from(mine.map((s) => s.sent_ms - s.intended_send_ms)).sort() : new Float64Array();
+    const lags =
+      mode === 'rate' ? Float64Array.from(mine.map((s) => s.sent_ms - s.intended_send_ms)).sort() : new Float64Array();
     const lagP99 = lags.length ? percentile(lags, 99) : null;
     const eldP99 = sc?.eld.length ? Math.max(...sc.eld) : null;
     const eldP90 = sc?.eld90.length ? Math.max(...sc.eld90) : null;
@@ -436,8 +579,12 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
     // A bottleneck is systematic lateness (p90). Tail jitter (p99: GC pauses, OS scheduling on a shared host) only
     // touches p99 latencies, which are reported with the p99 delay beside them and do not gate by default;
     // invalidating points on it made an idle 2-core machine fail ~1 point in 12 at 4x simulated time.
-    if (eldP90 != null && eldP90 * scale > limit) reasons.push(`client bottleneck: event-loop delay p90 ${(eldP90 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
-    if (lagP99 != null && lagP99 * scale > limit) reasons.push(`client bottleneck: send lag p99 ${(lagP99 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
+    if (eldP90 != null && eldP90 * scale > limit)
+      reasons.push(
+        `client bottleneck: event-loop delay p90 ${(eldP90 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`,
+      );
+    if (lagP99 != null && lagP99 * scale > limit)
+      reasons.push(`client bottleneck: send lag p99 ${(lagP99 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
     if (reasons.length > (pt.invalid_reasons?.length ?? 0)) bottleneck = true;
     if (eldP99 != null) eldWorst = Math.max(eldWorst ?? 0, eldP99);
     if (eldP90 != null) eld90Worst = Math.max(eld90Worst ?? 0, eldP90);
@@ -448,13 +595,21 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
       const last = Math.max(...mine.map((s) => s.sent_ms));
       achieved = last > first ? ((mine.length - 1) / ((last - first) * scale)) * 1000 : null;
     }
-    const server = r.scraper ? seriesSummary(r.scraper.lines.filter((l) => l.concurrency === pt.concurrency && l.rate === pt.rate)) : undefined;
+    const server = r.scraper
+      ? seriesSummary(r.scraper.lines.filter((l) => l.concurrency === pt.concurrency && l.rate === pt.rate))
+      : undefined;
     outPoints.push({
       ...pt,
       ...(r.arm ? { arm: r.arm } : {}),
       valid: reasons.length === 0,
       invalid_reasons: reasons,
-      load_generator: { event_loop_delay_p99_ms: eldP99, event_loop_delay_p90_ms: eldP90, event_loop_delay_max_ms: eldMax, send_lag_p99_ms: lagP99, achieved_rate: achieved },
+      load_generator: {
+        event_loop_delay_p99_ms: eldP99,
+        event_loop_delay_p90_ms: eldP90,
+        event_loop_delay_max_ms: eldMax,
+        send_lag_p99_ms: lagP99,
+        achieved_rate: achieved,
+      },
       ...(server ? { server } : {}),
     });
   }
@@ -507,13 +662,24 @@ function buildSummary(o: SweepOptions, r: TargetRun, w: Workload, runId: string,
       client_bottleneck: bottleneck,
       thresholds: { min_ms: SELF_CHECK.minLagMs, itl_share: SELF_CHECK.itlShare },
     },
-    server_metrics: r.scraperStats ? { url: r.scraperStats.url, file: 'server-metrics.ndjson', scrapes: r.scraperStats.scrapes, errors: r.scraperStats.errors, series: r.scraperStats.series } : null,
+    server_metrics: r.scraperStats
+      ? {
+          url: r.scraperStats.url,
+          file: 'server-metrics.ndjson',
+          scrapes: r.scraperStats.scrapes,
+          errors: r.scraperStats.errors,
+          series: r.scraperStats.series,
+        }
+      : null,
     points: outPoints,
   };
 }
 
 /** `${NAME}` header values from the environment (for tokens); never logged. */
-export function resolveHeaders(h: Record<string, string> | undefined, env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+export function resolveHeaders(
+  h: Record<string, string> | undefined,
+  env: NodeJS.ProcessEnv,
+): Record<string, string> | undefined {
   if (!h) return undefined;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) {

@@ -4,7 +4,19 @@ import type { SweepSummary } from '../core/types/sweep-summary.js';
 const f = (v: number | null | undefined, d = 1) => (v == null || !Number.isFinite(v) ? '-' : v.toFixed(d));
 
 export function formatTable(s: SweepSummary): string {
-  const head = ['point', 'ok', 'fail', 'ttft p50', 'ttft p99', 'itl p50', 'tpot p50', 'e2e p50', 'tok/s', 'req/s', 'valid'];
+  const head = [
+    'point',
+    'ok',
+    'fail',
+    'ttft p50',
+    'ttft p99',
+    'itl p50',
+    'tpot p50',
+    'e2e p50',
+    'tok/s',
+    'req/s',
+    'valid',
+  ];
   const rows = s.points.map((p) => [
     p.concurrency != null ? `c=${p.concurrency}` : `rate=${p.rate}`,
     String(p.completed),

@@ -35,9 +35,17 @@ describe('arrivals', () => {
 
 describe('load points', () => {
   it('one point per concurrency or rate; max-throughput is one point capped by the largest concurrency', () => {
-    expect(planPoints({ concurrency: [1, 4] })).toEqual([{ concurrency: 1, rate: null }, { concurrency: 4, rate: null }]);
-    expect(planPoints({ mode: 'rate', rate: [0.5, 2] })).toEqual([{ concurrency: null, rate: 0.5 }, { concurrency: null, rate: 2 }]);
-    expect(planPoints({ mode: 'max-throughput', concurrency: [8, 64], requests: 500 })).toEqual([{ concurrency: 64, rate: null }]);
+    expect(planPoints({ concurrency: [1, 4] })).toEqual([
+      { concurrency: 1, rate: null },
+      { concurrency: 4, rate: null },
+    ]);
+    expect(planPoints({ mode: 'rate', rate: [0.5, 2] })).toEqual([
+      { concurrency: null, rate: 0.5 },
+      { concurrency: null, rate: 2 },
+    ]);
+    expect(planPoints({ mode: 'max-throughput', concurrency: [8, 64], requests: 500 })).toEqual([
+      { concurrency: 64, rate: null },
+    ]);
     expect(planPoints({ mode: 'max-throughput', requests: 500 })).toEqual([{ concurrency: 500, rate: null }]);
   });
 });
@@ -49,7 +57,9 @@ describe('Prometheus scrape', () => {
     );
     expect(vllm[0]).toEqual({ name: 'vllm:num_requests_running', labels: { model_name: 'm', engine: '0' }, value: 7 });
     expect(normalize(vllm)).toEqual({ running: 7, waiting: 2, kv_cache_usage: 0.42 });
-    const tgi = parsePrometheus('tgi_batch_current_size 12\ntgi_queue_size 3\ntgi_request_duration_bucket{le="+Inf"} 5\n');
+    const tgi = parsePrometheus(
+      'tgi_batch_current_size 12\ntgi_queue_size 3\ntgi_request_duration_bucket{le="+Inf"} 5\n',
+    );
     expect(normalize(tgi)).toEqual({ running: 12, waiting: 3 });
     const triton = parsePrometheus(
       'nv_inference_pending_request_count{model="mistral",version="1"} 4 1700000000000\nnv_gpu_utilization{gpu_uuid="GPU-1"} 0.9\nvllm:num_requests_running{model="mistral",version="1"} 6\nvllm:kv_cache_usage_perc{model="mistral",version="1"} 0.3\nweird_metric{a="x\\"y"} NaN\n',

@@ -17,18 +17,27 @@ export const command: CommandSpec = {
   summary: 'Remove what apply created and wait until it is gone',
   configure(c) {
     addConnectionOptions(addFanoutOptions(addClusterOptions(c)))
-      .option('--all', 'also remove the prerequisites (namespace, ServiceAccounts, RBAC; ACM: the prerequisites ManifestWork)')
+      .option(
+        '--all',
+        'also remove the prerequisites (namespace, ServiceAccounts, RBAC; ACM: the prerequisites ManifestWork)',
+      )
       .option('--purge-cache', 'also remove the model cache PVC (kept by default)')
       .option('--timeout <s>', 'seconds to wait until everything is gone', '600')
       .option('--poll-interval <s>', 'seconds between re-reads while waiting', '2')
-      .addHelpText('after', '\nUses <workdir>/cluster/<backend>.applied.json written by apply; without it, removes what apply would have created for the same flags. Safe to run twice.');
+      .addHelpText(
+        'after',
+        '\nUses <workdir>/cluster/<backend>.applied.json written by apply; without it, removes what apply would have created for the same flags. Safe to run twice.',
+      );
   },
   async run(opts, ctx) {
     const timeoutS = Number(opts.timeout);
     const pollS = Number(opts.pollInterval);
     if (!(timeoutS > 0) || !(pollS > 0)) {
       throw new InvalidInputError('teardown-options-invalid', 'invalid options', {
-        problems: [...(!(timeoutS > 0) ? [{ path: '--timeout', message: 'must be > 0' }] : []), ...(!(pollS > 0) ? [{ path: '--poll-interval', message: 'must be > 0' }] : [])],
+        problems: [
+          ...(!(timeoutS > 0) ? [{ path: '--timeout', message: 'must be > 0' }] : []),
+          ...(!(pollS > 0) ? [{ path: '--poll-interval', message: 'must be > 0' }] : []),
+        ],
       });
     }
     const o = await resolveClusterOptions(opts, ctx.cwd);
@@ -40,21 +49,39 @@ export const command: CommandSpec = {
       entries = inv.objects;
       fromInventory = true;
       if (inv.mode !== o.target.mode || (inv.cluster ?? undefined) !== o.target.cluster) {
-        ctx.log.warn('the inventory was written for another target; using it (it says what apply created)', { inventory_mode: inv.mode, cluster: inv.cluster });
+        ctx.log.warn('the inventory was written for another target; using it (it says what apply created)', {
+          inventory_mode: inv.mode,
+          cluster: inv.cluster,
+        });
       }
     } catch {
       // No inventory (another workdir, or already torn down): the same flags render the same objects.
       const pre = new Set(renderPrerequisites(o.render).map((x) => `${x.kind}/${x.metadata.name}`));
       entries = renderObjects(o.render, o.target, true).map((x) => ({
-        apiVersion: x.apiVersion, kind: x.kind, namespace: x.metadata.namespace ?? null, name: x.metadata.name, uid: null, generation: null,
-        prerequisite: o.target.mode === 'acm' ? x.metadata.name === PREREQ_WORK : pre.has(`${x.kind}/${x.metadata.name}`),
+        apiVersion: x.apiVersion,
+        kind: x.kind,
+        namespace: x.metadata.namespace ?? null,
+        name: x.metadata.name,
+        uid: null,
+        generation: null,
+        prerequisite:
+          o.target.mode === 'acm' ? x.metadata.name === PREREQ_WORK : pre.has(`${x.kind}/${x.metadata.name}`),
         keep_on_teardown: x.metadata.annotations?.[KEEP_ANNOTATION] === 'true',
       }));
     }
     const client = connect(opts, o, ctx);
-    const r = await teardown(client, entries, { all: opts.all === true, purgeCache: opts.purgeCache === true, timeoutS, pollMs: pollS * 1000 }, ctx.log);
+    const r = await teardown(
+      client,
+      entries,
+      { all: opts.all === true, purgeCache: opts.purgeCache === true, timeoutS, pollMs: pollS * 1000 },
+      ctx.log,
+    );
     if (fromInventory) await fs.rm(invFile, { force: true });
-    ctx.log.info(`teardown done in ${r.seconds.toFixed(1)} s`, { deleted: r.deleted.length, already_gone: r.alreadyGone.length, kept: r.kept.join(', ') || 'nothing' });
+    ctx.log.info(`teardown done in ${r.seconds.toFixed(1)} s`, {
+      deleted: r.deleted.length,
+      already_gone: r.alreadyGone.length,
+      kept: r.kept.join(', ') || 'nothing',
+    });
     return ExitCode.OK;
   },
 };

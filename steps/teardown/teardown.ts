@@ -26,7 +26,12 @@ const label = (e: InventoryEntry) => `${e.kind}/${e.namespace ? e.namespace + '/
  * gone — a ManifestWork disappears only after its finalizer cleaned the managed cluster. Objects already gone
  * are fine: running it twice is safe.
  */
-export async function teardown(client: KubeClient, entries: InventoryEntry[], o: TeardownOptions, log: Logger): Promise<TeardownResult> {
+export async function teardown(
+  client: KubeClient,
+  entries: InventoryEntry[],
+  o: TeardownOptions,
+  log: Logger,
+): Promise<TeardownResult> {
   const t0 = Date.now();
   const deadline = t0 + o.timeoutS * 1000;
   const res: TeardownResult = { deleted: [], alreadyGone: [], kept: [], seconds: 0 };
@@ -37,7 +42,11 @@ export async function teardown(client: KubeClient, entries: InventoryEntry[], o:
   }
   // With the namespace going, its contents go with it; delete it last.
   for (const e of targets) {
-    const obj = { apiVersion: e.apiVersion, kind: e.kind, metadata: { name: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) } };
+    const obj = {
+      apiVersion: e.apiVersion,
+      kind: e.kind,
+      metadata: { name: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) },
+    };
     const existed = await client.delete(obj, 'Foreground');
     (existed ? res.deleted : res.alreadyGone).push(label(e));
     log.event('delete', { object: label(e), result: existed ? 'deleting' : 'already gone' });
@@ -49,14 +58,25 @@ export async function teardown(client: KubeClient, entries: InventoryEntry[], o:
       const left = deadline - Date.now();
       if (left <= 0) {
         const fin = (live.metadata.finalizers as string[] | undefined)?.join(', ');
-        throw new EnvironmentError('teardown-timeout', `${label(e)} still exists after ${o.timeoutS} s${fin ? ` (finalizers: ${fin})` : ''}`, {
-          hint: e.kind === 'ManifestWork'
-            ? 'The work agent must clean the managed cluster before the ManifestWork goes: check the cluster is available (oc get managedcluster). Run teardown again later; it is safe.'
-            : 'Something holds it (finalizers, a stuck pod): inspect it, then run teardown again; it is safe to repeat.',
-        });
+        throw new EnvironmentError(
+          'teardown-timeout',
+          `${label(e)} still exists after ${o.timeoutS} s${fin ? ` (finalizers: ${fin})` : ''}`,
+          {
+            hint:
+              e.kind === 'ManifestWork'
+                ? 'The work agent must clean the managed cluster before the ManifestWork goes: check the cluster is available (oc get managedcluster). Run teardown again later; it is safe.'
+                : 'Something holds it (finalizers, a stuck pod): inspect it, then run teardown again; it is safe to repeat.',
+          },
+        );
       }
       // A watch wakes us on DELETED; the re-read covers a dropped watch or a deletion before it started.
-      await client.watchUntil(e.kind, e.namespace ?? undefined, e.name, (type) => type === 'DELETED', Math.min(left, Math.max(o.pollMs, 50) * 4));
+      await client.watchUntil(
+        e.kind,
+        e.namespace ?? undefined,
+        e.name,
+        (type) => type === 'DELETED',
+        Math.min(left, Math.max(o.pollMs, 50) * 4),
+      );
     }
     log.event('gone', { object: label(e) });
   }

@@ -20,7 +20,10 @@ export const command: CommandSpec = {
       .option('--pending-timeout <s>', 'fail when a pod stays unschedulable (e.g. no free GPU) this long', '600')
       .option('--endpoint <url>', 'reach the server here instead of its Route/Service (port-forward)')
       .option('--request-timeout <s>', 'timeout of each health check and of the one-token request', '30')
-      .addHelpText('after', '\nWrites <workdir>/deploy/<backend>.json (schemas/deploy-report.schema.json), also when the server is not ready (with the diagnosis).\nExit 0 when ready; 3 with a diagnosis code and hint when not (CrashLoopBackOff/SCC, OOMKilled, GPU Pending, ImagePullBackOff, ProgressDeadlineExceeded, slow model download, ACM not ready).');
+      .addHelpText(
+        'after',
+        '\nWrites <workdir>/deploy/<backend>.json (schemas/deploy-report.schema.json), also when the server is not ready (with the diagnosis).\nExit 0 when ready; 3 with a diagnosis code and hint when not (CrashLoopBackOff/SCC, OOMKilled, GPU Pending, ImagePullBackOff, ProgressDeadlineExceeded, slow model download, ACM not ready).',
+      );
   },
   async run(opts, ctx) {
     const problems: Problem[] = [];
@@ -35,28 +38,43 @@ export const command: CommandSpec = {
     const pendingS = num('--pending-timeout', opts.pendingTimeout)!;
     const reqS = num('--request-timeout', opts.requestTimeout)!;
     const endpoint = opts.endpoint as string | undefined;
-    if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^/]+/.test(endpoint)) problems.push({ path: '--endpoint', message: 'must be an http(s) URL' });
+    if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^/]+/.test(endpoint))
+      problems.push({ path: '--endpoint', message: 'must be an http(s) URL' });
     const o = await resolveClusterOptions(opts, ctx.cwd);
-    if (problems.length) throw new InvalidInputError('wait-options-invalid', `invalid options (${problems.length})`, { problems });
+    if (problems.length)
+      throw new InvalidInputError('wait-options-invalid', `invalid options (${problems.length})`, { problems });
     const client = connect(opts, o, ctx);
-    const result = await waitReady(client, {
-      backend: o.render.backend,
-      namespace: o.render.namespace,
-      mode: o.target.mode,
-      cluster: o.target.cluster,
-      timeoutS: timeoutS ?? o.render.readyTimeoutS,
-      pollMs: pollS * 1000,
-      pendingTimeoutS: pendingS,
-      endpoint: endpoint || undefined,
-      requestTimeoutMs: reqS * 1000,
-      servedName: (opts.servedName as string | undefined) ?? undefined,
-    }, ctx.log, ctx.signal);
+    const result = await waitReady(
+      client,
+      {
+        backend: o.render.backend,
+        namespace: o.render.namespace,
+        mode: o.target.mode,
+        cluster: o.target.cluster,
+        timeoutS: timeoutS ?? o.render.readyTimeoutS,
+        pollMs: pollS * 1000,
+        pendingTimeoutS: pendingS,
+        endpoint: endpoint || undefined,
+        requestTimeoutMs: reqS * 1000,
+        servedName: (opts.servedName as string | undefined) ?? undefined,
+      },
+      ctx.log,
+      ctx.signal,
+    );
     const file = workdirLayout(path.resolve(ctx.cwd, opts.workdir as string)).deploy(o.render.backend);
     await writeJsonAtomic(file, assertValid<DeployReport>('deploy-report', result.report, 'deploy report'));
     if (result.diagnosis) {
-      throw new EnvironmentError(result.diagnosis.code, `${o.render.backend} is not ready: ${result.diagnosis.message}`, { hint: result.diagnosis.hint });
+      throw new EnvironmentError(
+        result.diagnosis.code,
+        `${o.render.backend} is not ready: ${result.diagnosis.message}`,
+        { hint: result.diagnosis.hint },
+      );
     }
-    ctx.log.info(`${o.render.backend} ready`, { endpoint: result.report.endpoint, seconds: result.report.timings_s?.total, report: file });
+    ctx.log.info(`${o.render.backend} ready`, {
+      endpoint: result.report.endpoint,
+      seconds: result.report.timings_s?.total,
+      report: file,
+    });
     ctx.stdout(result.report.endpoint + '\n');
     return ExitCode.OK;
   },

@@ -55,9 +55,14 @@ class Clock {
   }
 }
 
-const cond = (o: unknown, type: string) => (((o as any)?.status?.conditions ?? []) as any[]).find((c) => c.type === type);
+const cond = (o: unknown, type: string) =>
+  (((o as any)?.status?.conditions ?? []) as any[]).find((c) => c.type === type);
 
-async function httpOk(url: string, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: boolean; status?: number; body?: string; error?: string }> {
+async function httpOk(
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ ok: boolean; status?: number; body?: string; error?: string }> {
   try {
     const r = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal });
     const body = await r.body.text();
@@ -86,7 +91,12 @@ async function serverVersion(kind: BackendKind, base: string, timeoutMs: number)
  * answers and a one-token request succeeds. Diagnoses failures as they appear (terminal ones end the wait
  * early) and explains a timeout. Never throws for a server that is not ready: the result carries the diagnosis.
  */
-export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger, signal?: AbortSignal): Promise<WaitResult> {
+export async function waitReady(
+  client: KubeClient,
+  o: WaitOptions,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<WaitResult> {
   const clock = new Clock(log);
   const deadline = clock.t0 + o.timeoutS * 1000;
   const name = workloadName(o.backend);
@@ -115,7 +125,10 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
     report.timings_s!.total = Math.round(clock.elapsed() * 1000) / 1000;
     return { report, diagnosis: d };
   };
-  clock.mark('wait-started', o.mode === 'acm' ? `ManifestWork ${o.cluster}/${workName(o.backend)}` : `Deployment ${o.namespace}/${name}`);
+  clock.mark(
+    'wait-started',
+    o.mode === 'acm' ? `ManifestWork ${o.cluster}/${workName(o.backend)}` : `Deployment ${o.namespace}/${name}`,
+  );
 
   let routeHost: string | null = null;
   const stop = () => signal?.aborted === true;
@@ -124,7 +137,13 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
     const pendingSince: Record<string, number> = {};
     for (;;) {
       const dep = await client.get('Deployment', o.namespace, name);
-      if (!dep) return fail({ code: 'not-applied', terminal: true, hint: HINTS.notApplied, message: `Deployment ${o.namespace}/${name} does not exist` });
+      if (!dep)
+        return fail({
+          code: 'not-applied',
+          terminal: true,
+          hint: HINTS.notApplied,
+          message: `Deployment ${o.namespace}/${name} does not exist`,
+        });
       const container = (dep.spec as any).template.spec.containers[0];
       report.image = container.image ?? null;
       report.engine_args = (container.args ?? []).map(String);
@@ -145,12 +164,19 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
         const sched = (st?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
         if (st?.phase === 'Pending' && sched?.status === 'False') pendingSince[p.metadata.name] ??= now;
         else delete pendingSince[p.metadata.name];
-        if ((p.spec as any)?.nodeName) clock.mark('pod-scheduled', `${p.metadata.name} on ${(p.spec as any).nodeName}`, 'scheduled');
+        if ((p.spec as any)?.nodeName)
+          clock.mark('pod-scheduled', `${p.metadata.name} on ${(p.spec as any).nodeName}`, 'scheduled');
         const cs = (st?.containerStatuses ?? [])[0];
         if (cs?.state?.running) clock.mark('container-started', p.metadata.name, 'container_started');
         if (cs?.ready) clock.mark('pod-ready', p.metadata.name, 'pod_ready');
         const crashed = cs?.state?.waiting?.reason === 'CrashLoopBackOff' || cs?.lastState?.terminated;
-        if (crashed || now >= deadline) logs[p.metadata.name] = await client.podLog(o.namespace, p.metadata.name, 40, Boolean(cs?.lastState?.terminated) && !cs?.state?.running);
+        if (crashed || now >= deadline)
+          logs[p.metadata.name] = await client.podLog(
+            o.namespace,
+            p.metadata.name,
+            40,
+            Boolean(cs?.lastState?.terminated) && !cs?.state?.running,
+          );
       }
       for (const e of events) {
         const ev = e as any;
@@ -158,11 +184,25 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
         if (ev.type === 'Warning') clock.mark(`warning:${ev.reason}`, String(ev.message).slice(0, 200));
       }
       const unschedulableForS = Object.fromEntries(Object.entries(pendingSince).map(([k, v]) => [k, (now - v) / 1000]));
-      const d = diagnose({ deployment: dep, pods: live, events, logs, unschedulableForS, pendingTimeoutS: o.pendingTimeoutS, deadline: now >= deadline, timeoutS: o.timeoutS });
+      const d = diagnose({
+        deployment: dep,
+        pods: live,
+        events,
+        logs,
+        unschedulableForS,
+        pendingTimeoutS: o.pendingTimeoutS,
+        deadline: now >= deadline,
+        timeoutS: o.timeoutS,
+      });
       if (d?.terminal) return fail(d);
       const st = dep.status as any;
       const want = Number((dep.spec as any).replicas ?? 1);
-      const rolled = st && Number(st.observedGeneration ?? 0) >= Number(dep.metadata.generation ?? 1) && Number(st.updatedReplicas ?? 0) >= want && Number(st.readyReplicas ?? 0) >= want && Number(st.availableReplicas ?? 0) >= want;
+      const rolled =
+        st &&
+        Number(st.observedGeneration ?? 0) >= Number(dep.metadata.generation ?? 1) &&
+        Number(st.updatedReplicas ?? 0) >= want &&
+        Number(st.readyReplicas ?? 0) >= want &&
+        Number(st.availableReplicas ?? 0) >= want;
       if (rolled) {
         clock.mark('rollout-complete', `generation ${dep.metadata.generation}`, 'rollout_complete');
         const pod = live.find((p) => ((p.status as any)?.containerStatuses ?? [])[0]?.ready) ?? live[0];
@@ -170,7 +210,13 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
         const imageID = String(cs?.imageID ?? '');
         report.image_digest = /sha256:[0-9a-f]{64}/.exec(imageID)?.[0] ?? null;
         report.node = ((pod?.spec as any)?.nodeName as string | undefined) ?? null;
-        report.gpu = { product: null, count: gpuRes ? Number(limits[gpuRes]) : null, memory_mib: null, mig: gpuRes?.startsWith('nvidia.com/mig-') ? gpuRes.slice('nvidia.com/mig-'.length) : null, profile: gpuProfile };
+        report.gpu = {
+          product: null,
+          count: gpuRes ? Number(limits[gpuRes]) : null,
+          memory_mib: null,
+          mig: gpuRes?.startsWith('nvidia.com/mig-') ? gpuRes.slice('nvidia.com/mig-'.length) : null,
+          profile: gpuProfile,
+        };
         if (report.node) {
           // The runner's namespace Role cannot read nodes on a locked-down cluster: the GPU product is then unknown.
           const node = await client.get('Node', undefined, report.node).catch((e) => {
@@ -183,10 +229,14 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
           report.gpu.mig ??= l['nvidia.com/mig.config']?.replace(/^all-/, '') ?? null;
         }
         const route = await client.get('Route', o.namespace, name).catch(() => null);
-        routeHost = ((route?.status as any)?.ingress?.[0]?.host as string | undefined) ?? ((route?.spec as any)?.host as string | undefined) ?? null;
+        routeHost =
+          ((route?.status as any)?.ingress?.[0]?.host as string | undefined) ??
+          ((route?.spec as any)?.host as string | undefined) ??
+          null;
         break;
       }
-      if (stop()) return fail({ code: 'cancelled', terminal: true, hint: 'The wait was interrupted.', message: 'cancelled' });
+      if (stop())
+        return fail({ code: 'cancelled', terminal: true, hint: 'The wait was interrupted.', message: 'cancelled' });
       await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
     }
   } else {
@@ -197,7 +247,12 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
         // After a fan-out apply the ManifestWorkReplicaSet controller creates the work a moment later: allow it
         // up to two minutes (within the deadline) to appear before calling it not applied.
         if (Date.now() - clock.t0 >= Math.min(120_000, o.timeoutS * 1000) || stop()) {
-          return fail({ code: 'not-applied', terminal: true, hint: HINTS.notApplied, message: `ManifestWork ${o.cluster}/${wname} does not exist on the hub` });
+          return fail({
+            code: 'not-applied',
+            terminal: true,
+            hint: HINTS.notApplied,
+            message: `ManifestWork ${o.cluster}/${wname} does not exist on the hub`,
+          });
         }
         clock.mark('work-missing', `${o.cluster}/${wname}`);
         await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
@@ -211,7 +266,13 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
         report.image = c.image ?? null;
         report.engine_args = (c.args ?? []).map(String);
         report.model = o.servedName ?? depManifest.metadata.annotations?.['llmbench.dev/served-name'] ?? null;
-        report.gpu = { product: null, count: null, memory_mib: null, mig: null, profile: depManifest.metadata.labels?.['llmbench.dev/gpu-profile'] ?? null };
+        report.gpu = {
+          product: null,
+          count: null,
+          memory_mib: null,
+          mig: null,
+          profile: depManifest.metadata.labels?.['llmbench.dev/gpu-profile'] ?? null,
+        };
       }
       const current = (c: any) => c?.status === 'True' && Number(c.observedGeneration ?? -1) === gen;
       const applied = cond(w, 'Applied');
@@ -219,32 +280,55 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
       if (current(applied)) clock.mark('work-applied', `generation ${gen}`, 'work_applied');
       if (current(available)) clock.mark('work-available', `generation ${gen}`, 'work_available');
       const rs = ((w.status as any)?.resourceStatus?.manifests ?? []) as any[];
-      const failed = rs.find((m) => (m.conditions ?? []).some((c: any) => c.type === 'Applied' && c.status === 'False'));
+      const failed = rs.find((m) =>
+        (m.conditions ?? []).some((c: any) => c.type === 'Applied' && c.status === 'False'),
+      );
       if (failed) {
         const c = failed.conditions.find((x: any) => x.type === 'Applied');
-        return fail({ code: 'acm-apply-failed', terminal: true, hint: 'The work agent on the managed cluster could not apply this object (the message says why: RBAC, quota, admission). Fix it there; the ManifestWork retries by itself.', message: `${failed.resourceMeta?.kind} ${failed.resourceMeta?.namespace ?? ''}/${failed.resourceMeta?.name}: ${c.message ?? c.reason}` });
+        return fail({
+          code: 'acm-apply-failed',
+          terminal: true,
+          hint: 'The work agent on the managed cluster could not apply this object (the message says why: RBAC, quota, admission). Fix it there; the ManifestWork retries by itself.',
+          message: `${failed.resourceMeta?.kind} ${failed.resourceMeta?.namespace ?? ''}/${failed.resourceMeta?.name}: ${c.message ?? c.reason}`,
+        });
       }
       const fb = (kind: string, key: string) => {
         const m = rs.find((x) => x.resourceMeta?.kind === kind);
         const v = (m?.statusFeedback?.values ?? []).find((x: any) => x.name === key)?.fieldValue;
-        return v ? v.integer ?? v.string ?? v.boolean ?? null : null;
+        return v ? (v.integer ?? v.string ?? v.boolean ?? null) : null;
       };
       const ready = fb('Deployment', 'ReadyReplicas');
       const replicas = fb('Deployment', 'Replicas');
       routeHost = (fb('Route', ROUTE_HOST_FEEDBACK) as string | null) ?? routeHost;
       if (ready !== null) clock.mark('feedback', `ReadyReplicas=${ready} Replicas=${replicas}`);
       // Available only says the objects exist on the managed cluster; readiness comes from the feedback.
-      if (current(applied) && current(available) && ready !== null && Number(ready) >= Math.max(1, Number(replicas ?? 1))) {
+      if (
+        current(applied) &&
+        current(available) &&
+        ready !== null &&
+        Number(ready) >= Math.max(1, Number(replicas ?? 1))
+      ) {
         clock.mark('rollout-complete', `ReadyReplicas=${ready}`, 'rollout_complete');
         break;
       }
       if (Date.now() >= deadline) {
         if (!current(applied)) {
-          return fail({ code: 'acm-not-applied', terminal: true, hint: 'The work agent has not reported on this generation: check that the managed cluster is available (oc get managedcluster) and its klusterlet runs.', message: `ManifestWork ${o.cluster}/${wname} not Applied at generation ${gen} after ${o.timeoutS} s` });
+          return fail({
+            code: 'acm-not-applied',
+            terminal: true,
+            hint: 'The work agent has not reported on this generation: check that the managed cluster is available (oc get managedcluster) and its klusterlet runs.',
+            message: `ManifestWork ${o.cluster}/${wname} not Applied at generation ${gen} after ${o.timeoutS} s`,
+          });
         }
-        return fail({ code: 'acm-not-ready', terminal: true, hint: 'Available only means the objects exist on the managed cluster; ReadyReplicas never reached the replica count. Run `llmbench wait` against the managed cluster\'s own kubeconfig (without --acm) to diagnose the pods there.', message: `ManifestWork Applied${current(available) ? ' and Available' : ''} at generation ${gen}, but ReadyReplicas=${ready ?? 'unknown'} of ${replicas ?? 1} after ${o.timeoutS} s` });
+        return fail({
+          code: 'acm-not-ready',
+          terminal: true,
+          hint: "Available only means the objects exist on the managed cluster; ReadyReplicas never reached the replica count. Run `llmbench wait` against the managed cluster's own kubeconfig (without --acm) to diagnose the pods there.",
+          message: `ManifestWork Applied${current(available) ? ' and Available' : ''} at generation ${gen}, but ReadyReplicas=${ready ?? 'unknown'} of ${replicas ?? 1} after ${o.timeoutS} s`,
+        });
       }
-      if (stop()) return fail({ code: 'cancelled', terminal: true, hint: 'The wait was interrupted.', message: 'cancelled' });
+      if (stop())
+        return fail({ code: 'cancelled', terminal: true, hint: 'The wait was interrupted.', message: 'cancelled' });
       await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
     }
   }
@@ -253,13 +337,21 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
   if (!o.endpoint) {
     if (routeHost) report.endpoint = `https://${routeHost}`;
     else if (o.mode === 'acm') {
-      return fail({ code: 'no-endpoint', terminal: true, hint: 'Through ACM the server is reached via its Route: render with a Route (not --no-route) or pass --endpoint URL.', message: 'no Route host was fed back' });
+      return fail({
+        code: 'no-endpoint',
+        terminal: true,
+        hint: 'Through ACM the server is reached via its Route: render with a Route (not --no-route) or pass --endpoint URL.',
+        message: 'no Route host was fed back',
+      });
     }
   }
   report.endpoint = report.endpoint.replace(/\/+$/, '');
   const { ready: readyPath } = SERVER_PORTS[o.backend];
   const model = report.model ?? 'mistral';
-  const healthUrls = [report.endpoint + readyPath, ...(o.backend === 'triton' ? [`${report.endpoint}/v2/models/${encodeURIComponent(model)}/ready`] : [])];
+  const healthUrls = [
+    report.endpoint + readyPath,
+    ...(o.backend === 'triton' ? [`${report.endpoint}/v2/models/${encodeURIComponent(model)}/ready`] : []),
+  ];
   let last = '';
   for (const url of healthUrls) {
     for (;;) {
@@ -271,13 +363,24 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
       last = r.error ?? `HTTP ${r.status}`;
       clock.mark('health-waiting', `${url.slice(report.endpoint.length)}: ${last}`);
       if (Date.now() >= deadline || stop()) {
-        return fail({ code: 'health-failed', terminal: true, hint: 'Pods are Ready but the endpoint does not answer health checks (503s: still loading behind the Route, or the Route/Service points elsewhere). Check the Route host and the server log; raise --ready-timeout if it was loading.', message: `${url}: ${last}` });
+        return fail({
+          code: 'health-failed',
+          terminal: true,
+          hint: 'Pods are Ready but the endpoint does not answer health checks (503s: still loading behind the Route, or the Route/Service points elsewhere). Check the Route host and the server log; raise --ready-timeout if it was loading.',
+          message: `${url}: ${last}`,
+        });
       }
       await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
     }
   }
   for (;;) {
-    const s = await probeOneToken({ kind: o.backend, url: report.endpoint, model, timeoutMs: o.requestTimeoutMs, signal });
+    const s = await probeOneToken({
+      kind: o.backend,
+      url: report.endpoint,
+      model,
+      timeoutMs: o.requestTimeoutMs,
+      signal,
+    });
     if (s.ok) {
       clock.mark('first-token', `${s.output_tokens?.server ?? s.output_tokens?.client ?? '?'} token(s)`, 'first_token');
       break;
@@ -285,7 +388,12 @@ export async function waitReady(client: KubeClient, o: WaitOptions, log: Logger,
     last = `${s.error?.category ?? 'error'}: ${s.error?.message ?? ''}`.slice(0, 300);
     clock.mark('one-token-failed', last);
     if (Date.now() >= deadline || stop()) {
-      return fail({ code: 'one-token-failed', terminal: true, hint: `Health is OK but a one-token request for model '${model}' fails: check the served model name (--served-name) and the server log.`, message: last });
+      return fail({
+        code: 'one-token-failed',
+        terminal: true,
+        hint: `Health is OK but a one-token request for model '${model}' fails: check the served model name (--served-name) and the server log.`,
+        message: last,
+      });
     }
     await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
   }

@@ -23,7 +23,10 @@ export interface TokenCounter {
 export function inlineCounter(tok: Tokenizer): TokenCounter {
   return {
     name: tok.name,
-    count: async (texts, perChunk) => ({ total: tok.count(texts.join('')), per: perChunk ? texts.map((t) => Math.max(1, tok.count(t))) : null }),
+    count: async (texts, perChunk) => ({
+      total: tok.count(texts.join('')),
+      per: perChunk ? texts.map((t) => Math.max(1, tok.count(t))) : null,
+    }),
     close: async () => {},
   };
 }

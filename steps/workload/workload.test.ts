@@ -5,7 +5,15 @@ import path from 'node:path';
 import { buildWorkload, parseDataset } from './workload.js';
 import { getTokenizer } from './tokenizer.js';
 
-const spec = { dataset: 'synthetic', inputTokens: 64, outputTokens: 32, prompts: 12, temperature: 0, ignoreEos: true, seed: 3 };
+const spec = {
+  dataset: 'synthetic',
+  inputTokens: 64,
+  outputTokens: 32,
+  prompts: 12,
+  temperature: 0,
+  ignoreEos: true,
+  seed: 3,
+};
 
 describe('workload', () => {
   it('synthetic prompts have exactly the requested token length (client tokenizer, no special tokens)', async () => {
@@ -35,8 +43,21 @@ describe('workload', () => {
   it('reads JSONL and ShareGPT files', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wl-'));
     writeFileSync(path.join(dir, 'p.jsonl'), '{"prompt":"Hello there"}\n\n{"text":"Second"}\n');
-    writeFileSync(path.join(dir, 's.json'), JSON.stringify([{ conversations: [{ from: 'human', value: 'Q1' }, { from: 'gpt', value: 'A1' }] }, { conversations: [{ from: 'human', value: 'Q2' }] }]));
-    expect((await buildWorkload({ ...spec, dataset: 'p.jsonl', prompts: undefined }, dir)).prompts.map((p) => p.text)).toEqual(['Hello there', 'Second']);
+    writeFileSync(
+      path.join(dir, 's.json'),
+      JSON.stringify([
+        {
+          conversations: [
+            { from: 'human', value: 'Q1' },
+            { from: 'gpt', value: 'A1' },
+          ],
+        },
+        { conversations: [{ from: 'human', value: 'Q2' }] },
+      ]),
+    );
+    expect(
+      (await buildWorkload({ ...spec, dataset: 'p.jsonl', prompts: undefined }, dir)).prompts.map((p) => p.text),
+    ).toEqual(['Hello there', 'Second']);
     const sg = await buildWorkload({ ...spec, dataset: path.join(dir, 's.json'), prompts: undefined });
     expect(sg.prompts.map((p) => p.text)).toEqual(['Q1', 'Q2']);
     expect(sg.dataset).toBe('s.json');

@@ -44,9 +44,10 @@ export interface Workload {
 import { rng } from '../core/rng.js';
 export { rng };
 
-const VOCAB = (
-  'time year people way day man thing woman life child world school state family student group country problem hand part place case week company system program question work government number night point home water room mother area money story fact month lot right study book eye job word business issue side kind head house service friend father power hour game line end member law car city community name president team minute idea kid body information back parent face others level office door health person art war history party result change morning reason research girl guy moment air teacher force education'
-).split(' ');
+const VOCAB =
+  'time year people way day man thing woman life child world school state family student group country problem hand part place case week company system program question work government number night point home water room mother area money story fact month lot right study book eye job word business issue side kind head house service friend father power hour game line end member law car city community name president team minute idea kid body information back parent face others level office door health person art war history party result change morning reason research girl guy moment air teacher force education'.split(
+    ' ',
+  );
 
 /** A prompt of exactly n tokens (client tokenizer, no special tokens), distinct per index. */
 export function syntheticPrompt(n: number, index: number, rand: () => number, tok: Tokenizer): string {
@@ -63,7 +64,10 @@ export function syntheticPrompt(n: number, index: number, rand: () => number, to
     const cand = tok.decode(ids).trim();
     const c = tok.count(cand);
     if (c === n) return cand;
-    ids = c > n ? ids.slice(0, ids.length - (c - n)) : tok.encode(cand + ' ' + VOCAB[Math.floor(rand() * VOCAB.length)]).slice(0, n);
+    ids =
+      c > n
+        ? ids.slice(0, ids.length - (c - n))
+        : tok.encode(cand + ' ' + VOCAB[Math.floor(rand() * VOCAB.length)]).slice(0, n);
   }
   throw new Error(`could not build a prompt of exactly ${n} tokens`);
 }
@@ -78,9 +82,15 @@ export function parseDataset(text: string, file: string): string[] {
     try {
       doc = JSON.parse(text);
     } catch (e) {
-      throw new InvalidInputError('dataset-invalid', `${file}: not valid JSON: ${(e as Error).message}`, { problems: [{ path: '', message: 'malformed JSON', file }], hint: 'A ShareGPT file is a JSON array of {conversations: [{from, value}]}.' });
+      throw new InvalidInputError('dataset-invalid', `${file}: not valid JSON: ${(e as Error).message}`, {
+        problems: [{ path: '', message: 'malformed JSON', file }],
+        hint: 'A ShareGPT file is a JSON array of {conversations: [{from, value}]}.',
+      });
     }
-    if (!Array.isArray(doc)) throw new InvalidInputError('dataset-invalid', `${file}: expected a JSON array`, { problems: [{ path: '', message: 'must be an array', file }] });
+    if (!Array.isArray(doc))
+      throw new InvalidInputError('dataset-invalid', `${file}: expected a JSON array`, {
+        problems: [{ path: '', message: 'must be an array', file }],
+      });
     doc.forEach((d, i) => {
       const conv = (d as { conversations?: { from?: string; value?: string }[] })?.conversations;
       const human = Array.isArray(conv) ? conv.find((t) => t?.from === 'human' || t?.from === 'user') : undefined;
@@ -94,19 +104,32 @@ export function parseDataset(text: string, file: string): string[] {
         const j = JSON.parse(line) as Record<string, unknown>;
         const p = j.prompt ?? j.text ?? j.input;
         if (typeof p === 'string' && p.trim()) out.push(p);
-        else problems.push({ path: `/${i}`, line: i + 1, message: 'needs a non-empty string field prompt, text or input', file });
+        else
+          problems.push({
+            path: `/${i}`,
+            line: i + 1,
+            message: 'needs a non-empty string field prompt, text or input',
+            file,
+          });
       } catch {
         problems.push({ path: `/${i}`, line: i + 1, message: 'not valid JSON', file });
       }
     });
   }
   if (problems.length) {
-    throw new InvalidInputError('dataset-invalid', `${file}: ${problems.length} invalid record${problems.length > 1 ? 's' : ''}`, {
-      problems: problems.slice(0, 50),
-      hint: 'JSONL: one {"prompt": "..."} per line. ShareGPT: [{"conversations": [{"from": "human", "value": "..."}]}].',
-    });
+    throw new InvalidInputError(
+      'dataset-invalid',
+      `${file}: ${problems.length} invalid record${problems.length > 1 ? 's' : ''}`,
+      {
+        problems: problems.slice(0, 50),
+        hint: 'JSONL: one {"prompt": "..."} per line. ShareGPT: [{"conversations": [{"from": "human", "value": "..."}]}].',
+      },
+    );
   }
-  if (!out.length) throw new InvalidInputError('dataset-empty', `${file}: no prompts`, { problems: [{ path: '', message: 'no prompts found', file }] });
+  if (!out.length)
+    throw new InvalidInputError('dataset-empty', `${file}: no prompts`, {
+      problems: [{ path: '', message: 'no prompts found', file }],
+    });
   return out;
 }
 
@@ -128,7 +151,14 @@ export async function buildWorkload(spec: WorkloadSpec, cwd = process.cwd()): Pr
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
-      throw new InvalidInputError('dataset-unreadable', `cannot read dataset ${spec.dataset}: ${(e as Error).message}`, { problems: [{ path: '/workload/dataset', message: 'file not readable' }], hint: 'Give a .jsonl or ShareGPT .json file, or synthetic / builtin.' });
+      throw new InvalidInputError(
+        'dataset-unreadable',
+        `cannot read dataset ${spec.dataset}: ${(e as Error).message}`,
+        {
+          problems: [{ path: '/workload/dataset', message: 'file not readable' }],
+          hint: 'Give a .jsonl or ShareGPT .json file, or synthetic / builtin.',
+        },
+      );
     }
     texts = parseDataset(text, spec.dataset);
     if (spec.prompts) texts = texts.slice(0, spec.prompts);
@@ -136,9 +166,25 @@ export async function buildWorkload(spec: WorkloadSpec, cwd = process.cwd()): Pr
   }
   const prompts = texts.map((t) => ({ text: t, tokens: tok.count(t) }));
   const h = createHash('sha256');
-  h.update(JSON.stringify({ tokenizer: tok.name, outputTokens: spec.outputTokens, temperature: spec.temperature, ignoreEos: spec.ignoreEos }));
+  h.update(
+    JSON.stringify({
+      tokenizer: tok.name,
+      outputTokens: spec.outputTokens,
+      temperature: spec.temperature,
+      ignoreEos: spec.ignoreEos,
+    }),
+  );
   for (const p of prompts) h.update('\0' + p.tokens + '\0' + p.text);
-  return { dataset, prompts, inputTokens, outputTokens: spec.outputTokens, temperature: spec.temperature, ignoreEos: spec.ignoreEos, tokenizer: tok.name, fingerprint: `sha256:${h.digest('hex')}` };
+  return {
+    dataset,
+    prompts,
+    inputTokens,
+    outputTokens: spec.outputTokens,
+    temperature: spec.temperature,
+    ignoreEos: spec.ignoreEos,
+    tokenizer: tok.name,
+    fingerprint: `sha256:${h.digest('hex')}`,
+  };
 }
 
 /** The prompt for the seq-th request of a trial: the same for every backend, cycling through the set. */

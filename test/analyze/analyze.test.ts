@@ -30,8 +30,14 @@ async function runsDir(name: string, runs: SynthRun[]): Promise<string> {
 }
 
 async function cli(...argv: string[]): Promise<{ code: number; err: string; out: string }> {
-  let err = '', out = '';
-  const code = await main({ argv, stdout: (s) => (out += s), stderr: (s) => (err += s), env: { LLMBENCH_LOG_LEVEL: 'warn' } });
+  let err = '',
+    out = '';
+  const code = await main({
+    argv,
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    env: { LLMBENCH_LOG_LEVEL: 'warn' },
+  });
   return { code, err, out };
 }
 
@@ -42,9 +48,20 @@ async function verdictOf(dir: string): Promise<Verdict> {
 let baselineFile: string;
 describe('verdicts against a baseline', () => {
   beforeAll(async () => {
-    const runs = await runsDir('base', [{ ...base, backend: 'vllm', seed: 1 }, { ...base, backend: 'tgi', seed: 2 }]);
+    const runs = await runsDir('base', [
+      { ...base, backend: 'vllm', seed: 1 },
+      { ...base, backend: 'tgi', seed: 2 },
+    ]);
     baselineFile = path.join(tmp, 'baselines', 'b.json');
-    const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'base-an'), '--write-baseline', baselineFile);
+    const r = await cli(
+      'analyze',
+      '--runs',
+      runs,
+      '--out',
+      path.join(tmp, 'base-an'),
+      '--write-baseline',
+      baselineFile,
+    );
     expect(r.code).toBe(0);
   });
 
@@ -56,7 +73,10 @@ describe('verdicts against a baseline', () => {
   });
 
   test('A/A: same distribution, new noise → pass, exit 0, rule stated', async () => {
-    const runs = await runsDir('aa', [{ ...base, backend: 'vllm', seed: 11 }, { ...base, backend: 'tgi', seed: 12 }]);
+    const runs = await runsDir('aa', [
+      { ...base, backend: 'vllm', seed: 11 },
+      { ...base, backend: 'tgi', seed: 12 },
+    ]);
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'aa-an'), '--baseline', baselineFile);
     const v = await verdictOf(path.join(tmp, 'aa-an'));
     expect(v.comparisons.filter((c) => c.gated).every((c) => c.verdict === 'unchanged')).toBe(true);
@@ -68,7 +88,10 @@ describe('verdicts against a baseline', () => {
   });
 
   test('a 10 % throughput drop on one backend → regression, exit 1, named with its delta', async () => {
-    const runs = await runsDir('drop', [{ ...base, backend: 'vllm', seed: 21, speed: () => 0.9 }, { ...base, backend: 'tgi', seed: 22 }]);
+    const runs = await runsDir('drop', [
+      { ...base, backend: 'vllm', seed: 21, speed: () => 0.9 },
+      { ...base, backend: 'tgi', seed: 22 },
+    ]);
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'drop-an'), '--baseline', baselineFile);
     expect(r.code).toBe(1);
     const v = await verdictOf(path.join(tmp, 'drop-an'));
@@ -78,7 +101,9 @@ describe('verdicts against a baseline', () => {
     const tput = reg.find((c) => c.metric === 'output_tokens_per_s')!;
     expect(tput.delta_pct!).toBeLessThan(-5);
     expect(tput.ci_pct![1]).toBeLessThan(0);
-    expect(v.comparisons.filter((c) => c.backend === 'tgi' && c.gated).every((c) => c.verdict === 'unchanged')).toBe(true);
+    expect(v.comparisons.filter((c) => c.backend === 'tgi' && c.gated).every((c) => c.verdict === 'unchanged')).toBe(
+      true,
+    );
   });
 
   test('p99 is reported but does not gate by default', async () => {
@@ -89,17 +114,25 @@ describe('verdicts against a baseline', () => {
   });
 
   test('error rate over the allowance → inconclusive (never pass), requests-failed finding', async () => {
-    const runs = await runsDir('fail', [{ ...base, backend: 'vllm', seed: 31, failRate: 0.2 }, { ...base, backend: 'tgi', seed: 32 }]);
+    const runs = await runsDir('fail', [
+      { ...base, backend: 'vllm', seed: 31, failRate: 0.2 },
+      { ...base, backend: 'tgi', seed: 32 },
+    ]);
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'fail-an'), '--baseline', baselineFile);
     expect(r.code).toBe(4);
     const v = await verdictOf(path.join(tmp, 'fail-an'));
     expect(v.findings.find((f) => f.code === 'requests-failed' && f.severity === 'error')?.backend).toBe('vllm');
-    expect(v.comparisons.filter((c) => c.backend === 'vllm' && c.gated).every((c) => c.verdict === 'inconclusive')).toBe(true);
+    expect(
+      v.comparisons.filter((c) => c.backend === 'vllm' && c.gated).every((c) => c.verdict === 'inconclusive'),
+    ).toBe(true);
     expect(v.ranking?.fair).toBe(false);
   });
 
   test('workload fingerprint differs from the baseline → inconclusive with workload-mismatch', async () => {
-    const runs = await runsDir('fp', [{ ...base, backend: 'vllm', seed: 41, fingerprint: 'other' }, { ...base, backend: 'tgi', seed: 42, fingerprint: 'other' }]);
+    const runs = await runsDir('fp', [
+      { ...base, backend: 'vllm', seed: 41, fingerprint: 'other' },
+      { ...base, backend: 'tgi', seed: 42, fingerprint: 'other' },
+    ]);
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'fp-an'), '--baseline', baselineFile);
     expect(r.code).toBe(4);
     expect((await verdictOf(path.join(tmp, 'fp-an'))).findings.some((f) => f.code === 'workload-mismatch')).toBe(true);
@@ -107,16 +140,27 @@ describe('verdicts against a baseline', () => {
 
   test('GPU differs from the baseline → inconclusive with provenance-mismatch, even with a real drop', async () => {
     const prov = { server: 'vllm 0.12.0', model: 'mistral', gpu: 'sim-h100', simulated: true };
-    const runs = await runsDir('gpu', [{ ...base, backend: 'vllm', seed: 51, provenance: prov, speed: () => 0.8 }, { ...base, backend: 'tgi', seed: 52, provenance: prov }]);
+    const runs = await runsDir('gpu', [
+      { ...base, backend: 'vllm', seed: 51, provenance: prov, speed: () => 0.8 },
+      { ...base, backend: 'tgi', seed: 52, provenance: prov },
+    ]);
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'gpu-an'), '--baseline', baselineFile);
     expect(r.code).toBe(4);
     const v = await verdictOf(path.join(tmp, 'gpu-an'));
-    expect(v.findings.filter((f) => f.code === 'provenance-mismatch').map((f) => f.message).join()).toMatch(/gpu differs/);
+    expect(
+      v.findings
+        .filter((f) => f.code === 'provenance-mismatch')
+        .map((f) => f.message)
+        .join(),
+    ).toMatch(/gpu differs/);
     expect(v.comparisons.some((c) => c.verdict === 'regression')).toBe(false);
   });
 
   test('too few trials → inconclusive, never pass', async () => {
-    const runs = await runsDir('one', [{ ...base, trials: 1, backend: 'vllm', seed: 61 }, { ...base, trials: 1, backend: 'tgi', seed: 62 }]);
+    const runs = await runsDir('one', [
+      { ...base, trials: 1, backend: 'vllm', seed: 61 },
+      { ...base, trials: 1, backend: 'tgi', seed: 62 },
+    ]);
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'one-an'), '--baseline', baselineFile);
     expect(r.code).toBe(4);
     const v = await verdictOf(path.join(tmp, 'one-an'));
@@ -124,11 +168,16 @@ describe('verdicts against a baseline', () => {
   });
 
   test('mixed workloads in one runs directory → inconclusive with the reason', async () => {
-    const runs = await runsDir('mixed', [{ ...base, backend: 'vllm', seed: 71 }, { ...base, backend: 'tgi', seed: 72, fingerprint: 'another-workload' }]);
+    const runs = await runsDir('mixed', [
+      { ...base, backend: 'vllm', seed: 71 },
+      { ...base, backend: 'tgi', seed: 72, fingerprint: 'another-workload' },
+    ]);
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'mixed-an'), '--baseline', baselineFile);
     expect(r.code).toBe(4);
     const v = await verdictOf(path.join(tmp, 'mixed-an'));
-    expect(v.findings.find((f) => f.code === 'workload-mismatch' && !f.backend)?.message).toMatch(/different workloads/);
+    expect(v.findings.find((f) => f.code === 'workload-mismatch' && !f.backend)?.message).toMatch(
+      /different workloads/,
+    );
     expect(v.ranking?.fair).toBe(false);
   });
 });
@@ -150,7 +199,10 @@ describe('bad input', () => {
   });
 
   test('a torn last line (killed writer) is dropped with an info finding, not treated as corruption', async () => {
-    const runs = await runsDir('torn', [{ ...base, backend: 'vllm', seed: 91 }, { ...base, backend: 'tgi', seed: 92 }]);
+    const runs = await runsDir('torn', [
+      { ...base, backend: 'vllm', seed: 91 },
+      { ...base, backend: 'tgi', seed: 92 },
+    ]);
     const f = path.join(runs, 'vllm', 'samples.ndjson');
     await fs.appendFile(f, '{"v":1,"run_id":"x","backend":"vllm","concurren');
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'torn-an'), '--baseline', baselineFile);
@@ -212,7 +264,10 @@ describe('re-derivation from samples', () => {
     const dir = path.join(tmp, 'inter');
     await writeSynthRun(dir, { ...base, trials: 3, backend: 'vllm', seed: 141, interleave: true, warmup: 2 });
     const text = await fs.readFile(path.join(dir, 'samples.ndjson'), 'utf8');
-    const all = text.trim().split('\n').map((l) => JSON.parse(l) as Sample);
+    const all = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Sample);
     const r = await readSamples(path.join(dir, 'samples.ndjson'));
     expect(r.interleaved).toBe(true);
     expect(r.points).toEqual(summarizePoints(all));
@@ -226,21 +281,43 @@ describe('history, change points and clean-window baselines', () => {
     let last: Verdict | undefined;
     for (let i = 0; i < speeds.length; i++) {
       const failRate = i === 10 ? 0.3 : 0; // a broken night: kept in history, never in a baseline window
-      const runs = await runsDir(`night-${i}`, [{ ...base, trials: 4, concurrency: [4], backend: 'vllm', seed: 200 + i, speed: () => speeds[i], failRate }]);
+      const runs = await runsDir(`night-${i}`, [
+        { ...base, trials: 4, concurrency: [4], backend: 'vllm', seed: 200 + i, speed: () => speeds[i], failRate },
+      ]);
       // distinct run ids per night
       const sf = path.join(runs, 'vllm', 'summary.json');
       const s = JSON.parse(await fs.readFile(sf, 'utf8'));
       s.run_id = `night-${String(i).padStart(2, '0')}`;
       await fs.writeFile(sf, JSON.stringify(s));
       const wb = i === speeds.length - 1 ? ['--write-baseline', path.join(tmp, 'from-history.json')] : [];
-      await main({ argv: ['analyze', '--runs', runs, '--out', path.join(tmp, `night-${i}-an`), '--history', hist, ...wb], stdout: () => {}, stderr: () => {}, env: { LLMBENCH_LOG_LEVEL: 'error' } });
+      await main({
+        argv: ['analyze', '--runs', runs, '--out', path.join(tmp, `night-${i}-an`), '--history', hist, ...wb],
+        stdout: () => {},
+        stderr: () => {},
+        env: { LLMBENCH_LOG_LEVEL: 'error' },
+      });
       last = await verdictOf(path.join(tmp, `night-${i}-an`));
     }
     // Re-analyzing a night already in the history does not add it twice.
-    await main({ argv: ['analyze', '--runs', path.join(tmp, `night-${speeds.length - 1}`), '--out', path.join(tmp, 'again-an'), '--history', hist], stdout: () => {}, stderr: () => {}, env: { LLMBENCH_LOG_LEVEL: 'error' } });
+    await main({
+      argv: [
+        'analyze',
+        '--runs',
+        path.join(tmp, `night-${speeds.length - 1}`),
+        '--out',
+        path.join(tmp, 'again-an'),
+        '--history',
+        hist,
+      ],
+      stdout: () => {},
+      stderr: () => {},
+      env: { LLMBENCH_LOG_LEVEL: 'error' },
+    });
     const files = await fs.readdir(hist);
     expect(files).toHaveLength(speeds.length);
-    const broken = files.map((f) => JSON.parse(readFileSync(path.join(hist, f), 'utf8'))).find((e) => e.run_id.includes('night-10'));
+    const broken = files
+      .map((f) => JSON.parse(readFileSync(path.join(hist, f), 'utf8')))
+      .find((e) => e.run_id.includes('night-10'));
     expect(broken.clean).toBe(false);
     const cp = last!.change_points!.find((c) => c.metric === 'output_tokens_per_s')!;
     expect(cp.run).toContain('night-08');
@@ -272,8 +349,14 @@ describe('pooled distributions', () => {
 
 describe('A/B mode (interleaved arms on one GPU)', () => {
   async function abRuns(name: string, bSpeed: number): Promise<string> {
-    const runs = await runsDir(name, [{ ...base, backend: 'main', seed: 301 }, { ...base, backend: 'pr', seed: 302, speed: () => bSpeed }]);
-    for (const [b, arm, peer] of [['main', 'a', 'pr'], ['pr', 'b', 'main']]) {
+    const runs = await runsDir(name, [
+      { ...base, backend: 'main', seed: 301 },
+      { ...base, backend: 'pr', seed: 302, speed: () => bSpeed },
+    ]);
+    for (const [b, arm, peer] of [
+      ['main', 'a', 'pr'],
+      ['pr', 'b', 'main'],
+    ]) {
       const f = path.join(runs, b, 'summary.json');
       const s = JSON.parse(await fs.readFile(f, 'utf8'));
       s.plan.ab = { arm, peer_backend: peer };
@@ -292,7 +375,11 @@ describe('A/B mode (interleaved arms on one GPU)', () => {
   test('arm b 10 % slower → regression', async () => {
     const r = await cli('analyze', '--runs', await abRuns('ab-slow', 0.9), '--out', path.join(tmp, 'ab-slow-an'));
     expect(r.code).toBe(1);
-    expect((await verdictOf(path.join(tmp, 'ab-slow-an'))).comparisons.find((c) => c.metric === 'output_tokens_per_s' && c.verdict === 'regression')?.backend).toBe('pr');
+    expect(
+      (await verdictOf(path.join(tmp, 'ab-slow-an'))).comparisons.find(
+        (c) => c.metric === 'output_tokens_per_s' && c.verdict === 'regression',
+      )?.backend,
+    ).toBe('pr');
   });
 });
 

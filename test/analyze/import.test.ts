@@ -27,7 +27,16 @@ describe('seed (original framework) results', () => {
   let out: string;
   beforeAll(async () => {
     out = path.join(tmp, 'seed');
-    const r = await cli('import', '--format', 'seed', path.join(FX, 'seed-vllm-c1.json'), path.join(FX, 'seed-tgi-c1.json'), path.join(FX, 'seed-triton-c8.json'), '--out', out);
+    const r = await cli(
+      'import',
+      '--format',
+      'seed',
+      path.join(FX, 'seed-vllm-c1.json'),
+      path.join(FX, 'seed-tgi-c1.json'),
+      path.join(FX, 'seed-triton-c8.json'),
+      '--out',
+      out,
+    );
     expect(r.code).toBe(0);
   });
 
@@ -47,7 +56,9 @@ describe('seed (original framework) results', () => {
     expect(codes('triton')).toContain('claim-contradiction'); // 4 failures under a 0 % error claim
     expect(codes('triton')).toContain('token-count-unverified'); // whitespace words
     expect(codes('tgi')).toContain('output-shortfall'); // ~67 of 100 tokens
-    expect(v.findings.find((f) => f.code === 'claim-contradiction')?.message).toMatch(/0 % error rate but lists 4 failed/);
+    expect(v.findings.find((f) => f.code === 'claim-contradiction')?.message).toMatch(
+      /0 % error rate but lists 4 failed/,
+    );
     expect(v.ranking?.fair).toBe(false);
   });
 });
@@ -55,7 +66,9 @@ describe('seed (original framework) results', () => {
 describe('peer tools', () => {
   test('vllm bench serve: per-request seconds become ms; the failed request counts as failed', async () => {
     const out = path.join(tmp, 'vllm');
-    expect((await cli('import', '--format', 'vllm', path.join(FX, 'vllm-bench-serve-c4.json'), '--out', out)).code).toBe(0);
+    expect(
+      (await cli('import', '--format', 'vllm', path.join(FX, 'vllm-bench-serve-c4.json'), '--out', out)).code,
+    ).toBe(0);
     const s = await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'));
     const p = s.points[0];
     expect(p.concurrency).toBe(4);
@@ -69,7 +82,20 @@ describe('peer tools', () => {
 
   test('guidellm: inter_token_latency_ms maps to TPOT, per-chunk ITL is unknown, request latency s → ms', async () => {
     const out = path.join(tmp, 'gl');
-    expect((await cli('import', '--format', 'guidellm', path.join(FX, 'guidellm-benchmarks.json'), '--backend', 'vllm', '--out', out)).code).toBe(0);
+    expect(
+      (
+        await cli(
+          'import',
+          '--format',
+          'guidellm',
+          path.join(FX, 'guidellm-benchmarks.json'),
+          '--backend',
+          'vllm',
+          '--out',
+          out,
+        )
+      ).code,
+    ).toBe(0);
     const p = (await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'))).points[0];
     expect(p.concurrency).toBe(4);
     expect(p.tpot_ms.p50).toBeCloseTo(25.5);
@@ -81,7 +107,20 @@ describe('peer tools', () => {
 
   test('AIPerf: inter_token_latency maps to TPOT; failures come from the error summary', async () => {
     const out = path.join(tmp, 'ap');
-    expect((await cli('import', '--format', 'aiperf', path.join(FX, 'aiperf-profile_export_aiperf.json'), '--backend', 'vllm', '--out', out)).code).toBe(0);
+    expect(
+      (
+        await cli(
+          'import',
+          '--format',
+          'aiperf',
+          path.join(FX, 'aiperf-profile_export_aiperf.json'),
+          '--backend',
+          'vllm',
+          '--out',
+          out,
+        )
+      ).code,
+    ).toBe(0);
     const p = (await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'))).points[0];
     expect(p.tpot_ms.p50).toBeCloseTo(25.4);
     expect(p.ttft_ms.p99).toBeCloseTo(55.3);
@@ -125,8 +164,18 @@ describe('bad import input', () => {
   });
   test('existing results are never overwritten', async () => {
     const out = path.join(tmp, 'twice');
-    expect((await cli('import', '--format', 'aiperf', path.join(FX, 'aiperf-profile_export_aiperf.json'), '--out', out)).code).toBe(0);
-    const r = await cli('import', '--format', 'aiperf', path.join(FX, 'aiperf-profile_export_aiperf.json'), '--out', out);
+    expect(
+      (await cli('import', '--format', 'aiperf', path.join(FX, 'aiperf-profile_export_aiperf.json'), '--out', out))
+        .code,
+    ).toBe(0);
+    const r = await cli(
+      'import',
+      '--format',
+      'aiperf',
+      path.join(FX, 'aiperf-profile_export_aiperf.json'),
+      '--out',
+      out,
+    );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/never overwritten/);
   });

@@ -26,7 +26,15 @@ async function both(dir: string) {
 
 describe('parallel re-derivation', () => {
   test('scanKey reads the same key parsing would', () => {
-    const line = JSON.stringify({ v: 1, run_id: 'x', backend: 'b', concurrency: null, rate: 2.5, trial: 3, error: { message: '"rate":99' } });
+    const line = JSON.stringify({
+      v: 1,
+      run_id: 'x',
+      backend: 'b',
+      concurrency: null,
+      rate: 2.5,
+      trial: 3,
+      error: { message: '"rate":99' },
+    });
     expect(scanKey(line)).toBe(`${pointKey({ concurrency: null, rate: 2.5 })}#3`);
   });
 
@@ -45,7 +53,14 @@ describe('parallel re-derivation', () => {
 
   test('interleaved points fall back to the exact path', async () => {
     const dir = path.join(tmp, 'inter');
-    await writeSynthRun(dir, { backend: 'vllm', concurrency: [1, 4], trials: 3, requests: 10, seed: 10, interleave: true });
+    await writeSynthRun(dir, {
+      backend: 'vllm',
+      concurrency: [1, 4],
+      trials: 3,
+      requests: 10,
+      seed: 10,
+      interleave: true,
+    });
     const { seq, par } = await both(dir);
     expect(par).toEqual(seq);
   }, 60_000);

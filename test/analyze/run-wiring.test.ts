@@ -17,7 +17,25 @@ afterAll(async () => {
 });
 
 const config = (baseline: string, extra = '') =>
-  parseConfig(['version: 1', 'backends:', '  - kind: vllm', 'load:', '  concurrency: [2]', '  requests: 4', '  trials: 2', '  warmup: 0', 'workload:', '  output_tokens: 8', '  input_tokens: 16', 'baseline:', `  path: ${JSON.stringify(baseline)}`, extra, ''].join('\n'));
+  parseConfig(
+    [
+      'version: 1',
+      'backends:',
+      '  - kind: vllm',
+      'load:',
+      '  concurrency: [2]',
+      '  requests: 4',
+      '  trials: 2',
+      '  warmup: 0',
+      'workload:',
+      '  output_tokens: 8',
+      '  input_tokens: 16',
+      'baseline:',
+      `  path: ${JSON.stringify(baseline)}`,
+      extra,
+      '',
+    ].join('\n'),
+  );
 
 describe('run → analyze wiring', () => {
   test('a baseline of another schema version makes the run inconclusive (exit 4) with the reason, not a crash', async () => {

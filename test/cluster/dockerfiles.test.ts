@@ -10,20 +10,27 @@ import { REPO_ROOT } from '../../steps/core/paths.js';
 const read = (f: string) => readFileSync(path.join(REPO_ROOT, 'docker', f), 'utf8');
 /** Instructions with continuation lines joined and comments dropped. */
 const instructions = (text: string) =>
-  text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 
 describe('server images', () => {
-  test.each(['vllm', 'tgi', 'triton'])('%s: model downloaded with the token as a build secret only; non-root; offline at runtime', (b) => {
-    const ins = instructions(read(`${b}/Dockerfile`));
-    // Never an ARG/ENV/LABEL carrying a token (those persist in the image config or history).
-    for (const i of ins) if (/^(ARG|ENV|LABEL)\b/.test(i)) expect(i).not.toMatch(/TOKEN/i);
-    const download = ins.find((i) => i.startsWith('RUN') && i.includes('download_model.py'));
-    expect(download).toMatch(/--mount=type=secret,id=hf_token/);
-    expect(download).not.toMatch(/HF_TOKEN=|echo|>\s*\S*token/i);
-    expect(ins.findLast((i) => i.startsWith('USER'))).toMatch(/^USER [1-9][0-9]*$/);
-    expect(ins.some((i) => /^ENV .*HF_HUB_OFFLINE=1/.test(i))).toBe(true);
-    expect(ins.some((i) => /chgrp -R 0 \/models/.test(i))).toBe(true);
-  });
+  test.each(['vllm', 'tgi', 'triton'])(
+    '%s: model downloaded with the token as a build secret only; non-root; offline at runtime',
+    (b) => {
+      const ins = instructions(read(`${b}/Dockerfile`));
+      // Never an ARG/ENV/LABEL carrying a token (those persist in the image config or history).
+      for (const i of ins) if (/^(ARG|ENV|LABEL)\b/.test(i)) expect(i).not.toMatch(/TOKEN/i);
+      const download = ins.find((i) => i.startsWith('RUN') && i.includes('download_model.py'));
+      expect(download).toMatch(/--mount=type=secret,id=hf_token/);
+      expect(download).not.toMatch(/HF_TOKEN=|echo|>\s*\S*token/i);
+      expect(ins.findLast((i) => i.startsWith('USER'))).toMatch(/^USER [1-9][0-9]*$/);
+      expect(ins.some((i) => /^ENV .*HF_HUB_OFFLINE=1/.test(i))).toBe(true);
+      expect(ins.some((i) => /chgrp -R 0 \/models/.test(i))).toBe(true);
+    },
+  );
 
   test('the download script reads the secret file and never writes the token', () => {
     const py = read('common/download_model.py');

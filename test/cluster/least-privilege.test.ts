@@ -14,11 +14,23 @@ const RESTRICTED_V2: KObject = {
   apiVersion: 'security.openshift.io/v1',
   kind: 'SecurityContextConstraints',
   metadata: { name: 'restricted-v2' },
-  allowHostDirVolumePlugin: false, allowHostIPC: false, allowHostNetwork: false, allowHostPID: false, allowHostPorts: false,
-  allowPrivilegeEscalation: false, allowPrivilegedContainer: false, allowedCapabilities: ['NET_BIND_SERVICE'],
-  defaultAddCapabilities: null, priority: null, readOnlyRootFilesystem: false, requiredDropCapabilities: ['ALL'],
-  fsGroup: { type: 'MustRunAs' }, runAsUser: { type: 'MustRunAsRange' }, seLinuxContext: { type: 'MustRunAs' },
-  supplementalGroups: { type: 'RunAsAny' }, seccompProfiles: ['runtime/default'],
+  allowHostDirVolumePlugin: false,
+  allowHostIPC: false,
+  allowHostNetwork: false,
+  allowHostPID: false,
+  allowHostPorts: false,
+  allowPrivilegeEscalation: false,
+  allowPrivilegedContainer: false,
+  allowedCapabilities: ['NET_BIND_SERVICE'],
+  defaultAddCapabilities: null,
+  priority: null,
+  readOnlyRootFilesystem: false,
+  requiredDropCapabilities: ['ALL'],
+  fsGroup: { type: 'MustRunAs' },
+  runAsUser: { type: 'MustRunAsRange' },
+  seLinuxContext: { type: 'MustRunAs' },
+  supplementalGroups: { type: 'RunAsAny' },
+  seccompProfiles: ['runtime/default'],
   volumes: ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'],
 };
 
@@ -38,7 +50,8 @@ function restrictedV2Violations(pod: any): string[] {
     if (sc.privileged) v.push(`${c.name}: privileged`);
     if (sc.allowPrivilegeEscalation !== false) v.push(`${c.name}: allowPrivilegeEscalation must be false`);
     if (!(sc.capabilities?.drop ?? []).includes('ALL')) v.push(`${c.name}: must drop ALL capabilities`);
-    for (const cap of sc.capabilities?.add ?? []) if (!scc.allowedCapabilities.includes(cap)) v.push(`${c.name}: adds ${cap}`);
+    for (const cap of sc.capabilities?.add ?? [])
+      if (!scc.allowedCapabilities.includes(cap)) v.push(`${c.name}: adds ${cap}`);
     if (sc.runAsUser === 0) v.push(`${c.name}: runAsUser 0`);
     for (const p of c.ports ?? []) if (p.hostPort) v.push(`${c.name}: hostPort`);
     const seccomp = sc.seccompProfile?.type ?? podSc.seccompProfile?.type;
@@ -54,7 +67,8 @@ function podSecurityRestrictedViolations(pod: any): string[] {
   for (const c of pod.containers) {
     const sc = c.securityContext ?? {};
     if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) v.push(`${c.name}: runAsNonRoot`);
-    if ((sc.seccompProfile?.type ?? podSc.seccompProfile?.type) !== 'RuntimeDefault') v.push(`${c.name}: seccompProfile`);
+    if ((sc.seccompProfile?.type ?? podSc.seccompProfile?.type) !== 'RuntimeDefault')
+      v.push(`${c.name}: seccompProfile`);
     if (sc.allowPrivilegeEscalation !== false) v.push(`${c.name}: allowPrivilegeEscalation`);
     if (!(sc.capabilities?.drop ?? []).includes('ALL')) v.push(`${c.name}: drop ALL`);
   }
@@ -68,21 +82,30 @@ describe('least privilege', () => {
     expect(validateObject(RESTRICTED_V2)).toEqual([]);
   });
 
-  test.each(BACKENDS)('%s: admitted by restricted-v2 and Pod Security "restricted"; no SCC binding, no API token', (b) => {
-    const objs = renderObjects(withDefaults({ backend: b }), { mode: 'direct' });
-    const pod = podOf(objs);
-    expect(restrictedV2Violations(pod)).toEqual([]);
-    expect(podSecurityRestrictedViolations(pod)).toEqual([]);
-    expect(objs.find((o) => o.kind === 'Namespace')!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    expect(objs.filter((o) => o.kind === 'RoleBinding').map((o) => (o as any).roleRef.name)).toEqual(['llmbench-runner']);
-    expect(pod.automountServiceAccountToken).toBe(false);
-  });
+  test.each(BACKENDS)(
+    '%s: admitted by restricted-v2 and Pod Security "restricted"; no SCC binding, no API token',
+    (b) => {
+      const objs = renderObjects(withDefaults({ backend: b }), { mode: 'direct' });
+      const pod = podOf(objs);
+      expect(restrictedV2Violations(pod)).toEqual([]);
+      expect(podSecurityRestrictedViolations(pod)).toEqual([]);
+      expect(objs.find((o) => o.kind === 'Namespace')!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe(
+        'restricted',
+      );
+      expect(objs.filter((o) => o.kind === 'RoleBinding').map((o) => (o as any).roleRef.name)).toEqual([
+        'llmbench-runner',
+      ]);
+      expect(pod.automountServiceAccountToken).toBe(false);
+    },
+  );
 
-  test('the checker is not vacuous: the seed\'s root pod is refused', () => {
+  test("the checker is not vacuous: the seed's root pod is refused", () => {
     const pod = podOf(renderObjects(withDefaults({ backend: 'vllm', privilegedScc: true }), { mode: 'direct' }));
     pod.containers[0].securityContext = { runAsUser: 0, privileged: true };
     pod.volumes.push({ name: 'dev', hostPath: { path: '/dev' } });
-    expect(restrictedV2Violations(pod)).toEqual(expect.arrayContaining(['volume type hostPath', 'server: privileged', 'server: runAsUser 0']));
+    expect(restrictedV2Violations(pod)).toEqual(
+      expect.arrayContaining(['volume type hostPath', 'server: privileged', 'server: runAsUser 0']),
+    );
     expect(podSecurityRestrictedViolations(pod).length).toBeGreaterThan(0);
   });
 
@@ -90,6 +113,8 @@ describe('least privilege', () => {
     const objs = renderObjects(withDefaults({ backend: 'tgi', privilegedScc: true }), { mode: 'direct' });
     const binding = objs.find((o) => (o as any).roleRef?.name === 'system:openshift:scc:privileged') as any;
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'llmbench-server', namespace: 'llm-bench' }]);
-    expect(objs.find((o) => o.kind === 'Namespace')!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(objs.find((o) => o.kind === 'Namespace')!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe(
+      'privileged',
+    );
   });
 });

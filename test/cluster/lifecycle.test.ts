@@ -24,7 +24,12 @@ afterEach(async () => {
 async function cli(argv: string[]) {
   let out = '';
   let err = '';
-  const code = await main({ argv, stdout: (s) => (out += s), stderr: (s) => (err += s), env: { LLMBENCH_KUBE_RETRY_MS: '5', HOME: os.tmpdir() } });
+  const code = await main({
+    argv,
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    env: { LLMBENCH_KUBE_RETRY_MS: '5', HOME: os.tmpdir() },
+  });
   return { code, out, err };
 }
 
@@ -38,7 +43,8 @@ async function env(o: FakeKubeOptions = {}) {
 }
 /** Polls a condition every 5 ms, for at most 10 s (every loop in tests is bounded). */
 async function until(what: string, cond: () => boolean): Promise<void> {
-  for (const t0 = Date.now(); !cond(); await sleep(5)) if (Date.now() - t0 > 10_000) throw new Error(`timed out waiting for ${what}`);
+  for (const t0 = Date.now(); !cond(); await sleep(5))
+    if (Date.now() - t0 > 10_000) throw new Error(`timed out waiting for ${what}`);
 }
 const FAST = ['--poll-interval', '0.02', '--request-timeout', '2'];
 
@@ -54,17 +60,45 @@ describe('direct mode', () => {
     const r = report('vllm');
     expect(validate('deploy-report', r)).toEqual([]);
     expect(r).toMatchObject({
-      backend: 'vllm', mode: 'direct', ready: true, endpoint: sim.url, model: 'mistral', namespace: 'llm-bench',
-      image: 'docker.io/vllm/vllm-openai:v0.10.2', image_digest: 'sha256:' + 'ab'.repeat(32), node: 'gpu-node-1',
-      gpu: { product: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb', count: 1, memory_mib: 20096, mig: '3g.20gb', profile: 'a100-mig-3g.20gb' },
+      backend: 'vllm',
+      mode: 'direct',
+      ready: true,
+      endpoint: sim.url,
+      model: 'mistral',
+      namespace: 'llm-bench',
+      image: 'docker.io/vllm/vllm-openai:v0.10.2',
+      image_digest: 'sha256:' + 'ab'.repeat(32),
+      node: 'gpu-node-1',
+      gpu: {
+        product: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb',
+        count: 1,
+        memory_mib: 20096,
+        mig: '3g.20gb',
+        profile: 'a100-mig-3g.20gb',
+      },
       diagnosis: null,
     });
     expect(r.engine_args.join(' ')).toContain('--max-model-len 2048');
     const events = r.timeline.map((t: { event: string }) => t.event);
-    for (const e of ['wait-started', 'pod-scheduled', 'image-pulled', 'container-started', 'pod-ready', 'rollout-complete', 'health-ok', 'first-token', 'ready']) expect(events).toContain(e);
+    for (const e of [
+      'wait-started',
+      'pod-scheduled',
+      'image-pulled',
+      'container-started',
+      'pod-ready',
+      'rollout-complete',
+      'health-ok',
+      'first-token',
+      'ready',
+    ])
+      expect(events).toContain(e);
     expect(r.timings_s.first_token).toBeGreaterThanOrEqual(r.timings_s.rollout_complete);
     // Regression: apply's inventory once sat in deploy/, where report reads every *.json as a deploy report.
-    for (const f of readdirSync(path.join(dir, 'deploy'))) expect({ f, problems: validate('deploy-report', JSON.parse(readFileSync(path.join(dir, 'deploy', f), 'utf8'))) }).toEqual({ f, problems: [] });
+    for (const f of readdirSync(path.join(dir, 'deploy')))
+      expect({
+        f,
+        problems: validate('deploy-report', JSON.parse(readFileSync(path.join(dir, 'deploy', f), 'utf8'))),
+      }).toEqual({ f, problems: [] });
 
     // Finalizers that take a while: teardown must still be waiting when the objects go (it waits on a watch).
     fake!.opts.deleteDelayMs = 800;
@@ -79,12 +113,23 @@ describe('direct mode', () => {
     expect(existsSync(path.join(dir, 'cluster', 'vllm.applied.json'))).toBe(false);
     const t2 = await cli(['teardown', '--backend', 'vllm', ...common, '--poll-interval', '0.02']);
     expect(t2.code).toBe(0);
-    const t3 = await cli(['teardown', '--backend', 'vllm', ...common, '--poll-interval', '0.02', '--all', '--purge-cache']);
+    const t3 = await cli([
+      'teardown',
+      '--backend',
+      'vllm',
+      ...common,
+      '--poll-interval',
+      '0.02',
+      '--all',
+      '--purge-cache',
+    ]);
     expect(t3.code).toBe(0);
     expect(fake!.all().filter((o) => o.kind !== 'Node' && o.kind !== 'Event')).toEqual([]);
     expect(fake!.rejected).toEqual([]);
     // Teardown waits on a watch (woken by DELETED), not only by re-reading.
-    expect(fake!.requests.some((q) => q.query.watch === 'true' && q.query.fieldSelector?.startsWith('metadata.name='))).toBe(true);
+    expect(
+      fake!.requests.some((q) => q.query.watch === 'true' && q.query.fieldSelector?.startsWith('metadata.name=')),
+    ).toBe(true);
   });
 
   test.each<[Scenario, string, RegExp, string[]]>([
@@ -99,7 +144,18 @@ describe('direct mode', () => {
   ])('%s → diagnosis %s, its hint, exit 3 and a not-ready report', async (scenario, code, hint, extra) => {
     const { common, report } = await env({ scenario });
     expect((await cli(['apply', '--backend', 'vllm', ...common])).code).toBe(0);
-    const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '10', '--endpoint', 'http://127.0.0.1:9', ...extra]);
+    const w = await cli([
+      'wait',
+      '--backend',
+      'vllm',
+      ...common,
+      ...FAST,
+      '--timeout',
+      '10',
+      '--endpoint',
+      'http://127.0.0.1:9',
+      ...extra,
+    ]);
     expect(w.code).toBe(3);
     expect(w.err).toContain(`error [${code}]`);
     expect(w.err).toMatch(hint);
@@ -122,45 +178,71 @@ describe('direct mode', () => {
     expect(oom.report('vllm').diagnosis.message).toMatch(/OOMKilled, exit 137.*KV cache for max_model_len 8192/s);
   });
 
-  test('pods Ready but the endpoint never answers: health-failed after the deadline (the seed\'s 503s)', async () => {
+  test("pods Ready but the endpoint never answers: health-failed after the deadline (the seed's 503s)", async () => {
     const { common, report } = await env({ scenario: 'ready' });
     await cli(['apply', '--backend', 'vllm', ...common]);
-    const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '2', '--request-timeout', '0.2']);
+    const w = await cli([
+      'wait',
+      '--backend',
+      'vllm',
+      ...common,
+      ...FAST,
+      '--timeout',
+      '2',
+      '--request-timeout',
+      '0.2',
+    ]);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [health-failed]');
     // Without --endpoint the Route host is used, over TLS as the edge Route serves it.
     expect(report('vllm').endpoint).toBe('https://llmbench-vllm-llm-bench.apps.fake.example.com');
   });
 
-  test.each(['vllm', 'tgi', 'triton'] as const)('%s: a slow-starting server (503 on health) is waited for, then one token flows', async (backend) => {
-    const { common, report } = await env();
-    expect((await cli(['apply', '--backend', backend, ...common])).code).toBe(0);
-    // The server starts (slowly) once the rollout is done, so wait's first health checks meet its 503s.
-    await until('rollout', () => (fake!.get('Deployment', 'llm-bench', `llmbench-${backend}`)!.status as { readyReplicas?: number }).readyReplicas === 1);
-    sim = await startSimulator({ backend, model: 'mistral', faults: { slow_start_s: 1 } });
-    const w = await cli(['wait', '--backend', backend, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
-    expect(w.err).not.toMatch(/error \[/);
-    expect(w.code).toBe(0);
-    const r = report(backend);
-    const events = r.timeline.map((t: { event: string }) => t.event);
-    expect(events.indexOf('health-waiting')).toBeGreaterThan(-1);
-    expect(events.indexOf('health-ok')).toBeGreaterThan(events.indexOf('health-waiting'));
-    expect(events).toContain('first-token');
-    // Triton is only ready when the model is: /v2/health/ready and /v2/models/mistral/ready.
-    if (backend === 'triton') expect(r.timeline.filter((t: { event: string }) => t.event === 'health-ok').map((t: { detail: string }) => t.detail)).toEqual(['/v2/health/ready', '/v2/models/mistral/ready']);
-    expect(typeof r.server_version).toBe('string');
-  });
+  test.each(['vllm', 'tgi', 'triton'] as const)(
+    '%s: a slow-starting server (503 on health) is waited for, then one token flows',
+    async (backend) => {
+      const { common, report } = await env();
+      expect((await cli(['apply', '--backend', backend, ...common])).code).toBe(0);
+      // The server starts (slowly) once the rollout is done, so wait's first health checks meet its 503s.
+      await until(
+        'rollout',
+        () =>
+          (fake!.get('Deployment', 'llm-bench', `llmbench-${backend}`)!.status as { readyReplicas?: number })
+            .readyReplicas === 1,
+      );
+      sim = await startSimulator({ backend, model: 'mistral', faults: { slow_start_s: 1 } });
+      const w = await cli(['wait', '--backend', backend, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+      expect(w.err).not.toMatch(/error \[/);
+      expect(w.code).toBe(0);
+      const r = report(backend);
+      const events = r.timeline.map((t: { event: string }) => t.event);
+      expect(events.indexOf('health-waiting')).toBeGreaterThan(-1);
+      expect(events.indexOf('health-ok')).toBeGreaterThan(events.indexOf('health-waiting'));
+      expect(events).toContain('first-token');
+      // Triton is only ready when the model is: /v2/health/ready and /v2/models/mistral/ready.
+      if (backend === 'triton')
+        expect(
+          r.timeline.filter((t: { event: string }) => t.event === 'health-ok').map((t: { detail: string }) => t.detail),
+        ).toEqual(['/v2/health/ready', '/v2/models/mistral/ready']);
+      expect(typeof r.server_version).toBe('string');
+    },
+  );
 
   test('status from the previous generation is not ready (re-apply while the controller has not caught up)', async () => {
     sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
     const { common } = await env();
     await cli(['apply', '--backend', 'vllm', ...common]);
-    expect((await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url])).code).toBe(0);
+    expect(
+      (await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url])).code,
+    ).toBe(0);
     fake!.opts.scenario = 'controller-down';
     await cli(['apply', '--backend', 'vllm', ...common, '--engine-arg=--seed=2']);
     const dep = fake!.get('Deployment', 'llm-bench', 'llmbench-vllm')!;
     expect(dep.metadata.generation).toBe(2);
-    expect((dep.status as { readyReplicas: number; observedGeneration: number })).toMatchObject({ readyReplicas: 1, observedGeneration: 1 });
+    expect(dep.status as { readyReplicas: number; observedGeneration: number }).toMatchObject({
+      readyReplicas: 1,
+      observedGeneration: 1,
+    });
     const w = await cli(['wait', '--backend', 'vllm', ...common, ...FAST, '--timeout', '0.4', '--endpoint', sim.url]);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [not-ready-timeout]');
@@ -180,12 +262,31 @@ describe('ACM mode', () => {
 
   test('apply → wait (Applied + Available at the current generation + ReadyReplicas feedback) → teardown', async () => {
     sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
-    const { common, report } = await env({ routeHost: 'vllm.apps.spoke-1.example.com', workScenario: 'available-not-ready' });
+    const { common, report } = await env({
+      routeHost: 'vllm.apps.spoke-1.example.com',
+      workScenario: 'available-not-ready',
+    });
     expect((await cli(['apply', '--backend', 'vllm', ...acm, ...common])).code).toBe(0);
-    const waiting = cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+    const waiting = cli([
+      'wait',
+      '--backend',
+      'vllm',
+      ...acm,
+      ...common,
+      ...FAST,
+      '--timeout',
+      '20',
+      '--endpoint',
+      sim.url,
+    ]);
     // Hold the work at Applied + Available with ReadyReplicas=0 until wait has read it twice, then report ready.
-    const readsOfWork = () => fake!.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/manifestworks/llmbench-vllm')).length;
-    await until('ReadyReplicas=0 feedback', () => ((fake!.get('ManifestWork', 'spoke-1', 'llmbench-vllm')?.status as any)?.resourceStatus?.manifests ?? []).some((m: any) => m.statusFeedback));
+    const readsOfWork = () =>
+      fake!.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/manifestworks/llmbench-vllm')).length;
+    await until('ReadyReplicas=0 feedback', () =>
+      ((fake!.get('ManifestWork', 'spoke-1', 'llmbench-vllm')?.status as any)?.resourceStatus?.manifests ?? []).some(
+        (m: any) => m.statusFeedback,
+      ),
+    );
     const seen = readsOfWork();
     await until('two reads by wait', () => readsOfWork() >= seen + 2);
     fake!.setWorkStatus('spoke-1', 'llmbench-vllm', 1);
@@ -194,21 +295,29 @@ describe('ACM mode', () => {
     expect(w.code).toBe(0);
     const r = report('vllm');
     expect(validate('deploy-report', r)).toEqual([]);
-    expect(r).toMatchObject({ mode: 'acm', cluster: 'spoke-1', ready: true, image: 'docker.io/vllm/vllm-openai:v0.10.2' });
+    expect(r).toMatchObject({
+      mode: 'acm',
+      cluster: 'spoke-1',
+      ready: true,
+      image: 'docker.io/vllm/vllm-openai:v0.10.2',
+    });
     const events = r.timeline.map((t: { event: string }) => t.event);
-    for (const e of ['work-applied', 'work-available', 'feedback', 'rollout-complete', 'health-ok', 'first-token']) expect(events).toContain(e);
+    for (const e of ['work-applied', 'work-available', 'feedback', 'rollout-complete', 'health-ok', 'first-token'])
+      expect(events).toContain(e);
     // Available was reported before ReadyReplicas reached 1 — and wait did not stop there.
     expect(r.timeline.find((t: { detail?: string }) => t.detail === 'ReadyReplicas=0 Replicas=1')).toBeDefined();
     expect(r.timings_s.rollout_complete).toBeGreaterThan(r.timings_s.work_available);
 
     expect((await cli(['teardown', '--backend', 'vllm', ...acm, ...common, '--poll-interval', '0.02'])).code).toBe(0);
     expect(fake!.all('ManifestWork').map((x) => x.metadata.name)).toEqual(['llmbench-prerequisites']);
-    expect((await cli(['teardown', '--backend', 'vllm', ...acm, ...common, '--poll-interval', '0.02', '--all'])).code).toBe(0);
+    expect(
+      (await cli(['teardown', '--backend', 'vllm', ...acm, ...common, '--poll-interval', '0.02', '--all'])).code,
+    ).toBe(0);
     expect(fake!.all('ManifestWork')).toEqual([]);
     expect(fake!.rejected).toEqual([]);
   });
 
-  test('fan-out: Placement + ManifestWorkReplicaSet on the hub; each selected cluster\'s ManifestWork is waited for by name; teardown removes the set', async () => {
+  test("fan-out: Placement + ManifestWorkReplicaSet on the hub; each selected cluster's ManifestWork is waited for by name; teardown removes the set", async () => {
     sim = await startSimulator({ backend: 'tgi', model: 'mistral' });
     const { common } = await env({ placementClusters: ['spoke-1', 'spoke-2'] });
     const fan = ['--acm', '--fanout', '--cluster-selector', 'llmbench.dev/gpu=a100', '--hub-namespace', 'bench-hub'];
@@ -216,11 +325,29 @@ describe('ACM mode', () => {
     fake!.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-hub' } });
     const a = await cli(['apply', '--backend', 'tgi', ...fan, ...common]);
     expect(a.code).toBe(0);
-    expect(fake!.all().filter((o) => ['Placement', 'ManifestWorkReplicaSet'].includes(o.kind)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort())
-      .toEqual(['ManifestWorkReplicaSet bench-hub/llmbench-tgi', 'Placement bench-hub/llmbench-tgi-placement']);
+    expect(
+      fake!
+        .all()
+        .filter((o) => ['Placement', 'ManifestWorkReplicaSet'].includes(o.kind))
+        .map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual(['ManifestWorkReplicaSet bench-hub/llmbench-tgi', 'Placement bench-hub/llmbench-tgi-placement']);
     expect(fake!.rejected).toEqual([]);
     for (const cluster of ['spoke-1', 'spoke-2']) {
-      const w = await cli(['wait', '--backend', 'tgi', '--acm', '--cluster', cluster, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]);
+      const w = await cli([
+        'wait',
+        '--backend',
+        'tgi',
+        '--acm',
+        '--cluster',
+        cluster,
+        ...common,
+        ...FAST,
+        '--timeout',
+        '20',
+        '--endpoint',
+        sim.url,
+      ]);
       expect(w.err).not.toMatch(/error \[/);
       expect(w.code).toBe(0);
     }
@@ -243,10 +370,24 @@ describe('ACM mode', () => {
     sim = await startSimulator({ backend: 'vllm', model: 'mistral' });
     const { common } = await env();
     await cli(['apply', '--backend', 'vllm', ...acm, ...common]);
-    expect((await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url])).code).toBe(0);
+    expect(
+      (await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '20', '--endpoint', sim.url]))
+        .code,
+    ).toBe(0);
     fake!.opts.workScenario = 'none';
     await cli(['apply', '--backend', 'vllm', ...acm, ...common, '--engine-arg=--seed=2']);
-    const w = await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '0.4', '--endpoint', sim.url]);
+    const w = await cli([
+      'wait',
+      '--backend',
+      'vllm',
+      ...acm,
+      ...common,
+      ...FAST,
+      '--timeout',
+      '0.4',
+      '--endpoint',
+      sim.url,
+    ]);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [acm-not-applied]');
     expect(w.err).toMatch(/generation 2/);
@@ -255,7 +396,18 @@ describe('ACM mode', () => {
   test('Available alone is not ready: ReadyReplicas stays 0 → acm-not-ready, exit 3', async () => {
     const { common, report } = await env({ workScenario: 'available-not-ready' });
     await cli(['apply', '--backend', 'tgi', ...acm, ...common]);
-    const w = await cli(['wait', '--backend', 'tgi', ...acm, ...common, ...FAST, '--timeout', '1.5', '--endpoint', 'http://127.0.0.1:9']);
+    const w = await cli([
+      'wait',
+      '--backend',
+      'tgi',
+      ...acm,
+      ...common,
+      ...FAST,
+      '--timeout',
+      '1.5',
+      '--endpoint',
+      'http://127.0.0.1:9',
+    ]);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [acm-not-ready]');
     expect(w.err).toMatch(/Available only means the objects exist/);
@@ -278,7 +430,11 @@ describe('ACM mode', () => {
     const w = await cli(['wait', '--backend', 'vllm', ...acm, ...common, ...FAST, '--timeout', '0.3']);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [not-applied]');
-    expect(report('vllm').timeline.map((t: { event: string }) => t.event)).toEqual(['wait-started', 'work-missing', 'failed']);
+    expect(report('vllm').timeline.map((t: { event: string }) => t.event)).toEqual([
+      'wait-started',
+      'work-missing',
+      'failed',
+    ]);
   });
 
   test('the work agent never reports: acm-not-applied at the deadline', async () => {

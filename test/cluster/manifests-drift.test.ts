@@ -25,8 +25,12 @@ test('every checked-in object is valid', () => {
 });
 
 test('checked-in manifests pass yamllint (default rules, 140 columns)', () => {
-  const config = '{extends: default, rules: {line-length: {max: 140}, truthy: {allowed-values: ["true", "false"], check-keys: true}}}';
-  const r = spawnSync('yamllint', ['-f', 'parsable', '-d', config, 'manifests', 'manifests-acm'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const config =
+    '{extends: default, rules: {line-length: {max: 140}, truthy: {allowed-values: ["true", "false"], check-keys: true}}}';
+  const r = spawnSync('yamllint', ['-f', 'parsable', '-d', config, 'manifests', 'manifests-acm'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
   if (r.error) throw new Error(`yamllint is not installed (apt-get install yamllint): ${r.error.message}`);
   expect(r.stdout + r.stderr).toBe('');
   expect(r.status).toBe(0);

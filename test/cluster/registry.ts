@@ -24,7 +24,9 @@ function need(bin: string): string {
       /* next */
     }
   }
-  throw new Error(`${bin} is not installed: apt-get install -y docker-registry skopeo umoci (the registry tests never skip)`);
+  throw new Error(
+    `${bin} is not installed: apt-get install -y docker-registry skopeo umoci (the registry tests never skip)`,
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -42,8 +44,13 @@ export async function startRegistry(): Promise<TestRegistry> {
   const bin = need('docker-registry');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-registry-'));
   const port = await freePort();
-  writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const child: ChildProcess = spawn(bin, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    path.join(dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  );
+  const child: ChildProcess = spawn(bin, ['serve', path.join(dir, 'config.yml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   const host = `127.0.0.1:${port}`;
@@ -78,9 +85,27 @@ export function pushTinyImage(host: string, repository: string, tag: string): st
   const layout = path.join(dir, 'img');
   execFileSync(umoci, ['init', '--layout', layout]);
   execFileSync(umoci, ['new', '--image', `${layout}:t`]);
-  execFileSync(umoci, ['config', '--image', `${layout}:t`, `--config.cmd=/bin/true`, `--config.label=llmbench.test=${repository}`]);
+  execFileSync(umoci, [
+    'config',
+    '--image',
+    `${layout}:t`,
+    `--config.cmd=/bin/true`,
+    `--config.label=llmbench.test=${repository}`,
+  ]);
   const digestFile = path.join(dir, 'digest');
-  execFileSync(skopeo, ['copy', '--insecure-policy', '--dest-tls-verify=false', '--digestfile', digestFile, `oci:${layout}:t`, `docker://${host}/${repository}:${tag}`], { stdio: 'pipe' });
+  execFileSync(
+    skopeo,
+    [
+      'copy',
+      '--insecure-policy',
+      '--dest-tls-verify=false',
+      '--digestfile',
+      digestFile,
+      `oci:${layout}:t`,
+      `docker://${host}/${repository}:${tag}`,
+    ],
+    { stdio: 'pipe' },
+  );
   const digest = execFileSync('cat', [digestFile]).toString().trim();
   rmSync(dir, { recursive: true, force: true });
   return digest;

@@ -18,12 +18,51 @@ describe('sweep provenance from the deploy report', () => {
     const sim = await startSimulator({ backend: 'vllm', timeScale: 10 });
     try {
       const rep = path.join(dir, 'vllm.json');
-      writeFileSync(rep, JSON.stringify({ schema_version: 1, backend: 'vllm', endpoint: sim.url, ready: true, image_digest: 'sha256:' + 'a'.repeat(64), server_version: 'vllm 0.11.0', gpu: { product: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb', count: 1 } }));
+      writeFileSync(
+        rep,
+        JSON.stringify({
+          schema_version: 1,
+          backend: 'vllm',
+          endpoint: sim.url,
+          ready: true,
+          image_digest: 'sha256:' + 'a'.repeat(64),
+          server_version: 'vllm 0.11.0',
+          gpu: { product: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb', count: 1 },
+        }),
+      );
       const out = path.join(dir, 'out');
-      const r = await cli(['sweep', '--backend', 'vllm', '--url', sim.url, '--out', out, '--concurrency', '1', '--requests', '2', '--trials', '1', '--warmup', '0', '--output-tokens', '4', '--time-scale', '10', '--progress', 'none', '--deploy-report', rep]);
+      const r = await cli([
+        'sweep',
+        '--backend',
+        'vllm',
+        '--url',
+        sim.url,
+        '--out',
+        out,
+        '--concurrency',
+        '1',
+        '--requests',
+        '2',
+        '--trials',
+        '1',
+        '--warmup',
+        '0',
+        '--output-tokens',
+        '4',
+        '--time-scale',
+        '10',
+        '--progress',
+        'none',
+        '--deploy-report',
+        rep,
+      ]);
       expect(r.code).toBe(0);
       const s = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
-      expect(s.provenance).toMatchObject({ gpu: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb', server: 'vllm 0.11.0', image_digest: 'sha256:' + 'a'.repeat(64) });
+      expect(s.provenance).toMatchObject({
+        gpu: 'NVIDIA-A100-SXM4-40GB-MIG-3g.20gb',
+        server: 'vllm 0.11.0',
+        image_digest: 'sha256:' + 'a'.repeat(64),
+      });
     } finally {
       await sim.close();
     }
@@ -34,7 +73,17 @@ describe('sweep provenance from the deploy report', () => {
     const rep = path.join(dir, 'bad.json');
     writeFileSync(rep, JSON.stringify({ schema_version: 1, backend: 'vllm' }));
     const out = path.join(dir, 'out');
-    const r = await cli(['sweep', '--backend', 'vllm', '--url', 'http://127.0.0.1:9', '--out', out, '--deploy-report', rep]);
+    const r = await cli([
+      'sweep',
+      '--backend',
+      'vllm',
+      '--url',
+      'http://127.0.0.1:9',
+      '--out',
+      out,
+      '--deploy-report',
+      rep,
+    ]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--deploy-report/endpoint');
     expect(existsSync(out)).toBe(false);

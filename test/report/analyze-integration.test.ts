@@ -15,13 +15,36 @@ describe('plot and report on real analyze output', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'report-analyze-'));
     const base = path.join(dir, 'base');
     const cand = path.join(dir, 'cand');
-    for (const [d, slowdown] of [[base, 1], [cand, 1.25]] as const) {
+    for (const [d, slowdown] of [
+      [base, 1],
+      [cand, 1.25],
+    ] as const) {
       await writeFixtureWorkdir(d, { verdict: null, samples: { failures: false, slowdown, trials: 4 } });
       await fs.rm(path.join(d, 'analysis'), { recursive: true });
     }
     const baseline = path.join(dir, 'baseline.json');
-    expect(await run(['analyze', '--runs', path.join(base, 'runs'), '--out', path.join(base, 'analysis'), '--write-baseline', baseline])).toBe(0);
-    expect(await run(['analyze', '--runs', path.join(cand, 'runs'), '--out', path.join(cand, 'analysis'), '--baseline', baseline])).toBe(1);
+    expect(
+      await run([
+        'analyze',
+        '--runs',
+        path.join(base, 'runs'),
+        '--out',
+        path.join(base, 'analysis'),
+        '--write-baseline',
+        baseline,
+      ]),
+    ).toBe(0);
+    expect(
+      await run([
+        'analyze',
+        '--runs',
+        path.join(cand, 'runs'),
+        '--out',
+        path.join(cand, 'analysis'),
+        '--baseline',
+        baseline,
+      ]),
+    ).toBe(1);
     const verdict = JSON.parse(await fs.readFile(path.join(cand, 'analysis', 'verdict.json'), 'utf8')) as Verdict;
     expect(validate('verdict', verdict)).toEqual([]);
 
@@ -34,7 +57,9 @@ describe('plot and report on real analyze output', () => {
     expect(gatedRegs).toBeGreaterThan(0);
     expect(md.split('\n')[0]).toBe('# llmbench: ❌ Regression');
     expect(md).toContain(`## Regressions (${gatedRegs})`);
-    expect(md).toContain(`**${gatedRegs} of ${verdict.comparisons.filter((c) => c.gated !== false).length} gated comparisons regressed**`);
+    expect(md).toContain(
+      `**${gatedRegs} of ${verdict.comparisons.filter((c) => c.gated !== false).length} gated comparisons regressed**`,
+    );
     await fs.rm(dir, { recursive: true, force: true });
   });
 });

@@ -23,7 +23,6 @@ const TRIALS = 3;
 const REQUESTS = 10;
 const OUTPUT_TOKENS = 24;
 
-
 export interface SampleOptions {
   /** Include the deliberate http_5xx failures at tgi c=16 (default true). */
   failures?: boolean;
@@ -71,7 +70,11 @@ export function fixtureSamples(backend: string, seed = 7, o: SampleOptions = {})
           chunk_tokens: failed ? [] : chunks.map(() => 1),
           end_ms: failed ? sent + 5 : end,
           input_tokens: { requested: 128, client: 128, server: 128 },
-          output_tokens: { requested: OUTPUT_TOKENS, server: failed ? null : OUTPUT_TOKENS, client: failed ? null : OUTPUT_TOKENS },
+          output_tokens: {
+            requested: OUTPUT_TOKENS,
+            server: failed ? null : OUTPUT_TOKENS,
+            client: failed ? null : OUTPUT_TOKENS,
+          },
           finish_reason: failed ? null : 'length',
           ok: !failed,
           error: failed ? { category: 'http_5xx', message: 'HTTP 503', http_status: 503 } : null,
@@ -92,9 +95,24 @@ export function fixtureSweep(backend: string, samples = fixtureSamples(backend))
     model: 'mistral-7b-instruct',
     endpoint: `http://127.0.0.1:0/${backend}`,
     run_id: `fixture-${backend}`,
-    plan: { mode: 'concurrency', trials: new Set(samples.map((x) => x.trial)).size, warmup: 0, requests: REQUESTS, duration_s: null, seed: 7, min_samples: 20 },
+    plan: {
+      mode: 'concurrency',
+      trials: new Set(samples.map((x) => x.trial)).size,
+      warmup: 0,
+      requests: REQUESTS,
+      duration_s: null,
+      seed: 7,
+      min_samples: 20,
+    },
     workload: { fingerprint: 'sha256:fixture', input_tokens: 128, output_tokens: OUTPUT_TOKENS },
-    provenance: { server: backend === 'vllm' ? 'vllm 0.11.0' : 'tgi 3.3.4', model: 'mistral-7b-instruct', gpu: 'sim-a100-80g', image_digest: null, simulated: true, commit_sha: null },
+    provenance: {
+      server: backend === 'vllm' ? 'vllm 0.11.0' : 'tgi 3.3.4',
+      model: 'mistral-7b-instruct',
+      gpu: 'sim-a100-80g',
+      image_digest: null,
+      simulated: true,
+      commit_sha: null,
+    },
     points: summarizePoints(samples, { minSamples: 20 }),
   };
 }
@@ -129,7 +147,12 @@ export function fixtureAnalysis(sweeps: SweepSummary[]): AnalysisSummary {
   return {
     schema_version: 1,
     generated_at: '2026-01-01T01:00:00Z',
-    runs: sweeps.map((s) => ({ backend: s.backend, path: `runs/${s.backend}`, fingerprint: 'sha256:fixture', samples: s.points.reduce((n, p) => n + p.completed + p.failed, 0) })),
+    runs: sweeps.map((s) => ({
+      backend: s.backend,
+      path: `runs/${s.backend}`,
+      fingerprint: 'sha256:fixture',
+      samples: s.points.reduce((n, p) => n + p.completed + p.failed, 0),
+    })),
     rows,
   };
 }
@@ -137,7 +160,10 @@ export function fixtureAnalysis(sweeps: SweepSummary[]): AnalysisSummary {
 const METRICS = ['output_tokens_per_s', 'ttft_ms.p50', 'ttft_ms.p99', 'itl_ms.p50', 'e2e_ms.p99'];
 
 /** A verdict shaped like analyze's: deterministic deltas, two regressions, one improvement, one inconclusive. */
-export function fixtureVerdict(kind: 'regression' | 'pass' | 'inconclusive' = 'regression', opts: { backends?: readonly string[]; concurrency?: number[]; metrics?: string[] } = {}): Verdict {
+export function fixtureVerdict(
+  kind: 'regression' | 'pass' | 'inconclusive' = 'regression',
+  opts: { backends?: readonly string[]; concurrency?: number[]; metrics?: string[] } = {},
+): Verdict {
   const comparisons: Verdict['comparisons'] = [];
   let i = 0;
   for (const backend of opts.backends ?? BACKENDS) {
@@ -149,9 +175,12 @@ export function fixtureVerdict(kind: 'regression' | 'pass' | 'inconclusive' = 'r
         let delta = ((i * 37) % 11) / 10 - 0.5; // small noise in [-0.5, 0.5] %
         let verdict: Verdict['comparisons'][number]['verdict'] = 'unchanged';
         let reason: string | undefined;
-        if (kind === 'regression' && backend === 'vllm' && c === 16 && metric === 'output_tokens_per_s') [delta, verdict] = [-12.4, 'regression'];
-        if (kind === 'regression' && backend === 'vllm' && c === 8 && metric === 'ttft_ms.p99') [delta, verdict] = [18.2, 'regression'];
-        if (kind !== 'pass' && backend === 'tgi' && c === 4 && metric === 'itl_ms.p50') [delta, verdict] = [-6.1, 'improvement'];
+        if (kind === 'regression' && backend === 'vllm' && c === 16 && metric === 'output_tokens_per_s')
+          [delta, verdict] = [-12.4, 'regression'];
+        if (kind === 'regression' && backend === 'vllm' && c === 8 && metric === 'ttft_ms.p99')
+          [delta, verdict] = [18.2, 'regression'];
+        if (kind !== 'pass' && backend === 'tgi' && c === 4 && metric === 'itl_ms.p50')
+          [delta, verdict] = [-6.1, 'improvement'];
         if (kind !== 'pass' && backend === 'tgi' && c === 16 && metric === 'e2e_ms.p99') {
           [delta, verdict, reason] = [9.0, 'inconclusive', 'too-few-samples: p99 rests on 29 requests'];
         }
@@ -185,22 +214,56 @@ export function fixtureVerdict(kind: 'regression' | 'pass' | 'inconclusive' = 'r
       alpha: 0.05,
       confidence: 0.95,
       min_trials: 3,
-      tolerance_pct: { output_tokens_per_s: 5, 'ttft_ms.p50': 10, 'ttft_ms.p99': 10, 'itl_ms.p50': 10, 'e2e_ms.p99': 10 },
+      tolerance_pct: {
+        output_tokens_per_s: 5,
+        'ttft_ms.p50': 10,
+        'ttft_ms.p99': 10,
+        'itl_ms.p50': 10,
+        'e2e_ms.p99': 10,
+      },
       gated_metrics: METRICS,
-      text: 'A gated metric regresses when Welch\'s t-test on log values rejects equality at α = 0.05 and the change is worse than its tolerance.',
+      text: "A gated metric regresses when Welch's t-test on log values rejects equality at α = 0.05 and the change is worse than its tolerance.",
     },
-    baseline: { path: 'results/baselines/sim-default.json', created_at: '2025-12-31T02:00:00Z', commit_sha: '1111111111111111111111111111111111111111' },
+    baseline: {
+      path: 'results/baselines/sim-default.json',
+      created_at: '2025-12-31T02:00:00Z',
+      commit_sha: '1111111111111111111111111111111111111111',
+    },
     candidate: { commit_sha: '2222222222222222222222222222222222222222', runs: ['runs/tgi', 'runs/vllm'] },
     comparisons,
     findings:
       kind === 'pass'
         ? []
         : [
-            { code: 'too-few-samples', severity: 'warning', message: 'p99 rests on 29 requests (minimum 100)', backend: 'tgi', concurrency: 16, metric: 'e2e_ms.p99', count: 29 },
-            { code: 'requests-failed', severity: 'error', message: '3 of 30 requests failed (http_5xx)', backend: 'tgi', concurrency: 16, count: 3 },
-            { code: 'output-shortfall', severity: 'info', message: 'TGI has no ignore_eos; 0 requests fell short', backend: 'tgi' },
+            {
+              code: 'too-few-samples',
+              severity: 'warning',
+              message: 'p99 rests on 29 requests (minimum 100)',
+              backend: 'tgi',
+              concurrency: 16,
+              metric: 'e2e_ms.p99',
+              count: 29,
+            },
+            {
+              code: 'requests-failed',
+              severity: 'error',
+              message: '3 of 30 requests failed (http_5xx)',
+              backend: 'tgi',
+              concurrency: 16,
+              count: 3,
+            },
+            {
+              code: 'output-shortfall',
+              severity: 'info',
+              message: 'TGI has no ignore_eos; 0 requests fell short',
+              backend: 'tgi',
+            },
           ],
-    ranking: { fair: false, statement: 'No ranking: the backends ran different server versions.', reasons: ['tgi 3.3.4 vs vllm 0.11.0 is a server comparison, not a regression'] },
+    ranking: {
+      fair: false,
+      statement: 'No ranking: the backends ran different server versions.',
+      reasons: ['tgi 3.3.4 vs vllm 0.11.0 is a server comparison, not a regression'],
+    },
   };
 }
 
@@ -229,8 +292,17 @@ export function fixtureBaseline(): Baseline {
     backends: BACKENDS.map((b) => ({
       backend: b,
       fingerprint: 'sha256:fixture',
-      provenance: { gpu: 'NVIDIA-A100-SXM4-80GB', model: 'mistral-7b-instruct', server: b === 'vllm' ? 'vllm 0.10.2' : 'tgi 3.3.4', image_digest: `sha256:${(b === 'vllm' ? '12' : '34').repeat(32)}` },
-      points: CONCURRENCY.map((c) => ({ concurrency: c, rate: null, metrics: { output_tokens_per_s: [100 * c, 101 * c, 99 * c] } })),
+      provenance: {
+        gpu: 'NVIDIA-A100-SXM4-80GB',
+        model: 'mistral-7b-instruct',
+        server: b === 'vllm' ? 'vllm 0.10.2' : 'tgi 3.3.4',
+        image_digest: `sha256:${(b === 'vllm' ? '12' : '34').repeat(32)}`,
+      },
+      points: CONCURRENCY.map((c) => ({
+        concurrency: c,
+        rate: null,
+        metrics: { output_tokens_per_s: [100 * c, 101 * c, 99 * c] },
+      })),
     })),
   };
 }
@@ -242,14 +314,32 @@ export function fixtureServerMetrics(_backend: string): ScrapeLine[] {
   for (const c of CONCURRENCY) {
     for (let k = 0; k < 6; k++) {
       t += 500;
-      out.push({ t_ms: t, concurrency: c, rate: null, trial: 0, values: { running: Math.min(c, 1 + k * 3), waiting: Math.max(0, c - 8), kv_cache_usage: Math.min(1, (c * (k + 1)) / 100), preemptions_total: 0 } });
+      out.push({
+        t_ms: t,
+        concurrency: c,
+        rate: null,
+        trial: 0,
+        values: {
+          running: Math.min(c, 1 + k * 3),
+          waiting: Math.max(0, c - 8),
+          kv_cache_usage: Math.min(1, (c * (k + 1)) / 100),
+          preemptions_total: 0,
+        },
+      });
     }
   }
   return out;
 }
 
 /** Writes a complete work directory (runs, deploy, analysis, baseline, server metrics) and returns its parts. */
-export async function writeFixtureWorkdir(dir: string, opts: { verdict?: 'regression' | 'pass' | 'inconclusive' | null; serverMetrics?: boolean; samples?: SampleOptions } = {}) {
+export async function writeFixtureWorkdir(
+  dir: string,
+  opts: {
+    verdict?: 'regression' | 'pass' | 'inconclusive' | null;
+    serverMetrics?: boolean;
+    samples?: SampleOptions;
+  } = {},
+) {
   const L = workdirLayout(dir);
   const sweeps: SweepSummary[] = [];
   for (const b of BACKENDS) {
@@ -260,7 +350,12 @@ export async function writeFixtureWorkdir(dir: string, opts: { verdict?: 'regres
     sweeps.push(s);
     await fs.writeFile(L.sweepSummary(b), JSON.stringify(s));
     if (opts.serverMetrics !== false && b === 'vllm') {
-      await fs.writeFile(L.serverMetrics(b), fixtureServerMetrics(b).map((x) => JSON.stringify(x)).join('\n') + '\n');
+      await fs.writeFile(
+        L.serverMetrics(b),
+        fixtureServerMetrics(b)
+          .map((x) => JSON.stringify(x))
+          .join('\n') + '\n',
+      );
     }
   }
   await fs.mkdir(path.join(dir, 'deploy'), { recursive: true });

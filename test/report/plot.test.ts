@@ -13,7 +13,16 @@ import { LlmbenchError } from '../../steps/core/errors.js';
 import { summarizePoints } from '../../steps/metrics/derive.js';
 
 const require = createRequire(import.meta.url);
-const ALL = ['throughput', 'latency', 'ttft-distribution', 'itl-distribution', 'heatmap', 'scaling-efficiency', 'deltas', 'server-timeline'];
+const ALL = [
+  'throughput',
+  'latency',
+  'ttft-distribution',
+  'itl-distribution',
+  'heatmap',
+  'scaling-efficiency',
+  'deltas',
+  'server-timeline',
+];
 
 let tmp: string;
 beforeAll(async () => {
@@ -27,7 +36,11 @@ let vlValidator: ValidateFunction | undefined;
 function vegaLiteValidator(): ValidateFunction {
   if (vlValidator) return vlValidator;
   const entry = require.resolve('vega-lite');
-  const schemaFile = path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}build${path.sep}`)), 'build', 'vega-lite-schema.json');
+  const schemaFile = path.join(
+    entry.slice(0, entry.lastIndexOf(`${path.sep}build${path.sep}`)),
+    'build',
+    'vega-lite-schema.json',
+  );
   const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
   (addFormats as unknown as { default: (a: Ajv) => void }).default(ajv);
   ajv.addFormat('color-hex', /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i);
@@ -43,7 +56,8 @@ function textPixels(svg: string): number {
   const pa = a.pixels;
   const pb = b.pixels;
   let diff = 0;
-  for (let i = 0; i < pa.length; i += 4) if (pa[i] !== pb[i] || pa[i + 1] !== pb[i + 1] || pa[i + 2] !== pb[i + 2]) diff++;
+  for (let i = 0; i < pa.length; i += 4)
+    if (pa[i] !== pb[i] || pa[i + 1] !== pb[i + 1] || pa[i + 2] !== pb[i + 2]) diff++;
   return diff;
 }
 
@@ -66,7 +80,11 @@ describe('llmbench plot', () => {
     }
     // The scraper's normalized queue/KV series are drawn; cumulative counters are not.
     const timeline = JSON.parse(await fs.readFile(path.join(wd, 'plots', 'server-timeline.vl.json'), 'utf8'));
-    expect([...new Set(timeline.data.values.map((v: { series: string }) => v.series))].sort()).toEqual(['kv_cache_usage', 'running', 'waiting']);
+    expect([...new Set(timeline.data.values.map((v: { series: string }) => v.series))].sort()).toEqual([
+      'kv_cache_usage',
+      'running',
+      'waiting',
+    ]);
     // resvg silently draws no text without fonts: the headline chart must have visibly drawn text.
     const headline = await fs.readFile(path.join(wd, 'plots', 'throughput.svg'), 'utf8');
     expect(headline).toContain('Output throughput vs concurrency');
@@ -90,7 +108,16 @@ describe('llmbench plot', () => {
     expect(names).not.toContain('deltas');
     expect(names).not.toContain('server-timeline');
     // Scaling efficiency falls back to the sweep summaries when analysis did not run.
-    expect(names).toEqual(expect.arrayContaining(['throughput', 'latency', 'ttft-distribution', 'itl-distribution', 'heatmap', 'scaling-efficiency']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'throughput',
+        'latency',
+        'ttft-distribution',
+        'itl-distribution',
+        'heatmap',
+        'scaling-efficiency',
+      ]),
+    );
   });
 
   it('rate-mode sweeps plot against the request rate (specs still valid Vega-Lite)', async () => {
@@ -99,7 +126,10 @@ describe('llmbench plot', () => {
     await fs.rm(path.join(wd, 'analysis'), { recursive: true });
     for (const b of ['tgi', 'vllm']) {
       const file = path.join(wd, 'runs', b, 'samples.ndjson');
-      const samples = (await fs.readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const samples = (await fs.readFile(file, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       for (const x of samples) [x.rate, x.concurrency] = [x.concurrency / 2, null];
       await fs.writeFile(file, samples.map((x) => JSON.stringify(x)).join('\n') + '\n');
       const summary = JSON.parse(await fs.readFile(path.join(wd, 'runs', b, 'summary.json'), 'utf8'));
@@ -115,16 +145,24 @@ describe('llmbench plot', () => {
     }
     const thr = JSON.parse(await fs.readFile(path.join(wd, 'plots', 'throughput.vl.json'), 'utf8'));
     expect(thr.title.text).toBe('Output throughput vs rate');
-    expect(thr.layer[0].data.values.map((v: { load: number }) => v.load)).toEqual(expect.arrayContaining([0.5, 2, 4, 8]));
+    expect(thr.layer[0].data.values.map((v: { load: number }) => v.load)).toEqual(
+      expect.arrayContaining([0.5, 2, 4, 8]),
+    );
   });
 
   it('refuses a work directory with nothing to plot (exit 2) and an invalid verdict with its path, writing nothing', async () => {
     const empty = path.join(tmp, 'empty');
     await fs.mkdir(empty, { recursive: true });
-    await expect(runPlot({ workdir: empty, log: silentLogger })).rejects.toMatchObject({ code: 'nothing-to-plot', exitCode: 2 });
+    await expect(runPlot({ workdir: empty, log: silentLogger })).rejects.toMatchObject({
+      code: 'nothing-to-plot',
+      exitCode: 2,
+    });
     const wd = path.join(tmp, 'badverdict');
     await writeFixtureWorkdir(wd);
-    await fs.writeFile(path.join(wd, 'analysis', 'verdict.json'), JSON.stringify({ schema_version: 1, verdict: 'maybe', comparisons: [], findings: [] }));
+    await fs.writeFile(
+      path.join(wd, 'analysis', 'verdict.json'),
+      JSON.stringify({ schema_version: 1, verdict: 'maybe', comparisons: [], findings: [] }),
+    );
     const err = await runPlot({ workdir: wd, log: silentLogger }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmbenchError);
     expect((err as LlmbenchError).problems.map((p) => p.path)).toContain('/verdict');
@@ -132,7 +170,12 @@ describe('llmbench plot', () => {
   });
 
   it('renders vega-lite to SVG headless without a canvas', async () => {
-    const svg = await renderSvg({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', data: { values: [{ a: 1, b: 2 }] }, mark: 'bar', encoding: { x: { field: 'a', type: 'ordinal' }, y: { field: 'b', type: 'quantitative' } } });
+    const svg = await renderSvg({
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      data: { values: [{ a: 1, b: 2 }] },
+      mark: 'bar',
+      encoding: { x: { field: 'a', type: 'ordinal' }, y: { field: 'b', type: 'quantitative' } },
+    });
     expect(svg).toMatch(/^<svg/);
   });
 });

@@ -15,13 +15,23 @@ let tmp: string;
 let browser: BrowserContext;
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'llmbench-html-'));
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (set LLMBENCH_CHROMIUM to use another binary)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (set LLMBENCH_CHROMIUM to use another binary)`);
   // A fresh profile per run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 });
 afterAll(async () => {
@@ -50,7 +60,9 @@ describe('report.html in headless Chromium', () => {
     const failed = Number(await page.getAttribute('body', 'data-charts-failed'));
     expect({ rendered, failed }).toEqual({ rendered: res.manifest.charts.length, failed: 0 });
     // Each chart produced an SVG with marks in it.
-    const marks = await page.$$eval('.chart svg.marks', (svgs) => svgs.map((s) => s.querySelectorAll('path, rect, line, text').length));
+    const marks = await page.$$eval('.chart svg.marks', (svgs) =>
+      svgs.map((s) => s.querySelectorAll('path, rect, line, text').length),
+    );
     expect(marks).toHaveLength(res.manifest.charts.length);
     for (const n of marks) expect(n).toBeGreaterThan(10);
     expect(await page.textContent('h1')).toContain('Regression');

@@ -3,8 +3,20 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validate } from '../../steps/core/schemas.js';
-import { renderSummaryMd, STICKY_MARKER, GITHUB_COMMENT_LIMIT, type SummaryInput } from '../../steps/report/summary-md.js';
-import { BACKENDS, fixtureAnalysis, fixtureBaseline, fixtureDeploys, fixtureSweep, fixtureVerdict } from './fixtures.js';
+import {
+  renderSummaryMd,
+  STICKY_MARKER,
+  GITHUB_COMMENT_LIMIT,
+  type SummaryInput,
+} from '../../steps/report/summary-md.js';
+import {
+  BACKENDS,
+  fixtureAnalysis,
+  fixtureBaseline,
+  fixtureDeploys,
+  fixtureSweep,
+  fixtureVerdict,
+} from './fixtures.js';
 
 const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'report', 'golden');
 
@@ -33,7 +45,8 @@ describe('fixtures follow the schemas', () => {
   it('every fixture object validates', () => {
     for (const s of sweeps) expect(validate('sweep-summary', s)).toEqual([]);
     expect(validate('analysis-summary', fixtureAnalysis(sweeps))).toEqual([]);
-    for (const k of ['regression', 'pass', 'inconclusive'] as const) expect(validate('verdict', fixtureVerdict(k))).toEqual([]);
+    for (const k of ['regression', 'pass', 'inconclusive'] as const)
+      expect(validate('verdict', fixtureVerdict(k))).toEqual([]);
     for (const d of fixtureDeploys()) expect(validate('deploy-report', d)).toEqual([]);
     expect(validate('baseline', fixtureBaseline())).toEqual([]);
   });
@@ -41,14 +54,30 @@ describe('fixtures follow the schemas', () => {
 
 describe('renderSummaryMd', () => {
   it('regression: SUMMARY.md golden, verdict first, regressions before changed rows', async () => {
-    const md = renderSummaryMd({ ...base(fixtureVerdict('regression')), links: { plots: [{ name: 'throughput', title: 'Output throughput vs concurrency', url: 'plots/throughput.png' }], reportHtml: 'report.html' } });
+    const md = renderSummaryMd({
+      ...base(fixtureVerdict('regression')),
+      links: {
+        plots: [{ name: 'throughput', title: 'Output throughput vs concurrency', url: 'plots/throughput.png' }],
+        reportHtml: 'report.html',
+      },
+    });
     await golden('summary-regression.md', md);
     expect(md.split('\n')[0]).toBe('# llmbench nightly: ❌ Regression');
-    const order = ['❌ Regression', '## Baseline vs candidate', '## Decision rule', '## Regressions (2)', '## Changed (2)', '<details><summary>Everything else', '## Validity and fairness findings'].map((s) => md.indexOf(s));
+    const order = [
+      '❌ Regression',
+      '## Baseline vs candidate',
+      '## Decision rule',
+      '## Regressions (2)',
+      '## Changed (2)',
+      '<details><summary>Everything else',
+      '## Validity and fairness findings',
+    ].map((s) => md.indexOf(s));
     expect(order.every((x) => x >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // Worst regression first.
-    expect(md.indexOf('| vllm | c=8 | `ttft_ms.p99`')).toBeLessThan(md.indexOf('| vllm | c=16 | `output_tokens_per_s`'));
+    expect(md.indexOf('| vllm | c=8 | `ttft_ms.p99`')).toBeLessThan(
+      md.indexOf('| vllm | c=16 | `output_tokens_per_s`'),
+    );
     expect(md).toContain('`sha256:abababababab…`');
     expect(md).not.toContain(STICKY_MARKER);
   });
@@ -59,8 +88,18 @@ describe('renderSummaryMd', () => {
         ...base(fixtureVerdict('regression')),
         candidateSha: '3333333333333333333333333333333333333333',
         links: {
-          plots: [{ name: 'throughput', title: 'Output throughput vs concurrency', url: 'https://example.test/assets/pr-7/throughput.png' }],
-          headlinePlot: { name: 'throughput', title: 'Output throughput vs concurrency', url: 'https://example.test/assets/pr-7/throughput.png' },
+          plots: [
+            {
+              name: 'throughput',
+              title: 'Output throughput vs concurrency',
+              url: 'https://example.test/assets/pr-7/throughput.png',
+            },
+          ],
+          headlinePlot: {
+            name: 'throughput',
+            title: 'Output throughput vs concurrency',
+            url: 'https://example.test/assets/pr-7/throughput.png',
+          },
           pipelineRun: 'https://console.example.test/k8s/ns/llmbench/tekton.dev~v1~PipelineRun/pr-7-abc',
         },
       },
@@ -88,14 +127,31 @@ describe('renderSummaryMd', () => {
   });
 
   it('with nothing at all (sweep failed; report runs in finally) it says so instead of an empty table', () => {
-    const md = renderSummaryMd({ title: 't', generatedAt: 'now', verdict: null, sweeps: [], links: { pipelineRun: 'https://console.example.test/pr' } });
+    const md = renderSummaryMd({
+      title: 't',
+      generatedAt: 'now',
+      verdict: null,
+      sweeps: [],
+      links: { pipelineRun: 'https://console.example.test/pr' },
+    });
     expect(md).toContain('No results: an earlier step failed');
     expect(md).toContain('[PipelineRun](https://console.example.test/pr)');
     expect(md).not.toContain('| backend |');
   });
 
   it('cuts a huge verdict below 65,536 characters with an explicit notice, keeping regressions and the marker', () => {
-    const many = fixtureVerdict('regression', { concurrency: Array.from({ length: 200 }, (_, i) => i + 1), metrics: ['output_tokens_per_s', 'ttft_ms.p50', 'ttft_ms.p99', 'itl_ms.p50', 'e2e_ms.p99', 'e2e_ms.p50', 'tpot_ms.p50'] });
+    const many = fixtureVerdict('regression', {
+      concurrency: Array.from({ length: 200 }, (_, i) => i + 1),
+      metrics: [
+        'output_tokens_per_s',
+        'ttft_ms.p50',
+        'ttft_ms.p99',
+        'itl_ms.p50',
+        'e2e_ms.p99',
+        'e2e_ms.p50',
+        'tpot_ms.p50',
+      ],
+    });
     const md = renderSummaryMd({ ...base(many) }, { marker: true });
     expect(renderSummaryMd(base(many), { maxChars: Infinity }).length).toBeGreaterThan(GITHUB_COMMENT_LIMIT); // the uncut text really is too long
     expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
@@ -112,7 +168,12 @@ describe('renderSummaryMd', () => {
 
   it('an ungated metric that got worse is listed as a change, not counted as a regression', () => {
     const v = fixtureVerdict('pass');
-    Object.assign(v.comparisons[0], { verdict: 'regression', gated: false, delta_pct: 30, reason: 'p99 is reported, not gated' });
+    Object.assign(v.comparisons[0], {
+      verdict: 'regression',
+      gated: false,
+      delta_pct: 30,
+      reason: 'p99 is reported, not gated',
+    });
     const md = renderSummaryMd(base(v));
     expect(md).toContain('## Regressions (0)');
     expect(md).toContain('**No regression** in 39 gated comparisons.');

@@ -34,7 +34,11 @@ describe('llmbench sim', () => {
 
   test('every bad flag is reported at once with exit code 2', async () => {
     let err = '';
-    const code = await main({ argv: ['sim', '--backend', 'vllm', '--gpu', 'b200', '--error-rate', '3', '--seed', 'x', '--time-scale', '-1'], stdout: () => {}, stderr: (s) => (err += s) });
+    const code = await main({
+      argv: ['sim', '--backend', 'vllm', '--gpu', 'b200', '--error-rate', '3', '--seed', 'x', '--time-scale', '-1'],
+      stdout: () => {},
+      stderr: (s) => (err += s),
+    });
     expect(code).toBe(2);
     expect(err).toContain('/gpu');
     expect(err).toContain('/faults/error_rate');
@@ -43,7 +47,11 @@ describe('llmbench sim', () => {
   });
 
   test('as a process: stdout is exactly the listening line; SIGTERM stops it with exit 0', async () => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'sim', '--backend', 'vllm', '--port', '0', '--time-scale', '100'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'sim', '--backend', 'vllm', '--port', '0', '--time-scale', '100'],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('no listening line within 50 s')), 50_000);

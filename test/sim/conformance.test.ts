@@ -33,14 +33,28 @@ describe('vLLM dialect', () => {
     expect(list.data[0].max_model_len).toBe(2048);
     expect((await get(`${sim.url}/health`)).status).toBe(200);
     const met = await get(`${sim.url}/metrics`);
-    for (const name of ['vllm:num_requests_running{', 'vllm:num_requests_waiting{', 'vllm:kv_cache_usage_perc{', 'vllm:gpu_cache_usage_perc{', 'vllm:time_to_first_token_seconds_bucket{', 'vllm:e2e_request_latency_seconds_count{', 'vllm:generation_tokens_total{']) {
+    for (const name of [
+      'vllm:num_requests_running{',
+      'vllm:num_requests_waiting{',
+      'vllm:kv_cache_usage_perc{',
+      'vllm:gpu_cache_usage_perc{',
+      'vllm:time_to_first_token_seconds_bucket{',
+      'vllm:e2e_request_latency_seconds_count{',
+      'vllm:generation_tokens_total{',
+    ]) {
       expect(met.body).toContain(name);
     }
     expect(met.body).toMatch(/# TYPE vllm:inter_token_latency_seconds histogram/);
   });
 
   test('completion, not streamed: schema, usage and the client tokenizer agree', async () => {
-    const r = await post(`${sim.url}/v1/completions`, { model: 'mistral', prompt: PROMPT, max_tokens: 40, ignore_eos: true, temperature: 0 });
+    const r = await post(`${sim.url}/v1/completions`, {
+      model: 'mistral',
+      prompt: PROMPT,
+      max_tokens: 40,
+      ignore_eos: true,
+      temperature: 0,
+    });
     expect(r.status).toBe(200);
     const b = JSON.parse(r.body);
     assertMatches(OA, 'CreateCompletionResponse', b);
@@ -52,14 +66,24 @@ describe('vLLM dialect', () => {
   });
 
   test('completion stream with include_usage: every chunk valid, usage last, then [DONE]', async () => {
-    const r = await post(`${sim.url}/v1/completions`, { model: 'mistral', prompt: PROMPT, max_tokens: 25, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
+    const r = await post(`${sim.url}/v1/completions`, {
+      model: 'mistral',
+      prompt: PROMPT,
+      max_tokens: 25,
+      ignore_eos: true,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/text\/event-stream/);
     expect(r.events.at(-1)).toBe('[DONE]');
     const chunks = r.events.slice(0, -1).map((e) => JSON.parse(e));
     // The spec has no stream schema for completions; stream chunks reuse CreateCompletionResponse except that
     // unfinished choices carry finish_reason null (as OpenAI's and vLLM's streams do). Only that is relaxed.
-    const relaxed = (c: { choices: { finish_reason: unknown }[] }) => ({ ...c, choices: c.choices.map((ch) => (ch.finish_reason === null ? { ...ch, finish_reason: 'length' } : ch)) });
+    const relaxed = (c: { choices: { finish_reason: unknown }[] }) => ({
+      ...c,
+      choices: c.choices.map((ch) => (ch.finish_reason === null ? { ...ch, finish_reason: 'length' } : ch)),
+    });
     for (const c of chunks) assertMatches(OA, 'CreateCompletionResponse', relaxed(c));
     expect(chunks.slice(0, -2).every((c) => c.choices[0].finish_reason === null)).toBe(true);
     const usage = chunks.at(-1);
@@ -72,22 +96,43 @@ describe('vLLM dialect', () => {
   });
 
   test('chat stream: role chunk first, content chunks, usage, [DONE]; chat non-stream valid', async () => {
-    const r = await post(`${sim.url}/v1/chat/completions`, { model: 'mistral', messages: [{ role: 'user', content: PROMPT }], max_tokens: 12, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
+    const r = await post(`${sim.url}/v1/chat/completions`, {
+      model: 'mistral',
+      messages: [{ role: 'user', content: PROMPT }],
+      max_tokens: 12,
+      ignore_eos: true,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(r.status).toBe(200);
     expect(r.events.at(-1)).toBe('[DONE]');
     const chunks = r.events.slice(0, -1).map((e) => JSON.parse(e));
     for (const c of chunks) assertMatches(OA, 'CreateChatCompletionStreamResponse', c);
     expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
-    const content = chunks.slice(1, -1).map((c) => c.choices[0].delta.content).join('');
+    const content = chunks
+      .slice(1, -1)
+      .map((c) => c.choices[0].delta.content)
+      .join('');
     expect(tok.count(content)).toBe(12);
     expect(chunks.at(-1).usage.completion_tokens).toBe(12);
-    const n = await post(`${sim.url}/v1/chat/completions`, { model: 'mistral', messages: [{ role: 'user', content: PROMPT }], max_tokens: 5 });
+    const n = await post(`${sim.url}/v1/chat/completions`, {
+      model: 'mistral',
+      messages: [{ role: 'user', content: PROMPT }],
+      max_tokens: 5,
+    });
     assertMatches(OA, 'CreateChatCompletionResponse', JSON.parse(n.body));
   });
 
   test('without ignore_eos a request stops at its natural end, never before min_tokens', async () => {
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => post(`${sim.url}/v1/completions`, { model: 'mistral', prompt: `${PROMPT} ${i}`, max_tokens: 200, min_tokens: 30 }).then((r) => JSON.parse(r.body))),
+      Array.from({ length: 12 }, (_, i) =>
+        post(`${sim.url}/v1/completions`, {
+          model: 'mistral',
+          prompt: `${PROMPT} ${i}`,
+          max_tokens: 200,
+          min_tokens: 30,
+        }).then((r) => JSON.parse(r.body)),
+      ),
     );
     const stopped = results.filter((b) => b.choices[0].finish_reason === 'stop');
     expect(stopped.length).toBeGreaterThan(6);
@@ -101,13 +146,29 @@ describe('vLLM dialect', () => {
   test('rejections look like vLLM: unknown model 404, context too long 400, stream_options without stream 400', async () => {
     const nf = await post(`${sim.url}/v1/completions`, { model: 'gpt-4', prompt: 'hi' });
     expect(nf.status).toBe(404);
-    expect(JSON.parse(nf.body)).toEqual({ object: 'error', message: 'The model `gpt-4` does not exist.', type: 'NotFoundError', param: null, code: 404 });
-    const long = await post(`${sim.url}/v1/completions`, { model: 'mistral', prompt: 'word '.repeat(2000), max_tokens: 100 });
+    expect(JSON.parse(nf.body)).toEqual({
+      object: 'error',
+      message: 'The model `gpt-4` does not exist.',
+      type: 'NotFoundError',
+      param: null,
+      code: 404,
+    });
+    const long = await post(`${sim.url}/v1/completions`, {
+      model: 'mistral',
+      prompt: 'word '.repeat(2000),
+      max_tokens: 100,
+    });
     expect(long.status).toBe(400);
     const lb = JSON.parse(long.body);
     expect(lb.type).toBe('BadRequestError');
-    expect(lb.message).toMatch(/^This model's maximum context length is 2048 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 100 in the completion\)/);
-    const so = await post(`${sim.url}/v1/completions`, { model: 'mistral', prompt: 'hi', stream_options: { include_usage: true } });
+    expect(lb.message).toMatch(
+      /^This model's maximum context length is 2048 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 100 in the completion\)/,
+    );
+    const so = await post(`${sim.url}/v1/completions`, {
+      model: 'mistral',
+      prompt: 'hi',
+      stream_options: { include_usage: true },
+    });
     expect(so.status).toBe(400);
     expect(JSON.parse(so.body).message).toBe('Stream options can only be defined when `stream=True`.');
     expect((await post(`${sim.url}/v1/completions`, '{not json')).status).toBe(400);
@@ -130,7 +191,14 @@ describe('TGI dialect', () => {
     expect((await get(`${sim.url}/health`)).status).toBe(200);
     await post(`${sim.url}/generate`, { inputs: PROMPT, parameters: { max_new_tokens: 3 } });
     const m = await get(`${sim.url}/metrics`);
-    for (const n of ['tgi_request_count ', 'tgi_queue_size ', 'tgi_batch_current_size ', 'tgi_request_duration_bucket{', 'tgi_request_generated_tokens_count ']) expect(m.body).toContain(n);
+    for (const n of [
+      'tgi_request_count ',
+      'tgi_queue_size ',
+      'tgi_batch_current_size ',
+      'tgi_request_duration_bucket{',
+      'tgi_request_generated_tokens_count ',
+    ])
+      expect(m.body).toContain(n);
   });
 
   test('generate with details matches GenerateResponse; counts agree with the client tokenizer', async () => {
@@ -143,7 +211,10 @@ describe('TGI dialect', () => {
   });
 
   test('generate_stream: StreamResponse events, details on the last, no [DONE]', async () => {
-    const r = await post(`${sim.url}/generate_stream`, { inputs: PROMPT, parameters: { max_new_tokens: 30, details: true } });
+    const r = await post(`${sim.url}/generate_stream`, {
+      inputs: PROMPT,
+      parameters: { max_new_tokens: 30, details: true },
+    });
     expect(r.status).toBe(200);
     expect(r.body.startsWith('data:{')).toBe(true);
     expect(r.events).not.toContain('[DONE]');
@@ -158,7 +229,14 @@ describe('TGI dialect', () => {
   });
 
   test('TGI has no ignore_eos: long requests stop at the natural end (eos_token) — the original ~67-token shortfall', async () => {
-    const rs = await Promise.all(Array.from({ length: 10 }, (_, i) => post(`${sim.url}/generate`, { inputs: `${PROMPT} ${i}`, parameters: { max_new_tokens: 100, details: true, ignore_eos_token: true } })));
+    const rs = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        post(`${sim.url}/generate`, {
+          inputs: `${PROMPT} ${i}`,
+          parameters: { max_new_tokens: 100, details: true, ignore_eos_token: true },
+        }),
+      ),
+    );
     const gen = rs.map((r) => JSON.parse(r.body).details);
     expect(gen.filter((d) => d.finish_reason === 'eos_token').length).toBeGreaterThan(5);
     const mean = gen.reduce((a, d) => a + d.generated_tokens, 0) / gen.length;
@@ -167,18 +245,28 @@ describe('TGI dialect', () => {
   });
 
   test('validation errors are 422 ErrorResponse; Messages API streams OpenAI chunks', async () => {
-    const long = await post(`${sim.url}/generate`, { inputs: 'word '.repeat(1990), parameters: { max_new_tokens: 100 } });
+    const long = await post(`${sim.url}/generate`, {
+      inputs: 'word '.repeat(1990),
+      parameters: { max_new_tokens: 100 },
+    });
     expect(long.status).toBe(422);
     const e = JSON.parse(long.body);
     assertMatches(TGI, 'ErrorResponse', e);
     expect(e.error_type).toBe('validation');
-    expect(e.error).toMatch(/^Input validation error: `inputs` tokens \+ `max_new_tokens` must be <= 2048\. Given: \d+ `inputs` tokens and 100 `max_new_tokens`$/);
+    expect(e.error).toMatch(
+      /^Input validation error: `inputs` tokens \+ `max_new_tokens` must be <= 2048\. Given: \d+ `inputs` tokens and 100 `max_new_tokens`$/,
+    );
     const t0 = await post(`${sim.url}/generate`, { inputs: 'hi', parameters: { temperature: 0 } });
     expect(t0.status).toBe(422);
     expect(JSON.parse(t0.body).error).toBe('Input validation error: `temperature` must be strictly positive');
     const tooLong = await post(`${sim.url}/generate`, { inputs: 'word '.repeat(2100) });
     expect(JSON.parse(tooLong.body).error).toMatch(/must have less than 2047 tokens/);
-    const chat = await post(`${sim.url}/v1/chat/completions`, { model: 'anything', messages: [{ role: 'user', content: PROMPT }], max_tokens: 8, stream: true });
+    const chat = await post(`${sim.url}/v1/chat/completions`, {
+      model: 'anything',
+      messages: [{ role: 'user', content: PROMPT }],
+      max_tokens: 8,
+      stream: true,
+    });
     expect(chat.status).toBe(200);
     expect(chat.events.at(-1)).toBe('[DONE]');
     for (const c of chat.events.slice(0, -1)) assertMatches(OA, 'CreateChatCompletionStreamResponse', JSON.parse(c));
@@ -203,9 +291,17 @@ describe('Triton dialect (vLLM backend)', () => {
     const unknown = await get(`${sim.url}/v2/models/llama`);
     expect(unknown.status).toBe(400);
     assertMatches(KS, 'metadata_model_error_response', JSON.parse(unknown.body));
-    expect(JSON.parse((await post(`${sim.url}/v2/repository/index`, {})).body)).toEqual([{ name: 'mistral', version: '1', state: 'READY' }]);
+    expect(JSON.parse((await post(`${sim.url}/v2/repository/index`, {})).body)).toEqual([
+      { name: 'mistral', version: '1', state: 'READY' },
+    ]);
     const m = await get(`${sim.url}/metrics`);
-    for (const n of ['nv_inference_request_success{', 'nv_inference_pending_request_count{', 'nv_gpu_utilization{', 'vllm:num_requests_running{']) expect(m.body).toContain(n);
+    for (const n of [
+      'nv_inference_request_success{',
+      'nv_inference_pending_request_count{',
+      'nv_gpu_utilization{',
+      'vllm:num_requests_running{',
+    ])
+      expect(m.body).toContain(n);
   });
 
   test('generate: default max_tokens 16, prompt echoed unless excluded, num_output_tokens', async () => {
@@ -215,12 +311,26 @@ describe('Triton dialect (vLLM backend)', () => {
     assertMatches(KG, 'GenerateResponse', b);
     expect(b.num_output_tokens).toBe(16);
     expect(b.text_output.startsWith(PROMPT)).toBe(true);
-    const x = JSON.parse((await post(gen('generate'), { text_input: PROMPT, exclude_input_in_output: true, sampling_parameters: JSON.stringify({ max_tokens: 20, ignore_eos: true }) })).body);
+    const x = JSON.parse(
+      (
+        await post(gen('generate'), {
+          text_input: PROMPT,
+          exclude_input_in_output: true,
+          sampling_parameters: JSON.stringify({ max_tokens: 20, ignore_eos: true }),
+        })
+      ).body,
+    );
     expect(tok.count(x.text_output)).toBe(20);
   });
 
   test('generate_stream with stream: true streams deltas; without it, one event; no [DONE]', async () => {
-    const r = await post(gen('generate_stream'), { text_input: PROMPT, stream: true, exclude_input_in_output: true, return_num_output_tokens: true, sampling_parameters: JSON.stringify({ max_tokens: 30, min_tokens: 30, ignore_eos: true }) });
+    const r = await post(gen('generate_stream'), {
+      text_input: PROMPT,
+      stream: true,
+      exclude_input_in_output: true,
+      return_num_output_tokens: true,
+      sampling_parameters: JSON.stringify({ max_tokens: 30, min_tokens: 30, ignore_eos: true }),
+    });
     expect(r.status).toBe(200);
     expect(r.events).not.toContain('[DONE]');
     const ev = r.events.map((e) => JSON.parse(e));
@@ -228,13 +338,21 @@ describe('Triton dialect (vLLM backend)', () => {
     expect(ev).toHaveLength(30);
     expect(ev.reduce((a, e) => a + e.num_output_tokens, 0)).toBe(30);
     expect(tok.count(ev.map((e) => e.text_output).join(''))).toBe(30);
-    const one = await post(gen('generate_stream'), { text_input: PROMPT, exclude_input_in_output: true, sampling_parameters: JSON.stringify({ max_tokens: 10 }) });
+    const one = await post(gen('generate_stream'), {
+      text_input: PROMPT,
+      exclude_input_in_output: true,
+      sampling_parameters: JSON.stringify({ max_tokens: 10 }),
+    });
     expect(one.events).toHaveLength(1);
     expect(tok.count(JSON.parse(one.events[0]).text_output)).toBe(10);
   });
 
   test('errors: unknown sampling key and too-long prompt are error events under 200; unknown model/input are 400', async () => {
-    const bad = await post(gen('generate_stream'), { text_input: PROMPT, stream: true, sampling_parameters: JSON.stringify({ max_tokens: 5, maxTokens: 5 }) });
+    const bad = await post(gen('generate_stream'), {
+      text_input: PROMPT,
+      stream: true,
+      sampling_parameters: JSON.stringify({ max_tokens: 5, maxTokens: 5 }),
+    });
     expect(bad.status).toBe(200);
     expect(bad.events).toHaveLength(1);
     const err = JSON.parse(bad.events[0]);

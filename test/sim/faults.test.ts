@@ -5,18 +5,39 @@ import { startSimulator, validateSimOptions } from '../../steps/sim/server.js';
 import { InvalidInputError } from '../../steps/core/errors.js';
 import { get, post } from './client.js';
 
-const completion = (stream = true) => ({ model: 'mistral', prompt: 'Tell me about rivers', max_tokens: 40, ignore_eos: true, stream });
-const tritonBody = { text_input: 'Tell me about rivers', stream: true, exclude_input_in_output: true, sampling_parameters: JSON.stringify({ max_tokens: 40, ignore_eos: true }) };
+const completion = (stream = true) => ({
+  model: 'mistral',
+  prompt: 'Tell me about rivers',
+  max_tokens: 40,
+  ignore_eos: true,
+  stream,
+});
+const tritonBody = {
+  text_input: 'Tell me about rivers',
+  stream: true,
+  exclude_input_in_output: true,
+  sampling_parameters: JSON.stringify({ max_tokens: 40, ignore_eos: true }),
+};
 
 describe('faults', () => {
   test('invalid fault settings are all reported at once', () => {
     try {
-      validateSimOptions({ backend: 'vllm', faults: { error_rate: 2, cut_rate: -1, crash_after_requests: 0, bogus: 1 } as never, timeScale: 0 });
+      validateSimOptions({
+        backend: 'vllm',
+        faults: { error_rate: 2, cut_rate: -1, crash_after_requests: 0, bogus: 1 } as never,
+        timeScale: 0,
+      });
       throw new Error('should have thrown');
     } catch (e) {
       expect(e).toBeInstanceOf(InvalidInputError);
       const paths = (e as InvalidInputError).problems.map((p) => p.path).sort();
-      expect(paths).toEqual(['/faults/bogus', '/faults/crash_after_requests', '/faults/cut_rate', '/faults/error_rate', '/time_scale']);
+      expect(paths).toEqual([
+        '/faults/bogus',
+        '/faults/crash_after_requests',
+        '/faults/cut_rate',
+        '/faults/error_rate',
+        '/time_scale',
+      ]);
     }
   });
 
@@ -65,10 +86,17 @@ describe('faults', () => {
   });
 
   test('overload_queue: 503 once more requests wait than allowed', async () => {
-    const sim = await startSimulator({ backend: 'vllm', timeScale: 20, faults: { overload_queue: 2 }, engine: { max_num_seqs: 2 } });
+    const sim = await startSimulator({
+      backend: 'vllm',
+      timeScale: 20,
+      faults: { overload_queue: 2 },
+      engine: { max_num_seqs: 2 },
+    });
     try {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
-      const rs = await Promise.all(Array.from({ length: 12 }, () => post(`${sim.url}/v1/completions`, completion(false), { agent })));
+      const rs = await Promise.all(
+        Array.from({ length: 12 }, () => post(`${sim.url}/v1/completions`, completion(false), { agent })),
+      );
       const codes = rs.map((r) => r.status);
       expect(codes.filter((c) => c === 503).length).toBeGreaterThan(0);
       expect(codes.filter((c) => c === 200).length).toBeGreaterThanOrEqual(4);
@@ -97,9 +125,15 @@ describe('faults', () => {
   });
 
   test('crash after N requests: connections drop, the port refuses, then the server comes back', async () => {
-    const sim = await startSimulator({ backend: 'tgi', timeScale: 20, faults: { crash_after_requests: 2, restart_s: 40 } });
+    const sim = await startSimulator({
+      backend: 'tgi',
+      timeScale: 20,
+      faults: { crash_after_requests: 2, restart_s: 40 },
+    });
     try {
-      expect((await post(`${sim.url}/generate`, { inputs: 'hi', parameters: { max_new_tokens: 50 } })).status).toBe(200);
+      expect((await post(`${sim.url}/generate`, { inputs: 'hi', parameters: { max_new_tokens: 50 } })).status).toBe(
+        200,
+      );
       const second = await post(`${sim.url}/generate_stream`, { inputs: 'hi', parameters: { max_new_tokens: 50 } });
       expect(second.broken).toBe(true);
       await expect(get(`${sim.url}/health`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);

@@ -24,10 +24,27 @@ describe.each(['vllm', 'triton', 'tgi'] as const)('%s simulator under the load g
     try {
       const outDir = path.join(tmp, backend);
       const summary = await runSweep({
-        backend, kind: backend, url: sim.url, model: sim.model, outDir, timeScale: scale, simulated: true,
-        concurrency: [4], requests: 8, trials: 1, warmup: 1, inputTokens: 128, outputTokens: 100, timeoutS: 60, seed: 42, log: silentLogger,
+        backend,
+        kind: backend,
+        url: sim.url,
+        model: sim.model,
+        outDir,
+        timeScale: scale,
+        simulated: true,
+        concurrency: [4],
+        requests: 8,
+        trials: 1,
+        warmup: 1,
+        inputTokens: 128,
+        outputTokens: 100,
+        timeoutS: 60,
+        seed: 42,
+        log: silentLogger,
       });
-      const samples = readFileSync(path.join(outDir, 'samples.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
+      const samples = readFileSync(path.join(outDir, 'samples.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Sample);
       const measured = samples.filter((s) => !(s as { warmup?: boolean }).warmup);
       expect(measured.length).toBeGreaterThanOrEqual(8);
       for (const s of samples) {
@@ -64,7 +81,20 @@ describe('many concurrent streams', () => {
       let peakWaiting = 0;
       const probe = setInterval(() => (peakWaiting = Math.max(peakWaiting, sim.engine.numWaiting)), 5);
       const rs = await Promise.all(
-        Array.from({ length: 600 }, (_, i) => post(`${sim.url}/v1/completions`, { model: 'mistral', prompt: `story ${i}`, max_tokens: 32, ignore_eos: true, stream: true, stream_options: { include_usage: true } }, { agent, timeoutMs: 60_000 })),
+        Array.from({ length: 600 }, (_, i) =>
+          post(
+            `${sim.url}/v1/completions`,
+            {
+              model: 'mistral',
+              prompt: `story ${i}`,
+              max_tokens: 32,
+              ignore_eos: true,
+              stream: true,
+              stream_options: { include_usage: true },
+            },
+            { agent, timeoutMs: 60_000 },
+          ),
+        ),
       );
       clearInterval(probe);
       for (const r of rs) {

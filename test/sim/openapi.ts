@@ -1,5 +1,5 @@
 /**
- * Validators for component schemas of the published OpenAPI documents in ../shared/specs. OpenAPI 3.1 documents
+ * Validators for component schemas of the published OpenAPI documents in test/fixtures/specs. OpenAPI 3.1 documents
  * are JSON Schema 2020-12 (Ajv2020); 3.0 ones get `nullable` rewritten to a null alternative first. Each
  * document is registered once under its file name, so `$ref: '#/components/schemas/X'` resolves in place.
  */
@@ -10,8 +10,9 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import AjvDraft7 from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { REPO_ROOT } from '../../steps/core/paths.js';
+import { SPECS_DIR } from '../specs-dir.js';
 
-export const SPECS_DIR = process.env.LLMBENCH_SPECS_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'specs');
+export { SPECS_DIR };
 
 type Node = Record<string, unknown>;
 
@@ -38,9 +39,26 @@ function load(file: string) {
   const doc = (file.endsWith('.json') ? JSON.parse(text) : yaml.load(text)) as Node;
   const v31 = String(doc.openapi ?? '').startsWith('3.1');
   const components = { components: { schemas: (doc.components as Node).schemas } };
-  const formats = { int32: true, int64: true, float: true, double: true, uri: true, binary: true, 'date-time': true, byte: true, uint32: true, uint64: true, email: true, password: true, unixtime: true } as const;
+  const formats = {
+    int32: true,
+    int64: true,
+    float: true,
+    double: true,
+    uri: true,
+    binary: true,
+    'date-time': true,
+    byte: true,
+    uint32: true,
+    uint64: true,
+    email: true,
+    password: true,
+    unixtime: true,
+  } as const;
   const opts = { strict: false, allErrors: true, validateFormats: true, formats, discriminator: false } as const;
-  const Ctor = (v31 ? Ajv2020 : AjvDraft7) as unknown as new (o: object) => { addSchema(s: object, key: string): void; getSchema(ref: string): ValidateFunction | undefined };
+  const Ctor = (v31 ? Ajv2020 : AjvDraft7) as unknown as new (o: object) => {
+    addSchema(s: object, key: string): void;
+    getSchema(ref: string): ValidateFunction | undefined;
+  };
   const ajv = new Ctor(opts);
   // OpenAI's 3.1 document still carries some 3.0-style `nullable`; both get the same rewrite.
   ajv.addSchema(denullable(components) as object, file);
@@ -59,5 +77,6 @@ export function componentValidator(file: string, name: string): ValidateFunction
 /** Throws with ajv's errors when `data` does not match. */
 export function assertMatches(file: string, name: string, data: unknown): void {
   const v = componentValidator(file, name);
-  if (!v(data)) throw new Error(`${file} ${name}: ${JSON.stringify(v.errors?.slice(0, 5))}\n${JSON.stringify(data).slice(0, 500)}`);
+  if (!v(data))
+    throw new Error(`${file} ${name}: ${JSON.stringify(v.errors?.slice(0, 5))}\n${JSON.stringify(data).slice(0, 500)}`);
 }

@@ -29,7 +29,17 @@ const TOKEN = 'ghs_PLANTEDtokenMustNeverAppear0123456789';
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@e',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@e',
+    },
+  }).trim();
 }
 
 interface Sim {
@@ -40,7 +50,25 @@ interface Sim {
 /** `llmbench sim` as a child process; resolves with the URL it prints. */
 function startSim(extra: string[]): Promise<Sim> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'sim', '--backend', 'vllm', '--port', '0', '--time-scale', '2', '--gpu', 't4', '--model', 'mistral-7b-instruct-bnb-nf4', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'steps/bin/llmbench.js'),
+        'sim',
+        '--backend',
+        'vllm',
+        '--port',
+        '0',
+        '--time-scale',
+        '2',
+        '--gpu',
+        't4',
+        '--model',
+        'mistral-7b-instruct-bnb-nf4',
+        ...extra,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`llmbench sim did not start: ${err}`)), 30_000);
@@ -78,26 +106,75 @@ describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
     apiVersion: 'tekton.dev/v1',
     kind: 'Task',
     metadata: { name },
-    spec: { params: [{ name: 'in', type: 'string', default: '' }], results: [{ name: 'out', type: 'string' }], workspaces: [{ name: 'w' }], steps: [{ name: 's', image: img, env: [{ name: 'IN', value: '$(params.in)' }, { name: 'W', value: '$(workspaces.w.path)' }], script: `#!/bin/sh\nset -eu\n${script}` }], ...extra },
+    spec: {
+      params: [{ name: 'in', type: 'string', default: '' }],
+      results: [{ name: 'out', type: 'string' }],
+      workspaces: [{ name: 'w' }],
+      steps: [
+        {
+          name: 's',
+          image: img,
+          env: [
+            { name: 'IN', value: '$(params.in)' },
+            { name: 'W', value: '$(workspaces.w.path)' },
+          ],
+          script: `#!/bin/sh\nset -eu\n${script}`,
+        },
+      ],
+      ...extra,
+    },
   });
   const docs = (tasks: object[], pipelineSpec: object): Doc[] => [
     ...tasks.map((obj, i) => ({ file: 'x.yaml', index: i, obj: obj as Record<string, any> })),
-    { file: 'p.yaml', index: 0, obj: { apiVersion: 'tekton.dev/v1', kind: 'Pipeline', metadata: { name: 'p' }, spec: { workspaces: [{ name: 'w' }], ...pipelineSpec } } },
+    {
+      file: 'p.yaml',
+      index: 0,
+      obj: {
+        apiVersion: 'tekton.dev/v1',
+        kind: 'Pipeline',
+        metadata: { name: 'p' },
+        spec: { workspaces: [{ name: 'w' }], ...pipelineSpec },
+      },
+    },
   ];
   const ws = () => ({ w: mkdtempSync(path.join(os.tmpdir(), 'hw-')) });
 
   it('runs in DAG order, passes results, runs finally after a failure and skips a finally that consumes a missing result', async () => {
     const d = docs(
-      [task('ok', 'printf "%s-a" "$IN" > "$(results.out.path)"; echo ran-a >> "$W/log"'), task('bad', 'echo ran-b >> "$W/log"; exit 3'), task('fin', 'echo "fin:$IN" >> "$W/log"; printf x > "$(results.out.path)"')],
+      [
+        task('ok', 'printf "%s-a" "$IN" > "$(results.out.path)"; echo ran-a >> "$W/log"'),
+        task('bad', 'echo ran-b >> "$W/log"; exit 3'),
+        task('fin', 'echo "fin:$IN" >> "$W/log"; printf x > "$(results.out.path)"'),
+      ],
       {
         tasks: [
-          { name: 'a', taskRef: { name: 'ok' }, params: [{ name: 'in', value: 'x' }], workspaces: [{ name: 'w', workspace: 'w' }] },
-          { name: 'b', taskRef: { name: 'bad' }, params: [{ name: 'in', value: '$(tasks.a.results.out)' }], workspaces: [{ name: 'w', workspace: 'w' }] },
+          {
+            name: 'a',
+            taskRef: { name: 'ok' },
+            params: [{ name: 'in', value: 'x' }],
+            workspaces: [{ name: 'w', workspace: 'w' }],
+          },
+          {
+            name: 'b',
+            taskRef: { name: 'bad' },
+            params: [{ name: 'in', value: '$(tasks.a.results.out)' }],
+            workspaces: [{ name: 'w', workspace: 'w' }],
+          },
           { name: 'c', taskRef: { name: 'ok' }, runAfter: ['b'], workspaces: [{ name: 'w', workspace: 'w' }] },
         ],
         finally: [
-          { name: 'f1', taskRef: { name: 'fin' }, params: [{ name: 'in', value: '$(tasks.a.results.out)' }], workspaces: [{ name: 'w', workspace: 'w' }] },
-          { name: 'f2', taskRef: { name: 'fin' }, params: [{ name: 'in', value: '$(tasks.b.results.out)' }], workspaces: [{ name: 'w', workspace: 'w' }] },
+          {
+            name: 'f1',
+            taskRef: { name: 'fin' },
+            params: [{ name: 'in', value: '$(tasks.a.results.out)' }],
+            workspaces: [{ name: 'w', workspace: 'w' }],
+          },
+          {
+            name: 'f2',
+            taskRef: { name: 'fin' },
+            params: [{ name: 'in', value: '$(tasks.b.results.out)' }],
+            workspaces: [{ name: 'w', workspace: 'w' }],
+          },
         ],
       },
     );
@@ -113,10 +190,21 @@ describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
   it('retries a failed TaskRun, kills a step at its timeout, rejects oversize results and unknown images', async () => {
     const d = docs(
       [
-        task('flaky', 'n=$(cat "$W/n" 2>/dev/null || echo 0); echo $((n+1)) > "$W/n"; [ "$n" -ge 1 ]; printf ok > "$(results.out.path)"'),
+        task(
+          'flaky',
+          'n=$(cat "$W/n" 2>/dev/null || echo 0); echo $((n+1)) > "$W/n"; [ "$n" -ge 1 ]; printf ok > "$(results.out.path)"',
+        ),
         task('slow', 'sleep 5'),
         task('big', 'head -c 5000 /dev/zero | tr "\\0" x > "$(results.out.path)"'),
-        { ...task('foreign', 'true'), spec: { ...task('foreign', 'true').spec, steps: [{ name: 's', image: 'docker.io/library/alpine@sha256:' + '1'.repeat(64), script: '#!/bin/sh\ntrue' }] } },
+        {
+          ...task('foreign', 'true'),
+          spec: {
+            ...task('foreign', 'true').spec,
+            steps: [
+              { name: 's', image: 'docker.io/library/alpine@sha256:' + '1'.repeat(64), script: '#!/bin/sh\ntrue' },
+            ],
+          },
+        },
       ],
       {
         tasks: [
@@ -132,16 +220,32 @@ describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
     expect([t.flaky.status, t.flaky.attempts]).toEqual(['Succeeded', 2]);
     expect([t.slow.status, t.slow.reason]).toEqual(['Failed', 'step s timed out']);
     expect(t.slow.durationMs).toBeLessThan(3000);
-    expect([t.big.status, t.big.reason]).toEqual(['Failed', expect.stringMatching(/TaskRunResultLargerThanAllowedLimit/)]);
-    expect([t.foreign.status, t.foreign.reason]).toEqual(['Failed', expect.stringMatching(/cannot execute image docker\.io/)]);
+    expect([t.big.status, t.big.reason]).toEqual([
+      'Failed',
+      expect.stringMatching(/TaskRunResultLargerThanAllowedLimit/),
+    ]);
+    expect([t.foreign.status, t.foreign.reason]).toEqual([
+      'Failed',
+      expect.stringMatching(/cannot execute image docker\.io/),
+    ]);
     expect(parseDuration('1h30m')).toBe(5_400_000);
   });
 
   it('refuses what it does not implement (when, matrix) instead of ignoring it', async () => {
     const d = docs([task('ok', 'true')], {
       tasks: [
-        { name: 'w', taskRef: { name: 'ok' }, when: [{ input: 'a', operator: 'in', values: ['b'] }], workspaces: [{ name: 'w', workspace: 'w' }] },
-        { name: 'm', taskRef: { name: 'ok' }, matrix: { params: [{ name: 'in', value: ['x', 'y'] }] }, workspaces: [{ name: 'w', workspace: 'w' }] },
+        {
+          name: 'w',
+          taskRef: { name: 'ok' },
+          when: [{ input: 'a', operator: 'in', values: ['b'] }],
+          workspaces: [{ name: 'w', workspace: 'w' }],
+        },
+        {
+          name: 'm',
+          taskRef: { name: 'ok' },
+          matrix: { params: [{ name: 'in', value: ['x', 'y'] }] },
+          workspaces: [{ name: 'w', workspace: 'w' }],
+        },
       ],
     });
     const run = await new PipelineHarness({ docs: d, pipeline: 'p', params: {}, workspaces: ws() }).run();
@@ -176,7 +280,12 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
     git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true'); // GitHub allows fetching a PR head SHA
     writeFileSync(
       path.join(src, 'bench.yaml'),
-      yaml.dump({ version: 1, backends: [{ kind: 'vllm', sim: { time_scale: 2 } }], load: { min_samples: 8 }, regression: { tolerance_pct: 15 } }),
+      yaml.dump({
+        version: 1,
+        backends: [{ kind: 'vllm', sim: { time_scale: 2 } }],
+        load: { min_samples: 8 },
+        regression: { tolerance_pct: 15 },
+      }),
     );
     git(src, 'add', '.');
     git(src, 'commit', '-q', '-m', 'bench config');
@@ -191,7 +300,11 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
     if (!process.env.LLMBENCH_HARNESS_KEEP) rmSync(root, { recursive: true, force: true });
   });
 
-  async function runPipeline(name: string, params: Record<string, string>, simFlags: string[] = []): Promise<PipelineRunRecord> {
+  async function runPipeline(
+    name: string,
+    params: Record<string, string>,
+    simFlags: string[] = [],
+  ): Promise<PipelineRunRecord> {
     await stopSim(sim);
     sim = await startSim(simFlags);
     if (kube) apiRequests.push(...kube.requests.slice(adminRequests).map((r) => ({ ...r, run: lastRun })));
@@ -199,12 +312,17 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
     await kube?.close();
     kube = await startFakeKube({ routeHost: new URL(sim.url).host, imageDigest: DIGEST, stepMs: 5 });
     // The namespace admin's one-time step (not the pipeline's): manifests/prerequisites.yaml, server-side applied.
-    for (const obj of yaml.loadAll(readFileSync(path.join(REPO_ROOT, 'manifests', 'prerequisites.yaml'), 'utf8')) as KObject[]) {
-      const res = await fetch(`${kube.url}${objectPath(obj.kind, obj.metadata.namespace, obj.metadata.name)}?fieldManager=admin&force=true`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test-token' },
-        body: JSON.stringify(obj),
-      });
+    for (const obj of yaml.loadAll(
+      readFileSync(path.join(REPO_ROOT, 'manifests', 'prerequisites.yaml'), 'utf8'),
+    ) as KObject[]) {
+      const res = await fetch(
+        `${kube.url}${objectPath(obj.kind, obj.metadata.namespace, obj.metadata.name)}?fieldManager=admin&force=true`,
+        {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test-token' },
+          body: JSON.stringify(obj),
+        },
+      );
       expect([obj.kind, res.status]).toEqual([obj.kind, expect.any(Number)]);
       expect(res.ok).toBe(true);
     }
@@ -235,7 +353,9 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
       secrets: { 'github-token': { token: TOKEN } },
       // The buildah image cannot run here. Its own script runs on the host instead: with a prebuilt image it
       // must skip building (and if it tried, the harness's buildah stub would fail the step).
-      substitutions: { 'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' } },
+      substitutions: {
+        'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' },
+      },
       extraEnv: { LLMBENCH_KUBE_RETRY_MS: '20' },
       onTaskRun: (t) => log.push(`${name} ${t.pipelineTask}: ${t.status} (${t.reason}) ${t.durationMs} ms`),
     };
@@ -256,17 +376,38 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
   it(
     'nightly: green, writes a baseline into the history volume and no GitHub call',
     printLogOnFailure(async () => {
-      const run = await runPipeline('nightly', { 'update-baseline': 'true', 'baseline-ref': '', 'fail-on-regression': 'false' });
-      expect(statuses(run)).toEqual({ source: 'Succeeded', build: 'Succeeded', apply: 'Succeeded', wait: 'Succeeded', sweep: 'Succeeded', analyze: 'Succeeded', plot: 'Succeeded', report: 'Succeeded', teardown: 'Succeeded' });
+      const run = await runPipeline('nightly', {
+        'update-baseline': 'true',
+        'baseline-ref': '',
+        'fail-on-regression': 'false',
+      });
+      expect(statuses(run)).toEqual({
+        source: 'Succeeded',
+        build: 'Succeeded',
+        apply: 'Succeeded',
+        wait: 'Succeeded',
+        sweep: 'Succeeded',
+        analyze: 'Succeeded',
+        plot: 'Succeeded',
+        report: 'Succeeded',
+        teardown: 'Succeeded',
+      });
       expect(run.status).toBe('Succeeded');
-      expect(run.results).toEqual({ verdict: expect.stringMatching(/^(pass|inconclusive)$/), image: `quay.io/llmbench/vllm@${DIGEST}`, endpoint: sim!.url });
+      expect(run.results).toEqual({
+        verdict: expect.stringMatching(/^(pass|inconclusive)$/),
+        image: `quay.io/llmbench/vllm@${DIGEST}`,
+        endpoint: sim!.url,
+      });
       expect(existsSync(path.join(root, 'history', 'baseline.json'))).toBe(true);
       expect(readdirSync(path.join(root, 'history', 'runs')).length).toBe(1);
       expect(gh.requests.length).toBe(0);
       expect(kube.rejected).toEqual([]);
       // Promote the nightly baseline the way a maintainer would: commit it on main.
       mkdirSync(path.join(src, 'results', 'baselines'), { recursive: true });
-      writeFileSync(path.join(src, 'results', 'baselines', 'default.json'), readFileSync(path.join(root, 'history', 'baseline.json')));
+      writeFileSync(
+        path.join(src, 'results', 'baselines', 'default.json'),
+        readFileSync(path.join(root, 'history', 'baseline.json')),
+      );
       git(src, 'add', '.');
       git(src, 'commit', '-q', '-m', 'baseline from nightly');
     }),
@@ -277,14 +418,31 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
     'pull request: green against the baseline, one sticky comment and a success status on the head SHA',
     printLogOnFailure(async () => {
       const console_ = 'https://console.example.com/k8s/ns/llm-bench-ci/tekton.dev~v1~PipelineRun/';
-      const run = await runPipeline('pr-green', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main', 'console-url': console_ });
-      expect(statuses(run)).toEqual({ source: 'Succeeded', build: 'Succeeded', apply: 'Succeeded', wait: 'Succeeded', sweep: 'Succeeded', analyze: 'Succeeded', plot: 'Succeeded', report: 'Succeeded', teardown: 'Succeeded' });
+      const run = await runPipeline('pr-green', {
+        'github-repo': 'octo/bench',
+        'pr-number': '7',
+        'baseline-ref': 'main',
+        'console-url': console_,
+      });
+      expect(statuses(run)).toEqual({
+        source: 'Succeeded',
+        build: 'Succeeded',
+        apply: 'Succeeded',
+        wait: 'Succeeded',
+        sweep: 'Succeeded',
+        analyze: 'Succeeded',
+        plot: 'Succeeded',
+        report: 'Succeeded',
+        teardown: 'Succeeded',
+      });
       expect(run.results.verdict).toBe('pass');
       const repo = gh.repos.get('octo/bench')!;
       expect(repo.comments.length).toBe(1);
       expect(repo.comments[0].body).toContain(`${console_}pr-green`); // $(context.pipelineRun.name) reached the comment
       expect(readFileSync(path.join(root, 'work-pr-green', 'report.html'), 'utf8')).toContain(`${console_}pr-green`);
-      expect(repo.statuses.map((s) => [s.state, s.sha ?? s.commit_sha ?? undefined])).toEqual([['success', expect.anything()]]);
+      expect(repo.statuses.map((s) => [s.state, s.sha ?? s.commit_sha ?? undefined])).toEqual([
+        ['success', expect.anything()],
+      ]);
       expect(gh.violations).toEqual([]);
       expect(kube.rejected).toEqual([]);
     }),
@@ -294,10 +452,21 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
   it(
     'pull request with a regression planted in the simulator: report posts a failing verdict, teardown runs, the run fails',
     printLogOnFailure(async () => {
-      const run = await runPipeline('pr-regression', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main' }, ['--slowdown', '1.5']);
+      const run = await runPipeline(
+        'pr-regression',
+        { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main' },
+        ['--slowdown', '1.5'],
+      );
       const t = byTask(run);
       expect(run.results.verdict).toBe('regression');
-      expect([t.report.status, t.report.attempts, t.report.steps.map((s) => [s.name, s.exitCode])]).toEqual(['Failed', 1, [['report', 0], ['gate', 1]]]);
+      expect([t.report.status, t.report.attempts, t.report.steps.map((s) => [s.name, s.exitCode])]).toEqual([
+        'Failed',
+        1,
+        [
+          ['report', 0],
+          ['gate', 1],
+        ],
+      ]);
       expect([t.analyze.status, t.plot.status]).toEqual(['Succeeded', 'Succeeded']); // a regression is a verdict, not a crash
       expect(t.teardown.status).toBe('Succeeded');
       expect(run.status).toBe('Failed');
@@ -313,16 +482,38 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
   it(
     'through ACM, when the server never answers: sweep and analyze are skipped but report and teardown still run',
     printLogOnFailure(async () => {
-      const run = await runPipeline('pr-down', { 'github-repo': 'octo/bench', 'pr-number': '7', 'baseline-ref': 'main', 'managed-cluster': 'gpu-cluster-1', endpoint: 'http://127.0.0.1:9', 'ready-timeout': '3' });
-      expect(statuses(run)).toMatchObject({ apply: 'Succeeded', wait: 'Failed', sweep: 'Skipped', analyze: 'Skipped', plot: 'Skipped', teardown: 'Succeeded' });
+      const run = await runPipeline('pr-down', {
+        'github-repo': 'octo/bench',
+        'pr-number': '7',
+        'baseline-ref': 'main',
+        'managed-cluster': 'gpu-cluster-1',
+        endpoint: 'http://127.0.0.1:9',
+        'ready-timeout': '3',
+      });
+      expect(statuses(run)).toMatchObject({
+        apply: 'Succeeded',
+        wait: 'Failed',
+        sweep: 'Skipped',
+        analyze: 'Skipped',
+        plot: 'Skipped',
+        teardown: 'Succeeded',
+      });
       // The ACM target: a ManifestWork in the managed cluster's namespace on the hub, applied and then deleted.
-      const works = kube.requests.filter((r) => r.path.startsWith('/apis/work.open-cluster-management.io/v1/namespaces/gpu-cluster-1/manifestworks/'));
+      const works = kube.requests.filter((r) =>
+        r.path.startsWith('/apis/work.open-cluster-management.io/v1/namespaces/gpu-cluster-1/manifestworks/'),
+      );
       expect(works.some((r) => r.method === 'PATCH')).toBe(true);
       expect(works.some((r) => r.method === 'DELETE')).toBe(true);
       expect(kube.requests.filter((r) => r.method === 'PATCH' && r.path.startsWith('/apis/apps/'))).toEqual([]);
       const t = byTask(run);
       // The report step still posts (from files): the sticky comment is updated and the status says error.
-      expect([t.report.attempts, t.report.steps.map((s) => [s.name, s.exitCode])]).toEqual([1, [['report', 0], ['gate', 1]]]);
+      expect([t.report.attempts, t.report.steps.map((s) => [s.name, s.exitCode])]).toEqual([
+        1,
+        [
+          ['report', 0],
+          ['gate', 1],
+        ],
+      ]);
       const repo = gh.repos.get('octo/bench')!;
       expect(repo.comments.length).toBe(1);
       expect(repo.statuses.at(-1)!.state).toBe('error');
@@ -333,15 +524,23 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
 
   it('tekton/rbac grants the pipeline ServiceAccount every API request the steps made (and nothing was forbidden)', () => {
     const all = [...apiRequests, ...kube.requests.slice(adminRequests).map((r) => ({ ...r, run: lastRun }))];
-    const rbac = loadDocs().filter((d) => d.file.startsWith('tekton/rbac/')).map((d) => d.obj);
+    const rbac = loadDocs()
+      .filter((d) => d.file.startsWith('tekton/rbac/'))
+      .map((d) => d.obj);
     const sa = { namespace: 'llm-bench-ci', name: 'llm-bench-pipeline' };
     const checked = all.map((r) => ({ r, a: attributes(r) })).filter((x) => x.a !== null);
     expect(new Set(checked.map((x) => x.r.run))).toEqual(new Set(['nightly', 'pr-green', 'pr-regression', 'pr-down']));
-    const denied = checked.filter((x) => !allowed(rbac, sa, x.a!)).map((x) => `${x.r.run}: ${x.a!.verb} ${x.a!.group}/${x.a!.resource} ns=${x.a!.namespace ?? '-'} (${x.r.method} ${x.r.path})`);
+    const denied = checked
+      .filter((x) => !allowed(rbac, sa, x.a!))
+      .map(
+        (x) =>
+          `${x.r.run}: ${x.a!.verb} ${x.a!.group}/${x.a!.resource} ns=${x.a!.namespace ?? '-'} (${x.r.method} ${x.r.path})`,
+      );
     expect([...new Set(denied)]).toEqual([]);
     // What was exercised: deploy objects in llm-bench, nodes, and ManifestWorks on the hub.
     const kinds = new Set(checked.map((x) => `${x.a!.verb} ${x.a!.resource}`));
-    for (const k of ['patch deployments', 'get nodes', 'patch manifestworks', 'delete deployments']) expect(kinds).toContain(k);
+    for (const k of ['patch deployments', 'get nodes', 'patch manifestworks', 'delete deployments'])
+      expect(kinds).toContain(k);
     // And the check bites: without the node-reader ClusterRole, wait's node lookup is denied.
     const narrowed = rbac.filter((o) => o.metadata.name !== 'llm-bench-node-reader');
     expect(checked.some((x) => !allowed(narrowed, sa, x.a!) && x.a!.resource === 'nodes')).toBe(true);
@@ -365,7 +564,15 @@ describe('build task on the harness: real llmbench build against a real registry
   const buildOnly: Doc = {
     file: 'tekton/pipeline.yaml',
     index: 0,
-    obj: { ...p, metadata: { name: 'llm-bench-build-only' }, spec: { params: p.spec.params, workspaces: p.spec.workspaces, tasks: p.spec.tasks.filter((t: { name: string }) => ['source', 'build'].includes(t.name)) } },
+    obj: {
+      ...p,
+      metadata: { name: 'llm-bench-build-only' },
+      spec: {
+        params: p.spec.params,
+        workspaces: p.spec.workspaces,
+        tasks: p.spec.tasks.filter((t: { name: string }) => ['source', 'build'].includes(t.name)),
+      },
+    },
   };
   const docs = [...real.filter((d) => d.obj.kind === 'Task'), buildOnly];
 
@@ -390,21 +597,50 @@ describe('build task on the harness: real llmbench build against a real registry
       docs,
       pipeline: 'llm-bench-build-only',
       runName: 'build',
-      params: { 'repo-url': `file://${src}`, revision: git(src, 'rev-parse', 'HEAD'), backend: 'vllm', registry: `${reg.host}/bench`, 'registry-tls-verify': 'false' },
+      params: {
+        'repo-url': `file://${src}`,
+        revision: git(src, 'rev-parse', 'HEAD'),
+        backend: 'vllm',
+        registry: `${reg.host}/bench`,
+        'registry-tls-verify': 'false',
+      },
       workspaces: { work: mkdtempSync(path.join(root, 'work-')) },
-      substitutions: { 'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' } },
+      substitutions: {
+        'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' },
+      },
     }).run();
 
   it('fails loudly when the image must be built: the buildah step cannot run here', async () => {
     const r = await run();
     const b = byTask(r).build;
-    expect([b.status, b.steps.map((s) => [s.name, s.exitCode])]).toEqual(['Failed', [['plan', 0], ['build-and-push', 3]]]);
+    expect([b.status, b.steps.map((s) => [s.name, s.exitCode])]).toEqual([
+      'Failed',
+      [
+        ['plan', 0],
+        ['build-and-push', 3],
+      ],
+    ]);
     expect(b.steps[1].stderr).toMatch(/buildah cannot run in the local harness/);
   }, 120_000);
 
   it('skips buildah when the registry already has the content-hash tag; results carry the registry digest', async () => {
     // What `llmbench build` plans for this checkout, then that exact tag pushed (umoci + skopeo), as an earlier build would have.
-    const planned = spawnSync(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'build', '--backend', 'vllm', '--registry', `${reg.host}/bench`, '--plain-http', '--source', src, '--json'], { encoding: 'utf8' });
+    const planned = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'steps/bin/llmbench.js'),
+        'build',
+        '--backend',
+        'vllm',
+        '--registry',
+        `${reg.host}/bench`,
+        '--plain-http',
+        '--source',
+        src,
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(planned.status).toBe(0);
     const img = JSON.parse(planned.stdout).images[0] as { repository: string; tag: string; image: string };
     const digest = pushTinyImage(reg.host, img.repository, img.tag);

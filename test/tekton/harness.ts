@@ -115,11 +115,17 @@ export function parseDuration(s: string | undefined): number | undefined {
 export function llmbenchShimDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-bin-'));
   const shim = path.join(dir, 'llmbench');
-  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, 'steps', 'bin', 'llmbench.js')}" "$@"\n`);
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, 'steps', 'bin', 'llmbench.js')}" "$@"\n`,
+  );
   chmodSync(shim, 0o755);
   // Tools of other images that cannot run here: calling one is a failure, never a silent success.
   for (const tool of ['buildah']) {
-    writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "${tool} cannot run in the local harness (no container engine); this step needs a cluster" >&2\nexit 3\n`);
+    writeFileSync(
+      path.join(dir, tool),
+      `#!/bin/sh\necho "${tool} cannot run in the local harness (no container engine); this step needs a cluster" >&2\nexit 3\n`,
+    );
     chmodSync(path.join(dir, tool), 0o755);
   }
   return dir;
@@ -159,7 +165,8 @@ export class PipelineHarness {
     const runName = this.opts.runName ?? `${this.pipeline.metadata.name}-run-${Math.random().toString(36).slice(2, 7)}`;
     // Params: unknown ones are an error, required ones must be given (the webhook rejects the run otherwise).
     const declared = new Map<string, Obj>((spec.params ?? []).map((p: Obj) => [p.name, p]));
-    for (const k of Object.keys(this.opts.params)) if (!declared.has(k)) throw new Error(`param '${k}' is not declared by Pipeline ${this.pipeline.metadata.name}`);
+    for (const k of Object.keys(this.opts.params))
+      if (!declared.has(k)) throw new Error(`param '${k}' is not declared by Pipeline ${this.pipeline.metadata.name}`);
     const params: Record<string, string> = {};
     for (const [n, p] of declared) {
       if (n in this.opts.params) params[n] = this.opts.params[n];
@@ -214,13 +221,21 @@ export class PipelineHarness {
       schedule();
     }
     // Anything never scheduled (a dependency failed or was skipped) is skipped.
-    for (const t of main) if (pending.has(t.name)) finish(this.skipped(t, false, 'PipelineRunStopping: an earlier task failed'));
+    for (const t of main)
+      if (pending.has(t.name)) finish(this.skipped(t, false, 'PipelineRunStopping: an earlier task failed'));
 
     // finally: all of them, concurrently, whatever happened above.
     await Promise.all(
       (spec.finally ?? []).map(async (t: Obj) => {
         const missing = this.missingResultRefs(t, records);
-        if (missing.length) return finish(this.skipped(t, true, `a finally task consuming a result that was never produced is skipped: ${missing.join(', ')}`));
+        if (missing.length)
+          return finish(
+            this.skipped(
+              t,
+              true,
+              `a finally task consuming a result that was never produced is skipped: ${missing.join(', ')}`,
+            ),
+          );
         finish(await this.runTask(t, true, params, records, runName));
       }),
     );
@@ -269,34 +284,101 @@ export class PipelineHarness {
   }
 
   private skipped(t: Obj, fin: boolean, reason: string): TaskRunRecord {
-    return { pipelineTask: t.name, task: t.taskRef?.name, finally: fin, status: 'Skipped', reason, attempts: 0, retried: [], params: {}, results: {}, steps: [], durationMs: 0 };
+    return {
+      pipelineTask: t.name,
+      task: t.taskRef?.name,
+      finally: fin,
+      status: 'Skipped',
+      reason,
+      attempts: 0,
+      retried: [],
+      params: {},
+      results: {},
+      steps: [],
+      durationMs: 0,
+    };
   }
 
-  private async runTask(pt: Obj, fin: boolean, pparams: Record<string, string>, records: Map<string, TaskRunRecord>, runName: string): Promise<TaskRunRecord> {
+  private async runTask(
+    pt: Obj,
+    fin: boolean,
+    pparams: Record<string, string>,
+    records: Map<string, TaskRunRecord>,
+    runName: string,
+  ): Promise<TaskRunRecord> {
     const task = this.tasks.get(pt.taskRef?.name);
-    const base = { pipelineTask: pt.name, task: pt.taskRef?.name, finally: fin, retried: [] as TaskRunRecord['retried'] };
+    const base = {
+      pipelineTask: pt.name,
+      task: pt.taskRef?.name,
+      finally: fin,
+      retried: [] as TaskRunRecord['retried'],
+    };
     // Features this stand-in does not implement fail the TaskRun instead of being ignored.
     const unsupported = [
       ...['when', 'matrix', 'taskSpec', 'pipelineRef', 'pipelineSpec'].filter((k) => pt[k] !== undefined),
       ...(task?.spec.sidecars ? ['sidecars'] : []),
-      ...(task?.spec.steps ?? []).filter((st: Obj) => st.ref || !st.script).map((st: Obj) => `step ${st.name} without a script (StepAction or command/args)`),
+      ...(task?.spec.steps ?? [])
+        .filter((st: Obj) => st.ref || !st.script)
+        .map((st: Obj) => `step ${st.name} without a script (StepAction or command/args)`),
     ];
-    if (unsupported.length) return { ...base, status: 'Failed', reason: `not supported by the harness: ${unsupported.join(', ')}`, attempts: 1, params: {}, results: {}, steps: [], durationMs: 0 };
-    if (!task) return { ...base, status: 'Failed', reason: `CouldntGetTask: ${pt.taskRef?.name}`, attempts: 1, params: {}, results: {}, steps: [], durationMs: 0 };
+    if (unsupported.length)
+      return {
+        ...base,
+        status: 'Failed',
+        reason: `not supported by the harness: ${unsupported.join(', ')}`,
+        attempts: 1,
+        params: {},
+        results: {},
+        steps: [],
+        durationMs: 0,
+      };
+    if (!task)
+      return {
+        ...base,
+        status: 'Failed',
+        reason: `CouldntGetTask: ${pt.taskRef?.name}`,
+        attempts: 1,
+        params: {},
+        results: {},
+        steps: [],
+        durationMs: 0,
+      };
     // Pipeline-level substitution of the task's params.
     const pvars: Vars = { 'context.pipelineRun.name': runName, 'context.pipeline.name': this.pipeline.metadata.name };
     for (const [k, v] of Object.entries(pparams)) pvars[`params.${k}`] = v;
-    for (const [tn, r] of records) for (const [rn, rv] of Object.entries(r.results)) pvars[`tasks.${tn}.results.${rn}`] = rv;
+    for (const [tn, r] of records)
+      for (const [rn, rv] of Object.entries(r.results)) pvars[`tasks.${tn}.results.${rn}`] = rv;
     for (const [tn, r] of records) pvars[`tasks.${tn}.status`] = r.status === 'Skipped' ? 'None' : r.status;
     const params: Record<string, string> = {};
     for (const p of task.spec.params ?? []) if (p.default !== undefined) params[p.name] = String(p.default);
     for (const p of pt.params ?? []) {
       const v = substitute(String(p.value), pvars);
       const left = unresolved(v);
-      if (left.length) return { ...base, status: 'Failed', reason: `InvalidTaskResultReference: ${left.join(', ')} could not be resolved`, attempts: 1, params, results: {}, steps: [], durationMs: 0 };
+      if (left.length)
+        return {
+          ...base,
+          status: 'Failed',
+          reason: `InvalidTaskResultReference: ${left.join(', ')} could not be resolved`,
+          attempts: 1,
+          params,
+          results: {},
+          steps: [],
+          durationMs: 0,
+        };
       params[p.name] = v;
     }
-    for (const p of task.spec.params ?? []) if (!(p.name in params)) return { ...base, status: 'Failed', reason: `missing param ${p.name}`, attempts: 1, params, results: {}, steps: [], durationMs: 0 };
+    for (const p of task.spec.params ?? [])
+      if (!(p.name in params))
+        return {
+          ...base,
+          status: 'Failed',
+          reason: `missing param ${p.name}`,
+          attempts: 1,
+          params,
+          results: {},
+          steps: [],
+          durationMs: 0,
+        };
 
     const attempts = 1 + Number(pt.retries ?? 0);
     let last!: TaskRunRecord;
@@ -309,18 +391,36 @@ export class PipelineHarness {
     return last;
   }
 
-  private async runTaskOnce(pt: Obj, task: Obj, params: Record<string, string>, runName: string): Promise<Omit<TaskRunRecord, 'pipelineTask' | 'task' | 'finally' | 'attempts'>> {
+  private async runTaskOnce(
+    pt: Obj,
+    task: Obj,
+    params: Record<string, string>,
+    runName: string,
+  ): Promise<Omit<TaskRunRecord, 'pipelineTask' | 'task' | 'finally' | 'attempts'>> {
     const t0 = Date.now();
     const taskRunName = `${runName}-${pt.name}`;
     const resultsDir = mkdtempSync(path.join(os.tmpdir(), `results-${pt.name}-`));
     this.scratch.push(resultsDir);
-    const vars: Vars = { 'context.taskRun.name': taskRunName, 'context.task.name': task.metadata.name, 'context.pipelineRun.name': runName };
+    const vars: Vars = {
+      'context.taskRun.name': taskRunName,
+      'context.task.name': task.metadata.name,
+      'context.pipelineRun.name': runName,
+    };
     for (const [k, v] of Object.entries(params)) vars[`params.${k}`] = v;
     for (const r of task.spec.results ?? []) vars[`results.${r.name}.path`] = path.join(resultsDir, r.name);
     const bindings = new Map<string, string>((pt.workspaces ?? []).map((b: Obj) => [b.name, b.workspace]));
     for (const w of task.spec.workspaces ?? []) {
       const host = bindings.has(w.name) ? this.opts.workspaces[bindings.get(w.name)!] : undefined;
-      if (!host && !w.optional) return { retried: [], status: 'Failed', reason: `workspace ${w.name} not bound`, params, results: {}, steps: [], durationMs: 0 };
+      if (!host && !w.optional)
+        return {
+          retried: [],
+          status: 'Failed',
+          reason: `workspace ${w.name} not bound`,
+          params,
+          results: {},
+          steps: [],
+          durationMs: 0,
+        };
       vars[`workspaces.${w.name}.path`] = host ?? '';
       vars[`workspaces.${w.name}.bound`] = host ? 'true' : 'false';
       if (host) mkdirSync(host, { recursive: true });
@@ -333,32 +433,86 @@ export class PipelineHarness {
       const key = `${pt.name}/${step.name}`;
       const sub = this.opts.substitutions?.[key];
       const env: Record<string, string> = {};
-      const envList: Obj[] = [...(tmpl.env ?? []).filter((e: Obj) => !(step.env ?? []).some((s: Obj) => s.name === e.name)), ...(step.env ?? [])];
+      const envList: Obj[] = [
+        ...(tmpl.env ?? []).filter((e: Obj) => !(step.env ?? []).some((s: Obj) => s.name === e.name)),
+        ...(step.env ?? []),
+      ];
       for (const e of envList) {
         if (e.value !== undefined) env[e.name] = substitute(String(e.value), vars);
         else if (e.valueFrom?.secretKeyRef) {
           const ref = e.valueFrom.secretKeyRef;
           const v = this.opts.secrets?.[substitute(ref.name, vars)]?.[substitute(ref.key, vars)];
           if (v !== undefined) env[e.name] = v;
-          else if (!ref.optional) return { retried: [], status: 'Failed', reason: `CreateContainerConfigError: secret ${ref.name}/${ref.key} not found`, params, results: {}, steps, durationMs: Date.now() - t0 };
-        } else return { retried: [], status: 'Failed', reason: `unsupported env source for ${e.name}`, params, results: {}, steps, durationMs: Date.now() - t0 };
+          else if (!ref.optional)
+            return {
+              retried: [],
+              status: 'Failed',
+              reason: `CreateContainerConfigError: secret ${ref.name}/${ref.key} not found`,
+              params,
+              results: {},
+              steps,
+              durationMs: Date.now() - t0,
+            };
+        } else
+          return {
+            retried: [],
+            status: 'Failed',
+            reason: `unsupported env source for ${e.name}`,
+            params,
+            results: {},
+            steps,
+            durationMs: Date.now() - t0,
+          };
       }
       const image = String(step.image);
       if (!image.startsWith(STEPS_IMAGE_PREFIX) && !sub) {
-        steps.push({ name: step.name, exitCode: null, signal: null, stdout: '', stderr: `cannot execute image ${image} here and no substitution was given`, durationMs: 0 });
-        return { retried: [], status: 'Failed', reason: `step ${step.name}: cannot execute image ${image}`, params, results: {}, steps, durationMs: Date.now() - t0 };
+        steps.push({
+          name: step.name,
+          exitCode: null,
+          signal: null,
+          stdout: '',
+          stderr: `cannot execute image ${image} here and no substitution was given`,
+          durationMs: 0,
+        });
+        return {
+          retried: [],
+          status: 'Failed',
+          reason: `step ${step.name}: cannot execute image ${image}`,
+          params,
+          results: {},
+          steps,
+          durationMs: Date.now() - t0,
+        };
       }
       const script = substitute(sub?.script ?? String(step.script ?? ''), vars);
       const left = unresolved(script).filter((r) => /^(params|results|workspaces|context|tasks)\./.test(r));
-      for (const v of Object.values(env)) left.push(...unresolved(v).filter((r) => /^(params|results|workspaces|context|tasks)\./.test(r)));
-      if (left.length) return { retried: [], status: 'Failed', reason: `step ${step.name}: unresolved ${left.join(', ')}`, params, results: {}, steps, durationMs: Date.now() - t0 };
+      for (const v of Object.values(env))
+        left.push(...unresolved(v).filter((r) => /^(params|results|workspaces|context|tasks)\./.test(r)));
+      if (left.length)
+        return {
+          retried: [],
+          status: 'Failed',
+          reason: `step ${step.name}: unresolved ${left.join(', ')}`,
+          params,
+          results: {},
+          steps,
+          durationMs: Date.now() - t0,
+        };
       const stepTimeout = parseDuration(step.timeout);
       const until = Math.min(deadline, stepTimeout ? Date.now() + stepTimeout : Infinity);
       const rec = await this.exec(step.name, script, env, substitute(step.workingDir ?? '', vars), until);
       if (sub) rec.substituted = sub.reason;
       steps.push(rec);
       if (rec.exitCode !== 0 && step.onError !== 'continue') {
-        return { retried: [], status: 'Failed', reason: rec.signal ? `step ${step.name} timed out` : `step ${step.name} exited ${rec.exitCode}`, params, results: {}, steps, durationMs: Date.now() - t0 };
+        return {
+          retried: [],
+          status: 'Failed',
+          reason: rec.signal ? `step ${step.name} timed out` : `step ${step.name} exited ${rec.exitCode}`,
+          params,
+          results: {},
+          steps,
+          durationMs: Date.now() - t0,
+        };
       }
     }
     const results: Record<string, string> = {};
@@ -370,11 +524,34 @@ export class PipelineHarness {
         size += statSync(f).size;
       }
     }
-    if (size > RESULTS_LIMIT) return { retried: [], status: 'Failed', reason: `TaskRunResultLargerThanAllowedLimit: ${size} > ${RESULTS_LIMIT} bytes`, params, results: {}, steps, durationMs: Date.now() - t0 };
-    return { retried: [], status: 'Succeeded', reason: 'Succeeded', params, results, steps, durationMs: Date.now() - t0 };
+    if (size > RESULTS_LIMIT)
+      return {
+        retried: [],
+        status: 'Failed',
+        reason: `TaskRunResultLargerThanAllowedLimit: ${size} > ${RESULTS_LIMIT} bytes`,
+        params,
+        results: {},
+        steps,
+        durationMs: Date.now() - t0,
+      };
+    return {
+      retried: [],
+      status: 'Succeeded',
+      reason: 'Succeeded',
+      params,
+      results,
+      steps,
+      durationMs: Date.now() - t0,
+    };
   }
 
-  private exec(name: string, script: string, env: Record<string, string>, workingDir: string, until: number): Promise<StepRecord> {
+  private exec(
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    workingDir: string,
+    until: number,
+  ): Promise<StepRecord> {
     const t0 = Date.now();
     const dir = mkdtempSync(path.join(os.tmpdir(), `step-${name}-`));
     this.scratch.push(dir);
@@ -384,22 +561,35 @@ export class PipelineHarness {
     const shebang = /^#!\s*(\S+)(?:\s+(.*))?/.exec(script.split('\n')[0]);
     const [cmd, args] = shebang ? [shebang[1], [...(shebang[2] ? [shebang[2]] : []), file]] : ['/bin/sh', [file]];
     // The container's env: what the step declares, plus PATH (llmbench first, as in the image) and HOME.
-    const fullEnv = { PATH: `${this.binDir}:${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, HOME: dir, ...this.opts.extraEnv, ...env };
+    const fullEnv = {
+      PATH: `${this.binDir}:${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: dir,
+      ...this.opts.extraEnv,
+      ...env,
+    };
     return new Promise((resolve) => {
-      const child = spawn(cmd, args, { cwd: workingDir || dir, env: fullEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(cmd, args, {
+        cwd: workingDir || dir,
+        env: fullEnv,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
       let timer: NodeJS.Timeout | undefined;
       if (Number.isFinite(until)) {
-        timer = setTimeout(() => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }, Math.max(0, until - Date.now()));
+        timer = setTimeout(
+          () => {
+            try {
+              process.kill(-child.pid!, 'SIGKILL');
+            } catch {
+              /* already gone */
+            }
+          },
+          Math.max(0, until - Date.now()),
+        );
       }
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
@@ -419,19 +609,34 @@ export function paramsOf(run: Obj): Record<string, string> {
 }
 
 export function dumpRun(r: PipelineRunRecord): string {
-  return yaml.dump({
-    name: r.name,
-    status: r.status,
-    reason: r.reason,
-    results: r.results,
-    taskRuns: r.taskRuns.map((t) => ({
-      task: t.pipelineTask,
-      status: t.status,
-      reason: t.reason,
-      attempts: t.attempts,
-      ...(t.retried.length ? { retried: t.retried.map((r) => ({ reason: r.reason, stderr: r.steps.map((x) => x.stderr.split('\n').slice(-4).join('\n')).join('\n') })) } : {}),
-      results: t.results,
-      steps: t.steps.map((s) => ({ name: s.name, exit: s.exitCode, ...(s.substituted ? { substituted: s.substituted } : {}), stderr: s.stderr.split('\n').slice(-8).join('\n') })),
-    })),
-  }, { lineWidth: 200 });
+  return yaml.dump(
+    {
+      name: r.name,
+      status: r.status,
+      reason: r.reason,
+      results: r.results,
+      taskRuns: r.taskRuns.map((t) => ({
+        task: t.pipelineTask,
+        status: t.status,
+        reason: t.reason,
+        attempts: t.attempts,
+        ...(t.retried.length
+          ? {
+              retried: t.retried.map((r) => ({
+                reason: r.reason,
+                stderr: r.steps.map((x) => x.stderr.split('\n').slice(-4).join('\n')).join('\n'),
+              })),
+            }
+          : {}),
+        results: t.results,
+        steps: t.steps.map((s) => ({
+          name: s.name,
+          exit: s.exitCode,
+          ...(s.substituted ? { substituted: s.substituted } : {}),
+          stderr: s.stderr.split('\n').slice(-8).join('\n'),
+        })),
+      })),
+    },
+    { lineWidth: 200 },
+  );
 }

@@ -51,7 +51,11 @@ async function receiver(handle: (r: Received) => [number, string]): Promise<{ ur
 }
 
 /** Runs the CronJob's container as its pod would: command + args, its env, its Secret volume as files. */
-function runContainer(cj: Obj, envOverride: Record<string, string>, secretData: Record<string, string>): Promise<{ code: number | null; out: string }> {
+function runContainer(
+  cj: Obj,
+  envOverride: Record<string, string>,
+  secretData: Record<string, string>,
+): Promise<{ code: number | null; out: string }> {
   const pod = cj.spec.jobTemplate.spec.template.spec;
   const [c] = pod.containers;
   let args: string[] = [...(c.command ?? []), ...(c.args ?? [])];
@@ -67,7 +71,10 @@ function runContainer(cj: Obj, envOverride: Record<string, string>, secretData: 
   for (const e of c.env ?? []) env[e.name] = e.value;
   Object.assign(env, envOverride);
   return new Promise((resolve) => {
-    const p = spawn(args[0] === 'node' ? process.execPath : args[0], args.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(args[0] === 'node' ? process.execPath : args[0], args.slice(1), {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -83,7 +90,12 @@ describe('nightly CronJob → Pipelines-as-Code /incoming', () => {
     const targets: string[] = repoCr.obj.spec.incoming[0].targets;
     const { url, got } = await receiver((r) => {
       const b = JSON.parse(r.raw);
-      const ok = r.url === '/incoming' && b.secret === SECRET && b.repository === repoCr.obj.metadata.name && targets.includes(b.branch) && Object.keys(b.params).every((k) => allowed.has(k));
+      const ok =
+        r.url === '/incoming' &&
+        b.secret === SECRET &&
+        b.repository === repoCr.obj.metadata.name &&
+        targets.includes(b.branch) &&
+        Object.keys(b.params).every((k) => allowed.has(k));
       return ok ? [200, '{"status":"ok"}'] : [400, '{"status":"rejected"}'];
     });
     const r = await runContainer(cj, { PAC_URL: url }, { secret: SECRET });
@@ -91,8 +103,18 @@ describe('nightly CronJob → Pipelines-as-Code /incoming', () => {
     const bodies = got.map((g) => JSON.parse(g.raw));
     expect(bodies.map((b) => b.params.backend)).toEqual(['vllm', 'tgi', 'triton']);
     for (const b of bodies) {
-      expect(b).toMatchObject({ repository: 'llmbench', namespace: 'llm-bench-ci', branch: 'main', pipelinerun: 'llm-bench-nightly', secret: SECRET });
-      expect(b.params).toEqual({ backend: expect.any(String), model: 'mistralai/Mistral-7B-Instruct-v0.2', 'gpu-profile': 'a100-mig-3g.20gb' });
+      expect(b).toMatchObject({
+        repository: 'llmbench',
+        namespace: 'llm-bench-ci',
+        branch: 'main',
+        pipelinerun: 'llm-bench-nightly',
+        secret: SECRET,
+      });
+      expect(b.params).toEqual({
+        backend: expect.any(String),
+        model: 'mistralai/Mistral-7B-Instruct-v0.2',
+        'gpu-profile': 'a100-mig-3g.20gb',
+      });
     }
     // The secret travels in the body, never in the URL (access logs).
     expect(got.every((g) => !g.url.includes(SECRET))).toBe(true);
@@ -118,7 +140,8 @@ describe('nightly CronJob → Tekton Triggers EventListener (HMAC-signed)', () =
   it('signs each body as GitHub does; the listener accepts it and renders a nightly PipelineRun per combination', async () => {
     const runs: Obj[] = [];
     const { url, got } = await receiver((r) => {
-      if (!verifyGitHubSignature(SECRET, r.raw, r.headers['x-hub-signature-256'] as string)) return [403, '{"error":"signature"}'];
+      if (!verifyGitHubSignature(SECRET, r.raw, r.headers['x-hub-signature-256'] as string))
+        return [403, '{"error":"signature"}'];
       const d = dispatch(String(r.headers['x-github-event']), JSON.parse(r.raw));
       if (!d) return [202, '{"eventListener":"llm-bench","note":"no trigger matched"}'];
       runs.push(d.run);
@@ -127,7 +150,11 @@ describe('nightly CronJob → Tekton Triggers EventListener (HMAC-signed)', () =
     const r = await runContainer(cj, { EVENTLISTENER_URL: url }, { secret: SECRET });
     expect([r.code, r.out]).toEqual([0, expect.stringContaining('HTTP 202')]);
     expect(got.length).toBe(3);
-    expect(runs.map((x) => x.spec.params.find((p: Obj) => p.name === 'backend').value)).toEqual(['vllm', 'tgi', 'triton']);
+    expect(runs.map((x) => x.spec.params.find((p: Obj) => p.name === 'backend').value)).toEqual([
+      'vllm',
+      'tgi',
+      'triton',
+    ]);
     for (const x of runs) {
       expect(x.spec.params.find((p: Obj) => p.name === 'update-baseline').value).toBe('true');
       expect(checkPipelineRun('nightly', x, pipeline)).toEqual([]);
@@ -135,7 +162,9 @@ describe('nightly CronJob → Tekton Triggers EventListener (HMAC-signed)', () =
   }, 60_000);
 
   it('a body signed with another secret is refused by the signature check', async () => {
-    const { url } = await receiver((r) => (verifyGitHubSignature(SECRET, r.raw, r.headers['x-hub-signature-256'] as string) ? [202, '{}'] : [403, '{}']));
+    const { url } = await receiver((r) =>
+      verifyGitHubSignature(SECRET, r.raw, r.headers['x-hub-signature-256'] as string) ? [202, '{}'] : [403, '{}'],
+    );
     const r = await runContainer(cj, { EVENTLISTENER_URL: url }, { secret: 'not-the-secret' });
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/HTTP 403/);

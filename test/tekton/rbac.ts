@@ -39,22 +39,42 @@ export function attributes(r: ApiRequest): ResourceAttributes | null {
   const [resource, name, sub] = rest.map(decodeURIComponent);
   const collection = name === undefined;
   const verb =
-    r.method === 'GET' ? (r.query.watch === 'true' || r.query.watch === '1' ? 'watch' : collection ? 'list' : 'get')
-    : r.method === 'POST' ? 'create'
-    : r.method === 'PATCH' ? 'patch'
-    : r.method === 'PUT' ? 'update'
-    : r.method === 'DELETE' ? (collection ? 'deletecollection' : 'delete')
-    : r.method.toLowerCase();
+    r.method === 'GET'
+      ? r.query.watch === 'true' || r.query.watch === '1'
+        ? 'watch'
+        : collection
+          ? 'list'
+          : 'get'
+      : r.method === 'POST'
+        ? 'create'
+        : r.method === 'PATCH'
+          ? 'patch'
+          : r.method === 'PUT'
+            ? 'update'
+            : r.method === 'DELETE'
+              ? collection
+                ? 'deletecollection'
+                : 'delete'
+              : r.method.toLowerCase();
   return { verb, group, resource: sub ? `${resource}/${sub}` : resource, namespace, name };
 }
 
 /** Is the request allowed to ServiceAccount ns/name by the Roles/ClusterRoles and their bindings in `docs`? */
 export function allowed(objs: Obj[], sa: { namespace: string; name: string }, a: ResourceAttributes): boolean {
-  const isSubject = (b: Obj) => (b.subjects ?? []).some((s: Obj) => s.kind === 'ServiceAccount' && s.name === sa.name && s.namespace === sa.namespace);
-  const rulesOf = (kind: string, name: string, ns?: string) => objs.find((o) => o.kind === kind && o.metadata.name === name && (kind === 'ClusterRole' || o.metadata.namespace === ns))?.rules ?? [];
+  const isSubject = (b: Obj) =>
+    (b.subjects ?? []).some(
+      (s: Obj) => s.kind === 'ServiceAccount' && s.name === sa.name && s.namespace === sa.namespace,
+    );
+  const rulesOf = (kind: string, name: string, ns?: string) =>
+    objs.find(
+      (o) => o.kind === kind && o.metadata.name === name && (kind === 'ClusterRole' || o.metadata.namespace === ns),
+    )?.rules ?? [];
   const rules: Obj[] = [];
-  for (const b of objs.filter((o) => o.kind === 'ClusterRoleBinding' && isSubject(o))) rules.push(...rulesOf('ClusterRole', b.roleRef.name));
-  for (const b of objs.filter((o) => o.kind === 'RoleBinding' && isSubject(o) && o.metadata.namespace === a.namespace)) {
+  for (const b of objs.filter((o) => o.kind === 'ClusterRoleBinding' && isSubject(o)))
+    rules.push(...rulesOf('ClusterRole', b.roleRef.name));
+  for (const b of objs.filter(
+    (o) => o.kind === 'RoleBinding' && isSubject(o) && o.metadata.namespace === a.namespace,
+  )) {
     rules.push(...rulesOf(b.roleRef.kind, b.roleRef.name, b.metadata.namespace));
   }
   return rules.some(

@@ -1,6 +1,6 @@
 /**
  * Shared by the Tekton validation test and the local harness: loads every object under tekton/ and .tekton/,
- * validates them against the published CRD schemas (../shared/specs), checks references, and reads the flags
+ * validates them against the published CRD schemas (test/fixtures/specs), checks references, and reads the flags
  * each step passes to `llmbench`.
  */
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
@@ -10,11 +10,11 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Command } from 'commander';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 import { loadCommands } from '../../steps/commands.js';
+import { SPECS_DIR } from '../specs-dir.js';
 
 export const TEKTON_DIR = path.join(REPO_ROOT, 'tekton');
 export const PAC_DIR = path.join(REPO_ROOT, '.tekton');
-/** The published schemas live beside the checkout (../shared/specs); LLMBENCH_SPECS_DIR overrides. */
-export const SPECS_DIR = process.env.LLMBENCH_SPECS_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'specs');
+export { SPECS_DIR };
 
 export type Obj = Record<string, any>;
 export interface Doc {
@@ -37,14 +37,20 @@ export function yamlFiles(dir: string): string[] {
 export function loadDocs(dirs = [TEKTON_DIR, PAC_DIR]): Doc[] {
   const docs: Doc[] = [];
   for (const f of dirs.flatMap((d) => yamlFiles(d))) {
-    yaml.loadAll(readFileSync(f, 'utf8'), (obj, ) => {
-      if (obj && typeof obj === 'object') docs.push({ file: path.relative(REPO_ROOT, f), index: docs.filter((d) => d.file === path.relative(REPO_ROOT, f)).length, obj: obj as Obj });
+    yaml.loadAll(readFileSync(f, 'utf8'), (obj) => {
+      if (obj && typeof obj === 'object')
+        docs.push({
+          file: path.relative(REPO_ROOT, f),
+          index: docs.filter((d) => d.file === path.relative(REPO_ROOT, f)).length,
+          obj: obj as Obj,
+        });
     });
   }
   return docs;
 }
 
-export const where = (d: Doc) => `${d.file}#${d.index} ${d.obj.kind}/${d.obj.metadata?.name ?? d.obj.metadata?.generateName}`;
+export const where = (d: Doc) =>
+  `${d.file}#${d.index} ${d.obj.kind}/${d.obj.metadata?.name ?? d.obj.metadata?.generateName}`;
 export const ofKind = (docs: Doc[], kind: string) => docs.filter((d) => d.obj.kind === kind);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -81,7 +87,8 @@ export function toStrictJsonSchema(s: unknown): unknown {
     out.type = [out.type, 'null'];
     delete out.nullable;
   }
-  if (out.properties && !src['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) out.additionalProperties = false;
+  if (out.properties && !src['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined)
+    out.additionalProperties = false;
   return out;
 }
 
@@ -98,7 +105,7 @@ export function loadCrd(file: string): Crd {
   return { group: d.spec.group, kind: d.spec.names.kind, versions };
 }
 
-/** The CRDs in ../shared/specs that cover what tekton/ and .tekton/ contain. */
+/** The CRDs in test/fixtures/specs that cover what tekton/ and .tekton/ contain. */
 export const CRD_FILES = [
   'tekton-pipeline-300-task.yaml',
   'tekton-pipeline-300-pipeline.yaml',
@@ -156,7 +163,12 @@ export class CrdValidator {
 }
 
 function ajvProblem(e: ErrorObject): SchemaProblem {
-  const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : e.keyword === 'enum' ? ` ${JSON.stringify((e.params as { allowedValues: unknown }).allowedValues)}` : '';
+  const extra =
+    e.keyword === 'additionalProperties'
+      ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`
+      : e.keyword === 'enum'
+        ? ` ${JSON.stringify((e.params as { allowedValues: unknown }).allowedValues)}`
+        : '';
   return { path: e.instancePath || '/', message: `${e.message}${extra}` };
 }
 
@@ -168,16 +180,27 @@ export function metadataProblems(meta: unknown, opts: { generateNameAllowed?: bo
   const p: SchemaProblem[] = [];
   if (!meta || typeof meta !== 'object') return [{ path: '/metadata', message: 'is required' }];
   const m = meta as Obj;
-  for (const k of Object.keys(m)) if (!META_KEYS.has(k)) p.push({ path: `/metadata/${k}`, message: 'unknown or server-owned field' });
-  if (m.name === undefined && !(opts.generateNameAllowed && m.generateName)) p.push({ path: '/metadata/name', message: 'is required' });
-  if (m.name !== undefined && (typeof m.name !== 'string' || m.name.length > 253 || !DNS1123_SUBDOMAIN.test(m.name))) p.push({ path: '/metadata/name', message: `'${m.name}' is not a DNS-1123 subdomain` });
-  if (m.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(m.namespace)) p.push({ path: '/metadata/namespace', message: `'${m.namespace}' is not a DNS-1123 label` });
+  for (const k of Object.keys(m))
+    if (!META_KEYS.has(k)) p.push({ path: `/metadata/${k}`, message: 'unknown or server-owned field' });
+  if (m.name === undefined && !(opts.generateNameAllowed && m.generateName))
+    p.push({ path: '/metadata/name', message: 'is required' });
+  if (m.name !== undefined && (typeof m.name !== 'string' || m.name.length > 253 || !DNS1123_SUBDOMAIN.test(m.name)))
+    p.push({ path: '/metadata/name', message: `'${m.name}' is not a DNS-1123 subdomain` });
+  if (m.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(m.namespace))
+    p.push({ path: '/metadata/namespace', message: `'${m.namespace}' is not a DNS-1123 label` });
   for (const map of ['labels', 'annotations']) {
     for (const [k, v] of Object.entries((m[map] ?? {}) as Obj)) {
       if (typeof v !== 'string') p.push({ path: `/metadata/${map}/${k}`, message: 'value must be a string' });
-      if (!/^([a-z0-9.-]{1,253}\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k)) p.push({ path: `/metadata/${map}/${k}`, message: 'invalid key' });
-      if (map === 'labels' && typeof v === 'string' && !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v.replace(/\$\([^)]*\)/g, 'x'))) p.push({ path: `/metadata/labels/${k}`, message: `invalid label value '${v}'` });
-      if (map === 'labels' && typeof v === 'string' && v.length > 63) p.push({ path: `/metadata/labels/${k}`, message: 'label value longer than 63' });
+      if (!/^([a-z0-9.-]{1,253}\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k))
+        p.push({ path: `/metadata/${map}/${k}`, message: 'invalid key' });
+      if (
+        map === 'labels' &&
+        typeof v === 'string' &&
+        !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v.replace(/\$\([^)]*\)/g, 'x'))
+      )
+        p.push({ path: `/metadata/labels/${k}`, message: `invalid label value '${v}'` });
+      if (map === 'labels' && typeof v === 'string' && v.length > 63)
+        p.push({ path: `/metadata/labels/${k}`, message: 'label value longer than 63' });
     }
   }
   return p;
@@ -228,13 +251,20 @@ export function checkTask(d: Doc): RefProblem[] {
       if (parts[0] === 'params') {
         if (!decl.params.has(parts[1])) problems.push({ where: w, message: `$(${r}): no param '${parts[1]}'` });
         used.add(parts[1]);
-        if (/\/script$/.test(p)) problems.push({ where: w, message: `$(${r}) inside a script: pass params through env (catalog rule; prevents script injection)` });
+        if (/\/script$/.test(p))
+          problems.push({
+            where: w,
+            message: `$(${r}) inside a script: pass params through env (catalog rule; prevents script injection)`,
+          });
       } else if (parts[0] === 'results') {
-        if (!decl.results.has(parts[1]) || parts[2] !== 'path') problems.push({ where: w, message: `$(${r}): no result '${parts[1]}' (or not .path)` });
+        if (!decl.results.has(parts[1]) || parts[2] !== 'path')
+          problems.push({ where: w, message: `$(${r}): no result '${parts[1]}' (or not .path)` });
       } else if (parts[0] === 'workspaces') {
         if (!decl.workspaces.has(parts[1])) problems.push({ where: w, message: `$(${r}): no workspace '${parts[1]}'` });
-        if (!['path', 'bound', 'claim', 'volume'].includes(parts[2])) problems.push({ where: w, message: `$(${r}): unknown workspace variable` });
-        if (parts[2] === 'bound' && !decl.workspaces.get(parts[1])?.optional) problems.push({ where: w, message: `$(${r}): .bound on a workspace that is not optional` });
+        if (!['path', 'bound', 'claim', 'volume'].includes(parts[2]))
+          problems.push({ where: w, message: `$(${r}): unknown workspace variable` });
+        if (parts[2] === 'bound' && !decl.workspaces.get(parts[1])?.optional)
+          problems.push({ where: w, message: `$(${r}): .bound on a workspace that is not optional` });
       } else if (parts[0] === 'context' || parts[0] === 'steps') {
         /* built-in */
       } else {
@@ -242,11 +272,18 @@ export function checkTask(d: Doc): RefProblem[] {
       }
     }
   }
-  for (const name of decl.params.keys()) if (!used.has(name)) problems.push({ where: where(d), message: `param '${name}' is never used` });
+  for (const name of decl.params.keys())
+    if (!used.has(name)) problems.push({ where: where(d), message: `param '${name}' is never used` });
   // Every result and workspace should be written/used somewhere, or it is dead interface.
-  const all = strings(t.spec).map((s) => s.value).join('\n');
-  for (const r of decl.results) if (!all.includes(`$(results.${r}.path)`)) problems.push({ where: where(d), message: `result '${r}' is never written` });
-  for (const [w] of decl.workspaces) if (!all.includes(`$(workspaces.${w}.`)) problems.push({ where: where(d), message: `workspace '${w}' is never used` });
+  const all = strings(t.spec)
+    .map((s) => s.value)
+    .join('\n');
+  for (const r of decl.results)
+    if (!all.includes(`$(results.${r}.path)`))
+      problems.push({ where: where(d), message: `result '${r}' is never written` });
+  for (const [w] of decl.workspaces)
+    if (!all.includes(`$(workspaces.${w}.`))
+      problems.push({ where: where(d), message: `workspace '${w}' is never used` });
   return problems;
 }
 
@@ -270,12 +307,18 @@ export function checkPipeline(d: Doc, tasks: Map<string, Obj>): RefProblem[] {
     } else if (parts[0] === 'tasks') {
       const [_, tname, kind, rname] = parts;
       const target = byName.get(tname);
-      if (!target || finallyNames.has(tname)) return problems.push({ where: w, message: `$(${r}): no pipeline task '${tname}'` });
+      if (!target || finallyNames.has(tname))
+        return problems.push({ where: w, message: `$(${r}): no pipeline task '${tname}'` });
       if (kind !== 'results' && kind !== 'status') return problems.push({ where: w, message: `$(${r}): unsupported` });
       if (kind === 'results') {
         const tdef = tasks.get(target.taskRef?.name);
-        if (!tdef || !taskDecl(tdef).results.has(rname)) problems.push({ where: w, message: `$(${r}): task '${tname}' has no result '${rname}'` });
-        if (inFinally && from === 'report' && tname !== 'source') problems.push({ where: w, message: `$(${r}): report must read files, not results of '${tname}' (a finally task consuming a failed task's result is skipped)` });
+        if (!tdef || !taskDecl(tdef).results.has(rname))
+          problems.push({ where: w, message: `$(${r}): task '${tname}' has no result '${rname}'` });
+        if (inFinally && from === 'report' && tname !== 'source')
+          problems.push({
+            where: w,
+            message: `$(${r}): report must read files, not results of '${tname}' (a finally task consuming a failed task's result is skipped)`,
+          });
       }
     } else if (parts[0] === 'workspaces' || parts[0] === 'context') {
       /* checked via workspace bindings / built-in */
@@ -293,27 +336,42 @@ export function checkPipeline(d: Doc, tasks: Map<string, Obj>): RefProblem[] {
     const decl = taskDecl(tdef);
     for (const { value } of strings(t)) for (const r of refs(value)) checkRef(r, w, inFinally, t.name);
     const given = new Set<string>((t.params ?? []).map((p: Obj) => p.name));
-    for (const p of given) if (!decl.params.has(p)) problems.push({ where: w, message: `param '${p}' is not a param of Task ${tdef.metadata.name}` });
-    for (const [name, p] of decl.params) if (p.default === undefined && !given.has(name)) problems.push({ where: w, message: `required param '${name}' of Task ${tdef.metadata.name} is not given` });
+    for (const p of given)
+      if (!decl.params.has(p))
+        problems.push({ where: w, message: `param '${p}' is not a param of Task ${tdef.metadata.name}` });
+    for (const [name, p] of decl.params)
+      if (p.default === undefined && !given.has(name))
+        problems.push({ where: w, message: `required param '${name}' of Task ${tdef.metadata.name} is not given` });
     const wsGiven = new Map<string, string>((t.workspaces ?? []).map((b: Obj) => [b.name, b.workspace]));
     for (const [name, ws] of decl.workspaces) {
-      if (!ws.optional && !wsGiven.has(name)) problems.push({ where: w, message: `required workspace '${name}' of Task ${tdef.metadata.name} is not bound` });
+      if (!ws.optional && !wsGiven.has(name))
+        problems.push({ where: w, message: `required workspace '${name}' of Task ${tdef.metadata.name} is not bound` });
     }
     for (const [name, pw] of wsGiven) {
-      if (!decl.workspaces.has(name)) problems.push({ where: w, message: `workspace '${name}' is not a workspace of Task ${tdef.metadata.name}` });
+      if (!decl.workspaces.has(name))
+        problems.push({ where: w, message: `workspace '${name}' is not a workspace of Task ${tdef.metadata.name}` });
       const pipelineWs = pws.get(pw);
       if (!pipelineWs) problems.push({ where: w, message: `pipeline workspace '${pw}' does not exist` });
-      else if (pipelineWs.optional && !decl.workspaces.get(name)?.optional) problems.push({ where: w, message: `optional pipeline workspace '${pw}' bound to required task workspace '${name}'` });
+      else if (pipelineWs.optional && !decl.workspaces.get(name)?.optional)
+        problems.push({
+          where: w,
+          message: `optional pipeline workspace '${pw}' bound to required task workspace '${name}'`,
+        });
     }
     for (const ra of t.runAfter ?? []) {
       if (inFinally) problems.push({ where: w, message: 'finally tasks cannot have runAfter' });
-      if (!byName.has(ra) || finallyNames.has(ra)) problems.push({ where: w, message: `runAfter '${ra}' is not a pipeline task` });
+      if (!byName.has(ra) || finallyNames.has(ra))
+        problems.push({ where: w, message: `runAfter '${ra}' is not a pipeline task` });
     }
     void i;
   }
-  for (const r of spec.results ?? []) for (const x of refs(String(r.value))) checkRef(x, `${where(d)} results[${r.name}]`, false);
-  for (const name of pparams.keys()) if (!used.has(name)) problems.push({ where: where(d), message: `pipeline param '${name}' is never used` });
-  for (const [name] of pws) if (!all.some((t) => (t.workspaces ?? []).some((b: Obj) => b.workspace === name))) problems.push({ where: where(d), message: `pipeline workspace '${name}' is never bound to a task` });
+  for (const r of spec.results ?? [])
+    for (const x of refs(String(r.value))) checkRef(x, `${where(d)} results[${r.name}]`, false);
+  for (const name of pparams.keys())
+    if (!used.has(name)) problems.push({ where: where(d), message: `pipeline param '${name}' is never used` });
+  for (const [name] of pws)
+    if (!all.some((t) => (t.workspaces ?? []).some((b: Obj) => b.workspace === name)))
+      problems.push({ where: where(d), message: `pipeline workspace '${name}' is never bound to a task` });
   try {
     dagOrder(spec.tasks ?? [], tasks);
   } catch (e) {
@@ -325,8 +383,10 @@ export function checkPipeline(d: Doc, tasks: Map<string, Obj>): RefProblem[] {
 /** Dependencies of a pipeline task: runAfter plus every task whose results it consumes. */
 export function deps(t: Obj): Set<string> {
   const s = new Set<string>(t.runAfter ?? []);
-  for (const { value } of strings(t.params ?? [])) for (const r of refs(value)) if (r.startsWith('tasks.')) s.add(r.split('.')[1]);
-  for (const { value } of strings(t.when ?? [])) for (const r of refs(value)) if (r.startsWith('tasks.')) s.add(r.split('.')[1]);
+  for (const { value } of strings(t.params ?? []))
+    for (const r of refs(value)) if (r.startsWith('tasks.')) s.add(r.split('.')[1]);
+  for (const { value } of strings(t.when ?? []))
+    for (const r of refs(value)) if (r.startsWith('tasks.')) s.add(r.split('.')[1]);
   return s;
 }
 
@@ -334,7 +394,8 @@ export function deps(t: Obj): Set<string> {
 export function dagOrder(tasks: Obj[], _defs?: Map<string, Obj>): string[][] {
   const names = new Set(tasks.map((t) => t.name));
   const pending = new Map<string, Set<string>>(tasks.map((t) => [t.name, deps(t)]));
-  for (const [n, ds] of pending) for (const x of ds) if (!names.has(x)) throw new Error(`task '${n}' depends on unknown task '${x}'`);
+  for (const [n, ds] of pending)
+    for (const x of ds) if (!names.has(x)) throw new Error(`task '${n}' depends on unknown task '${x}'`);
   const levels: string[][] = [];
   const done = new Set<string>();
   while (done.size < names.size) {
@@ -347,20 +408,45 @@ export function dagOrder(tasks: Obj[], _defs?: Map<string, Obj>): string[][] {
 }
 
 /** A PipelineRun (in .tekton/ or a TriggerTemplate) against the Pipeline it references. */
-export function checkPipelineRun(where_: string, run: Obj, pipeline: Obj, extraAllowedRefs: RegExp[] = []): RefProblem[] {
+export function checkPipelineRun(
+  where_: string,
+  run: Obj,
+  pipeline: Obj,
+  extraAllowedRefs: RegExp[] = [],
+): RefProblem[] {
   const problems: RefProblem[] = [];
   const pparams = new Map<string, Obj>((pipeline.spec.params ?? []).map((p: Obj) => [p.name, p]));
   const given = new Set<string>((run.spec.params ?? []).map((p: Obj) => p.name));
-  for (const p of given) if (!pparams.has(p)) problems.push({ where: where_, message: `param '${p}' is not a param of Pipeline ${pipeline.metadata.name}` });
-  for (const [n, p] of pparams) if (p.default === undefined && !given.has(n)) problems.push({ where: where_, message: `required param '${n}' of Pipeline ${pipeline.metadata.name} is not given` });
+  for (const p of given)
+    if (!pparams.has(p))
+      problems.push({ where: where_, message: `param '${p}' is not a param of Pipeline ${pipeline.metadata.name}` });
+  for (const [n, p] of pparams)
+    if (p.default === undefined && !given.has(n))
+      problems.push({
+        where: where_,
+        message: `required param '${n}' of Pipeline ${pipeline.metadata.name} is not given`,
+      });
   const pws = new Map<string, Obj>((pipeline.spec.workspaces ?? []).map((w: Obj) => [w.name, w]));
   const wgiven = new Set<string>((run.spec.workspaces ?? []).map((w: Obj) => w.name));
-  for (const w of wgiven) if (!pws.has(w)) problems.push({ where: where_, message: `workspace '${w}' is not a workspace of Pipeline ${pipeline.metadata.name}` });
-  for (const [n, w] of pws) if (!w.optional && !wgiven.has(n)) problems.push({ where: where_, message: `required workspace '${n}' is not bound` });
-  const taskNames = new Set<string>([...(pipeline.spec.tasks ?? []), ...(pipeline.spec.finally ?? [])].map((t: Obj) => t.name));
-  for (const s of run.spec.taskRunSpecs ?? []) if (!taskNames.has(s.pipelineTaskName)) problems.push({ where: where_, message: `taskRunSpecs names unknown pipeline task '${s.pipelineTaskName}'` });
+  for (const w of wgiven)
+    if (!pws.has(w))
+      problems.push({
+        where: where_,
+        message: `workspace '${w}' is not a workspace of Pipeline ${pipeline.metadata.name}`,
+      });
+  for (const [n, w] of pws)
+    if (!w.optional && !wgiven.has(n))
+      problems.push({ where: where_, message: `required workspace '${n}' is not bound` });
+  const taskNames = new Set<string>(
+    [...(pipeline.spec.tasks ?? []), ...(pipeline.spec.finally ?? [])].map((t: Obj) => t.name),
+  );
+  for (const s of run.spec.taskRunSpecs ?? [])
+    if (!taskNames.has(s.pipelineTaskName))
+      problems.push({ where: where_, message: `taskRunSpecs names unknown pipeline task '${s.pipelineTaskName}'` });
   for (const { path: p, value } of strings(run)) {
-    for (const r of refs(value)) if (!extraAllowedRefs.some((re) => re.test(r))) problems.push({ where: `${where_}${p}`, message: `$(${r}) cannot be resolved in a PipelineRun` });
+    for (const r of refs(value))
+      if (!extraAllowedRefs.some((re) => re.test(r)))
+        problems.push({ where: `${where_}${p}`, message: `$(${r}) cannot be resolved in a PipelineRun` });
   }
   return problems;
 }
@@ -413,7 +499,11 @@ function flagsOf(s: string): string[] {
 }
 
 export function allLlmbenchCalls(docs: Doc[]): LlmbenchCall[] {
-  return ofKind(docs, 'Task').flatMap((d) => (d.obj.spec.steps ?? []).flatMap((s: Obj) => (s.script ? llmbenchCalls(d.obj.metadata.name, s.name, s.script) : [])));
+  return ofKind(docs, 'Task').flatMap((d) =>
+    (d.obj.spec.steps ?? []).flatMap((s: Obj) =>
+      s.script ? llmbenchCalls(d.obj.metadata.name, s.name, s.script) : [],
+    ),
+  );
 }
 
 export interface CliCommandInfo {

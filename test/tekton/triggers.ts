@@ -23,7 +23,12 @@ export function verifyGitHubSignature(secret: string, rawBody: string, header: s
 }
 
 /** JSON → CEL input (objects become maps), as the Triggers CEL interceptor sees the body. */
-const toCel = (v: unknown): unknown => (Array.isArray(v) ? v.map(toCel) : v && typeof v === 'object' ? new Map(Object.entries(v).map(([k, x]) => [k, toCel(x)])) : v);
+const toCel = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(toCel)
+    : v && typeof v === 'object'
+      ? new Map(Object.entries(v).map(([k, x]) => [k, toCel(x)]))
+      : v;
 
 /** What the EventListener would do with one event: the first trigger whose interceptors all pass. */
 export function dispatch(eventType: string, body: Obj): { trigger: string; run: Obj } | null {
@@ -36,7 +41,8 @@ export function dispatch(eventType: string, body: Obj): { trigger: string; run: 
       const params = Object.fromEntries(ic.params.map((p: Obj) => [p.name, p.value]));
       const vars = { body: toCel(body), extensions: toCel(extensions) } as Record<string, unknown>;
       if (params.filter && run(params.filter, vars as never, { funcs: celStrings }) !== true) pass = false;
-      for (const o of params.overlays ?? []) extensions[o.key] = run(o.expression, vars as never, { funcs: celStrings });
+      for (const o of params.overlays ?? [])
+        extensions[o.key] = run(o.expression, vars as never, { funcs: celStrings });
       if (!pass) break;
     }
     if (!pass) continue;
@@ -54,9 +60,10 @@ export function dispatch(eventType: string, body: Obj): { trigger: string; run: 
     }
     const tt = templates.get(t.template.ref)!;
     for (const p of tt.spec.params) if (!(p.name in ttParams)) ttParams[p.name] = p.default;
-    const rendered = JSON.parse(JSON.stringify(tt.spec.resourcetemplates[0]), (_k, v) => (typeof v === 'string' ? v.replace(/\$\(tt\.params\.([\w-]+)\)/g, (_m, n: string) => ttParams[n]) : v));
+    const rendered = JSON.parse(JSON.stringify(tt.spec.resourcetemplates[0]), (_k, v) =>
+      typeof v === 'string' ? v.replace(/\$\(tt\.params\.([\w-]+)\)/g, (_m, n: string) => ttParams[n]) : v,
+    );
     return { trigger: t.name, run: rendered };
   }
   return null;
 }
-

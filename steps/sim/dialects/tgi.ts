@@ -11,7 +11,8 @@ import { promptTokenCount } from '../textgen.js';
 import { handleOpenAi, type OpenAiFlavour } from './openai.js';
 import { now, serverState, type Dialect } from './types.js';
 
-const tgiError = (res: ServerResponse, status: number, error: string, error_type: string) => sendJson(res, status, { error, error_type });
+const tgiError = (res: ServerResponse, status: number, error: string, error_type: string) =>
+  sendJson(res, status, { error, error_type });
 const finish = (r: string) => (r === 'stop' ? 'eos_token' : 'length');
 // A deterministic stand-in for the model's token log-probability (greedy picks are likely ones).
 const logprob = (id: number) => -Math.round((0.02 + ((id * 2654435761) % 997) / 2000) * 1e4) / 1e4;
@@ -22,7 +23,8 @@ interface TgiState {
   requests: number;
   success: number;
 }
-const st = (ctx: SimContext) => serverState<TgiState>(ctx, 'tgi', () => ({ inFlight: 0, failures: {}, requests: 0, success: 0 }));
+const st = (ctx: SimContext) =>
+  serverState<TgiState>(ctx, 'tgi', () => ({ inFlight: 0, failures: {}, requests: 0, success: 0 }));
 
 function info(ctx: SimContext) {
   const E = ctx.profile.engine;
@@ -55,7 +57,11 @@ function metrics(ctx: SimContext): string {
   for (const [err, n] of Object.entries(T.failures)) x.sample('tgi_request_failure', { err }, n);
   x.family('tgi_queue_size', 'gauge', 'Requests waiting').sample('tgi_queue_size', {}, e.numWaiting);
   x.family('tgi_batch_current_size', 'gauge', 'Current batch size').sample('tgi_batch_current_size', {}, e.numRunning);
-  x.family('tgi_batch_current_max_tokens', 'gauge', 'KV tokens in use').sample('tgi_batch_current_max_tokens', {}, Math.round(e.kvUsage * e.totalBlocks * ctx.profile.engine.block_size));
+  x.family('tgi_batch_current_max_tokens', 'gauge', 'KV tokens in use').sample(
+    'tgi_batch_current_max_tokens',
+    {},
+    Math.round(e.kvUsage * e.totalBlocks * ctx.profile.engine.block_size),
+  );
   x.histogram('tgi_request_duration', 'End-to-end request duration (s)', {}, s.e2e);
   x.histogram('tgi_request_queue_duration', 'Time in queue (s)', {}, s.queue);
   x.histogram('tgi_request_mean_time_per_token_duration', 'Mean time per generated token (s)', {}, s.itl);
@@ -65,16 +71,29 @@ function metrics(ctx: SimContext): string {
   return x.text();
 }
 
-async function handleGenerate(stream: boolean | 'body', req: Parameters<Dialect['handle']>[0], res: ServerResponse, ctx: SimContext): Promise<void> {
+async function handleGenerate(
+  stream: boolean | 'body',
+  req: Parameters<Dialect['handle']>[0],
+  res: ServerResponse,
+  ctx: SimContext,
+): Promise<void> {
   let body: unknown;
   try {
     body = await readJson(req);
   } catch (e) {
     // axum's Json extractor rejection: plain text, 400 for syntax errors.
-    return sendText(res, 400, `Failed to parse the request body as JSON: ${e instanceof BodyError ? e.message : String(e)}`);
+    return sendText(
+      res,
+      400,
+      `Failed to parse the request body as JSON: ${e instanceof BodyError ? e.message : String(e)}`,
+    );
   }
   if (typeof body !== 'object' || body === null || typeof (body as { inputs?: unknown }).inputs !== 'string') {
-    return sendText(res, 422, 'Failed to deserialize the JSON body into the target type: missing field `inputs` at line 1 column 2');
+    return sendText(
+      res,
+      422,
+      'Failed to deserialize the JSON body into the target type: missing field `inputs` at line 1 column 2',
+    );
   }
   const b = body as { inputs: string; parameters?: Record<string, unknown>; stream?: boolean };
   if (stream === 'body') stream = b.stream === true;
@@ -90,18 +109,33 @@ async function handleGenerate(stream: boolean | 'body', req: Parameters<Dialect[
     T.failures[type] = (T.failures[type] ?? 0) + 1;
     tgiError(res, status, error, type);
   };
-  if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) > 0)) return fail(422, 'Input validation error: `max_new_tokens` must be strictly positive', 'validation');
+  if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) > 0))
+    return fail(422, 'Input validation error: `max_new_tokens` must be strictly positive', 'validation');
   const temp = params.temperature;
-  if (temp !== undefined && temp !== null && !(typeof temp === 'number' && temp > 0)) return fail(422, 'Input validation error: `temperature` must be strictly positive', 'validation');
+  if (temp !== undefined && temp !== null && !(typeof temp === 'number' && temp > 0))
+    return fail(422, 'Input validation error: `temperature` must be strictly positive', 'validation');
   const topP = params.top_p;
-  if (topP !== undefined && topP !== null && !(typeof topP === 'number' && topP > 0 && topP < 1)) return fail(422, 'Input validation error: `top_p` must be > 0.0 and < 1.0', 'validation');
-  if (inputLength > maxInput) return fail(422, `Input validation error: \`inputs\` must have less than ${maxInput} tokens. Given: ${inputLength}`, 'validation');
+  if (topP !== undefined && topP !== null && !(typeof topP === 'number' && topP > 0 && topP < 1))
+    return fail(422, 'Input validation error: `top_p` must be > 0.0 and < 1.0', 'validation');
+  if (inputLength > maxInput)
+    return fail(
+      422,
+      `Input validation error: \`inputs\` must have less than ${maxInput} tokens. Given: ${inputLength}`,
+      'validation',
+    );
   const maxNew = (mnt as number | null | undefined) ?? maxTotal - inputLength;
-  if (inputLength + maxNew > maxTotal) return fail(422, `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${maxTotal}. Given: ${inputLength} \`inputs\` tokens and ${maxNew} \`max_new_tokens\``, 'validation');
+  if (inputLength + maxNew > maxTotal)
+    return fail(
+      422,
+      `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${maxTotal}. Given: ${inputLength} \`inputs\` tokens and ${maxNew} \`max_new_tokens\``,
+      'validation',
+    );
   if (T.inFlight >= (E.max_concurrent_requests ?? 128)) return fail(429, 'Model is overloaded', 'overloaded');
-  if (ctx.faults.overloaded(ctx.engine.numWaiting)) return fail(503, 'Model is overloaded (fault injection: overload_queue)', 'overloaded');
+  if (ctx.faults.overloaded(ctx.engine.numWaiting))
+    return fail(503, 'Model is overloaded (fault injection: overload_queue)', 'overloaded');
   ctx.onInferenceRequest();
-  if (ctx.faults.error()) return fail(424, 'Request failed during generation (fault injection: error_rate)', 'generation');
+  if (ctx.faults.error())
+    return fail(424, 'Request failed during generation (fault injection: error_rate)', 'generation');
   const details = params.details !== false;
   const seed = Number.isInteger(params.seed) ? (params.seed as number) : null;
   T.inFlight++;
@@ -124,7 +158,10 @@ async function handleGenerate(stream: boolean | 'body', req: Parameters<Dialect[
           index: i + 1,
           token: { id, text: piece, logprob: logprob(id), special: false },
           generated_text: last ? pieces.join('') : null,
-          details: last && details ? { finish_reason: finish(s.reason), generated_tokens: s.generated, seed, input_length: inputLength } : null,
+          details:
+            last && details
+              ? { finish_reason: finish(s.reason), generated_tokens: s.generated, seed, input_length: inputLength }
+              : null,
           top_tokens: [],
         });
       },
@@ -142,8 +179,17 @@ async function handleGenerate(stream: boolean | 'body', req: Parameters<Dialect[
     onFinish: (reason, n) => {
       T.success++;
       done();
-      const out = { generated_text: tokens.map((t) => t.text).join(''), ...(details ? { details: { finish_reason: finish(reason), generated_tokens: n, seed, prefill: [], tokens } } : {}) };
-      sendJson(res, 200, out, { 'x-compute-type': 'gpu+optimized', 'x-prompt-tokens': String(inputLength), 'x-generated-tokens': String(n) });
+      const out = {
+        generated_text: tokens.map((t) => t.text).join(''),
+        ...(details
+          ? { details: { finish_reason: finish(reason), generated_tokens: n, seed, prefill: [], tokens } }
+          : {}),
+      };
+      sendJson(res, 200, out, {
+        'x-compute-type': 'gpu+optimized',
+        'x-prompt-tokens': String(inputLength),
+        'x-generated-tokens': String(n),
+      });
     },
   });
 }
@@ -155,10 +201,22 @@ export const tgi: Dialect = {
     const p = url.pathname;
     const ready = ctx.faults.ready(now(ctx));
     const m = req.method;
-    if (m === 'GET' && p === '/health') return ready ? sendText(res, 200, '') : tgiError(res, 503, 'unhealthy', 'healthcheck');
+    if (m === 'GET' && p === '/health')
+      return ready ? sendText(res, 200, '') : tgiError(res, 503, 'unhealthy', 'healthcheck');
     if (m === 'GET' && p === '/info') return sendJson(res, 200, info(ctx));
     if (m === 'GET' && p === '/metrics') return sendText(res, 200, metrics(ctx), 'text/plain; version=0.0.4');
-    if (m === 'GET' && p === '/v1/models') return sendJson(res, 200, { object: 'list', data: [{ id: ctx.profile.model.hf_id, object: 'model', created: Math.floor(ctx.startedAt / 1000), owned_by: ctx.profile.model.hf_id }] });
+    if (m === 'GET' && p === '/v1/models')
+      return sendJson(res, 200, {
+        object: 'list',
+        data: [
+          {
+            id: ctx.profile.model.hf_id,
+            object: 'model',
+            created: Math.floor(ctx.startedAt / 1000),
+            owned_by: ctx.profile.model.hf_id,
+          },
+        ],
+      });
     const routes: Record<string, () => Promise<void>> = {
       '/generate': () => handleGenerate(false, req, res, ctx),
       '/generate_stream': () => handleGenerate(true, req, res, ctx),
@@ -176,11 +234,21 @@ export const tgi: Dialect = {
 
 function flavour(ctx: SimContext): OpenAiFlavour {
   return {
-    error: (res, status, message, type) => tgiError(res, status, message, type === 'NotFoundError' ? 'validation' : type === 'InternalServerError' ? 'generation' : 'validation'),
+    error: (res, status, message, type) =>
+      tgiError(
+        res,
+        status,
+        message,
+        type === 'NotFoundError' ? 'validation' : type === 'InternalServerError' ? 'generation' : 'validation',
+      ),
     checkModel: () => undefined,
     responseModel: () => ctx.profile.model.hf_id,
     systemFingerprint: `${ctx.profile.backend.server_version}-native`,
-    contextError: (prompt, max, limit) => ({ status: 422, type: 'validation', message: `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${limit}. Given: ${prompt} \`inputs\` tokens and ${max ?? 0} \`max_new_tokens\`` }),
+    contextError: (prompt, max, limit) => ({
+      status: 422,
+      type: 'validation',
+      message: `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${limit}. Given: ${prompt} \`inputs\` tokens and ${max ?? 0} \`max_new_tokens\``,
+    }),
     defaultMaxTokens: (_k, prompt, limit) => limit - prompt,
     validation: { status: 422, type: 'validation' },
     // TGI's Messages API has no ignore_eos or min_tokens: they are dropped like any unknown field.

@@ -13,17 +13,77 @@ import { vllmMetrics } from './vllm.js';
 import { now, serverState, type Dialect } from './types.js';
 
 /** The vLLM backend model's inputs (its model.py auto-complete config). */
-const INPUTS = ['text_input', 'image', 'stream', 'sampling_parameters', 'exclude_input_in_output', 'return_finish_reason', 'return_cumulative_logprob', 'return_logprobs', 'return_num_input_tokens', 'return_num_output_tokens'];
+const INPUTS = [
+  'text_input',
+  'image',
+  'stream',
+  'sampling_parameters',
+  'exclude_input_in_output',
+  'return_finish_reason',
+  'return_cumulative_logprob',
+  'return_logprobs',
+  'return_num_input_tokens',
+  'return_num_output_tokens',
+];
 /** vLLM SamplingParams fields; anything else fails the request (the backend passes them as keyword arguments). */
 const SAMPLING_KEYS = new Set([
-  'n', 'best_of', 'presence_penalty', 'frequency_penalty', 'repetition_penalty', 'temperature', 'top_p', 'top_k', 'min_p', 'seed', 'stop',
-  'stop_token_ids', 'bad_words', 'include_stop_str_in_output', 'ignore_eos', 'max_tokens', 'min_tokens', 'logprobs', 'prompt_logprobs',
-  'detokenize', 'skip_special_tokens', 'spaces_between_special_tokens', 'truncate_prompt_tokens', 'guided_decoding', 'logit_bias', 'allowed_token_ids', 'extra_args',
+  'n',
+  'best_of',
+  'presence_penalty',
+  'frequency_penalty',
+  'repetition_penalty',
+  'temperature',
+  'top_p',
+  'top_k',
+  'min_p',
+  'seed',
+  'stop',
+  'stop_token_ids',
+  'bad_words',
+  'include_stop_str_in_output',
+  'ignore_eos',
+  'max_tokens',
+  'min_tokens',
+  'logprobs',
+  'prompt_logprobs',
+  'detokenize',
+  'skip_special_tokens',
+  'spaces_between_special_tokens',
+  'truncate_prompt_tokens',
+  'guided_decoding',
+  'logit_bias',
+  'allowed_token_ids',
+  'extra_args',
 ]);
 /** Request parameters Triton itself understands (not passed on as sampling parameters). */
-const TRITON_PARAMS = new Set(['stream', 'sequence_id', 'sequence_start', 'sequence_end', 'priority', 'timeout', 'binary_data_output', 'headers']);
-const INT_KEYS = new Set(['n', 'best_of', 'max_tokens', 'min_tokens', 'top_k', 'seed', 'logprobs', 'prompt_logprobs', 'truncate_prompt_tokens']);
-const BOOL_KEYS = new Set(['ignore_eos', 'skip_special_tokens', 'include_stop_str_in_output', 'detokenize', 'spaces_between_special_tokens']);
+const TRITON_PARAMS = new Set([
+  'stream',
+  'sequence_id',
+  'sequence_start',
+  'sequence_end',
+  'priority',
+  'timeout',
+  'binary_data_output',
+  'headers',
+]);
+const INT_KEYS = new Set([
+  'n',
+  'best_of',
+  'max_tokens',
+  'min_tokens',
+  'top_k',
+  'seed',
+  'logprobs',
+  'prompt_logprobs',
+  'truncate_prompt_tokens',
+]);
+const BOOL_KEYS = new Set([
+  'ignore_eos',
+  'skip_special_tokens',
+  'include_stop_str_in_output',
+  'detokenize',
+  'spaces_between_special_tokens',
+]);
 
 interface TritonState {
   success: number;
@@ -33,9 +93,18 @@ interface TritonState {
   queueUs: number;
   computeUs: number;
 }
-const st = (ctx: SimContext) => serverState<TritonState>(ctx, 'triton', () => ({ success: 0, failure: {}, pending: 0, durationUs: 0, queueUs: 0, computeUs: 0 }));
+const st = (ctx: SimContext) =>
+  serverState<TritonState>(ctx, 'triton', () => ({
+    success: 0,
+    failure: {},
+    pending: 0,
+    durationUs: 0,
+    queueUs: 0,
+    computeUs: 0,
+  }));
 
-const unknownModel = (res: ServerResponse, m: string) => sendJson(res, 400, { error: `Request for unknown model: '${m}' is not found` });
+const unknownModel = (res: ServerResponse, m: string) =>
+  sendJson(res, 400, { error: `Request for unknown model: '${m}' is not found` });
 
 function metadata(ctx: SimContext) {
   return {
@@ -68,52 +137,110 @@ function metrics(ctx: SimContext): string {
   const e = ctx.engine;
   const L = { model: ctx.servedModel, version: '1' };
   const x = new Exposition();
-  x.family('nv_inference_request_success', 'counter', 'Number of successful inference requests, all batch sizes').sample('nv_inference_request_success', L, T.success);
+  x.family(
+    'nv_inference_request_success',
+    'counter',
+    'Number of successful inference requests, all batch sizes',
+  ).sample('nv_inference_request_success', L, T.success);
   x.family('nv_inference_request_failure', 'counter', 'Number of failed inference requests, all batch sizes');
-  for (const reason of ['REJECTED', 'CANCELED', 'BACKEND', 'OTHER']) x.sample('nv_inference_request_failure', { ...L, reason }, T.failure[reason] ?? 0);
-  x.family('nv_inference_count', 'counter', 'Number of inferences performed (does not include cached requests)').sample('nv_inference_count', L, T.success);
-  x.family('nv_inference_exec_count', 'counter', 'Number of model executions performed (does not include cached requests)').sample('nv_inference_exec_count', L, T.success);
-  x.family('nv_inference_pending_request_count', 'gauge', 'Instantaneous number of pending requests awaiting execution per-model.').sample('nv_inference_pending_request_count', L, T.pending);
-  x.family('nv_inference_request_duration_us', 'counter', 'Cumulative inference request duration in microseconds (includes cached requests)').sample('nv_inference_request_duration_us', L, Math.round(T.durationUs));
-  x.family('nv_inference_queue_duration_us', 'counter', 'Cumulative inference queuing duration in microseconds (includes cached requests)').sample('nv_inference_queue_duration_us', L, Math.round(T.queueUs));
-  x.family('nv_inference_compute_infer_duration_us', 'counter', 'Cumulative compute inference duration in microseconds (does not include cached requests)').sample('nv_inference_compute_infer_duration_us', L, Math.round(T.computeUs));
+  for (const reason of ['REJECTED', 'CANCELED', 'BACKEND', 'OTHER'])
+    x.sample('nv_inference_request_failure', { ...L, reason }, T.failure[reason] ?? 0);
+  x.family('nv_inference_count', 'counter', 'Number of inferences performed (does not include cached requests)').sample(
+    'nv_inference_count',
+    L,
+    T.success,
+  );
+  x.family(
+    'nv_inference_exec_count',
+    'counter',
+    'Number of model executions performed (does not include cached requests)',
+  ).sample('nv_inference_exec_count', L, T.success);
+  x.family(
+    'nv_inference_pending_request_count',
+    'gauge',
+    'Instantaneous number of pending requests awaiting execution per-model.',
+  ).sample('nv_inference_pending_request_count', L, T.pending);
+  x.family(
+    'nv_inference_request_duration_us',
+    'counter',
+    'Cumulative inference request duration in microseconds (includes cached requests)',
+  ).sample('nv_inference_request_duration_us', L, Math.round(T.durationUs));
+  x.family(
+    'nv_inference_queue_duration_us',
+    'counter',
+    'Cumulative inference queuing duration in microseconds (includes cached requests)',
+  ).sample('nv_inference_queue_duration_us', L, Math.round(T.queueUs));
+  x.family(
+    'nv_inference_compute_infer_duration_us',
+    'counter',
+    'Cumulative compute inference duration in microseconds (does not include cached requests)',
+  ).sample('nv_inference_compute_infer_duration_us', L, Math.round(T.computeUs));
   const G = { gpu_uuid: 'GPU-00000000-0000-4000-8000-11mbench0sim' };
   const busy = e.stats.busySeconds;
   const age = Math.max(e.clock.now(), 1e-9);
-  x.family('nv_gpu_utilization', 'gauge', 'GPU utilization rate [0.0 - 1.0)').sample('nv_gpu_utilization', G, Math.min(0.99, busy / age));
-  x.family('nv_gpu_memory_total_bytes', 'gauge', 'GPU total memory, in bytes').sample('nv_gpu_memory_total_bytes', G, ctx.profile.gpu.memory_bytes);
-  x.family('nv_gpu_memory_used_bytes', 'gauge', 'GPU used memory, in bytes').sample('nv_gpu_memory_used_bytes', G, Math.round(ctx.profile.model.weight_bytes + ctx.profile.engine.activation_reserve_bytes + ctx.profile.kvBytes));
+  x.family('nv_gpu_utilization', 'gauge', 'GPU utilization rate [0.0 - 1.0)').sample(
+    'nv_gpu_utilization',
+    G,
+    Math.min(0.99, busy / age),
+  );
+  x.family('nv_gpu_memory_total_bytes', 'gauge', 'GPU total memory, in bytes').sample(
+    'nv_gpu_memory_total_bytes',
+    G,
+    ctx.profile.gpu.memory_bytes,
+  );
+  x.family('nv_gpu_memory_used_bytes', 'gauge', 'GPU used memory, in bytes').sample(
+    'nv_gpu_memory_used_bytes',
+    G,
+    Math.round(ctx.profile.model.weight_bytes + ctx.profile.engine.activation_reserve_bytes + ctx.profile.kvBytes),
+  );
   return x.text() + vllmMetrics(ctx, L).text();
 }
 
 type Json = Record<string, unknown>;
 
 /** Parses a generate body into a prompt and sampling parameters; returns an error message (backend wording) on failure. */
-function parse(body: Json, ctx: SimContext): { error: string; core: boolean } | { prompt: string; stream: boolean; exclude: boolean; sampling: Json; ret: Record<string, boolean> } {
+function parse(
+  body: Json,
+  ctx: SimContext,
+):
+  | { error: string; core: boolean }
+  | { prompt: string; stream: boolean; exclude: boolean; sampling: Json; ret: Record<string, boolean> } {
   for (const k of Object.keys(body)) {
-    if (k !== 'parameters' && k !== 'id' && !INPUTS.includes(k)) return { error: `unexpected inference input '${k}' for model '${ctx.servedModel}'`, core: true };
+    if (k !== 'parameters' && k !== 'id' && !INPUTS.includes(k))
+      return { error: `unexpected inference input '${k}' for model '${ctx.servedModel}'`, core: true };
   }
-  if (typeof body.text_input !== 'string') return { error: `expected number of inputs between 1 and ${INPUTS.length} but got ${Object.keys(body).filter((k) => INPUTS.includes(k)).length} inputs for model '${ctx.servedModel}'`, core: true };
+  if (typeof body.text_input !== 'string')
+    return {
+      error: `expected number of inputs between 1 and ${INPUTS.length} but got ${Object.keys(body).filter((k) => INPUTS.includes(k)).length} inputs for model '${ctx.servedModel}'`,
+      core: true,
+    };
   const bool = (k: string) => body[k] === true || body[k] === 'true';
   let sampling: Json = {};
   if (body.sampling_parameters !== undefined) {
-    if (typeof body.sampling_parameters !== 'string') return { error: `unable to parse 'sampling_parameters': expected a JSON string`, core: false };
+    if (typeof body.sampling_parameters !== 'string')
+      return { error: `unable to parse 'sampling_parameters': expected a JSON string`, core: false };
     try {
       sampling = JSON.parse(body.sampling_parameters) as Json;
     } catch (e) {
       return { error: `Error generating stream: ${(e as Error).message}`, core: false };
     }
-    if (typeof sampling !== 'object' || sampling === null || Array.isArray(sampling)) return { error: 'Error generating stream: sampling_parameters must be a JSON object', core: false };
+    if (typeof sampling !== 'object' || sampling === null || Array.isArray(sampling))
+      return { error: 'Error generating stream: sampling_parameters must be a JSON object', core: false };
   } else if (body.parameters && typeof body.parameters === 'object') {
     sampling = Object.fromEntries(Object.entries(body.parameters as Json).filter(([k]) => !TRITON_PARAMS.has(k)));
   }
   const out: Json = {};
   for (const [k, v] of Object.entries(sampling)) {
-    if (!SAMPLING_KEYS.has(k)) return { error: `Error generating stream: Unexpected keyword argument '${k}'`, core: false };
+    if (!SAMPLING_KEYS.has(k))
+      return { error: `Error generating stream: Unexpected keyword argument '${k}'`, core: false };
     // The backend converts string values of known numeric/boolean keys (its _get_sampling_params_dict).
     if (INT_KEYS.has(k)) {
       const n = typeof v === 'string' ? Number(v) : v;
-      if (!Number.isInteger(n)) return { error: `Error generating stream: invalid literal for int() with base 10: '${String(v)}'`, core: false };
+      if (!Number.isInteger(n))
+        return {
+          error: `Error generating stream: invalid literal for int() with base 10: '${String(v)}'`,
+          core: false,
+        };
       out[k] = n;
     } else if (BOOL_KEYS.has(k)) out[k] = v === true || v === 'true' || v === 'True';
     else out[k] = v;
@@ -124,19 +251,31 @@ function parse(body: Json, ctx: SimContext): { error: string; core: boolean } | 
     stream: bool('stream') || params.stream === true,
     exclude: bool('exclude_input_in_output'),
     sampling: out,
-    ret: { finish_reason: bool('return_finish_reason'), num_input_tokens: bool('return_num_input_tokens'), num_output_tokens: bool('return_num_output_tokens') },
+    ret: {
+      finish_reason: bool('return_finish_reason'),
+      num_input_tokens: bool('return_num_input_tokens'),
+      num_output_tokens: bool('return_num_output_tokens'),
+    },
   };
 }
 
-async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+async function handleGenerate(
+  streamRoute: boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: SimContext,
+): Promise<void> {
   const T = st(ctx);
   let body: unknown;
   try {
     body = await readJson(req);
   } catch (e) {
-    return sendJson(res, 400, { error: e instanceof BodyError ? `failed to parse the request JSON buffer: ${e.message}` : String(e) });
+    return sendJson(res, 400, {
+      error: e instanceof BodyError ? `failed to parse the request JSON buffer: ${e.message}` : String(e),
+    });
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return sendJson(res, 400, { error: 'generate request must be a JSON object' });
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return sendJson(res, 400, { error: 'generate request must be a JSON object' });
   const p = parse(body as Json, ctx);
   const fail = (msg: string, reason = 'BACKEND') => {
     T.failure[reason] = (T.failure[reason] ?? 0) + 1;
@@ -153,7 +292,10 @@ async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: S
     }
     return fail(p.error);
   }
-  if (p.stream && !streamRoute) return sendJson(res, 400, { error: 'generate does not support a decoupled model that streams; use generate_stream' });
+  if (p.stream && !streamRoute)
+    return sendJson(res, 400, {
+      error: 'generate does not support a decoupled model that streams; use generate_stream',
+    });
   if (ctx.faults.overloaded(ctx.engine.numWaiting)) {
     T.failure.REJECTED = (T.failure.REJECTED ?? 0) + 1;
     return sendJson(res, 503, { error: 'Server overloaded (fault injection: overload_queue)' });
@@ -161,18 +303,24 @@ async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: S
   const promptTokens = promptTokenCount(ctx.tok, p.prompt);
   const limit = ctx.profile.engine.max_model_len;
   if (promptTokens > limit) {
-    return fail(`Error generating stream: The decoder prompt (length ${promptTokens}) is longer than the maximum model length of ${limit}. Make sure that \`max_model_len\` is no smaller than the number of text tokens.`);
+    return fail(
+      `Error generating stream: The decoder prompt (length ${promptTokens}) is longer than the maximum model length of ${limit}. Make sure that \`max_model_len\` is no smaller than the number of text tokens.`,
+    );
   }
   ctx.onInferenceRequest();
   const injected = ctx.faults.error();
   // Non-streamed: the request fails. Streamed: the engine fails mid-way, after some tokens, as an error event.
-  if (injected && !(streamRoute && p.stream)) return fail('Error generating stream: simulated engine failure (fault injection: error_rate)');
+  if (injected && !(streamRoute && p.stream))
+    return fail('Error generating stream: simulated engine failure (fault injection: error_rate)');
   const s = p.sampling;
   // vLLM SamplingParams default max_tokens is 16; the engine stops at max_model_len whatever is asked.
   const maxTokens = Math.min((s.max_tokens as number | undefined) ?? 16, limit - promptTokens);
   const minTokens = (s.min_tokens as number | undefined) ?? 0;
   if (maxTokens < 1) return fail(`Error generating stream: max_tokens must be at least 1, got ${maxTokens}.`);
-  if (minTokens > maxTokens) return fail(`Error generating stream: min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}.`);
+  if (minTokens > maxTokens)
+    return fail(
+      `Error generating stream: min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}.`,
+    );
   const base = { model_name: ctx.servedModel, model_version: '1' };
   const t0 = performance.now();
   T.pending++;
@@ -183,11 +331,18 @@ async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: S
     T.pending--;
     if (ok) T.success++;
     else T.failure.CANCELED = (T.failure.CANCELED ?? 0) + 1;
-    const us = ((performance.now() - t0) * 1000 * ctx.timeScale);
+    const us = (performance.now() - t0) * 1000 * ctx.timeScale;
     T.durationUs += us;
   };
   res.once('close', () => settle(false));
-  const g = { prompt: p.prompt, promptTokens, maxTokens, minTokens, ignoreEos: s.ignore_eos === true, errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined };
+  const g = {
+    prompt: p.prompt,
+    promptTokens,
+    maxTokens,
+    minTokens,
+    ignoreEos: s.ignore_eos === true,
+    errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined,
+  };
   const extras = (n: number, reason: string | null, last: boolean): Json => ({
     ...(p.ret.finish_reason && last ? { finish_reason: reason } : {}),
     ...(p.ret.num_input_tokens ? { num_input_tokens: promptTokens } : {}),
@@ -200,7 +355,11 @@ async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: S
       onToken: (i, _id, piece, sq) => {
         const last = sq.generated >= sq.target;
         // Streaming responses carry the new text only (and the prompt first, unless excluded); num_output_tokens is per response.
-        sse.send({ ...base, text_output: (i === 0 && !p.exclude ? p.prompt : '') + piece, ...extras(1, sq.reason, last) });
+        sse.send({
+          ...base,
+          text_output: (i === 0 && !p.exclude ? p.prompt : '') + piece,
+          ...extras(1, sq.reason, last),
+        });
       },
       onFinish: () => {
         settle(true);
@@ -231,7 +390,8 @@ async function handleGenerate(streamRoute: boolean, req: IncomingMessage, res: S
   });
 }
 
-const MODEL_ROUTE = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|generate|generate_stream|infer|config|stats))?$/;
+const MODEL_ROUTE =
+  /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|generate|generate_stream|infer|config|stats))?$/;
 
 export const triton: Dialect = {
   kind: 'triton',
@@ -244,10 +404,36 @@ export const triton: Dialect = {
     if (m === 'GET' && p === '/v2/health/ready') return sendText(res, ready ? 200 : 400, '');
     if (m === 'GET' && p === '/metrics') return sendText(res, 200, metrics(ctx), 'text/plain; charset=utf-8');
     if (m === 'GET' && p === '/v2') {
-      return sendJson(res, 200, { name: 'triton', version: ctx.profile.backend.server_version, extensions: ['classification', 'sequence', 'model_repository', 'model_repository(unload_dependents)', 'schedule_policy', 'model_configuration', 'system_shared_memory', 'cuda_shared_memory', 'binary_tensor_data', 'parameters', 'statistics', 'trace', 'logging', 'generate'] });
+      return sendJson(res, 200, {
+        name: 'triton',
+        version: ctx.profile.backend.server_version,
+        extensions: [
+          'classification',
+          'sequence',
+          'model_repository',
+          'model_repository(unload_dependents)',
+          'schedule_policy',
+          'model_configuration',
+          'system_shared_memory',
+          'cuda_shared_memory',
+          'binary_tensor_data',
+          'parameters',
+          'statistics',
+          'trace',
+          'logging',
+          'generate',
+        ],
+      });
     }
     if (m === 'POST' && p === '/v2/repository/index') {
-      return sendJson(res, 200, [{ name: ctx.servedModel, version: '1', state: ready ? 'READY' : 'LOADING', ...(ready ? {} : { reason: 'loading' }) }]);
+      return sendJson(res, 200, [
+        {
+          name: ctx.servedModel,
+          version: '1',
+          state: ready ? 'READY' : 'LOADING',
+          ...(ready ? {} : { reason: 'loading' }),
+        },
+      ]);
     }
     const r = MODEL_ROUTE.exec(p);
     if (r) {
@@ -260,11 +446,19 @@ export const triton: Dialect = {
       if (m === 'GET' && action === undefined) return sendJson(res, 200, metadata(ctx));
       if (m === 'GET' && action === 'ready') return sendText(res, ready ? 200 : 400, '');
       if (m === 'GET' && action === 'config') {
-        return sendJson(res, 200, { name: ctx.servedModel, backend: 'vllm', max_batch_size: 0, model_transaction_policy: { decoupled: true }, instance_group: [{ kind: 'KIND_MODEL', count: 1 }] });
+        return sendJson(res, 200, {
+          name: ctx.servedModel,
+          backend: 'vllm',
+          max_batch_size: 0,
+          model_transaction_policy: { decoupled: true },
+          instance_group: [{ kind: 'KIND_MODEL', count: 1 }],
+        });
       }
-      if (m === 'POST' && action === 'infer') return sendJson(res, 400, { error: `ModelInfer RPC doesn't support models with decoupled transaction policy` });
+      if (m === 'POST' && action === 'infer')
+        return sendJson(res, 400, { error: `ModelInfer RPC doesn't support models with decoupled transaction policy` });
       if (m === 'POST' && (action === 'generate' || action === 'generate_stream')) {
-        if (!ready) return sendJson(res, 400, { error: `Request for unknown model: '${model}' has no available versions` });
+        if (!ready)
+          return sendJson(res, 400, { error: `Request for unknown model: '${model}' has no available versions` });
         return handleGenerate(action === 'generate_stream', req, res, ctx);
       }
     }

@@ -64,11 +64,17 @@ function main(pkgDir: string, out: string): void {
       }
     }
   }
-  for (const kind of Object.keys(components)) components[kind] = Object.fromEntries(Object.entries(components[kind]).sort(([a], [b]) => a.localeCompare(b)));
+  for (const kind of Object.keys(components))
+    components[kind] = Object.fromEntries(Object.entries(components[kind]).sort(([a], [b]) => a.localeCompare(b)));
   const subset = {
     openapi: doc.openapi,
     info: { title: 'GitHub REST subset used by llmbench report', version: (doc.info as Json).version },
-    'x-extracted-from': { package: pkg.name, version: pkg.version, file: 'generated/api.github.com.json', operations: OPERATIONS },
+    'x-extracted-from': {
+      package: pkg.name,
+      version: pkg.version,
+      file: 'generated/api.github.com.json',
+      operations: OPERATIONS,
+    },
     paths,
     components,
   };

@@ -106,7 +106,14 @@ export class FakeGitHub {
           // A git ref ("heads/x") may arrive with its slash unencoded.
           return name === 'ref' ? '(.+)' : '([^/]+)';
         });
-        this.routes.push({ method: method.toUpperCase(), template, operationId: op.operationId, regex: new RegExp(`^${re}$`), params, op });
+        this.routes.push({
+          method: method.toUpperCase(),
+          template,
+          operationId: op.operationId,
+          regex: new RegExp(`^${re}$`),
+          params,
+          op,
+        });
       }
     }
     for (const r of opts.repos ?? ['octo/bench']) this.repos.set(r, new RepoState());
@@ -165,7 +172,14 @@ export class FakeGitHub {
     return obj;
   }
 
-  private send(res: http.ServerResponse, route: Route | null, status: number, body: unknown, extraHeaders: Record<string, string> = {}, reqPath = ''): void {
+  private send(
+    res: http.ServerResponse,
+    route: Route | null,
+    status: number,
+    body: unknown,
+    extraHeaders: Record<string, string> = {},
+    reqPath = '',
+  ): void {
     this.remaining = Math.max(0, this.remaining - 1);
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
@@ -184,9 +198,22 @@ export class FakeGitHub {
       const schema = resp?.content?.['application/json']?.schema;
       if (schema) {
         const v = this.schema(schema);
-        if (!v(body)) this.violations.push({ kind: 'response', operationId: route.operationId, method: route.method, path: reqPath, errors: v.errors });
+        if (!v(body))
+          this.violations.push({
+            kind: 'response',
+            operationId: route.operationId,
+            method: route.method,
+            path: reqPath,
+            errors: v.errors,
+          });
       } else if (status !== 204) {
-        this.violations.push({ kind: 'response', operationId: route.operationId, method: route.method, path: reqPath, errors: `status ${status} is not documented` });
+        this.violations.push({
+          kind: 'response',
+          operationId: route.operationId,
+          method: route.method,
+          path: reqPath,
+          errors: `status ${status} is not documented`,
+        });
       }
     }
     res.writeHead(status, headers);
@@ -225,7 +252,13 @@ export class FakeGitHub {
       return this.send(res, null, 401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
     }
     if (!route || !match) {
-      this.violations.push({ kind: 'route', operationId: null, method, path: p, errors: 'no such operation in the extracted description' });
+      this.violations.push({
+        kind: 'route',
+        operationId: null,
+        method,
+        path: p,
+        errors: 'no such operation in the extracted description',
+      });
       this.record(null, method, p, query, req, body, 404);
       return this.send(res, null, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
     }
@@ -245,7 +278,12 @@ export class FakeGitHub {
       const v = this.schema(prm.schema ?? {});
       if (!v(typed)) errors.push({ parameter: prm.name, errors: v.errors });
     }
-    const known = new Set((route.op.parameters ?? []).map((x: Json) => this.resolve(x)).filter((x: Json) => x.in === 'query').map((x: Json) => x.name));
+    const known = new Set(
+      (route.op.parameters ?? [])
+        .map((x: Json) => this.resolve(x))
+        .filter((x: Json) => x.in === 'query')
+        .map((x: Json) => x.name),
+    );
     for (const k of Object.keys(query)) if (!known.has(k)) errors.push(`unknown query parameter ${k}`);
     const rb = route.op.requestBody;
     if (rb) {
@@ -259,7 +297,12 @@ export class FakeGitHub {
     if (errors.length) {
       this.violations.push({ kind: 'request', operationId: route.operationId, method, path: p, errors });
       this.record(route.operationId, method, p, query, req, body, 422);
-      return this.send(res, null, 422, { message: 'Validation Failed', errors: errors.map((e) => ({ resource: 'Request', code: 'invalid', message: JSON.stringify(e) })), documentation_url: DOCS, status: '422' });
+      return this.send(res, null, 422, {
+        message: 'Validation Failed',
+        errors: errors.map((e) => ({ resource: 'Request', code: 'invalid', message: JSON.stringify(e) })),
+        documentation_url: DOCS,
+        status: '422',
+      });
     }
 
     const fi = this.failures.findIndex((f) => f.operationId === route!.operationId && (f.times ?? 1) > 0);
@@ -267,7 +310,17 @@ export class FakeGitHub {
       const f = this.failures[fi];
       f.times = (f.times ?? 1) - 1;
       this.record(route.operationId, method, p, query, req, body, f.status);
-      return this.send(res, null, f.status, f.body ?? { message: http.STATUS_CODES[f.status] ?? 'error', documentation_url: DOCS, status: String(f.status) }, f.headers ?? {});
+      return this.send(
+        res,
+        null,
+        f.status,
+        f.body ?? {
+          message: http.STATUS_CODES[f.status] ?? 'error',
+          documentation_url: DOCS,
+          status: String(f.status),
+        },
+        f.headers ?? {},
+      );
     }
 
     const repoKey = `${params.owner}/${params.repo}`;
@@ -281,7 +334,15 @@ export class FakeGitHub {
     this.send(res, status < 300 ? route : null, status, out, {}, p);
   }
 
-  private record(operationId: string | null, method: string, p: string, query: Record<string, string>, req: http.IncomingMessage, body: unknown, status: number): void {
+  private record(
+    operationId: string | null,
+    method: string,
+    p: string,
+    query: Record<string, string>,
+    req: http.IncomingMessage,
+    body: unknown,
+    status: number,
+  ): void {
     this.requests.push({ operationId, method, path: p, query, headers: req.headers, body, status });
   }
 
@@ -291,17 +352,39 @@ export class FakeGitHub {
     const id = 41898282;
     const u = `${this.url}/users/${login}`;
     return {
-      login, id, node_id: 'MDM6Qm90NDE4OTgyODI=', avatar_url: `${this.url}/avatars/${id}`, gravatar_id: '', url: u, html_url: `${this.url}/${login}`,
-      followers_url: `${u}/followers`, following_url: `${u}/following{/other_user}`, gists_url: `${u}/gists{/gist_id}`, starred_url: `${u}/starred{/owner}{/repo}`,
-      subscriptions_url: `${u}/subscriptions`, organizations_url: `${u}/orgs`, repos_url: `${u}/repos`, events_url: `${u}/events{/privacy}`,
-      received_events_url: `${u}/received_events`, type, site_admin: false,
+      login,
+      id,
+      node_id: 'MDM6Qm90NDE4OTgyODI=',
+      avatar_url: `${this.url}/avatars/${id}`,
+      gravatar_id: '',
+      url: u,
+      html_url: `${this.url}/${login}`,
+      followers_url: `${u}/followers`,
+      following_url: `${u}/following{/other_user}`,
+      gists_url: `${u}/gists{/gist_id}`,
+      starred_url: `${u}/starred{/owner}{/repo}`,
+      subscriptions_url: `${u}/subscriptions`,
+      organizations_url: `${u}/orgs`,
+      repos_url: `${u}/repos`,
+      events_url: `${u}/events{/privacy}`,
+      received_events_url: `${u}/received_events`,
+      type,
+      site_admin: false,
     };
   }
 
   private comment(repoKey: string, issue: number, id: number, body: string, created: string, updated: string): Json {
     return {
-      id, node_id: `IC_kwDO${id}`, url: `${this.url}/repos/${repoKey}/issues/comments/${id}`, html_url: `${this.url}/${repoKey}/pull/${issue}#issuecomment-${id}`,
-      body, user: this.user(), created_at: created, updated_at: updated, issue_url: `${this.url}/repos/${repoKey}/issues/${issue}`, author_association: 'NONE',
+      id,
+      node_id: `IC_kwDO${id}`,
+      url: `${this.url}/repos/${repoKey}/issues/comments/${id}`,
+      html_url: `${this.url}/${repoKey}/pull/${issue}#issuecomment-${id}`,
+      body,
+      user: this.user(),
+      created_at: created,
+      updated_at: updated,
+      issue_url: `${this.url}/repos/${repoKey}/issues/${issue}`,
+      author_association: 'NONE',
     };
   }
 
@@ -317,7 +400,14 @@ export class FakeGitHub {
     return createHash('sha1').update(JSON.stringify(parts)).update(String(this.nextId++)).digest('hex');
   }
 
-  private operate(op: string, repo: RepoState, repoKey: string, params: Record<string, string>, query: Record<string, string>, body: Json): [number, unknown] {
+  private operate(
+    op: string,
+    repo: RepoState,
+    repoKey: string,
+    params: Record<string, string>,
+    query: Record<string, string>,
+    body: Json,
+  ): [number, unknown] {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const prOk = (n: number) => !this.opts.prs || this.opts.prs.includes(n);
     switch (op) {
@@ -327,12 +417,18 @@ export class FakeGitHub {
         const per = Number(query.per_page ?? 30);
         const page = Number(query.page ?? 1);
         const all = repo.comments.filter((c) => c.issue === n);
-        return [200, all.slice((page - 1) * per, page * per).map((c) => this.comment(repoKey, n, c.id, c.body, c.created_at, c.updated_at))];
+        return [
+          200,
+          all
+            .slice((page - 1) * per, page * per)
+            .map((c) => this.comment(repoKey, n, c.id, c.body, c.created_at, c.updated_at)),
+        ];
       }
       case 'issues/create-comment': {
         const n = Number(params.issue_number);
         if (!prOk(n)) return this.notFound();
-        if (body.body.length > 65536) return this.unprocessable('Validation Failed: body is too long (maximum is 65536 characters)');
+        if (body.body.length > 65536)
+          return this.unprocessable('Validation Failed: body is too long (maximum is 65536 characters)');
         const c = { id: this.nextId++, issue: n, body: body.body, created_at: now, updated_at: now };
         repo.comments.push(c);
         return [201, this.comment(repoKey, n, c.id, c.body, c.created_at, c.updated_at)];
@@ -340,17 +436,28 @@ export class FakeGitHub {
       case 'issues/update-comment': {
         const c = repo.comments.find((x) => x.id === Number(params.comment_id));
         if (!c) return this.notFound();
-        if (body.body.length > 65536) return this.unprocessable('Validation Failed: body is too long (maximum is 65536 characters)');
+        if (body.body.length > 65536)
+          return this.unprocessable('Validation Failed: body is too long (maximum is 65536 characters)');
         c.body = body.body;
         c.updated_at = now;
         return [200, this.comment(repoKey, c.issue, c.id, c.body, c.created_at, c.updated_at)];
       }
       case 'repos/create-commit-status': {
-        if (!/^[0-9a-f]{40}$/.test(params.sha) || (this.opts.shas && !this.opts.shas.includes(params.sha))) return this.unprocessable(`No commit found for SHA: ${params.sha}`);
+        if (!/^[0-9a-f]{40}$/.test(params.sha) || (this.opts.shas && !this.opts.shas.includes(params.sha)))
+          return this.unprocessable(`No commit found for SHA: ${params.sha}`);
         const id = this.nextId++;
         const s = {
-          url: `${this.url}/repos/${repoKey}/statuses/${params.sha}`, avatar_url: null, id, node_id: `SC_${id}`, state: body.state,
-          description: body.description ?? null, target_url: body.target_url ?? null, context: body.context ?? 'default', created_at: now, updated_at: now, creator: this.user(),
+          url: `${this.url}/repos/${repoKey}/statuses/${params.sha}`,
+          avatar_url: null,
+          id,
+          node_id: `SC_${id}`,
+          state: body.state,
+          description: body.description ?? null,
+          target_url: body.target_url ?? null,
+          context: body.context ?? 'default',
+          created_at: now,
+          updated_at: now,
+          creator: this.user(),
         };
         repo.statuses.push({ ...s, sha: params.sha });
         return [201, s];
@@ -358,15 +465,42 @@ export class FakeGitHub {
       case 'checks/create': {
         const id = this.nextId++;
         const app = {
-          id: 1, slug: 'llmbench', node_id: 'MDM6QXBwMQ==', owner: this.user('octo', 'Organization'), name: 'llmbench', description: null, external_url: this.url,
-          html_url: `${this.url}/apps/llmbench`, created_at: now, updated_at: now, permissions: { checks: 'write' }, events: [],
+          id: 1,
+          slug: 'llmbench',
+          node_id: 'MDM6QXBwMQ==',
+          owner: this.user('octo', 'Organization'),
+          name: 'llmbench',
+          description: null,
+          external_url: this.url,
+          html_url: `${this.url}/apps/llmbench`,
+          created_at: now,
+          updated_at: now,
+          permissions: { checks: 'write' },
+          events: [],
         };
         const run = {
-          id, head_sha: body.head_sha, node_id: `CR_${id}`, external_id: body.external_id ?? '', url: `${this.url}/repos/${repoKey}/check-runs/${id}`,
-          html_url: `${this.url}/${repoKey}/runs/${id}`, details_url: body.details_url ?? null, status: body.status ?? (body.conclusion ? 'completed' : 'queued'),
-          conclusion: body.conclusion ?? null, started_at: body.started_at ?? now, completed_at: body.completed_at ?? (body.conclusion ? now : null),
-          output: { title: body.output?.title ?? null, summary: body.output?.summary ?? null, text: body.output?.text ?? null, annotations_count: 0, annotations_url: `${this.url}/repos/${repoKey}/check-runs/${id}/annotations` },
-          name: body.name, check_suite: { id: 1 }, app, pull_requests: [],
+          id,
+          head_sha: body.head_sha,
+          node_id: `CR_${id}`,
+          external_id: body.external_id ?? '',
+          url: `${this.url}/repos/${repoKey}/check-runs/${id}`,
+          html_url: `${this.url}/${repoKey}/runs/${id}`,
+          details_url: body.details_url ?? null,
+          status: body.status ?? (body.conclusion ? 'completed' : 'queued'),
+          conclusion: body.conclusion ?? null,
+          started_at: body.started_at ?? now,
+          completed_at: body.completed_at ?? (body.conclusion ? now : null),
+          output: {
+            title: body.output?.title ?? null,
+            summary: body.output?.summary ?? null,
+            text: body.output?.text ?? null,
+            annotations_count: 0,
+            annotations_url: `${this.url}/repos/${repoKey}/check-runs/${id}/annotations`,
+          },
+          name: body.name,
+          check_suite: { id: 1 },
+          app,
+          pull_requests: [],
         };
         repo.checkRuns.push(run);
         return [201, run];
@@ -382,16 +516,30 @@ export class FakeGitHub {
         const entries = new Map<string, Json>((base ?? []).map((e) => [e.path, e]));
         for (const e of body.tree as Json[]) {
           if (e.sha && !repo.blobs.has(e.sha)) return this.unprocessable('Invalid tree info: blob not found');
-          entries.set(e.path, { path: e.path, mode: e.mode, type: e.type, sha: e.sha ?? createHash('sha1').update(`blob:${e.content}`).digest('hex') });
+          entries.set(e.path, {
+            path: e.path,
+            mode: e.mode,
+            type: e.type,
+            sha: e.sha ?? createHash('sha1').update(`blob:${e.content}`).digest('hex'),
+          });
         }
         const tree = [...entries.values()];
         const sha = this.sha('tree', tree);
         repo.trees.set(sha, tree);
-        return [201, { sha, url: `${this.url}/repos/${repoKey}/git/trees/${sha}`, truncated: false, tree: tree.map((e) => ({ ...e, url: `${this.url}/repos/${repoKey}/git/blobs/${e.sha}` })) }];
+        return [
+          201,
+          {
+            sha,
+            url: `${this.url}/repos/${repoKey}/git/trees/${sha}`,
+            truncated: false,
+            tree: tree.map((e) => ({ ...e, url: `${this.url}/repos/${repoKey}/git/blobs/${e.sha}` })),
+          },
+        ];
       }
       case 'git/create-commit': {
         if (!repo.trees.has(body.tree)) return this.unprocessable('Tree SHA does not exist');
-        for (const p of body.parents ?? []) if (!repo.commits.has(p)) return this.unprocessable('Parent SHA does not exist or is not a commit object');
+        for (const p of body.parents ?? [])
+          if (!repo.commits.has(p)) return this.unprocessable('Parent SHA does not exist or is not a commit object');
         const sha = this.sha('commit', body);
         const commit = this.gitCommit(repoKey, sha, body.tree, body.parents ?? [], body.message, now);
         repo.commits.set(sha, commit);
@@ -417,7 +565,8 @@ export class FakeGitHub {
         if (!old) return this.unprocessable('Reference does not exist');
         if (!repo.commits.has(body.sha)) return this.unprocessable('Object does not exist');
         // Without force, the new commit must descend from the old one (fast-forward).
-        if (!body.force && !(repo.commits.get(body.sha)!.parents as Json[]).some((p) => p.sha === old)) return this.unprocessable('Update is not a fast forward');
+        if (!body.force && !(repo.commits.get(body.sha)!.parents as Json[]).some((p) => p.sha === old))
+          return this.unprocessable('Update is not a fast forward');
         repo.refs.set(ref, body.sha);
         return [200, this.gitRef(repoKey, ref, body.sha)];
       }
@@ -427,15 +576,30 @@ export class FakeGitHub {
   }
 
   private gitRef(repoKey: string, ref: string, sha: string): Json {
-    return { ref, node_id: `REF_${sha.slice(0, 8)}`, url: `${this.url}/repos/${repoKey}/git/${ref}`, object: { type: 'commit', sha, url: `${this.url}/repos/${repoKey}/git/commits/${sha}` } };
+    return {
+      ref,
+      node_id: `REF_${sha.slice(0, 8)}`,
+      url: `${this.url}/repos/${repoKey}/git/${ref}`,
+      object: { type: 'commit', sha, url: `${this.url}/repos/${repoKey}/git/commits/${sha}` },
+    };
   }
 
   private gitCommit(repoKey: string, sha: string, tree: string, parents: string[], message: string, now: string): Json {
     const who = { name: 'llmbench', email: 'llmbench@users.noreply.github.com', date: now };
     return {
-      sha, node_id: `C_${sha.slice(0, 8)}`, url: `${this.url}/repos/${repoKey}/git/commits/${sha}`, html_url: `${this.url}/${repoKey}/commit/${sha}`,
-      author: who, committer: who, message, tree: { sha: tree, url: `${this.url}/repos/${repoKey}/git/trees/${tree}` },
-      parents: parents.map((p) => ({ sha: p, url: `${this.url}/repos/${repoKey}/git/commits/${p}`, html_url: `${this.url}/${repoKey}/commit/${p}` })),
+      sha,
+      node_id: `C_${sha.slice(0, 8)}`,
+      url: `${this.url}/repos/${repoKey}/git/commits/${sha}`,
+      html_url: `${this.url}/${repoKey}/commit/${sha}`,
+      author: who,
+      committer: who,
+      message,
+      tree: { sha: tree, url: `${this.url}/repos/${repoKey}/git/trees/${tree}` },
+      parents: parents.map((p) => ({
+        sha: p,
+        url: `${this.url}/repos/${repoKey}/git/commits/${p}`,
+        html_url: `${this.url}/${repoKey}/commit/${p}`,
+      })),
       verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
     };
   }

@@ -92,7 +92,10 @@ export const GPU_NODE: KObject = {
       'nvidia.com/mig.config': 'all-3g.20gb',
     },
   },
-  status: { capacity: { 'nvidia.com/gpu': '2', cpu: '64', memory: '512Gi' }, allocatable: { 'nvidia.com/gpu': '2', cpu: '63', memory: '500Gi' } },
+  status: {
+    capacity: { 'nvidia.com/gpu': '2', cpu: '64', memory: '512Gi' },
+    allocatable: { 'nvidia.com/gpu': '2', cpu: '63', memory: '500Gi' },
+  },
 };
 
 const MWRS_LABEL = 'work.open-cluster-management.io/manifestworkreplicaset';
@@ -110,7 +113,8 @@ export class FakeKube {
   private server!: http.Server;
   /** Fail the next N requests matching a method with a status (or reset the connection when status is 0). */
   private faults: { method: string; status: number; left: number }[] = [];
-  opts: Required<Omit<FakeKubeOptions, 'token' | 'routeHost' | 'tls'>> & Pick<FakeKubeOptions, 'token' | 'routeHost' | 'tls'>;
+  opts: Required<Omit<FakeKubeOptions, 'token' | 'routeHost' | 'tls'>> &
+    Pick<FakeKubeOptions, 'token' | 'routeHost' | 'tls'>;
 
   constructor(o: FakeKubeOptions = {}) {
     this.opts = {
@@ -160,9 +164,14 @@ export class FakeKube {
       apiVersion: 'v1',
       kind: 'Config',
       // client-node refuses a bearer token over plain HTTP unless TLS verification is explicitly off.
-      clusters: [{ name: 'fake', cluster: this.opts.tls
-        ? { server: this.url, 'certificate-authority-data': Buffer.from(FAKE_CA_PEM).toString('base64') }
-        : { server: this.url, 'insecure-skip-tls-verify': true } }],
+      clusters: [
+        {
+          name: 'fake',
+          cluster: this.opts.tls
+            ? { server: this.url, 'certificate-authority-data': Buffer.from(FAKE_CA_PEM).toString('base64') }
+            : { server: this.url, 'insecure-skip-tls-verify': true },
+        },
+      ],
       users: [{ name: 'fake', user: { token } }],
       contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: 'default' } }],
       'current-context': 'fake',
@@ -178,7 +187,7 @@ export class FakeKube {
   }
 
   private key(kind: string, ns: string | undefined, name: string) {
-    return `${kind}/${KINDS[kind]?.namespaced ? ns ?? '' : ''}/${name}`;
+    return `${kind}/${KINDS[kind]?.namespaced ? (ns ?? '') : ''}/${name}`;
   }
 
   private later(ms: number, fn: () => void) {
@@ -223,14 +232,27 @@ export class FakeKube {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: `${involved.metadata.name}.${(++this.rv).toString(16)}`, namespace },
-      involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.metadata.name, namespace, uid: involved.metadata.uid },
+      involvedObject: {
+        apiVersion: involved.apiVersion,
+        kind: involved.kind,
+        name: involved.metadata.name,
+        namespace,
+        uid: involved.metadata.uid,
+      },
       reason,
       message,
       type,
       count: 1,
       firstTimestamp: now,
       lastTimestamp: now,
-      source: { component: reason === 'FailedScheduling' ? 'default-scheduler' : reason === 'FailedCreate' ? 'replicaset-controller' : 'kubelet' },
+      source: {
+        component:
+          reason === 'FailedScheduling'
+            ? 'default-scheduler'
+            : reason === 'FailedCreate'
+              ? 'replicaset-controller'
+              : 'kubelet',
+      },
     });
   }
 
@@ -242,13 +264,27 @@ export class FakeKube {
   }
 
   private status(res: http.ServerResponse, code: number, reason: string, message: string, details?: unknown) {
-    this.send(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) });
+    this.send(res, code, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      code,
+      ...(details ? { details } : {}),
+    });
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const u = new URL(req.url ?? '/', 'http://x');
     const query = Object.fromEntries(u.searchParams.entries());
-    this.requests.push({ method: req.method ?? 'GET', path: u.pathname, query, contentType: req.headers['content-type'] });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: u.pathname,
+      query,
+      contentType: req.headers['content-type'],
+    });
     if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
       this.status(res, 401, 'Unauthorized', 'Unauthorized');
       return;
@@ -276,7 +312,8 @@ export class FakeKube {
   }
 
   private served(groupVersion: string): boolean {
-    if (groupVersion.startsWith('route.openshift.io') || groupVersion.startsWith('security.openshift.io')) return this.opts.openshift;
+    if (groupVersion.startsWith('route.openshift.io') || groupVersion.startsWith('security.openshift.io'))
+      return this.opts.openshift;
     if (groupVersion.includes('open-cluster-management.io')) return this.opts.acmHub;
     return true;
   }
@@ -296,16 +333,36 @@ export class FakeKube {
     };
   }
 
-  private route(method: string, p: string, query: Record<string, string>, body: string, req: http.IncomingMessage, res: http.ServerResponse) {
-    if (p === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+  private route(
+    method: string,
+    p: string,
+    query: Record<string, string>,
+    body: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) {
+    if (p === '/api')
+      return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (p === '/api/v1') return this.send(res, 200, this.resourceList('/v1'));
     if (p === '/apis') {
-      const groups = [...new Set(Object.values(KINDS).filter((k) => k.group && this.served(`${k.group}/${k.version}`)).map((k) => k.group))];
+      const groups = [
+        ...new Set(
+          Object.values(KINDS)
+            .filter((k) => k.group && this.served(`${k.group}/${k.version}`))
+            .map((k) => k.group),
+        ),
+      ];
       return this.send(res, 200, {
         kind: 'APIGroupList',
         apiVersion: 'v1',
         groups: groups.map((g) => {
-          const versions = [...new Set(Object.values(KINDS).filter((k) => k.group === g).map((k) => k.version))].map((v) => ({ groupVersion: `${g}/${v}`, version: v }));
+          const versions = [
+            ...new Set(
+              Object.values(KINDS)
+                .filter((k) => k.group === g)
+                .map((k) => k.version),
+            ),
+          ].map((v) => ({ groupVersion: `${g}/${v}`, version: v }));
           return { name: g, versions, preferredVersion: versions[0] };
         }),
       });
@@ -313,17 +370,22 @@ export class FakeKube {
     const gv = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
     if (gv) {
       const key = `${gv[1]}/${gv[2]}`;
-      if (!GROUP_RESOURCES[key] || !this.served(key)) return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+      if (!GROUP_RESOURCES[key] || !this.served(key))
+        return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
       return this.send(res, 200, this.resourceList(key));
     }
-    const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(p);
+    const m =
+      /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(p);
     if (!m) return this.status(res, 404, 'NotFound', `no route for ${p}`);
     const group = m[2] ?? '';
     const version = m[1] ?? m[3];
     const [, , , , namespace, resource, nameRaw, sub] = m;
     const name = nameRaw ? decodeURIComponent(nameRaw) : undefined;
-    const kind = Object.keys(KINDS).find((k) => KINDS[k].group === group && KINDS[k].version === version && KINDS[k].resource === resource);
-    if (!kind || !this.served(`${group}/${version}`)) return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+    const kind = Object.keys(KINDS).find(
+      (k) => KINDS[k].group === group && KINDS[k].version === version && KINDS[k].resource === resource,
+    );
+    if (!kind || !this.served(`${group}/${version}`))
+      return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
 
     if (sub === 'log') {
       const pod = this.get('Pod', namespace, name!);
@@ -337,9 +399,16 @@ export class FakeKube {
     if (method !== 'GET') return this.status(res, 405, 'MethodNotAllowed', `${method} is not supported by the fake`);
     if (name) {
       const obj = this.get(kind, namespace, name);
-      return obj ? this.send(res, 200, obj) : this.status(res, 404, 'NotFound', `${resource}.${group || 'core'} "${name}" not found`, { name, kind: resource });
+      return obj
+        ? this.send(res, 200, obj)
+        : this.status(res, 404, 'NotFound', `${resource}.${group || 'core'} "${name}" not found`, {
+            name,
+            kind: resource,
+          });
     }
-    const items = this.all(kind).filter((o) => (!namespace || o.metadata.namespace === namespace) && matches(o, query.labelSelector, query.fieldSelector));
+    const items = this.all(kind).filter(
+      (o) => (!namespace || o.metadata.namespace === namespace) && matches(o, query.labelSelector, query.fieldSelector),
+    );
     if (query.watch === 'true' || query.watch === '1') {
       const fieldName = /metadata\.name=([^,]+)/.exec(query.fieldSelector ?? '')?.[1];
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
@@ -349,14 +418,38 @@ export class FakeKube {
       res.on('close', () => this.watchers.delete(w));
       return;
     }
-    return this.send(res, 200, { kind: `${kind}List`, apiVersion: group ? `${group}/${version}` : version, metadata: { resourceVersion: String(this.rv) }, items });
+    return this.send(res, 200, {
+      kind: `${kind}List`,
+      apiVersion: group ? `${group}/${version}` : version,
+      metadata: { resourceVersion: String(this.rv) },
+      items,
+    });
   }
 
-  private apply(kind: string, namespace: string | undefined, name: string, query: Record<string, string>, body: string, req: http.IncomingMessage, res: http.ServerResponse) {
+  private apply(
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    query: Record<string, string>,
+    body: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) {
     if (req.headers['content-type'] !== 'application/apply-patch+yaml') {
-      return this.status(res, 415, 'UnsupportedMediaType', `the fake only accepts server-side apply; got ${req.headers['content-type']}`);
+      return this.status(
+        res,
+        415,
+        'UnsupportedMediaType',
+        `the fake only accepts server-side apply; got ${req.headers['content-type']}`,
+      );
     }
-    if (!query.fieldManager) return this.status(res, 400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    if (!query.fieldManager)
+      return this.status(
+        res,
+        400,
+        'BadRequest',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      );
     let obj: KObject;
     try {
       obj = yaml.load(body) as KObject;
@@ -364,37 +457,69 @@ export class FakeKube {
       return this.status(res, 400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
     }
     const problems = validateObject(obj);
-    if (obj?.metadata?.name !== name) problems.push(`/metadata/name: '${obj?.metadata?.name}' does not match the URL name '${name}'`);
-    if (KINDS[kind].namespaced && obj?.metadata?.namespace && obj.metadata.namespace !== namespace) problems.push('/metadata/namespace: does not match the URL namespace');
+    if (obj?.metadata?.name !== name)
+      problems.push(`/metadata/name: '${obj?.metadata?.name}' does not match the URL name '${name}'`);
+    if (KINDS[kind].namespaced && obj?.metadata?.namespace && obj.metadata.namespace !== namespace)
+      problems.push('/metadata/namespace: does not match the URL namespace');
     if (obj?.kind !== kind) problems.push(`/kind: '${obj?.kind}' does not match the URL resource`);
     if (problems.length) {
       this.rejected.push({ ref: `${kind}/${namespace ?? ''}/${name}`, problems });
-      return this.status(res, 422, 'Invalid', `${kind} "${name}" is invalid: ${problems.join('; ')}`, { name, kind, causes: problems.map((m) => ({ message: m })) });
+      return this.status(res, 422, 'Invalid', `${kind} "${name}" is invalid: ${problems.join('; ')}`, {
+        name,
+        kind,
+        causes: problems.map((m) => ({ message: m })),
+      });
     }
     if (KINDS[kind].namespaced && kind !== 'ManifestWork' && !this.get('Namespace', undefined, namespace!)) {
       return this.status(res, 404, 'NotFound', `namespaces "${namespace}" not found`);
     }
     const existing = this.get(kind, namespace, name);
-    if (existing?.metadata.deletionTimestamp) return this.status(res, 409, 'Conflict', `object is being deleted: ${kind} "${name}" already exists`);
-    const managedFields = [{ manager: query.fieldManager, operation: 'Apply', apiVersion: obj.apiVersion, time: new Date().toISOString() }];
+    if (existing?.metadata.deletionTimestamp)
+      return this.status(res, 409, 'Conflict', `object is being deleted: ${kind} "${name}" already exists`);
+    const managedFields = [
+      { manager: query.fieldManager, operation: 'Apply', apiVersion: obj.apiVersion, time: new Date().toISOString() },
+    ];
     let stored: KObject;
     if (existing) {
       const { metadata: em, status, ...eRest } = existing as KObject & { status?: unknown };
       const { metadata: am, ...aRest } = obj;
       const changed = JSON.stringify(eRest) !== JSON.stringify({ ...eRest, ...aRest });
       const generation = Number(em.generation ?? 1) + (changed ? 1 : 0);
-      stored = this.put({ ...eRest, ...aRest, metadata: { ...em, labels: am.labels, annotations: am.annotations, generation, managedFields }, ...(status ? { status } : {}) } as KObject);
+      stored = this.put({
+        ...eRest,
+        ...aRest,
+        metadata: { ...em, labels: am.labels, annotations: am.annotations, generation, managedFields },
+        ...(status ? { status } : {}),
+      } as KObject);
       if (changed) this.onApplied(stored);
     } else {
-      stored = this.put({ ...obj, metadata: { ...obj.metadata, namespace: KINDS[kind].namespaced ? namespace : undefined, generation: 1, managedFields } });
+      stored = this.put({
+        ...obj,
+        metadata: {
+          ...obj.metadata,
+          namespace: KINDS[kind].namespaced ? namespace : undefined,
+          generation: 1,
+          managedFields,
+        },
+      });
       this.onApplied(stored);
     }
     this.send(res, existing ? 200 : 201, stored);
   }
 
-  private deleteObject(kind: string, namespace: string | undefined, name: string, query: Record<string, string>, res: http.ServerResponse) {
+  private deleteObject(
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    query: Record<string, string>,
+    res: http.ServerResponse,
+  ) {
     const obj = this.get(kind, namespace, name);
-    if (!obj) return this.status(res, 404, 'NotFound', `${KINDS[kind].resource} "${name}" not found`, { name, kind: KINDS[kind].resource });
+    if (!obj)
+      return this.status(res, 404, 'NotFound', `${KINDS[kind].resource} "${name}" not found`, {
+        name,
+        kind: KINDS[kind].resource,
+      });
     if (!obj.metadata.deletionTimestamp) {
       obj.metadata.deletionTimestamp = new Date().toISOString();
       this.put(obj);
@@ -402,18 +527,30 @@ export class FakeKube {
         // Garbage collection: a Deployment's pods and a Namespace's contents go with it.
         if (kind === 'Deployment') for (const p of this.podsOf(obj)) this.remove(p);
         if (kind === 'Namespace') for (const o of this.all()) if (o.metadata.namespace === name) this.remove(o);
-        if (kind === 'ManifestWorkReplicaSet') for (const w of this.all('ManifestWork')) if (w.metadata.labels?.[MWRS_LABEL] === `${namespace}.${name}`) this.remove(w);
+        if (kind === 'ManifestWorkReplicaSet')
+          for (const w of this.all('ManifestWork'))
+            if (w.metadata.labels?.[MWRS_LABEL] === `${namespace}.${name}`) this.remove(w);
         this.remove(obj);
       });
     }
-    this.send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: KINDS[kind].resource, uid: obj.metadata.uid } });
+    this.send(res, 200, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name, kind: KINDS[kind].resource, uid: obj.metadata.uid },
+    });
   }
 
   // ---------------------------------------------------------------- controllers
 
   private podsOf(dep: KObject): KObject[] {
     const sel = ((dep.spec as any)?.selector?.matchLabels ?? {}) as Record<string, string>;
-    return this.all('Pod').filter((p) => p.metadata.namespace === dep.metadata.namespace && Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v));
+    return this.all('Pod').filter(
+      (p) =>
+        p.metadata.namespace === dep.metadata.namespace &&
+        Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v),
+    );
   }
 
   private onApplied(obj: KObject) {
@@ -438,7 +575,11 @@ export class FakeKube {
           metadata: {
             name: s.metadata.name,
             namespace: cluster,
-            labels: { ...s.metadata.labels, [MWRS_LABEL]: `${s.metadata.namespace}.${s.metadata.name}`, 'work.open-cluster-management.io/placementname': (s.spec as any).placementRefs[0].name },
+            labels: {
+              ...s.metadata.labels,
+              [MWRS_LABEL]: `${s.metadata.namespace}.${s.metadata.name}`,
+              'work.open-cluster-management.io/placementname': (s.spec as any).placementRefs[0].name,
+            },
             generation: Number(existing?.metadata.generation ?? 0) + 1,
           },
           spec: structuredClone(spec),
@@ -455,7 +596,9 @@ export class FakeKube {
       const host = this.opts.routeHost ?? `${route.metadata.name}-${route.metadata.namespace}.apps.fake.example.com`;
       const r = this.get('Route', route.metadata.namespace, route.metadata.name);
       if (!r) return;
-      (r as any).status = { ingress: [{ host, routerName: 'default', conditions: [{ type: 'Admitted', status: 'True' }] }] };
+      (r as any).status = {
+        ingress: [{ host, routerName: 'default', conditions: [{ type: 'Admitted', status: 'True' }] }],
+      };
       this.put(r);
     });
   }
@@ -475,15 +618,43 @@ export class FakeKube {
     const template = (dep.spec as any).template;
     const image = template.spec.containers[0].image as string;
     for (const p of this.podsOf(dep)) this.remove(p);
-    const progressing = (status: string, reason: string, message: string) => ({ type: 'Progressing', status, reason, message, lastUpdateTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() });
-    this.setDeploymentStatus(dep, { updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 1, conditions: [progressing('True', 'ReplicaSetUpdated', `ReplicaSet "${dep.metadata.name}-7d9f" is progressing.`)] });
+    const progressing = (status: string, reason: string, message: string) => ({
+      type: 'Progressing',
+      status,
+      reason,
+      message,
+      lastUpdateTime: new Date().toISOString(),
+      lastTransitionTime: new Date().toISOString(),
+    });
+    this.setDeploymentStatus(dep, {
+      updatedReplicas: 1,
+      readyReplicas: 0,
+      availableReplicas: 0,
+      unavailableReplicas: 1,
+      conditions: [progressing('True', 'ReplicaSetUpdated', `ReplicaSet "${dep.metadata.name}-7d9f" is progressing.`)],
+    });
     const sc = this.opts.scenario;
     if (sc === 'never-applied') return;
     if (sc === 'scc-forbidden') {
       this.later(step, () => {
         const msg = `Error creating: pods "${dep.metadata.name}-7d9f-" is forbidden: unable to validate against any security context constraint: [provider "anyuid": Forbidden: not usable by user or serviceaccount, spec.containers[0].securityContext.runAsUser: Invalid value: 0: must be in the ranges: [1000680000, 1000689999], provider "privileged": Forbidden: not usable by user or serviceaccount]`;
-        this.event(ns, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${dep.metadata.name}-7d9f` } }, 'Warning', 'FailedCreate', msg);
-        this.setDeploymentStatus(dep, { updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 1, conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: msg }, progressing('True', 'ReplicaSetUpdated', 'progressing')] });
+        this.event(
+          ns,
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${dep.metadata.name}-7d9f` } },
+          'Warning',
+          'FailedCreate',
+          msg,
+        );
+        this.setDeploymentStatus(dep, {
+          updatedReplicas: 0,
+          readyReplicas: 0,
+          availableReplicas: 0,
+          unavailableReplicas: 1,
+          conditions: [
+            { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: msg },
+            progressing('True', 'ReplicaSetUpdated', 'progressing'),
+          ],
+        });
       });
       return;
     }
@@ -491,7 +662,20 @@ export class FakeKube {
     const pod: KObject = {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: podName, namespace: ns, labels: { ...template.metadata.labels }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${dep.metadata.name}-7d9f`, uid: randomUUID(), controller: true }] },
+      metadata: {
+        name: podName,
+        namespace: ns,
+        labels: { ...template.metadata.labels },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: `${dep.metadata.name}-7d9f`,
+            uid: randomUUID(),
+            controller: true,
+          },
+        ],
+      },
       spec: structuredClone(template.spec),
       status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False' }] },
     };
@@ -506,7 +690,18 @@ export class FakeKube {
       this.put(p);
     };
     const cs = (state: Record<string, unknown>, ready: boolean, extra: Record<string, unknown> = {}) => ({
-      containerStatuses: [{ name: 'server', image, imageID: `${image.split(':')[0]}@${this.opts.imageDigest}`, ready, started: ready, restartCount: 0, state, ...extra }],
+      containerStatuses: [
+        {
+          name: 'server',
+          image,
+          imageID: `${image.split(':')[0]}@${this.opts.imageDigest}`,
+          ready,
+          started: ready,
+          restartCount: 0,
+          state,
+          ...extra,
+        },
+      ],
     });
     const scheduled = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }], hostIP: '10.0.0.5' };
     const now = () => new Date().toISOString();
@@ -514,8 +709,12 @@ export class FakeKube {
 
     if (sc === 'pending-gpu') {
       this.later(step, () => {
-        const msg = '0/3 nodes are available: 1 Insufficient nvidia.com/gpu, 2 node(s) didn\'t match Pod\'s node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
-        upd({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: msg }] });
+        const msg =
+          "0/3 nodes are available: 1 Insufficient nvidia.com/gpu, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+        upd({
+          phase: 'Pending',
+          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: msg }],
+        });
         this.event(ns, asPod, 'Warning', 'FailedScheduling', msg);
       });
       return;
@@ -528,48 +727,158 @@ export class FakeKube {
     });
     if (sc === 'image-pull') {
       this.later(2 * step, () => {
-        upd({ ...scheduled, ...cs({ waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } }, false) });
-        this.event(ns, asPod, 'Warning', 'Failed', `Failed to pull image "${image}": initializing source docker://${image}: reading manifest: manifest unknown`);
+        upd({
+          ...scheduled,
+          ...cs({ waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } }, false),
+        });
+        this.event(
+          ns,
+          asPod,
+          'Warning',
+          'Failed',
+          `Failed to pull image "${image}": initializing source docker://${image}: reading manifest: manifest unknown`,
+        );
         this.event(ns, asPod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
       });
       return;
     }
     this.later(2 * step, () => {
-      upd({ phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }], hostIP: '10.0.0.5', startTime: now(), ...cs({ running: { startedAt: now() } }, false) }, 'INFO Starting server\n');
+      upd(
+        {
+          phase: 'Running',
+          conditions: [
+            { type: 'PodScheduled', status: 'True' },
+            { type: 'Ready', status: 'False' },
+          ],
+          hostIP: '10.0.0.5',
+          startTime: now(),
+          ...cs({ running: { startedAt: now() } }, false),
+        },
+        'INFO Starting server\n',
+      );
       this.event(ns, asPod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in 41.2s`);
       this.event(ns, asPod, 'Normal', 'Started', 'Started container server');
     });
     const crash = (reason: string, exitCode: number, message: string | undefined, log: string) => {
       this.later(3 * step, () => {
-        upd({ phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False', reason: 'ContainersNotReady' }], ...cs(
-          { waiting: { reason: 'CrashLoopBackOff', message: `back-off 40s restarting failed container=server pod=${podName}` } }, false,
-          { restartCount: 3, lastState: { terminated: { reason, exitCode, ...(message ? { message } : {}), startedAt: now(), finishedAt: now() } } },
-        ) }, log);
+        upd(
+          {
+            phase: 'Running',
+            conditions: [
+              { type: 'PodScheduled', status: 'True' },
+              { type: 'Ready', status: 'False', reason: 'ContainersNotReady' },
+            ],
+            ...cs(
+              {
+                waiting: {
+                  reason: 'CrashLoopBackOff',
+                  message: `back-off 40s restarting failed container=server pod=${podName}`,
+                },
+              },
+              false,
+              {
+                restartCount: 3,
+                lastState: {
+                  terminated: {
+                    reason,
+                    exitCode,
+                    ...(message ? { message } : {}),
+                    startedAt: now(),
+                    finishedAt: now(),
+                  },
+                },
+              },
+            ),
+          },
+          log,
+        );
         this.event(ns, asPod, 'Warning', 'BackOff', 'Back-off restarting failed container server in pod ' + podName);
       });
     };
-    if (sc === 'crashloop') return crash('Error', 1, undefined, 'Traceback (most recent call last):\nValueError: unsupported model architecture\n');
+    if (sc === 'crashloop')
+      return crash(
+        'Error',
+        1,
+        undefined,
+        'Traceback (most recent call last):\nValueError: unsupported model architecture\n',
+      );
     if (sc === 'crashloop-scc') {
-      return crash('Error', 1, "PermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface'",
-        "INFO Downloading model\nPermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface'\n");
+      return crash(
+        'Error',
+        1,
+        "PermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface'",
+        "INFO Downloading model\nPermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface'\n",
+      );
     }
-    if (sc === 'oomkilled') return crash('OOMKilled', 137, undefined, 'INFO Loading weights\nINFO Allocating KV cache for max_model_len 8192\n');
+    if (sc === 'oomkilled')
+      return crash(
+        'OOMKilled',
+        137,
+        undefined,
+        'INFO Loading weights\nINFO Allocating KV cache for max_model_len 8192\n',
+      );
     if (sc === 'slow-download' || sc === 'progress-deadline') {
       this.later(3 * step, () => {
-        upd({}, 'INFO Downloading model mistralai/Mistral-7B-Instruct-v0.2\nmodel-00001-of-00003.safetensors:  23%|##3       | 1.15G/4.94G [05:12<17:09, 3.68MB/s]\n');
-        this.event(ns, asPod, 'Warning', 'Unhealthy', 'Startup probe failed: Get "http://10.128.2.14:8000/health": dial tcp 10.128.2.14:8000: connect: connection refused');
+        upd(
+          {},
+          'INFO Downloading model mistralai/Mistral-7B-Instruct-v0.2\nmodel-00001-of-00003.safetensors:  23%|##3       | 1.15G/4.94G [05:12<17:09, 3.68MB/s]\n',
+        );
+        this.event(
+          ns,
+          asPod,
+          'Warning',
+          'Unhealthy',
+          'Startup probe failed: Get "http://10.128.2.14:8000/health": dial tcp 10.128.2.14:8000: connect: connection refused',
+        );
         if (sc === 'progress-deadline') {
-          this.setDeploymentStatus(dep, { updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 1, conditions: [progressing('False', 'ProgressDeadlineExceeded', `ReplicaSet "${dep.metadata.name}-7d9f" has timed out progressing.`)] });
+          this.setDeploymentStatus(dep, {
+            updatedReplicas: 1,
+            readyReplicas: 0,
+            availableReplicas: 0,
+            unavailableReplicas: 1,
+            conditions: [
+              progressing(
+                'False',
+                'ProgressDeadlineExceeded',
+                `ReplicaSet "${dep.metadata.name}-7d9f" has timed out progressing.`,
+              ),
+            ],
+          });
         }
       });
       return;
     }
     // ready
     this.later(4 * step, () => {
-      upd({ phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }], podIP: '10.128.2.14', ...cs({ running: { startedAt: now() } }, true) }, 'INFO Application startup complete.\n');
+      upd(
+        {
+          phase: 'Running',
+          conditions: [
+            { type: 'PodScheduled', status: 'True' },
+            { type: 'Ready', status: 'True' },
+          ],
+          podIP: '10.128.2.14',
+          ...cs({ running: { startedAt: now() } }, true),
+        },
+        'INFO Application startup complete.\n',
+      );
       this.setDeploymentStatus(dep, {
-        updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1,
-        conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }, progressing('True', 'NewReplicaSetAvailable', `ReplicaSet "${dep.metadata.name}-7d9f" has successfully progressed.`)],
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+        conditions: [
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+          },
+          progressing(
+            'True',
+            'NewReplicaSetAvailable',
+            `ReplicaSet "${dep.metadata.name}-7d9f" has successfully progressed.`,
+          ),
+        ],
       });
     });
   }
@@ -592,20 +901,50 @@ export class FakeKube {
     const w = this.get('ManifestWork', namespace, name);
     if (!w || w.metadata.deletionTimestamp) return;
     const gen = Number(w.metadata.generation);
-    const cond = (type: string, status: string, reason: string) => ({ type, status, reason, message: `${type} ${status}`, observedGeneration: gen, lastTransitionTime: new Date().toISOString() });
+    const cond = (type: string, status: string, reason: string) => ({
+      type,
+      status,
+      reason,
+      message: `${type} ${status}`,
+      observedGeneration: gen,
+      lastTransitionTime: new Date().toISOString(),
+    });
     const ms = ((w.spec as any).workload.manifests as KObject[]).map((m, ordinal) => {
       const k = KINDS[m.kind];
       const values: unknown[] = [];
       if (m.kind === 'Deployment' && ready !== null) {
-        values.push({ name: 'ReadyReplicas', fieldValue: { type: 'Integer', integer: ready } }, { name: 'Replicas', fieldValue: { type: 'Integer', integer: 1 } }, { name: 'AvailableReplicas', fieldValue: { type: 'Integer', integer: ready } });
+        values.push(
+          { name: 'ReadyReplicas', fieldValue: { type: 'Integer', integer: ready } },
+          { name: 'Replicas', fieldValue: { type: 'Integer', integer: 1 } },
+          { name: 'AvailableReplicas', fieldValue: { type: 'Integer', integer: ready } },
+        );
       }
-      if (m.kind === 'Route' && ready !== null) values.push({ name: 'host', fieldValue: { type: 'String', string: this.opts.routeHost ?? `${m.metadata.name}-${m.metadata.namespace}.apps.spoke.example.com` } });
+      if (m.kind === 'Route' && ready !== null)
+        values.push({
+          name: 'host',
+          fieldValue: {
+            type: 'String',
+            string: this.opts.routeHost ?? `${m.metadata.name}-${m.metadata.namespace}.apps.spoke.example.com`,
+          },
+        });
       const failed = appliedFalse && m.kind === 'Deployment';
       return {
-        resourceMeta: { ordinal, group: k.group, version: k.version, kind: m.kind, resource: k.resource, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) },
+        resourceMeta: {
+          ordinal,
+          group: k.group,
+          version: k.version,
+          kind: m.kind,
+          resource: k.resource,
+          name: m.metadata.name,
+          ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
+        },
         conditions: [
           failed
-            ? { ...cond('Applied', 'False', 'AppliedManifestFailed'), message: 'Failed to apply manifest: deployments.apps "llmbench-vllm" is forbidden: exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=2' }
+            ? {
+                ...cond('Applied', 'False', 'AppliedManifestFailed'),
+                message:
+                  'Failed to apply manifest: deployments.apps "llmbench-vllm" is forbidden: exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=2',
+              }
             : cond('Applied', 'True', 'AppliedManifestComplete'),
           cond('Available', failed ? 'Unknown' : 'True', failed ? 'ResourceNotAvailable' : 'ResourceAvailable'),
         ],
@@ -613,7 +952,14 @@ export class FakeKube {
       };
     });
     (w as any).status = {
-      conditions: [cond('Applied', appliedFalse ? 'False' : 'True', appliedFalse ? 'AppliedManifestWorkFailed' : 'AppliedManifestWorkComplete'), cond('Available', 'True', 'ResourcesAvailable')],
+      conditions: [
+        cond(
+          'Applied',
+          appliedFalse ? 'False' : 'True',
+          appliedFalse ? 'AppliedManifestWorkFailed' : 'AppliedManifestWorkComplete',
+        ),
+        cond('Available', 'True', 'ResourcesAvailable'),
+      ],
       resourceStatus: { manifests: ms },
     };
     const problems = validateObject(w);

@@ -2,7 +2,7 @@
  * Validation of every object the fake API server receives and every object `llmbench render` prints:
  * kubernetes-models for core kinds (types, required fields), an unknown-field walk over @kubernetes/client-node's
  * generated type maps (kubernetes-models lets a typo like `imagePullPolisy` through), and the published CRD
- * schemas in ../shared/specs (ManifestWork, ManifestWorkReplicaSet, Placement, Route, SCC) with ajv plus the
+ * schemas in test/fixtures/specs (ManifestWork, ManifestWorkReplicaSet, Placement, Route, SCC) with ajv plus the
  * pruning rule the API server applies to structural schemas (unknown fields are dropped — for us, an error).
  */
 import { readFileSync, existsSync } from 'node:fs';
@@ -11,19 +11,32 @@ import yaml from 'js-yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import * as k8s from '@kubernetes/client-node';
-import { Namespace, ServiceAccount, ConfigMap, PersistentVolumeClaim, Service, Pod, Node, Event } from 'kubernetes-models/v1';
+import {
+  Namespace,
+  ServiceAccount,
+  ConfigMap,
+  PersistentVolumeClaim,
+  Service,
+  Pod,
+  Node,
+  Event,
+} from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { REPO_ROOT } from '../../../steps/core/paths.js';
+import { SPECS_DIR } from '../../specs-dir.js';
 
-export const SPECS_DIR = process.env.LLMBENCH_SPECS_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'specs');
+export { SPECS_DIR };
 
 type Model = new (data: unknown) => { validate(): void };
 const CORE: Record<string, { model: Model; clientType: string }> = {
   'v1/Namespace': { model: Namespace as unknown as Model, clientType: 'V1Namespace' },
   'v1/ServiceAccount': { model: ServiceAccount as unknown as Model, clientType: 'V1ServiceAccount' },
   'v1/ConfigMap': { model: ConfigMap as unknown as Model, clientType: 'V1ConfigMap' },
-  'v1/PersistentVolumeClaim': { model: PersistentVolumeClaim as unknown as Model, clientType: 'V1PersistentVolumeClaim' },
+  'v1/PersistentVolumeClaim': {
+    model: PersistentVolumeClaim as unknown as Model,
+    clientType: 'V1PersistentVolumeClaim',
+  },
   'v1/Service': { model: Service as unknown as Model, clientType: 'V1Service' },
   'v1/Pod': { model: Pod as unknown as Model, clientType: 'V1Pod' },
   'v1/Node': { model: Node as unknown as Model, clientType: 'V1Node' },
@@ -35,13 +48,15 @@ const CORE: Record<string, { model: Model; clientType: string }> = {
 
 const CRD_FILES: Record<string, string> = {
   'work.open-cluster-management.io/v1/ManifestWork': 'ocm-work-v1-manifestworks.crd.yaml',
-  'work.open-cluster-management.io/v1alpha1/ManifestWorkReplicaSet': 'ocm-work-v1alpha1-manifestworkreplicasets.crd.yaml',
+  'work.open-cluster-management.io/v1alpha1/ManifestWorkReplicaSet':
+    'ocm-work-v1alpha1-manifestworkreplicasets.crd.yaml',
   'cluster.open-cluster-management.io/v1beta1/Placement': 'ocm-cluster-v1beta1-placements.crd.yaml',
   'route.openshift.io/v1/Route': 'openshift-route-v1-routes.crd.yaml',
   'security.openshift.io/v1/SecurityContextConstraints': 'openshift-security-v1-securitycontextconstraints.crd.yaml',
 };
 
-export const isKnownKind = (apiVersion: string, kind: string) => `${apiVersion}/${kind}` in CORE || `${apiVersion}/${kind}` in CRD_FILES;
+export const isKnownKind = (apiVersion: string, kind: string) =>
+  `${apiVersion}/${kind}` in CORE || `${apiVersion}/${kind}` in CRD_FILES;
 
 type AttrMap = { name: string; baseName: string; type: string }[];
 const models = k8s as unknown as Record<string, { getAttributeTypeMap?: () => AttrMap }>;
@@ -56,7 +71,8 @@ function unknownFields(value: unknown, type: string, at: string, out: string[]):
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) {
-    if (typeof value === 'object') for (const [k, v] of Object.entries(value as object)) unknownFields(v, map[1], `${at}/${k}`, out);
+    if (typeof value === 'object')
+      for (const [k, v] of Object.entries(value as object)) unknownFields(v, map[1], `${at}/${k}`, out);
     return;
   }
   const attrs = models[type]?.getAttributeTypeMap?.();
@@ -75,15 +91,23 @@ function crdValidator(key: string) {
   let v = crdValidators.get(key);
   if (v) return v;
   const file = path.join(SPECS_DIR, CRD_FILES[key]);
-  if (!existsSync(file)) throw new Error(`CRD schema ${file} is missing (set LLMBENCH_SPECS_DIR to the shared specs folder)`);
-  const crd = yaml.load(readFileSync(file, 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] } };
+  if (!existsSync(file))
+    throw new Error(`CRD schema ${file} is missing (vendored under test/fixtures/specs; LLMBENCH_SPECS_DIR overrides)`);
+  const crd = yaml.load(readFileSync(file, 'utf8')) as {
+    spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] };
+  };
   const version = key.split('/').slice(-2)[0];
   const ver = crd.spec.versions.find((x) => x.name === version);
   if (!ver) throw new Error(`${file} has no version ${version}`);
   if (!ajv) {
     // strict:false: x-kubernetes-* and OpenAPI's `nullable` are not JSON Schema keywords; they are handled below.
     // useDefaults: the API server defaults before it validates (the Route schema relies on it).
-    ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, formats: { int32: true, int64: true, byte: true, double: true, float: true } });
+    ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      useDefaults: true,
+      formats: { int32: true, int64: true, byte: true, double: true, float: true },
+    });
     (addFormatsModule as unknown as { default: (a: Ajv) => void }).default(ajv);
   }
   const schema = dropNullKeywords(ver.schema.openAPIV3Schema) as Record<string, unknown>;
@@ -96,13 +120,18 @@ function crdValidator(key: string) {
 function dropNullKeywords(s: unknown): unknown {
   if (Array.isArray(s)) return s.map(dropNullKeywords);
   if (!s || typeof s !== 'object') return s;
-  return Object.fromEntries(Object.entries(s as Record<string, unknown>).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNullKeywords(v)]));
+  return Object.fromEntries(
+    Object.entries(s as Record<string, unknown>)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, dropNullKeywords(v)]),
+  );
 }
 
 /** The API server prunes fields a structural schema does not declare; a typo would vanish silently. */
 function prunedFields(value: unknown, schema: Record<string, unknown> | undefined, at: string, out: string[]): void {
   if (!schema || value === null || typeof value !== 'object') return;
-  if (schema['x-kubernetes-preserve-unknown-fields'] === true || schema['x-kubernetes-embedded-resource'] === true) return;
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true || schema['x-kubernetes-embedded-resource'] === true)
+    return;
   if (Array.isArray(value)) {
     value.forEach((v, i) => prunedFields(v, schema.items as Record<string, unknown>, `${at}/${i}`, out));
     return;
@@ -120,10 +149,16 @@ function prunedFields(value: unknown, schema: Record<string, unknown> | undefine
 export function validateObject(obj: unknown, at = ''): string[] {
   const out: string[] = [];
   if (!obj || typeof obj !== 'object') return [`${at || '/'}: not an object`];
-  const o = obj as { apiVersion?: string; kind?: string; metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
+  const o = obj as {
+    apiVersion?: string;
+    kind?: string;
+    metadata?: Record<string, unknown>;
+    spec?: Record<string, unknown>;
+  };
   if (!o.apiVersion || !o.kind) return [`${at || '/'}: apiVersion and kind are required`];
   const key = `${o.apiVersion}/${o.kind}`;
-  if (!o.metadata || typeof o.metadata.name !== 'string' || !o.metadata.name) out.push(`${at}/metadata/name: is required`);
+  if (!o.metadata || typeof o.metadata.name !== 'string' || !o.metadata.name)
+    out.push(`${at}/metadata/name: is required`);
   const core = CORE[key];
   if (core) {
     try {
@@ -144,9 +179,14 @@ export function validateObject(obj: unknown, at = ''): string[] {
   const { metadata, ...rest } = obj as Record<string, unknown>;
   unknownFields(metadata, 'V1ObjectMeta', `${at}/metadata`, out);
   prunedFields(rest, schema, at, out);
-  const manifests = (o.kind === 'ManifestWork' ? (o.spec?.workload as { manifests?: unknown[] })?.manifests
-    : o.kind === 'ManifestWorkReplicaSet' ? ((o.spec?.manifestWorkTemplate as { workload?: { manifests?: unknown[] } })?.workload?.manifests) : undefined) ?? [];
-  const base = o.kind === 'ManifestWork' ? `${at}/spec/workload/manifests` : `${at}/spec/manifestWorkTemplate/workload/manifests`;
+  const manifests =
+    (o.kind === 'ManifestWork'
+      ? (o.spec?.workload as { manifests?: unknown[] })?.manifests
+      : o.kind === 'ManifestWorkReplicaSet'
+        ? (o.spec?.manifestWorkTemplate as { workload?: { manifests?: unknown[] } })?.workload?.manifests
+        : undefined) ?? [];
+  const base =
+    o.kind === 'ManifestWork' ? `${at}/spec/workload/manifests` : `${at}/spec/manifestWorkTemplate/workload/manifests`;
   manifests.forEach((m, i) => out.push(...validateObject(m, `${base}/${i}`)));
   return out;
 }
