@@ -1,21 +1,26 @@
 import path from 'node:path';
 import type { CommandSpec } from '../core/command.js';
 import { InvalidInputError, type Problem } from '../core/errors.js';
-import { FORMATS, type Format } from './formats.js';
+import { DEFAULT_BACKEND, FORMATS, type Format } from './formats/index.js';
 import { importResults } from './import.js';
 
 export const command: CommandSpec = {
   name: 'import',
-  summary: "Convert other tools' results (seed, vllm, guidellm, aiperf) into a runs directory",
+  summary: "Convert other tools' results (seed, vllm, guidellm, aiperf, genai-perf) into a runs directory",
   configure: (c) =>
     c
-      .option('--format <fmt>', 'seed | vllm | guidellm | aiperf')
-      .option('--out <dir>', 'output runs directory (one <backend>/ per server)')
-      .option('--backend <id>', 'backend id to file the results under (default: what the file says)')
+      .option('--format <fmt>', FORMATS.join(' | '))
+      .option('--out <dir>', 'output runs directory (one <backend>/ per server); existing results are never replaced')
+      .option(
+        '--backend <id>',
+        `backend id to file the results under (default: ${Object.entries(DEFAULT_BACKEND)
+          .map(([f, b]) => `${f} → ${b ?? 'the server the file names'}`)
+          .join(', ')})`,
+      )
       .argument('[files...]')
       .addHelpText(
         'after',
-        '\nSeveral files of the same load point become its trials. What a source did not measure (the seed had no TTFT) stays unknown.',
+        '\nSeveral files of the same load point become its trials (the same file twice is imported once). Peer tools name a protocol, not a server: say which server you measured with --backend. What a source did not measure (the seed had no TTFT) stays unknown. Reads JSON (guidellm: also YAML; vllm: also --append-result JSON lines); CSV exports are refused.',
       ),
   async run(opts, ctx, args) {
     const problems: Problem[] = [];
@@ -26,13 +31,13 @@ export const command: CommandSpec = {
     if (problems.length)
       throw new InvalidInputError('import-flags', 'invalid import arguments', {
         problems,
-        hint: 'llmbench import --format vllm result.json --out runs/',
+        hint: 'llmbench import --format vllm result.json --backend vllm --out runs/',
       });
     const res = await importResults({
       format: opts.format as Format,
       files: args.map((f) => path.resolve(ctx.cwd, f)),
       outDir: path.resolve(ctx.cwd, String(opts.out)),
-      backend: opts.backend ? String(opts.backend) : undefined,
+      backend: opts.backend !== undefined ? String(opts.backend) : undefined,
       log: ctx.log,
     });
     ctx.stdout(res.files.map((f) => `${f}\n`).join(''));

@@ -2,131 +2,297 @@
  * `llmbench import` core: other tools' result files → a runs directory `analyze` accepts
  * (<out>/<backend>/summary.json, plus import.json with what the conversion found). No samples.ndjson is written:
  * the sources keep no raw timestamps we could store honestly.
+ *
+ * Every input is read and checked before anything is written; any problem in any file is exit 2 naming the file
+ * and the JSON path of each problem. The output appears all at once (written to a temporary directory, then
+ * renamed into place) and never replaces earlier results.
  */
-import { promises as fs } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import { InvalidInputError, type Problem } from '../core/errors.js';
-import { exists, writeJsonAtomic } from '../core/atomic.js';
+import { writeJsonAtomic } from '../core/atomic.js';
 import { validate } from '../core/schemas.js';
 import type { Logger } from '../core/log.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
+import type { ImportNotes } from '../core/types/import-notes.js';
 import { pointKey, stats, type Point } from '../metrics/derive.js';
-import { FormatError, PARSERS, UNKNOWN, type Format, type ImportedTrial, type ImportFinding } from './formats.js';
-
-export interface ImportNotes {
-  format: Format;
-  files: string[];
-  findings: ImportFinding[];
-}
+import { Checker, UNKNOWN } from './check.js';
+import {
+  ACCEPTS,
+  DEFAULT_BACKEND,
+  PARSERS,
+  type Format,
+  type ImportedTrial,
+  type ImportFinding,
+  type Input,
+} from './formats/index.js';
+import { DEFAULT_LIMITS, head, readDocument, readLines, ReadError, type ReadLimits } from './read.js';
 
 export interface ImportResult {
   backends: string[];
   files: string[];
 }
 
-export async function importResults(o: {
+export interface ImportOptions {
   format: Format;
   files: string[];
   outDir: string;
   backend?: string;
   log: Logger;
-}): Promise<ImportResult> {
-  const problems: Problem[] = [];
-  const trials: (ImportedTrial & { file: string })[] = [];
-  for (const file of o.files) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(await fs.readFile(file, 'utf8'));
-    } catch (e) {
-      problems.push({
-        path: '',
-        file,
-        message:
-          (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON: ${(e as Error).message}`,
-      });
-      continue;
-    }
-    try {
-      for (const t of PARSERS[o.format](doc)) trials.push({ ...t, backend: o.backend ?? t.backend, file });
-    } catch (e) {
-      if (e instanceof FormatError)
-        problems.push({ path: e.path, file, message: `${e.message} (is this a ${o.format} result file?)` });
-      else throw e;
-    }
-  }
+  limits?: ReadLimits;
+}
+
+type Trial = ImportedTrial & { file: string };
+
+/** Backend ids become directory names: a safe, portable subset. */
+export const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export async function importResults(o: ImportOptions): Promise<ImportResult> {
+  const limits = o.limits ?? DEFAULT_LIMITS;
+  if (o.backend !== undefined && !BACKEND_ID.test(o.backend))
+    throw new InvalidInputError('import-flags', 'invalid --backend', {
+      problems: [{ path: '--backend', message: `must match ${BACKEND_ID} (it names a directory)` }],
+    });
+  const { trials, problems, duplicates } = await readAll(o, limits);
   if (problems.length)
     throw new InvalidInputError(
       'import-invalid',
-      `cannot import ${problems.length} problem${problems.length > 1 ? 's' : ''} (format ${o.format})`,
-      { problems, hint: `Pass result files written by the ${o.format} tool; nothing was written.` },
+      `cannot import: ${problems.length} problem${problems.length > 1 ? 's' : ''} in ${new Set(problems.map((p) => p.file)).size} file(s) (format ${o.format})`,
+      {
+        problems,
+        hint: `Pass result files written by the ${o.format} tool (${ACCEPTS[o.format].advice}); nothing was written.`,
+      },
     );
-
-  const byBackend = new Map<string, typeof trials>();
-  for (const t of trials) byBackend.set(t.backend, [...(byBackend.get(t.backend) ?? []), t]);
-  const taken: Problem[] = [];
-  for (const b of byBackend.keys())
-    if (await exists(path.join(o.outDir, b, 'summary.json')))
-      taken.push({ path: '', file: path.join(o.outDir, b, 'summary.json'), message: 'already exists' });
-  if (taken.length)
-    throw new InvalidInputError('import-exists', `${o.outDir} already holds results for ${taken.length} backend(s)`, {
-      problems: taken,
-      hint: 'Import into a new --out directory; earlier results are never overwritten.',
+  const groups = groupByBackend(o, trials);
+  const outputs = [...groups].map(([backend, ts]) => build(o, backend, ts, duplicates));
+  await preflight(o.outDir, [...groups.keys()]);
+  const written = await writeAll(o.outDir, outputs);
+  for (const out of outputs)
+    o.log.info(`imported ${out.notes.files.length} file(s) as ${out.backend}: ${out.summary.points.length} point(s)`, {
+      findings: out.notes.findings.length,
     });
+  return { backends: outputs.map((x) => x.backend), files: written };
+}
 
-  const written: string[] = [];
-  for (const [backend, ts] of byBackend) {
-    const byPoint = new Map<string, typeof ts>();
-    for (const t of ts) byPoint.set(pointKey(t), [...(byPoint.get(pointKey(t)) ?? []), t]);
-    const points: Point[] = [...byPoint.values()].map((group) => pooled(group));
-    points.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
-    const fps = new Set(ts.map((t) => t.workload.fingerprint));
-    const findings = ts.flatMap((t) =>
-      t.findings.map((f) => ({ ...f, message: `${path.basename(t.file)}: ${f.message}` })),
-    );
-    if (fps.size > 1)
-      findings.push({
-        code: 'workload-mismatch',
+// ---- reading ------------------------------------------------------------------------------------------------
+
+async function readAll(o: ImportOptions, limits: ReadLimits) {
+  const problems: Problem[] = [];
+  const trials: Trial[] = [];
+  const seen = new Map<string, string>();
+  const duplicates: ImportFinding[] = [];
+  for (const file of o.files) {
+    const digest = await sha256(file).catch(() => null);
+    const first = digest ? seen.get(digest) : undefined;
+    if (first) {
+      duplicates.push({
+        code: 'duplicate-input',
         severity: 'error',
-        message: `the imported files of '${backend}' ran ${fps.size} different workloads`,
+        message: `${path.basename(file)} has the same content as ${path.basename(first)}${path.resolve(file) === path.resolve(first) ? ' (the same file given twice)' : ''}: imported once, not as another trial`,
       });
-    const w = ts[0].workload;
-    const summary: SweepSummary = {
-      schema_version: 1,
-      backend,
-      adapter: o.format,
-      model: ts[0].model,
-      endpoint: null,
-      run_id: `import-${o.format}-${path.basename(ts[0].file)}`,
-      plan: {
-        mode: points.some((p) => p.rate !== null) ? 'rate' : 'concurrency',
-        trials: Math.max(...points.map((p) => p.trials?.length ?? 1)),
-        warmup: 0,
-        requests: null,
-        duration_s: null,
-      },
-      workload: {
-        fingerprint: fps.size === 1 ? w.fingerprint : `mixed:${[...fps].join(',')}`.slice(0, 200),
-        dataset: w.dataset,
-        input_tokens: w.input_tokens,
-        output_tokens: w.output_tokens,
-      },
-      provenance: { server: null, model: ts[0].model, gpu: null, simulated: false },
-      points,
-    };
-    const ps = validate('sweep-summary', summary);
-    if (ps.length) throw new Error(`internal: imported summary does not validate: ${JSON.stringify(ps.slice(0, 3))}`);
-    const dir = path.join(o.outDir, backend);
-    await writeJsonAtomic(path.join(dir, 'summary.json'), summary);
-    const notes: ImportNotes = { format: o.format, files: ts.map((t) => t.file), findings };
-    await writeJsonAtomic(path.join(dir, 'import.json'), notes);
-    written.push(path.join(dir, 'summary.json'), path.join(dir, 'import.json'));
-    o.log.info(`imported ${ts.length} file(s) as ${backend}: ${points.length} point(s)`, { findings: findings.length });
+      continue;
+    }
+    if (digest) seen.set(digest, file);
+    const c = new Checker(file);
+    const input = await readInput(o.format, file, limits, c);
+    if (input) for (const t of PARSERS[o.format](input, c)) trials.push({ ...t, file });
+    problems.push(...c.problems);
   }
-  return { backends: [...byBackend.keys()], files: written };
+  return { trials, problems, duplicates };
+}
+
+async function sha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Tells the file kind from its name and first bytes, then reads it within the caps. */
+async function readInput(format: Format, file: string, limits: ReadLimits, c: Checker): Promise<Input | null> {
+  const accepts = ACCEPTS[format];
+  try {
+    const start = (
+      await head(file).catch((e) => {
+        throw new ReadError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message);
+      })
+    ).trimStart();
+    const ext = path.extname(file).toLowerCase();
+    if (ext === '.csv' || (/^[^{[\n]*,[^\n]*\n/.test(start) && !start.startsWith('{')))
+      return (c.add('', `unsupported format: CSV — ${accepts.advice}`), null);
+    const looksYaml = ext === '.yaml' || ext === '.yml' || (!start.startsWith('{') && !start.startsWith('['));
+    if (looksYaml) {
+      if (!accepts.yaml) return (c.add('', `unsupported format: not JSON — ${accepts.advice}`), null);
+      return { kind: 'document', doc: parseYaml(await readDocument(file, limits), c) };
+    }
+    if (accepts.jsonl) return await readJsonLines(file, limits, c);
+    return { kind: 'document', doc: parseJson(await readDocument(file, limits), c) };
+  } catch (e) {
+    if (!(e instanceof ReadError)) throw e;
+    c.add('', e.message);
+    return null;
+  }
+}
+
+function parseJson(text: string, c: Checker): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    c.add('', `not valid JSON: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function parseYaml(text: string, c: Checker): unknown {
+  try {
+    return yaml.load(text, { schema: yaml.CORE_SCHEMA, json: true });
+  } catch (e) {
+    c.add('', `not valid YAML: ${(e as yaml.YAMLException).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+/** JSON lines (vLLM --append-result) streamed line by line; a pretty-printed single document falls back to a whole read. */
+async function readJsonLines(file: string, limits: ReadLimits, c: Checker): Promise<Input | null> {
+  const records: { line: number; doc: unknown }[] = [];
+  for await (const { line, text } of readLines(file, limits)) {
+    if (!text.trim()) continue;
+    try {
+      records.push({ line, doc: JSON.parse(text) });
+    } catch (e) {
+      if (!records.length && line === 1)
+        return { kind: 'document', doc: parseJson(await readDocument(file, limits), c) };
+      c.line = line;
+      c.add('', `not valid JSON: ${(e as Error).message}`);
+      c.line = undefined;
+    }
+    if (records.length > 100_000) throw new ReadError('more than 100000 JSON lines (results) in one file', line);
+  }
+  if (!records.length) return (c.add('', 'empty file'), null);
+  return records.length === 1 ? { kind: 'document', doc: records[0].doc } : { kind: 'lines', records };
+}
+
+// ---- grouping and building ----------------------------------------------------------------------------------
+
+function groupByBackend(o: ImportOptions, trials: Trial[]): Map<string, Trial[]> {
+  const groups = new Map<string, Trial[]>();
+  for (const t of trials) {
+    const base = o.backend ?? DEFAULT_BACKEND[o.format] ?? t.server ?? o.format;
+    const b = t.variant ? `${base}-${t.variant}` : base;
+    if (!BACKEND_ID.test(b))
+      throw new InvalidInputError('import-invalid', `the file names a server '${b}' that cannot be a backend id`, {
+        problems: [{ path: '/backend', file: t.file, message: `must match ${BACKEND_ID}` }],
+        hint: 'Pass --backend <id> to name it.',
+      });
+    groups.set(b, [...(groups.get(b) ?? []), t]);
+  }
+  return groups;
+}
+
+interface Output {
+  backend: string;
+  summary: SweepSummary;
+  notes: ImportNotes;
+}
+
+function build(o: ImportOptions, backend: string, ts: Trial[], duplicates: ImportFinding[]): Output {
+  const byPoint = new Map<string, Trial[]>();
+  for (const t of ts) byPoint.set(pointKey(t), [...(byPoint.get(pointKey(t)) ?? []), t]);
+  const points: Point[] = [...byPoint.values()].map((group) => pooled(group));
+  points.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
+  const findings: ImportFinding[] = [
+    ...duplicates,
+    ...ts.flatMap((t) => t.findings.map((f) => ({ ...f, message: `${path.basename(t.file)}: ${f.message}` }))),
+    ...mismatches(backend, ts),
+  ];
+  const fps = new Set(ts.map((t) => t.workload.fingerprint));
+  const w = ts[0].workload;
+  const models = [...new Set(ts.map((t) => t.model).filter((m): m is string => m !== null))];
+  const summary: SweepSummary = {
+    schema_version: 1,
+    backend,
+    adapter: o.format,
+    model: models.length === 1 ? models[0] : null,
+    endpoint: null,
+    run_id: `import-${o.format}-${path.basename(ts[0].file)}`.slice(0, 200),
+    plan: {
+      mode: points.some((p) => p.rate !== null) ? 'rate' : 'concurrency',
+      trials: Math.max(...points.map((p) => p.trials?.length ?? 1)),
+      warmup: 0,
+      requests: null,
+      duration_s: null,
+    },
+    workload: {
+      fingerprint: fps.size === 1 ? w.fingerprint : `mixed:${[...fps].join(',')}`.slice(0, 200),
+      dataset: w.dataset,
+      input_tokens: w.input_tokens,
+      output_tokens: w.output_tokens,
+    },
+    provenance: { server: null, model: models.length === 1 ? models[0] : null, gpu: null, simulated: false },
+    points,
+  };
+  const ps = validate('sweep-summary', summary);
+  if (ps.length) throw new Error(`internal: imported summary does not validate: ${JSON.stringify(ps.slice(0, 3))}`);
+  const notes: ImportNotes = {
+    schema_version: 1,
+    format: o.format,
+    backend,
+    backend_source: o.backend !== undefined ? 'flag' : DEFAULT_BACKEND[o.format] ? 'default' : 'file',
+    files: [...new Set(ts.map((t) => t.file))],
+    tool_versions: [...new Set(ts.map((t) => t.toolVersion).filter((v): v is string => v !== null))],
+    findings,
+  };
+  const ns = validate('import-notes', notes);
+  if (ns.length) throw new Error(`internal: import notes do not validate: ${JSON.stringify(ns.slice(0, 3))}`);
+  return { backend, summary, notes };
+}
+
+/** Files of one import that disagree on the model or on the server they measured. */
+function mismatches(backend: string, ts: Trial[]): ImportFinding[] {
+  const out: ImportFinding[] = [];
+  const distinct = (f: (t: Trial) => string | null) => {
+    const m = new Map<string, string[]>();
+    for (const t of ts) {
+      const v = f(t);
+      if (v !== null) m.set(v, [...new Set([...(m.get(v) ?? []), path.basename(t.file)])]);
+    }
+    return m;
+  };
+  const list = (m: Map<string, string[]>) => [...m].map(([v, files]) => `'${v}' (${files.join(', ')})`).join(' vs ');
+  const models = distinct((t) => t.model);
+  if (models.size > 1)
+    out.push({
+      code: 'model-mismatch',
+      severity: 'error',
+      message: `the files imported as '${backend}' measured ${models.size} different models: ${list(models)}`,
+    });
+  const servers = distinct((t) => t.server);
+  if (servers.size > 1)
+    out.push({
+      code: 'backend-mismatch',
+      severity: 'error',
+      message: `the files imported as '${backend}' measured ${servers.size} different servers: ${list(servers)}`,
+    });
+  const targets = distinct((t) => t.target);
+  if (targets.size > 1)
+    out.push({
+      code: 'backend-mismatch',
+      severity: 'error',
+      message: `the files imported as '${backend}' targeted ${targets.size} different endpoints: ${list(targets)}`,
+    });
+  const fps = new Set(ts.map((t) => t.workload.fingerprint));
+  if (fps.size > 1)
+    out.push({
+      code: 'workload-mismatch',
+      severity: 'error',
+      message: `the imported files of '${backend}' ran ${fps.size} different workloads`,
+    });
+  return out;
 }
 
 /** One point from its trials (one per file). Pooled distributions are exact from raw values, else unknown. */
-function pooled(group: ImportedTrial[]): Point {
+function pooled(group: Trial[]): Point {
   const trials = group.map((t, i) => ({ trial: i, ...t.metrics }));
   const sum = (f: (m: ImportedTrial['metrics']) => number) => group.reduce((a, t) => a + f(t.metrics), 0);
   const completed = sum((m) => m.completed),
@@ -165,4 +331,65 @@ function pooled(group: ImportedTrial[]): Point {
     ...(tokens ? { tokens } : {}),
     trials,
   } as Point;
+}
+
+// ---- writing ------------------------------------------------------------------------------------------------
+
+/** --out must be a directory (or absent), never a link; an existing <out>/<backend> is never replaced. */
+async function preflight(outDir: string, backends: string[]): Promise<void> {
+  const st = await fs.lstat(outDir).catch(() => null);
+  if (st && (st.isSymbolicLink() || !st.isDirectory()))
+    throw new InvalidInputError(
+      'import-out',
+      `--out ${outDir} exists and is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`,
+      {
+        problems: [
+          { path: '--out', file: outDir, message: st.isSymbolicLink() ? 'is a symbolic link' : 'is not a directory' },
+        ],
+        hint: 'Pass a new directory (or an existing runs directory) as --out; nothing was written.',
+      },
+    );
+  if (!st) return;
+  const taken: Problem[] = [];
+  for (const b of backends)
+    if (await fs.lstat(path.join(outDir, b)).catch(() => null))
+      taken.push({ path: '--out', file: path.join(outDir, b), message: 'already exists' });
+  if (taken.length)
+    throw new InvalidInputError('import-exists', `${outDir} already holds results for ${taken.length} backend(s)`, {
+      problems: taken,
+      hint: 'Import into a new --out directory; earlier results are never overwritten. Nothing was written.',
+    });
+}
+
+/** Writes every backend into a temporary directory beside the target, then renames it into place. */
+async function writeAll(outDir: string, outputs: Output[]): Promise<string[]> {
+  const outExists = !!(await fs.lstat(outDir).catch(() => null));
+  const parent = outExists ? outDir : path.dirname(outDir);
+  await fs.mkdir(parent, { recursive: true });
+  const tmp = path.join(
+    parent,
+    `.${outExists ? 'import' : path.basename(outDir)}.tmp-${randomBytes(6).toString('hex')}`,
+  );
+  const written: string[] = [];
+  const moved: string[] = [];
+  try {
+    for (const out of outputs) {
+      await writeJsonAtomic(path.join(tmp, out.backend, 'summary.json'), out.summary);
+      await writeJsonAtomic(path.join(tmp, out.backend, 'import.json'), out.notes);
+      written.push(path.join(outDir, out.backend, 'summary.json'), path.join(outDir, out.backend, 'import.json'));
+    }
+    if (!outExists) await fs.rename(tmp, outDir);
+    else
+      for (const out of outputs) {
+        await fs.rename(path.join(tmp, out.backend), path.join(outDir, out.backend));
+        moved.push(out.backend);
+      }
+  } catch (e) {
+    // Undo a half-done move so the import stays all-or-nothing.
+    for (const b of moved) await fs.rm(path.join(outDir, b), { recursive: true, force: true }).catch(() => {});
+    throw e;
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+  return written;
 }

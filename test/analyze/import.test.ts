@@ -1,14 +1,47 @@
-/** llmbench import: peer result files → a runs directory analyze accepts; unknowns stay unknown. */
+/**
+ * llmbench import on real result files of the seed and of peer tools (test/fixtures/imports, see SOURCES.md): each
+ * imported point is checked against the source file's own numbers; unknowns stay unknown; bad files are exit 2
+ * naming the file and the JSON path, with nothing written.
+ */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import { main } from '../../steps/cli.js';
 import type { SweepSummary } from '../../steps/core/types/sweep-summary.js';
+import type { ImportNotes } from '../../steps/core/types/import-notes.js';
 import type { Verdict } from '../../steps/core/types/verdict.js';
 
-const FX = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
+const FX = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'imports');
+const fx = (tool: string, name: string) => path.join(FX, tool, name);
+const SEED = {
+  vllmC4: fx('seed', 'vllm_c4_t100_20260116_122355.json'),
+  tgiC16: fx('seed', 'tgi_c16_benchmark.json'),
+  tritonC8: fx('seed', 'triton_c8_benchmark.json'),
+  tritonC1: fx('seed', 'triton_c1_t100_20260116_124958.json'),
+  earlier: fx('seed', 'vllm_mistral7b_benchmark_20260116_115925.json'),
+};
+const VLLM = {
+  detailed: fx('vllm', 'serving_deepseek-ai-DeepSeek-V2.5_tp8_pp2_sharegpt_qps_04.json'),
+  summary: fx('vllm', 'derived-summary-only_qps_04.json'),
+  jsonl: fx('vllm', 'derived-append-result_qps_01_04_16_inf.jsonl'),
+};
+const GL = {
+  v03json: fx('guidellm', 'v0.3-benchmarks_stripped.json'),
+  v03yaml: fx('guidellm', 'v0.3-benchmarks_stripped.yaml'),
+  v05: fx('guidellm', 'v0.5.0.dev0-concurrent4-benchmarks.json'),
+};
+const AP = {
+  v01: fx('aiperf', 'v0.1-profile_export_aiperf.json'),
+  v01csv: fx('aiperf', 'v0.1-profile_export_aiperf.csv'),
+  c16: fx('aiperf', 'v0.10.0-c16-profile_export_aiperf.json'),
+  r1: fx('aiperf', 'v0.10.0-r1.0-profile_export_aiperf.json'),
+  c16csv: fx('aiperf', 'v0.10.0-c16-profile_export_aiperf.csv'),
+};
+
 let tmp: string;
+let n = 0;
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'llmbench-import-'));
 });
@@ -21,165 +54,508 @@ async function cli(...argv: string[]) {
   const code = await main({ argv, stdout: () => {}, stderr: (s) => (err += s), env: { LLMBENCH_LOG_LEVEL: 'warn' } });
   return { code, err };
 }
+/** Imports into a fresh directory; returns it. */
+async function imp(format: string, files: string[], ...flags: string[]) {
+  const out = path.join(tmp, `out-${++n}`);
+  const r = await cli('import', '--format', format, ...files, ...flags, '--out', out);
+  return { ...r, out };
+}
 const read = async <T>(f: string): Promise<T> => JSON.parse(await fs.readFile(f, 'utf8'));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+const src = (f: string): Promise<Any> => read<Any>(f);
+const summary = (out: string, b: string) => read<SweepSummary>(path.join(out, b, 'summary.json'));
+const notes = (out: string, b: string) => read<ImportNotes>(path.join(out, b, 'import.json'));
+const codes = (x: ImportNotes) => x.findings.map((f) => f.code);
+/** A copy of a real file with some values changed, for the defect cases. */
+async function tampered(file: string, change: (doc: Any) => void, name = path.basename(file)): Promise<string> {
+  const doc = await src(file);
+  change(doc);
+  const dir = path.join(tmp, `t-${++n}`);
+  await fs.mkdir(dir);
+  await fs.writeFile(path.join(dir, name), JSON.stringify(doc));
+  return path.join(dir, name);
+}
+const absent = async (p: string) => expect(fs.access(p)).rejects.toThrow();
 
-describe('seed (original framework) results', () => {
-  let out: string;
-  beforeAll(async () => {
-    out = path.join(tmp, 'seed');
-    const r = await cli(
-      'import',
-      '--format',
-      'seed',
-      path.join(FX, 'seed-vllm-c1.json'),
-      path.join(FX, 'seed-tgi-c1.json'),
-      path.join(FX, 'seed-triton-c8.json'),
-      '--out',
-      out,
-    );
+describe('seed (original framework): current shape', () => {
+  test('one point per file, numbers from the file; E2E from raw latencies; TTFT unknown', async () => {
+    const r = await imp('seed', [SEED.vllmC4, SEED.tgiC16, SEED.tritonC8, SEED.tritonC1]);
     expect(r.code).toBe(0);
-  });
-
-  test('TTFT is unknown (the seed never measured it), E2E comes from the raw latencies', async () => {
-    const s = await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'));
-    expect(s.points[0].ttft_ms).toMatchObject({ n: 0, p50: null });
-    expect(s.points[0].tpot_ms.n).toBe(0);
-    expect(s.points[0].e2e_ms.n).toBe(30);
-    expect(s.points[0].e2e_ms.p50).toBeGreaterThan(2400);
+    const s = await src(SEED.vllmC4);
+    const p = (await summary(r.out, 'vllm')).points[0];
+    expect(p.concurrency).toBe(s.config.concurrency);
+    expect(p.completed).toBe(s.statistics.successful_requests);
+    expect(p.failed).toBe(s.statistics.failed_requests);
+    expect(p.duration_s).toBeCloseTo(s.statistics.total_time_sec, 9);
+    expect(p.output_tokens_total).toBe(s.statistics.tokens.total_generated);
+    expect(p.output_tokens_per_s).toBeCloseTo(s.statistics.throughput.tokens_per_sec, 6);
+    expect(p.e2e_ms.n).toBe(s.raw_latencies.length);
+    expect(p.e2e_ms.mean).toBeCloseTo(s.statistics.latency_ms.mean, 6);
+    expect(p.e2e_ms.min).toBe(s.statistics.latency_ms.min);
+    expect(p.e2e_ms.max).toBe(s.statistics.latency_ms.max);
+    expect(p.ttft_ms).toMatchObject({ n: 0, p50: null });
+    const triton = await summary(r.out, 'triton');
+    expect(triton.points.map((x) => [x.concurrency, x.completed, x.failed])).toEqual([
+      [1, 37, 13],
+      [8, 17, 13],
+    ]);
+    const n = await notes(r.out, 'triton');
+    expect(n.backend_source).toBe('file');
+    expect(codes(n)).toContain('token-count-unverified');
   });
 
   test('analyze states the seed flaws as findings and refuses a ranking', async () => {
-    const r = await cli('analyze', '--runs', out, '--out', path.join(tmp, 'seed-an'));
-    expect(r.code).toBe(4);
-    const v = await read<Verdict>(path.join(tmp, 'seed-an', 'verdict.json'));
-    const codes = (b: string) => v.findings.filter((f) => f.backend === b).map((f) => f.code);
-    expect(codes('triton')).toContain('claim-contradiction'); // 4 failures under a 0 % error claim
-    expect(codes('triton')).toContain('token-count-unverified'); // whitespace words
-    expect(codes('tgi')).toContain('output-shortfall'); // ~67 of 100 tokens
-    expect(v.findings.find((f) => f.code === 'claim-contradiction')?.message).toMatch(
-      /0 % error rate but lists 4 failed/,
-    );
+    const r = await imp('seed', [SEED.vllmC4, SEED.tgiC16, SEED.tritonC8]);
+    const an = path.join(tmp, `an-${++n}`);
+    expect((await cli('analyze', '--runs', r.out, '--out', an)).code).toBe(4);
+    const v = await read<Verdict>(path.join(an, 'verdict.json'));
+    const of = (b: string) => v.findings.filter((f) => f.backend === b).map((f) => f.code);
+    expect(of('triton')).toContain('token-count-unverified'); // whitespace words
+    expect(of('tgi')).toContain('output-shortfall'); // ~67 of 100 tokens
     expect(v.ranking?.fair).toBe(false);
   });
+
+  test('a claimed error rate the counts contradict is a finding', async () => {
+    const f = await tampered(SEED.tritonC8, (d) => (d.statistics.error_rate_percent = 0));
+    const r = await imp('seed', [f]);
+    expect(r.code).toBe(0);
+    expect((await notes(r.out, 'triton')).findings.find((x) => x.code === 'claim-contradiction')?.message).toMatch(
+      /0 % error rate but lists 13 failed/,
+    );
+  });
 });
 
-describe('peer tools', () => {
-  test('vllm bench serve: per-request seconds become ms; the failed request counts as failed', async () => {
-    const out = path.join(tmp, 'vllm');
-    expect(
-      (await cli('import', '--format', 'vllm', path.join(FX, 'vllm-bench-serve-c4.json'), '--out', out)).code,
-    ).toBe(0);
-    const s = await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'));
+describe('seed: the earlier per-prompt shape (vllm_mistral7b_benchmark_*.json)', () => {
+  test('each prompt size is its own workload; seconds become ms; "All iterations failed" is 30 failures', async () => {
+    const r = await imp('seed', [SEED.earlier]);
+    expect(r.code).toBe(0);
+    const s = await src(SEED.earlier);
+    const short = (await summary(r.out, 'vllm-short')).points[0];
+    expect(short.concurrency).toBe(1);
+    expect(short.completed).toBe(s.short_prompt.successful_requests);
+    expect(short.e2e_ms.p50).toBeCloseTo(s.short_prompt.latency.p50 * 1000, 9);
+    expect(short.e2e_ms.mean).toBeCloseTo(s.short_prompt.latency.mean * 1000, 9);
+    expect(short.e2e_ms.p99).toBeCloseTo(s.short_prompt.latency.p99 * 1000, 9);
+    const medium = (await summary(r.out, 'vllm-medium')).points[0];
+    expect([medium.completed, medium.failed]).toEqual([1, 29]);
+    const long = (await summary(r.out, 'vllm-long')).points[0];
+    expect([long.completed, long.failed]).toEqual([0, s.iterations]);
+    expect(codes(await notes(r.out, 'vllm-long'))).toContain('all-failed');
+    expect(codes(await notes(r.out, 'vllm-short'))).toEqual(
+      expect.arrayContaining(['load-point-inferred', 'throughput-inferred', 'ttft-not-measured']),
+    );
+  });
+});
+
+describe('vLLM serving benchmark', () => {
+  test('with per-request detail: seconds → ms, and the file’s own summaries agree', async () => {
+    const r = await imp('vllm', [VLLM.detailed]);
+    expect(r.code).toBe(0);
+    const s = await src(VLLM.detailed);
+    const p = (await summary(r.out, 'vllm-bench')).points[0];
+    expect([p.concurrency, p.rate]).toEqual([null, s.request_rate]);
+    expect(p.completed).toBe(s.completed);
+    expect(p.failed).toBe(0);
+    expect(p.duration_s).toBe(s.duration);
+    expect(p.output_tokens_total).toBe(s.total_output_tokens);
+    expect(p.ttft_ms.n).toBe(s.completed);
+    expect(p.ttft_ms.mean).toBeCloseTo(s.mean_ttft_ms, 6);
+    expect(p.ttft_ms.p50).toBeCloseTo(s.median_ttft_ms, 6);
+    expect(p.ttft_ms.p99).toBeCloseTo(s.p99_ttft_ms, 6);
+    expect(p.tpot_ms.mean).toBeCloseTo(s.mean_tpot_ms, 3);
+    expect(p.itl_ms.mean).toBeCloseTo(s.mean_itl_ms, 6);
+    expect((await summary(r.out, 'vllm-bench')).model).toBe(s.model_id);
+  });
+
+  test('without --save-detailed (the default): imported from its summaries, not rejected', async () => {
+    const r = await imp('vllm', [VLLM.summary], '--backend', 'vllm');
+    expect(r.code).toBe(0);
+    const s = await src(VLLM.summary);
+    const p = (await summary(r.out, 'vllm')).points[0];
+    expect([p.rate, p.completed, p.failed]).toEqual([4, s.completed, 0]);
+    expect(p.ttft_ms).toMatchObject({
+      n: s.completed,
+      mean: s.mean_ttft_ms,
+      p50: s.median_ttft_ms,
+      p99: s.p99_ttft_ms,
+    });
+    expect(p.ttft_ms.min).toBeNull(); // not in the file: unknown
+    expect(p.tpot_ms.mean).toBe(s.mean_tpot_ms);
+    expect(p.itl_ms.p99).toBe(s.p99_itl_ms);
+    expect(p.output_tokens_per_s).toBeCloseTo(s.output_throughput, 9);
+    expect(codes(await notes(r.out, 'vllm'))).toEqual(expect.arrayContaining(['summary-only', 'failed-inferred']));
+  });
+
+  test('--append-result JSON lines: one point per line, "inf" is all prompts at once', async () => {
+    const r = await imp('vllm', [VLLM.jsonl]);
+    expect(r.code).toBe(0);
+    const lines = (await fs.readFile(VLLM.jsonl, 'utf8')).split('\n').map((l) => JSON.parse(l));
+    const pts = (await summary(r.out, 'vllm-bench')).points;
+    expect(pts.map((p) => [p.concurrency, p.rate])).toEqual([
+      [null, 1],
+      [null, 4],
+      [null, 16],
+      [200, null],
+    ]);
+    for (const p of pts) {
+      const l = lines.find((x) => (p.rate === null ? x.request_rate === 'inf' : x.request_rate === p.rate));
+      expect(p.ttft_ms.mean).toBe(l.mean_ttft_ms);
+      expect(p.duration_s).toBe(l.duration);
+    }
+  });
+
+  test('a JSON-lines record with a problem is named by its line', async () => {
+    const text = (await fs.readFile(VLLM.jsonl, 'utf8')).split('\n');
+    text[2] = text[2].replace(/"duration": [0-9.]+/, '"duration": -3');
+    const f = path.join(tmp, 'bad.jsonl');
+    await fs.writeFile(f, text.join('\n'));
+    const r = await imp('vllm', [f]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\/duration \(.*bad\.jsonl:line 3\): must be > 0/);
+    await absent(r.out);
+  });
+});
+
+describe('guidellm', () => {
+  test('0.2/0.3 JSON: totals at benchmark level; incomplete is neither completed nor failed', async () => {
+    const r = await imp('guidellm', [GL.v03json]);
+    expect(r.code).toBe(0);
+    const b = (await src(GL.v03json)).benchmarks[0];
+    const m = b.metrics;
+    const p = (await summary(r.out, 'guidellm')).points[0];
+    expect([p.concurrency, p.rate]).toEqual([1, null]);
+    expect([p.completed, p.failed]).toEqual([b.request_totals.successful, b.request_totals.errored]);
+    expect(p.duration_s).toBe(b.duration);
+    expect(p.ttft_ms.p50).toBe(m.time_to_first_token_ms.successful.median);
+    expect(p.ttft_ms.p99).toBe(m.time_to_first_token_ms.successful.percentiles.p99);
+    expect(p.tpot_ms.mean).toBe(m.inter_token_latency_ms.successful.mean);
+    expect(p.e2e_ms.p99).toBeCloseTo(m.request_latency.successful.percentiles.p99 * 1000, 9);
+    expect(p.itl_ms.n).toBe(0); // no per-chunk times in guidellm
+    expect(p.output_tokens_total).toBe(m.output_token_count.successful.total_sum);
+    const n = await notes(r.out, 'guidellm');
+    expect(n.findings.find((f) => f.code === 'incomplete-requests')?.count).toBe(1);
+    expect((await summary(r.out, 'guidellm')).model).toBe(b.worker.backend_model);
+  });
+
+  test('0.2/0.3: errored requests at benchmark level count as failed (were silently dropped)', async () => {
+    const f = await tampered(GL.v03json, (d) => {
+      d.benchmarks[0].request_totals.errored = 20;
+      d.benchmarks[0].request_totals.total += 20;
+    });
+    const r = await imp('guidellm', [f]);
+    expect(r.code).toBe(0);
+    const p = (await summary(r.out, 'guidellm')).points[0];
+    expect([p.completed, p.failed]).toEqual([46, 20]);
+  });
+
+  test('0.2/0.3 YAML output: the same numbers as its JSON', async () => {
+    const r = await imp('guidellm', [GL.v03yaml]);
+    expect(r.code).toBe(0);
+    const y = yaml.load(await fs.readFile(GL.v03yaml, 'utf8')) as Any;
+    const j = await imp('guidellm', [GL.v03json]);
+    const py = (await summary(r.out, 'guidellm')).points[0];
+    expect(py).toEqual((await summary(j.out, 'guidellm')).points[0]);
+    expect(py.completed).toBe(y.benchmarks[0].request_totals.successful);
+  });
+
+  test('0.5: totals in metrics, model from config.backend, filed under the same backend as 0.3', async () => {
+    const r = await imp('guidellm', [GL.v05]);
+    expect(r.code).toBe(0);
+    const b = (await src(GL.v05)).benchmarks[0];
+    const s = await summary(r.out, 'guidellm');
     const p = s.points[0];
-    expect(p.concurrency).toBe(4);
-    expect(p.completed).toBe(7);
-    expect(p.failed).toBe(1);
-    expect(p.ttft_ms.p50).toBeGreaterThan(30);
-    expect(p.ttft_ms.p50).toBeLessThan(60);
-    expect(p.itl_ms.n).toBe(7 * 31);
-    expect(p.tpot_ms.n).toBe(7);
+    expect(s.model).toBe(b.config.backend.model);
+    expect([p.concurrency, p.rate]).toEqual([b.config.strategy.streams, null]);
+    expect([p.completed, p.failed]).toEqual([b.metrics.request_totals.successful, b.metrics.request_totals.errored]);
+    expect(p.ttft_ms.p50).toBe(b.metrics.time_to_first_token_ms.successful.percentiles.p50);
+    expect(p.e2e_ms.max).toBeCloseTo(b.metrics.request_latency.successful.max * 1000, 9);
+    expect(p.duration_s).toBe(b.duration);
+    expect((await notes(r.out, 'guidellm')).tool_versions).toEqual(['0.5.0.dev0']);
   });
 
-  test('guidellm: inter_token_latency_ms maps to TPOT, per-chunk ITL is unknown, request latency s → ms', async () => {
-    const out = path.join(tmp, 'gl');
-    expect(
-      (
-        await cli(
-          'import',
-          '--format',
-          'guidellm',
-          path.join(FX, 'guidellm-benchmarks.json'),
-          '--backend',
-          'vllm',
-          '--out',
-          out,
-        )
-      ).code,
-    ).toBe(0);
-    const p = (await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'))).points[0];
-    expect(p.concurrency).toBe(4);
-    expect(p.tpot_ms.p50).toBeCloseTo(25.5);
-    expect(p.itl_ms.n).toBe(0);
-    expect(p.e2e_ms.p50).toBeCloseTo(830);
-    expect(p.failed).toBe(2);
-    expect(p.output_tokens_per_s).toBeCloseTo((98 * 32) / 21.5);
+  test('0.5: requests cut off by --max-seconds (incomplete) are not failures', async () => {
+    const f = await tampered(GL.v05, (d) => {
+      d.benchmarks[0].metrics.request_totals.incomplete = 3;
+      d.benchmarks[0].metrics.request_totals.total += 3;
+    });
+    const r = await imp('guidellm', [f]);
+    const p = (await summary(r.out, 'guidellm')).points[0];
+    expect([p.completed, p.failed, p.error_rate]).toEqual([4, 0, 0]);
+    expect((await notes(r.out, 'guidellm')).findings.find((x) => x.code === 'incomplete-requests')?.count).toBe(3);
   });
 
-  test('AIPerf: inter_token_latency maps to TPOT; failures come from the error summary', async () => {
-    const out = path.join(tmp, 'ap');
-    expect(
-      (
-        await cli(
-          'import',
-          '--format',
-          'aiperf',
-          path.join(FX, 'aiperf-profile_export_aiperf.json'),
-          '--backend',
-          'vllm',
-          '--out',
-          out,
-        )
-      ).code,
-    ).toBe(0);
-    const p = (await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'))).points[0];
-    expect(p.tpot_ms.p50).toBeCloseTo(25.4);
-    expect(p.ttft_ms.p99).toBeCloseTo(55.3);
-    expect(p.failed).toBe(1);
-    expect(p.output_tokens_per_s).toBeCloseTo(3200 / 21.7);
+  test('0.3 and 0.5 files of one server share one backend name and are compared, not split', async () => {
+    const r = await imp('guidellm', [GL.v03json, GL.v05], '--backend', 'vllm');
+    expect(r.code).toBe(0);
+    expect(await fs.readdir(r.out)).toEqual(['vllm']);
+    const n = await notes(r.out, 'vllm');
+    expect(n.backend_source).toBe('flag');
+    expect(codes(n)).toContain('model-mismatch'); // example_model vs Qwen: they did not measure the same thing
   });
 
-  test('three files of the same point become three trials that analyze can compare', async () => {
-    const out = path.join(tmp, 'trials');
-    const f = path.join(FX, 'vllm-bench-serve-c4.json');
-    expect((await cli('import', '--format', 'vllm', f, f, f, '--out', out)).code).toBe(0);
-    const p = (await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'))).points[0];
-    expect(p.trials).toHaveLength(3);
-    expect(p.ttft_ms.n).toBe(21);
+  test('guidellm CSV: a clear "unsupported format" with the JSON advice', async () => {
+    const f = path.join(tmp, 'benchmarks.csv');
+    await fs.writeFile(f, 'Benchmark,Run Info,Duration\n1,2,3\n');
+    const r = await imp('guidellm', [f]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unsupported format: CSV — use the JSON \(or YAML\) export/);
   });
 });
 
-describe('vLLM claims checked against its own per-request data', () => {
-  test('a summary mean that the per-request ttfts do not give, and an uncapped infinite-rate run', async () => {
-    const doc = JSON.parse(await fs.readFile(path.join(FX, 'vllm-bench-serve-c4.json'), 'utf8'));
-    doc.mean_ttft_ms = 10;
-    doc.max_concurrency = null;
-    const f = path.join(tmp, 'tampered.json');
+describe('AIPerf', () => {
+  test('0.10: a concurrency-16 run and a Poisson 1 req/s run are two load points with their model', async () => {
+    const r = await imp('aiperf', [AP.c16, AP.r1]);
+    expect(r.code).toBe(0);
+    const s = await summary(r.out, 'aiperf');
+    expect(s.model).toBe('qwen3.6-nvfp4');
+    expect(s.points.map((p) => [p.concurrency, p.rate, p.trials?.length])).toEqual([
+      [null, 1, 1],
+      [16, null, 1],
+    ]);
+    const c = await src(AP.c16);
+    const p = s.points.find((x) => x.concurrency === 16)!;
+    expect(p.completed).toBe(c.request_count.avg);
+    expect(p.failed).toBe(0);
+    expect(p.duration_s).toBe(c.benchmark_duration.avg);
+    expect(p.ttft_ms).toMatchObject({
+      n: c.time_to_first_token.count,
+      mean: c.time_to_first_token.avg,
+      p50: c.time_to_first_token.p50,
+      p99: c.time_to_first_token.p99,
+      min: c.time_to_first_token.min,
+    });
+    expect(p.tpot_ms.p90).toBe(c.inter_token_latency.p90);
+    expect(p.itl_ms.n).toBe(c.inter_chunk_latency.count);
+    expect(p.e2e_ms.max).toBe(c.request_latency.max);
+    expect(p.output_tokens_total).toBe(c.total_osl.avg);
+    expect(p.output_tokens_per_s).toBeCloseTo(c.output_token_throughput.avg, 6);
+  });
+
+  test('0.1 (records, loadgen): load point, model and errors from the file', async () => {
+    const r = await imp('aiperf', [AP.v01]);
+    expect(r.code).toBe(0);
+    const d = await src(AP.v01);
+    const s = await summary(r.out, 'aiperf');
+    expect(s.model).toBe(d.input_config.endpoint.model_names[0]);
+    const p = s.points[0];
+    expect(p.concurrency).toBe(d.input_config.loadgen.concurrency);
+    expect([p.completed, p.failed]).toEqual([d.records.request_count.avg, d.records.error_request_count.avg]);
+    expect(p.ttft_ms.p95).toBe(d.records.ttft.p95);
+    expect(p.duration_s).toBe(d.records.benchmark_duration.avg);
+  });
+
+  test('CSV exports (0.1 and 0.10): "unsupported format", use the JSON export; nothing written', async () => {
+    for (const f of [AP.v01csv, AP.c16csv]) {
+      const r = await imp('aiperf', [f]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/unsupported format: CSV — use the JSON export \(profile_export_aiperf\.json\)/);
+      await absent(r.out);
+    }
+  });
+
+  test('a file without a load point is refused, not filed as concurrency 1', async () => {
+    const f = await tampered(AP.c16, (d) => delete d.input_config.phases);
+    const r = await imp('aiperf', [f]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\/input_config\/loadgen.*load point/);
+  });
+});
+
+describe('GenAI-Perf', () => {
+  // No committed profile_export_genai_perf.json was found in public repositories (SOURCES.md); the keys below are
+  // the ones GenAI-Perf's JSON exporter writes (metric objects {unit, avg, p25…p99, min, max, std} and input_config).
+  test('profile_export_genai_perf.json: load point and model from input_config, failures unknown', async () => {
+    const doc = {
+      request_throughput: { unit: 'requests/sec', avg: 2.5 },
+      request_count: { unit: 'count', avg: 50 },
+      time_to_first_token: {
+        unit: 'ms',
+        avg: 40,
+        p25: 35,
+        p50: 39,
+        p75: 44,
+        p90: 50,
+        p95: 52,
+        p99: 60,
+        min: 30,
+        max: 61,
+        std: 6,
+      },
+      inter_token_latency: { unit: 'ms', avg: 12, p50: 12, p90: 13, p95: 14, p99: 15, min: 10, max: 16, std: 1 },
+      request_latency: {
+        unit: 'ms',
+        avg: 1600,
+        p50: 1590,
+        p90: 1700,
+        p95: 1750,
+        p99: 1800,
+        min: 1500,
+        max: 1810,
+        std: 60,
+      },
+      output_sequence_length: { unit: 'tokens', avg: 128, p50: 128, min: 128, max: 128, std: 0 },
+      input_config: { model_names: ['llama'], perf_analyzer: { stimulus: { concurrency: 4 } } },
+    };
+    const f = path.join(tmp, 'profile_export_genai_perf.json');
     await fs.writeFile(f, JSON.stringify(doc));
-    const out = path.join(tmp, 'tampered');
-    expect((await cli('import', '--format', 'vllm', f, '--out', out)).code).toBe(0);
-    const notes = await read<{ findings: { code: string; message: string }[] }>(path.join(out, 'vllm', 'import.json'));
-    expect(notes.findings.find((x) => x.code === 'claim-contradiction')?.message).toMatch(/mean_ttft_ms says 10/);
-    expect(notes.findings.some((x) => x.code === 'load-point-inferred')).toBe(true);
-    expect((await read<SweepSummary>(path.join(out, 'vllm', 'summary.json'))).points[0].concurrency).toBe(8);
+    const r = await imp('genai-perf', [f]);
+    expect(r.code).toBe(0);
+    const s = await summary(r.out, 'genai-perf');
+    expect(s.model).toBe('llama');
+    expect(s.points[0]).toMatchObject({ concurrency: 4, rate: null, completed: 50, failed: 0, duration_s: 20 });
+    expect(s.points[0].ttft_ms).toMatchObject({ p50: 39, p99: 60 });
+    expect(codes(await notes(r.out, 'genai-perf'))).toEqual(
+      expect.arrayContaining(['failures-unknown', 'duration-inferred']),
+    );
   });
 });
 
-describe('bad import input', () => {
-  test('a file of another format → exit 2 naming the missing key, nothing written', async () => {
-    const out = path.join(tmp, 'wrong');
-    const r = await cli('import', '--format', 'vllm', path.join(FX, 'guidellm-benchmarks.json'), '--out', out);
+describe('implausible values: exit 2 naming the file and the JSON path, nothing written', () => {
+  const cases: [string, string, (d: Any) => void, RegExp][] = [
+    ['negative duration', VLLM.summary, (d) => (d.duration = -1), /\/duration .*must be > 0/],
+    ['duration 0', GL.v03json, (d) => (d.benchmarks[0].duration = 0), /\/benchmarks\/0\/duration .*must be > 0/],
+    [
+      'fractional concurrency',
+      SEED.vllmC4,
+      (d) => (d.config.concurrency = 2.5),
+      /\/config\/concurrency .*whole number/,
+    ],
+    ['negative concurrency', SEED.vllmC4, (d) => (d.config.concurrency = -4), /\/config\/concurrency .*must be ≥ 1/],
+    [
+      'negative count',
+      SEED.vllmC4,
+      (d) => (d.statistics.failed_requests = -3),
+      /\/statistics\/failed_requests .*must not be negative/,
+    ],
+    ['negative latency', SEED.vllmC4, (d) => (d.raw_latencies[3] = -5), /\/raw_latencies\/3 .*must not be negative/],
+    ['TTFT 1e300', VLLM.summary, (d) => (d.mean_ttft_ms = 1e300), /\/mean_ttft_ms .*implausibly large/],
+    ['p50 below min', AP.c16, (d) => (d.time_to_first_token.p50 = 1), /\/time_to_first_token\/p50 .*below min/],
+    ['1e300 requests', AP.c16, (d) => (d.request_count.avg = 1e300), /\/request_count\/avg .*implausibly large/],
+    ['negative per-request ttft', VLLM.detailed, (d) => (d.ttfts[7] = -0.2), /\/ttfts\/7 .*must not be negative/],
+  ];
+  for (const [name, file, change, re] of cases)
+    test(name, async () => {
+      const fmt = file.includes('/seed/')
+        ? 'seed'
+        : file.includes('/vllm/')
+          ? 'vllm'
+          : file.includes('/guidellm/')
+            ? 'guidellm'
+            : 'aiperf';
+      const f = await tampered(file, change);
+      const r = await imp(fmt, [f]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(path.basename(f));
+      expect(r.err).toMatch(re);
+      expect(r.err).not.toMatch(/internal/);
+      await absent(r.out);
+    });
+
+  test('every problem of every file at once; a good file beside a bad one is not written either', async () => {
+    const bad1 = await tampered(SEED.vllmC4, (d) => {
+      d.config.concurrency = 0.5;
+      d.statistics.total_time_sec = 0;
+    });
+    const bad2 = await tampered(SEED.tgiC16, (d) => (d.statistics.successful_requests = -1));
+    const r = await imp('seed', [SEED.tritonC8, bad1, bad2]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/3 problems in 2 file/);
+    expect(r.err).toMatch(/\/config\/concurrency/);
+    expect(r.err).toMatch(/\/statistics\/total_time_sec/);
+    expect(r.err).toMatch(/\/statistics\/successful_requests/);
+    await absent(r.out);
+  });
+});
+
+describe('one import, several files', () => {
+  test('the same file twice is imported once, with a finding (was two trials)', async () => {
+    const r = await imp('vllm', [VLLM.summary, VLLM.summary]);
+    expect(r.code).toBe(0);
+    expect((await summary(r.out, 'vllm-bench')).points[0].trials).toHaveLength(1);
+    expect((await notes(r.out, 'vllm-bench')).findings.find((f) => f.code === 'duplicate-input')?.message).toMatch(
+      /same file given twice/,
+    );
+  });
+
+  test('a copy of a file under another name is a duplicate too', async () => {
+    const copy = path.join(tmp, 'copy-of-c16.json');
+    await fs.copyFile(AP.c16, copy);
+    const r = await imp('aiperf', [AP.c16, copy]);
+    expect(codes(await notes(r.out, 'aiperf'))).toContain('duplicate-input');
+    expect((await summary(r.out, 'aiperf')).points[0].trials).toHaveLength(1);
+  });
+
+  test('different models in one backend are a finding', async () => {
+    const r = await imp('aiperf', [AP.c16, AP.v01], '--backend', 'vllm');
+    expect(r.code).toBe(0);
+    const f = (await notes(r.out, 'vllm')).findings.find((x) => x.code === 'model-mismatch');
+    expect(f?.message).toMatch(/qwen3\.6-nvfp4.*openai\/gpt-oss-20b|openai\/gpt-oss-20b.*qwen3\.6-nvfp4/);
+    expect((await summary(r.out, 'vllm')).model).toBeNull();
+  });
+
+  test('seed files of different servers filed under one --backend are a backend mismatch', async () => {
+    const r = await imp('seed', [SEED.vllmC4, SEED.tgiC16], '--backend', 'mixed');
+    expect(r.code).toBe(0);
+    expect((await notes(r.out, 'mixed')).findings.find((x) => x.code === 'backend-mismatch')?.message).toMatch(
+      /'vllm'.*'tgi'/,
+    );
+  });
+
+  test('three trials of one point, pooled exactly from per-request data', async () => {
+    const a = await tampered(VLLM.detailed, (d) => (d.date = 'trial-a'));
+    const b = await tampered(VLLM.detailed, (d) => (d.date = 'trial-b'));
+    const r = await imp('vllm', [VLLM.detailed, a, b]);
+    const p = (await summary(r.out, 'vllm-bench')).points[0];
+    expect(p.trials).toHaveLength(3);
+    expect(p.ttft_ms.n).toBe(600);
+    expect(p.completed).toBe(600);
+  });
+});
+
+describe('--out', () => {
+  test('an existing file is a clear exit 2 (was internal ENOTDIR)', async () => {
+    const f = path.join(tmp, 'a-file');
+    await fs.writeFile(f, 'keep me');
+    const r = await cli('import', '--format', 'aiperf', AP.c16, '--out', f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/exists and is not a directory/);
+    expect(await fs.readFile(f, 'utf8')).toBe('keep me');
+  });
+
+  test('a symbolic link is refused', async () => {
+    const target = path.join(tmp, 'link-target');
+    await fs.mkdir(target);
+    const link = path.join(tmp, 'a-link');
+    await fs.symlink(target, link);
+    const r = await cli('import', '--format', 'aiperf', AP.c16, '--out', link);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/symbolic link/);
+    expect(await fs.readdir(target)).toEqual([]);
+  });
+
+  test('existing results are never overwritten; other backends are added beside them', async () => {
+    const r = await imp('aiperf', [AP.c16]);
+    const before = await fs.readFile(path.join(r.out, 'aiperf', 'summary.json'), 'utf8');
+    const again = await cli('import', '--format', 'aiperf', AP.r1, '--out', r.out);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/never overwritten/);
+    expect(await fs.readFile(path.join(r.out, 'aiperf', 'summary.json'), 'utf8')).toBe(before);
+    expect((await cli('import', '--format', 'aiperf', AP.r1, '--backend', 'tgi', '--out', r.out)).code).toBe(0);
+    expect((await fs.readdir(r.out)).sort()).toEqual(['aiperf', 'tgi']); // no temporary directory left
+  });
+
+  test('unknown format and a bad --backend → exit 2', async () => {
+    expect((await cli('import', '--format', 'locust', 'x.json', '--out', path.join(tmp, 'x'))).code).toBe(2);
+    expect(
+      (await cli('import', '--format', 'aiperf', AP.c16, '--backend', '../up', '--out', path.join(tmp, 'y'))).code,
+    ).toBe(2);
+  });
+
+  test('a file of another tool → exit 2 naming what is missing', async () => {
+    const r = await imp('vllm', [GL.v03json]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/\/duration/);
-    await expect(fs.access(out)).rejects.toThrow();
-  });
-  test('existing results are never overwritten', async () => {
-    const out = path.join(tmp, 'twice');
-    expect(
-      (await cli('import', '--format', 'aiperf', path.join(FX, 'aiperf-profile_export_aiperf.json'), '--out', out))
-        .code,
-    ).toBe(0);
-    const r = await cli(
-      'import',
-      '--format',
-      'aiperf',
-      path.join(FX, 'aiperf-profile_export_aiperf.json'),
-      '--out',
-      out,
-    );
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/never overwritten/);
-  });
-  test('unknown format → exit 2', async () => {
-    expect((await cli('import', '--format', 'locust', 'x.json', '--out', path.join(tmp, 'x'))).code).toBe(2);
+    await absent(r.out);
   });
 });
