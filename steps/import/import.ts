@@ -28,7 +28,7 @@ import {
   type ImportFinding,
   type Input,
 } from './formats/index.js';
-import { DEFAULT_LIMITS, head, readDocument, readLines, ReadError, type ReadLimits } from './read.js';
+import { capText, DEFAULT_LIMITS, head, readDocument, readLines, ReadError, type ReadLimits } from './read.js';
 
 export interface ImportResult {
   backends: string[];
@@ -83,7 +83,17 @@ async function readAll(o: ImportOptions, limits: ReadLimits) {
   const trials: Trial[] = [];
   const seen = new Map<string, string>();
   const duplicates: ImportFinding[] = [];
+  let rawValues = 0;
   for (const file of o.files) {
+    const sized = new Checker(file);
+    try {
+      await checkSize(file, limits);
+    } catch (e) {
+      if (!(e instanceof ReadError)) throw e;
+      sized.add('', e.message);
+      problems.push(...sized.problems);
+      continue;
+    }
     const digest = await sha256(file).catch(() => null);
     const first = digest ? seen.get(digest) : undefined;
     if (first) {
@@ -97,8 +107,21 @@ async function readAll(o: ImportOptions, limits: ReadLimits) {
     if (digest) seen.set(digest, file);
     const c = new Checker(file);
     const input = await readInput(o.format, file, limits, c);
-    if (input) for (const t of PARSERS[o.format](input, c)) trials.push({ ...t, file });
+    const added = input ? PARSERS[o.format](input, c) : [];
+    for (const t of added) trials.push({ ...t, file });
     problems.push(...c.problems);
+    rawValues += added.reduce((a, t) => a + Object.values(t.raw ?? {}).reduce((b, v) => b + (v?.length ?? 0), 0), 0);
+    if (rawValues > limits.rawValues)
+      throw new InvalidInputError(
+        'import-too-large',
+        `the files hold more than ${limits.rawValues} per-request values`,
+        {
+          problems: [
+            { path: '', file, message: `over the import cap of ${limits.rawValues} per-request values in one import` },
+          ],
+          hint: 'Import fewer files at once (e.g. one load point per import, into different --out directories). Nothing was written.',
+        },
+      );
   }
   return { trials, problems, duplicates };
 }
@@ -113,16 +136,18 @@ async function sha256(file: string): Promise<string> {
 async function readInput(format: Format, file: string, limits: ReadLimits, c: Checker): Promise<Input | null> {
   const accepts = ACCEPTS[format];
   try {
-    const start = (
-      await head(file).catch((e) => {
-        throw new ReadError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message);
-      })
-    ).trimStart();
+    await checkSize(file, limits);
+    const start = (await head(file)).trimStart();
     const ext = path.extname(file).toLowerCase();
-    if (ext === '.csv' || (/^[^{[\n]*,[^\n]*\n/.test(start) && !start.startsWith('{')))
+    const firstLine = start.split('\n', 1)[0];
+    const json = /^[{[]/.test(start);
+    if (
+      ext === '.csv' ||
+      /^Metric,/.test(firstLine) ||
+      (!json && !firstLine.includes(':') && firstLine.split(',').length > 2)
+    )
       return (c.add('', `unsupported format: CSV — ${accepts.advice}`), null);
-    const looksYaml = ext === '.yaml' || ext === '.yml' || (!start.startsWith('{') && !start.startsWith('['));
-    if (looksYaml) {
+    if (ext === '.yaml' || ext === '.yml' || !json) {
       if (!accepts.yaml) return (c.add('', `unsupported format: not JSON — ${accepts.advice}`), null);
       return { kind: 'document', doc: parseYaml(await readDocument(file, limits), c) };
     }
@@ -130,16 +155,32 @@ async function readInput(format: Format, file: string, limits: ReadLimits, c: Ch
     return { kind: 'document', doc: parseJson(await readDocument(file, limits), c) };
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
+    c.line = e.line;
     c.add('', e.message);
+    c.line = undefined;
     return null;
   }
+}
+
+/** Every input, JSON lines included, is within the document cap: its parsed form is what stays in memory. */
+async function checkSize(file: string, limits: ReadLimits): Promise<void> {
+  const st = await fs.stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw new ReadError(e.code === 'ENOENT' ? 'file not found' : e.message);
+  });
+  if (!st.isFile()) throw new ReadError('not a regular file');
+  if (st.size > limits.documentBytes)
+    throw new ReadError(`file is ${st.size} bytes, over the import cap of ${capText(limits.documentBytes)} per file`);
 }
 
 function parseJson(text: string, c: Checker): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    c.add('', `not valid JSON: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    c.line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
+    c.add('', `not valid JSON: ${msg}`);
+    c.line = undefined;
     return undefined;
   }
 }
@@ -148,7 +189,10 @@ function parseYaml(text: string, c: Checker): unknown {
   try {
     return yaml.load(text, { schema: yaml.CORE_SCHEMA, json: true });
   } catch (e) {
-    c.add('', `not valid YAML: ${(e as yaml.YAMLException).message.split('\n')[0]}`);
+    const err = e as yaml.YAMLException;
+    c.line = err.mark ? err.mark.line + 1 : undefined;
+    c.add('', `not valid YAML: ${err.reason ?? err.message.split('\n')[0]}`);
+    c.line = undefined;
     return undefined;
   }
 }

@@ -61,7 +61,6 @@ async function imp(format: string, files: string[], ...flags: string[]) {
   return { ...r, out };
 }
 const read = async <T>(f: string): Promise<T> => JSON.parse(await fs.readFile(f, 'utf8'));
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 const src = (f: string): Promise<Any> => read<Any>(f);
 const summary = (out: string, b: string) => read<SweepSummary>(path.join(out, b, 'summary.json'));
