@@ -97,13 +97,10 @@ function genaiLoadPoint(c: Checker, cfg: Obj | undefined): LoadPoint {
   return { concurrency: null, rate: null, findings: [] };
 }
 
-function flat(doc: Obj, c: Checker, tool: 'aiperf' | 'genai-perf'): ImportedTrial[] {
-  const nested = tool === 'aiperf' && isObj(doc.records);
-  const root = nested ? (doc.records as Obj) : doc;
-  const rootAt = nested ? '/records' : '';
-  const cfg = isObj(doc.input_config) ? doc.input_config : undefined;
-  if (tool === 'aiperf' && typeof doc.schema_version === 'string' && !/^1\./.test(doc.schema_version))
-    c.add('/schema_version', `AIPerf export schema ${doc.schema_version} is not supported (1.x is)`);
+type Tool = 'aiperf' | 'genai-perf';
+
+/** Counts, duration and token total; problems go to the checker. */
+function totals(doc: Obj, root: Obj, rootAt: string, c: Checker) {
   const countM = metricOf(root, rootAt, ['request_count']);
   if (!countM) c.add(`${rootAt}/request_count`, 'is required (request_count.avg)');
   const count = scalar(c, countM, { min: 0, max: BOUNDS.count, integer: true });
@@ -120,62 +117,75 @@ function flat(doc: Obj, c: Checker, tool: 'aiperf' | 'genai-perf'): ImportedTria
   const thr = thrM ? scalar(c, thrM, { min: 0, max: BOUNDS.rate }) : null;
   const oslM = metricOf(root, rootAt, ['total_osl', 'total_output_tokens']);
   const osl = oslM ? scalar(c, oslM, { min: 0, max: BOUNDS.tokens }) : null;
-  const n = count ?? 0;
-  const st = (names: string[], nOf = n) => {
-    const m = metricOf(root, rootAt, names);
-    const cnt = m && isNum(m.v.count) && Number.isInteger(m.v.count) && m.v.count >= 0 ? m.v.count : nOf;
-    return c.stats(m?.v, m?.at ?? '', KEYS, cnt);
-  };
-  const ttft = st(['time_to_first_token', 'ttft']);
-  const tpot = st(['inter_token_latency', 'itl']);
-  const e2e = st(['request_latency']);
-  const itl = st(['inter_chunk_latency']);
-  const lp = tool === 'aiperf' ? aiperfLoadPoint(c, cfg) : genaiLoadPoint(c, cfg);
   const dur = duration ?? (thr && count ? count / thr : null);
   if (dur === null && c.ok)
     c.add(`${rootAt}/benchmark_duration`, 'is required (or request_throughput with request_count)');
-  if (!c.ok || count === null || dur === null) return [];
+  return {
+    count,
+    errCount,
+    errFromSummary,
+    errListed: errSummary.length > 0,
+    durationSaved: duration !== null,
+    dur,
+    osl,
+  };
+}
 
+function distributions(root: Obj, rootAt: string, c: Checker, n: number) {
+  const st = (names: string[]) => {
+    const m = metricOf(root, rootAt, names);
+    const cnt = m && isNum(m.v.count) && Number.isInteger(m.v.count) && m.v.count >= 0 ? m.v.count : n;
+    return c.stats(m?.v, m?.at ?? '', KEYS, cnt);
+  };
+  return {
+    ttft_ms: st(['time_to_first_token', 'ttft']),
+    tpot_ms: st(['inter_token_latency', 'itl']),
+    e2e_ms: st(['request_latency']),
+    itl_ms: st(['inter_chunk_latency']),
+  };
+}
+
+function flatFindings(doc: Obj, tool: Tool, t: ReturnType<typeof totals>, lp: LoadPoint): ImportFinding[] {
   const at = { concurrency: lp.concurrency, rate: lp.rate };
-  const findings = [...lp.findings];
-  const failed = errCount ?? errFromSummary;
-  if (errCount !== null && errSummary.length && errCount !== errFromSummary)
-    findings.push({
-      ...at,
-      code: 'claim-contradiction',
-      severity: 'warning',
-      message: `error_request_count ${errCount} but the error summary lists ${errFromSummary}`,
-    });
-  if (doc.was_cancelled === true)
-    findings.push({
-      ...at,
-      code: 'run-cancelled',
-      severity: 'error',
-      message: `the ${tool} run was cancelled before it finished`,
-    });
+  const f = [...lp.findings];
+  const add = (code: string, severity: ImportFinding['severity'], message: string) =>
+    f.push({ ...at, code, severity, message });
+  if (t.errCount !== null && t.errListed && t.errCount !== t.errFromSummary)
+    add(
+      'claim-contradiction',
+      'warning',
+      `error_request_count ${t.errCount} but the error summary lists ${t.errFromSummary}`,
+    );
+  if (doc.was_cancelled === true) add('run-cancelled', 'error', `the ${tool} run was cancelled before it finished`);
   if (tool === 'genai-perf')
-    findings.push({
-      ...at,
-      code: 'failures-unknown',
-      severity: 'warning',
-      message: 'GenAI-Perf exports no error count: failed requests are unknown (counted 0)',
-    });
-  if (duration === null)
-    findings.push({
-      ...at,
-      code: 'duration-inferred',
-      severity: 'info',
-      message: `no benchmark_duration: request_count / request_throughput = ${dur.toFixed(3)} s`,
-    });
+    add('failures-unknown', 'warning', 'GenAI-Perf exports no error count: failed requests are unknown (counted 0)');
+  if (!t.durationSaved && t.dur !== null)
+    add(
+      'duration-inferred',
+      'info',
+      `no benchmark_duration: request_count / request_throughput = ${t.dur.toFixed(3)} s`,
+    );
+  return f;
+}
+
+function flat(doc: Obj, c: Checker, tool: Tool): ImportedTrial[] {
+  const nested = tool === 'aiperf' && isObj(doc.records);
+  const root = nested ? (doc.records as Obj) : doc;
+  const rootAt = nested ? '/records' : '';
+  const cfg = isObj(doc.input_config) ? doc.input_config : undefined;
+  if (tool === 'aiperf' && typeof doc.schema_version === 'string' && !/^1\./.test(doc.schema_version))
+    c.add('/schema_version', `AIPerf export schema ${doc.schema_version} is not supported (1.x is)`);
+  const t = totals(doc, root, rootAt, c);
+  const dist = distributions(root, rootAt, c, t.count ?? 0);
+  const lp = tool === 'aiperf' ? aiperfLoadPoint(c, cfg) : genaiLoadPoint(c, cfg);
+  if (!c.ok || t.count === null || t.dur === null) return [];
+  const { count, osl } = t;
   const m = metrics(
     {
       completed: count,
-      failed,
+      failed: t.errCount ?? t.errFromSummary,
       output_tokens_total: Math.round(osl ?? 0),
-      ttft_ms: ttft,
-      tpot_ms: tpot,
-      itl_ms: itl,
-      e2e_ms: e2e,
+      ...dist,
       tokens: {
         server_counted: 0,
         client_counted: osl === null ? 0 : count,
@@ -184,15 +194,14 @@ function flat(doc: Obj, c: Checker, tool: 'aiperf' | 'genai-perf'): ImportedTria
         mean_output_tokens: osl !== null && count ? osl / count : null,
       },
     },
-    dur,
+    t.dur,
   );
   const model = modelOf(cfg);
-  const target = str(pick(cfg, 'endpoint/url')) ?? str(pick(cfg, 'endpoint/urls/0')) ?? str(cfg?.url);
   const input = isObj(cfg?.input) ? cfg!.input : (cfg?.datasets ?? null);
   return [
     {
       server: null,
-      target,
+      target: str(pick(cfg, 'endpoint/url')) ?? str(pick(cfg, 'endpoint/urls/0')) ?? str(cfg?.url),
       concurrency: lp.concurrency,
       rate: lp.rate,
       model,
@@ -204,7 +213,7 @@ function flat(doc: Obj, c: Checker, tool: 'aiperf' | 'genai-perf'): ImportedTria
         dataset: tool,
       },
       metrics: m,
-      findings,
+      findings: flatFindings(doc, tool, t, lp),
     },
   ];
 }

@@ -103,9 +103,7 @@ function parseBenchmark(doc: Obj, b: unknown, i: number, c: Checker): ImportedTr
       completed: tot.ok,
       failed: tot.errored,
       output_tokens_total: Math.round(outCount ?? 0),
-      ttft_ms: ttft,
-      tpot_ms: tpot,
-      e2e_ms: e2e,
+      ...{ ttft_ms: ttft, tpot_ms: tpot, e2e_ms: e2e },
       tokens: {
         server_counted: 0,
         client_counted: outCount === null ? 0 : tot.ok,
@@ -116,12 +114,16 @@ function parseBenchmark(doc: Obj, b: unknown, i: number, c: Checker): ImportedTr
     },
     duration,
   );
+  return { server: null, ...identity(doc, b), ...at, metrics: mm, findings };
+}
+
+/** Model, target, version and workload as each guidellm version records them. */
+function identity(doc: Obj, b: Obj) {
   const cfg = isObj(b.config) ? b.config : undefined;
   const backendCfg = isObj(cfg?.backend) ? cfg.backend : undefined;
   const worker = isObj(b.worker) ? b.worker : undefined;
   const docArgs = isObj(doc.args) ? doc.args : undefined;
   const model = str(backendCfg?.model) ?? str(worker?.backend_model) ?? str(docArgs?.model);
-  const target = str(backendCfg?.target) ?? str(worker?.backend_target) ?? str(docArgs?.target);
   const data =
     (isObj(cfg?.requests) ? cfg.requests.data : undefined) ??
     (isObj(b.request_loader) ? b.request_loader.data : undefined) ??
@@ -129,10 +131,7 @@ function parseBenchmark(doc: Obj, b: unknown, i: number, c: Checker): ImportedTr
     null;
   const meta = isObj(doc.metadata) ? doc.metadata : undefined;
   return {
-    server: null,
-    target,
-    concurrency: lp.concurrency,
-    rate: lp.rate,
+    target: str(backendCfg?.target) ?? str(worker?.backend_target) ?? str(docArgs?.target),
     model,
     toolVersion: str(meta?.guidellm_version) ?? (cfg ? '0.4+' : '0.2/0.3'),
     workload: {
@@ -141,8 +140,6 @@ function parseBenchmark(doc: Obj, b: unknown, i: number, c: Checker): ImportedTr
       output_tokens: null,
       dataset: 'guidellm',
     },
-    metrics: mm,
-    findings,
   };
 }
 

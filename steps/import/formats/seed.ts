@@ -25,7 +25,26 @@ function rawNumbers(c: Checker, v: unknown, path: string, max: number): number[]
   return out;
 }
 
-function seedCurrent(doc: Obj, c: Checker): ImportedTrial[] {
+interface Current {
+  server: string;
+  config: Obj | undefined;
+  concurrency: number;
+  maxTokens: number | null;
+  iterations: number | null;
+  ok: number;
+  failed: number;
+  errPct: number | null;
+  totalTime: number;
+  rawLat: number[];
+  rawTok: number[];
+  e2e: Stats;
+  outTotal: number;
+  claimedTps: number | null;
+  ttftClaimed: boolean;
+}
+
+/** Every value of the current shape, checked; null when the file has problems (they are in the checker). */
+function readCurrent(doc: Obj, c: Checker): Current | null {
   const server = str(doc.backend)?.toLowerCase() ?? null;
   if (!server) c.add('/backend', 'is required (the server the seed measured)');
   const config = c.obj(doc, 'config', '');
@@ -36,64 +55,72 @@ function seedCurrent(doc: Obj, c: Checker): ImportedTrial[] {
   const cv = config?.concurrency;
   const concurrency =
     cv === undefined ? (c.add('/config/concurrency', 'is required'), null) : c.concurrency(cv, '/config/concurrency');
-  const maxTokens = c.count(config, 'max_tokens', '/config', false);
-  const iterations = c.count(config, 'iterations', '/config', false);
   const ok = c.count(st, 'successful_requests', '/statistics') ?? 0;
-  const failed = c.count(st, 'failed_requests', '/statistics') ?? 0;
-  const errPct = c.num(st, 'error_rate_percent', '/statistics', { min: 0, max: 100 });
-  const totalTime = c.durationS(st, 'total_time_sec', '/statistics');
   const rawLat = rawNumbers(c, doc.raw_latencies, '/raw_latencies', BOUNDS.latencyMs);
   const rawTok = rawNumbers(c, doc.raw_tokens, '/raw_tokens', BOUNDS.tokens);
-  const summaryE2e = c.stats(
-    lat,
-    '/statistics/latency_ms',
-    { ...LAT, p50: lat && 'p50' in lat ? 'p50' : 'median' },
+  const p50 = lat && 'p50' in lat ? 'p50' : 'median';
+  const summaryE2e = c.stats(lat, '/statistics/latency_ms', { ...LAT, p50 }, ok);
+  const r = {
+    server: server ?? '',
+    config,
+    concurrency: concurrency ?? 0,
+    maxTokens: c.count(config, 'max_tokens', '/config', false),
+    iterations: c.count(config, 'iterations', '/config', false),
     ok,
-  );
-  if (!c.ok || concurrency === null || totalTime === null || !server) return [];
+    failed: c.count(st, 'failed_requests', '/statistics') ?? 0,
+    errPct: c.num(st, 'error_rate_percent', '/statistics', { min: 0, max: 100 }),
+    totalTime: c.durationS(st, 'total_time_sec', '/statistics') ?? 0,
+    rawLat,
+    rawTok,
+    e2e: rawLat.length ? stats(rawLat) : summaryE2e,
+    outTotal: rawTok.length
+      ? rawTok.reduce((x, y) => x + y, 0)
+      : (c.count(tok, 'total_generated', '/statistics/tokens', false) ?? 0),
+    claimedTps: isNum(tput?.tokens_per_sec) ? tput.tokens_per_sec : null,
+    ttftClaimed: !!st && ('ttft_ms' in st || 'time_to_first_token_ms' in st || 'ttft' in st),
+  };
+  return c.ok ? r : null;
+}
 
-  const at = { concurrency, rate: null };
-  const findings: ImportFinding[] = [];
+/** Where the file contradicts itself, and what the seed did not measure or count as tokens. */
+function currentFindings(r: Current): ImportFinding[] {
+  const at = { concurrency: r.concurrency, rate: null };
+  const f: ImportFinding[] = [];
+  const { ok, failed } = r;
+  const bad = (count: number | undefined, message: string, severity: ImportFinding['severity'] = 'error') =>
+    f.push({ ...at, code: 'claim-contradiction', severity, ...(count === undefined ? {} : { count }), message });
   const actual = ok + failed > 0 ? (failed / (ok + failed)) * 100 : 0;
-  if (errPct !== null && Math.abs(errPct - actual) > 0.5)
-    findings.push({
-      ...at,
-      code: 'claim-contradiction',
-      severity: 'error',
-      count: failed,
-      message: `the file claims a ${errPct} % error rate but lists ${failed} failed of ${ok + failed} requests (${actual.toFixed(1)} %)`,
-    });
-  if (iterations !== null && ok + failed !== iterations)
-    findings.push({
-      ...at,
-      code: 'claim-contradiction',
-      severity: 'error',
-      count: Math.abs(iterations - ok - failed),
-      message: `${iterations} iterations configured but ${ok} successful + ${failed} failed = ${ok + failed} accounted for: ${iterations - ok - failed} requests are missing`,
-    });
-  if (rawLat.length && rawLat.length !== ok)
-    findings.push({
-      ...at,
-      code: 'claim-contradiction',
-      severity: 'error',
-      count: Math.abs(rawLat.length - ok),
-      message: `${ok} successful requests claimed but ${rawLat.length} raw latencies recorded`,
-    });
-  if (st && ('ttft_ms' in st || 'time_to_first_token_ms' in st || 'ttft' in st))
-    findings.push({
+  if (r.errPct !== null && Math.abs(r.errPct - actual) > 0.5)
+    bad(
+      failed,
+      `the file claims a ${r.errPct} % error rate but lists ${failed} failed of ${ok + failed} requests (${actual.toFixed(1)} %)`,
+    );
+  if (r.iterations !== null && ok + failed !== r.iterations)
+    bad(
+      Math.abs(r.iterations - ok - failed),
+      `${r.iterations} iterations configured but ${ok} successful + ${failed} failed = ${ok + failed} accounted for: ${r.iterations - ok - failed} requests are missing`,
+    );
+  if (r.rawLat.length && r.rawLat.length !== ok)
+    bad(
+      Math.abs(r.rawLat.length - ok),
+      `${ok} successful requests claimed but ${r.rawLat.length} raw latencies recorded`,
+    );
+  const tps = r.outTotal / r.totalTime;
+  if (r.claimedTps !== null && tps > 0 && Math.abs(r.claimedTps - tps) / tps > 0.02)
+    bad(
+      undefined,
+      `claimed ${r.claimedTps.toFixed(1)} tokens/s, but its own token total over its total time gives ${tps.toFixed(1)}`,
+      'warning',
+    );
+  if (r.ttftClaimed)
+    f.push({
       ...at,
       code: 'ttft-not-measured',
       severity: 'info',
       message: 'the seed did not measure TTFT (its TTFT figure was half the latency): ignored, TTFT is unknown',
     });
-
-  const e2e: Stats = rawLat.length ? stats(rawLat) : summaryE2e;
-  const outTotal = rawTok.length
-    ? rawTok.reduce((a, b) => a + b, 0)
-    : (c.count(tok, 'total_generated', '/statistics/tokens', false) ?? 0);
-  const words = server.includes('triton');
-  if (words)
-    findings.push({
+  if (r.server.includes('triton'))
+    f.push({
       ...at,
       code: 'token-count-unverified',
       severity: 'warning',
@@ -101,49 +128,47 @@ function seedCurrent(doc: Obj, c: Checker): ImportedTrial[] {
       message:
         'the seed counted Triton output as whitespace-separated words, not tokens: throughput in tokens/s is not comparable',
     });
-  const claimedTps = isNum(tput?.tokens_per_sec) ? tput.tokens_per_sec : null;
-  const tps = outTotal / totalTime;
-  if (claimedTps !== null && tps > 0 && Math.abs(claimedTps - tps) / tps > 0.02)
-    findings.push({
-      ...at,
-      code: 'claim-contradiction',
-      severity: 'warning',
-      message: `claimed ${claimedTps.toFixed(1)} tokens/s, but its own token total over its total time gives ${tps.toFixed(1)}`,
-    });
-  const shortfall = maxTokens !== null && rawTok.length ? rawTok.filter((t) => t < maxTokens).length : 0;
+  return f;
+}
+
+function seedCurrent(doc: Obj, c: Checker): ImportedTrial[] {
+  const r = readCurrent(doc, c);
+  if (!r) return [];
+  const words = r.server.includes('triton');
+  const shortfall = r.maxTokens !== null && r.rawTok.length ? r.rawTok.filter((t) => t < r.maxTokens!).length : 0;
   const m = metrics(
     {
-      completed: ok,
-      failed,
-      output_tokens_total: Math.round(outTotal),
-      e2e_ms: e2e,
+      completed: r.ok,
+      failed: r.failed,
+      output_tokens_total: Math.round(r.outTotal),
+      e2e_ms: r.e2e,
       tokens: {
-        server_counted: words ? 0 : ok,
+        server_counted: words ? 0 : r.ok,
         client_counted: 0,
         mismatched: 0,
         shortfall,
-        mean_output_tokens: ok ? outTotal / ok : null,
+        mean_output_tokens: r.ok ? r.outTotal / r.ok : null,
       },
     },
-    totalTime,
+    r.totalTime,
   );
   return [
     {
-      server,
+      server: r.server,
       target: str(doc.endpoint),
-      concurrency,
+      concurrency: r.concurrency,
       rate: null,
       model: null,
       toolVersion: 'seed',
       workload: {
-        fingerprint: `seed:${sha({ max_tokens: maxTokens, warmup: config?.warmup ?? null }).slice(0, 32)}`,
+        fingerprint: `seed:${sha({ max_tokens: r.maxTokens, warmup: r.config?.warmup ?? null }).slice(0, 32)}`,
         input_tokens: null,
-        output_tokens: maxTokens,
+        output_tokens: r.maxTokens,
         dataset: 'seed (prompt not recorded)',
       },
       metrics: m,
-      raw: rawLat.length ? { e2e: rawLat } : undefined,
-      findings,
+      raw: r.rawLat.length ? { e2e: r.rawLat } : undefined,
+      findings: currentFindings(r),
     },
   ];
 }

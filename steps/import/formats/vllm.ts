@@ -8,7 +8,7 @@
  * - `--append-result`: one such JSON document per line (JSON lines), each its own trial.
  * `request_rate` is a number or the string "inf"; `max_concurrency` null when uncapped.
  */
-import { stats } from '../../metrics/derive.js';
+import { stats, type Stats } from '../../metrics/derive.js';
 import { BOUNDS, isNum, isObj, type Checker, type Obj, type StatKeys } from '../check.js';
 import { metrics, sha, str, type ImportedTrial, type ImportFinding, type Parser } from './common.js';
 
@@ -93,92 +93,87 @@ const keysOf = (doc: Obj, m: string): StatKeys => ({
   p99: `p99_${m}_ms`,
 });
 
+type Detailed = ReturnType<typeof detailed>;
+type Summaries = Record<'ttft' | 'tpot' | 'itl' | 'e2e', Stats>;
+type At = { concurrency: number | null; rate: number | null };
+
+/** Failures from the per-request records, checked against the file's own counts and mean. */
+function detailedFailures(d: Detailed, completed: number, failedClaim: number | null, s: Summaries, at: At) {
+  const findings: ImportFinding[] = [];
+  const bad = (message: string, count?: number, severity: ImportFinding['severity'] = 'error') =>
+    findings.push({ ...at, code: 'claim-contradiction', severity, ...(count === undefined ? {} : { count }), message });
+  const failed = d.n - d.ok;
+  if (d.ok !== completed)
+    bad(
+      `'completed' says ${completed} but ${d.ok} of ${d.n} per-request records succeeded`,
+      Math.abs(d.ok - completed),
+    );
+  if (failedClaim !== null && failedClaim !== failed)
+    bad(`'failed' says ${failedClaim} but ${failed} per-request records failed`, Math.abs(failedClaim - failed));
+  const mean = s.ttft.mean;
+  const got = d.ttft.length ? stats(d.ttft).mean! : null;
+  if (mean !== null && got !== null && Math.abs(got - mean) > Math.max(0.5, 0.01 * mean))
+    bad(`mean_ttft_ms says ${mean} but the per-request ttfts give ${got.toFixed(2)}`, undefined, 'warning');
+  return { failed, findings };
+}
+
+/** Failures of a summary-only file: `failed` when saved, else the prompts that did not complete. */
+function summaryFailures(doc: Obj, completed: number, failedClaim: number | null, at: At) {
+  const findings: ImportFinding[] = [];
+  const prompts = isNum(doc.num_prompts) ? doc.num_prompts : null;
+  const failed = failedClaim ?? (prompts !== null && prompts >= completed ? prompts - completed : 0);
+  if (failedClaim === null && prompts !== null)
+    findings.push({
+      ...at,
+      code: 'failed-inferred',
+      severity: 'info',
+      message: `no 'failed' in the file: num_prompts ${prompts} − completed ${completed} = ${failed}`,
+    });
+  findings.push({
+    ...at,
+    code: 'summary-only',
+    severity: 'info',
+    message:
+      "saved without --save-detailed: TTFT/TPOT/ITL/E2E are the file's own summaries (no min/max, percentiles as saved); trials cannot be pooled exactly",
+  });
+  return { failed, findings };
+}
+
 function parseOne(doc: unknown, c: Checker, path: string): ImportedTrial[] {
   if (!isObj(doc)) return (c.add(path, 'must be a JSON object'), []);
   const duration = c.durationS(doc, 'duration', path);
   const completed = c.count(doc, 'completed', path);
   const failedClaim = c.count(doc, 'failed', path, false);
-  const isDetailed = DETAIL.some((k) => k in doc);
-  const d = isDetailed ? detailed(doc, c, path) : null;
-  const { concurrency, rate, findings } = loadPoint(doc, c, path, d?.n ?? completed ?? 0);
-  const at = { concurrency, rate };
-  const totalOut = c.num(doc, 'total_output_tokens', path, {
-    min: 0,
-    max: BOUNDS.tokens,
-    integer: true,
-    required: !isDetailed,
-  });
+  const d = DETAIL.some((k) => k in doc) ? detailed(doc, c, path) : null;
+  const lp = loadPoint(doc, c, path, d?.n ?? completed ?? 0);
+  const at = { concurrency: lp.concurrency, rate: lp.rate };
+  const totalOut = c.num(doc, 'total_output_tokens', path, { min: 0, max: BOUNDS.tokens, integer: true, required: !d });
   const n = completed ?? 0;
-  const summary = {
+  const s: Summaries = {
     ttft: c.stats(doc, path, keysOf(doc, 'ttft'), n),
     tpot: c.stats(doc, path, keysOf(doc, 'tpot'), n),
+    // The chunk count is not saved: the request count is a floor for ITL's n.
     itl: c.stats(doc, path, keysOf(doc, 'itl'), n),
     e2e: c.stats(doc, path, keysOf(doc, 'e2el'), n),
   };
   if (!c.ok || duration === null || completed === null) return [];
-  let failed: number;
-  if (d) {
-    failed = d.n - d.ok;
-    if (d.ok !== completed)
-      findings.push({
-        ...at,
-        code: 'claim-contradiction',
-        severity: 'error',
-        count: Math.abs(d.ok - completed),
-        message: `'completed' says ${completed} but ${d.ok} of ${d.n} per-request records succeeded`,
-      });
-    if (failedClaim !== null && failedClaim !== failed)
-      findings.push({
-        ...at,
-        code: 'claim-contradiction',
-        severity: 'error',
-        count: Math.abs(failedClaim - failed),
-        message: `'failed' says ${failedClaim} but ${failed} per-request records failed`,
-      });
-    const mean = summary.ttft.mean;
-    if (mean !== null && d.ttft.length && Math.abs(stats(d.ttft).mean! - mean) > Math.max(0.5, 0.01 * mean))
-      findings.push({
-        ...at,
-        code: 'claim-contradiction',
-        severity: 'warning',
-        message: `mean_ttft_ms says ${mean} but the per-request ttfts give ${stats(d.ttft).mean!.toFixed(2)}`,
-      });
-  } else {
-    const prompts = isNum(doc.num_prompts) ? doc.num_prompts : null;
-    failed = failedClaim ?? (prompts !== null && prompts >= completed ? prompts - completed : 0);
-    if (failedClaim === null && prompts !== null)
-      findings.push({
-        ...at,
-        code: 'failed-inferred',
-        severity: 'info',
-        message: `no 'failed' in the file: num_prompts ${prompts} − completed ${completed} = ${failed}`,
-      });
-    findings.push({
-      ...at,
-      code: 'summary-only',
-      severity: 'info',
-      message:
-        "saved without --save-detailed: TTFT/TPOT/ITL/E2E are the file's own summaries (no min/max, percentiles as saved); trials cannot be pooled exactly",
-    });
-    if (summary.itl.n) summary.itl = { ...summary.itl, n: completed }; // chunk count unknown: the request count is a floor
-  }
+  const f = d ? detailedFailures(d, completed, failedClaim, s, at) : summaryFailures(doc, completed, failedClaim, at);
   const ok = d ? d.ok : completed;
   const out = d ? d.out : totalOut!;
+  const findings: ImportFinding[] = [...lp.findings, ...f.findings];
   findings.push({
     ...at,
     code: 'token-count-unverified',
     severity: 'info',
     message: 'vLLM bench output lengths: server usage or client tokenizer, the file does not say which',
   });
+  const dist = d ? { ttft: stats(d.ttft), e2e: stats(d.e2e), tpot: stats(d.tpot), itl: stats(d.itl) } : s;
   const m = metrics(
     {
       completed: ok,
-      failed,
+      failed: f.failed,
       output_tokens_total: out,
-      ttft_ms: d ? stats(d.ttft) : summary.ttft,
-      e2e_ms: d ? stats(d.e2e) : summary.e2e,
-      tpot_ms: d ? stats(d.tpot) : summary.tpot,
-      itl_ms: d ? stats(d.itl) : summary.itl,
+      ...{ ttft_ms: dist.ttft, e2e_ms: dist.e2e, tpot_ms: dist.tpot, itl_ms: dist.itl },
       tokens: {
         server_counted: 0,
         client_counted: ok,
@@ -190,16 +185,17 @@ function parseOne(doc: unknown, c: Checker, path: string): ImportedTrial[] {
     duration,
   );
   const model = str(doc.model_id);
+  const fingerprint = sha({ model, num_prompts: doc.num_prompts ?? null, input: doc.total_input_tokens ?? null });
   return [
     {
       server: null,
-      target: str(doc.base_url) ?? str(doc.endpoint_type) ?? str(doc.backend),
-      concurrency,
-      rate,
+      // Only a URL names the target; `backend`/`endpoint_type` name the protocol and change across versions.
+      target: str(doc.base_url),
+      ...at,
       model,
-      toolVersion: isDetailed ? 'vllm-detailed' : 'vllm-summary',
+      toolVersion: d ? 'vllm-detailed' : 'vllm-summary',
       workload: {
-        fingerprint: `vllm-bench:${sha({ model, num_prompts: doc.num_prompts ?? null, input: doc.total_input_tokens ?? null }).slice(0, 32)}`,
+        fingerprint: `vllm-bench:${fingerprint.slice(0, 32)}`,
         input_tokens: null,
         output_tokens: null,
         dataset: 'vllm bench serve',
