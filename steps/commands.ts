@@ -35,7 +35,7 @@ export const COMMAND_ENTRIES: CommandEntry[] = [
   },
   {
     name: 'import',
-    summary: "Convert other tools' results (seed, vllm, guidellm, aiperf) into a runs directory",
+    summary: "Convert other tools' results (seed, vllm, guidellm, aiperf, genai-perf) into a runs directory",
     load: async () => (await import('./import/command.js')).command,
   },
   {
