@@ -50,6 +50,13 @@ describe('caps', () => {
     });
   });
 
+  test('one single-line document longer than the line cap is read whole (vLLM writes JSON on one line)', async () => {
+    const f = path.join(FX, 'vllm', 'derived-summary-only_qps_04.json');
+    const { err, outDir } = await run('vllm', [f], { ...DEFAULT_LIMITS, lineBytes: 100 });
+    expect(err).toBeUndefined();
+    await expect(fs.access(path.join(outDir, 'vllm-bench', 'summary.json'))).resolves.toBeUndefined();
+  });
+
   test('too many per-request values in one import → exit 2 naming the cap', async () => {
     const f = path.join(FX, 'vllm', 'serving_deepseek-ai-DeepSeek-V2.5_tp8_pp2_sharegpt_qps_04.json');
     const { err } = await run('vllm', [f], { ...DEFAULT_LIMITS, rawValues: 1000 });

@@ -197,24 +197,44 @@ function parseYaml(text: string, c: Checker): unknown {
   }
 }
 
-/** JSON lines (vLLM --append-result) streamed line by line; a pretty-printed single document falls back to a whole read. */
+/**
+ * JSON lines (vLLM --append-result) streamed line by line under the line cap. A pretty-printed document, or one
+ * single-line document longer than the line cap (vLLM writes its JSON on one line), is read whole instead, within
+ * the document cap.
+ */
 async function readJsonLines(file: string, limits: ReadLimits, c: Checker): Promise<Input | null> {
   const records: { line: number; doc: unknown }[] = [];
-  for await (const { line, text } of readLines(file, limits)) {
-    if (!text.trim()) continue;
-    try {
-      records.push({ line, doc: JSON.parse(text) });
-    } catch (e) {
-      if (!records.length && line === 1)
-        return { kind: 'document', doc: parseJson(await readDocument(file, limits), c) };
-      c.line = line;
-      c.add('', `not valid JSON: ${(e as Error).message}`);
-      c.line = undefined;
+  try {
+    for await (const { line, text } of readLines(file, limits)) {
+      if (!text.trim()) continue;
+      const doc = parseLine(text, line, c, records.length === 0);
+      if (doc === WHOLE) return { kind: 'document', doc: parseJson(await readDocument(file, limits), c) };
+      if (doc !== BAD) records.push({ line, doc });
+      if (records.length > 100_000) throw new ReadError('more than 100000 JSON lines (results) in one file', line);
     }
-    if (records.length > 100_000) throw new ReadError('more than 100000 JSON lines (results) in one file', line);
+  } catch (e) {
+    if (!(e instanceof ReadError) || e.line !== 1) throw e;
+    const text = await readDocument(file, limits);
+    if (text.trimEnd().includes('\n')) throw e;
+    return { kind: 'document', doc: parseJson(text, c) };
   }
   if (!records.length) return (c.add('', 'empty file'), null);
   return records.length === 1 ? { kind: 'document', doc: records[0].doc } : { kind: 'lines', records };
+}
+
+const WHOLE = Symbol('whole document');
+const BAD = Symbol('bad line');
+
+function parseLine(text: string, line: number, c: Checker, first: boolean): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    if (first && line === 1) return WHOLE; // not one document per line: a pretty-printed JSON document
+    c.line = line;
+    c.add('', `not valid JSON: ${(e as Error).message}`);
+    c.line = undefined;
+    return BAD;
+  }
 }
 
 // ---- grouping and building ----------------------------------------------------------------------------------
