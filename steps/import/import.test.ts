@@ -81,4 +81,12 @@ describe('caps', () => {
     const { err } = await run('aiperf', [f]);
     expect(err!.problems[0]).toMatchObject({ file: f, line: 3, message: expect.stringMatching(/not valid JSON/) });
   });
+
+  test('invalid YAML (guidellm) names its line and nothing else is reported for that file', async () => {
+    const f = path.join(tmp, 'broken.yaml');
+    await fs.writeFile(f, 'benchmarks:\n  - type_: x\n   bad: [1, 2\n');
+    const { err } = await run('guidellm', [f]);
+    expect(err!.problems).toHaveLength(1);
+    expect(err!.problems[0]).toMatchObject({ file: f, line: 3, message: expect.stringMatching(/not valid YAML/) });
+  });
 });

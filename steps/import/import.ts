@@ -149,10 +149,10 @@ async function readInput(format: Format, file: string, limits: ReadLimits, c: Ch
       return (c.add('', `unsupported format: CSV — ${accepts.advice}`), null);
     if (ext === '.yaml' || ext === '.yml' || !json) {
       if (!accepts.yaml) return (c.add('', `unsupported format: not JSON — ${accepts.advice}`), null);
-      return { kind: 'document', doc: parseYaml(await readDocument(file, limits), c) };
+      return asDocument(parseYaml(await readDocument(file, limits), c));
     }
     if (accepts.jsonl) return await readJsonLines(file, limits, c);
-    return { kind: 'document', doc: parseJson(await readDocument(file, limits), c) };
+    return asDocument(parseJson(await readDocument(file, limits), c));
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
     c.line = e.line;
@@ -172,6 +172,10 @@ async function checkSize(file: string, limits: ReadLimits): Promise<void> {
     throw new ReadError(`file is ${st.size} bytes, over the import cap of ${capText(limits.documentBytes)} per file`);
 }
 
+/** A document that did not parse (the problem is already recorded): nothing to hand to the parsers. */
+const INVALID = Symbol('invalid document');
+const asDocument = (doc: unknown): Input | null => (doc === INVALID ? null : { kind: 'document', doc });
+
 function parseJson(text: string, c: Checker): unknown {
   try {
     return JSON.parse(text);
@@ -181,7 +185,7 @@ function parseJson(text: string, c: Checker): unknown {
     c.line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
     c.add('', `not valid JSON: ${msg}`);
     c.line = undefined;
-    return undefined;
+    return INVALID;
   }
 }
 
@@ -193,7 +197,7 @@ function parseYaml(text: string, c: Checker): unknown {
     c.line = err.mark ? err.mark.line + 1 : undefined;
     c.add('', `not valid YAML: ${err.reason ?? err.message.split('\n')[0]}`);
     c.line = undefined;
-    return undefined;
+    return INVALID;
   }
 }
 
@@ -208,7 +212,7 @@ async function readJsonLines(file: string, limits: ReadLimits, c: Checker): Prom
     for await (const { line, text } of readLines(file, limits)) {
       if (!text.trim()) continue;
       const doc = parseLine(text, line, c, records.length === 0);
-      if (doc === WHOLE) return { kind: 'document', doc: parseJson(await readDocument(file, limits), c) };
+      if (doc === WHOLE) return asDocument(parseJson(await readDocument(file, limits), c));
       if (doc !== BAD) records.push({ line, doc });
       if (records.length > 100_000) throw new ReadError('more than 100000 JSON lines (results) in one file', line);
     }
@@ -216,7 +220,7 @@ async function readJsonLines(file: string, limits: ReadLimits, c: Checker): Prom
     if (!(e instanceof ReadError) || e.line !== 1) throw e;
     const text = await readDocument(file, limits);
     if (text.trimEnd().includes('\n')) throw e;
-    return { kind: 'document', doc: parseJson(text, c) };
+    return asDocument(parseJson(text, c));
   }
   if (!records.length) return (c.add('', 'empty file'), null);
   return records.length === 1 ? { kind: 'document', doc: records[0].doc } : { kind: 'lines', records };
