@@ -21,6 +21,8 @@ const SEED = {
   tritonC8: fx('seed', 'triton_c8_benchmark.json'),
   tritonC1: fx('seed', 'triton_c1_t100_20260116_124958.json'),
   earlier: fx('seed', 'vllm_mistral7b_benchmark_20260116_115925.json'),
+  flatTgi: fx('seed', 'flat-A10-tgi_c4_t50.json'),
+  flatTriton: fx('seed', 'flat-A10-triton_c16_t100.json'),
 };
 const VLLM = {
   detailed: fx('vllm', 'serving_deepseek-ai-DeepSeek-V2.5_tp8_pp2_sharegpt_qps_04.json'),
@@ -144,6 +146,25 @@ describe('seed: the earlier per-prompt shape (vllm_mistral7b_benchmark_*.json)',
     expect(codes(await notes(r.out, 'vllm-short'))).toEqual(
       expect.arrayContaining(['load-point-inferred', 'throughput-inferred', 'ttft-not-measured']),
     );
+  });
+});
+
+describe('seed: the flat shape of its A10 sibling', () => {
+  test('latency summary and counts from the file; tokens from its own tokens/s × time, said so', async () => {
+    const r = await imp('seed', [SEED.flatTgi, SEED.flatTriton]);
+    expect(r.code).toBe(0);
+    const s = await src(SEED.flatTgi);
+    const p = (await summary(r.out, 'tgi')).points[0];
+    expect([p.concurrency, p.completed, p.failed, p.duration_s]).toEqual([
+      s.concurrency,
+      s.successful_requests,
+      s.failed_requests,
+      s.total_time_sec,
+    ]);
+    expect(p.e2e_ms).toMatchObject({ n: 30, mean: s.avg_latency_ms, p50: s.p50_latency_ms, p99: s.p99_latency_ms });
+    expect(p.output_tokens_total).toBe(Math.round(s.tokens_per_sec * s.total_time_sec));
+    expect(codes(await notes(r.out, 'tgi'))).toContain('throughput-inferred');
+    expect((await summary(r.out, 'triton')).points[0].concurrency).toBe(16);
   });
 });
 

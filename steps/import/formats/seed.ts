@@ -290,13 +290,93 @@ function earlierTrial(
   };
 }
 
+/**
+ * The flat shape of the seed's A10 sibling (`<backend>_c<N>_t<max_tokens>.json`): one object with `concurrency`,
+ * counts, `total_time_sec`, `tokens_per_sec` and `{avg,p50,p95,p99,min,max}_latency_ms`; no raw values, no token
+ * total (taken as tokens/s × time, and said so).
+ */
+function seedFlat(doc: Obj, c: Checker): ImportedTrial[] {
+  const server = str(doc.backend)?.toLowerCase() ?? null;
+  if (!server) c.add('/backend', 'is required (the server the seed measured)');
+  const concurrency =
+    doc.concurrency === undefined
+      ? (c.add('/concurrency', 'is required'), null)
+      : c.concurrency(doc.concurrency, '/concurrency');
+  const total = c.count(doc, 'total_requests', '', false);
+  const ok = c.count(doc, 'successful_requests', '') ?? 0;
+  const failed = c.count(doc, 'failed_requests', '') ?? 0;
+  const time = c.durationS(doc, 'total_time_sec', '');
+  const tps = c.num(doc, 'tokens_per_sec', '', { min: 0, max: BOUNDS.tokens });
+  const maxTokens = c.count(doc, 'max_tokens', '', false);
+  const e2e = c.stats(
+    doc,
+    '',
+    {
+      mean: 'avg_latency_ms',
+      min: 'min_latency_ms',
+      max: 'max_latency_ms',
+      p50: 'p50_latency_ms',
+      p95: 'p95_latency_ms',
+      p99: 'p99_latency_ms',
+    },
+    ok,
+  );
+  if (!c.ok || !server || concurrency === null || time === null) return [];
+  const at = { concurrency, rate: null };
+  const findings: ImportFinding[] = [];
+  if (total !== null && total !== ok + failed)
+    findings.push({
+      ...at,
+      code: 'claim-contradiction',
+      severity: 'error',
+      count: Math.abs(total - ok - failed),
+      message: `${total} requests but ${ok} successful + ${failed} failed`,
+    });
+  const outTokens = tps === null ? 0 : Math.round(tps * time);
+  findings.push({
+    ...at,
+    code: 'throughput-inferred',
+    severity: 'info',
+    message: `no token total in the file: output tokens taken as tokens_per_sec × total_time_sec = ${outTokens}`,
+  });
+  findings.push({ ...at, code: 'ttft-not-measured', severity: 'info', message: 'the seed did not measure TTFT' });
+  if (server.includes('triton'))
+    findings.push({
+      ...at,
+      code: 'token-count-unverified',
+      severity: 'warning',
+      count: ok,
+      message:
+        'the seed counted Triton output as whitespace-separated words, not tokens: throughput in tokens/s is not comparable',
+    });
+  return [
+    {
+      server,
+      target: null,
+      concurrency,
+      rate: null,
+      model: null,
+      toolVersion: 'seed-flat',
+      workload: {
+        fingerprint: `seed:${sha({ max_tokens: maxTokens }).slice(0, 32)}`,
+        input_tokens: null,
+        output_tokens: maxTokens,
+        dataset: 'seed (prompt not recorded)',
+      },
+      metrics: metrics({ completed: ok, failed, output_tokens_total: outTokens, e2e_ms: e2e }, time),
+      findings,
+    },
+  ];
+}
+
 export const parseSeed = documentOnly('the seed', (doc, c) => {
   if (!isObj(doc)) return (c.add('', 'must be a JSON object'), []);
   if ('statistics' in doc || 'config' in doc) return seedCurrent(doc, c);
   if (PROMPTS.some((p) => p in doc)) return seedEarlier(doc, c);
+  if ('total_time_sec' in doc && 'successful_requests' in doc) return seedFlat(doc, c);
   c.add(
     '',
-    'neither the seed result shape ({backend, config, statistics}) nor its earlier per-prompt shape ({short_prompt, …})',
+    'none of the seed result shapes ({backend, config, statistics}; per prompt {short_prompt, …}; flat {concurrency, successful_requests, total_time_sec, …})',
   );
   return [];
 });
