@@ -579,3 +579,21 @@ describe('--out', () => {
     await absent(r.out);
   });
 });
+
+describe('every fixture', () => {
+  const FORMAT: Record<string, string> = { seed: 'seed', vllm: 'vllm', guidellm: 'guidellm', aiperf: 'aiperf' };
+  test('each real file imports on its own (CSV: refused with advice) into summaries that validate', async () => {
+    const seen: string[] = [];
+    for (const tool of Object.keys(FORMAT))
+      for (const name of (await fs.readdir(path.join(FX, tool))).sort()) {
+        const r = await imp(FORMAT[tool], [fx(tool, name)]);
+        seen.push(`${tool}/${name}:${r.code}`);
+        if (name.endsWith('.csv')) expect([name, r.code]).toEqual([name, 2]);
+        else {
+          expect([name, r.code, r.err]).toEqual([name, 0, '']);
+          for (const b of await fs.readdir(r.out)) expect((await summary(r.out, b)).points.length).toBeGreaterThan(0);
+        }
+      }
+    expect(seen.length).toBe(18); // 7 seed, 3 vllm, 3 guidellm, 5 aiperf: a new fixture must be added here too
+  });
+});
