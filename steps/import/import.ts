@@ -429,15 +429,15 @@ async function preflight(outDir: string, backends: string[]): Promise<void> {
     });
 }
 
-/** Writes every backend into a temporary directory beside the target, then renames it into place. */
+/**
+ * Writes every backend into a temporary directory beside --out (never inside it, where an interrupted import would
+ * leave a directory that looks like a backend), then renames it into place.
+ */
 async function writeAll(outDir: string, outputs: Output[]): Promise<string[]> {
   const outExists = !!(await fs.lstat(outDir).catch(() => null));
-  const parent = outExists ? outDir : path.dirname(outDir);
+  const parent = path.dirname(outDir);
   await fs.mkdir(parent, { recursive: true });
-  const tmp = path.join(
-    parent,
-    `.${outExists ? 'import' : path.basename(outDir)}.tmp-${randomBytes(6).toString('hex')}`,
-  );
+  const tmp = path.join(parent, `.${path.basename(outDir)}.import-tmp-${randomBytes(6).toString('hex')}`);
   const written: string[] = [];
   const moved: string[] = [];
   try {

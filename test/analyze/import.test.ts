@@ -562,7 +562,8 @@ describe('--out', () => {
     expect(again.err).toMatch(/never overwritten/);
     expect(await fs.readFile(path.join(r.out, 'aiperf', 'summary.json'), 'utf8')).toBe(before);
     expect((await cli('import', '--format', 'aiperf', AP.r1, '--backend', 'tgi', '--out', r.out)).code).toBe(0);
-    expect((await fs.readdir(r.out)).sort()).toEqual(['aiperf', 'tgi']); // no temporary directory left
+    expect((await fs.readdir(r.out)).sort()).toEqual(['aiperf', 'tgi']);
+    expect((await fs.readdir(tmp)).filter((x) => x.includes('import-tmp'))).toEqual([]); // none left beside it
   });
 
   test('unknown format and a bad --backend → exit 2', async () => {
