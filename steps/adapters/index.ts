@@ -8,10 +8,10 @@ import { InvalidInputError } from '../core/errors.js';
 import type { Sample } from '../core/types/sample.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { executeRequest, nowMs } from './client.js';
-import { tgiAdapter } from './tgi.js';
-import { tritonAdapter } from './triton.js';
+import { tgiAdapter } from '../servers/tgi/adapter.js';
+import { tritonAdapter } from '../servers/triton/adapter.js';
 import type { Adapter, AdapterKind } from './types.js';
-import { vllmAdapter } from './vllm.js';
+import { vllmAdapter } from '../servers/vllm/adapter.js';
 
 export type { Adapter, AdapterKind, GenRequest, StreamSink, StreamDecoder, WireRequest } from './types.js';
 export { executeRequest, nowMs, type ExecOptions, type SampleBase } from './client.js';

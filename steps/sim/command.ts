@@ -99,7 +99,7 @@ export const command: CommandSpec = {
       .option('--list-profiles', 'print the GPU, model and backend profiles and exit')
       .addHelpText(
         'after',
-        '\nPrints `listening <url>` on stdout once ready; runs until SIGINT/SIGTERM.\nProfiles: steps/sim/profiles/{gpu,model,backend}/*.json (each names its sources).',
+        '\nPrints `listening <url>` on stdout once ready; runs until SIGINT/SIGTERM.\nProfiles: steps/sim/profiles/{gpu,model}/*.json and steps/servers/*/sim-profile.json (each names its sources).',
       ),
   async run(o, ctx) {
     if (o.listProfiles) {

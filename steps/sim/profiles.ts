@@ -96,6 +96,28 @@ function loadDir<T extends { id: string; sources: string[] }>(sub: string, requi
   return out;
 }
 
+/** Each server's simulator profile sits in its folder: steps/servers/<name>/sim-profile.json. */
+function loadServerProfiles(required: string[]): Map<string, BackendProfile> {
+  const dir = path.join(DIR, '..', '..', 'servers');
+  const out = new Map<string, BackendProfile>();
+  for (const name of readdirSync(dir).sort()) {
+    const f = path.join(dir, name, 'sim-profile.json');
+    let obj: BackendProfile;
+    try {
+      obj = JSON.parse(readFileSync(f, 'utf8')) as BackendProfile;
+    } catch {
+      continue;
+    }
+    const missing = required.filter((k) => (obj as unknown as Record<string, unknown>)[k] === undefined);
+    if (missing.length || !Array.isArray(obj.sources) || obj.sources.length === 0 || obj.id !== name)
+      throw new Error(
+        `profile servers/${name}/sim-profile.json lacks ${missing.join(', ') || 'sources or a matching id'}`,
+      );
+    out.set(obj.id, obj);
+  }
+  return out;
+}
+
 let cache:
   | { gpus: Map<string, GpuProfile>; models: Map<string, ModelProfile>; backends: Map<string, BackendProfile> }
   | undefined;
@@ -118,7 +140,7 @@ export function profiles() {
       'weight_bytes_read_per_step',
       'natural_output',
     ]),
-    backends: loadDir<BackendProfile>('backend', ['engine', 'overheads', 'default_model_profile', 'server_version']),
+    backends: loadServerProfiles(['engine', 'overheads', 'default_model_profile', 'server_version']),
   };
   return cache;
 }
@@ -191,7 +213,7 @@ export function resolveProfile(
   if (problems.length || !b || !g || !m)
     throw new InvalidInputError('sim-profile', 'invalid simulator profile', {
       problems,
-      hint: 'Profiles live in steps/sim/profiles/{gpu,model,backend}/<id>.json.',
+      hint: 'Profiles live in steps/sim/profiles/{gpu,model}/<id>.json and steps/servers/<name>/sim-profile.json.',
     });
   const engine: EngineSettings = {
     ...b.engine,

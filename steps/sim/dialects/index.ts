@@ -1,8 +1,8 @@
 import type { BackendKind } from '../profiles.js';
 import type { Dialect } from './types.js';
-import { vllm } from './vllm.js';
-import { tgi } from './tgi.js';
-import { triton } from './triton.js';
+import { vllm } from '../../servers/vllm/dialect.js';
+import { tgi } from '../../servers/tgi/dialect.js';
+import { triton } from '../../servers/triton/dialect.js';
 
 /** Dialects registered under the word users type (`--backend`). */
 export const DIALECTS: Record<BackendKind, Dialect> = { vllm, tgi, triton };

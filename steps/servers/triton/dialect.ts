@@ -6,11 +6,11 @@
  * as an `{"error": ...}` event under HTTP 200.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Exposition } from '../metrics.js';
-import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../shared.js';
-import { promptTokenCount } from '../textgen.js';
-import { vllmMetrics } from './vllm.js';
-import { now, serverState, type Dialect } from './types.js';
+import { Exposition } from '../../sim/metrics.js';
+import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
+import { promptTokenCount } from '../../sim/textgen.js';
+import { vllmMetrics } from '../vllm/dialect.js';
+import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 /** The vLLM backend model's inputs (its model.py auto-complete config). */
 const INPUTS = [
