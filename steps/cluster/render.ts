@@ -1,4 +1,5 @@
 import { InvalidInputError, type Problem } from '../core/errors.js';
+import { SERVERS, SERVER_NAMES } from '../servers/index.js';
 import type { KObject } from './objects.js';
 import {
   BACKENDS,
@@ -59,12 +60,13 @@ export const SERVER_SA = 'llmbench-server';
 export const MANAGED_BY = 'llmbench';
 export const KEEP_ANNOTATION = 'llmbench.dev/keep-on-teardown';
 
-/** Container port, health paths and names per server. */
-export const SERVER_PORTS: Record<BackendKind, { port: number; ready: string; live: string }> = {
-  vllm: { port: 8000, ready: '/health', live: '/health' },
-  tgi: { port: 8080, ready: '/health', live: '/health' },
-  triton: { port: 8000, ready: '/v2/health/ready', live: '/v2/health/live' },
-};
+/** Container port and health paths per server (from the registry). */
+export const SERVER_PORTS = Object.fromEntries(
+  SERVER_NAMES.map((n) => [
+    n,
+    { port: SERVERS[n].container.port, ready: SERVERS[n].endpoints.ready, live: SERVERS[n].endpoints.live },
+  ]),
+) as Record<BackendKind, { port: number; ready: string; live: string }>;
 
 export const workloadName = (backend: BackendKind) => `llmbench-${backend}`;
 export const cachePvcName = (backend: BackendKind) => `llmbench-model-cache-${backend}`;
@@ -73,7 +75,10 @@ export const cachePvcName = (backend: BackendKind) => `llmbench-model-cache-${ba
 export function checkRenderOptions(o: RenderOptions): { profile: GpuProfile } {
   const problems: Problem[] = [];
   if (!BACKENDS.includes(o.backend))
-    problems.push({ path: '/backend', message: `must be one of ${BACKENDS.join(', ')}` });
+    problems.push({
+      path: '/backend',
+      message: `unknown server '${String(o.backend)}': must be one of ${BACKENDS.join(', ')}`,
+    });
   let profile: GpuProfile | undefined;
   try {
     profile = gpuProfile(o.gpuProfile);
@@ -205,72 +210,7 @@ export function renderPrerequisites(o: RenderOptions): KObject[] {
 
 /** The server's arguments for this profile: exactly what ends up in the container spec and in deploy/<backend>.json. */
 export function engineArgs(o: RenderOptions, profile: GpuProfile): string[] {
-  const s = engineSettings(profile);
-  const { port } = SERVER_PORTS[o.backend];
-  switch (o.backend) {
-    case 'vllm':
-      return [
-        '--model',
-        o.model,
-        '--served-model-name',
-        o.servedName,
-        '--host',
-        '0.0.0.0',
-        '--port',
-        String(port),
-        '--max-model-len',
-        String(s.max_model_len),
-        '--gpu-memory-utilization',
-        String(s.gpu_memory_utilization),
-        '--dtype',
-        s.dtype,
-        ...(s.enforce_eager ? ['--enforce-eager'] : []),
-        ...(s.vllm_quantization ? ['--quantization', s.vllm_quantization] : []),
-        ...o.engineArgs,
-      ];
-    case 'tgi':
-      return [
-        '--model-id',
-        o.model,
-        '--hostname',
-        '0.0.0.0',
-        '--port',
-        String(port),
-        '--max-total-tokens',
-        String(s.max_model_len),
-        ...(s.tgi_quantize ? ['--quantize', s.tgi_quantize] : []),
-        ...o.engineArgs,
-      ];
-    case 'triton':
-      return [
-        '--model-repository=/model-repository',
-        `--http-port=${port}`,
-        '--grpc-port=8001',
-        '--metrics-port=8002',
-        ...o.engineArgs,
-      ];
-  }
-}
-
-/** Triton's vLLM-backend model repository: config.pbtxt + 1/model.json, one directory named after the served model. */
-export function tritonModelRepository(
-  o: RenderOptions,
-  profile: GpuProfile,
-): { 'config.pbtxt': string; 'model.json': string } {
-  const s = engineSettings(profile);
-  const modelJson: Record<string, unknown> = {
-    model: o.model,
-    max_model_len: s.max_model_len,
-    gpu_memory_utilization: s.gpu_memory_utilization,
-    dtype: s.dtype,
-    enforce_eager: s.enforce_eager,
-    disable_log_stats: false,
-  };
-  if (s.vllm_quantization) modelJson.quantization = s.vllm_quantization;
-  return {
-    'config.pbtxt': `backend: "vllm"\ninstance_group [\n  {\n    count: 1\n    kind: KIND_MODEL\n  }\n]\n`,
-    'model.json': JSON.stringify(modelJson, null, 2) + '\n',
-  };
+  return SERVERS[o.backend].container.args(o, engineSettings(profile));
 }
 
 /** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, [Route]. */
@@ -280,6 +220,7 @@ export function renderBackend(o: RenderOptions): KObject[] {
   const ns = o.namespace;
   const l = labels(o, o.backend);
   const selector = { 'app.kubernetes.io/instance': name };
+  const server = SERVERS[o.backend];
   const { port, ready, live } = SERVER_PORTS[o.backend];
   const image = o.image ?? DEFAULT_IMAGES[o.backend][profile.vendor]!;
   const resource = gpuResource(profile, o.migStrategy);
@@ -289,7 +230,7 @@ export function renderBackend(o: RenderOptions): KObject[] {
   const volumes: Record<string, unknown>[] = [
     { name: 'tmp', emptyDir: {} },
     // PyTorch shares tensors through /dev/shm; the container default (64 MiB) is too small.
-    { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } },
+    { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: server.container.shmSize } },
   ];
   const mounts: Record<string, unknown>[] = [
     { name: 'tmp', mountPath: '/tmp' },
@@ -315,28 +256,24 @@ export function renderBackend(o: RenderOptions): KObject[] {
     // Weights baked in by docker/<server>/Dockerfile under /models/hf; never reach the network.
     env.push({ name: 'HF_HOME', value: '/models/hf' }, { name: 'HF_HUB_OFFLINE', value: '1' });
   }
-  if (o.backend === 'vllm' || o.backend === 'triton') env.push({ name: 'VLLM_NO_USAGE_STATS', value: '1' });
-  if (o.backend === 'tgi') env.push({ name: 'HF_HUB_ENABLE_HF_TRANSFER', value: '0' });
+  env.push(...server.container.env);
 
-  if (o.backend === 'triton') {
-    const repo = tritonModelRepository(o, profile);
+  const files = server.container.configFiles?.(o, engineSettings(profile));
+  if (files) {
     out.unshift({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: `${name}-model-repository`, namespace: ns, labels: l },
-      data: repo,
+      data: Object.fromEntries(files.files.map((f) => [f.key, f.content])),
     });
     volumes.push({
       name: 'model-repository',
       configMap: {
         name: `${name}-model-repository`,
-        items: [
-          { key: 'config.pbtxt', path: `${o.servedName}/config.pbtxt` },
-          { key: 'model.json', path: `${o.servedName}/1/model.json` },
-        ],
+        items: files.files.map((f) => ({ key: f.key, path: f.path })),
       },
     });
-    mounts.push({ name: 'model-repository', mountPath: '/model-repository', readOnly: true });
+    mounts.push({ name: 'model-repository', mountPath: files.mountPath, readOnly: true });
   }
 
   const probe = (path: string, period: number, failures: number) => ({
@@ -345,19 +282,16 @@ export function renderBackend(o: RenderOptions): KObject[] {
     timeoutSeconds: 5,
     failureThreshold: failures,
   });
-  const containerPorts: Record<string, unknown>[] = [{ name: 'http', containerPort: port, protocol: 'TCP' }];
-  if (o.backend === 'triton')
-    containerPorts.push(
-      { name: 'grpc', containerPort: 8001, protocol: 'TCP' },
-      { name: 'metrics', containerPort: 8002, protocol: 'TCP' },
-    );
+  const containerPorts: Record<string, unknown>[] = [
+    { name: 'http', containerPort: port, protocol: 'TCP' },
+    ...server.container.extraPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+  ];
 
   const container: Record<string, unknown> = {
     name: 'server',
     image,
     imagePullPolicy: 'IfNotPresent',
-    ...(o.backend === 'vllm' ? { command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'] } : {}),
-    ...(o.backend === 'triton' ? { command: ['tritonserver'] } : {}),
+    ...(server.container.command ? { command: [...server.container.command] } : {}),
     args,
     ports: containerPorts,
     env,
@@ -416,12 +350,10 @@ export function renderBackend(o: RenderOptions): KObject[] {
     },
   });
 
-  const svcPorts: Record<string, unknown>[] = [{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }];
-  if (o.backend === 'triton')
-    svcPorts.push(
-      { name: 'grpc', port: 8001, targetPort: 'grpc', protocol: 'TCP' },
-      { name: 'metrics', port: 8002, targetPort: 'metrics', protocol: 'TCP' },
-    );
+  const svcPorts: Record<string, unknown>[] = [
+    { name: 'http', port, targetPort: 'http', protocol: 'TCP' },
+    ...server.container.extraPorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
+  ];
   out.push({
     apiVersion: 'v1',
     kind: 'Service',

@@ -186,7 +186,7 @@ function ratios(): void {
     }).outputTokensPerS;
   for (const c of [1, 16, 64]) base[c] = tput('a100-mig-3g.20gb', undefined, c);
   const baseGraphs = tput('a100-mig-3g.20gb', undefined, 16, false);
-  for (const id of ['h100-80gb', 'a100-80gb', 'a100-40gb', 'a100-mig-3g.20gb', 'l40s', 'a10', 't4']) {
+  for (const id of ['h100-80gb', 'a100-80gb', 'a100-40gb', 'a100-mig-3g.20gb', 'l40s-48gb', 'a10-24gb', 't4-16gb']) {
     let model: string | undefined;
     try {
       resolveProfile('vllm', id);

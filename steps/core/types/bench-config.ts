@@ -1,7 +1,7 @@
 /* Generated from schemas/bench-config.schema.json by `npm run gen:types`. Do not edit: change the schema and regenerate. */
 
 /**
- * Protocol adapter / server kind.
+ * Protocol adapter / server kind (steps/servers/<name>/).
  */
 export type BackendKind = 'vllm' | 'tgi' | 'triton';
 

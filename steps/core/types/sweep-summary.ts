@@ -232,6 +232,10 @@ export interface SweepSummary {
      * Normalized series seen (running, waiting, kv_cache_usage, ...).
      */
     series?: string[];
+    /**
+     * Normalized series the server does not export (or never did during the sweep): unavailable, not 0.
+     */
+    unavailable?: string[];
   } | null;
 }
 /**
