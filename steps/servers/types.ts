@@ -39,8 +39,8 @@ export interface EndpointSpec {
   modelReady?: (servedName: string) => string;
   /** GET path whose JSON body names the server version, and the field that holds it. */
   version: { path: string; field: string };
-  /** Model discovery path (what the server says it serves). */
-  models: string;
+  /** Model discovery (what the server says it serves). */
+  models: { method: 'GET' | 'POST'; path: string };
 }
 
 export interface ConfigFiles {

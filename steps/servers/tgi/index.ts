@@ -16,7 +16,7 @@ export const tgi: ServerDef = {
     ready: '/health',
     live: '/health',
     version: { path: '/info', field: 'version' },
-    models: '/info',
+    models: { method: 'GET', path: '/info' },
   },
   metrics: {
     port: null,

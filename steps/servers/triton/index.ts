@@ -20,7 +20,7 @@ export const triton: ServerDef = {
     live: '/v2/health/live',
     modelReady: (m) => `/v2/models/${encodeURIComponent(m)}/ready`,
     version: { path: '/v2', field: 'version' },
-    models: '/v2/repository/index',
+    models: { method: 'POST', path: '/v2/repository/index' },
   },
   metrics: {
     // Triton serves Prometheus on its own port (--metrics-port, default 8002); <url>/metrics is a 404.

@@ -16,7 +16,7 @@ export const vllm: ServerDef = {
     ready: '/health',
     live: '/health',
     version: { path: '/version', field: 'version' },
-    models: '/v1/models',
+    models: { method: 'GET', path: '/v1/models' },
   },
   metrics: {
     port: null,
