@@ -512,7 +512,7 @@ describe('sweep CLI validation', () => {
       argv: [
         'sweep',
         '--backend',
-        'sglang',
+        'nope',
         '--url',
         'ftp://x',
         '--out',
