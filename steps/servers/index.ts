@@ -8,8 +8,9 @@ import type { ServerDef } from './types.js';
 import { vllm } from './vllm/index.js';
 import { tgi } from './tgi/index.js';
 import { triton } from './triton/index.js';
+import { sglang } from './sglang/index.js';
 
-export const SERVERS = { vllm, tgi, triton } satisfies Record<string, ServerDef>;
+export const SERVERS = { vllm, tgi, triton, sglang } satisfies Record<string, ServerDef>;
 
 /** The backend kind: one of the registered server names. */
 export type ServerName = keyof typeof SERVERS;
