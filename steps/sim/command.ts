@@ -125,6 +125,7 @@ export const command: CommandSpec = {
       block_size: p.engine.block_size,
       max_model_len: p.engine.max_model_len,
       time_scale: sim.timeScale,
+      metrics: sim.metricsUrl,
     });
     ctx.stdout(`listening ${sim.url}\n`);
     await new Promise<void>((resolve) => {
