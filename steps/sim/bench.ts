@@ -163,9 +163,9 @@ const EXPECTED: Record<string, [number, number] | null> = {
   'a100-80gb': [1.5, 2],
   'a100-40gb': [1.2, 1.5],
   'a100-mig-3g.20gb': [1, 1],
-  l40s: [0.8, 1.2],
-  a10: [0.5, 0.8],
-  t4: [0.3, 0.5],
+  'l40s-48gb': [0.8, 1.2],
+  'a10-24gb': [0.5, 0.8],
+  't4-16gb': [0.3, 0.5],
 };
 
 function ratios(): void {
