@@ -111,7 +111,10 @@ export const command: CommandSpec = {
         ['model', P.models],
         ['backend', P.backends],
       ] as const) {
-        for (const [id, p] of m) ctx.stdout(`${kind}\t${id}\t${(p as { name: string }).name}\n`);
+        for (const [id, p] of m) {
+          const uncalibrated = (p as { calibrated?: boolean }).calibrated === false ? ' (uncalibrated)' : '';
+          ctx.stdout(`${kind}\t${id}\t${(p as { name: string }).name}${uncalibrated}\n`);
+        }
       }
       return ExitCode.OK;
     }
@@ -126,6 +129,7 @@ export const command: CommandSpec = {
       max_model_len: p.engine.max_model_len,
       time_scale: sim.timeScale,
       metrics: sim.metricsUrl,
+      ...(p.backend.calibrated === false ? { calibrated: false } : {}),
     });
     ctx.stdout(`listening ${sim.url}\n`);
     await new Promise<void>((resolve) => {

@@ -69,6 +69,8 @@ export interface BackendProfile {
   /** The registry's pinned version (steps/servers/<name>/index.ts), the one the manifests deploy. */
   server_version: string;
   default_model_profile: string;
+  /** false: the overheads are estimates not fitted to any published figure (the profile's notes say why). */
+  calibrated?: boolean;
   engine: EngineSettings;
   overheads: {
     step_cpu_ms: number;

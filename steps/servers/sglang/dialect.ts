@@ -38,7 +38,11 @@ export function sglangMetrics(ctx: SimContext): string {
     Math.round(e.kvUsage * e.totalBlocks * ctx.profile.engine.block_size),
   );
   gauge('sglang:token_usage', 'The token usage.', e.kvUsage);
-  gauge('sglang:max_total_num_tokens', 'Maximum total number of tokens in the KV cache pool.', e.totalBlocks * 16);
+  gauge(
+    'sglang:max_total_num_tokens',
+    'Maximum total number of tokens in the KV cache pool.',
+    e.totalBlocks * ctx.profile.engine.block_size,
+  );
   gauge('sglang:cache_hit_rate', 'The prefix cache hit rate.', 0);
   x.family('sglang:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.').sample(
     'sglang:prompt_tokens_total',
