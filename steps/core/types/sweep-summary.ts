@@ -6,11 +6,11 @@
 export interface SweepSummary {
   schema_version: 1;
   /**
-   * Backend id (vllm, tgi, triton or a configured id).
+   * Backend id (a server name such as vllm, or a configured id).
    */
   backend: string;
   /**
-   * Protocol adapter used (vllm, tgi, triton).
+   * Protocol adapter used: a registered server name (steps/servers/<name>/).
    */
   adapter?: string;
   /**
