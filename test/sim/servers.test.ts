@@ -56,7 +56,8 @@ describe.each(SERVER_NAMES)('%s: registry endpoints against the simulator', (nam
 describe.each(cases)('%s %s: one request through the real adapter', (name, api) => {
   let sim: RunningSim;
   beforeAll(async () => {
-    sim = await startSimulator({ backend: name, timeScale: 50, seed: 5 });
+    // 10x, not more: the sweep's timeouts are in simulated time, and a loaded test machine's jitter scales with it.
+    sim = await startSimulator({ backend: name, timeScale: 10, seed: 5 });
   });
   afterAll(() => sim.close());
 
@@ -77,7 +78,7 @@ describe.each(cases)('%s %s: one request through the real adapter', (name, api) 
       url: sim.url,
       model: sim.model,
       outDir,
-      timeScale: 50,
+      timeScale: 10,
       scrapeMetrics: sim.metricsUrl,
       scrapeIntervalS: 0.02,
       concurrency: [2],
@@ -87,15 +88,18 @@ describe.each(cases)('%s %s: one request through the real adapter', (name, api) 
       inputTokens: 32,
       outputTokens: 12,
       prompts: 4,
-      timeoutS: 30,
-      stallTimeoutS: 10,
+      timeoutS: 600,
+      stallTimeoutS: 300,
       seed: 7,
       minSamples: 1,
       log: silentLogger,
     });
     expect(validate('sweep-summary', sum)).toEqual([]);
     const p = sum.points[0];
-    expect([p.completed, p.failed]).toEqual([4, 0]);
+    expect({ completed: p.completed, failed: p.failed, errors: p.errors_by_category }).toMatchObject({
+      completed: 4,
+      failed: 0,
+    });
     expect(p.tokens).toMatchObject({ mismatched: 0 });
     const mapped = Object.keys(SERVERS[name].metrics.names);
     expect((sum.server_metrics?.series ?? []).every((x) => mapped.includes(x))).toBe(true);
