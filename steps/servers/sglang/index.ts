@@ -37,7 +37,7 @@ export const sglang: ServerDef = {
     extraPorts: [],
     images: { nvidia: `docker.io/lmsysorg/sglang:v${VERSION}-cu126`, amd: null },
     command: ['python3', '-m', 'sglang.launch_server'],
-    // Flags from python/sglang/srt/server_args.py (add_cli_args).
+    // Flags from python/sglang/srt/server_args.py (add_cli_args); "bitsandbytes" is one of its QUANTIZATION_CHOICES.
     args: (o, s) => [
       '--model-path',
       o.model,
