@@ -213,36 +213,35 @@ export function engineArgs(o: RenderOptions, profile: GpuProfile): string[] {
   return SERVERS[o.backend].container.args(o, engineSettings(profile));
 }
 
-/** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, [Route]. */
-export function renderBackend(o: RenderOptions): KObject[] {
-  const { profile } = checkRenderOptions(o);
+type Obj = Record<string, unknown>;
+
+/** Volumes, mounts and env every server gets, plus the model cache (PVC or baked in) and the server's config files. */
+function storage(
+  o: RenderOptions,
+  profile: GpuProfile,
+  l: Record<string, string>,
+): { objects: KObject[]; configMaps: KObject[]; volumes: Obj[]; mounts: Obj[]; env: Obj[] } {
+  const server = SERVERS[o.backend];
   const name = workloadName(o.backend);
   const ns = o.namespace;
-  const l = labels(o, o.backend);
-  const selector = { 'app.kubernetes.io/instance': name };
-  const server = SERVERS[o.backend];
-  const { port, ready, live } = SERVER_PORTS[o.backend];
-  const image = o.image ?? DEFAULT_IMAGES[o.backend][profile.vendor]!;
-  const resource = gpuResource(profile, o.migStrategy);
-  const args = engineArgs(o, profile);
-  const out: KObject[] = [];
-
-  const volumes: Record<string, unknown>[] = [
+  const objects: KObject[] = [];
+  const configMaps: KObject[] = [];
+  const volumes: Obj[] = [
     { name: 'tmp', emptyDir: {} },
     // PyTorch shares tensors through /dev/shm; the container default (64 MiB) is too small.
     { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: server.container.shmSize } },
   ];
-  const mounts: Record<string, unknown>[] = [
+  const mounts: Obj[] = [
     { name: 'tmp', mountPath: '/tmp' },
     { name: 'shm', mountPath: '/dev/shm' },
   ];
-  const env: Record<string, unknown>[] = [
+  const env: Obj[] = [
     // Arbitrary UIDs under restricted-v2 have no home directory.
     { name: 'HOME', value: '/tmp' },
     { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: o.hfTokenSecret, key: 'token', optional: true } } },
   ];
   if (o.modelCache === 'pvc') {
-    out.push({
+    objects.push({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       // Survives teardown so the next run does not download ~14 GB again.
@@ -260,7 +259,7 @@ export function renderBackend(o: RenderOptions): KObject[] {
 
   const files = server.container.configFiles?.(o, engineSettings(profile));
   if (files) {
-    out.unshift({
+    configMaps.push({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: `${name}-model-repository`, namespace: ns, labels: l },
@@ -275,25 +274,30 @@ export function renderBackend(o: RenderOptions): KObject[] {
     });
     mounts.push({ name: 'model-repository', mountPath: files.mountPath, readOnly: true });
   }
+  return { objects, configMaps, volumes, mounts, env };
+}
 
+/** The server container: the registry's image, command, args, ports and health paths; probes sized for loading. */
+function serverContainer(o: RenderOptions, profile: GpuProfile, mounts: Obj[], env: Obj[]): Obj {
+  const server = SERVERS[o.backend];
+  const { port, ready, live } = SERVER_PORTS[o.backend];
+  const resource = gpuResource(profile, o.migStrategy);
   const probe = (path: string, period: number, failures: number) => ({
     httpGet: { path, port: 'http' },
     periodSeconds: period,
     timeoutSeconds: 5,
     failureThreshold: failures,
   });
-  const containerPorts: Record<string, unknown>[] = [
-    { name: 'http', containerPort: port, protocol: 'TCP' },
-    ...server.container.extraPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
-  ];
-
-  const container: Record<string, unknown> = {
+  return {
     name: 'server',
-    image,
+    image: o.image ?? DEFAULT_IMAGES[o.backend][profile.vendor]!,
     imagePullPolicy: 'IfNotPresent',
     ...(server.container.command ? { command: [...server.container.command] } : {}),
-    args,
-    ports: containerPorts,
+    args: engineArgs(o, profile),
+    ports: [
+      { name: 'http', containerPort: port, protocol: 'TCP' },
+      ...server.container.extraPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    ],
     env,
     resources: {
       requests: { cpu: '4', memory: '16Gi', [resource]: '1' },
@@ -313,18 +317,20 @@ export function renderBackend(o: RenderOptions): KObject[] {
           seccompProfile: { type: 'RuntimeDefault' },
         },
   };
+}
 
+function deployment(o: RenderOptions, profile: GpuProfile, l: Record<string, string>, container: Obj, volumes: Obj[]) {
+  const name = workloadName(o.backend);
   const tolerations =
     profile.vendor === 'nvidia'
       ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]
       : [{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
-
-  out.push({
+  return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
       name,
-      namespace: ns,
+      namespace: o.namespace,
       labels: l,
       annotations: { 'llmbench.dev/model': o.model, 'llmbench.dev/served-name': o.servedName },
     },
@@ -334,7 +340,7 @@ export function renderBackend(o: RenderOptions): KObject[] {
       strategy: { type: 'Recreate' },
       progressDeadlineSeconds: Math.max(600, o.readyTimeoutS),
       revisionHistoryLimit: 2,
-      selector: { matchLabels: selector },
+      selector: { matchLabels: { 'app.kubernetes.io/instance': name } },
       template: {
         metadata: { labels: l },
         spec: {
@@ -348,19 +354,33 @@ export function renderBackend(o: RenderOptions): KObject[] {
         },
       },
     },
-  });
+  } satisfies KObject;
+}
 
-  const svcPorts: Record<string, unknown>[] = [
-    { name: 'http', port, targetPort: 'http', protocol: 'TCP' },
-    ...server.container.extraPorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
+/** Service (every named port of the server) and, unless --no-route, an edge-TLS Route to its http port. */
+function exposure(o: RenderOptions, l: Record<string, string>): KObject[] {
+  const name = workloadName(o.backend);
+  const ns = o.namespace;
+  const out: KObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns, labels: l },
+      spec: {
+        type: 'ClusterIP',
+        selector: { 'app.kubernetes.io/instance': name },
+        ports: [
+          { name: 'http', port: SERVER_PORTS[o.backend].port, targetPort: 'http', protocol: 'TCP' },
+          ...SERVERS[o.backend].container.extraPorts.map((p) => ({
+            name: p.name,
+            port: p.port,
+            targetPort: p.name,
+            protocol: 'TCP',
+          })),
+        ],
+      },
+    },
   ];
-  out.push({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: ns, labels: l },
-    spec: { type: 'ClusterIP', selector, ports: svcPorts },
-  });
-
   if (o.route) {
     out.push({
       apiVersion: 'route.openshift.io/v1',
@@ -375,6 +395,15 @@ export function renderBackend(o: RenderOptions): KObject[] {
     });
   }
   return out;
+}
+
+/** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, [Route]. */
+export function renderBackend(o: RenderOptions): KObject[] {
+  const { profile } = checkRenderOptions(o);
+  const l = labels(o, o.backend);
+  const st = storage(o, profile, l);
+  const container = serverContainer(o, profile, st.mounts, st.env);
+  return [...st.configMaps, ...st.objects, deployment(o, profile, l, container, st.volumes), ...exposure(o, l)];
 }
 
 /** In-cluster URL of the server (used when there is no Route). */
