@@ -274,7 +274,7 @@ describe('probeOneToken', () => {
     expect(s.error?.category).toBe('http_4xx');
   });
   it('rejects an unknown kind and an api the adapter does not speak (exit 2)', async () => {
-    expect(() => getAdapter('sglang')).toThrow(/no protocol adapter/);
+    expect(() => getAdapter('nope')).toThrow(/no protocol adapter/);
     await expect(
       probeOneToken({ kind: 'triton', url: srv.url, model: 'm', api: 'chat', timeoutMs: 100 }),
     ).rejects.toThrow(/not available/);

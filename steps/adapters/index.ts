@@ -1,6 +1,5 @@
 /**
- * Protocol adapters, registered under the word users type (--backend vllm|tgi|triton). Adding a fourth server
- * = one adapter file + one entry here (+ one simulator dialect).
+ * Protocol adapters, one per registered server (steps/servers/<name>/adapter.ts), under the word users type.
  */
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
@@ -8,32 +7,30 @@ import { InvalidInputError } from '../core/errors.js';
 import type { Sample } from '../core/types/sample.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { executeRequest, nowMs } from './client.js';
-import { tgiAdapter } from './tgi.js';
-import { tritonAdapter } from './triton.js';
+import { SERVERS, SERVER_NAMES, isServerName } from '../servers/index.js';
 import type { Adapter, AdapterKind } from './types.js';
-import { vllmAdapter } from './vllm.js';
 
 export type { Adapter, AdapterKind, GenRequest, StreamSink, StreamDecoder, WireRequest } from './types.js';
 export { executeRequest, nowMs, type ExecOptions, type SampleBase } from './client.js';
 
-export const ADAPTERS: Readonly<Record<AdapterKind, Adapter>> = {
-  vllm: vllmAdapter,
-  tgi: tgiAdapter,
-  triton: tritonAdapter,
-};
+export const ADAPTERS = Object.fromEntries(SERVER_NAMES.map((n) => [n, SERVERS[n].adapter])) as Readonly<
+  Record<AdapterKind, Adapter>
+>;
 
-export const ADAPTER_KINDS = Object.keys(ADAPTERS) as AdapterKind[];
+export const ADAPTER_KINDS = SERVER_NAMES;
 
-export function isAdapterKind(k: unknown): k is AdapterKind {
-  return typeof k === 'string' && Object.prototype.hasOwnProperty.call(ADAPTERS, k);
-}
+export const isAdapterKind = isServerName;
 
 export function getAdapter(kind: AdapterKind | string): Adapter {
   if (!isAdapterKind(kind)) {
-    throw new InvalidInputError('unknown-backend', `no protocol adapter for '${kind}'`, {
-      problems: [{ path: '/backend', message: `must be one of ${ADAPTER_KINDS.join(', ')}` }],
-      hint: `Use one of: ${ADAPTER_KINDS.join(', ')}.`,
-    });
+    throw new InvalidInputError(
+      'unknown-backend',
+      `no protocol adapter for '${kind}' (known: ${ADAPTER_KINDS.join(', ')})`,
+      {
+        problems: [{ path: '/backend', message: `must be one of ${ADAPTER_KINDS.join(', ')}` }],
+        hint: `Use one of: ${ADAPTER_KINDS.join(', ')}.`,
+      },
+    );
   }
   return ADAPTERS[kind];
 }

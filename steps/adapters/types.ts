@@ -3,7 +3,8 @@
  * An adapter only knows its wire format (request body, SSE payloads); timing, transport and fault handling
  * live once, in client.ts, so every protocol is measured by the same code.
  */
-export type AdapterKind = 'vllm' | 'tgi' | 'triton';
+export type { ServerName as AdapterKind } from '../servers/index.js';
+import type { ServerName as AdapterKind } from '../servers/index.js';
 
 /** What the workload asks for, protocol-neutral. */
 export interface GenRequest {

@@ -8,6 +8,7 @@ import { main } from '../cli.js';
 import { REPO_ROOT } from '../core/paths.js';
 import { contentHash, imageSpecs, type BuildPlan } from './build.js';
 import { pushTinyImage, startRegistry, type TestRegistry } from '../../test/cluster/registry.js';
+import { SERVER_NAMES } from '../servers/index.js';
 
 let reg: TestRegistry;
 beforeAll(async () => {
@@ -31,9 +32,7 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
     const plan = JSON.parse(first.out) as BuildPlan;
     expect(plan.images.map((i) => [i.name, i.action])).toEqual([
       ['steps', 'build'],
-      ['vllm', 'build'],
-      ['tgi', 'build'],
-      ['triton', 'build'],
+      ...SERVER_NAMES.map((n) => [n, 'build']),
     ]);
     const vllm = plan.images.find((i) => i.name === 'vllm')!;
     expect(vllm.image).toBe(`${reg.host}/bench/llmbench-vllm:${vllm.tag}`);
@@ -47,7 +46,10 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
     const plan2 = JSON.parse(second.out) as BuildPlan;
     const v2 = plan2.images.find((i) => i.name === 'vllm')!;
     expect(v2).toMatchObject({ action: 'skip', exists: true, existing_digest: digest, tag: vllm.tag, commands: [] });
-    expect(plan2.images.filter((i) => i.action === 'build').map((i) => i.name)).toEqual(['steps', 'tgi', 'triton']);
+    expect(plan2.images.filter((i) => i.action === 'build').map((i) => i.name)).toEqual([
+      'steps',
+      ...SERVER_NAMES.filter((n) => n !== 'vllm'),
+    ]);
   });
 
   test('--backend --plan writes the JSON plan and the plain-text files the Tekton build Task reads', async () => {

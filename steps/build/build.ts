@@ -10,9 +10,10 @@ import { request } from 'undici';
 import { EnvironmentError, InvalidInputError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { DEFAULT_IMAGES, type BackendKind, type GpuVendor } from '../cluster/profiles.js';
+import { SERVERS, SERVER_NAMES } from '../servers/index.js';
 
 export type ImageName = 'steps' | BackendKind;
-export const IMAGE_NAMES: readonly ImageName[] = ['steps', 'vllm', 'tgi', 'triton'];
+export const IMAGE_NAMES: readonly ImageName[] = ['steps', ...SERVER_NAMES];
 
 export interface ImageSpec {
   name: ImageName;
@@ -59,7 +60,7 @@ export function imageSpecs(o: { model: string; vendor: GpuVendor }): Record<Imag
   const server = (b: BackendKind): ImageSpec => ({
     name: b,
     repository: `llmbench-${b}${suffix}`,
-    dockerfile: `docker/${b}/Dockerfile`,
+    dockerfile: SERVERS[b].dockerfile,
     context: 'docker',
     inputs: [`docker/${b}/**`, 'docker/common/**'],
     buildArgs: { BASE_IMAGE: DEFAULT_IMAGES[b][o.vendor] ?? '', MODEL_ID: o.model },
@@ -83,9 +84,7 @@ export function imageSpecs(o: { model: string; vendor: GpuVendor }): Record<Imag
       buildArgs: {},
       secrets: [],
     },
-    vllm: server('vllm'),
-    tgi: server('tgi'),
-    triton: server('triton'),
+    ...(Object.fromEntries(SERVER_NAMES.map((n) => [n, server(n)])) as Record<BackendKind, ImageSpec>),
   };
 }
 

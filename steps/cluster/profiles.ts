@@ -1,7 +1,8 @@
 import { InvalidInputError } from '../core/errors.js';
+import { SERVERS, SERVER_NAMES, type ServerName } from '../servers/index.js';
 
-export type BackendKind = 'vllm' | 'tgi' | 'triton';
-export const BACKENDS: readonly BackendKind[] = ['vllm', 'tgi', 'triton'];
+export type BackendKind = ServerName;
+export const BACKENDS: readonly BackendKind[] = SERVER_NAMES;
 export type GpuVendor = 'nvidia' | 'amd';
 
 /** One GPU (or GPU slice) the manifests can be rendered for. */
@@ -133,15 +134,11 @@ export function gpuResource(p: GpuProfile, mig: MigStrategy = 'single'): string 
   return 'nvidia.com/gpu';
 }
 
-/** Default upstream images per server and vendor; `null` means no published image exists (pass --image). */
-export const DEFAULT_IMAGES: Record<BackendKind, Record<GpuVendor, string | null>> = {
-  vllm: { nvidia: 'docker.io/vllm/vllm-openai:v0.10.2', amd: 'docker.io/rocm/vllm:rocm7.0.0_vllm_0.10.2_20251006' },
-  tgi: {
-    nvidia: 'ghcr.io/huggingface/text-generation-inference:3.3.5',
-    amd: 'ghcr.io/huggingface/text-generation-inference:3.3.5-rocm',
-  },
-  triton: { nvidia: 'nvcr.io/nvidia/tritonserver:25.08-vllm-python-py3', amd: null },
-};
+/** Default upstream images per server and vendor (each server's pinned version); `null`: none published. */
+export const DEFAULT_IMAGES = Object.fromEntries(SERVER_NAMES.map((n) => [n, SERVERS[n].container.images])) as Record<
+  BackendKind,
+  Readonly<Record<GpuVendor, string | null>>
+>;
 
 /** Engine settings derived from the profile: what the servers are told about context, memory and quantization. */
 export interface EngineSettings {

@@ -1,4 +1,5 @@
 import { InvalidInputError, type Problem } from '../core/errors.js';
+import { SERVERS, SERVER_NAMES } from '../servers/index.js';
 import type { KObject } from './objects.js';
 import {
   BACKENDS,
@@ -59,12 +60,13 @@ export const SERVER_SA = 'llmbench-server';
 export const MANAGED_BY = 'llmbench';
 export const KEEP_ANNOTATION = 'llmbench.dev/keep-on-teardown';
 
-/** Container port, health paths and names per server. */
-export const SERVER_PORTS: Record<BackendKind, { port: number; ready: string; live: string }> = {
-  vllm: { port: 8000, ready: '/health', live: '/health' },
-  tgi: { port: 8080, ready: '/health', live: '/health' },
-  triton: { port: 8000, ready: '/v2/health/ready', live: '/v2/health/live' },
-};
+/** Container port and health paths per server (from the registry). */
+export const SERVER_PORTS = Object.fromEntries(
+  SERVER_NAMES.map((n) => [
+    n,
+    { port: SERVERS[n].container.port, ready: SERVERS[n].endpoints.ready, live: SERVERS[n].endpoints.live },
+  ]),
+) as Record<BackendKind, { port: number; ready: string; live: string }>;
 
 export const workloadName = (backend: BackendKind) => `llmbench-${backend}`;
 export const cachePvcName = (backend: BackendKind) => `llmbench-model-cache-${backend}`;
@@ -73,7 +75,10 @@ export const cachePvcName = (backend: BackendKind) => `llmbench-model-cache-${ba
 export function checkRenderOptions(o: RenderOptions): { profile: GpuProfile } {
   const problems: Problem[] = [];
   if (!BACKENDS.includes(o.backend))
-    problems.push({ path: '/backend', message: `must be one of ${BACKENDS.join(', ')}` });
+    problems.push({
+      path: '/backend',
+      message: `unknown server '${String(o.backend)}': must be one of ${BACKENDS.join(', ')}`,
+    });
   let profile: GpuProfile | undefined;
   try {
     profile = gpuProfile(o.gpuProfile);
@@ -205,103 +210,38 @@ export function renderPrerequisites(o: RenderOptions): KObject[] {
 
 /** The server's arguments for this profile: exactly what ends up in the container spec and in deploy/<backend>.json. */
 export function engineArgs(o: RenderOptions, profile: GpuProfile): string[] {
-  const s = engineSettings(profile);
-  const { port } = SERVER_PORTS[o.backend];
-  switch (o.backend) {
-    case 'vllm':
-      return [
-        '--model',
-        o.model,
-        '--served-model-name',
-        o.servedName,
-        '--host',
-        '0.0.0.0',
-        '--port',
-        String(port),
-        '--max-model-len',
-        String(s.max_model_len),
-        '--gpu-memory-utilization',
-        String(s.gpu_memory_utilization),
-        '--dtype',
-        s.dtype,
-        ...(s.enforce_eager ? ['--enforce-eager'] : []),
-        ...(s.vllm_quantization ? ['--quantization', s.vllm_quantization] : []),
-        ...o.engineArgs,
-      ];
-    case 'tgi':
-      return [
-        '--model-id',
-        o.model,
-        '--hostname',
-        '0.0.0.0',
-        '--port',
-        String(port),
-        '--max-total-tokens',
-        String(s.max_model_len),
-        ...(s.tgi_quantize ? ['--quantize', s.tgi_quantize] : []),
-        ...o.engineArgs,
-      ];
-    case 'triton':
-      return [
-        '--model-repository=/model-repository',
-        `--http-port=${port}`,
-        '--grpc-port=8001',
-        '--metrics-port=8002',
-        ...o.engineArgs,
-      ];
-  }
+  return SERVERS[o.backend].container.args(o, engineSettings(profile));
 }
 
-/** Triton's vLLM-backend model repository: config.pbtxt + 1/model.json, one directory named after the served model. */
-export function tritonModelRepository(
+type Obj = Record<string, unknown>;
+
+/** Volumes, mounts and env every server gets, plus the model cache (PVC or baked in) and the server's config files. */
+function storage(
   o: RenderOptions,
   profile: GpuProfile,
-): { 'config.pbtxt': string; 'model.json': string } {
-  const s = engineSettings(profile);
-  const modelJson: Record<string, unknown> = {
-    model: o.model,
-    max_model_len: s.max_model_len,
-    gpu_memory_utilization: s.gpu_memory_utilization,
-    dtype: s.dtype,
-    enforce_eager: s.enforce_eager,
-    disable_log_stats: false,
-  };
-  if (s.vllm_quantization) modelJson.quantization = s.vllm_quantization;
-  return {
-    'config.pbtxt': `backend: "vllm"\ninstance_group [\n  {\n    count: 1\n    kind: KIND_MODEL\n  }\n]\n`,
-    'model.json': JSON.stringify(modelJson, null, 2) + '\n',
-  };
-}
-
-/** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, [Route]. */
-export function renderBackend(o: RenderOptions): KObject[] {
-  const { profile } = checkRenderOptions(o);
+  l: Record<string, string>,
+): { objects: KObject[]; configMaps: KObject[]; volumes: Obj[]; mounts: Obj[]; env: Obj[] } {
+  const server = SERVERS[o.backend];
   const name = workloadName(o.backend);
   const ns = o.namespace;
-  const l = labels(o, o.backend);
-  const selector = { 'app.kubernetes.io/instance': name };
-  const { port, ready, live } = SERVER_PORTS[o.backend];
-  const image = o.image ?? DEFAULT_IMAGES[o.backend][profile.vendor]!;
-  const resource = gpuResource(profile, o.migStrategy);
-  const args = engineArgs(o, profile);
-  const out: KObject[] = [];
-
-  const volumes: Record<string, unknown>[] = [
+  const objects: KObject[] = [];
+  const configMaps: KObject[] = [];
+  const volumes: Obj[] = [
     { name: 'tmp', emptyDir: {} },
     // PyTorch shares tensors through /dev/shm; the container default (64 MiB) is too small.
-    { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } },
+    { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: server.container.shmSize } },
   ];
-  const mounts: Record<string, unknown>[] = [
+  const mounts: Obj[] = [
     { name: 'tmp', mountPath: '/tmp' },
     { name: 'shm', mountPath: '/dev/shm' },
   ];
-  const env: Record<string, unknown>[] = [
+  const env: Obj[] = [
     // Arbitrary UIDs under restricted-v2 have no home directory.
     { name: 'HOME', value: '/tmp' },
     { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: o.hfTokenSecret, key: 'token', optional: true } } },
   ];
   if (o.modelCache === 'pvc') {
-    out.push({
+    objects.push({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       // Survives teardown so the next run does not download ~14 GB again.
@@ -315,51 +255,49 @@ export function renderBackend(o: RenderOptions): KObject[] {
     // Weights baked in by docker/<server>/Dockerfile under /models/hf; never reach the network.
     env.push({ name: 'HF_HOME', value: '/models/hf' }, { name: 'HF_HUB_OFFLINE', value: '1' });
   }
-  if (o.backend === 'vllm' || o.backend === 'triton') env.push({ name: 'VLLM_NO_USAGE_STATS', value: '1' });
-  if (o.backend === 'tgi') env.push({ name: 'HF_HUB_ENABLE_HF_TRANSFER', value: '0' });
+  env.push(...server.container.env);
 
-  if (o.backend === 'triton') {
-    const repo = tritonModelRepository(o, profile);
-    out.unshift({
+  const files = server.container.configFiles?.(o, engineSettings(profile));
+  if (files) {
+    configMaps.push({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: `${name}-model-repository`, namespace: ns, labels: l },
-      data: repo,
+      data: Object.fromEntries(files.files.map((f) => [f.key, f.content])),
     });
     volumes.push({
       name: 'model-repository',
       configMap: {
         name: `${name}-model-repository`,
-        items: [
-          { key: 'config.pbtxt', path: `${o.servedName}/config.pbtxt` },
-          { key: 'model.json', path: `${o.servedName}/1/model.json` },
-        ],
+        items: files.files.map((f) => ({ key: f.key, path: f.path })),
       },
     });
-    mounts.push({ name: 'model-repository', mountPath: '/model-repository', readOnly: true });
+    mounts.push({ name: 'model-repository', mountPath: files.mountPath, readOnly: true });
   }
+  return { objects, configMaps, volumes, mounts, env };
+}
 
+/** The server container: the registry's image, command, args, ports and health paths; probes sized for loading. */
+function serverContainer(o: RenderOptions, profile: GpuProfile, mounts: Obj[], env: Obj[]): Obj {
+  const server = SERVERS[o.backend];
+  const { port, ready, live } = SERVER_PORTS[o.backend];
+  const resource = gpuResource(profile, o.migStrategy);
   const probe = (path: string, period: number, failures: number) => ({
     httpGet: { path, port: 'http' },
     periodSeconds: period,
     timeoutSeconds: 5,
     failureThreshold: failures,
   });
-  const containerPorts: Record<string, unknown>[] = [{ name: 'http', containerPort: port, protocol: 'TCP' }];
-  if (o.backend === 'triton')
-    containerPorts.push(
-      { name: 'grpc', containerPort: 8001, protocol: 'TCP' },
-      { name: 'metrics', containerPort: 8002, protocol: 'TCP' },
-    );
-
-  const container: Record<string, unknown> = {
+  return {
     name: 'server',
-    image,
+    image: o.image ?? DEFAULT_IMAGES[o.backend][profile.vendor]!,
     imagePullPolicy: 'IfNotPresent',
-    ...(o.backend === 'vllm' ? { command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'] } : {}),
-    ...(o.backend === 'triton' ? { command: ['tritonserver'] } : {}),
-    args,
-    ports: containerPorts,
+    ...(server.container.command ? { command: [...server.container.command] } : {}),
+    args: engineArgs(o, profile),
+    ports: [
+      { name: 'http', containerPort: port, protocol: 'TCP' },
+      ...server.container.extraPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    ],
     env,
     resources: {
       requests: { cpu: '4', memory: '16Gi', [resource]: '1' },
@@ -379,18 +317,20 @@ export function renderBackend(o: RenderOptions): KObject[] {
           seccompProfile: { type: 'RuntimeDefault' },
         },
   };
+}
 
+function deployment(o: RenderOptions, profile: GpuProfile, l: Record<string, string>, container: Obj, volumes: Obj[]) {
+  const name = workloadName(o.backend);
   const tolerations =
     profile.vendor === 'nvidia'
       ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]
       : [{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
-
-  out.push({
+  return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
       name,
-      namespace: ns,
+      namespace: o.namespace,
       labels: l,
       annotations: { 'llmbench.dev/model': o.model, 'llmbench.dev/served-name': o.servedName },
     },
@@ -400,7 +340,7 @@ export function renderBackend(o: RenderOptions): KObject[] {
       strategy: { type: 'Recreate' },
       progressDeadlineSeconds: Math.max(600, o.readyTimeoutS),
       revisionHistoryLimit: 2,
-      selector: { matchLabels: selector },
+      selector: { matchLabels: { 'app.kubernetes.io/instance': name } },
       template: {
         metadata: { labels: l },
         spec: {
@@ -414,21 +354,33 @@ export function renderBackend(o: RenderOptions): KObject[] {
         },
       },
     },
-  });
+  } satisfies KObject;
+}
 
-  const svcPorts: Record<string, unknown>[] = [{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }];
-  if (o.backend === 'triton')
-    svcPorts.push(
-      { name: 'grpc', port: 8001, targetPort: 'grpc', protocol: 'TCP' },
-      { name: 'metrics', port: 8002, targetPort: 'metrics', protocol: 'TCP' },
-    );
-  out.push({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: ns, labels: l },
-    spec: { type: 'ClusterIP', selector, ports: svcPorts },
-  });
-
+/** Service (every named port of the server) and, unless --no-route, an edge-TLS Route to its http port. */
+function exposure(o: RenderOptions, l: Record<string, string>): KObject[] {
+  const name = workloadName(o.backend);
+  const ns = o.namespace;
+  const out: KObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns, labels: l },
+      spec: {
+        type: 'ClusterIP',
+        selector: { 'app.kubernetes.io/instance': name },
+        ports: [
+          { name: 'http', port: SERVER_PORTS[o.backend].port, targetPort: 'http', protocol: 'TCP' },
+          ...SERVERS[o.backend].container.extraPorts.map((p) => ({
+            name: p.name,
+            port: p.port,
+            targetPort: p.name,
+            protocol: 'TCP',
+          })),
+        ],
+      },
+    },
+  ];
   if (o.route) {
     out.push({
       apiVersion: 'route.openshift.io/v1',
@@ -443,6 +395,15 @@ export function renderBackend(o: RenderOptions): KObject[] {
     });
   }
   return out;
+}
+
+/** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, [Route]. */
+export function renderBackend(o: RenderOptions): KObject[] {
+  const { profile } = checkRenderOptions(o);
+  const l = labels(o, o.backend);
+  const st = storage(o, profile, l);
+  const container = serverContainer(o, profile, st.mounts, st.env);
+  return [...st.configMaps, ...st.objects, deployment(o, profile, l, container, st.volumes), ...exposure(o, l)];
 }
 
 /** In-cluster URL of the server (used when there is no Route). */

@@ -3,6 +3,8 @@ import yaml from 'js-yaml';
 import { InvalidInputError, type Problem } from './errors.js';
 import { validate } from './schemas.js';
 import { lineOfPath } from './yaml-lines.js';
+import { SERVERS, SERVER_NAMES, isServerName } from '../servers/index.js';
+import { GPU_PROFILES } from '../cluster/profiles.js';
 import type { BenchConfig, Backend } from './types/bench-config.js';
 
 export type { BenchConfig, Backend } from './types/bench-config.js';
@@ -82,16 +84,14 @@ export function semanticProblems(c: BenchConfig): Problem[] {
         message: `duplicate backend id '${id}' (also at /backends/${ids.get(id)}); give each an id`,
       });
     ids.set(id, i);
-    if (b.api) {
-      const ok: Record<string, string[]> = {
-        vllm: ['completions', 'chat'],
-        tgi: ['generate_stream', 'openai'],
-        triton: ['generate_stream'],
-      };
-      if (!ok[b.kind].includes(b.api))
+    if (!isServerName(b.kind)) {
+      problems.push({ path: `/backends/${i}/kind`, message: `must be one of ${SERVER_NAMES.join(', ')}` });
+    } else if (b.api) {
+      const ok = SERVERS[b.kind].adapter.apis;
+      if (!ok.includes(b.api))
         problems.push({
           path: `/backends/${i}/api`,
-          message: `api '${b.api}' is not available for ${b.kind} (use ${ok[b.kind].join(' or ')})`,
+          message: `api '${b.api}' is not available for ${b.kind} (use ${ok.join(' or ')})`,
         });
     }
     for (const [h, v] of Object.entries(b.headers ?? {})) {
@@ -119,6 +119,11 @@ export function semanticProblems(c: BenchConfig): Problem[] {
     problems.push({ path: '/cluster/managed_cluster', message: "is required when mode is 'acm'" });
   if (c.cluster?.managed_cluster && c.cluster.mode !== 'acm')
     problems.push({ path: '/cluster/mode', message: "must be 'acm' when managed_cluster is set" });
+  if (c.gpu_profile !== undefined && !GPU_PROFILES.some((g) => g.id === c.gpu_profile))
+    problems.push({
+      path: '/gpu_profile',
+      message: `unknown GPU profile '${c.gpu_profile}' (known: ${GPU_PROFILES.map((g) => g.id).join(', ')})`,
+    });
   if (c.github?.pr !== undefined && !c.github.repo)
     problems.push({ path: '/github/repo', message: 'is required when pr is set' });
   return problems;

@@ -6,7 +6,8 @@ import yaml from 'js-yaml';
 import { main } from '../cli.js';
 import { validateObject } from '../../test/fakes/k8s/validate.js';
 import type { KObject } from '../cluster/objects.js';
-import { BACKENDS, GPU_PROFILES } from '../cluster/profiles.js';
+import { BACKENDS, DEFAULT_IMAGES, GPU_PROFILES } from '../cluster/profiles.js';
+import { SERVERS } from '../servers/index.js';
 import { withDefaults } from '../cluster/render.js';
 import { renderFanOut, renderObjects } from './render.js';
 
@@ -23,8 +24,9 @@ const container = (objs: KObject[]) => {
 
 describe('render', () => {
   test.each(
+    // Servers without a published image for a vendor (Triton, SGLang on AMD) need --image: tested below.
     BACKENDS.flatMap((b) => GPU_PROFILES.map((p) => [b, p.id] as const)).filter(
-      ([b, p]) => !(b === 'triton' && p.startsWith('mi')),
+      ([b, p]) => DEFAULT_IMAGES[b][GPU_PROFILES.find((g) => g.id === p)!.vendor] !== null,
     ),
   )('%s on %s: every object is valid (core kinds, CRDs, no unknown fields), direct and ACM', (backend, gpuProfile) => {
     const o = withDefaults({ backend, gpuProfile });
@@ -52,6 +54,8 @@ describe('render', () => {
       dtype: 'half',
     });
     expect(cm.data['config.pbtxt']).toContain('backend: "vllm"');
+    // The vLLM backend exports vllm:* on Triton's metrics port only with REPORT_CUSTOM_METRICS "true".
+    expect(cm.data['config.pbtxt']).toMatch(/key: "REPORT_CUSTOM_METRICS"\s+value: \{\s+string_value: "true"/);
     const vol = (tr.find((o) => o.kind === 'Deployment') as any).spec.template.spec.volumes.find(
       (x: any) => x.name === 'model-repository',
     );
@@ -108,7 +112,8 @@ describe('render', () => {
     for (const b of BACKENDS) {
       const c = container(renderObjects(withDefaults({ backend: b, readyTimeoutS: 2400 }), { mode: 'direct' }));
       expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(2400);
-      expect(c.readinessProbe.httpGet.path).toBe(b === 'triton' ? '/v2/health/ready' : '/health');
+      expect(c.readinessProbe.httpGet.path).toBe(SERVERS[b].endpoints.ready);
+      expect(c.ports[0]).toEqual({ name: 'http', containerPort: SERVERS[b].container.port, protocol: 'TCP' });
     }
   });
 

@@ -163,9 +163,9 @@ const EXPECTED: Record<string, [number, number] | null> = {
   'a100-80gb': [1.5, 2],
   'a100-40gb': [1.2, 1.5],
   'a100-mig-3g.20gb': [1, 1],
-  l40s: [0.8, 1.2],
-  a10: [0.5, 0.8],
-  t4: [0.3, 0.5],
+  'l40s-48gb': [0.8, 1.2],
+  'a10-24gb': [0.5, 0.8],
+  't4-16gb': [0.3, 0.5],
 };
 
 function ratios(): void {
@@ -186,7 +186,7 @@ function ratios(): void {
     }).outputTokensPerS;
   for (const c of [1, 16, 64]) base[c] = tput('a100-mig-3g.20gb', undefined, c);
   const baseGraphs = tput('a100-mig-3g.20gb', undefined, 16, false);
-  for (const id of ['h100-80gb', 'a100-80gb', 'a100-40gb', 'a100-mig-3g.20gb', 'l40s', 'a10', 't4']) {
+  for (const id of ['h100-80gb', 'a100-80gb', 'a100-40gb', 'a100-mig-3g.20gb', 'l40s-48gb', 'a10-24gb', 't4-16gb']) {
     let model: string | undefined;
     try {
       resolveProfile('vllm', id);

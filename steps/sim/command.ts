@@ -3,6 +3,7 @@ import { InvalidInputError, type Problem } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { startSimulator, validateSimOptions, type Faults, type SimOptions } from './server.js';
 import { profiles } from './profiles.js';
+import { SERVER_NAMES } from '../servers/index.js';
 
 const num = (v: unknown, path: string, problems: Problem[], integer = false): number | undefined => {
   if (v === undefined) return undefined;
@@ -17,7 +18,8 @@ const num = (v: unknown, path: string, problems: Problem[], integer = false): nu
 /** Flags → SimOptions; every problem reported at once (the core validates ranges and profiles). */
 export function simOptionsFromFlags(o: Record<string, unknown>): SimOptions {
   const problems: Problem[] = [];
-  if (o.backend === undefined) problems.push({ path: '/backend', message: 'required: --backend vllm|tgi|triton' });
+  if (o.backend === undefined)
+    problems.push({ path: '/backend', message: `required: --backend ${SERVER_NAMES.join('|')}` });
   const faults: Faults = {};
   const f = (flag: string, key: keyof Faults, integer = false) => {
     const v = num(o[flag], `/faults/${key}`, problems, integer);
@@ -68,7 +70,7 @@ export const command: CommandSpec = {
   summary: 'Run one simulated vLLM, TGI or Triton server on 127.0.0.1',
   configure: (c) =>
     c
-      .option('--backend <kind>', 'vllm | tgi | triton')
+      .option('--backend <kind>', SERVER_NAMES.join(' | '))
       .option('--port <n>', 'port (0 picks a free one)', '0')
       .option('--host <addr>', 'address to bind', '127.0.0.1')
       .option('--gpu <profile>', 'GPU profile (default a100-mig-3g.20gb)')
@@ -99,7 +101,7 @@ export const command: CommandSpec = {
       .option('--list-profiles', 'print the GPU, model and backend profiles and exit')
       .addHelpText(
         'after',
-        '\nPrints `listening <url>` on stdout once ready; runs until SIGINT/SIGTERM.\nProfiles: steps/sim/profiles/{gpu,model,backend}/*.json (each names its sources).',
+        '\nPrints `listening <url>` on stdout once ready; runs until SIGINT/SIGTERM.\nProfiles: steps/sim/profiles/{gpu,model}/*.json and steps/servers/*/sim-profile.json (each names its sources).',
       ),
   async run(o, ctx) {
     if (o.listProfiles) {
@@ -109,7 +111,10 @@ export const command: CommandSpec = {
         ['model', P.models],
         ['backend', P.backends],
       ] as const) {
-        for (const [id, p] of m) ctx.stdout(`${kind}\t${id}\t${(p as { name: string }).name}\n`);
+        for (const [id, p] of m) {
+          const uncalibrated = (p as { calibrated?: boolean }).calibrated === false ? ' (uncalibrated)' : '';
+          ctx.stdout(`${kind}\t${id}\t${(p as { name: string }).name}${uncalibrated}\n`);
+        }
       }
       return ExitCode.OK;
     }
@@ -123,6 +128,8 @@ export const command: CommandSpec = {
       block_size: p.engine.block_size,
       max_model_len: p.engine.max_model_len,
       time_scale: sim.timeScale,
+      metrics: sim.metricsUrl,
+      ...(p.backend.calibrated === false ? { calibrated: false } : {}),
     });
     ctx.stdout(`listening ${sim.url}\n`);
     await new Promise<void>((resolve) => {

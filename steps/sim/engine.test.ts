@@ -11,13 +11,13 @@ describe('profiles', () => {
     for (const m of [P.gpus, P.models, P.backends])
       for (const p of m.values()) expect(p.sources.length).toBeGreaterThan(0);
     expect([...P.gpus.keys()].sort()).toEqual([
-      'a10',
+      'a10-24gb',
       'a100-40gb',
       'a100-80gb',
       'a100-mig-3g.20gb',
       'h100-80gb',
-      'l40s',
-      't4',
+      'l40s-48gb',
+      't4-16gb',
     ]);
   });
 
@@ -33,8 +33,8 @@ describe('profiles', () => {
   });
 
   test('a model that does not fit refuses to start (fp16 Mistral on a T4); 4-bit fits', () => {
-    expect(() => resolveProfile('vllm', 't4')).toThrow(EnvironmentError);
-    expect(resolveProfile('vllm', 't4', 'mistral-7b-instruct-bnb-nf4').kvBlocks).toBeGreaterThan(128);
+    expect(() => resolveProfile('vllm', 't4-16gb')).toThrow(EnvironmentError);
+    expect(resolveProfile('vllm', 't4-16gb', 'mistral-7b-instruct-bnb-nf4').kvBlocks).toBeGreaterThan(128);
     expect(() => resolveProfile('vllm', 'nope', 'nada')).toThrow(InvalidInputError);
   });
 });

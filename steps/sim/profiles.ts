@@ -7,7 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError, EnvironmentError, type Problem } from '../core/errors.js';
 
-export type BackendKind = 'vllm' | 'tgi' | 'triton';
+import { SERVERS, SERVER_NAMES, type ServerName } from '../servers/index.js';
+import { GPU_PROFILES } from '../cluster/profiles.js';
+
+export type BackendKind = ServerName;
 
 export interface GpuProfile {
   id: string;
@@ -63,8 +66,11 @@ export interface EngineSettings {
 export interface BackendProfile {
   id: BackendKind;
   name: string;
+  /** The registry's pinned version (steps/servers/<name>/index.ts), the one the manifests deploy. */
   server_version: string;
   default_model_profile: string;
+  /** false: the overheads are estimates not fitted to any published figure (the profile's notes say why). */
+  calibrated?: boolean;
   engine: EngineSettings;
   overheads: {
     step_cpu_ms: number;
@@ -96,19 +102,54 @@ function loadDir<T extends { id: string; sources: string[] }>(sub: string, requi
   return out;
 }
 
+/**
+ * Each server's simulator profile sits in its folder (steps/servers/<name>/sim-profile.json); its version is the
+ * registry's pinned one, so the simulator reports what the manifests deploy.
+ */
+function loadServerProfiles(required: string[]): Map<string, BackendProfile> {
+  const out = new Map<string, BackendProfile>();
+  for (const name of SERVER_NAMES) {
+    const rel = `servers/${name}/sim-profile.json`;
+    const obj = JSON.parse(readFileSync(path.join(DIR, '..', '..', rel), 'utf8')) as BackendProfile;
+    obj.server_version = SERVERS[name].version;
+    const missing = required.filter((k) => (obj as unknown as Record<string, unknown>)[k] === undefined);
+    if (missing.length || !Array.isArray(obj.sources) || obj.sources.length === 0 || obj.id !== name)
+      throw new Error(`profile ${rel} lacks ${missing.join(', ') || 'sources or a matching id'}`);
+    out.set(obj.id, obj);
+  }
+  return out;
+}
+
+/**
+ * One GPU catalogue for the simulator and the cluster (steps/cluster/profiles.ts GPU_PROFILES, the ids behind
+ * `gpu_profile`): the simulator's performance files use the same ids and must agree on memory.
+ */
+function checkCatalogue(gpus: Map<string, GpuProfile>): Map<string, GpuProfile> {
+  for (const g of gpus.values()) {
+    const c = GPU_PROFILES.find((x) => x.id === g.id);
+    if (!c) throw new Error(`profile gpu/${g.id}.json: not in the GPU catalogue (steps/cluster/profiles.ts)`);
+    const gib = g.memory_bytes / 2 ** 30;
+    if (Math.abs(gib - c.memory_gib) / c.memory_gib > 0.07)
+      throw new Error(`profile gpu/${g.id}.json: ${gib.toFixed(1)} GiB, the catalogue says ${c.memory_gib} GiB`);
+  }
+  return gpus;
+}
+
 let cache:
   | { gpus: Map<string, GpuProfile>; models: Map<string, ModelProfile>; backends: Map<string, BackendProfile> }
   | undefined;
 export function profiles() {
   cache ??= {
-    gpus: loadDir<GpuProfile>('gpu', [
-      'name',
-      'memory_bytes',
-      'memory_bandwidth_gbps',
-      'fp16_tflops',
-      'bandwidth_efficiency',
-      'compute_efficiency',
-    ]),
+    gpus: checkCatalogue(
+      loadDir<GpuProfile>('gpu', [
+        'name',
+        'memory_bytes',
+        'memory_bandwidth_gbps',
+        'fp16_tflops',
+        'bandwidth_efficiency',
+        'compute_efficiency',
+      ]),
+    ),
     models: loadDir<ModelProfile>('model', [
       'params',
       'layers',
@@ -118,7 +159,7 @@ export function profiles() {
       'weight_bytes_read_per_step',
       'natural_output',
     ]),
-    backends: loadDir<BackendProfile>('backend', ['engine', 'overheads', 'default_model_profile', 'server_version']),
+    backends: loadServerProfiles(['engine', 'overheads', 'default_model_profile']),
   };
   return cache;
 }
@@ -169,8 +210,16 @@ export function resolveProfile(
     });
   const gid = gpuId ?? DEFAULT_GPU;
   const g = P.gpus.get(gid);
-  if (!g)
-    problems.push({ path: '/gpu', message: `unknown GPU profile '${gid}' (known: ${[...P.gpus.keys()].join(', ')})` });
+  if (!g && GPU_PROFILES.some((c) => c.id === gid))
+    problems.push({
+      path: '/gpu',
+      message: `GPU profile '${gid}' has no simulator performance data (simulated: ${[...P.gpus.keys()].join(', ')})`,
+    });
+  else if (!g)
+    problems.push({
+      path: '/gpu',
+      message: `unknown GPU profile '${gid}' (known: ${GPU_PROFILES.map((c) => c.id).join(', ')})`,
+    });
   const mid = modelId ?? b?.default_model_profile ?? '';
   const m = P.models.get(mid);
   if (!m)
@@ -191,7 +240,7 @@ export function resolveProfile(
   if (problems.length || !b || !g || !m)
     throw new InvalidInputError('sim-profile', 'invalid simulator profile', {
       problems,
-      hint: 'Profiles live in steps/sim/profiles/{gpu,model,backend}/<id>.json.',
+      hint: 'Profiles live in steps/sim/profiles/{gpu,model}/<id>.json and steps/servers/<name>/sim-profile.json.',
     });
   const engine: EngineSettings = {
     ...b.engine,

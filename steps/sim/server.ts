@@ -9,6 +9,7 @@ import type { Logger } from '../core/log.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { ScaledClock } from './clock.js';
 import { DIALECTS } from './dialects/index.js';
+import { SERVERS, SERVER_NAMES, isServerName } from '../servers/index.js';
 import { Engine } from './engine.js';
 import { FaultState, faultProblems, type Faults } from './faults.js';
 import { resolveProfile, type BackendKind, type EngineOverrides, type ResolvedProfile } from './profiles.js';
@@ -37,6 +38,8 @@ export interface SimOptions {
 
 export interface RunningSim {
   url: string;
+  /** Prometheus metrics: `<url>/metrics`, or a listener of its own where the real server has a metrics port. */
+  metricsUrl: string;
   backend: SimOptions['backend'];
   model: string;
   timeScale: number;
@@ -53,8 +56,11 @@ export const TIME_SCALE_HEADER = 'x-llmbench-sim-time-scale';
 /** Checks every option at once; throws InvalidInputError listing all problems. Returns the resolved profile. */
 export function validateSimOptions(opts: SimOptions): ResolvedProfile {
   const problems: Problem[] = [];
-  if (!(opts.backend in DIALECTS))
-    problems.push({ path: '/backend', message: `unknown backend '${String(opts.backend)}' (vllm, tgi or triton)` });
+  if (!isServerName(opts.backend))
+    problems.push({
+      path: '/backend',
+      message: `unknown backend '${String(opts.backend)}' (known: ${SERVER_NAMES.join(', ')})`,
+    });
   if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535))
     problems.push({ path: '/port', message: `port must be an integer in 0..65535, got ${opts.port}` });
   if (
@@ -71,7 +77,7 @@ export function validateSimOptions(opts: SimOptions): ResolvedProfile {
   try {
     // With an unknown backend the GPU/model ids are still checked (against vLLM's defaults).
     profile = resolveProfile(
-      opts.backend in DIALECTS ? opts.backend : 'vllm',
+      isServerName(opts.backend) ? opts.backend : 'vllm',
       opts.gpu,
       opts.modelProfile,
       opts.engine,
@@ -183,9 +189,13 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
   }
 
   const port = await listen(opts.port ?? 0);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${hostPart}:${port}`;
+  const metricsServer = await startMetricsListener(opts.backend, host, () => ctx);
+  const metricsUrl = metricsServer ? `http://${hostPart}:${metricsServer.port}/metrics` : `${url}/metrics`;
   return {
     url,
+    metricsUrl,
     backend: opts.backend,
     model: servedModel,
     timeScale: scale,
@@ -199,6 +209,7 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
     close: () =>
       new Promise<void>((resolve) => {
         closed = true;
+        metricsServer?.close();
         if (restartTimer) clearTimeout(restartTimer);
         ctx.engine.close();
         dropAll();
@@ -206,5 +217,37 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/**
+ * Where the real server serves Prometheus on a port of its own (Triton's --metrics-port), the simulator does too:
+ * an ephemeral port on the same host, GET /metrics only.
+ */
+async function startMetricsListener(
+  backend: SimOptions['backend'],
+  host: string,
+  ctx: () => SimContext,
+): Promise<{ port: number; close(): void } | undefined> {
+  const page = DIALECTS[backend].metricsPage;
+  if (SERVERS[backend].metrics.port === null || !page) return undefined;
+  const path = SERVERS[backend].metrics.path;
+  const srv = http.createServer((req, res) => {
+    if (req.method === 'GET' && new URL(req.url ?? '/', 'http://sim').pathname === path) {
+      const body = page(ctx());
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    } else res.writeHead(404).end();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen({ port: 0, host }, () => resolve((srv.address() as AddressInfo).port));
+  });
+  return {
+    port,
+    close: () => {
+      srv.close();
+      srv.closeAllConnections();
+    },
   };
 }

@@ -63,7 +63,7 @@ export const command: CommandSpec = {
       )
       .option(
         '--scrape-metrics [url]',
-        'scrape Prometheus metrics during the sweep (default <url>/metrics) into server-metrics.ndjson',
+        "scrape Prometheus metrics during the sweep (default: the server's metrics URL, <url>/metrics or Triton's port 8002) into server-metrics.ndjson",
       )
       .option(
         '--client-threads <n>',

@@ -1,10 +1,13 @@
 /**
- * Optional server-metrics scrape: GET the server's Prometheus /metrics during the sweep and store normalized
- * series beside the samples (runs/<backend>/server-metrics.ndjson): running and waiting requests and KV-cache
- * usage, from vLLM (`vllm:*`), TGI (`tgi_*`) or Triton (`nv_*`, plus the vLLM backend's `vllm:*` re-exports).
+ * Optional server-metrics scrape: GET the server's Prometheus endpoint during the sweep (its own metrics port
+ * where it has one, e.g. Triton's 8002) and store normalized series beside the samples
+ * (runs/<backend>/server-metrics.ndjson). Which server series feed which normalized name is each server's
+ * metric-name mapping (steps/servers/<name>/index.ts); a metric the server does not export is listed as
+ * unavailable, never written as 0.
  */
 import { request, type Dispatcher } from 'undici';
 import { NdjsonAppender } from '../core/atomic.js';
+import { NORMALIZED_METRICS, type MetricsSpec } from '../servers/types.js';
 
 export interface PromSample {
   name: string;
@@ -32,23 +35,13 @@ export function parsePrometheus(text: string): PromSample[] {
   return out;
 }
 
-/** Normalized name ← server metric names, first match wins (summed over label sets, e.g. per model). */
-const NORMALIZE: Record<string, string[]> = {
-  running: ['vllm:num_requests_running', 'tgi_batch_current_size'],
-  waiting: ['vllm:num_requests_waiting', 'tgi_queue_size', 'nv_inference_pending_request_count'],
-  // vLLM ≥ 0.10 renamed gpu_cache_usage_perc to kv_cache_usage_perc; both are a 0..1 fraction.
-  kv_cache_usage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
-  preemptions_total: ['vllm:num_preemptions_total', 'vllm:num_preemptions'],
-  generation_tokens_total: ['vllm:generation_tokens_total', 'tgi_request_generated_tokens_sum'],
-  gpu_utilization: ['nv_gpu_utilization'],
-};
-
-export function normalize(samples: PromSample[]): Record<string, number> {
+/** Normalized name ← the server's metric names, first present wins (summed over label sets, e.g. per model). */
+export function normalize(samples: PromSample[], names: MetricsSpec['names']): Record<string, number> {
   const byName = new Map<string, number>();
   for (const s of samples) if (Number.isFinite(s.value)) byName.set(s.name, (byName.get(s.name) ?? 0) + s.value);
   const out: Record<string, number> = {};
-  for (const [norm, names] of Object.entries(NORMALIZE)) {
-    for (const n of names) {
+  for (const [norm, candidates] of Object.entries(names)) {
+    for (const n of candidates ?? []) {
       const v = byName.get(n);
       if (v !== undefined) {
         out[norm] = v;
@@ -73,6 +66,8 @@ export interface ScraperStats {
   scrapes: number;
   errors: number;
   series: string[];
+  /** Normalized metrics this server does not export (or never did during the sweep): unavailable, not 0. */
+  unavailable: string[];
 }
 
 export class Scraper {
@@ -87,10 +82,11 @@ export class Scraper {
     readonly url: string,
     file: string,
     private intervalMs: number,
+    private names: MetricsSpec['names'],
     private dispatcher?: Dispatcher,
   ) {
     this.out = new NdjsonAppender(file);
-    this.stats = { url, scrapes: 0, errors: 0, series: [] };
+    this.stats = { url, scrapes: 0, errors: 0, series: [], unavailable: [] };
   }
 
   async start(): Promise<void> {
@@ -107,7 +103,7 @@ export class Scraper {
       const res = await request(this.url, { dispatcher: this.dispatcher, headersTimeout: 5000, bodyTimeout: 5000 });
       const text = await res.body.text();
       if (res.statusCode >= 400) throw new Error(`HTTP ${res.statusCode}`);
-      const values = normalize(parsePrometheus(text));
+      const values = normalize(parsePrometheus(text), this.names);
       const line: ScrapeLine = { t_ms: performance.timeOrigin + performance.now(), ...this.label, values };
       this.lines.push(line);
       this.stats.scrapes++;
@@ -122,6 +118,7 @@ export class Scraper {
     if (this.timer) clearInterval(this.timer);
     await this.inFlight;
     await this.out.close();
+    this.stats.unavailable = NORMALIZED_METRICS.filter((m) => !this.stats.series.includes(m));
     return this.stats;
   }
 }

@@ -27,6 +27,7 @@ import { arrivalGaps, type Arrival } from './arrivals.js';
 import { collectGarbage } from './gc.js';
 import { localExecutor, threadExecutor, type Executor } from './executor.js';
 import { Scraper, seriesSummary, type ScraperStats } from './scrape.js';
+import { getServer, metricsUrl } from '../servers/index.js';
 import { noProgress, eventProgress, type Progress } from './progress.js';
 import { loadState, readSamples, sampleKey, saveState, type SweepState } from './resume.js';
 
@@ -43,7 +44,7 @@ export interface SweepTarget {
   outDir: string;
   /** Simulated seconds per real second (llmbench's simulator run N× faster); 1 for real servers. */
   timeScale?: number;
-  /** Prometheus URL to scrape during the sweep (true = `<url>/metrics`). */
+  /** Prometheus URL to scrape during the sweep (true = the server's metrics URL, e.g. Triton's port 8002). */
   scrapeMetrics?: boolean | string;
   simulated?: boolean;
   /** What is being measured (GPU, server version, image digest): compared runs must agree on GPU, model, server. */
@@ -253,8 +254,9 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
       log.info(`resuming ${t.backend}: ${samples.size} requests already done`, { out: t.outDir });
     let scraper: Scraper | undefined;
     if (t.scrapeMetrics) {
-      const url = typeof t.scrapeMetrics === 'string' ? t.scrapeMetrics : t.url.replace(/\/+$/, '') + '/metrics';
-      scraper = new Scraper(url, path.join(t.outDir, 'server-metrics.ndjson'), (o.scrapeIntervalS ?? 1) * 1000);
+      const url = typeof t.scrapeMetrics === 'string' ? t.scrapeMetrics : metricsUrl(t.kind, t.url);
+      const file = path.join(t.outDir, 'server-metrics.ndjson');
+      scraper = new Scraper(url, file, (o.scrapeIntervalS ?? 1) * 1000, getServer(t.kind).metrics.names);
     }
     runs.push({
       t,
@@ -669,6 +671,7 @@ function buildSummary(
           scrapes: r.scraperStats.scrapes,
           errors: r.scraperStats.errors,
           series: r.scraperStats.series,
+          unavailable: r.scraperStats.unavailable,
         }
       : null,
     points: outPoints,

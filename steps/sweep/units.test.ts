@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { arrivalGaps, gammaSample } from './arrivals.js';
 import { normalize, parsePrometheus } from './scrape.js';
+import { SERVERS } from '../servers/index.js';
 import { rng } from '../workload/workload.js';
 import { planPoints } from './sweep.js';
 
@@ -56,15 +57,21 @@ describe('Prometheus scrape', () => {
       '# HELP vllm:num_requests_running Number of requests\n# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name="m",engine="0"} 7.0\nvllm:num_requests_waiting{model_name="m"} 2\nvllm:gpu_cache_usage_perc{model_name="m"} 0.42\n',
     );
     expect(vllm[0]).toEqual({ name: 'vllm:num_requests_running', labels: { model_name: 'm', engine: '0' }, value: 7 });
-    expect(normalize(vllm)).toEqual({ running: 7, waiting: 2, kv_cache_usage: 0.42 });
+    expect(normalize(vllm, SERVERS.vllm.metrics.names)).toEqual({ running: 7, waiting: 2, kv_cache_usage: 0.42 });
     const tgi = parsePrometheus(
       'tgi_batch_current_size 12\ntgi_queue_size 3\ntgi_request_duration_bucket{le="+Inf"} 5\n',
     );
-    expect(normalize(tgi)).toEqual({ running: 12, waiting: 3 });
+    expect(normalize(tgi, SERVERS.tgi.metrics.names)).toEqual({ running: 12, waiting: 3 });
     const triton = parsePrometheus(
       'nv_inference_pending_request_count{model="mistral",version="1"} 4 1700000000000\nnv_gpu_utilization{gpu_uuid="GPU-1"} 0.9\nvllm:num_requests_running{model="mistral",version="1"} 6\nvllm:kv_cache_usage_perc{model="mistral",version="1"} 0.3\nweird_metric{a="x\\"y"} NaN\n',
     );
-    expect(normalize(triton)).toEqual({ running: 6, waiting: 4, kv_cache_usage: 0.3, gpu_utilization: 0.9 });
+    // nv_inference_pending_request_count is not the engine queue (the decoupled backend returns at once): the
+    // waiting count comes from the backend's vllm:num_requests_waiting, absent here, so it is unavailable.
+    expect(normalize(triton, SERVERS.triton.metrics.names)).toEqual({
+      running: 6,
+      kv_cache_usage: 0.3,
+      gpu_utilization: 0.9,
+    });
     expect(triton.find((s) => s.name === 'weird_metric')?.labels.a).toBe('x"y');
   });
 });

@@ -6,9 +6,10 @@ import type { KObject } from '../cluster/objects.js';
 import type { KubeClient } from '../cluster/kube.js';
 import { diagnose, HINTS, type Diagnosis } from '../cluster/diagnose.js';
 import { ROUTE_HOST_FEEDBACK, workName } from '../cluster/acm.js';
-import { SERVER_PORTS, serviceUrl, workloadName } from '../cluster/render.js';
+import { serviceUrl, workloadName } from '../cluster/render.js';
 import type { BackendKind } from '../cluster/profiles.js';
 import { probeOneToken } from '../adapters/index.js';
+import { getServer } from '../servers/index.js';
 
 export interface WaitOptions {
   backend: BackendKind;
@@ -72,13 +73,13 @@ async function httpOk(
   }
 }
 
-/** vLLM GET /version, TGI GET /info, Triton GET /v2: best effort. */
+/** The server's version endpoint from the registry (vLLM /version, TGI /info, Triton /v2, …): best effort. */
 async function serverVersion(kind: BackendKind, base: string, timeoutMs: number): Promise<string | null> {
-  const path = kind === 'vllm' ? '/version' : kind === 'tgi' ? '/info' : '/v2';
+  const { path, field } = getServer(kind).endpoints.version;
   const r = await httpOk(base + path, timeoutMs);
   if (!r.ok || !r.body) return null;
   try {
-    const v = JSON.parse(r.body).version;
+    const v = (JSON.parse(r.body) as Record<string, unknown>)[field];
     return typeof v === 'string' ? v : null;
   } catch {
     return null;
@@ -97,6 +98,7 @@ export async function waitReady(
   log: Logger,
   signal?: AbortSignal,
 ): Promise<WaitResult> {
+  getServer(o.backend); // an unknown server is bad input, before any work (never another server's paths)
   const clock = new Clock(log);
   const deadline = clock.t0 + o.timeoutS * 1000;
   const name = workloadName(o.backend);
@@ -346,11 +348,11 @@ export async function waitReady(
     }
   }
   report.endpoint = report.endpoint.replace(/\/+$/, '');
-  const { ready: readyPath } = SERVER_PORTS[o.backend];
+  const { endpoints } = getServer(o.backend);
   const model = report.model ?? 'mistral';
   const healthUrls = [
-    report.endpoint + readyPath,
-    ...(o.backend === 'triton' ? [`${report.endpoint}/v2/models/${encodeURIComponent(model)}/ready`] : []),
+    report.endpoint + endpoints.ready,
+    ...(endpoints.modelReady ? [report.endpoint + endpoints.modelReady(model)] : []),
   ];
   let last = '';
   for (const url of healthUrls) {

@@ -6,6 +6,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../steps/core/paths.js';
+import { SERVERS, SERVER_NAMES } from '../../steps/servers/index.js';
 
 const read = (f: string) => readFileSync(path.join(REPO_ROOT, 'docker', f), 'utf8');
 /** Instructions with continuation lines joined and comments dropped. */
@@ -17,10 +18,15 @@ const instructions = (text: string) =>
     .filter((l) => l && !l.startsWith('#'));
 
 describe('server images', () => {
-  test.each(['vllm', 'tgi', 'triton'])(
+  test.each(SERVER_NAMES)(
     '%s: model downloaded with the token as a build secret only; non-root; offline at runtime',
     (b) => {
       const ins = instructions(read(`${b}/Dockerfile`));
+      // The default base is the server's pinned upstream image (steps/servers/<name>/index.ts).
+      expect(ins.find((i) => i.startsWith('ARG BASE_IMAGE='))).toBe(
+        `ARG BASE_IMAGE=${SERVERS[b].container.images.nvidia}`,
+      );
+      expect(SERVERS[b].dockerfile).toBe(`docker/${b}/Dockerfile`);
       // Never an ARG/ENV/LABEL carrying a token (those persist in the image config or history).
       for (const i of ins) if (/^(ARG|ENV|LABEL)\b/.test(i)) expect(i).not.toMatch(/TOKEN/i);
       const download = ins.find((i) => i.startsWith('RUN') && i.includes('download_model.py'));

@@ -11,6 +11,7 @@ import { main } from '../../steps/cli.js';
 import { validate } from '../../steps/core/schemas.js';
 import { startSimulator, type RunningSim } from '../../steps/sim/server.js';
 import { startFakeKube, type FakeKube, type FakeKubeOptions, type Scenario } from '../fakes/k8s/server.js';
+import { SERVERS, SERVER_NAMES } from '../../steps/servers/index.js';
 
 let fake: FakeKube | undefined;
 let sim: RunningSim | undefined;
@@ -198,7 +199,7 @@ describe('direct mode', () => {
     expect(report('vllm').endpoint).toBe('https://llmbench-vllm-llm-bench.apps.fake.example.com');
   });
 
-  test.each(['vllm', 'tgi', 'triton'] as const)(
+  test.each(SERVER_NAMES)(
     '%s: a slow-starting server (503 on health) is waited for, then one token flows',
     async (backend) => {
       const { common, report } = await env();
@@ -219,11 +220,12 @@ describe('direct mode', () => {
       expect(events.indexOf('health-waiting')).toBeGreaterThan(-1);
       expect(events.indexOf('health-ok')).toBeGreaterThan(events.indexOf('health-waiting'));
       expect(events).toContain('first-token');
-      // Triton is only ready when the model is: /v2/health/ready and /v2/models/mistral/ready.
-      if (backend === 'triton')
-        expect(
-          r.timeline.filter((t: { event: string }) => t.event === 'health-ok').map((t: { detail: string }) => t.detail),
-        ).toEqual(['/v2/health/ready', '/v2/models/mistral/ready']);
+      // The server's readiness path, then its model-level one where it has one (Triton: /v2/models/mistral/ready).
+      const { ready, modelReady } = SERVERS[backend].endpoints;
+      expect(
+        r.timeline.filter((t: { event: string }) => t.event === 'health-ok').map((t: { detail: string }) => t.detail),
+      ).toEqual([ready, ...(modelReady ? [modelReady('mistral')] : [])]);
+      expect(r.server_version).toBe(SERVERS[backend].version);
       expect(typeof r.server_version).toBe('string');
     },
   );

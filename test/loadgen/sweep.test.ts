@@ -11,6 +11,7 @@ import type { Sample } from '../../steps/core/types/sample.js';
 import { main } from '../../steps/cli.js';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 import { specValidator } from './specs.js';
+import { SERVER_NAMES } from '../../steps/servers/index.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'llmbench-sweep-'));
 const readSamples = async (dir: string): Promise<Sample[]> =>
@@ -55,7 +56,8 @@ describe('sweep over each protocol', () => {
   });
   afterAll(() => srv.close());
 
-  for (const kind of ['vllm', 'tgi', 'triton'] as const) {
+  // Each registered server over its default API (the scripted server speaks every default wire format).
+  for (const kind of SERVER_NAMES) {
     it(`${kind}: every request is a sample, warmup excluded, summary schema-valid`, async () => {
       const o = base(srv, { backend: kind, kind });
       const s = await runSweep(o);
@@ -510,7 +512,7 @@ describe('sweep CLI validation', () => {
       argv: [
         'sweep',
         '--backend',
-        'sglang',
+        'nope',
         '--url',
         'ftp://x',
         '--out',

@@ -294,7 +294,12 @@ describe('Triton dialect (vLLM backend)', () => {
     expect(JSON.parse((await post(`${sim.url}/v2/repository/index`, {})).body)).toEqual([
       { name: 'mistral', version: '1', state: 'READY' },
     ]);
-    const m = await get(`${sim.url}/metrics`);
+    // Metrics are on a port of their own (the real server's --metrics-port 8002); the HTTP port has none.
+    expect((await get(`${sim.url}/metrics`)).status).toBe(404);
+    const m = await get(sim.metricsUrl);
+    // Only the vLLM backend's families (REPORT_CUSTOM_METRICS): it exports gpu_cache_usage_perc, not kv_cache_usage_perc.
+    expect(m.body).toContain('vllm:gpu_cache_usage_perc{');
+    expect(m.body).not.toContain('vllm:kv_cache_usage_perc');
     for (const n of [
       'nv_inference_request_success{',
       'nv_inference_pending_request_count{',

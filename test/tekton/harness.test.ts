@@ -62,7 +62,7 @@ function startSim(extra: string[]): Promise<Sim> {
         '--time-scale',
         '2',
         '--gpu',
-        't4',
+        't4-16gb',
         '--model',
         'mistral-7b-instruct-bnb-nf4',
         ...extra,

@@ -1,9 +1,9 @@
 /* Generated from schemas/bench-config.schema.json by `npm run gen:types`. Do not edit: change the schema and regenerate. */
 
 /**
- * Protocol adapter / server kind.
+ * Protocol adapter / server kind (steps/servers/<name>/).
  */
-export type BackendKind = 'vllm' | 'tgi' | 'triton';
+export type BackendKind = 'vllm' | 'tgi' | 'triton' | 'sglang';
 
 /**
  * The bench config (YAML or JSON) that drives `llmbench run` and every step. Unknown keys are errors, so typos never pass silently.
@@ -245,9 +245,9 @@ export interface Backend {
    */
   endpoint?: string;
   /**
-   * Wire API: vllm completions|chat (default completions); tgi generate_stream|openai (default generate_stream); triton generate_stream.
+   * Wire API: vllm completions|chat (default completions); tgi generate_stream|openai (default generate_stream); triton generate_stream; sglang completions|chat|generate (default completions).
    */
-  api?: 'completions' | 'chat' | 'generate_stream' | 'openai';
+  api?: 'completions' | 'chat' | 'generate_stream' | 'openai' | 'generate';
   /**
    * Model name as served (overrides model.served_name for this backend).
    */

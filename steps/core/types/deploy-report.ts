@@ -5,7 +5,7 @@
  */
 export interface DeployReport {
   schema_version: 1;
-  backend: 'vllm' | 'tgi' | 'triton';
+  backend: 'vllm' | 'tgi' | 'triton' | 'sglang';
   /**
    * How it was deployed.
    */

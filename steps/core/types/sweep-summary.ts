@@ -6,11 +6,11 @@
 export interface SweepSummary {
   schema_version: 1;
   /**
-   * Backend id (vllm, tgi, triton or a configured id).
+   * Backend id (a server name such as vllm, or a configured id).
    */
   backend: string;
   /**
-   * Protocol adapter used (vllm, tgi, triton).
+   * Protocol adapter used: a registered server name (steps/servers/<name>/).
    */
   adapter?: string;
   /**
@@ -232,6 +232,10 @@ export interface SweepSummary {
      * Normalized series seen (running, waiting, kv_cache_usage, ...).
      */
     series?: string[];
+    /**
+     * Normalized series the server does not export (or never did during the sweep): unavailable, not 0.
+     */
+    unavailable?: string[];
   } | null;
 }
 /**

@@ -8,6 +8,8 @@ export interface Dialect {
   /** Default name the model is served under. */
   defaultServedModel: string;
   handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: SimContext): Promise<void>;
+  /** Prometheus text for a server that serves metrics on a port of its own (registry metrics.port). */
+  metricsPage?(ctx: SimContext): string;
 }
 
 /** The refusals every dialect must be able to give at the door (slow start, overload), in its own format. */

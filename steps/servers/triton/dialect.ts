@@ -1,16 +1,16 @@
 /**
  * NVIDIA Triton Inference Server with the vLLM backend: KServe v2 health/metadata routes, the generate extension
  * (/v2/models/{m}[/versions/{v}]/generate and generate_stream, the backend's inputs as top-level JSON fields),
- * POST /v2/repository/index, and nv_* metrics (plus the backend's vllm:* ones; the real server serves metrics on
- * port 8002, here they share the HTTP port). No [DONE]: the stream just ends. Backend errors on a stream arrive
- * as an `{"error": ...}` event under HTTP 200.
+ * POST /v2/repository/index, and nv_* metrics plus the backend's vllm:* ones (REPORT_CUSTOM_METRICS) on a port of
+ * their own, like the real server's --metrics-port (GET /metrics on the HTTP port is a 404). No [DONE]: the
+ * stream just ends. Backend errors on a stream arrive as an `{"error": ...}` event under HTTP 200.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Exposition } from '../metrics.js';
-import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../shared.js';
-import { promptTokenCount } from '../textgen.js';
-import { vllmMetrics } from './vllm.js';
-import { now, serverState, type Dialect } from './types.js';
+import { Exposition } from '../../sim/metrics.js';
+import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
+import { promptTokenCount } from '../../sim/textgen.js';
+import { vllmMetrics } from '../vllm/dialect.js';
+import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 /** The vLLM backend model's inputs (its model.py auto-complete config). */
 const INPUTS = [
@@ -193,7 +193,38 @@ function metrics(ctx: SimContext): string {
     G,
     Math.round(ctx.profile.model.weight_bytes + ctx.profile.engine.activation_reserve_bytes + ctx.profile.kvBytes),
   );
-  return x.text() + vllmMetrics(ctx, L).text();
+  return x.text() + backendMetrics(vllmMetrics(ctx, L).text());
+}
+
+/** The vLLM backend's own metric families (triton-inference-server/vllm_backend src/utils/metrics.py). */
+const BACKEND_FAMILIES = new Set([
+  'vllm:prompt_tokens_total',
+  'vllm:generation_tokens_total',
+  'vllm:num_preemptions_total',
+  'vllm:iteration_tokens_total',
+  'vllm:time_to_first_token_seconds',
+  'vllm:time_per_output_token_seconds',
+  'vllm:e2e_request_latency_seconds',
+  'vllm:request_queue_time_seconds',
+  'vllm:request_prefill_time_seconds',
+  'vllm:request_decode_time_seconds',
+  'vllm:request_prompt_tokens',
+  'vllm:request_generation_tokens',
+  'vllm:num_requests_running',
+  'vllm:num_requests_waiting',
+  'vllm:gpu_cache_usage_perc',
+]);
+
+/** Keeps the families the backend exports out of the vLLM server's exposition. */
+function backendMetrics(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      const name = line.startsWith('#') ? line.split(' ')[2] : /^[^{ ]+/.exec(line)?.[0];
+      if (!name) return line === '';
+      return BACKEND_FAMILIES.has(name) || BACKEND_FAMILIES.has(name.replace(/_(bucket|sum|count)$/, ''));
+    })
+    .join('\n');
 }
 
 type Json = Record<string, unknown>;
@@ -396,13 +427,13 @@ const MODEL_ROUTE =
 export const triton: Dialect = {
   kind: 'triton',
   defaultServedModel: 'mistral',
+  metricsPage: metrics,
   async handle(req, res, url, ctx) {
     const p = url.pathname;
     const m = req.method;
     const ready = ctx.faults.ready(now(ctx));
     if (m === 'GET' && p === '/v2/health/live') return sendText(res, 200, '');
     if (m === 'GET' && p === '/v2/health/ready') return sendText(res, ready ? 200 : 400, '');
-    if (m === 'GET' && p === '/metrics') return sendText(res, 200, metrics(ctx), 'text/plain; charset=utf-8');
     if (m === 'GET' && p === '/v2') {
       return sendJson(res, 200, {
         name: 'triton',

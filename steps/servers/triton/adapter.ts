@@ -6,7 +6,7 @@
  * num_input_tokens}. No [DONE]: the stream ends when the server closes the chunked body. Errors arrive as
  * `data: {"error": "..."}` under HTTP 200.
  */
-import type { Adapter } from './types.js';
+import type { Adapter } from '../../adapters/types.js';
 
 interface TritonEvent {
   text_output?: string;

@@ -1,6 +1,6 @@
 /** vLLM's OpenAI-compatible server: /v1/completions (default) or /v1/chat/completions. */
-import { buildOpenAi, openAiDecoder } from './openai.js';
-import type { Adapter } from './types.js';
+import { buildOpenAi, openAiDecoder } from '../../adapters/openai.js';
+import type { Adapter } from '../../adapters/types.js';
 
 export const vllmAdapter: Adapter = {
   kind: 'vllm',

@@ -5,11 +5,11 @@
  * ignore_eos, so requests stop at the model's natural end unless max_new_tokens comes first.
  */
 import type { ServerResponse } from 'node:http';
-import { Exposition } from '../metrics.js';
-import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../shared.js';
-import { promptTokenCount } from '../textgen.js';
-import { handleOpenAi, type OpenAiFlavour } from './openai.js';
-import { now, serverState, type Dialect } from './types.js';
+import { Exposition } from '../../sim/metrics.js';
+import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
+import { promptTokenCount } from '../../sim/textgen.js';
+import { handleOpenAi, type OpenAiFlavour } from '../../sim/dialects/openai.js';
+import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 const tgiError = (res: ServerResponse, status: number, error: string, error_type: string) =>
   sendJson(res, status, { error, error_type });

@@ -5,8 +5,8 @@
  * `data:{"error": "...", "error_type": "..."}` under HTTP 200. TGI has no ignore_eos (its router drops it), so we
  * ask for max_new_tokens and let the metrics flag the shortfall.
  */
-import { buildOpenAi, openAiDecoder } from './openai.js';
-import type { Adapter } from './types.js';
+import { buildOpenAi, openAiDecoder } from '../../adapters/openai.js';
+import type { Adapter } from '../../adapters/types.js';
 
 interface TgiEvent {
   token?: { text?: string; special?: boolean };

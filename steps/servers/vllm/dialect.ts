@@ -3,10 +3,10 @@
  * /metrics (vllm:* names). Error bodies are vLLM's ErrorResponse ({object: "error", message, type, param, code}).
  */
 import type { ServerResponse } from 'node:http';
-import { Exposition } from '../metrics.js';
-import { sendJson, sendText, type SimContext } from '../shared.js';
-import { handleOpenAi, type OpenAiFlavour } from './openai.js';
-import { now, type Dialect } from './types.js';
+import { Exposition } from '../../sim/metrics.js';
+import { sendJson, sendText, type SimContext } from '../../sim/shared.js';
+import { handleOpenAi, type OpenAiFlavour } from '../../sim/dialects/openai.js';
+import { now, type Dialect } from '../../sim/dialects/types.js';
 
 function vllmError(res: ServerResponse, status: number, message: string, type: string): void {
   sendJson(res, status, { object: 'error', message, type, param: null, code: status });

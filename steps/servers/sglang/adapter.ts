@@ -1,0 +1,72 @@
+/**
+ * SGLang (sgl-project/sglang): its OpenAI-compatible routes (/v1/completions default, /v1/chat/completions;
+ * python/sglang/srt/entrypoints/openai/serving_completions.py, serving_chat.py — same SSE chunks and [DONE]
+ * as vLLM, `ignore_eos` accepted as an extra sampling field) or its native POST /generate with `stream: true`
+ * (python/sglang/srt/entrypoints/http_server.py generate_request). The native stream writes
+ * `data: {text, output_ids, meta_info}` per step, where `text` is the WHOLE text so far (tokenizer_manager.py
+ * _handle_batch_output: `state.text += ...; out = {"text": state.text, ...}`) and meta_info.completion_tokens is
+ * cumulative; meta_info.finish_reason is null until the last event, then {"type": "length"|"stop"|"abort", …}.
+ * It ends with `data: [DONE]`; an error is `data: {"error": {"message": ...}}` (still HTTP 200) before [DONE].
+ */
+import { buildOpenAi, openAiDecoder } from '../../adapters/openai.js';
+import type { Adapter } from '../../adapters/types.js';
+
+interface SglangEvent {
+  text?: string;
+  meta_info?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    finish_reason?: { type?: string } | string | null;
+  };
+  error?: { message?: string } | string;
+}
+
+export const sglangAdapter: Adapter = {
+  kind: 'sglang',
+  apis: ['completions', 'chat', 'generate'],
+  build(req, api) {
+    if (api !== 'generate')
+      return buildOpenAi(req, api === 'chat' ? 'chat' : 'completions', { ignore_eos: req.ignoreEos }, 'max_tokens');
+    // SamplingParams (python/sglang/srt/sampling/sampling_params.py): max_new_tokens, temperature, ignore_eos.
+    const sampling_params = { max_new_tokens: req.maxTokens, temperature: req.temperature, ignore_eos: req.ignoreEos };
+    return { path: '/generate', body: { text: req.prompt, sampling_params, stream: true } };
+  },
+  decoder(api, sink) {
+    if (api !== 'generate') return openAiDecoder(sink);
+    let textSoFar = 0;
+    let tokensSoFar = 0;
+    let sawInput = false;
+    return {
+      onEvent(data) {
+        if (data === '[DONE]') {
+          sink.done();
+          return;
+        }
+        const j = JSON.parse(data) as SglangEvent;
+        if (j.error !== undefined) {
+          sink.error(typeof j.error === 'string' ? j.error : (j.error.message ?? data));
+          return;
+        }
+        const text = j.text ?? '';
+        const m = j.meta_info ?? {};
+        const total = m.completion_tokens ?? null;
+        // Cumulative text and token count: this event's output is what is new since the last one.
+        const piece = text.length > textSoFar ? text.slice(textSoFar) : '';
+        const tokens = total === null ? null : Math.max(0, total - tokensSoFar);
+        if (piece || (tokens ?? 0) > 0) sink.output(piece, tokens);
+        textSoFar = Math.max(textSoFar, text.length);
+        if (total !== null) {
+          tokensSoFar = Math.max(tokensSoFar, total);
+          sink.serverOutputTokens(tokensSoFar);
+        }
+        if (m.prompt_tokens != null && !sawInput) {
+          sawInput = true;
+          sink.serverInputTokens(m.prompt_tokens);
+        }
+        const fr = m.finish_reason;
+        if (fr) sink.finishReason(typeof fr === 'string' ? fr : (fr.type ?? 'unknown'));
+      },
+      truncation: (sawDone) => (sawDone ? null : 'stream ended without data: [DONE]'),
+    };
+  },
+};

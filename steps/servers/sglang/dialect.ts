@@ -1,0 +1,244 @@
+/**
+ * SGLang's HTTP server (sgl-project/sglang python/sglang/srt/entrypoints/http_server.py): GET /health (503 while
+ * starting), /get_model_info, /get_server_info (carries `version`), /v1/models, /metrics (sglang:* names, served
+ * only with --enable-metrics, which our manifests pass); POST /generate (native, `stream` in the body) and the
+ * OpenAI-compatible /v1/completions and /v1/chat/completions. Errors are SGLang's ErrorResponse
+ * ({object: "error", message, type, param, code}; request validation is 400 "Bad Request", not FastAPI's 422).
+ * SGLang serves one model and does not reject other `model` names on the OpenAI routes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Exposition } from '../../sim/metrics.js';
+import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
+import { promptTokenCount } from '../../sim/textgen.js';
+import { handleOpenAi, type OpenAiFlavour } from '../../sim/dialects/openai.js';
+import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
+
+function sglangError(res: ServerResponse, status: number, message: string, type = 'Bad Request'): void {
+  sendJson(res, status, { object: 'error', message, type, param: null, code: status });
+}
+
+interface SglangState {
+  requests: number;
+}
+const st = (ctx: SimContext) => serverState<SglangState>(ctx, 'sglang', () => ({ requests: 0 }));
+
+/** The scheduler's and tokenizer manager's collectors (python/sglang/srt/metrics/collector.py). */
+export function sglangMetrics(ctx: SimContext): string {
+  const e = ctx.engine;
+  const s = e.stats;
+  const L = { model_name: ctx.servedModel };
+  const x = new Exposition();
+  const gauge = (name: string, help: string, v: number) => x.family(name, 'gauge', help).sample(name, L, v);
+  gauge('sglang:num_running_reqs', 'The number of running requests.', e.numRunning);
+  gauge('sglang:num_queue_reqs', 'The number of requests in the waiting queue.', e.numWaiting);
+  gauge(
+    'sglang:num_used_tokens',
+    'The number of used tokens.',
+    Math.round(e.kvUsage * e.totalBlocks * ctx.profile.engine.block_size),
+  );
+  gauge('sglang:token_usage', 'The token usage.', e.kvUsage);
+  gauge(
+    'sglang:max_total_num_tokens',
+    'Maximum total number of tokens in the KV cache pool.',
+    e.totalBlocks * ctx.profile.engine.block_size,
+  );
+  gauge('sglang:cache_hit_rate', 'The prefix cache hit rate.', 0);
+  x.family('sglang:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.').sample(
+    'sglang:prompt_tokens_total',
+    L,
+    s.promptTokens,
+  );
+  x.family('sglang:generation_tokens_total', 'counter', 'Number of generation tokens processed.').sample(
+    'sglang:generation_tokens_total',
+    L,
+    s.generationTokens,
+  );
+  x.family('sglang:num_requests_total', 'counter', 'Number of requests processed.').sample(
+    'sglang:num_requests_total',
+    L,
+    st(ctx).requests,
+  );
+  x.histogram('sglang:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', L, s.ttft);
+  x.histogram('sglang:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', L, s.itl);
+  x.histogram('sglang:e2e_request_latency_seconds', 'Histogram of End-to-end request latency in seconds', L, s.e2e);
+  return x.text();
+}
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** meta_info.finish_reason as SGLang's FINISH_* classes serialize it (python/sglang/srt/managers/schedule_batch.py). */
+const finishReason = (r: string, n: number, eos: number) =>
+  r === 'stop' ? { type: 'stop', matched: eos } : { type: 'length', length: n };
+
+/** Native POST /generate: {text, sampling_params, stream}; GenerateReqInput in io_struct.py. */
+async function handleGenerate(req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+  let body: unknown;
+  try {
+    body = await readJson(req);
+  } catch (e) {
+    return sglangError(res, 400, e instanceof BodyError ? e.message : String(e));
+  }
+  if (!isObj(body) || typeof body.text !== 'string')
+    return sglangError(res, 400, 'Either text, input_ids or input_embeds should be provided.');
+  const sp = isObj(body.sampling_params) ? body.sampling_params : {};
+  const mnt = sp.max_new_tokens;
+  // SamplingParams.verify(): max_new_tokens >= 0, temperature >= 0; default max_new_tokens 128.
+  if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) >= 0))
+    return sglangError(res, 400, `max_new_tokens must be at least 0, got ${String(mnt)}.`);
+  const temp = sp.temperature;
+  if (temp !== undefined && !(typeof temp === 'number' && temp >= 0))
+    return sglangError(res, 400, `temperature must be non-negative, got ${String(temp)}.`);
+  const limit = ctx.profile.engine.max_model_len;
+  const promptTokens = promptTokenCount(ctx.tok, body.text);
+  if (promptTokens >= limit)
+    return sglangError(
+      res,
+      400,
+      `The input (${promptTokens} tokens) is longer than the model's context length (${limit} tokens).`,
+    );
+  const maxNew = Math.min((mnt as number | undefined) ?? 128, limit - promptTokens);
+  if (ctx.faults.overloaded(ctx.engine.numWaiting))
+    return sglangError(res, 503, 'Server overloaded (fault injection: overload_queue)', 'Service Unavailable');
+  ctx.onInferenceRequest();
+  st(ctx).requests++;
+  if (ctx.faults.error()) return sglangError(res, 500, 'Simulated engine failure (fault injection: error_rate)');
+  const rid = randomBytes(16).toString('hex');
+  // Mistral's </s> is token id 2 (the model profiles' tokenizer).
+  const eos = 2;
+  const meta = (n: number, finish: unknown) => ({
+    id: rid,
+    finish_reason: finish,
+    prompt_tokens: promptTokens,
+    completion_tokens: n,
+    cached_tokens: 0,
+  });
+  const g = {
+    prompt: body.text,
+    promptTokens,
+    maxTokens: Math.max(1, maxNew),
+    minTokens: Number.isInteger(sp.min_new_tokens) ? (sp.min_new_tokens as number) : 0,
+    ignoreEos: sp.ignore_eos === true,
+  };
+  let text = '';
+  const ids: number[] = [];
+  if (body.stream === true) {
+    const sse = new Sse(res);
+    sse.open();
+    generate(ctx, req, res, g, {
+      onToken: (i, id, piece, s) => {
+        text += piece;
+        const last = s.generated >= s.target;
+        // `text` is cumulative, output_ids this step's (tokenizer_manager.py _handle_batch_output).
+        sse.send({ text, output_ids: [id], meta_info: meta(i + 1, last ? finishReason(s.reason, i + 1, eos) : null) });
+      },
+      onFinish: () => {
+        sse.send('[DONE]');
+        sse.end();
+      },
+    });
+    return;
+  }
+  generate(ctx, req, res, g, {
+    onToken: (_i, id, piece) => {
+      text += piece;
+      ids.push(id);
+    },
+    onFinish: (reason, n) =>
+      sendJson(res, 200, { text, output_ids: ids, meta_info: meta(n, finishReason(reason, n, eos)) }),
+  });
+}
+
+function flavour(ctx: SimContext): OpenAiFlavour {
+  return {
+    error: (res, status, message, type) =>
+      sglangError(res, status, message, type === 'NotFoundError' ? 'Not Found' : type),
+    checkModel: () => undefined,
+    responseModel: (requested) => (typeof requested === 'string' ? requested : ctx.servedModel),
+    contextError: (prompt, max, limit) =>
+      max === undefined
+        ? {
+            status: 400,
+            type: 'Bad Request',
+            message: `The input (${prompt} tokens) is longer than the model's context length (${limit} tokens).`,
+          }
+        : {
+            status: 400,
+            type: 'Bad Request',
+            message: `Requested token count exceeds the model's maximum context length of ${limit} tokens. You requested a total of ${prompt + max} tokens: ${prompt} tokens from the input messages and ${max} tokens for the completion. Please reduce the number of tokens in the input messages or the completion to fit within the limit.`,
+          },
+    // CompletionRequest.max_tokens defaults to 16; chat leaves it None and SamplingParams defaults to 128.
+    defaultMaxTokens: (kind, prompt, limit) => Math.min(kind === 'completion' ? 16 : 128, limit - prompt),
+    validation: { status: 400, type: 'Bad Request' },
+  };
+}
+
+export const sglang: Dialect = {
+  kind: 'sglang',
+  defaultServedModel: 'mistral',
+  async handle(req, res, url, ctx) {
+    const p = url.pathname;
+    const m = req.method;
+    const ready = ctx.faults.ready(now(ctx));
+    if (m === 'GET' && (p === '/health' || p === '/health_generate')) return sendText(res, ready ? 200 : 503, '');
+    if (m === 'GET' && p === '/ping') return sendText(res, 200, '');
+    if (m === 'GET' && p === '/get_model_info')
+      return sendJson(res, 200, {
+        model_path: ctx.profile.model.hf_id,
+        tokenizer_path: ctx.profile.model.hf_id,
+        is_generation: true,
+        preferred_sampling_params: null,
+        weight_version: 'default',
+      });
+    if (m === 'GET' && p === '/get_server_info')
+      return sendJson(res, 200, {
+        model_path: ctx.profile.model.hf_id,
+        served_model_name: ctx.servedModel,
+        context_length: ctx.profile.engine.max_model_len,
+        mem_fraction_static: ctx.profile.engine.gpu_memory_utilization,
+        max_total_num_tokens: ctx.engine.totalBlocks * ctx.profile.engine.block_size,
+        internal_states: [],
+        version: ctx.profile.backend.server_version,
+      });
+    if (m === 'GET' && p === '/metrics')
+      return sendText(res, 200, sglangMetrics(ctx), 'text/plain; version=0.0.4; charset=utf-8');
+    if (m === 'GET' && p === '/v1/models')
+      return sendJson(res, 200, {
+        object: 'list',
+        data: [
+          {
+            id: ctx.servedModel,
+            object: 'model',
+            created: Math.floor(ctx.startedAt / 1000),
+            owned_by: 'sglang',
+            root: ctx.servedModel,
+            max_model_len: ctx.profile.engine.max_model_len,
+          },
+        ],
+      });
+    const routes: Record<string, () => Promise<void>> = {
+      '/generate': () => handleGenerate(req, res, ctx),
+      '/v1/completions': () => handleOpenAi('completion', req, res, ctx, flavour(ctx)),
+      '/v1/chat/completions': () => handleOpenAi('chat', req, res, ctx, flavour(ctx)),
+    };
+    if ((m === 'POST' || (m === 'PUT' && p === '/generate')) && routes[p]) {
+      // While starting, the tokenizer manager has not been set up: the real server answers 503 on /health only;
+      // requests then wait — the simulator refuses them like /health does.
+      if (!ready)
+        return sglangError(
+          res,
+          503,
+          'The server is starting up (fault injection: slow_start_s)',
+          'Service Unavailable',
+        );
+      if (p !== '/generate') {
+        if (ctx.faults.overloaded(ctx.engine.numWaiting))
+          return sglangError(res, 503, 'Server overloaded (fault injection: overload_queue)', 'Service Unavailable');
+        st(ctx).requests++;
+      }
+      return routes[p]();
+    }
+    return sendJson(res, 404, { detail: 'Not Found' });
+  },
+};

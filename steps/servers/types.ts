@@ -1,0 +1,84 @@
+/**
+ * What the project knows about one inference server, in one place: steps/servers/<name>/index.ts exports one
+ * ServerDef and steps/servers/index.ts registers it under the word users type. Everything else (adapters, the
+ * simulator, render/apply/wait, scrape, config schema, CLI choices, Tekton param text, README table) reads it.
+ */
+import type { Adapter } from '../adapters/types.js';
+import type { Dialect } from '../sim/dialects/types.js';
+import type { EngineSettings, GpuVendor } from '../cluster/profiles.js';
+import type { RenderOptions } from '../cluster/render.js';
+
+/** Server metrics the sweep records, normalized across servers (the keys of server-metrics.ndjson values). */
+export const NORMALIZED_METRICS = [
+  'running',
+  'waiting',
+  'kv_cache_usage',
+  'preemptions_total',
+  'generation_tokens_total',
+  'gpu_utilization',
+] as const;
+export type NormalizedMetric = (typeof NORMALIZED_METRICS)[number];
+
+export interface MetricsSpec {
+  /** Port of a separate metrics listener (Triton: 8002), or null when /metrics is on the API port. */
+  port: number | null;
+  path: string;
+  /** Server series per normalized metric, first present wins (summed over label sets). A metric the server
+   * does not have is absent here and reported as unavailable, never as 0. */
+  names: Partial<Record<NormalizedMetric, readonly string[]>>;
+  /** Flags the server needs before it exports these (SGLang: --enable-metrics), for the README table. */
+  requires?: string;
+}
+
+export interface EndpointSpec {
+  /** Readiness path (probes, `llmbench wait`). */
+  ready: string;
+  /** Liveness path. */
+  live: string;
+  /** Model-level readiness, checked after `ready` (Triton's /v2/models/<m>/ready). */
+  modelReady?: (servedName: string) => string;
+  /** GET path whose JSON body names the server version, and the field that holds it. */
+  version: { path: string; field: string };
+  /** Model discovery (what the server says it serves). */
+  models: { method: 'GET' | 'POST'; path: string };
+}
+
+export interface ConfigFiles {
+  mountPath: string;
+  /** ConfigMap key → path under mountPath, with the content. */
+  files: { key: string; path: string; content: string }[];
+}
+
+export interface ContainerSpec {
+  /** API port inside the container (named `http`). */
+  port: number;
+  /** Further named container/Service ports (Triton's grpc and metrics). */
+  extraPorts: readonly { name: string; port: number }[];
+  /** Upstream image per GPU vendor (null: none published, pass --image); built from `version`. */
+  images: Readonly<Record<GpuVendor, string | null>>;
+  command?: readonly string[];
+  /** The server's arguments for these engine settings: GPU/engine-argument translation. */
+  args(o: RenderOptions, s: EngineSettings): string[];
+  env: readonly { name: string; value: string }[];
+  /** /dev/shm size (PyTorch shares tensors through it; the container default of 64 MiB is too small). */
+  shmSize: string;
+  /** Files the server reads from a ConfigMap (Triton's model repository). */
+  configFiles?(o: RenderOptions, s: EngineSettings): ConfigFiles;
+}
+
+export interface ServerDef {
+  /** The word users type (--backend, backends[].kind, Tekton `backend`). */
+  name: string;
+  title: string;
+  /** The pinned upstream release: the manifests deploy it and the simulator reports it. */
+  version: string;
+  /** Where its upstream source lives (for the README table). */
+  upstream: string;
+  adapter: Adapter;
+  dialect: Dialect;
+  endpoints: EndpointSpec;
+  metrics: MetricsSpec;
+  container: ContainerSpec;
+  /** docker/<name>/Dockerfile: the server image with the model baked in (llmbench build). */
+  dockerfile: string;
+}
