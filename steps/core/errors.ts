@@ -51,17 +51,6 @@ export class EnvironmentError extends LlmbenchError {
   }
 }
 
-/** A command that another issue will build: says so and exits 2, never pretends. */
-export class NotBuiltError extends LlmbenchError {
-  constructor(command: string) {
-    super('not-built', `'llmbench ${command}' is not built yet`, {
-      hint: 'This command is planned (see the project issues); nothing was done.',
-      exitCode: ExitCode.INVALID_INPUT,
-    });
-    this.name = 'NotBuiltError';
-  }
-}
-
 export function formatProblems(problems: Problem[]): string {
   return problems
     .map((p) => {
