@@ -29,10 +29,17 @@ export function renderErrorsMd(): string {
     '(it is usually more specific), otherwise the default listed here.',
     '',
   ];
-  for (const { code: exit, meaning } of EXIT_CODE_TABLE) {
+  // Every exit code a declared error uses, even one EXIT_CODE_TABLE does not describe yet.
+  const exits = [...new Set<number>(codes.map((c) => ERROR_CODES[c].exit))].sort((a, b) => a - b);
+  for (const exit of exits) {
     const rows = codes.filter((c) => ERROR_CODES[c].exit === exit);
-    if (!rows.length) continue;
-    out.push(`## Exit ${exit}: ${meaning}`, '', '| code | meaning | default hint |', '|---|---|---|');
+    const meaning = EXIT_CODE_TABLE.find((e) => e.code === exit)?.meaning;
+    out.push(
+      `## Exit ${exit}${meaning ? `: ${meaning}` : ''}`,
+      '',
+      '| code | meaning | default hint |',
+      '|---|---|---|',
+    );
     for (const c of rows) out.push(`| \`${c}\` | ${cell(ERROR_CODES[c].meaning)} | ${cell(ERROR_CODES[c].hint)} |`);
     out.push('');
   }
