@@ -100,7 +100,7 @@ export const ERROR_CODES = {
   'sim-start-failed': {
     exit: ENV,
     meaning: 'A simulated server process did not start.',
-    hint: 'Read its last output lines in the hint of the message; LLMBENCH_DEBUG=1 shows more.',
+    hint: "The simulator's last output lines, shown with the error, say why it did not start.",
   },
 
   // steps/sweep
@@ -366,7 +366,7 @@ export const ERROR_CODES = {
   'kube-error': {
     exit: ENV,
     meaning: 'Any other Kubernetes API failure.',
-    hint: 'The message carries the API server answer; LLMBENCH_DEBUG=1 shows the stack.',
+    hint: "The message carries the API server's answer; check the cluster, then retry.",
   },
   'teardown-options-invalid': {
     exit: INVALID,
