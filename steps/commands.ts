@@ -1,7 +1,7 @@
 import type { CommandSpec } from './core/command.js';
 
 /**
- * Every command, registered under the word users type (design.md's CLI contract). Modules load lazily: a Tekton
+ * Every command, registered under the word users type (README.md "CLI at a glance": the names are a contract). Modules load lazily: a Tekton
  * step that runs `llmbench analyze` should not pay for the Kubernetes client or Vega (~1 s of start-up).
  * `summary` is repeated here for `llmbench --help`; a test keeps it equal to the command's own.
  */

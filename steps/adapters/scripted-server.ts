@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { perfToMonotonicMs } from '../sweep/monoclock.js';
+import { perfToMonotonicMs } from '../core/monoclock.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 
 export type Fault =

@@ -4,9 +4,11 @@
  * seed's troubleshooting guide (CrashLoopBackOff from the SCC, OOMKilled, slow model download, 503s) is the list.
  */
 import type { KObject } from './objects.js';
+import type { EnvironmentCode } from '../core/error-codes.js';
 
 export interface Diagnosis {
-  code: string;
+  /** Declared in steps/core/error-codes.ts: `llmbench wait` exits 3 with it. */
+  code: EnvironmentCode;
   message: string;
   hint: string;
   /** Terminal: waiting longer will not help, fail now. Otherwise it explains a timeout. */

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { Logger } from './log.js';
 import type { ExitCodeValue } from './exit-codes.js';
-import { NotBuiltError } from './errors.js';
 
 /** What a command's shell gets from the one entry point (steps/cli.ts). Only shells touch these. */
 export interface CommandContext {
@@ -24,16 +23,4 @@ export interface CommandSpec {
   summary: string;
   configure(cmd: Command): void;
   run(opts: Record<string, unknown>, ctx: CommandContext, args: string[]): Promise<ExitCodeValue>;
-}
-
-/** A command another issue will build: it has help, says it is not built yet, and exits 2. */
-export function notBuilt(name: string, summary: string, configure: (cmd: Command) => void = () => {}): CommandSpec {
-  return {
-    name,
-    summary: `${summary} [not built yet]`,
-    configure,
-    async run() {
-      throw new NotBuiltError(name);
-    },
-  };
 }

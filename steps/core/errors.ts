@@ -1,4 +1,5 @@
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { ERROR_CODES, type EnvironmentCode, type ErrorCode, type InvalidInputCode } from './error-codes.js';
 
 /** One problem found while validating input, located by a JSON path (and a line when known). */
 export interface Problem {
@@ -12,32 +13,37 @@ export interface Problem {
 }
 
 /**
- * The typed error every step throws. `code` is stable (tests and users match on it), `hint` tells the
- * human what to do, `exitCode` comes from the one table. Caught once, in steps/cli.ts.
+ * The typed error every step throws. `code` is stable (tests and users match on it) and declared once, in
+ * steps/core/error-codes.ts; `hint` tells the human what to do (the table's when the throw site gives none);
+ * `exitCode` comes from the one table. Caught once, in steps/cli.ts.
  */
 export class LlmbenchError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
   readonly exitCode: ExitCodeValue;
   readonly problems: Problem[];
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     opts: { hint?: string; exitCode?: ExitCodeValue; problems?: Problem[]; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'LlmbenchError';
     this.code = code;
-    this.hint = opts.hint;
-    this.exitCode = opts.exitCode ?? ExitCode.ENVIRONMENT;
+    this.hint = opts.hint ?? ERROR_CODES[code]?.hint;
+    this.exitCode = opts.exitCode ?? ERROR_CODES[code]?.exit ?? ExitCode.ENVIRONMENT;
     this.problems = opts.problems ?? [];
   }
 }
 
 /** Invalid input (exit 2): every problem listed with its path. */
 export class InvalidInputError extends LlmbenchError {
-  constructor(code: string, message: string, opts: { hint?: string; problems?: Problem[]; cause?: unknown } = {}) {
+  constructor(
+    code: InvalidInputCode,
+    message: string,
+    opts: { hint?: string; problems?: Problem[]; cause?: unknown } = {},
+  ) {
     super(code, message, { ...opts, exitCode: ExitCode.INVALID_INPUT });
     this.name = 'InvalidInputError';
   }
@@ -45,20 +51,9 @@ export class InvalidInputError extends LlmbenchError {
 
 /** Environment/backend failure (exit 3): unreachable, not ready, timeout, API errors. */
 export class EnvironmentError extends LlmbenchError {
-  constructor(code: string, message: string, opts: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: EnvironmentCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
     super(code, message, { ...opts, exitCode: ExitCode.ENVIRONMENT });
     this.name = 'EnvironmentError';
-  }
-}
-
-/** A command that another issue will build: says so and exits 2, never pretends. */
-export class NotBuiltError extends LlmbenchError {
-  constructor(command: string) {
-    super('not-built', `'llmbench ${command}' is not built yet`, {
-      hint: 'This command is planned (see the project issues); nothing was done.',
-      exitCode: ExitCode.INVALID_INPUT,
-    });
-    this.name = 'NotBuiltError';
   }
 }
 

@@ -6,7 +6,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const SCHEMAS_DIR = path.join(REPO_ROOT, 'schemas');
 export const RESULTS_DIR = path.join(REPO_ROOT, 'results');
 
-/** The workspace layout shared by every step (design.md, "Data flow and the workspace"). */
+/** The workspace layout shared by every step (README.md "The pipeline"; every file in it has a schema in schemas/). */
 export const workdirLayout = (workdir: string) => ({
   root: workdir,
   config: path.join(workdir, 'bench-config.json'),

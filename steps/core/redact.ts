@@ -6,16 +6,11 @@
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|APIKEY|API_KEY/i;
 const MASK = '***';
 
-let extraSecrets: string[] = [];
+const extraSecrets: string[] = [];
 
 /** Registers a secret that did not come from the environment (e.g. read from a file). */
 export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 4 && !extraSecrets.includes(value)) extraSecrets.push(value);
-}
-
-/** For tests. */
-export function clearRegisteredSecrets(): void {
-  extraSecrets = [];
 }
 
 function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {

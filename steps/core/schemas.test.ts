@@ -15,7 +15,7 @@ describe('schemas', () => {
     }
   });
 
-  it('sweep summary keeps the keys design.md fixes', () => {
+  it('sweep summary keeps the keys README.md "Metric definitions" names', () => {
     const s = JSON.parse(readFileSync(path.join(SCHEMAS_DIR, 'sweep-summary.schema.json'), 'utf8'));
     const m = s.definitions.metrics;
     for (const k of [
@@ -35,7 +35,7 @@ describe('schemas', () => {
     for (const k of ['mean', 'p50', 'p90', 'p95', 'p99']) expect(stats.required).toContain(k);
   });
 
-  it('verdict keeps the keys and values design.md fixes', () => {
+  it('verdict keeps the keys and values analyze, report and the exit code rely on', () => {
     const ok = {
       schema_version: 1,
       verdict: 'regression',

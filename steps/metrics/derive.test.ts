@@ -29,7 +29,7 @@ function sample(over: Partial<Sample> & { chunks?: number[] } = {}): Sample {
   };
 }
 
-describe('metric definitions (design.md, vLLM)', () => {
+describe('metric definitions (README.md "Metric definitions", vLLM)', () => {
   it('percentiles interpolate linearly between closest ranks like numpy', () => {
     const xs = Float64Array.from([1, 2, 3, 4, 10]);
     expect(percentile(xs, 50)).toBe(3);

@@ -1,5 +1,5 @@
 /**
- * The one module that turns raw samples into metrics (design.md "Metric definitions", vLLM's definitions).
+ * The one module that turns raw samples into metrics (README.md "Metric definitions", vLLM's definitions).
  * Nothing else in the code base computes TTFT, ITL, TPOT, E2E or throughput.
  */
 import type { Sample } from '../core/types/sample.js';

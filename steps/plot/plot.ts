@@ -7,6 +7,8 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout, REPO_ROOT } from '../core/paths.js';
 import type { Logger } from '../core/log.js';
 import { InvalidInputError } from '../core/errors.js';
+import { assertValid } from '../core/schemas.js';
+import type { PlotManifest } from '../core/types/plots-manifest.js';
 import { loadReportData, type ReportData } from '../report/model.js';
 import type { SummaryInput } from '../report/summary-md.js';
 import { collectPlotData } from './data.js';
@@ -26,13 +28,7 @@ export interface PlotOptions {
   noImages?: boolean;
 }
 
-export interface PlotManifest {
-  schema_version: 1;
-  generated_at: string;
-  headline: string | null;
-  charts: { name: string; title: string; spec: string; svg: string | null; png: string | null }[];
-  report_html: string;
-}
+export type { PlotManifest };
 
 export interface PlotResult {
   manifest: PlotManifest;
@@ -95,7 +91,11 @@ export async function runPlot(o: PlotOptions): Promise<PlotResult> {
     }
     manifest.charts.push({ name: c.name, title: c.title, spec: `plots/${c.name}.vl.json`, svg, png });
   }
-  await writeJsonAtomic(path.join(L.plotsDir, 'manifest.json'), manifest);
+  const manifestFile = path.join(L.plotsDir, 'manifest.json');
+  await writeJsonAtomic(
+    manifestFile,
+    assertValid<PlotManifest>('plots-manifest', manifest, 'plots manifest', manifestFile),
+  );
   files.push(path.join(L.plotsDir, 'manifest.json'));
 
   const input = summaryInputFrom(data, { title: o.title ?? 'llmbench', generatedAt, pipelineRunUrl: o.pipelineRunUrl });

@@ -21,7 +21,8 @@ import {
   type StatusKind,
   type CommentResult,
 } from './github.js';
-import type { PlotManifest } from '../plot/plot.js';
+import type { PlotManifest } from '../core/types/plots-manifest.js';
+import { validate } from '../core/schemas.js';
 import type { LlmbenchError } from '../core/errors.js';
 
 export type AssetsConfig = { mode: 'branch'; branch: string } | { mode: 'prefix'; prefix: string } | { mode: 'none' };
@@ -53,15 +54,20 @@ export interface ReportResult {
   assets?: { commit?: string; links: number; error?: string };
 }
 
-async function readManifest(workdir: string): Promise<PlotManifest | null> {
+/** plots/manifest.json, or null when absent or not valid (report then links no plots; its paths stay in plots/). */
+async function readManifest(workdir: string, log: Logger): Promise<PlotManifest | null> {
+  let m: unknown;
   try {
-    const m = JSON.parse(
-      await fs.readFile(path.join(workdirLayout(workdir).plotsDir, 'manifest.json'), 'utf8'),
-    ) as PlotManifest;
-    return Array.isArray(m.charts) ? m : null;
+    m = JSON.parse(await fs.readFile(path.join(workdirLayout(workdir).plotsDir, 'manifest.json'), 'utf8'));
   } catch {
     return null;
   }
+  const problems = validate('plots-manifest', m);
+  if (!problems.length) return m as PlotManifest;
+  log.warn('report: plots/manifest.json does not match schemas/plots-manifest.schema.json; no plots linked', {
+    problems: problems.slice(0, 5),
+  });
+  return null;
 }
 
 async function present(file: string): Promise<boolean> {
@@ -91,7 +97,7 @@ export async function writeSummary(
 ): Promise<{ file: string; markdown: string; data: ReportData }> {
   const L = workdirLayout(o.workdir);
   const d = data ?? (await loadReportData(o.workdir, { repoRoot: REPO_ROOT }));
-  const manifest = await readManifest(o.workdir);
+  const manifest = await readManifest(o.workdir, o.log);
   const plots: PlotLink[] = [];
   for (const c of manifest?.charts ?? [])
     if (c.png && (await present(path.join(o.workdir, c.png)))) plots.push({ name: c.name, title: c.title, url: c.png });
@@ -120,7 +126,7 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
 
   const g = o.github;
   const t = g.target;
-  const manifest = await readManifest(o.workdir);
+  const manifest = await readManifest(o.workdir, o.log);
   const gh = createClient(t, g.token, log, g.tuning);
   const resultFile = path.join(o.workdir, 'report', 'github.json');
 

@@ -188,8 +188,3 @@ export function generate(
   req.once('aborted', gone);
   return seq;
 }
-
-/** Output text of a finished non-streaming request. */
-export function outputText(ctx: SimContext, prompt: string, n: number): string {
-  return outputFor(prompt, n, ctx.seed).pieces.join('');
-}

@@ -32,7 +32,7 @@ import { nowMs, type AdapterKind } from '../adapters/index.js';
 import type { Script } from '../adapters/scripted-server.js';
 import type { Sample } from '../core/types/sample.js';
 import { percentile } from '../metrics/derive.js';
-import { monotonicMs, monotonicToSampleMs } from './monoclock.js';
+import { monotonicMs, monotonicToSampleMs } from '../core/monoclock.js';
 import { localExecutor, threadExecutor, type Executor } from './executor.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -13,7 +13,7 @@ import { getTokenizer } from '../workload/tokenizer.js';
 import { workerCounter } from '../workload/token-counter.js';
 import { collectGarbage } from './gc.js';
 import { EnvironmentError } from '../core/errors.js';
-import { monotonicToSampleMs } from './monoclock.js';
+import { monotonicToSampleMs } from '../core/monoclock.js';
 import { LoopMonitor, type LoopDelay } from './selfcheck.js';
 
 /** One request, as plain data (it crosses to a worker thread by structured clone). */

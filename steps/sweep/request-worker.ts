@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { localExecutor, shiftSample, type ClientOptions, type ExecRequest } from './executor.js';
-import { monotonicToSampleMs } from './monoclock.js';
+import { monotonicToSampleMs } from '../core/monoclock.js';
 
 type ToWorker =
   | { type: 'exec'; id: number; r: ExecRequest; aborted: boolean }

@@ -1,6 +1,6 @@
 /**
  * Extracts the request schemas the load-generator tests validate against (with every schema they reference)
- * from the published specs in ../shared/specs into a small committed fixture, so the tests do not depend on a
+ * from the published specs vendored in test/fixtures/specs into a small committed fixture, so the tests do not depend on a
  * 3 MB spec outside the repository. Re-run when the specs change:
  *
  *   npx tsx test/loadgen/extract-specs.ts [SPECS_DIR]

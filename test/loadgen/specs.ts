@@ -1,7 +1,7 @@
 /**
  * Request-body validators built from the published specs (OpenAI OpenAPI, TGI OpenAPI, OIP generate), so the
  * loopback servers in the load-generator tests reject anything the real servers' contracts would not accept.
- * The schemas come from test/fixtures/loadgen/spec-subset.json, extracted from ../shared/specs by
+ * The schemas come from test/fixtures/loadgen/spec-subset.json, extracted from test/fixtures/specs by
  * test/loadgen/extract-specs.ts.
  */
 import { readFileSync } from 'node:fs';
@@ -46,7 +46,7 @@ export function specValidator(): (route: Route, body: unknown) => string[] {
     completions: compile(ajv, 'openai', 'CreateCompletionRequest'),
     chat: compile(ajv, 'openai', 'CreateChatCompletionRequest'),
     tgi: compile(ajv, 'tgi', 'GenerateRequest'),
-    // Triton's generate extension is close to OIP's but not identical (design.md): the OIP schema checks
+    // Triton's generate extension is close to OIP's but not identical (https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_generate.md): the OIP schema checks
     // text_input; the vLLM backend's own inputs are checked by the Triton test itself.
     triton: compile(ajv, 'oip-generate', 'GenerateRequest'),
   };

@@ -1,5 +1,5 @@
 /**
- * Wire conformance of the three simulated servers against the published specs in ../shared/specs:
+ * Wire conformance of the three simulated servers against the published specs in test/fixtures/specs:
  * OpenAI (vLLM and TGI's Messages API), TGI's router OpenAPI, and KServe's open-inference REST + generate
  * extension (Triton, where it applies). Token counts must agree with the client tokenizer.
  */

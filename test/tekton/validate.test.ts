@@ -105,7 +105,7 @@ describe('@ibm/tekton-lint', () => {
   });
 });
 
-describe('CRD schemas (../shared/specs, served version, strict unknown-field checking)', () => {
+describe('CRD schemas (test/fixtures/specs, served version, strict unknown-field checking)', () => {
   const covered = docs.filter((d) => crds.knows(d.obj));
   it.each(covered.map((d) => [where(d), d] as [string, Doc]))('%s', (_w, d) => {
     expect(fmt(crds.validate(d.obj))).toEqual([]);

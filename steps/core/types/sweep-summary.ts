@@ -1,7 +1,7 @@
 /* Generated from schemas/sweep-summary.schema.json by `npm run gen:types`. Do not edit: change the schema and regenerate. */
 
 /**
- * runs/<backend>/summary.json: per load point metrics of one sweep of one backend, derived from samples.ndjson by steps/metrics. Metric names follow vLLM's definitions (design.md): TTFT = first output-carrying chunk − sent; E2E = last output-carrying chunk − sent; TPOT = (E2E − TTFT)/(output tokens − 1) for requests with ≥ 2 tokens; itl_ms pools one gap per chunk, itl_token_ms gives a chunk of k tokens k gaps of gap/k.
+ * runs/<backend>/summary.json: per load point metrics of one sweep of one backend, derived from samples.ndjson by steps/metrics. Metric names follow vLLM's definitions (README.md "Metric definitions"): TTFT = first output-carrying chunk − sent; E2E = last output-carrying chunk − sent; TPOT = (E2E − TTFT)/(output tokens − 1) for requests with ≥ 2 tokens; itl_ms pools one gap per chunk, itl_token_ms gives a chunk of k tokens k gaps of gap/k.
  */
 export interface SweepSummary {
   schema_version: 1;
