@@ -3,6 +3,15 @@
  * the last log lines. Pure: the wait loop feeds it what it read. Each finding has a stable code and a hint; the
  * seed's troubleshooting guide (CrashLoopBackOff from the SCC, OOMKilled, slow model download, 503s) is the list.
  */
+import type {
+  CoreV1Event,
+  V1ContainerStateTerminated,
+  V1ContainerStateWaiting,
+  V1ContainerStatus,
+  V1DeploymentCondition,
+  V1DeploymentStatus,
+  V1PodStatus,
+} from '@kubernetes/client-node';
 import type { KObject } from './objects.js';
 import type { EnvironmentCode } from '../core/error-codes.js';
 
@@ -61,20 +70,23 @@ export const HINTS = {
   notApplied: 'Nothing to wait for: run llmbench apply first (same --backend, --namespace, --acm/--cluster).',
 } as const;
 
-const containerStatuses = (p: KObject) => ((p.status as any)?.containerStatuses ?? []) as any[];
+// The objects arrive as plain JSON from the API (not through client-node's deserializer), so these views only
+// name the wire fields read here; every read still tolerates a missing field, as the server may omit any of them.
+const podStatus = (p: KObject) => p.status as V1PodStatus | undefined;
+const containerStatuses = (p: KObject): V1ContainerStatus[] => podStatus(p)?.containerStatuses ?? [];
+const deploymentConditions = (dep: KObject | null): V1DeploymentCondition[] =>
+  (dep?.status as V1DeploymentStatus | undefined)?.conditions ?? [];
+const asEvent = (e: KObject) => e as unknown as CoreV1Event;
 
 function lastLines(text: string | null | undefined, n = 6): string {
   if (!text) return '';
   return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
-export function diagnose(i: DiagnoseInput): Diagnosis | null {
-  const events = i.events.filter((e) => (e as any).type === 'Warning');
-  const dep = i.deployment;
-  const conds = ((dep?.status as any)?.conditions ?? []) as any[];
-
-  // SCC admission refused the pod: no pod exists, only a FailedCreate event / ReplicaFailure condition.
-  const sccEvent = events.find((e) => SCC_DENIAL.test(String((e as any).message)));
+/** Pods refused at creation: no pod exists, only a FailedCreate event / ReplicaFailure condition. */
+function diagnoseAdmission(events: CoreV1Event[], conds: V1DeploymentCondition[]): Diagnosis | null {
+  // SCC admission refused the pod.
+  const sccEvent = events.find((e) => SCC_DENIAL.test(String(e.message)));
   const sccCond = conds.find(
     (c) => c.type === 'ReplicaFailure' && c.status === 'True' && SCC_DENIAL.test(String(c.message)),
   );
@@ -83,7 +95,7 @@ export function diagnose(i: DiagnoseInput): Diagnosis | null {
       code: 'scc-denied',
       terminal: true,
       hint: HINTS.scc,
-      message: `pod creation forbidden by SCC admission: ${String((sccEvent as any)?.message ?? sccCond.message).slice(0, 400)}`,
+      message: `pod creation forbidden by SCC admission: ${String(sccEvent?.message ?? sccCond?.message).slice(0, 400)}`,
     };
   }
 
@@ -97,96 +109,137 @@ export function diagnose(i: DiagnoseInput): Diagnosis | null {
       message: `pods cannot be created: ${String(replicaFailure.message ?? replicaFailure.reason).slice(0, 400)}`,
     };
   }
+  return null;
+}
 
+/** A container restarting: GPU OOM and permission errors have their own hints, anything else is a crash. */
+function diagnoseCrash(
+  name: string,
+  c: V1ContainerStatus,
+  term: V1ContainerStateTerminated | undefined,
+  log: string | null | undefined,
+): Diagnosis {
+  const text = `${term?.message ?? ''}\n${log ?? ''}`;
+  if (GPU_OOM.test(text))
+    return {
+      code: 'gpu-out-of-memory',
+      terminal: true,
+      hint: HINTS.gpuOom,
+      message: `${name}: CrashLoopBackOff, GPU out of memory:\n${lastLines(text)}`,
+    };
+  if (PERMISSION.test(text))
+    return {
+      code: 'crashloop-scc',
+      terminal: true,
+      hint: HINTS.crashScc,
+      message: `${name}: CrashLoopBackOff on a permission error (SCC restricted-v2, random UID): ${lastLines(term?.message || log, 3)}`,
+    };
+  return {
+    code: 'crashloop',
+    terminal: true,
+    hint: HINTS.crash,
+    message: `${name}: CrashLoopBackOff (exit ${term?.exitCode ?? '?'}, ${c.restartCount ?? 0} restarts)${text.trim() ? `:\n${lastLines(text)}` : ''}`,
+  };
+}
+
+function diagnoseImagePull(
+  name: string,
+  c: V1ContainerStatus,
+  waiting: V1ContainerStateWaiting,
+  events: CoreV1Event[],
+): Diagnosis {
+  const ev = events.find((e) => e.involvedObject?.name === name && /Failed to pull image/.test(String(e.message)));
+  return {
+    code: 'image-pull',
+    terminal: true,
+    hint: HINTS.imagePull,
+    message: `${name}: ${waiting.reason} for ${c.image}${ev ? `: ${ev.message}` : waiting.message ? `: ${waiting.message}` : ''}`,
+  };
+}
+
+/** One container of a pod: image pull failure, OOM kill, crash loop — or null while none of those shows. */
+function diagnoseContainer(
+  name: string,
+  c: V1ContainerStatus,
+  events: CoreV1Event[],
+  log: string | null | undefined,
+): Diagnosis | null {
+  const waiting = c.state?.waiting;
+  const term = c.lastState?.terminated ?? c.state?.terminated;
+  if (waiting && /ImagePullBackOff|ErrImagePull|InvalidImageName|ErrImageNeverPull/.test(String(waiting.reason))) {
+    return diagnoseImagePull(name, c, waiting, events);
+  }
+  if (term?.reason === 'OOMKilled') {
+    return {
+      code: 'oom-killed',
+      terminal: true,
+      hint: HINTS.oom,
+      message: `${name}: container killed for exceeding its memory limit (OOMKilled, exit ${term.exitCode}, ${c.restartCount ?? 0} restarts)${log ? `\n${lastLines(log)}` : ''}`,
+    };
+  }
+  const crashing = waiting?.reason === 'CrashLoopBackOff' || (term && (c.restartCount ?? 0) >= 2);
+  return crashing ? diagnoseCrash(name, c, term, log) : null;
+}
+
+/** A pod the scheduler cannot place: terminal once it has waited pendingTimeoutS, or at the deadline. */
+function diagnoseScheduling(p: KObject, events: CoreV1Event[], i: DiagnoseInput): Diagnosis | null {
+  const name = p.metadata.name;
+  const status = podStatus(p);
+  const sched = (status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
+  if (!(status?.phase === 'Pending' && sched?.status === 'False' && sched.reason === 'Unschedulable')) return null;
+  const ev = events.find((e) => e.involvedObject?.name === name && e.reason === 'FailedScheduling');
+  const msg = String(ev?.message ?? sched.message ?? '');
+  const gpu = /Insufficient (nvidia\.com\/[\w.-]+|amd\.com\/gpu)/.exec(msg);
+  const waited = i.unschedulableForS[name] ?? 0;
+  if (waited < i.pendingTimeoutS && !i.deadline) return null;
+  return gpu
+    ? {
+        code: 'gpu-unschedulable',
+        terminal: true,
+        hint: HINTS.gpuPending,
+        message: `${name}: Pending for ${Math.round(waited)} s, no node with a free ${gpu[1]}: ${msg}`,
+      }
+    : {
+        code: 'unschedulable',
+        terminal: true,
+        hint: HINTS.unschedulable,
+        message: `${name}: Pending for ${Math.round(waited)} s: ${msg}`,
+      };
+}
+
+function diagnosePods(events: CoreV1Event[], i: DiagnoseInput): Diagnosis | null {
   for (const p of i.pods) {
     const name = p.metadata.name;
     for (const c of containerStatuses(p)) {
-      const waiting = c.state?.waiting;
-      const term = c.lastState?.terminated ?? c.state?.terminated;
-      const log = i.logs[name];
-      if (waiting && /ImagePullBackOff|ErrImagePull|InvalidImageName|ErrImageNeverPull/.test(waiting.reason)) {
-        const ev = events.find(
-          (e) => (e as any).involvedObject?.name === name && /Failed to pull image/.test(String((e as any).message)),
-        );
-        return {
-          code: 'image-pull',
-          terminal: true,
-          hint: HINTS.imagePull,
-          message: `${name}: ${waiting.reason} for ${c.image}${ev ? `: ${(ev as any).message}` : waiting.message ? `: ${waiting.message}` : ''}`,
-        };
-      }
-      if (term?.reason === 'OOMKilled') {
-        return {
-          code: 'oom-killed',
-          terminal: true,
-          hint: HINTS.oom,
-          message: `${name}: container killed for exceeding its memory limit (OOMKilled, exit ${term.exitCode}, ${c.restartCount ?? 0} restarts)${log ? `\n${lastLines(log)}` : ''}`,
-        };
-      }
-      const crashing = waiting?.reason === 'CrashLoopBackOff' || (term && (c.restartCount ?? 0) >= 2);
-      if (crashing) {
-        const text = `${term?.message ?? ''}\n${log ?? ''}`;
-        if (GPU_OOM.test(text))
-          return {
-            code: 'gpu-out-of-memory',
-            terminal: true,
-            hint: HINTS.gpuOom,
-            message: `${name}: CrashLoopBackOff, GPU out of memory:\n${lastLines(text)}`,
-          };
-        if (PERMISSION.test(text))
-          return {
-            code: 'crashloop-scc',
-            terminal: true,
-            hint: HINTS.crashScc,
-            message: `${name}: CrashLoopBackOff on a permission error (SCC restricted-v2, random UID): ${lastLines(term?.message || log, 3)}`,
-          };
-        return {
-          code: 'crashloop',
-          terminal: true,
-          hint: HINTS.crash,
-          message: `${name}: CrashLoopBackOff (exit ${term?.exitCode ?? '?'}, ${c.restartCount ?? 0} restarts)${text.trim() ? `:\n${lastLines(text)}` : ''}`,
-        };
-      }
+      const d = diagnoseContainer(name, c, events, i.logs[name]);
+      if (d) return d;
     }
-    const sched = ((p.status as any)?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
-    if ((p.status as any)?.phase === 'Pending' && sched?.status === 'False' && sched.reason === 'Unschedulable') {
-      const ev = events.find(
-        (e) => (e as any).involvedObject?.name === name && (e as any).reason === 'FailedScheduling',
-      );
-      const msg = String((ev as any)?.message ?? sched.message ?? '');
-      const gpu = /Insufficient (nvidia\.com\/[\w.-]+|amd\.com\/gpu)/.exec(msg);
-      const waited = i.unschedulableForS[name] ?? 0;
-      if (waited >= i.pendingTimeoutS || i.deadline) {
-        return gpu
-          ? {
-              code: 'gpu-unschedulable',
-              terminal: true,
-              hint: HINTS.gpuPending,
-              message: `${name}: Pending for ${Math.round(waited)} s, no node with a free ${gpu[1]}: ${msg}`,
-            }
-          : {
-              code: 'unschedulable',
-              terminal: true,
-              hint: HINTS.unschedulable,
-              message: `${name}: Pending for ${Math.round(waited)} s: ${msg}`,
-            };
-      }
-    }
+    const d = diagnoseScheduling(p, events, i);
+    if (d) return d;
   }
+  return null;
+}
 
+function diagnoseProgress(dep: KObject, conds: V1DeploymentCondition[], logs: DiagnoseInput['logs']): Diagnosis | null {
   const prog = conds.find((c) => c.type === 'Progressing');
-  if (prog?.status === 'False' && prog.reason === 'ProgressDeadlineExceeded') {
-    const downloading = Object.values(i.logs).find((l) => l && DOWNLOAD.test(l));
-    return {
-      code: 'progress-deadline',
-      terminal: true,
-      hint: HINTS.progressDeadline,
-      message: `Deployment ${dep!.metadata.name}: ProgressDeadlineExceeded (${prog.message ?? ''})${downloading ? `; still downloading the model:\n${lastLines(downloading, 2)}` : ''}`,
-    };
-  }
+  if (!(prog?.status === 'False' && prog.reason === 'ProgressDeadlineExceeded')) return null;
+  const downloading = Object.values(logs).find((l) => l && DOWNLOAD.test(l));
+  return {
+    code: 'progress-deadline',
+    terminal: true,
+    hint: HINTS.progressDeadline,
+    message: `Deployment ${dep.metadata.name}: ProgressDeadlineExceeded (${prog.message ?? ''})${downloading ? `; still downloading the model:\n${lastLines(downloading, 2)}` : ''}`,
+  };
+}
 
-  if (!i.deadline) return null;
-  if (!dep)
+const podState = (p: KObject) =>
+  `${p.metadata.name} ${podStatus(p)?.phase ?? '?'}${containerStatuses(p)
+    .map((c) => ` ready=${c.ready}${c.state?.waiting ? ` waiting=${c.state.waiting.reason}` : ''}`)
+    .join('')}`;
+
+/** The deadline passed with nothing terminal found: explain the state as it is. */
+function diagnoseDeadline(i: DiagnoseInput): Diagnosis {
+  if (!i.deployment)
     return { code: 'not-applied', terminal: true, hint: HINTS.notApplied, message: 'the Deployment does not exist' };
   const downloading = Object.entries(i.logs).find(([, l]) => l && DOWNLOAD.test(l));
   if (downloading) {
@@ -197,19 +250,23 @@ export function diagnose(i: DiagnoseInput): Diagnosis | null {
       message: `not ready after ${i.timeoutS} s: ${downloading[0]} is still downloading the model:\n${lastLines(downloading[1], 2)}`,
     };
   }
-  const state =
-    i.pods
-      .map(
-        (p) =>
-          `${p.metadata.name} ${(p.status as any)?.phase ?? '?'}${containerStatuses(p)
-            .map((c) => ` ready=${c.ready}${c.state?.waiting ? ` waiting=${c.state.waiting.reason}` : ''}`)
-            .join('')}`,
-      )
-      .join('; ') || 'no pods';
+  const state = i.pods.map(podState).join('; ') || 'no pods';
   return {
     code: 'not-ready-timeout',
     terminal: true,
     hint: HINTS.notReady,
     message: `not ready after ${i.timeoutS} s: ${state}`,
   };
+}
+
+export function diagnose(i: DiagnoseInput): Diagnosis | null {
+  const events = i.events.map(asEvent).filter((e) => e.type === 'Warning');
+  const dep = i.deployment;
+  const conds = deploymentConditions(dep);
+  return (
+    diagnoseAdmission(events, conds) ??
+    diagnosePods(events, i) ??
+    (dep ? diagnoseProgress(dep, conds, i.logs) : null) ??
+    (i.deadline ? diagnoseDeadline(i) : null)
+  );
 }

@@ -26,6 +26,114 @@ export interface KubeConfigSource {
   serviceAccountDir?: string;
 }
 
+/** Loads one kubeconfig file; `how` names where its path came from (and the problem path on failure). */
+function loadFile(kc: KubeConfig, file: string, how: string): string {
+  try {
+    kc.loadFromFile(file);
+  } catch (e) {
+    throw new InvalidInputError(
+      'kubeconfig-unreadable',
+      `cannot load kubeconfig ${file} (${how}): ${(e as Error).message}`,
+      {
+        problems: [{ path: how, message: (e as Error).message, file }],
+        hint: 'Point --kubeconfig (or KUBECONFIG) at a valid kubeconfig file.',
+      },
+    );
+  }
+  return `${how} ${file}`;
+}
+
+function loadExplicitFile(kc: KubeConfig, file: string): string {
+  if (!existsSync(file)) {
+    throw new InvalidInputError('kubeconfig-missing', `kubeconfig ${file} does not exist`, {
+      problems: [{ path: '--kubeconfig', message: 'file not found', file }],
+      hint: 'Check the path given with --kubeconfig or cluster.kubeconfig.',
+    });
+  }
+  return loadFile(kc, file, '--kubeconfig');
+}
+
+/** $KUBECONFIG: the first listed file that exists. */
+function loadKubeconfigEnv(kc: KubeConfig, envList: string[], raw: string | undefined): string {
+  const first = envList.find((f) => existsSync(f));
+  if (!first) {
+    throw new InvalidInputError('kubeconfig-missing', `KUBECONFIG=${raw} names no existing file`, {
+      problems: [{ path: 'KUBECONFIG', message: 'no listed file exists' }],
+      hint: 'Fix or unset KUBECONFIG.',
+    });
+  }
+  return loadFile(kc, first, 'KUBECONFIG');
+}
+
+/** The pod's mounted service account; the caller has checked that its token and the KUBERNETES_SERVICE_* exist. */
+function loadInCluster(kc: KubeConfig, hostEnv: string, port: string, saDir: string): string {
+  const host = hostEnv.includes(':') ? `[${hostEnv}]` : hostEnv;
+  const ca = path.join(saDir, 'ca.crt');
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'in-cluster',
+        server: `https://${host}:${port}`,
+        caFile: existsSync(ca) ? ca : undefined,
+        skipTLSVerify: false,
+      },
+    ],
+    users: [
+      { name: 'in-cluster', authProvider: undefined, token: readFileSync(path.join(saDir, 'token'), 'utf8').trim() },
+    ],
+    contexts: [
+      {
+        name: 'in-cluster',
+        cluster: 'in-cluster',
+        user: 'in-cluster',
+        namespace: existsSync(path.join(saDir, 'namespace'))
+          ? readFileSync(path.join(saDir, 'namespace'), 'utf8').trim()
+          : undefined,
+      },
+    ],
+    currentContext: 'in-cluster',
+  });
+  return 'in-cluster service account';
+}
+
+/** Loads the first credential source that exists, in the documented order; returns where it came from. */
+function loadCredentials(kc: KubeConfig, src: KubeConfigSource): string {
+  const saDir = src.serviceAccountDir ?? SA_DIR;
+  const envList = (src.env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+  const home = src.env.HOME ?? os.homedir();
+  const { KUBERNETES_SERVICE_HOST: svcHost, KUBERNETES_SERVICE_PORT: svcPort } = src.env;
+  if (src.kubeconfig) return loadExplicitFile(kc, src.kubeconfig);
+  if (envList.length) return loadKubeconfigEnv(kc, envList, src.env.KUBECONFIG);
+  if (svcHost && svcPort && existsSync(path.join(saDir, 'token'))) return loadInCluster(kc, svcHost, svcPort, saDir);
+  if (existsSync(path.join(home, '.kube', 'config')))
+    return loadFile(kc, path.join(home, '.kube', 'config'), '~/.kube/config');
+  const partial = svcHost
+    ? ` (KUBERNETES_SERVICE_HOST is set but ${path.join(saDir, 'token')} does not exist: not inside a pod with a mounted service account)`
+    : '';
+  throw new EnvironmentError('no-kube-credentials', `no Kubernetes credentials found${partial}`, {
+    hint: 'Pass --kubeconfig FILE, set KUBECONFIG, or run in a pod whose ServiceAccount token is mounted. llmbench never falls back to http://localhost:8080.',
+  });
+}
+
+function selectContext(kc: KubeConfig, context: string, source: string): void {
+  if (!kc.getContexts().some((c) => c.name === context)) {
+    throw new InvalidInputError('kube-context-unknown', `context '${context}' is not in ${source}`, {
+      problems: [
+        {
+          path: '--context',
+          message: `must be one of ${
+            kc
+              .getContexts()
+              .map((c) => c.name)
+              .join(', ') || '(none)'
+          }`,
+        },
+      ],
+    });
+  }
+  kc.setCurrentContext(context);
+}
+
 /**
  * Loads credentials without client-node's silent defaults: loadFromDefault() with nothing configured targets
  * http://localhost:8080, and loadFromCluster() outside a pod targets https://undefined:undefined. Order:
@@ -34,115 +142,19 @@ export interface KubeConfigSource {
  */
 export function loadKubeConfig(src: KubeConfigSource): { kc: KubeConfig; source: string } {
   const kc = new KubeConfig();
-  let source: string;
-  const fromFile = (file: string, how: string) => {
-    try {
-      kc.loadFromFile(file);
-    } catch (e) {
-      throw new InvalidInputError(
-        'kubeconfig-unreadable',
-        `cannot load kubeconfig ${file} (${how}): ${(e as Error).message}`,
-        {
-          problems: [{ path: how, message: (e as Error).message, file }],
-          hint: 'Point --kubeconfig (or KUBECONFIG) at a valid kubeconfig file.',
-        },
-      );
-    }
-    source = `${how} ${file}`;
-  };
-  const saDir = src.serviceAccountDir ?? SA_DIR;
-  const envList = (src.env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
-  const home = src.env.HOME ?? os.homedir();
-  if (src.kubeconfig) {
-    if (!existsSync(src.kubeconfig)) {
-      throw new InvalidInputError('kubeconfig-missing', `kubeconfig ${src.kubeconfig} does not exist`, {
-        problems: [{ path: '--kubeconfig', message: 'file not found', file: src.kubeconfig }],
-        hint: 'Check the path given with --kubeconfig or cluster.kubeconfig.',
-      });
-    }
-    fromFile(src.kubeconfig, '--kubeconfig');
-  } else if (envList.length) {
-    const first = envList.find((f) => existsSync(f));
-    if (!first) {
-      throw new InvalidInputError('kubeconfig-missing', `KUBECONFIG=${src.env.KUBECONFIG} names no existing file`, {
-        problems: [{ path: 'KUBECONFIG', message: 'no listed file exists' }],
-        hint: 'Fix or unset KUBECONFIG.',
-      });
-    }
-    fromFile(first, 'KUBECONFIG');
-  } else if (
-    src.env.KUBERNETES_SERVICE_HOST &&
-    src.env.KUBERNETES_SERVICE_PORT &&
-    existsSync(path.join(saDir, 'token'))
-  ) {
-    const host = src.env.KUBERNETES_SERVICE_HOST.includes(':')
-      ? `[${src.env.KUBERNETES_SERVICE_HOST}]`
-      : src.env.KUBERNETES_SERVICE_HOST;
-    const ca = path.join(saDir, 'ca.crt');
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'in-cluster',
-          server: `https://${host}:${src.env.KUBERNETES_SERVICE_PORT}`,
-          caFile: existsSync(ca) ? ca : undefined,
-          skipTLSVerify: false,
-        },
-      ],
-      users: [
-        { name: 'in-cluster', authProvider: undefined, token: readFileSync(path.join(saDir, 'token'), 'utf8').trim() },
-      ],
-      contexts: [
-        {
-          name: 'in-cluster',
-          cluster: 'in-cluster',
-          user: 'in-cluster',
-          namespace: existsSync(path.join(saDir, 'namespace'))
-            ? readFileSync(path.join(saDir, 'namespace'), 'utf8').trim()
-            : undefined,
-        },
-      ],
-      currentContext: 'in-cluster',
-    });
-    source = 'in-cluster service account';
-  } else if (existsSync(path.join(home, '.kube', 'config'))) {
-    fromFile(path.join(home, '.kube', 'config'), '~/.kube/config');
-  } else {
-    const partial = src.env.KUBERNETES_SERVICE_HOST
-      ? ` (KUBERNETES_SERVICE_HOST is set but ${path.join(saDir, 'token')} does not exist: not inside a pod with a mounted service account)`
-      : '';
-    throw new EnvironmentError('no-kube-credentials', `no Kubernetes credentials found${partial}`, {
-      hint: 'Pass --kubeconfig FILE, set KUBECONFIG, or run in a pod whose ServiceAccount token is mounted. llmbench never falls back to http://localhost:8080.',
-    });
-  }
-  if (src.context) {
-    if (!kc.getContexts().some((c) => c.name === src.context)) {
-      throw new InvalidInputError('kube-context-unknown', `context '${src.context}' is not in ${source!}`, {
-        problems: [
-          {
-            path: '--context',
-            message: `must be one of ${
-              kc
-                .getContexts()
-                .map((c) => c.name)
-                .join(', ') || '(none)'
-            }`,
-          },
-        ],
-      });
-    }
-    kc.setCurrentContext(src.context);
-  }
+  const source = loadCredentials(kc, src);
+  if (src.context) selectContext(kc, src.context, source);
   const server = kc.getCurrentCluster()?.server;
   if (!server || /undefined/.test(server) || !/^https?:\/\/[^/]+/.test(server)) {
     throw new EnvironmentError(
       'kube-server-unset',
-      `the Kubernetes API server URL from ${source!} is '${server ?? ''}'`,
+      `the Kubernetes API server URL from ${source} is '${server ?? ''}'`,
       {
         hint: 'The current context has no usable cluster server; check the kubeconfig (kubectl config view --minify).',
       },
     );
   }
-  return { kc, source: source! };
+  return { kc, source };
 }
 
 export interface RetryOptions {

@@ -4,11 +4,12 @@
  * "expected scaling" table; (3) the most concurrent streams one simulated server (its own process) sustains.
  * Flags: --quick (smaller loopback runs), --streams 500,1000,2000,3000, --only calibration|ratios|streams.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { silentLogger } from '../core/log.js';
 import { REPO_ROOT } from '../core/paths.js';
 import { runSweep } from '../sweep/sweep.js';
@@ -38,13 +39,12 @@ function wordsPerToken(): number {
   return words / tokens;
 }
 
-async function calibration(): Promise<void> {
-  console.log(
-    '\n== 1. Calibration: A100 MIG 3g.20gb, Mistral-7B-Instruct, 128 input / 100 output tokens, output tok/s ==',
-  );
+/** Column widths shared by every table of section 1. */
+const CAL_W = [18, 8, 10, 10, 10, 10, 12];
+
+function calibrationVllm(): void {
   console.log('Virtual time (engine only, closed loop, 64+ requests per point):');
-  const w = [18, 8, 10, 10, 10, 10, 12];
-  console.log(line(['backend / c', 'c', 'simulated', 'original', 'error', 'TTFT ms', 'TPOT ms'], w));
+  console.log(line(['backend / c', 'c', 'simulated', 'original', 'error', 'TTFT ms', 'TPOT ms'], CAL_W));
   for (const [i, c] of ORIGINAL.concurrency.entries()) {
     const r = runVirtualPoint({ backend: 'vllm', concurrency: c, requests: Math.max(64, c * 8) });
     console.log(
@@ -58,15 +58,18 @@ async function calibration(): Promise<void> {
           r.meanTtftMs.toFixed(0),
           r.meanTpotMs.toFixed(1),
         ],
-        w,
+        CAL_W,
       ),
     );
   }
+}
+
+function calibrationTriton(): void {
   const wpt = wordsPerToken();
   console.log(
     `\nTriton (vLLM backend, CUDA graphs on as its model.json left them): the original counted whitespace words; our text has ${wpt.toFixed(2)} words/token.`,
   );
-  console.log(line(['triton', 'c', 'tok/s', 'words/s', 'orig words', 'vs orig', ''], w));
+  console.log(line(['triton', 'c', 'tok/s', 'words/s', 'orig words', 'vs orig', ''], CAL_W));
   for (const [i, c] of ORIGINAL.concurrency.entries()) {
     const r = runVirtualPoint({ backend: 'triton', concurrency: c, requests: Math.max(64, c * 8) });
     console.log(
@@ -80,13 +83,16 @@ async function calibration(): Promise<void> {
           pct(r.outputTokensPerS * wpt, ORIGINAL.triton[i]),
           '',
         ],
-        w,
+        CAL_W,
       ),
     );
   }
+}
+
+function calibrationTgi(): void {
   const P = resolveProfile('tgi');
   console.log('\nTGI (bitsandbytes-nf4, no ignore_eos: requests end at the natural EOS, median 67 tokens):');
-  console.log(line(['tgi', 'c', 'tok/s', 'tok/req', 'original', 'vs orig', 'TPOT ms'], w));
+  console.log(line(['tgi', 'c', 'tok/s', 'tok/req', 'original', 'vs orig', 'TPOT ms'], CAL_W));
   for (const [i, c] of ORIGINAL.concurrency.entries()) {
     const r = runVirtualPoint({
       backend: 'tgi',
@@ -106,11 +112,13 @@ async function calibration(): Promise<void> {
           pct(r.outputTokensPerS, ORIGINAL.tgi[i]),
           r.meanTpotMs.toFixed(1),
         ],
-        w,
+        CAL_W,
       ),
     );
   }
+}
 
+async function calibrationLoopback(): Promise<void> {
   console.log(
     '\nOver loopback: the load generator (llmbench sweep core) against the simulated vLLM server at time scale 5 (client gaps between requests are magnified 5x too):',
   );
@@ -135,7 +143,7 @@ async function calibration(): Promise<void> {
       seed: 42,
       log: silentLogger,
     });
-    console.log(line(['vllm (loopback)', 'c', 'measured', 'original', 'error', 'TTFT p50', 'TPOT p50'], w));
+    console.log(line(['vllm (loopback)', 'c', 'measured', 'original', 'error', 'TTFT p50', 'TPOT p50'], CAL_W));
     for (const [i, p] of s.points.entries()) {
       console.log(
         line(
@@ -148,7 +156,7 @@ async function calibration(): Promise<void> {
             (p.ttft_ms.p50 ?? NaN).toFixed(0),
             (p.tpot_ms.p50 ?? NaN).toFixed(1),
           ],
-          w,
+          CAL_W,
         ),
       );
     }
@@ -156,6 +164,16 @@ async function calibration(): Promise<void> {
     await sim.close();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+async function calibration(): Promise<void> {
+  console.log(
+    '\n== 1. Calibration: A100 MIG 3g.20gb, Mistral-7B-Instruct, 128 input / 100 output tokens, output tok/s ==',
+  );
+  calibrationVllm();
+  calibrationTriton();
+  calibrationTgi();
+  await calibrationLoopback();
 }
 
 const EXPECTED: Record<string, [number, number] | null> = {
@@ -314,21 +332,18 @@ function streamLoad(url: string, n: number, maxTokens: number): Promise<StreamRe
   });
 }
 
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = new RegExp(`^${name.replace(/[{}]/g, '\\$&')}\\S* (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
-
 function cpuSeconds(pid: number): number {
   // utime + stime of the whole process (all threads), in clock ticks of 1/100 s.
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-async function streamScenario(title: string, gpu: string, maxNumSeqs: number, counts: number[]): Promise<number> {
+/** Starts `llmbench sim` as its own process (so its CPU time is its own) and resolves with its URL. */
+async function spawnSim(
+  gpu: string,
+  maxNumSeqs: number,
+): Promise<{ child: ChildProcessByStdio<null, Readable, null>; url: string }> {
   const simArgs = ['--gpu', gpu, '--max-num-seqs', String(maxNumSeqs)];
-  console.log(`\n${title}`);
   const child = spawn(
     process.execPath,
     [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'sim', '--backend', 'vllm', '--port', '0', ...simArgs],
@@ -343,66 +358,71 @@ async function streamScenario(title: string, gpu: string, maxNumSeqs: number, co
     });
     child.once('exit', (c) => reject(new Error(`sim exited ${c}`)));
   });
-  const w = [8, 7, 7, 8, 10, 10, 8, 12, 12, 10];
+  return { child, url };
+}
+
+const STREAM_W = [8, 7, 7, 8, 10, 10, 8, 12, 12, 10];
+
+interface StreamRun {
+  url: string;
+  pid: number;
+  gpu: string;
+  maxNumSeqs: number;
+  promptTokens: number;
+}
+
+/** One row of a stream scenario: n streams at once; returns whether the server sustained them. */
+async function streamRow(s: StreamRun, n: number): Promise<boolean> {
+  const cpu0 = cpuSeconds(s.pid);
+  const late0 = await lateSteps(s.url);
+  const r = await streamLoad(s.url, n, 64);
+  const cpu = cpuSeconds(s.pid) - cpu0;
+  const late1 = await lateSteps(s.url);
+  const lateShare = (late1.late - late0.late) / Math.max(1, late1.steps - late0.steps);
+  const model = runVirtualPoint({
+    backend: 'vllm',
+    gpu: s.gpu,
+    engine: { max_num_seqs: s.maxNumSeqs },
+    concurrency: n,
+    requests: n,
+    warmup: 0,
+    inputTokens: s.promptTokens,
+    outputTokens: 64,
+  });
+  const got = r.tokens / r.wallS;
+  // Sustained: every stream completes and tokens arrive at >= 90 % of the rate the engine model allows
+  // (the simulator, not the machine, set the pace).
+  const sustained = r.failed === 0 && got >= 0.9 * model.outputTokensPerS;
   console.log(
     line(
       [
-        'streams',
-        'ok',
-        'failed',
-        'wall s',
-        'tokens/s',
-        'model tok/s',
-        'ratio',
-        'steps >40ms',
-        'CPU/event',
-        'sustained',
+        n,
+        r.ok,
+        r.failed,
+        r.wallS.toFixed(2),
+        got.toFixed(0),
+        model.outputTokensPerS.toFixed(0),
+        (got / model.outputTokensPerS).toFixed(2),
+        `${(lateShare * 100).toFixed(1)} %`,
+        `${((cpu / r.tokens) * 1e6).toFixed(1)} us`,
+        sustained ? 'yes' : 'no',
       ],
-      w,
+      STREAM_W,
     ),
   );
+  return sustained;
+}
+
+async function streamScenario(title: string, gpu: string, maxNumSeqs: number, counts: number[]): Promise<number> {
+  console.log(`\n${title}`);
+  const { child, url } = await spawnSim(gpu, maxNumSeqs);
+  const header = ['streams', 'ok', 'failed', 'wall s', 'tokens/s', 'model tok/s', 'ratio', 'steps >40ms'];
+  console.log(line([...header, 'CPU/event', 'sustained'], STREAM_W));
   let best = 0;
   const promptTokens = promptTokenCount(getTokenizer('mistral'), PROMPT);
   try {
     for (const n of counts) {
-      const cpu0 = cpuSeconds(child.pid!);
-      const late0 = await lateSteps(url);
-      const r = await streamLoad(url, n, 64);
-      const cpu = cpuSeconds(child.pid!) - cpu0;
-      const late1 = await lateSteps(url);
-      const lateShare = (late1.late - late0.late) / Math.max(1, late1.steps - late0.steps);
-      const model = runVirtualPoint({
-        backend: 'vllm',
-        gpu,
-        engine: { max_num_seqs: maxNumSeqs },
-        concurrency: n,
-        requests: n,
-        warmup: 0,
-        inputTokens: promptTokens,
-        outputTokens: 64,
-      });
-      const got = r.tokens / r.wallS;
-      // Sustained: every stream completes and tokens arrive at >= 90 % of the rate the engine model allows
-      // (the simulator, not the machine, set the pace).
-      const sustained = r.failed === 0 && got >= 0.9 * model.outputTokensPerS;
-      if (sustained) best = Math.max(best, n);
-      console.log(
-        line(
-          [
-            n,
-            r.ok,
-            r.failed,
-            r.wallS.toFixed(2),
-            got.toFixed(0),
-            model.outputTokensPerS.toFixed(0),
-            (got / model.outputTokensPerS).toFixed(2),
-            `${(lateShare * 100).toFixed(1)} %`,
-            `${((cpu / r.tokens) * 1e6).toFixed(1)} us`,
-            sustained ? 'yes' : 'no',
-          ],
-          w,
-        ),
-      );
+      if (await streamRow({ url, pid: child.pid!, gpu, maxNumSeqs, promptTokens }, n)) best = Math.max(best, n);
     }
   } finally {
     child.kill('SIGTERM');

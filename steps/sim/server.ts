@@ -94,46 +94,35 @@ export function validateSimOptions(opts: SimOptions): ResolvedProfile {
   return profile;
 }
 
-export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
-  const profile = validateSimOptions(opts);
-  const dialect = DIALECTS[opts.backend];
-  const scale = opts.timeScale ?? 1;
-  const seed = opts.seed ?? 42;
-  const faults = opts.faults ?? {};
-  const clock = new ScaledClock(scale);
-  const tok = getTokenizer(profile.model.tokenizer);
-  const servedModel = opts.model ?? dialect.defaultServedModel;
-  const host = opts.host ?? '127.0.0.1';
-  let crashes = 0;
-  let closed = false;
-  let restartTimer: NodeJS.Timeout | undefined;
+/** The parts of a SimContext that survive a simulated crash; engine and fault state are rebuilt per restart. */
+type StableContext = Pick<SimContext, 'profile' | 'tok' | 'servedModel' | 'seed' | 'timeScale'>;
 
-  const newContext = (): SimContext => {
-    const fs = new FaultState(faults, seed + crashes);
-    fs.startSlow(clock.now());
-    const ctx: SimContext = {
-      engine: new Engine(profile, clock, { seed: seed + crashes, slowdown: faults.slowdown }),
-      profile,
-      tok,
-      servedModel,
-      seed,
-      timeScale: scale,
-      faults: fs,
-      startedAt: Date.now(),
-      onInferenceRequest: () => {
-        if (fs.countRequest()) setImmediate(crash);
-      },
-    };
-    return ctx;
+/** A fresh engine and fault state for the `crashes`-th (re)start; `crash` is scheduled when a fault fires. */
+function newContext(base: StableContext, faults: Faults, clock: ScaledClock, crashes: number, crash: () => void) {
+  const fs = new FaultState(faults, base.seed + crashes);
+  fs.startSlow(clock.now());
+  const ctx: SimContext = {
+    ...base,
+    engine: new Engine(base.profile, clock, { seed: base.seed + crashes, slowdown: faults.slowdown }),
+    faults: fs,
+    startedAt: Date.now(),
+    onInferenceRequest: () => {
+      if (fs.countRequest()) setImmediate(crash);
+    },
   };
-  let ctx = newContext();
+  return ctx;
+}
 
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
+
+/** The HTTP server: stamps the time scale on every answer, turns a handler failure into a 500, tracks sockets. */
+function createSimServer(scale: number, handle: Handler, log: Logger | undefined) {
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     res.setHeader(TIME_SCALE_HEADER, String(scale));
     const url = new URL(req.url ?? '/', 'http://sim');
-    dialect.handle(req, res, url, ctx).catch((e: unknown) => {
-      opts.log?.error('simulator handler failed', { error: String((e as Error)?.stack ?? e) });
+    handle(req, res, url).catch((e: unknown) => {
+      log?.error('simulator handler failed', { error: String((e as Error)?.stack ?? e) });
       if (!res.headersSent)
         res
           .writeHead(500, { 'content-type': 'application/json' })
@@ -150,20 +139,43 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
     s.setNoDelay(true);
     s.once('close', () => sockets.delete(s));
   });
-
-  const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      const onErr = (e: Error) => reject(e);
-      server.once('error', onErr);
-      server.listen({ port, host, backlog: 4096 }, () => {
-        server.off('error', onErr);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
   const dropAll = () => {
     for (const s of sockets) s.destroy();
     sockets.clear();
   };
+  return { server, dropAll };
+}
+
+function listenOn(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const onErr = (e: Error) => reject(e);
+    server.once('error', onErr);
+    server.listen({ port, host, backlog: 4096 }, () => {
+      server.off('error', onErr);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
+  const profile = validateSimOptions(opts);
+  const dialect = DIALECTS[opts.backend];
+  const scale = opts.timeScale ?? 1;
+  const faults = opts.faults ?? {};
+  const clock = new ScaledClock(scale);
+  const base: StableContext = {
+    profile,
+    tok: getTokenizer(profile.model.tokenizer),
+    servedModel: opts.model ?? dialect.defaultServedModel,
+    seed: opts.seed ?? 42,
+    timeScale: scale,
+  };
+  const host = opts.host ?? '127.0.0.1';
+  let crashes = 0;
+  let closed = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let ctx = newContext(base, faults, clock, crashes, crash);
+  const { server, dropAll } = createSimServer(scale, (req, res, url) => dialect.handle(req, res, url, ctx), opts.log);
 
   // A crash drops every connection and stops listening; the process "restarts" after restart_s (then slow start again).
   function crash() {
@@ -177,9 +189,9 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
       async () => {
         restartTimer = undefined;
         if (closed) return;
-        ctx = newContext();
+        ctx = newContext(base, faults, clock, crashes, crash);
         try {
-          await listen(port);
+          await listenOn(server, port, host);
         } catch (e) {
           opts.log?.error('simulator restart failed', { error: String(e) });
         }
@@ -188,7 +200,7 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
     );
   }
 
-  const port = await listen(opts.port ?? 0);
+  const port = await listenOn(server, opts.port ?? 0, host);
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const url = `http://${hostPart}:${port}`;
   const metricsServer = await startMetricsListener(opts.backend, host, () => ctx);
@@ -197,7 +209,7 @@ export async function startSimulator(opts: SimOptions): Promise<RunningSim> {
     url,
     metricsUrl,
     backend: opts.backend,
-    model: servedModel,
+    model: base.servedModel,
     timeScale: scale,
     profile,
     get engine() {

@@ -9,7 +9,6 @@ import yaml from 'js-yaml';
 import Ajv2020 from 'ajv/dist/2020.js';
 import AjvDraft7 from 'ajv';
 import type { ValidateFunction } from 'ajv';
-import { REPO_ROOT } from '../../steps/core/paths.js';
 import { SPECS_DIR } from '../specs-dir.js';
 
 export { SPECS_DIR };

@@ -17,7 +17,7 @@ import addFormatsModule from 'ajv-formats';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const OPENAPI_SUBSET = path.resolve(here, '..', '..', 'fixtures', 'github', 'openapi-subset.json');
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 interface Route {
   method: string;

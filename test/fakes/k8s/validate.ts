@@ -23,7 +23,6 @@ import {
 } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { REPO_ROOT } from '../../../steps/core/paths.js';
 import { SPECS_DIR } from '../../specs-dir.js';
 
 export { SPECS_DIR };
