@@ -56,7 +56,7 @@ export const tritonAdapter: Adapter = {
         }
         const n = scalar(j.num_output_tokens);
         const text = j.text_output ?? '';
-        // An event with text or with tokens carries output; an empty final response does not.
+        // An output event: text or tokens (the EOS token comes as text "" with num_output_tokens 1).
         if (text || (n ?? 0) > 0) sink.output(text, n ?? null);
         if (n != null) sink.addServerOutputTokens(n);
         const inp = scalar(j.num_input_tokens);
