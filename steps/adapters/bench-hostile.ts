@@ -34,6 +34,8 @@ interface Case {
   args(c: Ctx): string[];
   /** Wall-time bound, s: the deadlines the command was given, plus start-up. */
   wallLimitS: number;
+  /** Expected exit code (steps/core/exit-codes.ts): 3 when every request of a sweep failed at the server. */
+  exit: number;
   /** Problems with what the command wrote ([] = fine). */
   check(c: Ctx): string[];
 }
@@ -86,6 +88,7 @@ const CASES: Case[] = [
     server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'flood' },
     args: sweep('vllm', ['--timeout', '5']),
     wallLimitS: 5 + 15,
+    exit: 3,
     check: allFailedAs('output_overflow'),
   },
   {
@@ -93,6 +96,7 @@ const CASES: Case[] = [
     server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'long_line', lineBytes: 50 * 1024 * 1024 },
     args: sweep('tgi', ['--timeout', '5']),
     wallLimitS: 5 + 15,
+    exit: 3,
     check: allFailedAs('malformed_chunk'),
   },
   {
@@ -100,6 +104,7 @@ const CASES: Case[] = [
     server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'long_line', lineBytes: 10 * 1024 * 1024 },
     args: sweep('triton', ['--timeout', '5']),
     wallLimitS: 5 + 15,
+    exit: 3,
     check: allFailedAs('malformed_chunk'),
   },
   {
@@ -107,6 +112,7 @@ const CASES: Case[] = [
     server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'drip', dripMs: 5 },
     args: sweep('vllm', ['--timeout', '4', '--stall-timeout', '60']),
     wallLimitS: 4 + 15,
+    exit: 3,
     check: allFailedAs('timeout'),
   },
   {
@@ -114,6 +120,7 @@ const CASES: Case[] = [
     server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'keepalive_stall', dripMs: 200 },
     args: sweep('tgi', ['--timeout', '30', '--stall-timeout', '2']),
     wallLimitS: 2 + 15,
+    exit: 3,
     check: allFailedAs('stalled'),
   },
 ];
@@ -182,12 +189,13 @@ async function main(): Promise<number> {
       const ctx: Ctx = { url: srv?.url ?? '', out: path.join(out, 'run') };
       const r = await runCommand(c.args(ctx), c.wallLimitS * 3);
       const problems = c.check(ctx);
+      if (r.code !== c.exit) problems.push(`exit ${r.code}, expected ${c.exit}`);
       if (r.wallS > c.wallLimitS) problems.push(`wall ${r.wallS.toFixed(1)} s > ${c.wallLimitS} s`);
       if (!(r.rssMb <= RSS_LIMIT_MB)) problems.push(`peak RSS ${r.rssMb.toFixed(0)} MB > ${RSS_LIMIT_MB} MB`);
       if (problems.length) failed++;
       rows.push([
         c.name,
-        String(r.code),
+        `${r.code} (${c.exit})`,
         `${r.wallS.toFixed(1)} / ${c.wallLimitS}`,
         `${r.rssMb.toFixed(0)} / ${RSS_LIMIT_MB}`,
         problems.length ? 'FAIL: ' + problems.join('; ') : 'ok',
@@ -197,7 +205,7 @@ async function main(): Promise<number> {
       rmSync(out, { recursive: true, force: true });
     }
   }
-  const head = ['case', 'exit', 'wall s / bound', 'peak RSS MB / bound', 'result'];
+  const head = ['case', 'exit (expected)', 'wall s / bound', 'peak RSS MB / bound', 'result'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((x, i) => pad(x, w[i])).join('  ');
   process.stdout.write(`Hostile servers: \`llmbench sweep\` (c = 2, 2 requests, 64 tokens) per case\n\n`);

@@ -214,17 +214,19 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
       let ctrl: Dispatcher.DispatchController | undefined;
       let settled = false;
       let errorBody = '';
-      // Raw reads with their arrival times, parsed later in the same turn (deferParse) or before any ending.
-      const reads: { t: number; chunk: Buffer }[] = [];
+      // Raw reads and their arrival times (parallel arrays: no object per read), parsed later in the same turn
+      // (deferParse) or before any ending.
+      const reads: Buffer[] = [];
+      const readTimes: number[] = [];
       let parseQueued = false;
       // Runs from a setImmediate, outside undici's callbacks: it must settle on any failure, never throw.
       const parsePending = () => {
         parseQueued = false;
         try {
           for (let i = 0; i < reads.length && !settled; i++) {
-            readAt = reads[i].t;
+            readAt = readTimes[i];
             try {
-              sse.feed(reads[i].chunk);
+              sse.feed(reads[i]);
             } catch (e) {
               stop(e instanceof SseTooLarge ? new StreamFailure('malformed_chunk', e.message) : e);
               break;
@@ -236,6 +238,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
           settle(e);
         } finally {
           reads.length = 0;
+          readTimes.length = 0;
         }
       };
       const settle = (e?: unknown) => {
@@ -279,7 +282,8 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
             if (errorBody.length < 2000) errorBody += chunk.toString('utf8');
             return;
           }
-          reads.push({ t: nowMs(), chunk });
+          readTimes.push(nowMs());
+          reads.push(chunk);
           if (!parseQueued) {
             parseQueued = true;
             deferParse(parsePending);
