@@ -112,7 +112,7 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     const url = req.url ?? '/';
     if (req.method === 'GET') {
       if (url === '/info')
-        return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.6' });
+        return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.5' });
       if (url === '/v1/models')
         return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'scripted' }] });
       if (url === '/health' || url === '/v2/health/ready') return void res.writeHead(200).end();

@@ -10,6 +10,9 @@ import { getTokenizer } from '../../steps/workload/tokenizer.js';
 import { assertMatches } from './openapi.js';
 import { get, post } from './client.js';
 import { dataLines, loadWireFixtures } from '../loadgen/wire-fixtures.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const OA = 'openai-openapi.yaml';
 const TGI = 'tgi-openapi.json';
@@ -580,5 +583,28 @@ describe('simulator frames match the real servers (test/fixtures/wire)', () => {
     expect(r.status).toBe(real.response.status);
     expect(r.headers['content-type']).toBe(real.response.headers['content-type']);
     expect(r.events.map(sh)).toEqual(realFrames('triton/generate-stream-error-first').map(sh));
+  });
+});
+
+describe('one server version per dialect: the simulator profiles are the versions the manifests deploy', () => {
+  const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  /** NGC release → Triton version (TRITON_VERSION in triton-inference-server/server at tag r25.08: 2.60.0). */
+  const NGC_TRITON: Record<string, string> = { '25.08': '2.60.0' };
+  const imageTag = (kind: string) => {
+    const m = /image:\s*\S+:(\S+)/.exec(readFileSync(path.join(root, 'manifests', `${kind}.yaml`), 'utf8'));
+    return m![1];
+  };
+  const profileVersion = (kind: string) =>
+    (
+      JSON.parse(readFileSync(path.join(root, 'steps', 'sim', 'profiles', 'backend', `${kind}.json`), 'utf8')) as {
+        server_version: string;
+      }
+    ).server_version;
+  test.each([
+    ['vllm', (t: string) => t.replace(/^v/, '')],
+    ['tgi', (t: string) => t],
+    ['triton', (t: string) => NGC_TRITON[t.split('-')[0]]],
+  ])('%s', (kind, version) => {
+    expect(profileVersion(kind)).toBe(version(imageTag(kind)));
   });
 });

@@ -73,7 +73,7 @@ export interface SweepSummary {
      */
     rate?: number[] | null;
     /**
-     * A stream silent this long failed as stalled, seconds.
+     * No output event for this long failed as stalled, seconds (before the first event: the TTFT deadline).
      */
     stall_timeout_s?: number;
     /**
