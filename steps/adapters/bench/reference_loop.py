@@ -2,8 +2,9 @@
 backend_request_func.py, async_request_openai_completions), written for this bench on Debian's python3-aiohttp.
 
 One aiohttp.ClientSession; per request `async for chunk in response.content` (line iteration), `.strip()`,
-`removeprefix("data: ")`, `json.loads` per line, a `time.perf_counter()` stamp per chunk with choices, the output
-count from the final usage chunk. Closed loop: `concurrency` workers share the request counter.
+`removeprefix("data: ")`, `json.loads` per line, a `time.perf_counter()` stamp per chunk with choices (TTFT for
+the first, an ITL entry for the rest, the text appended, as vLLM's loop does), the output count from the final
+usage chunk. Closed loop: `concurrency` workers share the request counter.
 
 Usage: python3 reference_loop.py URL CONCURRENCY N1 N2 ... -> one JSON line per batch: {"requests", "chunks",
 "cpu_us", "failed"} (CPU: resource.getrusage(RUSAGE_SELF), the whole process, all threads).
@@ -28,8 +29,16 @@ PAYLOAD = {
 
 
 async def one(session, url):
-    stamps = []
+    # Per chunk, what vLLM's async_request_openai_completions does: a stamp, TTFT on the first chunk with
+    # choices, an ITL entry for the others, the text appended; the count from the usage chunk.
+    generated_text = ""
+    itl = []
+    ttft = 0.0
+    first_chunk_received = False
     output_tokens = None
+    chunks = 0
+    st = time.perf_counter()
+    most_recent_timestamp = st
     async with session.post(url, json=PAYLOAD) as response:
         if response.status != 200:
             return 0, False
@@ -41,11 +50,19 @@ async def one(session, url):
             if chunk != "[DONE]":
                 data = json.loads(chunk)
                 if choices := data.get("choices"):
-                    _text = choices[0].get("text")
-                    stamps.append(time.perf_counter())
+                    text = choices[0].get("text")
+                    timestamp = time.perf_counter()
+                    if not first_chunk_received:
+                        first_chunk_received = True
+                        ttft = time.perf_counter() - st
+                    else:
+                        itl.append(timestamp - most_recent_timestamp)
+                    most_recent_timestamp = timestamp
+                    generated_text += text or ""
+                    chunks += 1
                 elif usage := data.get("usage"):
                     output_tokens = usage.get("completion_tokens")
-    return len(stamps), output_tokens == len(stamps)
+    return chunks, first_chunk_received and output_tokens == chunks and ttft > 0
 
 
 async def batch(session, url, concurrency, n):
