@@ -195,9 +195,12 @@ describe('every fault becomes a failed sample with a category', () => {
     { fault: 'http_429', kinds: ['triton'], category: 'http_4xx', status: 429 },
     { fault: 'error_event', kinds: ['vllm', 'tgi', 'triton'], category: 'stream_error_event', status: 200 },
     { fault: 'truncate', kinds: ['vllm', 'tgi', 'triton'], category: 'stream_truncated', status: 200 },
-    { fault: 'end_early', kinds: ['vllm', 'tgi'], category: 'stream_truncated', status: 200 },
+    // Triton too, now that return_finish_reason is asked: an early clean close has no final finish_reason.
+    { fault: 'end_early', kinds: ['vllm', 'tgi', 'triton'], category: 'stream_truncated', status: 200 },
     { fault: 'malformed', kinds: ['vllm', 'tgi', 'triton'], category: 'malformed_chunk', status: 200 },
-    { fault: 'no_output', kinds: ['vllm', 'tgi', 'triton'], category: 'no_output', status: 200 },
+    { fault: 'no_output', kinds: ['vllm', 'tgi'], category: 'no_output', status: 200 },
+    // A Triton stream always ends with a final response (finish_reason): an empty stream is a truncation.
+    { fault: 'no_output', kinds: ['triton'], category: 'stream_truncated', status: 200 },
     { fault: 'reset', kinds: ['vllm'], category: 'connect_reset' },
   ];
   for (const c of cases) {
@@ -278,5 +281,106 @@ describe('probeOneToken', () => {
     await expect(
       probeOneToken({ kind: 'triton', url: srv.url, model: 'm', api: 'chat', timeoutMs: 100 }),
     ).rejects.toThrow(/not available/);
+  });
+});
+
+describe('bounds on what a server can inflate', () => {
+  it('keep-alive comments do not reset the stall timeout (a TGI stream silent but for `:` every 50 ms is stalled)', async () => {
+    await withServer({ ttftMs: 0, itlMs: 1, tokens: 6, fault: 'keepalive_stall', dripMs: 50 }, async (srv) => {
+      for (const k of ['tgi', 'vllm', 'triton'] as AdapterKind[]) {
+        const s = await run(k, srv.url, { stallMs: 300, timeoutMs: 8000 });
+        expect([k, s.error?.category]).toEqual([k, 'stalled']);
+        expect(s.end_ms! - s.sent_ms).toBeLessThan(3000);
+      }
+    });
+  });
+
+  it('the wait before the first output event is the same TTFT deadline for every server (headers or not)', async () => {
+    await withServer({ ttftMs: 3000, itlMs: 1, tokens: 6 }, async (srv) => {
+      for (const p of PROTOCOLS) {
+        const s = await run(p.kind, srv.url, { api: p.api, stallMs: 300, timeoutMs: 8000 });
+        expect([p.kind, p.api, s.error?.category]).toEqual([p.kind, p.api, 'stalled']);
+        expect(s.error?.message).toMatch(/TTFT deadline/);
+        expect(s.end_ms! - s.sent_ms).toBeLessThan(2500);
+      }
+    });
+  });
+
+  it('a server that ignores max_tokens and streams forever is cut: output_overflow, stamps bounded', async () => {
+    await withServer({ ttftMs: 0, itlMs: 0, tokens: 6, fault: 'flood' }, async (srv) => {
+      for (const p of PROTOCOLS) {
+        const s = await run(p.kind, srv.url, { api: p.api, maxTokens: 10, timeoutMs: 8000 });
+        expect([p.kind, p.api, s.error?.category]).toEqual([p.kind, p.api, 'output_overflow']);
+        expect(s.chunk_ms.length).toBeLessThanOrEqual(4 * 10 + 16);
+        expect(validate('sample', s)).toEqual([]);
+      }
+    });
+  });
+
+  it('one 10 MB SSE line is malformed_chunk, cut at the bound without reading it all', async () => {
+    await withServer(
+      { ttftMs: 0, itlMs: 0, tokens: 6, fault: 'long_line', lineBytes: 10 * 1024 * 1024 },
+      async (srv) => {
+        const t0 = performance.now();
+        const s = await run('vllm', srv.url, { timeoutMs: 8000 });
+        expect(s.error?.category).toBe('malformed_chunk');
+        expect(s.error?.message).toMatch(/exceeds 1048576 characters/);
+        expect(performance.now() - t0).toBeLessThan(3000);
+      },
+    );
+  });
+
+  it('the request deadline covers the body: a slow drip ends as timeout at the deadline', async () => {
+    await withServer({ ttftMs: 0, itlMs: 0, tokens: 6, fault: 'drip', dripMs: 5 }, async (srv) => {
+      const s = await run('tgi', srv.url, { timeoutMs: 600, stallMs: 60_000 });
+      expect(s.error?.category).toBe('timeout');
+      // The deadline runs from the dispatch; sent_ms is stamped when the connection is ready, a little later.
+      expect(s.end_ms! - s.sent_ms).toBeGreaterThanOrEqual(500);
+      expect(s.end_ms! - s.sent_ms).toBeLessThan(2500);
+    });
+  });
+});
+
+describe('output token counting: the server first, the client tokenizer as a sampled cross-check', () => {
+  it('tokenizes 1 request in clientCountEvery (by seq), and always when the server gives no count', async () => {
+    await withServer({ ttftMs: 0, itlMs: 1, tokens: 5 }, async (srv) => {
+      const adapter = getAdapter('vllm');
+      const one = (seq: number, every: number) =>
+        executeRequest({
+          adapter,
+          api: 'completions',
+          url: srv.url,
+          req: { model: 'mistral', prompt: 'Hi there', maxTokens: 5, ignoreEos: true, temperature: 0 },
+          base: {
+            run_id: 't',
+            backend: 'vllm',
+            concurrency: 1,
+            rate: null,
+            trial: 0,
+            seq,
+            prompt_index: 0,
+            warmup: false,
+            intended_send_ms: nowMs(),
+            input_tokens: { requested: null, client: 3, server: null },
+          },
+          timeoutMs: 5000,
+          tokenizer: tok,
+          clientCountEvery: every,
+        });
+      const counted = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((q) => one(q, 4)));
+      expect(counted.map((s) => s.output_tokens.client !== null)).toEqual([
+        true,
+        false,
+        false,
+        false,
+        true,
+        false,
+        false,
+        false,
+      ]);
+      for (const s of counted)
+        expect([s.ok, s.output_tokens.server, s.chunk_tokens]).toEqual([true, 5, [1, 1, 1, 1, 1]]);
+      expect(counted[0].output_tokens.client).toBe(5);
+    });
   });
 });

@@ -1,13 +1,20 @@
 /**
  * The one timing code for every protocol: sends a request with undici, reads the SSE body, timestamps every
- * network read with a monotonic clock, lets the adapter's decoder say which events carry output, and turns every
- * failure into a categorized sample (never an exception).
+ * network read with a monotonic clock, lets the adapter's decoder say which events are output events (an event
+ * that carries at least one generated token, an EOS or other special token with empty text included: the same
+ * tokens the server counts), and turns every failure into a categorized sample (never an exception).
+ *
+ * Everything a server can inflate is bounded: the deadline covers the whole response (headers and body), output
+ * beyond a multiple of the requested tokens is cut (output_overflow), one SSE line or event over a size bound is
+ * malformed_chunk (sse.ts), and so chunk stamps per request are bounded too. The stall timeout counts only output
+ * events: keep-alive comments (TGI writes one every 15 s) and other bytes do not reset it, and before the first
+ * event it is the TTFT deadline, measured from the send for every server alike (whether or not headers came).
  */
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import type { Sample } from '../core/types/sample.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
 import type { TokenCount, TokenCounter } from '../workload/token-counter.js';
-import { createSseStream } from './sse.js';
+import { createSseStream, MAX_EVENT_CHARS, SseTooLarge } from './sse.js';
 import type { Adapter, GenRequest, StreamSink } from './types.js';
 
 /** Epoch ms from the monotonic clock (the sample schema's clock). */
@@ -43,11 +50,19 @@ export interface ExecOptions {
   dispatcher?: Dispatcher;
   /** Per-request deadline, ms (category timeout). */
   timeoutMs: number;
-  /** No bytes for this long after the headers = stalled, ms. */
+  /** No output event for this long = stalled, ms; before the first event, from the send (the TTFT deadline).
+   * Bytes that are not output events (keep-alive comments, role or usage chunks) do not reset it. */
   stallTimeoutMs?: number;
+  /** Output bound: more than maxTokens × this factor + 16 tokens (or output events) is output_overflow. */
+  outputFactor?: number;
+  /** Bound on one SSE line or event, characters (default MAX_EVENT_CHARS). */
+  maxEventChars?: number;
+  /** Cross-check the server's output count with the client tokenizer on 1 request in this many (by seq); the
+   * tokenizer also runs whenever the server gives no count or its count differs from the output events. */
+  clientCountEvery?: number;
   /** Sweep stop: in-flight requests end as category cancelled. */
   signal?: AbortSignal;
-  /** Client tokenizer for per-chunk and total output counts; null skips client counting. */
+  /** Client tokenizer for per-chunk and (sampled) total output counts; null skips client counting. */
   tokenizer?: Tokenizer | null;
   /** Or: counts off the timing thread (the sweep's worker-thread counter); preferred over `tokenizer`. */
   counter?: TokenCounter;
@@ -91,6 +106,11 @@ class StreamFailure extends Error {
 
 const trim = (s: string) => (s.length > 500 ? s.slice(0, 497) + '...' : s);
 
+/** Default output bound factor: a server may send up to 4× the requested tokens (+16) before being cut. */
+export const OUTPUT_FACTOR = 4;
+/** Default: the client tokenizer cross-checks the server's count on one request in 16. */
+export const CLIENT_COUNT_EVERY = 16;
+
 export async function executeRequest(o: ExecOptions): Promise<Sample> {
   const s: Sample = {
     v: 1,
@@ -114,9 +134,20 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
   let sawDone = false;
   let streamError: string | null = null;
   let serverOut: number | null = null;
+  const outputBound = Math.floor(o.req.maxTokens * (o.outputFactor ?? OUTPUT_FACTOR)) + 16;
+  let tokensSeen = 0;
+  /** Receive stamp of the last output event (0: none yet). */
+  let lastOutputAt = 0;
   const sink: StreamSink = {
     output(text, tokens) {
+      tokensSeen += tokens ?? 1;
+      if (s.chunk_ms.length >= outputBound || tokensSeen > outputBound)
+        throw new StreamFailure(
+          'output_overflow',
+          `more than ${outputBound} output tokens for max ${o.req.maxTokens} (${o.outputFactor ?? OUTPUT_FACTOR}× + 16): cut`,
+        );
       s.chunk_ms.push(readAt);
+      lastOutputAt = readAt;
       texts.push(text);
       knownTokens.push(tokens);
     },
@@ -144,22 +175,38 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
     abortCategory ??= 'timeout';
     ac.abort();
   }, o.timeoutMs);
+  // One timer per stall period, not one per chunk: when it fires it re-arms for what is left since the last event.
+  const stallMs = o.stallTimeoutMs ?? o.timeoutMs;
+  let stallTimer: NodeJS.Timeout | undefined;
+  const checkStall = () => {
+    const idle = nowMs() - (lastOutputAt || s.sent_ms);
+    if (idle >= stallMs) {
+      abortCategory ??= 'stalled';
+      ac.abort();
+    } else stallTimer = setTimeout(checkStall, stallMs - idle);
+  };
+  if (stallMs < o.timeoutMs) stallTimer = setTimeout(checkStall, stallMs);
 
   let status: number | null = null;
   try {
     s.sent_ms = nowMs();
     if (ac.signal.aborted) throw new StreamFailure(abortCategory ?? 'cancelled', 'not sent: sweep stopped');
-    const sse = createSseStream((data, event) => {
-      if (streamError !== null) return;
-      try {
-        decoder.onEvent(data, event);
-      } catch (e) {
-        throw new StreamFailure(
-          'malformed_chunk',
-          `unparseable event data: ${(e as Error).message}: ${data.slice(0, 200)}`,
-        );
-      }
-    });
+    const sse = createSseStream(
+      (data, event) => {
+        if (streamError !== null) return;
+        try {
+          decoder.onEvent(data, event);
+        } catch (e) {
+          if (e instanceof StreamFailure) throw e;
+          throw new StreamFailure(
+            'malformed_chunk',
+            `unparseable event data: ${(e as Error).message}: ${data.slice(0, 200)}`,
+          );
+        }
+      },
+      undefined,
+      o.maxEventChars ?? MAX_EVENT_CHARS,
+    );
     const target = new URL(o.url.replace(/\/+$/, '') + wire.path);
     // undici's dispatch API with a handler: each network read reaches us directly, without a Readable stream
     // in between (the per-chunk cost is what limits how many streams one process can time honestly).
@@ -167,19 +214,21 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
       let ctrl: Dispatcher.DispatchController | undefined;
       let settled = false;
       let errorBody = '';
-      // Raw reads with their arrival times, parsed later in the same turn (deferParse) or before any ending.
-      const reads: { t: number; chunk: Buffer }[] = [];
+      // Raw reads and their arrival times (parallel arrays: no object per read), parsed later in the same turn
+      // (deferParse) or before any ending.
+      const reads: Buffer[] = [];
+      const readTimes: number[] = [];
       let parseQueued = false;
       // Runs from a setImmediate, outside undici's callbacks: it must settle on any failure, never throw.
       const parsePending = () => {
         parseQueued = false;
         try {
           for (let i = 0; i < reads.length && !settled; i++) {
-            readAt = reads[i].t;
+            readAt = readTimes[i];
             try {
-              sse.feed(reads[i].chunk);
+              sse.feed(reads[i]);
             } catch (e) {
-              stop(e);
+              stop(e instanceof SseTooLarge ? new StreamFailure('malformed_chunk', e.message) : e);
               break;
             }
             // An error event ends the request: stop reading.
@@ -189,6 +238,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
           settle(e);
         } finally {
           reads.length = 0;
+          readTimes.length = 0;
         }
       };
       const settle = (e?: unknown) => {
@@ -232,7 +282,8 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
             if (errorBody.length < 2000) errorBody += chunk.toString('utf8');
             return;
           }
-          reads.push({ t: nowMs(), chunk });
+          readTimes.push(nowMs());
+          reads.push(chunk);
           if (!parseQueued) {
             parseQueued = true;
             deferParse(parsePending);
@@ -250,7 +301,7 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
           try {
             sse.end();
           } catch (e) {
-            settle(e);
+            settle(e instanceof SseTooLarge ? new StreamFailure('malformed_chunk', e.message) : e);
             return;
           }
           settle();
@@ -267,8 +318,10 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...o.headers },
           body: JSON.stringify(wire.body),
-          headersTimeout: o.timeoutMs,
-          bodyTimeout: o.stallTimeoutMs ?? o.timeoutMs,
+          // Our deadline and stall timers decide; undici's are a backstop only (its bodyTimeout is reset by any
+          // byte, so a keep-alive comment every 15 s would hide a stall).
+          headersTimeout: o.timeoutMs + 5000,
+          bodyTimeout: o.timeoutMs + 5000,
         },
         handler,
       );
@@ -283,14 +336,16 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
     s.end_ms = nowMs();
     s.ok = false;
     const cat = e instanceof StreamFailure ? e.category : categorize(e, abortCategory, s.headers_ms !== null);
-    const msg = e instanceof StreamFailure && e.message ? e.message : describe(e, cat, o);
+    const msg = e instanceof StreamFailure && e.message ? e.message : describe(e, cat, o, s.chunk_ms[0] ?? null);
     s.error = { category: cat, message: trim(msg), http_status: status };
   } finally {
     clearTimeout(deadline);
+    clearTimeout(stallTimer);
     o.signal?.removeEventListener('abort', onAbort);
   }
   s.output_tokens.server = serverOut;
-  await countTokens(s, texts, knownTokens, o.tokenizer ?? null, o.counter);
+  const every = Math.max(1, o.clientCountEvery ?? CLIENT_COUNT_EVERY);
+  await countTokens(s, texts, knownTokens, o.tokenizer ?? null, o.counter, o.base.seq % every === 0);
   if (s.ok && (s.chunk_ms.length === 0 || s.output_tokens.server === 0)) {
     s.ok = false;
     s.error = {
@@ -303,25 +358,32 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
 }
 
 /**
- * Tokens per chunk: the server's own number when it gives one (TGI one per event, Triton num_output_tokens);
- * when the server only gives a total that equals the chunk count, every chunk carried one token; otherwise the
- * client tokenizer on the chunk's text (never re-tokenized to count totals: a per-chunk BOS inflates counts).
- * The client total is the tokenizer on the joined text, without special tokens.
+ * Tokens per output event: the server's own number when it gives one (TGI one per event, Triton
+ * num_output_tokens); when the server only gives a total that equals the event count, every event carried one
+ * token; otherwise (several tokens in some chunks) the client tokenizer on each event's text.
+ * The server's total is primary. The client tokenizer's total (the joined text, without special tokens, so an
+ * EOS makes it one less) is computed when the server gives none, when per-event counts are needed, and on a
+ * sample of requests (`crossCheck`) so a server whose counts disagree with its text is still caught
+ * (derive.ts counts mismatches) without tokenizing every chunk of every request.
  */
 async function countTokens(
   s: Sample,
   texts: string[],
   known: (number | null)[],
   tok: Tokenizer | null,
-  counter?: TokenCounter,
+  counter: TokenCounter | undefined,
+  crossCheck: boolean,
 ): Promise<void> {
   const n = texts.length;
-  const allKnown = known.every((k) => k !== null);
-  const oneEach = !allKnown && s.output_tokens.server !== null && s.output_tokens.server === n;
+  let allKnown = true;
+  for (const k of known) if (k === null) allKnown = false;
+  const server = s.output_tokens.server;
+  const oneEach = !allKnown && server !== null && server === n;
   const needPer = !allKnown && !oneEach;
+  const wantTotal = needPer || server === null || crossCheck;
   let c: TokenCount | null = null;
-  if (n > 0 && counter) c = await counter.count(texts, needPer);
-  else if (n > 0 && tok)
+  if (n > 0 && wantTotal && counter) c = await counter.count(texts, needPer);
+  else if (n > 0 && wantTotal && tok)
     c = { total: tok.count(texts.join('')), per: needPer ? texts.map((t) => Math.max(1, tok.count(t))) : null };
   if (allKnown) s.chunk_tokens = known as number[];
   else if (oneEach) s.chunk_tokens = new Array<number>(n).fill(1);
@@ -333,9 +395,9 @@ async function countTokens(
 function categorize(e: unknown, abortCategory: ErrorCategory | null, gotHeaders: boolean): ErrorCategory {
   const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = err?.code ?? err?.cause?.code;
-  if (code === 'UND_ERR_BODY_TIMEOUT') return 'stalled';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
   if (abortCategory) return abortCategory;
+  if (code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
   if (code === 'ECONNREFUSED') return 'connect_refused';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'connect_reset';
   // undici: the socket closed before the response (or its chunked body) was complete.
@@ -344,10 +406,13 @@ function categorize(e: unknown, abortCategory: ErrorCategory | null, gotHeaders:
   return 'other';
 }
 
-function describe(e: unknown, cat: ErrorCategory, o: ExecOptions): string {
+function describe(e: unknown, cat: ErrorCategory, o: ExecOptions, first: number | null): string {
   const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   if (cat === 'timeout') return `no complete response within the ${o.timeoutMs} ms deadline`;
-  if (cat === 'stalled') return `no bytes for ${o.stallTimeoutMs ?? o.timeoutMs} ms (stall timeout)`;
+  if (cat === 'stalled' && first === null)
+    return `no output event within ${o.stallTimeoutMs ?? o.timeoutMs} ms of sending (TTFT deadline)`;
+  if (cat === 'stalled')
+    return `no output event for ${o.stallTimeoutMs ?? o.timeoutMs} ms (stall timeout; keep-alive comments do not count)`;
   if (cat === 'cancelled') return 'sweep stopped while the request was in flight';
   const code = err?.code ?? err?.cause?.code;
   return `${code ? code + ': ' : ''}${err?.message ?? String(e)}`;

@@ -29,14 +29,27 @@ export function buildOpenAi(
 }
 
 interface OpenAiChunk {
-  choices?: { text?: string | null; delta?: { content?: string | null }; finish_reason?: string | null }[];
+  choices?: {
+    text?: string | null;
+    delta?: { content?: string | null; role?: string };
+    finish_reason?: string | null;
+  }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: unknown;
   object?: string;
   message?: string;
 }
 
+/**
+ * Output event, from the servers' stream code: vLLM (serving_completion.py / serving_chat.py) writes one chunk per
+ * engine output that carries token ids, even when their text is empty (the EOS token, whose text is skipped, comes
+ * as `text: ""` / `content: ""` with `finish_reason: "stop"`, and completion_tokens counts it); TGI's Messages API
+ * (router/src/chat.rs) writes one chunk per token, a special token as `content: ""`. The one chunk with a choice
+ * that carries no token is vLLM's chat role announcement (`delta: {role, content: ""}`, finish_reason null), sent
+ * right before the first token's chunk: it is not an output event, so TTFT is the first token's chunk.
+ */
 export function openAiDecoder(sink: StreamSink): StreamDecoder {
+  let outputs = 0;
   return {
     onEvent(data, event) {
       if (data === '[DONE]') {
@@ -44,7 +57,8 @@ export function openAiDecoder(sink: StreamSink): StreamDecoder {
         return;
       }
       const j = JSON.parse(data) as OpenAiChunk;
-      // vLLM streams errors as `{"error": {...}}` (newer) or `{"object":"error", "message": ...}` (older).
+      // vLLM >= 0.10 streams errors as `{"error": {message, type, param, code}}`, older ones as
+      // `{"object":"error", "message": ...}`; TGI's Messages API as `{"error": {message, http_status_code}}`.
       if (event === 'error' || j.error !== undefined || j.object === 'error') {
         const e = j.error as { message?: string } | string | undefined;
         sink.error(typeof e === 'string' ? e : (e?.message ?? j.message ?? data));
@@ -52,8 +66,12 @@ export function openAiDecoder(sink: StreamSink): StreamDecoder {
       }
       const c = j.choices?.[0];
       if (c) {
-        const text = c.text ?? c.delta?.content;
-        if (text) sink.output(text, null);
+        const text = c.text ?? c.delta?.content ?? '';
+        const roleOnly = outputs === 0 && text === '' && !c.finish_reason && c.delta?.role !== undefined;
+        if (!roleOnly) {
+          outputs++;
+          sink.output(text, null);
+        }
         if (c.finish_reason) sink.finishReason(c.finish_reason);
       }
       if (j.usage) {

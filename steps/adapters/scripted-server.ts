@@ -22,7 +22,13 @@ export type Fault =
   | 'malformed'
   | 'stall'
   | 'reset'
-  | 'no_output';
+  | 'no_output'
+  // Hostile servers (bench:hostile, the client's bounds): tokens forever at full speed ignoring max_tokens; one
+  // SSE line of `lineBytes` bytes; the stream one byte every `dripMs`; keep-alive comments only, no tokens.
+  | 'flood'
+  | 'long_line'
+  | 'drip'
+  | 'keepalive_stall';
 
 export interface Script {
   ttftMs: number;
@@ -37,6 +43,10 @@ export interface Script {
   splitEvents?: boolean;
   /** Use CRLF line endings and interleave `: keep-alive` comments. */
   crlf?: boolean;
+  /** long_line: the line's size in bytes. */
+  lineBytes?: number;
+  /** drip: ms between bytes; keepalive_stall: ms between keep-alive comments. */
+  dripMs?: number;
   /** Report this prompt token count instead of tokenizing the prompt (the timing bench: tokenizing ~100 µs per
    * request would make the fixture, not the client, the bottleneck when hundreds of requests arrive at once). */
   promptTokens?: number;
@@ -102,7 +112,7 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     const url = req.url ?? '/';
     if (req.method === 'GET') {
       if (url === '/info')
-        return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.6' });
+        return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.5' });
       if (url === '/v1/models')
         return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'scripted' }] });
       if (url === '/health' || url === '/v2/health/ready') return void res.writeHead(200).end();
@@ -161,6 +171,8 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
   ) {
     const fault = sc.fault ?? 'none';
     if (fault === 'reset') return void req.socket.resetAndDestroy();
+    if (fault === 'flood' || fault === 'long_line' || fault === 'drip' || fault === 'keepalive_stall')
+      return hostile(route, fault, sc, res);
     if (fault === 'http_500') return json(res, 500, errBody(route, 'internal error (scripted)'));
     if (fault === 'http_400') return json(res, 400, errBody(route, 'bad request (scripted)'));
     if (fault === 'http_429') return json(res, 429, errBody(route, 'Model is overloaded'));
@@ -202,16 +214,7 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
       }
       res.end();
     };
-    if (route === 'chat')
-      send(
-        JSON.stringify({
-          id,
-          object: 'chat.completion.chunk',
-          created: 0,
-          model,
-          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
-        }),
-      );
+    const wantFinish = body.return_finish_reason === true;
     const step = () => {
       if (res.destroyed) return;
       if (fault !== 'none' && fault !== 'no_output' && sent >= (sc.faultAfter ?? 0)) {
@@ -220,16 +223,9 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
             send(JSON.stringify({ error: 'Request failed during generation: scripted', error_type: 'generation' }));
           else if (route === 'triton') send(JSON.stringify({ error: 'scripted engine failure' }));
           else
+            // vLLM >= 0.10 create_streaming_error_response: json.dumps of ErrorResponse(error=ErrorInfo(...)).
             send(
-              JSON.stringify({
-                error: {
-                  object: 'error',
-                  message: 'scripted engine failure',
-                  type: 'InternalServerError',
-                  param: null,
-                  code: 500,
-                },
-              }),
+              '{"error": {"message": "scripted engine failure", "type": "BadRequestError", "param": null, "code": 400}}',
             );
           return void res.end();
         }
@@ -249,6 +245,17 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
       sent += k;
       chunkNo++;
       entry.writeMs.push(performance.now());
+      // vLLM sends the chat role chunk when the first output arrives, right before the first token's chunk.
+      if (route === 'chat' && chunkNo === 1)
+        send(
+          JSON.stringify({
+            id,
+            object: 'chat.completion.chunk',
+            created: 0,
+            model,
+            choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+          }),
+        );
       if (route === 'completions') {
         send(
           JSON.stringify({
@@ -280,13 +287,15 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
           : { generated_text: null, details: null };
         send(JSON.stringify({ index: sent, token: tok, ...fin, top_tokens: null }));
       } else {
+        // Triton writes outputs in name order; the vLLM backend's finish_reason is "None" until the last.
         send(
           JSON.stringify({
+            ...(wantFinish ? { finish_reason: last ? 'length' : 'None' } : {}),
             model_name: model,
             model_version: '1',
-            text_output: text,
-            num_output_tokens: k,
             num_input_tokens: promptTokens,
+            num_output_tokens: k,
+            text_output: text,
           }),
         );
       }
@@ -321,6 +330,80 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     }
     if (sc.ttftMs <= 0) step();
     else schedule(start + sc.ttftMs);
+  }
+
+  /** A hostile stream; each loop is bounded by the client closing the connection (or the server closing). */
+  function hostile(route: Route, fault: Fault, sc: Script, res: http.ServerResponse) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    const sep = route === 'tgi' ? 'data:' : 'data: ';
+    const ev = (i: number) => {
+      const t = WORDS[i % WORDS.length];
+      if (route === 'tgi')
+        return `${sep}{"index":${i + 1},"token":{"id":${WORD_IDS[i % WORDS.length]},"text":${JSON.stringify(t)},"logprob":-0.5,"special":false},"generated_text":null,"details":null}\n\n`;
+      if (route === 'triton')
+        return `${sep}{"finish_reason":"None","model_name":"${model}","model_version":"1","num_input_tokens":5,"num_output_tokens":1,"text_output":${JSON.stringify(t)}}\n\n`;
+      if (route === 'chat')
+        return `${sep}{"id":"x","object":"chat.completion.chunk","created":0,"model":"${model}","choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}]}\n\n`;
+      return `${sep}{"id":"x","object":"text_completion","created":0,"model":"${model}","choices":[{"index":0,"text":${JSON.stringify(t)},"logprobs":null,"finish_reason":null,"stop_reason":null}],"usage":null}\n\n`;
+    };
+    const later = (ms: number, fn: () => void) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    };
+    if (fault === 'flood') {
+      // As fast as the socket drains: write a batch, continue when it is drained.
+      let i = 0;
+      const pump = () => {
+        while (!res.destroyed) {
+          let batch = '';
+          for (let k = 0; k < 256; k++) batch += ev(i++);
+          if (!res.write(batch)) return void res.once('drain', pump);
+        }
+      };
+      return pump();
+    }
+    if (fault === 'long_line') {
+      // One `data:` line that never ends within the bound: 64 KiB writes of 'x' after a JSON-looking start.
+      let left = sc.lineBytes ?? 50 * 1024 * 1024;
+      const block = Buffer.alloc(64 * 1024, 'x');
+      res.write(`${sep}{"text":"`);
+      const pump = () => {
+        while (!res.destroyed && left > 0) {
+          const b = left >= block.length ? block : block.subarray(0, left);
+          left -= b.length;
+          if (!res.write(b)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end('"}\n\n');
+      };
+      return pump();
+    }
+    const every = sc.dripMs ?? 10;
+    if (fault === 'keepalive_stall') {
+      const tick = () => {
+        if (res.destroyed) return;
+        res.write(':\n\n');
+        later(every, tick);
+      };
+      return later(every, tick);
+    }
+    // drip: one byte at a time, forever (the event never completes quickly).
+    let i = 0;
+    let cur = ev(0);
+    let pos = 0;
+    const tick = () => {
+      if (res.destroyed) return;
+      if (pos >= cur.length) {
+        cur = ev(++i);
+        pos = 0;
+      }
+      res.write(cur[pos++]);
+      later(every, tick);
+    };
+    later(every, tick);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -371,7 +454,7 @@ function genText(n: number): string {
 function errBody(route: Route, message: string): unknown {
   if (route === 'tgi') return { error: message, error_type: 'validation' };
   if (route === 'triton') return { error: message };
-  return { error: { object: 'error', message, type: 'BadRequestError', param: null, code: 400 } };
+  return { error: { message, type: 'BadRequestError', param: null, code: 400 } };
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createSseStream } from './sse.js';
+import { createSseStream, SseTooLarge } from './sse.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -42,5 +42,21 @@ describe('SSE framing', () => {
   });
   it('drops a last event that lacks its blank line (SSE spec), so a cut stream is not half-parsed', () => {
     expect(collect(['data: one\n\ndata: {"cut', '\n']).events).toEqual([{ data: 'one' }]);
+  });
+
+  it('an endless line throws SseTooLarge before the parser buffers it; events of bounded size pass', () => {
+    const events: string[] = [];
+    const sse = createSseStream((d) => events.push(d), undefined, 1000);
+    sse.feed(enc('data: ' + 'a'.repeat(900) + '\n\n'));
+    expect(events).toHaveLength(1);
+    sse.feed(enc('data: ' + 'b'.repeat(500)));
+    expect(() => sse.feed(enc('b'.repeat(600)))).toThrow(SseTooLarge);
+  });
+
+  it('many short data lines without a blank line are one oversized event', () => {
+    const sse = createSseStream(() => {}, undefined, 1000);
+    expect(() => {
+      for (let i = 0; i < 200; i++) sse.feed(enc('data: xxxxxxxx\n'));
+    }).toThrow(/SSE event exceeds 1000/);
   });
 });

@@ -26,7 +26,8 @@ export interface WireRequest {
  * read, so the decoder never touches the clock.
  */
 export interface StreamSink {
-  /** An output-carrying chunk: its text (special tokens excluded) and the tokens in it when the server says. */
+  /** An output event — a chunk carrying at least one generated token, a special/EOS token with empty text
+   * included: its text (special tokens' text excluded) and the tokens in it when the server says. */
   output(text: string, tokens: number | null): void;
   serverOutputTokens(n: number): void;
   /** Triton reports per-response deltas: these add up. */

@@ -61,7 +61,7 @@ export interface RequestMetrics {
   e2e_ms: number | null;
   /** (E2E − TTFT)/(N − 1), only for N ≥ 2. */
   tpot_ms: number | null;
-  /** One gap per pair of successive output-carrying chunks. */
+  /** One gap per pair of successive output events (chunks carrying a generated token). */
   itl_ms: number[];
   /** A chunk of k tokens contributes k gaps of gap/k. */
   itl_token_ms: number[];

@@ -67,21 +67,47 @@ export function sendText(
   res.end(text);
 }
 
-/** Server-sent events. `prefix` is `data: ` (vLLM, Triton) or `data:` (TGI's axum writes no space). */
+export interface SseOptions {
+  /** `data: ` (vLLM's `f"data: {...}\n\n"`, Triton's http_server.cc) or `data:` (axum, TGI: no space). */
+  prefix?: string;
+  headers?: Record<string, string>;
+  /** axum's KeepAlive (TGI): after this long without an event, write the comment `:\n\n` (wall ms). */
+  keepAliveMs?: number;
+}
+
+/** Server-sent events, framed as each server frames them (SseOptions). */
 export class Sse {
+  private readonly prefix: string;
+  private lastWrite = 0;
+  private keepAlive: NodeJS.Timeout | undefined;
   constructor(
     readonly res: ServerResponse,
-    private readonly prefix = 'data: ',
-  ) {}
+    private readonly o: SseOptions = {},
+  ) {
+    this.prefix = o.prefix ?? 'data: ';
+  }
   open(status = 200): void {
     if (this.res.headersSent) return;
-    this.res.writeHead(status, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
+    this.res.writeHead(status, this.o.headers ?? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     this.res.flushHeaders();
     this.direct = (this.res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
+    const ka = this.o.keepAliveMs;
+    if (ka !== undefined && ka > 0) {
+      this.lastWrite = performance.now();
+      // One timer per interval (not one per event): it re-arms for what is left since the last event.
+      const tick = () => {
+        if (this.res.writableEnded || this.res.destroyed) return;
+        const idle = performance.now() - this.lastWrite;
+        if (idle >= ka) {
+          this.write(':\n\n');
+          this.lastWrite = performance.now();
+          this.keepAlive = setTimeout(tick, ka);
+        } else this.keepAlive = setTimeout(tick, ka - idle);
+      };
+      this.keepAlive = setTimeout(tick, ka);
+      this.keepAlive.unref();
+      this.res.once('close', () => clearTimeout(this.keepAlive));
+    }
   }
   private corked = false;
   /** Chunked framing written directly (set once headers are out with chunked transfer encoding). */
@@ -99,7 +125,10 @@ export class Sse {
         sock?.uncork();
       });
     }
-    const payload = this.prefix + (typeof data === 'string' ? data : JSON.stringify(data)) + '\n\n';
+    this.write(this.prefix + (typeof data === 'string' ? data : JSON.stringify(data)) + '\n\n');
+    if (this.keepAlive) this.lastWrite = performance.now();
+  }
+  private write(payload: string): void {
     const sock = this.res.socket;
     // Hot path: frame the HTTP/1.1 chunk ourselves on the socket (res.write's chunked path costs ~2x more CPU
     // per event); res.end() still writes the terminating chunk.
@@ -107,6 +136,7 @@ export class Sse {
     else this.res.write(payload);
   }
   end(): void {
+    clearTimeout(this.keepAlive);
     if (!this.res.writableEnded) this.res.end();
   }
 }
@@ -122,9 +152,14 @@ export interface GenerateRequest {
   errorAt?: number;
 }
 
+/** Mistral's `</s>`: the token a request that stops by itself ends with. */
+export const EOS_ID = 2;
+
 export interface GenerateHandlers {
-  /** Output token `index` (0-based) with its id, decoded text and that text as a JSON string literal. */
-  onToken(index: number, id: number, piece: string, seq: Seq, pieceJson: string): void;
+  /** Output token `index` (0-based) with its id, decoded text and that text as a JSON string literal. `special`:
+   * the end-of-sequence token a naturally stopping request ends with (text ''), counted as a generated token as
+   * every real server counts it (vLLM completion_tokens, TGI generated_tokens, Triton num_output_tokens). */
+  onToken(index: number, id: number, piece: string, seq: Seq, pieceJson: string, special: boolean): void;
   onFinish(reason: FinishReason, generated: number, seq: Seq): void;
   /** A mid-stream engine error (fault) replaced output token `index`. */
   onError?(index: number, seq: Seq): void;
@@ -154,7 +189,9 @@ export function generate(
       reason = 'stop';
     }
   }
-  const out = outputFor(g.prompt, n, ctx.seed);
+  // A natural stop ends with the EOS token: n − 1 text tokens, then EOS (empty text).
+  const eos = reason === 'stop';
+  const out = outputFor(g.prompt, eos ? n - 1 : n, ctx.seed);
   const fault = ctx.faults.streamFault(n);
   const seq = ctx.engine.submit({
     promptTokens: g.promptTokens,
@@ -178,7 +215,8 @@ export function generate(
           // stall: keep the socket open, send nothing more.
           return;
         }
-        h.onToken(i, out.ids[i], out.pieces[i], s, out.json[i]);
+        if (eos && i === n - 1) h.onToken(i, EOS_ID, '', s, '""', true);
+        else h.onToken(i, out.ids[i], out.pieces[i], s, out.json[i], false);
       },
       onFinish: (s, r) => h.onFinish(r, s.generated, s),
     },
@@ -188,3 +226,4 @@ export function generate(
   req.once('aborted', gone);
   return seq;
 }
+

@@ -42,7 +42,10 @@ export const command: CommandSpec = {
       .option('--prompts <n>', 'distinct prompts to use')
       .option('--seed <n>', 'seed for prompts and arrivals')
       .option('--timeout <seconds>', 'per-request deadline')
-      .option('--stall-timeout <seconds>', 'a stream silent this long fails as stalled')
+      .option(
+        '--stall-timeout <seconds>',
+        'no output event this long (keep-alive bytes do not count; before the first event: the TTFT deadline) fails as stalled',
+      )
       .option('--min-samples <n>', 'minimum successful requests per point for its p99 to count')
       .option('--api <api>', 'vllm: completions | chat; tgi: generate_stream | openai; triton: generate_stream')
       .option(

@@ -73,7 +73,9 @@ describe('sweep over each protocol', () => {
       expect(s.points.every((p) => p.trials?.length === 2)).toBe(true);
       // 12 ≥ min_samples 10; the only thing that may invalidate a point here is a contended test machine.
       for (const p of s.points) for (const r of p.invalid_reasons ?? []) expect(r).toMatch(/^client bottleneck/);
-      expect(s.points[0].tokens).toMatchObject({ server_counted: 12, client_counted: 12, mismatched: 0, shortfall: 0 });
+      // The server's count is primary; the client tokenizer cross-checks a sample (1 request in 16 by seq).
+      expect(s.points[0].tokens).toMatchObject({ server_counted: 12, mismatched: 0, shortfall: 0 });
+      expect(s.points[0].tokens!.client_counted).toBeLessThanOrEqual(12);
       expect(s.workload?.fingerprint).toMatch(/^sha256:/);
       expect(s.plan).toMatchObject({ mode: 'concurrency', trials: 2, warmup: 1, requests: 6, time_scale: 1 });
       expect(srv.problems).toEqual([]);

@@ -41,17 +41,21 @@ describe('faults', () => {
     }
   });
 
-  test('error_rate 1: vLLM 500 ErrorResponse, TGI 424 generation error, Triton streams fail mid-way with an error event under HTTP 200', async () => {
+  test('error_rate 1: vLLM 500 ErrorResponse, TGI generation error event under 200 (424 when not streamed), Triton streams fail mid-way with an error event under HTTP 200', async () => {
     const v = await startSimulator({ backend: 'vllm', timeScale: 20, faults: { error_rate: 1 } });
     const t = await startSimulator({ backend: 'tgi', timeScale: 20, faults: { error_rate: 1 } });
     const x = await startSimulator({ backend: 'triton', timeScale: 20, faults: { error_rate: 1 } });
     try {
       const rv = await post(`${v.url}/v1/completions`, completion());
       expect(rv.status).toBe(500);
-      expect(JSON.parse(rv.body)).toMatchObject({ object: 'error', type: 'InternalServerError', code: 500 });
+      expect(JSON.parse(rv.body)).toMatchObject({ error: { type: 'InternalServerError', code: 500, param: null } });
+      // TGI raises generation errors inside the stream, after HTTP 200 (server.rs generate_stream_internal).
       const rt = await post(`${t.url}/generate_stream`, { inputs: 'hi', parameters: { max_new_tokens: 5 } });
-      expect(rt.status).toBe(424);
-      expect(JSON.parse(rt.body).error_type).toBe('generation');
+      expect(rt.status).toBe(200);
+      expect(JSON.parse(rt.events.at(-1)!).error_type).toBe('generation');
+      const rg = await post(`${t.url}/generate`, { inputs: 'hi', parameters: { max_new_tokens: 5 } });
+      expect(rg.status).toBe(424);
+      expect(JSON.parse(rg.body).error_type).toBe('generation');
       const rx = await post(`${x.url}/v2/models/mistral/generate_stream`, tritonBody);
       expect(rx.status).toBe(200);
       expect(rx.broken).toBe(false);
@@ -60,8 +64,9 @@ describe('faults', () => {
       expect(rx.events.length).toBeLessThan(41);
       expect(JSON.parse(rx.events.at(-1)!).error).toMatch(/fault injection/);
       expect(rx.events.slice(0, -1).every((e) => JSON.parse(e).text_output !== undefined)).toBe(true);
+      // A backend error as the first response: TritonError INTERNAL → 500.
       const nx = await post(`${x.url}/v2/models/mistral/generate`, { text_input: 'hi' });
-      expect(nx.status).toBe(400);
+      expect(nx.status).toBe(500);
     } finally {
       await Promise.all([v.close(), t.close(), x.close()]);
     }
@@ -100,7 +105,7 @@ describe('faults', () => {
       const codes = rs.map((r) => r.status);
       expect(codes.filter((c) => c === 503).length).toBeGreaterThan(0);
       expect(codes.filter((c) => c === 200).length).toBeGreaterThanOrEqual(4);
-      expect(JSON.parse(rs.find((r) => r.status === 503)!.body).type).toBe('ServiceUnavailableError');
+      expect(JSON.parse(rs.find((r) => r.status === 503)!.body).error.type).toBe('ServiceUnavailableError');
       agent.destroy();
     } finally {
       await sim.close();

@@ -83,7 +83,7 @@ export interface BenchConfig {
      */
     timeout_s?: number;
     /**
-     * A stream silent this long is a stalled failure, seconds.
+     * No output event for this long is a stalled failure, seconds (keep-alive comments and other bytes do not count; before the first event it is the TTFT deadline, from the send).
      */
     stall_timeout_s?: number;
     /**

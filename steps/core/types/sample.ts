@@ -114,7 +114,7 @@ export interface Sample {
   ok: boolean;
   error: null | {
     /**
-     * Stable error category: timeout (per-request deadline), connect_refused, connect_reset (reset or socket closed early), http_4xx / http_5xx (status), stream_error_event (server sent an error event, possibly under HTTP 200), stream_truncated (stream ended without its terminal event), malformed_chunk (unparseable JSON in a chunk), stalled (no bytes for the stall timeout), no_output (completed with zero output tokens), cancelled (sweep stopped), client_error (bug or resource limit in the generator), other.
+     * Stable error category: timeout (per-request deadline), connect_refused, connect_reset (reset or socket closed early), http_4xx / http_5xx (status), stream_error_event (server sent an error event, possibly under HTTP 200), stream_truncated (stream ended without its terminal event), malformed_chunk (unparseable JSON in a chunk, or one SSE line/event over the size bound), stalled (no output event for the stall timeout, keep-alive comments and other bytes included; before the first event this is the TTFT deadline), no_output (completed with zero output tokens), output_overflow (the server sent more output than a bound, a multiple of the requested tokens: cut), cancelled (sweep stopped), client_error (bug or resource limit in the generator), other.
      */
     category:
       | 'timeout'
@@ -127,6 +127,7 @@ export interface Sample {
       | 'malformed_chunk'
       | 'stalled'
       | 'no_output'
+      | 'output_overflow'
       | 'cancelled'
       | 'client_error'
       | 'other';

@@ -1,7 +1,7 @@
 /* Generated from schemas/sweep-summary.schema.json by `npm run gen:types`. Do not edit: change the schema and regenerate. */
 
 /**
- * runs/<backend>/summary.json: per load point metrics of one sweep of one backend, derived from samples.ndjson by steps/metrics. Metric names follow vLLM's definitions (README.md "Metric definitions"): TTFT = first output-carrying chunk − sent; E2E = last output-carrying chunk − sent; TPOT = (E2E − TTFT)/(output tokens − 1) for requests with ≥ 2 tokens; itl_ms pools one gap per chunk, itl_token_ms gives a chunk of k tokens k gaps of gap/k.
+ * runs/<backend>/summary.json: per load point metrics of one sweep of one backend, derived from samples.ndjson by steps/metrics. Metric names follow vLLM's definitions (README.md "Metric definitions"): TTFT = first output event (a chunk carrying a generated token, EOS included) − sent; E2E = last output event (a chunk carrying a generated token, EOS included) − sent; TPOT = (E2E − TTFT)/(output tokens − 1) for requests with ≥ 2 tokens; itl_ms pools one gap per chunk, itl_token_ms gives a chunk of k tokens k gaps of gap/k.
  */
 export interface SweepSummary {
   schema_version: 1;
@@ -73,7 +73,7 @@ export interface SweepSummary {
      */
     rate?: number[] | null;
     /**
-     * A stream silent this long failed as stalled, seconds.
+     * No output event for this long failed as stalled, seconds (before the first event: the TTFT deadline).
      */
     stall_timeout_s?: number;
     /**
@@ -293,7 +293,7 @@ export interface Metrics {
    */
   ttft_ms: Stats;
   /**
-   * Inter-chunk latency, ms: one gap per pair of successive output-carrying chunks, pooled over requests (vLLM's ITL).
+   * Inter-chunk latency, ms: one gap per pair of successive output event (a chunk carrying a generated token, EOS included)s, pooled over requests (vLLM's ITL).
    */
   itl_ms: Stats;
   /**
@@ -305,7 +305,7 @@ export interface Metrics {
    */
   tpot_ms: Stats;
   /**
-   * End-to-end latency, ms: last output-carrying chunk − actual send.
+   * End-to-end latency, ms: last output event (a chunk carrying a generated token, EOS included) − actual send.
    */
   e2e_ms: Stats;
   /**

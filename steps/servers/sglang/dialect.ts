@@ -171,6 +171,13 @@ function flavour(ctx: SimContext): OpenAiFlavour {
     // CompletionRequest.max_tokens defaults to 16; chat leaves it None and SamplingParams defaults to 128.
     defaultMaxTokens: (kind, prompt, limit) => Math.min(kind === 'completion' ? 16 : 128, limit - prompt),
     validation: { status: 400, type: 'Bad Request' },
+    // The OpenAI adapter (entrypoints/openai/serving_chat.py, serving_completions.py) frames chunks as vLLM does,
+    // the role delta with the first output; a failure mid-stream is `data: {ErrorResponse}` then `data: [DONE]`
+    // (create_streaming_error_response: object "error", message, type, param, code).
+    style: 'vllm',
+    sse: { prefix: 'data: ', headers: { 'content-type': 'text/event-stream' } },
+    streamError: (message) =>
+      JSON.stringify({ object: 'error', message, type: 'BadRequestError', param: null, code: 400 }),
   };
 }
 

@@ -3,10 +3,23 @@
  * (tgi_* names), plus its Messages API (/v1/chat/completions, /v1/completions, /v1/models). Errors are TGI's
  * ErrorResponse ({error, error_type}); TGI serves one model and ignores request model names; there is no
  * ignore_eos, so requests stop at the model's natural end unless max_new_tokens comes first.
+ * Streams (router/src/server.rs v3.3.5): validation, overload and generation errors are raised inside
+ * generate_stream_internal, after axum has sent HTTP 200, so they arrive as an error event (`From<InferError> for
+ * Event`; Messages API: `into_openai_event` then [DONE]); axum writes `data:` without a space and, with
+ * KeepAlive::default(), the comment `:\n\n` after 15 s without an event; `details` defaults to false.
  */
 import type { ServerResponse } from 'node:http';
 import { Exposition } from '../../sim/metrics.js';
-import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
+import {
+  BodyError,
+  Sse,
+  generate,
+  readJson,
+  sendJson,
+  sendText,
+  type SimContext,
+  type SseOptions,
+} from '../../sim/shared.js';
 import { promptTokenCount } from '../../sim/textgen.js';
 import { handleOpenAi, type OpenAiFlavour } from '../../sim/dialects/openai.js';
 import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
@@ -14,6 +27,22 @@ import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
 const tgiError = (res: ServerResponse, status: number, error: string, error_type: string) =>
   sendJson(res, status, { error, error_type });
 const finish = (r: string) => (r === 'stop' ? 'eos_token' : 'length');
+/** axum's SSE response (content-type, cache-control) plus the headers generate_stream_internal sets. */
+function tgiSse(ctx: SimContext, inputs: string): SseOptions {
+  return {
+    prefix: 'data:',
+    headers: {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-compute-type': 'gpu+optimized',
+      'x-compute-characters': String([...inputs].length),
+      'x-accel-buffering': 'no',
+    },
+    // 15 s of the server's time (the simulator may run faster than real time).
+    keepAliveMs: 15_000 / ctx.timeScale,
+  };
+}
+const errorEvent = (error: string, error_type: string) => JSON.stringify({ error, error_type });
 // A deterministic stand-in for the model's token log-probability (greedy picks are likely ones).
 const logprob = (id: number) => -Math.round((0.02 + ((id * 2654435761) % 997) / 2000) * 1e4) / 1e4;
 
@@ -107,7 +136,11 @@ async function handleGenerate(
   T.requests++;
   const fail = (status: number, error: string, type: string) => {
     T.failures[type] = (T.failures[type] ?? 0) + 1;
-    tgiError(res, status, error, type);
+    if (!stream) return tgiError(res, status, error, type);
+    const sse = new Sse(res, tgiSse(ctx, b.inputs));
+    sse.open();
+    sse.send(errorEvent(error, type));
+    sse.end();
   };
   if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) > 0))
     return fail(422, 'Input validation error: `max_new_tokens` must be strictly positive', 'validation');
@@ -134,9 +167,11 @@ async function handleGenerate(
   if (ctx.faults.overloaded(ctx.engine.numWaiting))
     return fail(503, 'Model is overloaded (fault injection: overload_queue)', 'overloaded');
   ctx.onInferenceRequest();
-  if (ctx.faults.error())
+  const injected = ctx.faults.error();
+  if (injected && !stream)
     return fail(424, 'Request failed during generation (fault injection: error_rate)', 'generation');
-  const details = params.details !== false;
+  // GenerateParameters.details is `#[serde(default)] bool`: false unless asked.
+  const details = params.details === true;
   const seed = Number.isInteger(params.seed) ? (params.seed as number) : null;
   T.inFlight++;
   let counted = true;
@@ -145,24 +180,31 @@ async function handleGenerate(
     counted = false;
   };
   res.once('close', done);
-  const g = { prompt: b.inputs, promptTokens: inputLength, maxTokens: maxNew, ignoreEos: false };
+  const g = {
+    prompt: b.inputs,
+    promptTokens: inputLength,
+    maxTokens: maxNew,
+    ignoreEos: false,
+    errorAt: injected ? ctx.faults.errorAfter(maxNew) : undefined,
+  };
   if (stream) {
-    const sse = new Sse(res, 'data:');
+    const sse = new Sse(res, tgiSse(ctx, b.inputs));
     sse.open();
     const pieces: string[] = [];
     generate(ctx, req, res, g, {
-      onToken: (i, id, piece, s) => {
-        pieces.push(piece);
+      onToken: (i, id, piece, s, _json, special) => {
+        if (!special) pieces.push(piece);
         const last = s.generated >= s.target;
+        // StreamResponse field order; top_tokens is skipped when empty; the EOS token is `special` and its text
+        // is not part of generated_text.
         sse.send({
           index: i + 1,
-          token: { id, text: piece, logprob: logprob(id), special: false },
+          token: { id, text: special ? '</s>' : piece, logprob: logprob(id), special },
           generated_text: last ? pieces.join('') : null,
           details:
             last && details
               ? { finish_reason: finish(s.reason), generated_tokens: s.generated, seed, input_length: inputLength }
               : null,
-          top_tokens: [],
         });
       },
       onFinish: () => {
@@ -170,17 +212,32 @@ async function handleGenerate(
         done();
         sse.end();
       },
+      onError: () => {
+        T.failures.generation = (T.failures.generation ?? 0) + 1;
+        done();
+        sse.send(
+          errorEvent(
+            'Request failed during generation: simulated engine failure (fault injection: error_rate)',
+            'generation',
+          ),
+        );
+        sse.end();
+      },
     });
     return;
   }
   const tokens: { id: number; text: string; logprob: number; special: boolean }[] = [];
   generate(ctx, req, res, g, {
-    onToken: (_i, id, piece) => void tokens.push({ id, text: piece, logprob: logprob(id), special: false }),
+    onToken: (_i, id, piece, _s, _json, special) =>
+      void tokens.push({ id, text: special ? '</s>' : piece, logprob: logprob(id), special }),
     onFinish: (reason, n) => {
       T.success++;
       done();
       const out = {
-        generated_text: tokens.map((t) => t.text).join(''),
+        generated_text: tokens
+          .filter((t) => !t.special)
+          .map((t) => t.text)
+          .join(''),
         ...(details
           ? { details: { finish_reason: finish(reason), generated_tokens: n, seed, prefill: [], tokens } }
           : {}),
@@ -253,5 +310,10 @@ function flavour(ctx: SimContext): OpenAiFlavour {
     validation: { status: 422, type: 'validation' },
     // TGI's Messages API has no ignore_eos or min_tokens: they are dropped like any unknown field.
     unsupported: ['ignore_eos', 'min_tokens'],
+    style: 'tgi',
+    sse: tgiSse(ctx, ''),
+    // InferError::into_openai_event: every in-stream error is reported with http_status_code 422.
+    streamError: (message) => JSON.stringify({ error: { message, http_status_code: 422 } }),
+    errorsInStream: true,
   };
 }

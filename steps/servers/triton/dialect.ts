@@ -3,11 +3,25 @@
  * (/v2/models/{m}[/versions/{v}]/generate and generate_stream, the backend's inputs as top-level JSON fields),
  * POST /v2/repository/index, and nv_* metrics plus the backend's vllm:* ones (REPORT_CUSTOM_METRICS) on a port of
  * their own, like the real server's --metrics-port (GET /metrics on the HTTP port is a 404). No [DONE]: the
- * stream just ends. Backend errors on a stream arrive as an `{"error": ...}` event under HTTP 200.
+ * stream just ends.
+ * Frames as r25.08's src/http_server.cc writes them: `data: ` + JSON + `\n\n`, outputs in name order (a std::map),
+ * one-element tensors as scalars; the FIRST response's error sets the HTTP status (a backend error is INTERNAL:
+ * 500) and the body is still SSE; a later error is `data: {"error":"..."}` under the 200 already sent. The vLLM
+ * backend (model.py) sends deltas — under load several engine steps merge into one response (num_output_tokens
+ * > 1) — and finish_reason as str(): "None" until the last.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Exposition } from '../../sim/metrics.js';
-import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
+import {
+  BodyError,
+  Sse,
+  generate,
+  readJson,
+  sendJson,
+  sendText,
+  type SimContext,
+  type SseOptions,
+} from '../../sim/shared.js';
 import { promptTokenCount } from '../../sim/textgen.js';
 import { vllmMetrics } from '../vllm/dialect.js';
 import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
@@ -102,6 +116,8 @@ const st = (ctx: SimContext) =>
     queueUs: 0,
     computeUs: 0,
   }));
+
+const TRITON_SSE: SseOptions = { prefix: 'data: ', headers: { 'content-type': 'text/event-stream; charset=utf-8' } };
 
 const unknownModel = (res: ServerResponse, m: string) =>
   sendJson(res, 400, { error: `Request for unknown model: '${m}' is not found` });
@@ -308,13 +324,16 @@ async function handleGenerate(
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return sendJson(res, 400, { error: 'generate request must be a JSON object' });
   const p = parse(body as Json, ctx);
+  // A backend error is the request's first (and final) response: TritonError defaults to INTERNAL, so HTTP 500,
+  // with the SSE framing on generate_stream.
   const fail = (msg: string, reason = 'BACKEND') => {
     T.failure[reason] = (T.failure[reason] ?? 0) + 1;
     if (streamRoute) {
-      const sse = new Sse(res);
+      const sse = new Sse(res, TRITON_SSE);
+      sse.open(500);
       sse.send({ error: msg });
       sse.end();
-    } else sendJson(res, 400, { error: msg });
+    } else sendJson(res, 500, { error: msg });
   };
   if ('error' in p) {
     if (p.core) {
@@ -374,32 +393,52 @@ async function handleGenerate(
     ignoreEos: s.ignore_eos === true,
     errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined,
   };
-  const extras = (n: number, reason: string | null, last: boolean): Json => ({
-    ...(p.ret.finish_reason && last ? { finish_reason: reason } : {}),
+  // Outputs in name order: finish_reason, model_name, model_version, num_input_tokens, num_output_tokens,
+  // text_output (str(None) until the last response).
+  const frame = (text: string, n: number, reason: string | null, last: boolean): Json => ({
+    ...(p.ret.finish_reason ? { finish_reason: last ? reason : 'None' } : {}),
+    ...base,
     ...(p.ret.num_input_tokens ? { num_input_tokens: promptTokens } : {}),
     ...(p.ret.num_output_tokens ? { num_output_tokens: n } : {}),
+    text_output: text,
   });
   if (streamRoute && p.stream) {
-    const sse = new Sse(res);
-    sse.open();
+    const sse = new Sse(res, TRITON_SSE);
+    // Tokens the engine produced in one turn (a catch-up burst when the server is behind) leave as one response,
+    // as the backend's response loop merges vLLM outputs it has not sent yet.
+    let text = '';
+    let n = 0;
+    let flushQueued = false;
+    const flush = (reason: string | null, last: boolean) => {
+      flushQueued = false;
+      if (n === 0 || res.destroyed) return;
+      sse.send(frame(text, n, reason, last));
+      text = '';
+      n = 0;
+    };
     generate(ctx, req, res, g, {
       onToken: (i, _id, piece, sq) => {
         const last = sq.generated >= sq.target;
-        // Streaming responses carry the new text only (and the prompt first, unless excluded); num_output_tokens is per response.
-        sse.send({
-          ...base,
-          text_output: (i === 0 && !p.exclude ? p.prompt : '') + piece,
-          ...extras(1, sq.reason, last),
-        });
+        // The prompt comes first unless excluded; the EOS token adds a token and no text.
+        text += (i === 0 && !p.exclude ? p.prompt : '') + piece;
+        n++;
+        if (last) return flush(sq.reason, true);
+        if (!flushQueued) {
+          flushQueued = true;
+          setImmediate(() => flush(null, false));
+        }
       },
       onFinish: () => {
         settle(true);
         sse.end();
       },
-      onError: () => {
+      onError: (i) => {
+        flush(null, false);
         pending = false;
         T.pending--;
         T.failure.BACKEND = (T.failure.BACKEND ?? 0) + 1;
+        // No response sent yet: the error is the first response and sets the status.
+        if (i === 0 && !res.headersSent) sse.open(500);
         sse.send({ error: 'Error generating stream: simulated engine failure (fault injection: error_rate)' });
         sse.end();
       },
@@ -411,9 +450,9 @@ async function handleGenerate(
     onToken: (_i, _id, piece) => void pieces.push(piece),
     onFinish: (reason, n) => {
       settle(true);
-      const out = { ...base, text_output: (p.exclude ? '' : p.prompt) + pieces.join(''), ...extras(n, reason, true) };
+      const out = frame((p.exclude ? '' : p.prompt) + pieces.join(''), n, reason, true);
       if (streamRoute) {
-        const sse = new Sse(res);
+        const sse = new Sse(res, TRITON_SSE);
         sse.send(out);
         sse.end();
       } else sendJson(res, 200, out);

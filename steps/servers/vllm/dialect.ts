@@ -1,6 +1,8 @@
 /**
  * vLLM's OpenAI-compatible API server: /v1/completions, /v1/chat/completions, /v1/models, /health, /version,
- * /metrics (vllm:* names). Error bodies are vLLM's ErrorResponse ({object: "error", message, type, param, code}).
+ * /metrics (vllm:* names). Error bodies are vLLM >= 0.10's ErrorResponse, {"error": {message, type, param, code}}
+ * (protocol.py ErrorInfo; api_server.py returns it as JSONResponse with status = code, compact JSON). Errors inside
+ * a stream are json.dumps of the same object (serving_engine.py create_streaming_error_response), then [DONE].
  */
 import type { ServerResponse } from 'node:http';
 import { Exposition } from '../../sim/metrics.js';
@@ -9,8 +11,12 @@ import { handleOpenAi, type OpenAiFlavour } from '../../sim/dialects/openai.js';
 import { now, type Dialect } from '../../sim/dialects/types.js';
 
 function vllmError(res: ServerResponse, status: number, message: string, type: string): void {
-  sendJson(res, status, { object: 'error', message, type, param: null, code: status });
+  sendJson(res, status, { error: { message, type, param: null, code: status } });
 }
+
+/** Python's json.dumps separators (", " and ": "), as create_streaming_error_response writes it. */
+const vllmStreamError = (message: string) =>
+  `{"error": {"message": ${JSON.stringify(message)}, "type": "BadRequestError", "param": null, "code": 400}}`;
 
 export function vllmMetrics(ctx: SimContext, labels: Record<string, string>): Exposition {
   const e = ctx.engine;
@@ -138,6 +144,10 @@ export const vllm: Dialect = {
             },
       defaultMaxTokens: (kind, prompt, limit) => (kind === 'completion' ? 16 : limit - prompt),
       validation: { status: 400, type: 'BadRequestError' },
+      style: 'vllm',
+      // Starlette's StreamingResponse adds the charset to text/ media types; uvicorn writes no keep-alive.
+      sse: { prefix: 'data: ', headers: { 'content-type': 'text/event-stream; charset=utf-8' } },
+      streamError: vllmStreamError,
     };
     if (req.method === 'GET' && (p === '/health' || p === '/ping'))
       return ready ? sendText(res, 200, '') : sendText(res, 503, '');

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyError, Sse, generate, readJson, sendJson, type SimContext } from '../shared.js';
+import { BodyError, Sse, generate, readJson, sendJson, type SimContext, type SseOptions } from '../shared.js';
 import { promptTokenCount } from '../textgen.js';
 import type { FinishReason } from '../engine.js';
 
@@ -28,6 +28,14 @@ export interface OpenAiFlavour {
   validation: { status: number; type: string };
   /** Request fields this server silently ignores. */
   unsupported?: ('ignore_eos' | 'min_tokens')[];
+  /** Stream framing and chunk shapes: vLLM's (pydantic models, `data: `) or TGI's (serde structs, axum `data:`). */
+  style: 'vllm' | 'tgi';
+  sse: SseOptions;
+  /** A stream's error event payload (JSON text), in the server's own format. */
+  streamError(message: string): string;
+  /** Errors the server raises inside the stream (HTTP 200 + error event) rather than as an HTTP status: TGI's
+   * validation and overload errors happen in generate_stream_internal, after the SSE response has begun. */
+  errorsInStream?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -188,11 +196,13 @@ export async function handleOpenAi(
   const limit = ctx.profile.engine.max_model_len;
   if (p.promptTokens >= limit || (p.maxTokens !== undefined && p.promptTokens + p.maxTokens > limit)) {
     const e = f.contextError(p.promptTokens, p.maxTokens, limit);
+    if (p.stream && f.errorsInStream) return streamFailure(res, f, e.message);
     return f.error(res, e.status, e.message, e.type);
   }
   const maxTokens = p.maxTokens ?? f.defaultMaxTokens(kind, p.promptTokens, limit);
   ctx.onInferenceRequest();
-  if (ctx.faults.error())
+  const injected = ctx.faults.error();
+  if (injected && !(p.stream && f.errorsInStream))
     return f.error(res, 500, 'Simulated internal error (fault injection: error_rate)', 'InternalServerError');
 
   const rid = id(kind === 'chat' ? 'chatcmpl' : 'cmpl');
@@ -211,43 +221,41 @@ export async function handleOpenAi(
       : { index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null };
 
   if (p.stream) {
-    const sse = new Sse(res);
+    const sse = new Sse(res, f.sse);
     sse.open();
-    // vLLM sends the assistant role first, before any token (it carries no output, so it is not the TTFT chunk).
-    if (kind === 'chat')
-      sse.send({
-        id: rid,
-        object,
-        created,
-        model,
-        ...fp,
-        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
-      });
-    // Hot path (one event per token per stream): the chunk is pre-serialized around the token's JSON literal.
-    const head = `{"id":"${rid}","object":"${object}","created":${created},"model":${JSON.stringify(model)}${f.systemFingerprint !== undefined ? `,"system_fingerprint":${JSON.stringify(f.systemFingerprint)}` : ''},"choices":[{"index":0,${kind === 'chat' ? '"delta":{"content":' : '"text":'}`;
-    const mid = kind === 'chat' ? '},"logprobs":null,"finish_reason":' : ',"logprobs":null,"finish_reason":';
-    const tail = kind === 'chat' ? '}]}' : ',"stop_reason":null}]}';
-    generate(
-      ctx,
-      req,
-      res,
-      { prompt: p.prompt, promptTokens: p.promptTokens, maxTokens, minTokens: p.minTokens, ignoreEos: p.ignoreEos },
-      {
-        onToken: (i, _id, piece, s, json) => {
-          const finish = s.generated >= s.target ? s.reason : null;
-          if (p.continuousUsage) {
-            sse.send({ id: rid, object, created, model, ...fp, choices: [choice(piece, finish)], usage: usage(i + 1) });
-            return;
-          }
-          sse.send(head + json + mid + (finish ? `"${finish}"` : 'null') + tail);
-        },
-        onFinish: (_r, n) => {
-          if (p.includeUsage) sse.send({ id: rid, object, created, model, ...fp, choices: [], usage: usage(n) });
-          sse.send('[DONE]');
-          sse.end();
-        },
+    const g = {
+      prompt: p.prompt,
+      promptTokens: p.promptTokens,
+      maxTokens,
+      minTokens: p.minTokens,
+      ignoreEos: p.ignoreEos,
+      errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined,
+    };
+    const frames =
+      f.style === 'tgi' ? tgiFrames(kind, model, created, f) : vllmFrames(kind, rid, object, created, model);
+    generate(ctx, req, res, g, {
+      onToken: (i, _id, piece, s, json) => {
+        const finish = s.generated >= s.target ? s.reason : null;
+        if (i === 0 && frames.first) sse.send(frames.first);
+        if (p.continuousUsage && f.style === 'vllm') {
+          sse.send({ id: rid, object, created, model, ...fp, choices: [choice(piece, finish)], usage: usage(i + 1) });
+          return;
+        }
+        sse.send(frames.token(json, finish));
       },
-    );
+      onFinish: (_r, n) => {
+        if (p.includeUsage) sse.send(frames.usage(p.promptTokens, n));
+        sse.send('[DONE]');
+        sse.end();
+      },
+      onError: () => {
+        sse.send(
+          f.streamError('Request failed during generation: simulated engine failure (fault injection: error_rate)'),
+        );
+        sse.send('[DONE]');
+        sse.end();
+      },
+    });
     return;
   }
   const pieces: string[] = [];
@@ -274,4 +282,71 @@ export async function handleOpenAi(
       },
     },
   );
+}
+
+/** HTTP 200, one error event, [DONE]: how a server reports an error raised inside its stream. */
+function streamFailure(res: ServerResponse, f: OpenAiFlavour, message: string): void {
+  const sse = new Sse(res, f.sse);
+  sse.open();
+  sse.send(f.streamError(message));
+  sse.send('[DONE]');
+  sse.end();
+}
+
+interface Frames {
+  /** Sent with the first token, before it (vLLM's chat role chunk). */
+  first?: string;
+  token(pieceJson: string, finish: string | null): string;
+  usage(prompt: number, completion: number): string;
+}
+
+/**
+ * vLLM (serving_completion.py / serving_chat.py): completions chunks are `model_dump_json(exclude_unset=False)` —
+ * every field, `usage: null` included; chat chunks `exclude_unset=True`, the last one adding `stop_reason`; the
+ * chat role chunk goes out when the first output arrives, right before the first token. A natural stop ends with
+ * the EOS token's chunk: text "" and finish_reason "stop". Usage: `exclude_none`, fields prompt/total/completion.
+ */
+function vllmFrames(kind: 'completion' | 'chat', rid: string, object: string, created: number, model: string): Frames {
+  const head = `{"id":"${rid}","object":"${object}","created":${created},"model":${JSON.stringify(model)},"choices":[{"index":0,`;
+  const fin = (r: string | null) => (r ? `"${r}"` : 'null');
+  return {
+    first:
+      kind === 'chat'
+        ? head + '"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}'
+        : undefined,
+    token:
+      kind === 'chat'
+        ? (json, r) =>
+            head +
+            `"delta":{"content":${json}},"logprobs":null,"finish_reason":${fin(r)}${r ? ',"stop_reason":null' : ''}}]}`
+        : (json, r) =>
+            head +
+            `"text":${json},"logprobs":null,"finish_reason":${fin(r)},"stop_reason":null,"prompt_token_ids":null,"token_ids":null}],"usage":null}`,
+    usage: (p, c) =>
+      `{"id":"${rid}","object":"${object}","created":${created},"model":${JSON.stringify(model)},"choices":[],"usage":{"prompt_tokens":${p},"total_tokens":${p + c},"completion_tokens":${c}}}`,
+  };
+}
+
+/**
+ * TGI's Messages API (router/src/chat.rs, lib.rs): serde structs in declaration order, the `object` tag first,
+ * `id` empty, every delta `{role: "assistant", content}` (a special token has content ""), `usage: null` until the
+ * include_usage chunk; no role chunk. finish_reason `eos_token` is reported as "stop".
+ */
+function tgiFrames(kind: 'completion' | 'chat', model: string, created: number, f: OpenAiFlavour): Frames {
+  const fp = JSON.stringify(f.systemFingerprint ?? '');
+  if (kind === 'completion') {
+    const head = `{"object":"text_completion","id":"","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":${fp},"choices":[`;
+    return {
+      token: (json, r) =>
+        head + `{"index":0,"text":${json},"logprobs":null,"finish_reason":${r ? `"${r}"` : 'null'}}],"usage":null}`,
+      usage: (p, c) => head + `],"usage":{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c}}}`,
+    };
+  }
+  const head = `{"object":"chat.completion.chunk","id":"","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":${fp},"choices":[`;
+  return {
+    token: (json, r) =>
+      head +
+      `{"index":0,"delta":{"role":"assistant","content":${json}},"logprobs":null,"finish_reason":${r ? `"${r}"` : 'null'}}],"usage":null}`,
+    usage: (p, c) => head + `],"usage":{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c}}}`,
+  };
 }
