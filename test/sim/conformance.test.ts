@@ -13,6 +13,7 @@ import { dataLines, loadWireFixtures } from '../loadgen/wire-fixtures.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { profiles } from '../../steps/sim/profiles.js';
 
 const OA = 'openai-openapi.yaml';
 const TGI = 'tgi-openapi.json';
@@ -599,12 +600,8 @@ describe('one server version per dialect: the simulator profiles are the version
     const m = /image:\s*\S+:(\S+)/.exec(readFileSync(path.join(root, 'manifests', `${kind}.yaml`), 'utf8'));
     return m![1];
   };
-  const profileVersion = (kind: string) =>
-    (
-      JSON.parse(readFileSync(path.join(root, 'steps', 'sim', 'profiles', 'backend', `${kind}.json`), 'utf8')) as {
-        server_version: string;
-      }
-    ).server_version;
+  // The simulator reports the registry's pinned version (steps/sim/profiles.ts fills server_version from it).
+  const profileVersion = (kind: string) => profiles().backends.get(kind)?.server_version;
   test.each([
     ['vllm', (t: string) => t.replace(/^v/, '')],
     ['tgi', (t: string) => t],
