@@ -60,12 +60,7 @@ export interface RunDeps {
  * Sweeps every backend. Simulated ones run at once (each its own server process and sweep thread): the chain's
  * wall time is then the slowest backend's, not the sum. Endpoints run one after another, after them.
  */
-async function sweepAll(
-  cfg: ResolvedConfig,
-  workdir: string,
-  deps: RunDeps,
-  firstDone: () => void,
-): Promise<SweepSummary[]> {
+async function sweepAll(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Promise<SweepSummary[]> {
   const { log } = deps;
   const plan = progressPlan(cfg);
   const progress = (id: string) => deps.progress?.sweep(id, plan) ?? noProgress;
@@ -83,10 +78,7 @@ async function sweepAll(
       const settled = await Promise.allSettled(
         parallel.map(({ b, i }) =>
           sweepInWorker(cfg, i, workdir, { log, signal: ac.signal, progress: progress(b.id) }).then(
-            (s) => {
-              out.set(b.id, s);
-              firstDone();
-            },
+            (s) => void out.set(b.id, s),
             (e: unknown) => {
               // One failed sweep stops the others (each keeps what it wrote and closes its server).
               ac.abort(e);
@@ -108,15 +100,17 @@ async function sweepAll(
   return cfg.backends.map((b) => out.get(b.id) as SweepSummary);
 }
 
-/** analyze, plot and report, imported on demand; danfo starts loading too (analysis needs it first). */
+/**
+ * analyze, plot and report, imported when needed: a run's start-up loads only what the sweeps need. Their modules
+ * (danfo/TensorFlow.js, Vega: seconds of CPU) load after the sweeps, not during them — loading them while the last
+ * sweeps ran put a CPU burst into those sweeps' c=16 windows, and the self-check flagged the points.
+ */
 async function loadLaterStages() {
-  const [pipeline, plot, report, aggregate] = await Promise.all([
+  const [pipeline, plot, report] = await Promise.all([
     import('../analyze/pipeline.js'),
     import('../plot/plot.js'),
     import('../report/report.js'),
-    import('../analyze/aggregate.js'),
   ]);
-  await aggregate.loadDanfo();
   return {
     analyzeWork: pipeline.analyzeWork,
     resolveBaselinePath: pipeline.resolveBaselinePath,
@@ -135,20 +129,11 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: Ru
   files.push(L.config);
 
   const t0 = performance.now();
-  // The later stages' modules (danfo/TensorFlow.js, Vega) take seconds of CPU to load: load them while the last
-  // sweeps still run (this thread only relays progress then) — from the moment the first parallel sweep ends, so
-  // the load competes neither with the servers' start-up nor with more sweeps than it must.
-  let later: ReturnType<typeof loadLaterStages> | undefined;
-  const loadLater = () => {
-    later ??= loadLaterStages();
-    later.catch(() => {}); // awaited below; a failure surfaces there
-    return later;
-  };
   const lap = (stage: string, since: number) =>
     log.info(`${stage}: done in ${((performance.now() - since) / 1000).toFixed(1)} s`, { stage });
   let summaries: SweepSummary[];
   try {
-    summaries = await sweepAll(cfg, workdir, deps, loadLater);
+    summaries = await sweepAll(cfg, workdir, deps);
   } finally {
     deps.progress?.stop();
   }
@@ -158,7 +143,7 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: Ru
   // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
   // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
   const t1 = performance.now();
-  const { analyzeWork, resolveBaselinePath, runPlot, writeSummary } = await loadLater();
+  const { analyzeWork, resolveBaselinePath, runPlot, writeSummary } = await loadLaterStages();
   const baselinePath = await resolveBaselinePath(cfg.baseline.path);
   const analysis = await analyzeWork({
     runsDir: L.runsDir,
