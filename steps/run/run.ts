@@ -10,7 +10,7 @@ import { writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout } from '../core/paths.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { noProgress, type MultiProgress } from '../sweep/progress.js';
+import { noProgress, withHeartbeat, type MultiProgress } from '../sweep/progress.js';
 import { isSimulated, progressPlan, sweepBackend } from './backend.js';
 import { sweepInWorker } from './parallel.js';
 import type { ExitCodeValue } from '../core/exit-codes.js';
@@ -145,17 +145,20 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: Ru
   const t1 = performance.now();
   const { analyzeWork, resolveBaselinePath, runPlot, writeSummary } = await loadLaterStages();
   const baselinePath = await resolveBaselinePath(cfg.baseline.path);
-  const analysis = await analyzeWork({
-    runsDir: L.runsDir,
-    outDir: L.analysisDir,
-    cfg,
-    baselinePath,
-    lenientBaseline: true,
-    historyDir: cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null,
-    writeBaselinePath: cfg.baseline.update ? baselinePath : null,
-    skipUncleanBaseline: true,
-    log,
-  });
+  const historyDir = cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null;
+  const analysis = await withHeartbeat(log, { step: 'analyze' }, () =>
+    analyzeWork({
+      runsDir: L.runsDir,
+      outDir: L.analysisDir,
+      cfg,
+      baselinePath,
+      lenientBaseline: true,
+      historyDir,
+      writeBaselinePath: cfg.baseline.update ? baselinePath : null,
+      skipUncleanBaseline: true,
+      log,
+    }),
+  );
   files.push(...analysis.files);
   lap('analyze', t1);
 

@@ -8,6 +8,7 @@ import {
   eventProgress,
   formatEta,
   trialWeight,
+  withHeartbeat,
   type ProgressPlan,
 } from './progress.js';
 
@@ -131,5 +132,27 @@ describe('displays', () => {
     expect(out).toMatch(/vllm .* c=4 \(2\/4\) · trial 2\/3 · 1\/5 req · failed 0 · ETA /);
     expect(out).toMatch(/tgi .* starting/);
     expect(out).toContain('after the bars\n');
+  });
+});
+
+describe('withHeartbeat', () => {
+  it('a long step reports while it runs; a short one says nothing; the result and errors pass through', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({ json: true, env: {}, write: (l) => lines.push(JSON.parse(l)) });
+    const slow = await withHeartbeat(
+      log,
+      { step: 'analyze' },
+      () => new Promise((r) => setTimeout(() => r(7), 400)),
+      50,
+    );
+    expect(slow).toBe(7);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines[0]).toMatchObject({ event: 'progress', step: 'analyze', phase: 'running' });
+    const n = lines.length;
+    await expect(withHeartbeat(log, { step: 'x' }, () => Promise.reject(new Error('boom')), 10_000)).rejects.toThrow(
+      'boom',
+    );
+    await new Promise((r) => setTimeout(r, 120));
+    expect(lines.length).toBe(n); // stopped with the step
   });
 });
