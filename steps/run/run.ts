@@ -65,9 +65,9 @@ async function sweepAll(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Pr
   const plan = progressPlan(cfg);
   const progress = (id: string) => deps.progress?.sweep(id, plan) ?? noProgress;
   const out = new Map<string, SweepSummary>();
-  const parallel = cfg.backends
-    .map((b, i) => ({ b, i }))
-    .filter(({ b }) => !deps.sequential && cfg.backends.length > 1 && isSimulated(b));
+  // A/B (load.ab) interleaves its two arms' trials in one sweep: never split into independent parallel sweeps.
+  const sims = cfg.backends.map((b, i) => ({ b, i })).filter(({ b }) => isSimulated(b));
+  const parallel = !deps.sequential && !cfg.load.ab && sims.length > 1 ? sims : [];
   if (parallel.length) {
     log.info(`sweeping ${parallel.map(({ b }) => b.id).join(', ')} at once (simulated; --sequential for one by one)`);
     const ac = new AbortController();
