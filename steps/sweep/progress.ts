@@ -270,8 +270,9 @@ export function barMultiProgress(stream: NodeJS.WritableStream): MultiProgress {
       let done = 0,
         failed = 0,
         total = 0;
+      // Until its first trial begins (its server is starting): the first trial's size, nothing done.
       let where = { point: 'starting', trial: `0/${plan.trials}` };
-      const bar = multi.create(1, 0, {
+      const bar = multi.create(plan.requests != null ? plan.warmup + plan.requests : 1, 0, {
         name: name.padEnd(width),
         point: where.point,
         trial: where.trial,
