@@ -63,6 +63,13 @@ async function once(sequential: boolean) {
     },
   );
   const verdict = lines.find((l) => l.msg?.startsWith('verdict:'))?.msg ?? `exit ${code}`;
+  // The summary's headline says why (which comparison regressed, what made it inconclusive).
+  let why = '';
+  try {
+    why = readFileSync(path.join(work, 'w', 'SUMMARY.md'), 'utf8').split('\n')[2] ?? '';
+  } catch {
+    /* no summary: the exit code says what happened */
+  }
   rmSync(work, { recursive: true, force: true });
   return {
     mode: sequential ? 'sequential' : 'parallel',
@@ -72,6 +79,7 @@ async function once(sequential: boolean) {
     stages,
     spans,
     verdict,
+    why,
     code,
   };
 }
@@ -89,6 +97,6 @@ for (let i = 0; i < runs; i++) {
   console.log(
     `| ${r.mode} | ${r.wall.toFixed(1)} | ${r.cpu?.toFixed(1) ?? '–'} | ${r.load.map((x) => x.toFixed(1)).join(' → ')} | ${r.spans.join('; ')} | ${r.verdict} |`,
   );
-  for (const s of r.stages) console.log(`    ${s}`);
+  for (const s of [...r.stages, r.why].filter(Boolean)) console.log(`    ${s}`);
 }
 console.log('target: ≤ 90 s wall on 2 cores (the sweeps alone are timer-bound at ~55 s; the rest is CPU)');
