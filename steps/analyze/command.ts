@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { builtinConfig, loadConfig } from '../core/config.js';
 import { InvalidInputError } from '../core/errors.js';
 import { analyzeWork } from './pipeline.js';
-import { withHeartbeat } from '../sweep/progress.js';
+import { withHeartbeat } from '../core/log.js';
 
 export const command: CommandSpec = {
   name: 'analyze',

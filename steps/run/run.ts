@@ -5,12 +5,12 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { ResolvedConfig } from '../core/config.js';
-import type { Logger } from '../core/log.js';
+import { withHeartbeat, type Logger } from '../core/log.js';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout } from '../core/paths.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { noProgress, withHeartbeat, type MultiProgress } from '../sweep/progress.js';
+import { noProgress, type MultiProgress } from '../sweep/progress.js';
 import { isSimulated, progressPlan, sweepBackend } from './backend.js';
 import { sweepInWorker } from './parallel.js';
 import type { ExitCodeValue } from '../core/exit-codes.js';

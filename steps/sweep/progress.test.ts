@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough } from 'node:stream';
-import { createLogger } from '../core/log.js';
+import { createLogger, withHeartbeat } from '../core/log.js';
 import {
   PlanTracker,
   barMultiProgress,
@@ -8,7 +8,6 @@ import {
   eventProgress,
   formatEta,
   trialWeight,
-  withHeartbeat,
   type ProgressPlan,
 } from './progress.js';
 
