@@ -3,7 +3,7 @@
  * directory and prints wall time, CPU time of every process (the run, its worker threads, the simulators), the
  * stages, each backend's sweep and the load average the figures were taken at — a shared machine's wall time
  * means little without it. `-- --sequential` times the one-by-one mode; `-- --runs N` repeats.
- * Target (issue 15): the whole chain in ≤ 90 s on 2 cores.
+ * Target: the whole chain in ≤ 90 s on 2 cores.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
