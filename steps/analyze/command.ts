@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { builtinConfig, loadConfig } from '../core/config.js';
 import { InvalidInputError } from '../core/errors.js';
 import { analyzeWork } from './pipeline.js';
+import { withHeartbeat } from '../core/log.js';
 
 export const command: CommandSpec = {
   name: 'analyze',
@@ -44,15 +45,17 @@ export const command: CommandSpec = {
       : existsSync(runConfig)
         ? await loadConfig(runConfig)
         : builtinConfig();
-    const res = await analyzeWork({
-      runsDir: abs(opts.runs)!,
-      outDir: abs(opts.out)!,
-      cfg,
-      baselinePath: abs(opts.baseline),
-      writeBaselinePath: abs(opts.writeBaseline),
-      historyDir: abs(opts.history),
-      log: ctx.log,
-    });
+    const res = await withHeartbeat(ctx.log, { step: 'analyze' }, () =>
+      analyzeWork({
+        runsDir: abs(opts.runs)!,
+        outDir: abs(opts.out)!,
+        cfg,
+        baselinePath: abs(opts.baseline),
+        writeBaselinePath: abs(opts.writeBaseline),
+        historyDir: abs(opts.history),
+        log: ctx.log,
+      }),
+    );
     const v = res.verdict;
     const counts = v.comparisons
       .filter((c) => c.gated)

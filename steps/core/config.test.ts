@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig, defaultConfig, CONFIG_DEFAULTS } from './config.js';
 import { InvalidInputError, type Problem } from './errors.js';
+import { runVirtualPoint } from '../sim/calibrate.js';
 
 function problemsOf(text: string): Problem[] {
   try {
@@ -45,6 +46,37 @@ describe('bench config', () => {
 
   it('the embedded default is itself valid', () => {
     expect(defaultConfig().backends.length).toBeGreaterThan(0);
+  });
+
+  it('the embedded default: three simulated servers, 4 points × 3 trials × 16 requests after 1 warmup', () => {
+    const c = defaultConfig();
+    expect(c.backends.map((b) => [b.kind, b.endpoint ?? null, b.sim?.time_scale])).toEqual([
+      ['vllm', null, 4],
+      ['tgi', null, 6],
+      ['triton', null, 4],
+    ]);
+    expect(c.load).toMatchObject({ concurrency: [1, 4, 8, 16], trials: 3, requests: 16, warmup: 1 });
+    expect(c.workload).toMatchObject({ input_tokens: 128, output_tokens: 100 });
+    expect(c.name).toContain('simulated time 4x, TGI 6x');
+  });
+
+  it("no server's time scale makes its c=1 TTFT or ITL shorter in real time than vLLM's at 4x", () => {
+    // The client's timing error is multiplied by the factor: what it measures must be at least as long in real
+    // time as on vLLM, whose 4x the self-check was sized for. Simulated figures from the engine in virtual time.
+    const c = defaultConfig();
+    const real = c.backends.map((b) => {
+      const p = runVirtualPoint({ backend: b.kind, concurrency: 1, requests: 8 });
+      const scale = b.sim?.time_scale ?? 1;
+      return { kind: b.kind, ttft: p.meanTtftMs / scale, tpot: p.meanTpotMs / scale };
+    });
+    const vllm = real.find((r) => r.kind === 'vllm')!;
+    for (const r of real) {
+      expect(r.ttft).toBeGreaterThanOrEqual(vllm.ttft * 0.9);
+      expect(r.tpot).toBeGreaterThanOrEqual(vllm.tpot * 0.9);
+    }
+    // And TGI is not slowed more than needed: at 4x its real TTFT would be well above vLLM's (the old default).
+    const tgi = real.find((r) => r.kind === 'tgi')!;
+    expect(tgi.tpot).toBeLessThan(vllm.tpot * 1.5);
   });
 
   // At least ten distinct bad configs: each exits 2 and names every problem by path (and line for YAML).

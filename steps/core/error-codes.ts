@@ -260,6 +260,17 @@ export const ERROR_CODES = {
     hint: 'Pick a new --workdir (the default makes a fresh timestamped one); earlier results are never overwritten.',
   },
 
+  'run-flags-invalid': {
+    exit: INVALID,
+    meaning: 'A flag of `llmbench run` has a value it does not accept.',
+    hint: 'Run `llmbench run --help`.',
+  },
+  'sweep-thread-failed': {
+    exit: ENV,
+    meaning: 'A backend swept on its own worker thread by `llmbench run` failed or exited before it finished.',
+    hint: 'Rerun with `llmbench run --sequential` to sweep on the main thread; LLMBENCH_DEBUG=1 prints the stack.',
+  },
+
   // steps/build
   'build-options-invalid': {
     exit: INVALID,

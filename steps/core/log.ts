@@ -66,3 +66,27 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything (pure cores take a Logger; tests pass this). */
 export const silentLogger: Logger = createLogger({ write: () => {}, level: 'error', json: true });
+
+/**
+ * For a long step with no natural count (analysis of a big run): a `progress` event every intervalMs while it
+ * runs — what runs and for how long, no ETA it cannot know. Nothing at all for a step shorter than intervalMs.
+ */
+export async function withHeartbeat<T>(
+  log: Logger,
+  fields: Record<string, unknown>,
+  work: () => Promise<T>,
+  intervalMs = 5000,
+): Promise<T> {
+  const t0 = performance.now();
+  const timer = setInterval(
+    () =>
+      log.event('progress', { ...fields, phase: 'running', elapsed_s: Math.round((performance.now() - t0) / 1000) }),
+    intervalMs,
+  );
+  timer.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

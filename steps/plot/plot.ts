@@ -73,7 +73,9 @@ export async function runPlot(o: PlotOptions): Promise<PlotResult> {
     charts: [],
     report_html: path.relative(o.workdir, L.reportHtml),
   };
-  for (const c of charts) {
+  for (const [i, c] of charts.entries()) {
+    // Under CI, one progress event per chart (a big run's charts take seconds each); on a terminal the step is quiet.
+    if (o.log.json) o.log.event('progress', { step: 'plot', chart: c.name, done: i, total: charts.length });
     const stem = path.join(L.plotsDir, c.name);
     await writeJsonAtomic(`${stem}.vl.json`, c.spec);
     files.push(`${stem}.vl.json`);

@@ -5,16 +5,14 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { ResolvedConfig } from '../core/config.js';
-import type { Logger } from '../core/log.js';
-import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
+import { withHeartbeat, type Logger } from '../core/log.js';
+import { writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout } from '../core/paths.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { spawnSimulator, type SimProcess } from '../sim/process.js';
-import { runSweep } from '../sweep/sweep.js';
-import { runPlot } from '../plot/plot.js';
-import { writeSummary } from '../report/report.js';
-import { analyzeWork, resolveBaselinePath } from '../analyze/pipeline.js';
+import { noProgress, type MultiProgress } from '../sweep/progress.js';
+import { isSimulated, progressPlan, sweepBackend } from './backend.js';
+import { sweepInWorker } from './parallel.js';
 import type { ExitCodeValue } from '../core/exit-codes.js';
 
 export interface RunResult {
@@ -49,11 +47,79 @@ export async function assertFreshWorkdir(workdir: string): Promise<void> {
   }
 }
 
-export async function runPipeline(
-  cfg: ResolvedConfig,
-  workdir: string,
-  deps: { log: Logger; signal?: AbortSignal },
-): Promise<RunResult> {
+export interface RunDeps {
+  log: Logger;
+  signal?: AbortSignal;
+  /** Progress of the sweeps (bars on a TTY, JSON events under CI); none when omitted. */
+  progress?: MultiProgress;
+  /** Sweep simulated backends one after another instead of at once (as on shared hardware). */
+  sequential?: boolean;
+}
+
+/**
+ * Sweeps every backend. Simulated ones run at once (each its own server process and sweep thread): the chain's
+ * wall time is then the slowest backend's, not the sum. Endpoints run one after another, after them.
+ */
+async function sweepAll(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Promise<SweepSummary[]> {
+  const { log } = deps;
+  const plan = progressPlan(cfg);
+  const progress = (id: string) => deps.progress?.sweep(id, plan) ?? noProgress;
+  const out = new Map<string, SweepSummary>();
+  // A/B (load.ab) interleaves its two arms' trials in one sweep: never split into independent parallel sweeps.
+  const sims = cfg.backends.map((b, i) => ({ b, i })).filter(({ b }) => isSimulated(b));
+  const parallel = !deps.sequential && !cfg.load.ab && sims.length > 1 ? sims : [];
+  if (parallel.length) {
+    log.info(`sweeping ${parallel.map(({ b }) => b.id).join(', ')} at once (simulated; --sequential for one by one)`);
+    const ac = new AbortController();
+    const stop = () => ac.abort(deps.signal?.reason);
+    deps.signal?.addEventListener('abort', stop, { once: true });
+    if (deps.signal?.aborted) stop();
+    try {
+      const settled = await Promise.allSettled(
+        parallel.map(({ b, i }) =>
+          sweepInWorker(cfg, i, workdir, { log, signal: ac.signal, progress: progress(b.id) }).then(
+            (s) => void out.set(b.id, s),
+            (e: unknown) => {
+              // One failed sweep stops the others (each keeps what it wrote and closes its server).
+              ac.abort(e);
+              throw e;
+            },
+          ),
+        ),
+      );
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      deps.signal?.removeEventListener('abort', stop);
+    }
+  }
+  for (const b of cfg.backends) {
+    if (out.has(b.id)) continue;
+    out.set(b.id, await sweepBackend(cfg, b, workdir, { log, signal: deps.signal, progress: progress(b.id) }));
+  }
+  return cfg.backends.map((b) => out.get(b.id) as SweepSummary);
+}
+
+/**
+ * analyze, plot and report, imported when needed: a run's start-up loads only what the sweeps need. Their modules
+ * (danfo/TensorFlow.js, Vega: seconds of CPU) load after the sweeps, not during them — loading them while the last
+ * sweeps ran put a CPU burst into those sweeps' c=16 windows, and the self-check flagged the points.
+ */
+async function loadLaterStages() {
+  const [pipeline, plot, report] = await Promise.all([
+    import('../analyze/pipeline.js'),
+    import('../plot/plot.js'),
+    import('../report/report.js'),
+  ]);
+  return {
+    analyzeWork: pipeline.analyzeWork,
+    resolveBaselinePath: pipeline.resolveBaselinePath,
+    runPlot: plot.runPlot,
+    writeSummary: report.writeSummary,
+  };
+}
+
+export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Promise<RunResult> {
   const { log } = deps;
   const L = workdirLayout(workdir);
   await assertFreshWorkdir(workdir);
@@ -62,93 +128,48 @@ export async function runPipeline(
   await writeJsonAtomic(L.config, cfg);
   files.push(L.config);
 
-  const summaries: SweepSummary[] = [];
-  for (const b of cfg.backends) {
-    let sim: SimProcess | undefined;
-    let url = b.endpoint;
-    const model = b.model ?? cfg.model.served_name;
-    if (!url) {
-      // Its own process: the simulated server must not share the load generator's event loop.
-      sim = await spawnSimulator({
-        backend: b.kind,
-        model,
-        gpu: b.sim?.gpu ?? cfg.gpu_profile,
-        modelProfile: b.sim?.model,
-        seed: b.sim?.seed ?? cfg.load.seed,
-        timeScale: b.sim?.time_scale,
-        faults: b.sim?.faults,
-      });
-      url = sim.url;
-      log.info(`simulated ${b.kind} listening on ${url}`);
-    }
-    try {
-      const summary = await runSweep({
-        backend: b.id,
-        kind: b.kind,
-        url,
-        model,
-        outDir: L.runDir(b.id),
-        api: b.api,
-        headers: b.headers,
-        env: process.env,
-        // The simulator may run N× faster; samples record it and metrics are scaled back to simulated time.
-        timeScale: sim ? (b.sim?.time_scale ?? 1) : 1,
-        simulated: !!sim,
-        provenance: sim
-          ? { gpu: `${b.sim?.gpu ?? cfg.gpu_profile} (simulated)`, server: `llmbench sim (${b.kind} dialect)` }
-          : undefined,
-        mode: cfg.load.mode,
-        concurrency: cfg.load.concurrency ?? [1],
-        rate: cfg.load.rate,
-        arrival: cfg.load.arrival,
-        burstiness: cfg.load.burstiness,
-        requests: cfg.load.duration_s !== undefined ? null : (cfg.load.requests ?? 24),
-        durationS: cfg.load.duration_s ?? null,
-        trials: cfg.load.trials,
-        warmup: cfg.load.warmup,
-        inputTokens: cfg.workload.input_tokens,
-        outputTokens: cfg.workload.output_tokens,
-        dataset: cfg.workload.dataset,
-        prompts: cfg.workload.prompts,
-        temperature: cfg.workload.temperature,
-        ignoreEos: cfg.workload.ignore_eos,
-        timeoutS: cfg.load.timeout_s,
-        stallTimeoutS: cfg.load.stall_timeout_s,
-        seed: cfg.load.seed,
-        minSamples: cfg.load.min_samples,
-        slo: cfg.slo,
-        log,
-        signal: deps.signal,
-      });
-      summaries.push(summary);
-      files.push(L.samples(b.id), L.sweepSummary(b.id));
-    } finally {
-      await sim?.close();
-    }
+  const t0 = performance.now();
+  const lap = (stage: string, since: number) =>
+    log.info(`${stage}: done in ${((performance.now() - since) / 1000).toFixed(1)} s`, { stage });
+  let summaries: SweepSummary[];
+  try {
+    summaries = await sweepAll(cfg, workdir, deps);
+  } finally {
+    deps.progress?.stop();
   }
+  for (const b of cfg.backends) files.push(L.samples(b.id), L.sweepSummary(b.id));
+  lap('sweep', t0);
 
   // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
   // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
+  const t1 = performance.now();
+  const { analyzeWork, resolveBaselinePath, runPlot, writeSummary } = await loadLaterStages();
   const baselinePath = await resolveBaselinePath(cfg.baseline.path);
-  const analysis = await analyzeWork({
-    runsDir: L.runsDir,
-    outDir: L.analysisDir,
-    cfg,
-    baselinePath,
-    lenientBaseline: true,
-    historyDir: cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null,
-    writeBaselinePath: cfg.baseline.update ? baselinePath : null,
-    skipUncleanBaseline: true,
-    log,
-  });
+  const historyDir = cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null;
+  const analysis = await withHeartbeat(log, { step: 'analyze' }, () =>
+    analyzeWork({
+      runsDir: L.runsDir,
+      outDir: L.analysisDir,
+      cfg,
+      baselinePath,
+      lenientBaseline: true,
+      historyDir,
+      writeBaselinePath: cfg.baseline.update ? baselinePath : null,
+      skipUncleanBaseline: true,
+      log,
+    }),
+  );
   files.push(...analysis.files);
+  lap('analyze', t1);
 
   // Plots (plots/*.vl.json|svg|png, report.html), then SUMMARY.md — both read analysis/ when analyze ran above.
+  const t2 = performance.now();
   const title = cfg.name ?? 'llmbench run';
   const generatedAt = new Date().toISOString();
   const plotted = await runPlot({ workdir, log, title, generatedAt });
   files.push(...plotted.files);
   const summaryMd = await writeSummary({ workdir, log, title, generatedAt });
   files.push(summaryMd.file);
+  lap('plot and report', t2);
   return { workdir, summaries, files, verdict: analysis.verdict.verdict, exitCode: analysis.exitCode };
 }

@@ -12,8 +12,16 @@ import { EnvironmentError, InvalidInputError, type Problem } from '../core/error
 import { ExitCode } from '../core/exit-codes.js';
 import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../adapters/index.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { barProgress, eventProgress, noProgress, type Progress } from './progress.js';
-import { resolveHeaders, runAbSweep, runSweep, type LoadMode, type SweepOptions, type SweepTarget } from './sweep.js';
+import { barProgress, eventProgress, noProgress, type Progress, type ProgressPlan } from './progress.js';
+import {
+  planPoints,
+  resolveHeaders,
+  runAbSweep,
+  runSweep,
+  type LoadMode,
+  type SweepOptions,
+  type SweepTarget,
+} from './sweep.js';
 import { formatTable } from './table.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -254,15 +262,16 @@ export const command: CommandSpec = {
       scrapeMetrics: typeof scrape === 'string' ? scrape : scrape === true,
       provenance,
     };
-    const progress: Progress =
+    // With the plan, the display says point i/n, trial j/k and an ETA (steps/sweep/progress.ts).
+    const pickProgress = (plan: ProgressPlan): Progress =>
       progressKind === 'none'
         ? noProgress
         : progressKind === 'json'
-          ? eventProgress(ctx.log)
+          ? eventProgress(ctx.log, undefined, plan)
           : progressKind === 'bar' || (progressKind === 'auto' && !ctx.log.json && process.stderr.isTTY)
-            ? barProgress(process.stderr)
+            ? barProgress(process.stderr, plan)
             : progressKind === 'auto' && ctx.log.json
-              ? eventProgress(ctx.log)
+              ? eventProgress(ctx.log, undefined, plan)
               : noProgress;
     const opts2: SweepOptions = {
       ...target,
@@ -290,10 +299,17 @@ export const command: CommandSpec = {
       clientThreads,
       log: ctx.log,
       signal: ctx.signal,
-      progress,
       cwd: ctx.cwd,
     };
     if (opts2.requests === null && opts2.durationS === null) opts2.requests = Math.ceil(minSamples / trials);
+    opts2.progress = pickProgress({
+      points: planPoints(opts2),
+      trials,
+      warmup,
+      requests: opts2.requests ?? null,
+      durationS: opts2.durationS ?? null,
+      arms: abUrl ? 2 : 1,
+    });
     let summaries: SweepSummary[];
     if (abUrl)
       summaries = await runAbSweep({

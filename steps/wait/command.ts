@@ -20,6 +20,7 @@ export const command: CommandSpec = {
       .option('--pending-timeout <s>', 'fail when a pod stays unschedulable (e.g. no free GPU) this long', '600')
       .option('--endpoint <url>', 'reach the server here instead of its Route/Service (port-forward)')
       .option('--request-timeout <s>', 'timeout of each health check and of the one-token request', '30')
+      .option('--progress-interval <s>', 'seconds between progress events while waiting', '15')
       .addHelpText(
         'after',
         '\nWrites <workdir>/deploy/<backend>.json (schemas/deploy-report.schema.json), also when the server is not ready (with the diagnosis).\nExit 0 when ready; 3 with a diagnosis code and hint when not (CrashLoopBackOff/SCC, OOMKilled, GPU Pending, ImagePullBackOff, ProgressDeadlineExceeded, slow model download, ACM not ready).',
@@ -37,6 +38,7 @@ export const command: CommandSpec = {
     const pollS = num('--poll-interval', opts.pollInterval)!;
     const pendingS = num('--pending-timeout', opts.pendingTimeout)!;
     const reqS = num('--request-timeout', opts.requestTimeout)!;
+    const progressS = num('--progress-interval', opts.progressInterval)!;
     const endpoint = opts.endpoint as string | undefined;
     if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^/]+/.test(endpoint))
       problems.push({ path: '--endpoint', message: 'must be an http(s) URL' });
@@ -57,6 +59,7 @@ export const command: CommandSpec = {
         endpoint: endpoint || undefined,
         requestTimeoutMs: reqS * 1000,
         servedName: (opts.servedName as string | undefined) ?? undefined,
+        progressIntervalMs: progressS * 1000,
       },
       ctx.log,
       ctx.signal,

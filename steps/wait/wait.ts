@@ -26,6 +26,8 @@ export interface WaitOptions {
   requestTimeoutMs: number;
   /** Served model name when the live objects do not say. */
   servedName?: string;
+  /** A `progress` event this often while waiting (what it waits on, elapsed, time left); default 15 s. */
+  progressIntervalMs?: number;
 }
 
 export interface WaitResult {
@@ -100,6 +102,32 @@ export async function waitReady(
 ): Promise<WaitResult> {
   getServer(o.backend); // an unknown server is bad input, before any work (never another server's paths)
   const clock = new Clock(log);
+  // Readiness can take many minutes with nothing new to report: say what it still waits on, and how long is left.
+  const beat = setInterval(() => {
+    const elapsed = clock.elapsed();
+    log.event('progress', {
+      step: 'wait',
+      backend: o.backend,
+      waiting_on: clock.timeline.at(-1)?.event ?? null,
+      elapsed_s: Math.round(elapsed),
+      remaining_s: Math.max(0, Math.round(o.timeoutS - elapsed)),
+    });
+  }, o.progressIntervalMs ?? 15_000);
+  beat.unref();
+  try {
+    return await waitUntilReady(client, o, log, clock, signal);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+async function waitUntilReady(
+  client: KubeClient,
+  o: WaitOptions,
+  log: Logger,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<WaitResult> {
   const deadline = clock.t0 + o.timeoutS * 1000;
   const name = workloadName(o.backend);
   const report: DeployReport = {

@@ -192,7 +192,11 @@ describe('direct mode', () => {
       '2',
       '--request-timeout',
       '0.2',
+      '--progress-interval',
+      '0.5',
     ]);
+    // A long wait says what it still waits on and how long is left (here: the health endpoint).
+    expect(w.err).toMatch(/progress step=wait backend=vllm waiting_on=\S+ elapsed_s=\d+ remaining_s=\d+/);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [health-failed]');
     // Without --endpoint the Route host is used, over TLS as the edge Route serves it.
