@@ -226,4 +226,3 @@ export function generate(
   req.once('aborted', gone);
   return seq;
 }
-
