@@ -10,7 +10,7 @@ import path from 'node:path';
 import { SERVERS, SERVER_NAMES, type ServerName } from '../../steps/servers/index.js';
 import { NORMALIZED_METRICS } from '../../steps/servers/types.js';
 import { startSimulator, type RunningSim } from '../../steps/sim/server.js';
-import { probeOneToken } from '../../steps/adapters/index.js';
+import { probeOneToken } from '../../steps/servers/adapters.js';
 import { runSweep } from '../../steps/sweep/sweep.js';
 import { silentLogger } from '../../steps/core/log.js';
 import { validate } from '../../steps/core/schemas.js';

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { executeRequest, getAdapter, nowMs, resolveApi } from '../../adapters/index.js';
+import { executeRequest, getAdapter, nowMs, resolveApi } from '../adapters.js';
 import { getTokenizer } from '../../workload/tokenizer.js';
 import { startSimulator, type RunningSim } from '../../sim/server.js';
 import { renderObjects } from '../../render/render.js';
