@@ -10,7 +10,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout } from '../core/paths.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { spawnSimulator, type SimProcess } from '../sim/process.js';
+import { spawnSimulator, type SimProcess } from '../simulator/process.js';
 import { runSweep } from '../sweep/sweep.js';
 import { runPlot } from '../plot/plot.js';
 import { writeSummary } from '../report/report.js';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SERVERS, SERVER_NAMES, type ServerName } from '../../steps/servers/index.js';
 import { NORMALIZED_METRICS } from '../../steps/servers/types.js';
-import { startSimulator, type RunningSim } from '../../steps/sim/server.js';
+import { startSimulator, type RunningSim } from '../../steps/simulator/server.js';
 import { probeOneToken } from '../../steps/servers/adapters.js';
 import { runSweep } from '../../steps/sweep/sweep.js';
 import { silentLogger } from '../../steps/core/log.js';

@@ -7,15 +7,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { InvalidInputError, type Problem } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { getTokenizer } from '../workload/tokenizer.js';
-import { ScaledClock } from './clock.js';
-import { DIALECTS } from './dialects/index.js';
+import { ScaledClock } from '../sim/clock.js';
+import { DIALECTS } from '../servers/dialects.js';
 import { SERVERS, SERVER_NAMES, isServerName } from '../servers/index.js';
-import { Engine } from './engine.js';
-import { FaultState, faultProblems, type Faults } from './faults.js';
-import { resolveProfile, type BackendKind, type EngineOverrides, type ResolvedProfile } from './profiles.js';
-import type { SimContext } from './shared.js';
+import { Engine } from '../sim/engine.js';
+import { FaultState, faultProblems, type Faults } from '../sim/faults.js';
+import { resolveProfile, type BackendKind, type EngineOverrides, type ResolvedProfile } from '../sim/profiles.js';
+import type { SimContext } from '../sim/shared.js';
 
-export type { Faults } from './faults.js';
+export type { Faults } from '../sim/faults.js';
 
 export interface SimOptions {
   backend: BackendKind;
