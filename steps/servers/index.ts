@@ -2,6 +2,17 @@
  * The server registry: every inference server llmbench knows, under the word users type. Adding a server =
  * adding a folder steps/servers/<name>/ (index.ts exporting a ServerDef) and one entry here; the backend-kind
  * union, CLI choices, config schema enum, render/wait/scrape and the generated docs all derive from this.
+ *
+ * Layers (imports go downward only; test/architecture/imports.test.ts checks them and that no folders form a cycle):
+ *   1. core: errors, paths, schemas, generated types, the GPU catalogue (gpu-profiles.ts) and the registry's facts
+ *      as generated data (server-catalogue.ts, `npm run gen:servers`); imports no other step folder.
+ *   2. workload, metrics, stats: import core only.
+ *   3. machinery the servers are built from, naming no server: adapters (wire contract, timed client, SSE, the
+ *      OpenAI format) and sim (engine, clock, profiles, dialect contract, the OpenAI dialect).
+ *   4. servers (here): the plugins, this registry, and the lookups by name (adapters.ts: getAdapter, resolveApi,
+ *      probeOneToken; dialects.ts).
+ *   5. everything that uses a server by name: cluster (profiles' image table, render), simulator (HTTP server,
+ *      `llmbench sim`), sweep, wait, build, render, apply, teardown, run, and the CLI (steps/commands.ts).
  */
 import { InvalidInputError } from '../core/errors.js';
 import type { ServerDef } from './types.js';

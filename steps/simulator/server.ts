@@ -1,6 +1,7 @@
 /**
  * The embedded simulator: one HTTP server on 127.0.0.1 speaking one dialect (vLLM, TGI or Triton) over the shared
- * engine. `startSimulator` is what `llmbench run`, `llmbench sim` and the tests use.
+ * engine. `startSimulator` is what `llmbench run`, `llmbench sim` and the tests use. It looks the server up by name,
+ * so it sits above the registry (steps/servers); the engine and dialect contract below it are in steps/sim.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
