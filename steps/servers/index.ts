@@ -15,13 +15,15 @@
  *      `llmbench sim`), sweep, wait, build, render, apply, teardown, run, and the CLI (steps/commands.ts).
  */
 import { InvalidInputError } from '../core/errors.js';
+import type { ServerKind } from '../core/server-catalogue.js';
 import type { ServerDef } from './types.js';
 import { vllm } from './vllm/index.js';
 import { tgi } from './tgi/index.js';
 import { triton } from './triton/index.js';
 import { sglang } from './sglang/index.js';
 
-export const SERVERS = { vllm, tgi, triton, sglang } satisfies Record<string, ServerDef>;
+/** Exactly the servers of the generated catalogue: after adding or removing one here, run `npm run gen:servers`. */
+export const SERVERS = { vllm, tgi, triton, sglang } satisfies Record<ServerKind, ServerDef>;
 
 /** The backend kind: one of the registered server names. */
 export type ServerName = keyof typeof SERVERS;
