@@ -88,7 +88,14 @@ const q = (s: string) => `'${s}'`;
 export function serverCatalogue(): string {
   const entry = (n: (typeof SERVER_NAMES)[number]) => {
     const s = SERVERS[n];
-    return `  ${n}: { name: ${q(n)}, version: ${q(s.version)}, adapter: { apis: [${s.adapter.apis.map(q).join(', ')}] } },`;
+    const fields = [
+      `name: ${q(n)}`,
+      `version: ${q(s.version)}`,
+      `adapter: { apis: [${s.adapter.apis.map(q).join(', ')}] }`,
+    ];
+    const line = `  ${n}: { ${fields.join(', ')} },`;
+    // prettier breaks an object that does not fit in 120 columns, one field per line
+    return line.length <= 120 ? line : [`  ${n}: {`, ...fields.map((f) => `    ${f},`), '  },'].join('\n');
   };
   return [
     '/**',
