@@ -21,7 +21,7 @@ export const COMMAND_ENTRIES: CommandEntry[] = [
   {
     name: 'sim',
     summary: 'Run one simulated vLLM, TGI or Triton server on 127.0.0.1',
-    load: async () => (await import('./sim/command.js')).command,
+    load: async () => (await import('./simulator/command.js')).command,
   },
   {
     name: 'sweep',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
-import { executeRequest, getAdapter, nowMs, probeOneToken, resolveApi, type AdapterKind } from './index.js';
+import { executeRequest, getAdapter, nowMs, probeOneToken, resolveApi, type AdapterKind } from '../servers/adapters.js';
 import { startScriptedServer, type Fault, type Route, type Script, type ScriptedServer } from './scripted-server.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { specValidator } from '../../test/loadgen/specs.js';

@@ -3,8 +3,8 @@
  * An adapter only knows its wire format (request body, SSE payloads); timing, transport and fault handling
  * live once, in client.ts, so every protocol is measured by the same code.
  */
-export type { ServerName as AdapterKind } from '../servers/index.js';
-import type { ServerName as AdapterKind } from '../servers/index.js';
+export type { ServerKind as AdapterKind } from '../core/server-catalogue.js';
+import type { ServerKind as AdapterKind } from '../core/server-catalogue.js';
 
 /** What the workload asks for, protocol-neutral. */
 export interface GenRequest {

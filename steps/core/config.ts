@@ -3,8 +3,12 @@ import yaml from 'js-yaml';
 import { InvalidInputError, type Problem } from './errors.js';
 import { validate } from './schemas.js';
 import { lineOfPath } from './yaml-lines.js';
-import { SERVERS, SERVER_NAMES, isServerName } from '../servers/index.js';
-import { GPU_PROFILES } from '../cluster/profiles.js';
+import {
+  SERVER_CATALOGUE as SERVERS,
+  SERVER_KINDS as SERVER_NAMES,
+  isServerKind as isServerName,
+} from './server-catalogue.js';
+import { GPU_PROFILES } from './gpu-profiles.js';
 import type { BenchConfig, Backend } from './types/bench-config.js';
 
 export type { BenchConfig, Backend } from './types/bench-config.js';

@@ -7,7 +7,7 @@ import type { ResolvedConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { workdirLayout } from '../core/paths.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { spawnSimulator, type SimProcess } from '../sim/process.js';
+import { spawnSimulator, type SimProcess } from '../simulator/process.js';
 import { planPoints, runSweep, type SweepOptions } from '../sweep/sweep.js';
 import type { Progress, ProgressPlan } from '../sweep/progress.js';
 

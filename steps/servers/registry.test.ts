@@ -7,7 +7,7 @@ import { main } from '../cli.js';
 import { parseConfig } from '../core/config.js';
 import { InvalidInputError } from '../core/errors.js';
 import { profiles } from '../sim/profiles.js';
-import { startSimulator } from '../sim/server.js';
+import { startSimulator } from '../simulator/server.js';
 import { GPU_PROFILES } from '../cluster/profiles.js';
 import { generatedServerFiles } from './gen-docs.js';
 import { SERVERS, SERVER_NAMES, getServer, metricsUrl } from './index.js';

@@ -5,8 +5,7 @@
  */
 import type { Adapter } from '../adapters/types.js';
 import type { Dialect } from '../sim/dialects/types.js';
-import type { EngineSettings, GpuVendor } from '../cluster/profiles.js';
-import type { RenderOptions } from '../cluster/render.js';
+import type { EngineSettings, GpuVendor } from '../core/gpu-profiles.js';
 
 /** Server metrics the sweep records, normalized across servers (the keys of server-metrics.ndjson values). */
 export const NORMALIZED_METRICS = [
@@ -43,6 +42,19 @@ export interface EndpointSpec {
   models: { method: 'GET' | 'POST'; path: string };
 }
 
+/**
+ * What a server's container arguments depend on besides the engine settings: the part of the manifest options
+ * (steps/cluster/render.ts RenderOptions, which sits above the registry and passes itself) a server reads.
+ */
+export interface ContainerOptions {
+  /** Hugging Face model id. */
+  model: string;
+  /** Name clients ask for (vLLM --served-model-name, Triton model directory). */
+  servedName: string;
+  /** Extra server arguments appended after the profile's. */
+  engineArgs: readonly string[];
+}
+
 export interface ConfigFiles {
   mountPath: string;
   /** ConfigMap key → path under mountPath, with the content. */
@@ -58,12 +70,12 @@ export interface ContainerSpec {
   images: Readonly<Record<GpuVendor, string | null>>;
   command?: readonly string[];
   /** The server's arguments for these engine settings: GPU/engine-argument translation. */
-  args(o: RenderOptions, s: EngineSettings): string[];
+  args(o: ContainerOptions, s: EngineSettings): string[];
   env: readonly { name: string; value: string }[];
   /** /dev/shm size (PyTorch shares tensors through it; the container default of 64 MiB is too small). */
   shmSize: string;
   /** Files the server reads from a ConfigMap (Triton's model repository). */
-  configFiles?(o: RenderOptions, s: EngineSettings): ConfigFiles;
+  configFiles?(o: ContainerOptions, s: EngineSettings): ConfigFiles;
 }
 
 export interface ServerDef {

@@ -7,8 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError, EnvironmentError, type Problem } from '../core/errors.js';
 
-import { SERVERS, SERVER_NAMES, type ServerName } from '../servers/index.js';
-import { GPU_PROFILES } from '../cluster/profiles.js';
+import {
+  SERVER_CATALOGUE as SERVERS,
+  SERVER_KINDS as SERVER_NAMES,
+  type ServerKind as ServerName,
+} from '../core/server-catalogue.js';
+import { GPU_PROFILES } from '../core/gpu-profiles.js';
 
 export type BackendKind = ServerName;
 
@@ -121,13 +125,13 @@ function loadServerProfiles(required: string[]): Map<string, BackendProfile> {
 }
 
 /**
- * One GPU catalogue for the simulator and the cluster (steps/cluster/profiles.ts GPU_PROFILES, the ids behind
+ * One GPU catalogue for the simulator and the cluster (steps/core/gpu-profiles.ts GPU_PROFILES, the ids behind
  * `gpu_profile`): the simulator's performance files use the same ids and must agree on memory.
  */
 function checkCatalogue(gpus: Map<string, GpuProfile>): Map<string, GpuProfile> {
   for (const g of gpus.values()) {
     const c = GPU_PROFILES.find((x) => x.id === g.id);
-    if (!c) throw new Error(`profile gpu/${g.id}.json: not in the GPU catalogue (steps/cluster/profiles.ts)`);
+    if (!c) throw new Error(`profile gpu/${g.id}.json: not in the GPU catalogue (steps/core/gpu-profiles.ts)`);
     const gib = g.memory_bytes / 2 ** 30;
     if (Math.abs(gib - c.memory_gib) / c.memory_gib > 0.07)
       throw new Error(`profile gpu/${g.id}.json: ${gib.toFixed(1)} GiB, the catalogue says ${c.memory_gib} GiB`);

@@ -10,7 +10,7 @@ import type { CommandSpec } from '../core/command.js';
 import { CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
 import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../adapters/index.js';
+import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../servers/adapters.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { barProgress, eventProgress, noProgress, type Progress, type ProgressPlan } from './progress.js';
 import {

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Agent } from 'undici';
-import { executeRequest, getAdapter, type AdapterKind, type GenRequest, type SampleBase } from '../adapters/index.js';
+import { executeRequest, getAdapter, type AdapterKind, type GenRequest, type SampleBase } from '../servers/adapters.js';
 import type { Sample } from '../core/types/sample.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { workerCounter } from '../workload/token-counter.js';

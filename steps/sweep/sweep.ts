@@ -13,7 +13,7 @@ import type { Logger } from '../core/log.js';
 import { redactString } from '../core/redact.js';
 import type { Sample } from '../core/types/sample.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { getAdapter, nowMs, resolveApi, type AdapterKind } from '../adapters/index.js';
+import { getAdapter, nowMs, resolveApi, type AdapterKind } from '../servers/adapters.js';
 import {
   measurementWindowS,
   summarizePoints,

@@ -8,7 +8,7 @@ import { diagnose, HINTS, type Diagnosis } from '../cluster/diagnose.js';
 import { ROUTE_HOST_FEEDBACK, workName } from '../cluster/acm.js';
 import { serviceUrl, workloadName } from '../cluster/render.js';
 import type { BackendKind } from '../cluster/profiles.js';
-import { probeOneToken } from '../adapters/index.js';
+import { probeOneToken } from '../servers/adapters.js';
 import { getServer } from '../servers/index.js';
 
 export interface WaitOptions {

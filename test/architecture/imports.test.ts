@@ -1,12 +1,38 @@
 import { describe, expect, it } from '@jest/globals';
 import { REPO_ROOT } from '../../steps/core/paths.js';
-import { cycles, describeCycle, folderEdges, importSpecifiers, sourceFiles } from './imports.js';
+import { cycles, describeCycle, folderEdges, importSpecifiers, layerViolations, sourceFiles } from './imports.js';
 
-describe('no import cycles between step folders', () => {
+/**
+ * The layers below the server registry, lowest first (steps/servers/index.ts explains them). Each may import only
+ * the layers before it; the steps above (cluster, simulator, sweep, wait, build, render, apply, teardown, run, …)
+ * may import any of them. Machinery names no server: what it needs to know about the servers is generated data in
+ * core (core/server-catalogue.ts), and lookups by name live in steps/servers.
+ */
+const LAYERS = [['core'], ['workload', 'metrics', 'stats'], ['adapters', 'sim'], ['servers']] as const;
+
+describe('no import cycles between step folders: core, then workload/metrics/stats, then adapters/sim machinery, then the server registry, then the steps that use servers by name', () => {
+  const edges = folderEdges(REPO_ROOT, sourceFiles(REPO_ROOT, 'steps'));
+
   it('steps/<folder> imports form no cycle (tests excluded: they may reach across)', () => {
-    const edges = folderEdges(REPO_ROOT, sourceFiles(REPO_ROOT, 'steps'));
     expect(edges.length).toBeGreaterThan(10);
     expect(cycles(edges).map((c) => describeCycle(c, edges))).toEqual([]);
+  });
+
+  it('the layers below the steps import only downward: core imports no step folder, machinery no server', () => {
+    expect(layerViolations(edges, LAYERS)).toEqual([]);
+  });
+
+  it('names the file that breaks a layer', () => {
+    const bad = [
+      { from: 'core', to: 'cluster', file: 'steps/core/config.ts', specifier: '../cluster/profiles.js' },
+      { from: 'sim', to: 'servers', file: 'steps/sim/profiles.ts', specifier: '../servers/index.js' },
+      { from: 'servers', to: 'sim', file: 'steps/servers/vllm/dialect.ts', specifier: '../../sim/shared.js' },
+      { from: 'sweep', to: 'servers', file: 'steps/sweep/sweep.ts', specifier: '../servers/index.js' },
+    ];
+    expect(layerViolations(bad, LAYERS)).toEqual([
+      "core → cluster (steps/core/config.ts imports '../cluster/profiles.js'): core may import no other step folder",
+      "sim → servers (steps/sim/profiles.ts imports '../servers/index.js'): sim may import only core, workload, metrics, stats",
+    ]);
   });
 
   it('finds a cycle, and names the files that make it', () => {

@@ -123,3 +123,19 @@ export function describeCycle(scc: string[], edges: ImportEdge[]): string {
     .sort()
     .join('\n');
 }
+
+/**
+ * Edges that break the layering: a folder in layers[i] may import only folders in layers[0..i-1]. Folders in no
+ * layer (the steps that use servers by name) may import anything, as long as no cycle forms.
+ */
+export function layerViolations(edges: ImportEdge[], layers: readonly (readonly string[])[]): string[] {
+  const level = new Map<string, number>();
+  layers.forEach((l, i) => l.forEach((f) => level.set(f, i)));
+  return edges
+    .filter((e) => level.has(e.from) && !(level.has(e.to) && level.get(e.to)! < level.get(e.from)!))
+    .map((e) => {
+      const below = layers.slice(0, level.get(e.from)).flat();
+      return `${e.from} → ${e.to} (${e.file} imports '${e.specifier}'): ${e.from} may import ${below.length ? `only ${below.join(', ')}` : 'no other step folder'}`;
+    })
+    .sort();
+}

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { main } from '../../steps/cli.js';
 import { validate } from '../../steps/core/schemas.js';
-import { startSimulator, type RunningSim } from '../../steps/sim/server.js';
+import { startSimulator, type RunningSim } from '../../steps/simulator/server.js';
 import { startFakeKube, type FakeKube, type FakeKubeOptions, type Scenario } from '../fakes/k8s/server.js';
 import { SERVERS, SERVER_NAMES } from '../../steps/servers/index.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../steps/cli.js';
-import { startSimulator } from '../../steps/sim/server.js';
+import { startSimulator } from '../../steps/simulator/server.js';
 
 async function cli(argv: string[]) {
   let err = '';

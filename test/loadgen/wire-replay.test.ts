@@ -4,7 +4,7 @@
  * error category and status — and the derived TTFT/ITL/TPOT/E2E must count the tokens the server counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { executeRequest, getAdapter, nowMs } from '../../steps/adapters/index.js';
+import { executeRequest, getAdapter, nowMs } from '../../steps/servers/adapters.js';
 import { validate } from '../../steps/core/schemas.js';
 import type { Sample } from '../../steps/core/types/sample.js';
 import { requestMetrics } from '../../steps/metrics/derive.js';

@@ -5,7 +5,7 @@
  * against the real servers' recorded or source-reconstructed streams in test/fixtures/wire.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startSimulator, TIME_SCALE_HEADER, type RunningSim } from '../../steps/sim/server.js';
+import { startSimulator, TIME_SCALE_HEADER, type RunningSim } from '../../steps/simulator/server.js';
 import { getTokenizer } from '../../steps/workload/tokenizer.js';
 import { assertMatches } from './openapi.js';
 import { get, post } from './client.js';

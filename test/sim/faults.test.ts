@@ -1,7 +1,7 @@
 /** Faults on demand, in each server's own error format; all durations in simulated seconds (time scale 20). */
 import { describe, expect, test } from '@jest/globals';
 import http from 'node:http';
-import { startSimulator, validateSimOptions } from '../../steps/sim/server.js';
+import { startSimulator, validateSimOptions } from '../../steps/simulator/server.js';
 import { InvalidInputError } from '../../steps/core/errors.js';
 import { get, post } from './client.js';
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { silentLogger } from '../../steps/core/log.js';
 import type { Sample } from '../../steps/core/types/sample.js';
 import { runVirtualPoint } from '../../steps/sim/calibrate.js';
-import { startSimulator } from '../../steps/sim/server.js';
+import { startSimulator } from '../../steps/simulator/server.js';
 import { runSweep } from '../../steps/sweep/sweep.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmbench-sim-loadgen-'));

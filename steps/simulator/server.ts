@@ -1,21 +1,22 @@
 /**
  * The embedded simulator: one HTTP server on 127.0.0.1 speaking one dialect (vLLM, TGI or Triton) over the shared
- * engine. `startSimulator` is what `llmbench run`, `llmbench sim` and the tests use.
+ * engine. `startSimulator` is what `llmbench run`, `llmbench sim` and the tests use. It looks the server up by name,
+ * so it sits above the registry (steps/servers); the engine and dialect contract below it are in steps/sim.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { InvalidInputError, type Problem } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { getTokenizer } from '../workload/tokenizer.js';
-import { ScaledClock } from './clock.js';
-import { DIALECTS } from './dialects/index.js';
+import { ScaledClock } from '../sim/clock.js';
+import { DIALECTS } from '../servers/dialects.js';
 import { SERVERS, SERVER_NAMES, isServerName } from '../servers/index.js';
-import { Engine } from './engine.js';
-import { FaultState, faultProblems, type Faults } from './faults.js';
-import { resolveProfile, type BackendKind, type EngineOverrides, type ResolvedProfile } from './profiles.js';
-import type { SimContext } from './shared.js';
+import { Engine } from '../sim/engine.js';
+import { FaultState, faultProblems, type Faults } from '../sim/faults.js';
+import { resolveProfile, type BackendKind, type EngineOverrides, type ResolvedProfile } from '../sim/profiles.js';
+import type { SimContext } from '../sim/shared.js';
 
-export type { Faults } from './faults.js';
+export type { Faults } from '../sim/faults.js';
 
 export interface SimOptions {
   backend: BackendKind;

@@ -2,7 +2,7 @@ import type { CommandSpec } from '../core/command.js';
 import { InvalidInputError, type Problem } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { startSimulator, validateSimOptions, type Faults, type SimOptions } from './server.js';
-import { profiles } from './profiles.js';
+import { profiles } from '../sim/profiles.js';
 import { SERVER_NAMES } from '../servers/index.js';
 
 const num = (v: unknown, path: string, problems: Problem[], integer = false): number | undefined => {

@@ -13,10 +13,10 @@ import type { Readable } from 'node:stream';
 import { silentLogger } from '../core/log.js';
 import { REPO_ROOT } from '../core/paths.js';
 import { runSweep } from '../sweep/sweep.js';
-import { ORIGINAL, runVirtualPoint } from './calibrate.js';
-import { profiles, resolveProfile } from './profiles.js';
+import { ORIGINAL, runVirtualPoint } from '../sim/calibrate.js';
+import { profiles, resolveProfile } from '../sim/profiles.js';
 import { startSimulator } from './server.js';
-import { naturalLength, outputFor, promptTokenCount } from './textgen.js';
+import { naturalLength, outputFor, promptTokenCount } from '../sim/textgen.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 
 const args = process.argv.slice(2);
