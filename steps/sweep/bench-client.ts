@@ -4,7 +4,7 @@
  * token-counter thread and the tokenizer included). Differential between two batch sizes (default 160 and 480
  * requests) after a warm-up, so start-up and connection set-up cancel out.
  *
- * The reference is bench/reference_loop.py: the vLLM benchmark's request loop (one aiohttp.ClientSession, line
+ * The reference is bench-ref/reference_loop.py: the vLLM benchmark's request loop (one aiohttp.ClientSession, line
  * iteration, strip, removeprefix("data: "), json.loads per line, a perf_counter stamp per chunk, the count from the
  * usage chunk) on Debian's python3-aiohttp (/usr/bin/python3). This client runs as the sweep runs it
  * (localExecutor: undici Agent, worker-thread token counter, the sampled tokenizer cross-check).
@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Script } from './scripted-server.js';
+import type { Script } from '../adapters/scripted-server.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const flag = (n: string, d: string) => (process.argv.includes(n) ? process.argv[process.argv.indexOf(n) + 1] : d);
@@ -31,8 +31,8 @@ interface Batch {
 
 /** Child mode: this client, closed loop, printing one JSON line per batch. */
 async function child(url: string, concurrency: number, sizes: number[], tokens: number): Promise<void> {
-  const { localExecutor } = await import('../sweep/executor.js');
-  const { nowMs } = await import('./client.js');
+  const { localExecutor } = await import('./executor.js');
+  const { nowMs } = await import('../adapters/client.js');
   const ex = localExecutor({ tokenizer: 'mistral', keepAliveTimeoutMs: 60_000, connectTimeoutMs: 10_000 });
   let seq = 0;
   const batch = async (n: number) => {
@@ -121,7 +121,7 @@ function perChunk(b: Batch[]): number {
 async function startServer(script: Script): Promise<{ url: string; stop(): void }> {
   const srv = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(HERE, 'scripted-server.ts'), JSON.stringify({ script, log: false })],
+    ['--import', 'tsx', path.join(HERE, '..', 'adapters', 'scripted-server.ts'), JSON.stringify({ script, log: false })],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -160,7 +160,7 @@ async function main(): Promise<number> {
         String(tokens),
       ]);
       const b = await run('/usr/bin/python3', [
-        path.join(HERE, 'bench', 'reference_loop.py'),
+        path.join(HERE, 'bench-ref', 'reference_loop.py'),
         srv.url,
         String(c),
         ...sizes.map(String),

@@ -13,12 +13,12 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Script } from './scripted-server.js';
+import type { Script } from '../adapters/scripted-server.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(HERE, '..', '..');
 const CLI = path.join(ROOT, 'steps', 'bin', 'llmbench.js');
-const SERVER = path.join(HERE, 'scripted-server.ts');
+const SERVER = path.join(HERE, '..', 'adapters', 'scripted-server.ts');
 /** The bounds: peak RSS of the command, and its wall time on top of its own deadlines. */
 const RSS_LIMIT_MB = 500;
 
