@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { NdjsonAppender, writeJsonAtomic } from '../core/atomic.js';
+import { NdjsonAppender, refuseSymlink, writeJsonAtomic } from '../core/atomic.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { redactString } from '../core/redact.js';
@@ -202,6 +202,7 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
     const statePath = path.join(t.outDir, 'sweep-state.json');
     const samplesPath = path.join(t.outDir, 'samples.ndjson');
     const identity = planIdentity({ ...o, backend: t.backend }, workload, arm);
+    for (const f of [samplesPath, statePath, path.join(t.outDir, 'summary.json')]) refuseSymlink(f);
     const prev = await loadState(statePath);
     const existing = await readSamples(samplesPath);
     if (!o.resume && (existing.samples.length > 0 || prev)) {
