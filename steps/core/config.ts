@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import yaml from 'js-yaml';
 import { InvalidInputError, type Problem } from './errors.js';
 import { validate } from './schemas.js';
-import { lineOfPath } from './yaml-lines.js';
+import { YamlLines } from './yaml-lines.js';
 import type { BenchConfig, Backend } from './types/bench-config.js';
 
 export type { BenchConfig, Backend } from './types/bench-config.js';
@@ -174,9 +174,10 @@ export function parseConfig(text: string, file = '<config>'): ResolvedConfig {
   const problems = validate('bench-config', doc);
   if (!problems.length) problems.push(...semanticProblems(doc as BenchConfig));
   if (problems.length) {
+    const locate = new YamlLines(text);
     for (const p of problems) {
       p.file = file;
-      p.line = lineOfPath(text, p.path);
+      p.line = locate.lineOf(p.path);
     }
     throw new InvalidInputError(
       'config-invalid',
