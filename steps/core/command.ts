@@ -24,6 +24,8 @@ export interface CommandSpec {
   summary: string;
   configure(cmd: Command): void;
   run(opts: Record<string, unknown>, ctx: CommandContext, args: string[]): Promise<ExitCodeValue>;
+  /** A server (`sim`) runs until signalled: stopping on SIGTERM is its normal end, not an interruption (130). */
+  signalEndsNormally?: boolean;
 }
 
 /** A command another issue will build: it has help, says it is not built yet, and exits 2. */

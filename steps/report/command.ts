@@ -124,6 +124,7 @@ export const command: CommandSpec = {
       title: String(opts.title ?? 'llmbench'),
       pipelineRunUrl: (opts.pipelineRunUrl as string | undefined) ?? ctx.env.LLMBENCH_PIPELINERUN_URL ?? null,
       github: github ?? undefined,
+      signal: ctx.signal,
     });
     if (res.comment) ctx.stdout(`${res.comment.url}\n`);
     return ExitCode.OK;

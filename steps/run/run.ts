@@ -15,7 +15,8 @@ import { runSweep } from '../sweep/sweep.js';
 import { runPlot } from '../plot/plot.js';
 import { writeSummary } from '../report/report.js';
 import { analyzeWork, resolveBaselinePath } from '../analyze/pipeline.js';
-import type { ExitCodeValue } from '../core/exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
+import { escapeMarkdown } from '../core/markup.js';
 
 export interface RunResult {
   workdir: string;
@@ -24,6 +25,8 @@ export interface RunResult {
   /** The analysis verdict against the configured baseline, and the exit code it maps to. */
   verdict?: 'pass' | 'regression' | 'inconclusive';
   exitCode?: ExitCodeValue;
+  /** Set when the first SIGINT/SIGTERM stopped the run: what it was doing (nothing new started after it). */
+  interrupted?: string;
 }
 
 /** Refuses a work directory that already holds results, so a run never overwrites an earlier one. */
@@ -64,6 +67,7 @@ export async function runPipeline(
 
   const summaries: SweepSummary[] = [];
   for (const b of cfg.backends) {
+    if (deps.signal?.aborted) break; // the first signal: start nothing new
     let sim: SimProcess | undefined;
     let url = b.endpoint;
     const model = b.model ?? cfg.model.served_name;
@@ -127,6 +131,8 @@ export async function runPipeline(
     }
   }
 
+  if (deps.signal?.aborted) return interruptedRun(cfg, workdir, summaries, files, deps.signal);
+
   // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
   // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
   const baselinePath = await resolveBaselinePath(cfg.baseline.path);
@@ -151,4 +157,38 @@ export async function runPipeline(
   const summaryMd = await writeSummary({ workdir, log, title, generatedAt });
   files.push(summaryMd.file);
   return { workdir, summaries, files, verdict: analysis.verdict.verdict, exitCode: analysis.exitCode };
+}
+
+/**
+ * The first signal stopped the sweeps: no analysis, plots or verdict are started; SUMMARY.md says the run was
+ * interrupted and which backends it reached, and the exit code is 130.
+ */
+async function interruptedRun(
+  cfg: ResolvedConfig,
+  workdir: string,
+  summaries: SweepSummary[],
+  files: string[],
+  signal: AbortSignal,
+): Promise<RunResult> {
+  const L = workdirLayout(workdir);
+  const why = signal.reason instanceof Error ? signal.reason.message : 'received a stop signal';
+  const swept = new Set(summaries.map((s) => s.backend));
+  const md = [
+    `# ${escapeMarkdown(cfg.name ?? 'llmbench run')}`,
+    '',
+    `## ⏹ Interrupted — no verdict`,
+    '',
+    `The run was stopped (${escapeMarkdown(why)}) before it finished: nothing new was started after the signal, so there is no analysis, plot or verdict. Samples written until then are kept under \`runs/\`.`,
+    '',
+    '| backend | sweep |',
+    '|---|---|',
+    ...cfg.backends.map(
+      (b) =>
+        `| ${escapeMarkdown(b.id)} | ${swept.has(b.id) ? 'stopped early or finished (partial samples kept)' : 'not started'} |`,
+    ),
+    '',
+  ].join('\n');
+  await writeFileAtomic(L.summaryMd, md);
+  files.push(L.summaryMd);
+  return { workdir, summaries, files, interrupted: why, exitCode: ExitCode.INTERRUPTED };
 }
