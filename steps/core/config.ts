@@ -3,6 +3,7 @@ import yaml from 'js-yaml';
 import { InvalidInputError, type Problem } from './errors.js';
 import { validate } from './schemas.js';
 import { YamlLines } from './yaml-lines.js';
+import { endpointProblems, headerProblems } from './targets.js';
 import type { BenchConfig, Backend } from './types/bench-config.js';
 
 export type { BenchConfig, Backend } from './types/bench-config.js';
@@ -94,14 +95,9 @@ export function semanticProblems(c: BenchConfig): Problem[] {
           message: `api '${b.api}' is not available for ${b.kind} (use ${ok[b.kind].join(' or ')})`,
         });
     }
-    for (const [h, v] of Object.entries(b.headers ?? {})) {
-      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
-      if (v.includes('${') && !m)
-        problems.push({
-          path: `/backends/${i}/headers/${h}`,
-          message: 'environment references must be the whole value, like ${NAME}',
-        });
-    }
+    // Syntax only here (names, CR/LF, ${NAME} form); whether the variables are set is checked where they are used.
+    problems.push(...headerProblems(b.headers ?? {}, `/backends/${i}/headers`, null));
+    if (b.endpoint !== undefined) problems.push(...endpointProblems(b.endpoint, `/backends/${i}/endpoint`, null));
   });
   const load = c.load ?? {};
   const mode = load.mode ?? 'concurrency';

@@ -22,7 +22,7 @@ export const command: CommandSpec = {
     const cfg = opts.config ? await loadConfig(path.resolve(ctx.cwd, String(opts.config))) : defaultConfig();
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const workdir = opts.workdir ? path.resolve(ctx.cwd, String(opts.workdir)) : path.join(RESULTS_DIR, 'runs', stamp);
-    const res = await runPipeline(cfg, workdir, { log: ctx.log, signal: ctx.signal });
+    const res = await runPipeline(cfg, workdir, { log: ctx.log, signal: ctx.signal, env: ctx.env, cwd: ctx.cwd });
     ctx.log.info(`wrote ${res.files.length} files to ${res.workdir}`);
     ctx.stdout(`${path.join(res.workdir, 'SUMMARY.md')}\n`);
     if (res.interrupted) ctx.log.warn(`interrupted (${res.interrupted}): nothing new was started; SUMMARY.md says so`);

@@ -8,7 +8,15 @@ import type { ResolvedConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout } from '../core/paths.js';
-import { InvalidInputError } from '../core/errors.js';
+import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
+import {
+  datasetProblems,
+  endpointProblems,
+  headerProblems,
+  maskUrl,
+  resolveEnvRefs,
+  withoutCredentials,
+} from '../core/targets.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { spawnSimulator, type SimProcess } from '../sim/process.js';
 import { runSweep } from '../sweep/sweep.js';
@@ -52,24 +60,46 @@ export async function assertFreshWorkdir(workdir: string): Promise<void> {
   }
 }
 
+/** Every backend's endpoint and headers and the dataset, as `sweep` validates them (exit 2, all problems). */
+export async function assertTargets(cfg: ResolvedConfig, env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
+  const problems: Problem[] = [];
+  cfg.backends.forEach((b, i) => {
+    if (b.endpoint !== undefined) problems.push(...endpointProblems(b.endpoint, `/backends/${i}/endpoint`, env));
+    problems.push(...headerProblems(b.headers ?? {}, `/backends/${i}/headers`, env));
+  });
+  problems.push(...(await datasetProblems(cfg.workload.dataset, '/workload/dataset', cwd)));
+  if (problems.length)
+    throw new InvalidInputError('run-targets-invalid', `invalid endpoints, headers or dataset (${problems.length})`, {
+      problems,
+      hint: 'Nothing was written. Endpoints are absolute http(s) URLs; ${NAME} references need the variable set.',
+    });
+}
+
 export async function runPipeline(
   cfg: ResolvedConfig,
   workdir: string,
-  deps: { log: Logger; signal?: AbortSignal },
+  deps: { log: Logger; signal?: AbortSignal; env?: NodeJS.ProcessEnv; cwd?: string },
 ): Promise<RunResult> {
   const { log } = deps;
+  const env = deps.env ?? process.env;
   const L = workdirLayout(workdir);
+  // Endpoints, headers and datasets are checked exactly as `sweep` checks them, before anything is written.
+  await assertTargets(cfg, env, deps.cwd ?? process.cwd());
   await assertFreshWorkdir(workdir);
   await fs.mkdir(workdir, { recursive: true });
   const files: string[] = [];
-  await writeJsonAtomic(L.config, cfg);
+  // The config as given: ${NAME} references kept (so it re-runs), literal URL passwords masked.
+  await writeJsonAtomic(L.config, {
+    ...cfg,
+    backends: cfg.backends.map((b) => (b.endpoint ? { ...b, endpoint: maskUrl(b.endpoint) } : b)),
+  });
   files.push(L.config);
 
   const summaries: SweepSummary[] = [];
   for (const b of cfg.backends) {
     if (deps.signal?.aborted) break; // the first signal: start nothing new
     let sim: SimProcess | undefined;
-    let url = b.endpoint;
+    let url = b.endpoint === undefined ? undefined : resolveEnvRefs(b.endpoint, env);
     const model = b.model ?? cfg.model.served_name;
     if (!url) {
       // Its own process: the simulated server must not share the load generator's event loop.
@@ -94,7 +124,7 @@ export async function runPipeline(
         outDir: L.runDir(b.id),
         api: b.api,
         headers: b.headers,
-        env: process.env,
+        env,
         // The simulator may run N× faster; samples record it and metrics are scaled back to simulated time.
         timeScale: sim ? (b.sim?.time_scale ?? 1) : 1,
         simulated: !!sim,
@@ -123,9 +153,16 @@ export async function runPipeline(
         slo: cfg.slo,
         log,
         signal: deps.signal,
+        cwd: deps.cwd,
       });
       summaries.push(summary);
       files.push(L.samples(b.id), L.sweepSummary(b.id));
+      if (!deps.signal?.aborted && summary.points.every((p) => p.completed === 0))
+        throw new EnvironmentError(
+          'no-successful-requests',
+          `no request succeeded against backend '${b.id}' (${withoutCredentials(url)})`,
+          { hint: 'As with `llmbench sweep`: check the endpoint, the model name and that the server is ready.' },
+        );
     } finally {
       await sim?.close();
     }

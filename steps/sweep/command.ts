@@ -15,6 +15,7 @@ import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { barProgress, eventProgress, noProgress, type Progress } from './progress.js';
 import { resolveHeaders, runAbSweep, runSweep, type LoadMode, type SweepOptions, type SweepTarget } from './sweep.js';
 import { formatTable } from './table.js';
+import { datasetProblems, endpointProblems, headerProblems, resolveEnvRefs } from '../core/targets.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -156,18 +157,13 @@ export const command: CommandSpec = {
       });
 
     const url = str('url') ?? cfgBackend?.endpoint;
+    // The same checks as `run` (steps/core/targets.ts): WHATWG URL, http(s), ${NAME} references set.
     const checkUrl = (u: string | undefined, flag: string, required: boolean) => {
       if (u === undefined) {
         if (required) problems.push({ path: `--${flag}`, message: 'is required (server base URL)' });
         return;
       }
-      try {
-        const p = new URL(u);
-        if (p.protocol !== 'http:' && p.protocol !== 'https:')
-          problems.push({ path: `--${flag}`, message: 'must be an http(s) URL' });
-      } catch {
-        problems.push({ path: `--${flag}`, message: `'${u}' is not a URL` });
-      }
+      problems.push(...endpointProblems(u, `--${flag}`, ctx.env));
     };
     checkUrl(url, 'url', true);
     checkUrl(str('ab-url'), 'ab-url', false);
@@ -222,6 +218,8 @@ export const command: CommandSpec = {
       if (!m) problems.push({ path: `--header/${i}`, message: "must look like 'Name: value'" });
       else headers[m[1]] = m[2];
     }
+    problems.push(...headerProblems(headers, '--header', ctx.env));
+    problems.push(...(await datasetProblems(str('dataset') ?? W.dataset, '--dataset', ctx.cwd)));
     if (o.resume && str('ab-url') === undefined && cfg?.load.ab)
       problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
 
@@ -237,12 +235,12 @@ export const command: CommandSpec = {
     }
 
     const outDir = path.resolve(ctx.cwd, out!);
-    const abUrl = str('ab-url');
+    const abUrl = str('ab-url') === undefined ? undefined : resolveEnvRefs(str('ab-url')!, ctx.env);
     const scrape = o['scrape-metrics'];
     const target: SweepTarget = {
       backend: cfgBackend?.id ?? kind!,
       kind: kind!,
-      url: url!,
+      url: resolveEnvRefs(url!, ctx.env),
       model: str('model') ?? cfgBackend?.model ?? cfg?.model.served_name ?? CONFIG_DEFAULTS.model.served_name,
       api,
       headers: Object.keys(headers).length ? resolveHeaders(headers, ctx.env) : undefined,

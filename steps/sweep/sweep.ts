@@ -11,6 +11,7 @@ import { NdjsonAppender, refuseSymlink, writeJsonAtomic } from '../core/atomic.j
 import { InvalidInputError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { redactString } from '../core/redact.js';
+import { resolveHeaderRefs, withoutCredentials } from '../core/targets.js';
 import type { Sample } from '../core/types/sample.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { getAdapter, nowMs, resolveApi, type AdapterKind } from '../adapters/index.js';
@@ -621,7 +622,7 @@ function buildSummary(
     adapter: r.t.kind,
     api: r.api,
     model: r.t.model,
-    endpoint: redactString(r.t.url.replace(/\/\/[^@/]*@/, '//')),
+    endpoint: redactString(withoutCredentials(r.t.url)),
     run_id: runId,
     started_at: r.startedAt,
     finished_at: new Date().toISOString(),
@@ -640,7 +641,10 @@ function buildSummary(
       stall_timeout_s: o.stallTimeoutS ?? o.timeoutS,
       ...(o.minSamples ? { min_samples: o.minSamples } : {}),
       time_scale: r.scale,
-      ab: peer && r.arm ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(peer.url) } : null,
+      ab:
+        peer && r.arm
+          ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(withoutCredentials(peer.url)) }
+          : null,
       resumed: r.state.resumes,
     },
     workload: {
@@ -676,16 +680,10 @@ function buildSummary(
   };
 }
 
-/** `${NAME}` header values from the environment (for tokens); never logged. */
+/** `${NAME}` references in header values from the environment (for tokens); never logged. */
 export function resolveHeaders(
   h: Record<string, string> | undefined,
   env: NodeJS.ProcessEnv,
 ): Record<string, string> | undefined {
-  if (!h) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
-    out[k] = m ? (env[m[1]] ?? '') : v;
-  }
-  return out;
+  return h ? resolveHeaderRefs(h, env) : undefined;
 }

@@ -241,7 +241,7 @@ export interface Backend {
    */
   id?: string;
   /**
-   * Base URL of a running server. Omit to use the embedded simulator (local run) or the deploy report (pipeline).
+   * Base URL of a running server (absolute http(s), checked with the WHATWG URL parser). ${ENV_NAME} references anywhere in it are read from the environment when requests are sent and are kept as written in bench-config.json; literal credentials are masked wherever the endpoint is printed or written. Omit to use the embedded simulator (local run) or the deploy report (pipeline).
    */
   endpoint?: string;
   /**
@@ -253,7 +253,7 @@ export interface Backend {
    */
   model?: string;
   /**
-   * Extra request headers. Values of the form ${ENV_NAME} are read from the environment (for tokens).
+   * Extra request headers (names are RFC 9110 tokens; values hold no CR/LF). ${ENV_NAME} references anywhere in a value (e.g. 'Bearer ${API_TOKEN}') are read from the environment when requests are sent; the config keeps the reference.
    */
   headers?: {
     [k: string]: string;
