@@ -29,19 +29,18 @@ export function escapeMarkdown(value: unknown): string {
       .replace(/</g, '&lt;')
       .replace(/>/g, '&gt;')
       .replace(MD_PUNCT, (c) => `\\${c}`)
-      // Bare URLs are autolinked (GFM extended autolinks): break the scheme separator and "www.".
-      .replace(/:\/\//g, `:${ZWSP}//`)
-      .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${ZWSP}.`)
-      // @user / @org/team mentions and #123 issue references (GitHub post-processing).
-      .replace(/@/g, `@${ZWSP}`)
-      .replace(/#(?=\d)/g, `#${ZWSP}`)
+      // One pass, so an inserted entity is never re-matched: bare URLs are autolinked (GFM extended autolinks) —
+      // break "://" and "www."; @user and @org/team mentions and #123 references are GitHub's post-processing.
+      .replace(/:\/\/|\bwww\.|@|#(?=\d)/gi, (m) =>
+        m === '://' ? `:${ZWSP}//` : m.length === 4 ? `${m.slice(0, 3)}${ZWSP}.` : `${m}${ZWSP}`,
+      )
   );
 }
 
 /** An identifier shown as code when it is plainly one; anything else is escaped text (a backtick cannot end the span). */
 export function codeSpan(value: unknown): string {
   const s = String(value ?? '');
-  return /^[A-Za-z0-9._:/=+-]{1,200}$/.test(s) ? `\`${s}\`` : escapeMarkdown(s);
+  return /^[A-Za-z0-9._:/=+…-]{1,200}$/.test(s) ? `\`${s}\`` : escapeMarkdown(s);
 }
 
 /**

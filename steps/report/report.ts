@@ -183,7 +183,7 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
       ...baseInput(data, o),
       links: { plots, headlinePlot: headline, reportHtml, pipelineRun: o.pipelineRunUrl ?? null },
     },
-    { marker: true },
+    { marker: true, compact: true },
   );
   result.commentMd = comment;
   // The exact body, on disk before it is sent: a failed call loses nothing.
