@@ -16,6 +16,7 @@ import { barProgress, eventProgress, noProgress, type Progress } from './progres
 import { resolveHeaders, runAbSweep, runSweep, type LoadMode, type SweepOptions, type SweepTarget } from './sweep.js';
 import { formatTable } from './table.js';
 import { datasetProblems, endpointProblems, headerProblems, resolveEnvRefs } from '../core/targets.js';
+import { LOAD, WORKLOAD, rangedNumber } from '../core/flag-ranges.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -95,16 +96,24 @@ export const command: CommandSpec = {
       }
       return n;
     };
-    const list = (k: string, flag: string, int: boolean): number[] | undefined => {
+    /** A flag that sets a config field: the field's schema range (steps/core/flag-ranges.ts). */
+    const ranged = (k: string, pointer: string): number | undefined => {
+      const v = str(k);
+      if (v === undefined) return undefined;
+      const r = rangedNumber(v, `--${k}`, pointer);
+      if (typeof r === 'number') return r;
+      problems.push(r);
+      return undefined;
+    };
+    const list = (k: string, flag: string, pointer: string): number[] | undefined => {
       const v = str(k);
       if (v === undefined) return undefined;
       const parts = v.split(',').map((x) => x.trim());
       const out: number[] = [];
       parts.forEach((p, i) => {
-        const n = Number(p);
-        if (!p || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
-          problems.push({ path: `--${flag}/${i}`, message: `'${p}' is not a positive ${int ? 'integer' : 'number'}` });
-        else out.push(n);
+        const r = rangedNumber(p, `--${flag}/${i}`, pointer);
+        if (typeof r === 'number') out.push(r);
+        else problems.push(r);
       });
       if (new Set(out).size !== out.length) problems.push({ path: `--${flag}`, message: 'has duplicate values' });
       return out;
@@ -177,8 +186,8 @@ export const command: CommandSpec = {
         message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})`,
       });
 
-    const conc = list('concurrency', 'concurrency', true);
-    const rate = list('rate', 'rate', false);
+    const conc = list('concurrency', 'concurrency', `${LOAD('concurrency')}/items`);
+    const rate = list('rate', 'rate', `${LOAD('rate')}/items`);
     if (conc && rate) problems.push({ path: '--rate', message: 'use either --concurrency or --rate, not both' });
     const modeArg = str('mode');
     if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
@@ -190,22 +199,25 @@ export const command: CommandSpec = {
     const arrival = str('arrival') ?? L.arrival;
     if (!['poisson', 'gamma', 'constant'].includes(arrival))
       problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
-    const burstiness = num('burstiness', 'burstiness', { min: 0, exclusive: true }) ?? L.burstiness;
+    const burstiness = ranged('burstiness', LOAD('burstiness')) ?? L.burstiness;
 
-    const requests = num('requests', 'requests', { int: true, min: 1 });
-    const duration = num('duration', 'duration', { min: 0, exclusive: true });
+    const requests = ranged('requests', LOAD('requests'));
+    const duration = ranged('duration', LOAD('duration_s'));
     if (requests !== undefined && duration !== undefined)
       problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
-    const trials = num('trials', 'trials', { int: true, min: 1 }) ?? L.trials;
-    const warmup = num('warmup', 'warmup', { int: true, min: 0 }) ?? L.warmup;
-    const minSamples = num('min-samples', 'min-samples', { int: true, min: 1 }) ?? L.min_samples;
-    const inputTokens = num('input-tokens', 'input-tokens', { int: true, min: 1 }) ?? W.input_tokens;
-    const outputTokens = num('output-tokens', 'output-tokens', { int: true, min: 1 }) ?? W.output_tokens;
-    const prompts = num('prompts', 'prompts', { int: true, min: 1 }) ?? W.prompts;
-    const seed = num('seed', 'seed', { int: true, min: 0 }) ?? L.seed;
-    const timeoutS = num('timeout', 'timeout', { min: 0, exclusive: true }) ?? L.timeout_s;
-    const stallS = num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }) ?? L.stall_timeout_s;
-    const timeScale = num('time-scale', 'time-scale', { min: 0, exclusive: true }) ?? cfgBackend?.sim?.time_scale ?? 1;
+    const trials = ranged('trials', LOAD('trials')) ?? L.trials;
+    const warmup = ranged('warmup', LOAD('warmup')) ?? L.warmup;
+    const minSamples = ranged('min-samples', LOAD('min_samples')) ?? L.min_samples;
+    const inputTokens = ranged('input-tokens', WORKLOAD('input_tokens')) ?? W.input_tokens;
+    const outputTokens = ranged('output-tokens', WORKLOAD('output_tokens')) ?? W.output_tokens;
+    const prompts = ranged('prompts', WORKLOAD('prompts')) ?? W.prompts;
+    const seed = ranged('seed', LOAD('seed')) ?? L.seed;
+    const timeoutS = ranged('timeout', LOAD('timeout_s')) ?? L.timeout_s;
+    const stallS = ranged('stall-timeout', LOAD('stall_timeout_s')) ?? L.stall_timeout_s;
+    const timeScale =
+      ranged('time-scale', '/definitions/backend/properties/sim/properties/time_scale') ??
+      cfgBackend?.sim?.time_scale ??
+      1;
     const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
     if (clientThreads > 256)
       problems.push({ path: '--client-threads', message: `must be at most 256 (got ${clientThreads})` });
