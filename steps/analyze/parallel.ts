@@ -15,6 +15,7 @@ import {
   MAX_SAMPLES_PER_POINT,
   MAX_STAMPS_PER_POINT,
   readSamples,
+  STAMPS_PER_SAMPLE,
   tooManyCorrupt,
   type SampleRead,
 } from './samples.js';
@@ -110,7 +111,7 @@ async function oneFile(
   opts: { slo?: SloSpec; summaryPoints?: Point[] },
   nextId: () => number,
   maxInFlight: number,
-): Promise<SampleRead> {
+): Promise<SampleRead | null> {
   const pending: Promise<TrialBatchResult>[] = [];
   const closed = new Set<string>();
   let parts: Buffer[] = [],
@@ -198,24 +199,27 @@ async function oneFile(
   }
   if (!interleaved && !oversized) await flush();
   const results = await Promise.all(pending);
-  if (oversized) return readSamples(file, opts); // exact sequential path: bounded, names the cap it exceeds
+  if (oversized) return null; // exact sequential path: bounded, names the cap it exceeds
   const keys = new Set<string>();
   let uniform = !interleaved;
   for (const r of results) {
     if (!r.uniform || (r.key !== null && keys.has(r.key))) uniform = false;
     if (r.key !== null) keys.add(r.key);
   }
-  if (!uniform) return readSamples(file, opts); // exact sequential path (handles interleaving)
+  if (!uniform) return null; // exact sequential path (handles interleaving)
 
   const corrupt = results.flatMap((r) => r.corrupt).sort((a, b) => a.line - b.line);
   if (corrupt.length > MAX_CORRUPT_LINES + 1) throw tooManyCorrupt(file, corrupt[0]);
-  const stampsPerPoint = new Map<string, number>();
+  const perPoint = new Map<string, { n: number; stamps: number }>();
   for (const r of results) {
     if (r.key === null) continue;
     const pk = r.key.slice(0, r.key.lastIndexOf('#'));
-    const n = (stampsPerPoint.get(pk) ?? 0) + r.stamps;
-    stampsPerPoint.set(pk, n);
-    if (n > MAX_STAMPS_PER_POINT) return readSamples(file, opts); // names the cap and the line
+    const c = perPoint.get(pk) ?? { n: 0, stamps: 0 };
+    c.n += r.samples;
+    c.stamps += r.stamps;
+    perPoint.set(pk, c);
+    // Over a cap: the sequential path stops at the exact line and names the cap.
+    if (c.stamps > MAX_STAMPS_PER_POINT || c.n + c.stamps / STAMPS_PER_SAMPLE > MAX_SAMPLES_PER_POINT) return null;
   }
   const implausible = new ImplausibleCollector();
   for (const r of results) implausible.merge(r.implausible);
@@ -244,7 +248,7 @@ async function oneFile(
   };
   const points = assemble(trials, opts.summaryPoints);
   if (points) return { ...base, points, pooled: 'summary' };
-  return readSamples(file, opts); // pooled distributions must be re-derived from whole points
+  return null; // pooled distributions must be re-derived from whole points
 }
 
 /** Reads the files one after another, each spread over `workers` threads. */
@@ -254,11 +258,14 @@ export async function readSamplesParallel(
 ): Promise<SampleRead[]> {
   const pool = new Pool(workers);
   let id = 0;
+  const out: (SampleRead | null)[] = [];
   try {
-    const out: SampleRead[] = [];
     for (const j of jobs) out.push(await oneFile(pool, j.file, j.opts, () => id++, workers * 3));
-    return out;
   } finally {
     await pool.close();
   }
+  // Files that need the exact sequential path (null) are read after the workers are gone: their memory is free.
+  const done: SampleRead[] = [];
+  for (const [i, r] of out.entries()) done.push(r ?? (await readSamples(jobs[i].file, jobs[i].opts)));
+  return done;
 }

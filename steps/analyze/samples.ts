@@ -15,12 +15,16 @@ import { readLines } from '../core/lines.js';
 import { pointKey, summarize, summarizePoints, type Point, type Sample, type SloSpec } from '../metrics/derive.js';
 
 /**
- * Documented caps (steps/analyze/README.md) that bound analyze's and plot's memory whatever the input: samples of one
- * load point, and chunk stamps of one load point (a point is the most either step holds at once; ~16 bytes a stamp
- * and ~1 KiB a sample once parsed, so ≈ 1.5 GiB at both caps). Beyond either: exit 2 naming the cap.
+ * Documented caps (steps/analyze/README.md) that bound analyze's and plot's memory whatever the input. A load point is
+ * the most either step holds at once; measured here (npm run bench:hostile-files) a held sample costs ~1.2 KiB and a
+ * chunk stamp ~110 bytes at the peak of summarizing (1.73 GiB peak RSS at 15.2 M stamps, 1.66 GiB at 900 k samples),
+ * so a point may weigh at most 750,000 samples, where each chunk stamp counts 1/16 of a sample, and hold at most
+ * 12,000,000 stamps: ≈ 1.4 GiB either way, under the 2 GiB target. Beyond: exit 2 naming the cap.
  */
-export const MAX_SAMPLES_PER_POINT = Number(process.env.LLMBENCH_MAX_SAMPLES_PER_POINT ?? 1_000_000);
-export const MAX_STAMPS_PER_POINT = Number(process.env.LLMBENCH_MAX_STAMPS_PER_POINT ?? 32_000_000);
+export const MAX_SAMPLES_PER_POINT = Number(process.env.LLMBENCH_MAX_SAMPLES_PER_POINT ?? 750_000);
+export const MAX_STAMPS_PER_POINT = Number(process.env.LLMBENCH_MAX_STAMPS_PER_POINT ?? 12_000_000);
+/** Chunk stamps that weigh as much as one sample in the per-point cap. */
+export const STAMPS_PER_SAMPLE = 16;
 /** Distinct load point × trial groups in one file (each costs a summary of its own). */
 export const MAX_TRIAL_GROUPS = 100_000;
 /** More corrupt lines than this is not a damaged file but a wrong one: exit 2 instead of a finding per line. */
@@ -49,15 +53,20 @@ export class PointCaps {
     if (!c) this.counts.set(k, (c = { n: 0, stamps: 0 }));
     c.n++;
     c.stamps += s.chunk_ms.length;
-    if (c.n > MAX_SAMPLES_PER_POINT) throw capError(this.file, line, `${MAX_SAMPLES_PER_POINT} samples per load point`);
     if (c.stamps > MAX_STAMPS_PER_POINT)
       throw capError(this.file, line, `${MAX_STAMPS_PER_POINT} chunk stamps per load point`);
+    if (c.n + c.stamps / STAMPS_PER_SAMPLE > MAX_SAMPLES_PER_POINT)
+      throw capError(
+        this.file,
+        line,
+        `${MAX_SAMPLES_PER_POINT} samples per load point (each chunk stamp counts 1/${STAMPS_PER_SAMPLE} of a sample)`,
+      );
   }
 }
 
 function capError(file: string, line: number, cap: string): InvalidInputError {
   return new InvalidInputError('samples-cap', `${file}: line ${line} exceeds the cap of ${cap}`, {
-    hint: 'analyze and plot hold at most one load point in memory, bounded by LLMBENCH_MAX_SAMPLES_PER_POINT and LLMBENCH_MAX_STAMPS_PER_POINT (steps/analyze/README.md); split the sweep into more trials or points.',
+    hint: 'analyze and plot hold at most one load point in memory, bounded by LLMBENCH_MAX_SAMPLES_PER_POINT and LLMBENCH_MAX_STAMPS_PER_POINT (steps/analyze/README.md); split the sweep into more points or shorter outputs.',
     problems: [{ path: '', message: `exceeds the cap of ${cap}`, file, line }],
   });
 }

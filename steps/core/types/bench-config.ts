@@ -63,7 +63,7 @@ export interface BenchConfig {
      */
     burstiness?: number;
     /**
-     * Measured requests per point per trial (warmup not included); at most 1,000,000 (analyze's cap on samples per load point).
+     * Measured requests per point per trial (warmup not included); at most 1,000,000 (analyze caps a load point at 750,000 samples over all its trials: steps/analyze/README.md).
      */
     requests?: number;
     /**
