@@ -7,6 +7,7 @@ import { InterruptedError, LlmbenchError, formatProblems } from './core/errors.j
 import { ExitCode, EXIT_CODE_TABLE, type ExitCodeValue } from './core/exit-codes.js';
 import { createLogger } from './core/log.js';
 import { redactString } from './core/redact.js';
+import { setStopSignal } from './core/stop.js';
 import { REPO_ROOT } from './core/paths.js';
 
 export const VERSION: string = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version;
@@ -36,6 +37,7 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
     signal: io.signal ?? new AbortController().signal,
     cwd: io.cwd ?? process.cwd(),
   };
+  setStopSignal(ctx.signal);
   let exitCode: ExitCodeValue = ExitCode.OK;
   let signalEndsNormally = false;
 

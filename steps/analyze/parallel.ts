@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { SloSpec, Point } from '../metrics/derive.js';
 import { lineTooLong, MAX_LINE_BYTES } from '../core/lines.js';
+import { throwIfStopped } from '../core/stop.js';
 import {
   assemble,
   ImplausibleCollector,
@@ -155,6 +156,7 @@ async function oneFile(
     let carry: Buffer = Buffer.alloc(0);
     let eof = false;
     while (!eof && !interleaved && !oversized) {
+      throwIfStopped(); // the first SIGINT/SIGTERM ends the read here
       const buf = Buffer.allocUnsafe(4 << 20);
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       eof = bytesRead === 0;

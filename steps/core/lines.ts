@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { InvalidInputError } from './errors.js';
+import { throwIfStopped } from './stop.js';
 
 /** Longest NDJSON line any step accepts (bytes, newline excluded). A sample line is ~20 bytes per chunk stamp. */
 export const MAX_LINE_BYTES = Number(process.env.LLMBENCH_MAX_LINE_BYTES ?? 16 * 2 ** 20);
@@ -44,6 +45,7 @@ export async function* readLines(
     const buf = Buffer.allocUnsafe(READ_BYTES);
     for (;;) {
       opts.signal?.throwIfAborted();
+      throwIfStopped();
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       const data = buf.subarray(0, bytesRead);

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT_CODE_TABLE } from '../../steps/core/exit-codes.js';
+import { writeSynthRun } from '../../steps/analyze/synth.js';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 
 let tmp: string;
@@ -110,5 +111,38 @@ describe('llmbench run and signals', () => {
       gone = await refused(url);
     }
     expect(gone).toBe(true);
+  }, 120_000);
+});
+
+describe('analyze and signals', () => {
+  it('the first SIGTERM waited for the analysis to end: now analyze stops within 5 s with 130', async () => {
+    const runs = path.join(tmp, 'big', 'runs');
+    // ~150 MB of samples: several seconds of analysis on this machine.
+    await writeSynthRun(path.join(runs, 'vllm'), {
+      backend: 'vllm',
+      concurrency: [1, 4, 8, 16],
+      trials: 12,
+      requests: 2500,
+      outputTokens: 32,
+      summarize: false,
+    });
+    const child = spawn(process.execPath, [
+      path.join(REPO_ROOT, 'steps/bin/llmbench.js'),
+      'analyze',
+      '--runs',
+      runs,
+      '--out',
+      path.join(tmp, 'big', 'analysis'),
+    ]);
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exit = new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
+    await new Promise((res) => setTimeout(res, 2500)); // start-up done, reading samples
+    const t0 = performance.now();
+    child.kill('SIGTERM');
+    const code = await exit;
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(code).toBe(130);
+    expect(err).toContain('interrupted');
   }, 120_000);
 });
