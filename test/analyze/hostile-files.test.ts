@@ -93,6 +93,33 @@ describe('1 GB sparse samples.ndjson', () => {
   });
 });
 
+describe('sweep --resume on a hostile samples.ndjson', () => {
+  test('a 1 GB sparse file was read whole (fs.readFile): now exit 2 at line 1, bounded, nothing sent', async () => {
+    const out = path.join(tmp, 'resume');
+    await fs.mkdir(out, { recursive: true });
+    await sparse(path.join(out, 'samples.ndjson'));
+    const r = await cliWatched([
+      'sweep',
+      '--backend',
+      'vllm',
+      '--url',
+      'http://127.0.0.1:1',
+      '--out',
+      out,
+      '--resume',
+      '--concurrency',
+      '1',
+      '--requests',
+      '1',
+      '--trials',
+      '1',
+    ]);
+    expect(r.killedFor).toBeNull();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${path.join(out, 'samples.ndjson')}: line 1 is longer than`);
+  });
+});
+
 describe('many long lines', () => {
   test('long valid lines past the per-point stamp cap: exit 2 naming the cap, bounded', async () => {
     const runs = await runDir('long');
