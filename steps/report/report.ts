@@ -129,7 +129,6 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
   // 1. Plot links: an assets branch, a configured URL prefix, or none.
   const plots: PlotLink[] = [];
   let reportHtml: string | null = null;
-  let headline: PlotLink | undefined;
   const charts = (manifest?.charts ?? []).filter((c) => c.png);
   if (g.assets.mode === 'prefix') {
     const prefix = g.assets.prefix.replace(/\/+$/, '');
@@ -176,7 +175,7 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
       result.assets = { links: 0, error: err.message };
     }
   }
-  headline = plots.find((p) => p.name === manifest?.headline) ?? plots[0];
+  const headline = plots.find((p) => p.name === manifest?.headline) ?? plots[0];
 
   const comment = renderSummaryMd(
     {
