@@ -12,7 +12,7 @@ const { main } = await import('../cli.ts');
 const ac = new AbortController();
 let signals = 0;
 // How long a command may take to stop cleanly after the first signal before the process exits anyway (130).
-const STOP_GRACE_MS = Number(process.env.LLMBENCH_STOP_GRACE_MS ?? 4500);
+const STOP_GRACE_MS = Number(process.env.LLMBENCH_STOP_GRACE_MS ?? 3500);
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     // First signal: stop cleanly and keep what was written. Second: give up.
