@@ -168,37 +168,45 @@ export async function runPipeline(
     }
   }
 
-  if (deps.signal?.aborted) return interruptedRun(cfg, workdir, summaries, files, deps.signal);
+  // After the sweeps: each stage starts only if no signal came; one that a signal ends makes the run "interrupted".
+  const stopped = (stage: string) => interruptedRun(cfg, workdir, summaries, files, deps.signal!, stage);
+  try {
+    if (deps.signal?.aborted) return await stopped('the sweeps');
+    // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
+    // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
+    const baselinePath = await resolveBaselinePath(cfg.baseline.path);
+    const analysis = await analyzeWork({
+      runsDir: L.runsDir,
+      outDir: L.analysisDir,
+      cfg,
+      baselinePath,
+      lenientBaseline: true,
+      historyDir: cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null,
+      writeBaselinePath: cfg.baseline.update ? baselinePath : null,
+      skipUncleanBaseline: true,
+      log,
+    });
+    files.push(...analysis.files);
+    if (deps.signal?.aborted) return await stopped('the analysis');
 
-  // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
-  // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
-  const baselinePath = await resolveBaselinePath(cfg.baseline.path);
-  const analysis = await analyzeWork({
-    runsDir: L.runsDir,
-    outDir: L.analysisDir,
-    cfg,
-    baselinePath,
-    lenientBaseline: true,
-    historyDir: cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null,
-    writeBaselinePath: cfg.baseline.update ? baselinePath : null,
-    skipUncleanBaseline: true,
-    log,
-  });
-  files.push(...analysis.files);
-
-  // Plots (plots/*.vl.json|svg|png, report.html), then SUMMARY.md — both read analysis/ when analyze ran above.
-  const title = cfg.name ?? 'llmbench run';
-  const generatedAt = new Date().toISOString();
-  const plotted = await runPlot({ workdir, log, title, generatedAt });
-  files.push(...plotted.files);
-  const summaryMd = await writeSummary({ workdir, log, title, generatedAt });
-  files.push(summaryMd.file);
-  return { workdir, summaries, files, verdict: analysis.verdict.verdict, exitCode: analysis.exitCode };
+    // Plots (plots/*.vl.json|svg|png, report.html), then SUMMARY.md — both read analysis/ when analyze ran above.
+    const title = cfg.name ?? 'llmbench run';
+    const generatedAt = new Date().toISOString();
+    const plotted = await runPlot({ workdir, log, title, generatedAt });
+    files.push(...plotted.files);
+    if (deps.signal?.aborted) return await stopped('the plots');
+    const summaryMd = await writeSummary({ workdir, log, title, generatedAt });
+    files.push(summaryMd.file);
+    return { workdir, summaries, files, verdict: analysis.verdict.verdict, exitCode: analysis.exitCode };
+  } catch (e) {
+    if (deps.signal?.aborted) return stopped('the analysis, plots or summary');
+    throw e;
+  }
 }
 
 /**
- * The first signal stopped the sweeps: no analysis, plots or verdict are started; SUMMARY.md says the run was
- * interrupted and which backends it reached, and the exit code is 130.
+ * The first signal stopped the run during `stage`: nothing after it is started (no verdict); SUMMARY.md says the run
+ * was interrupted and which backends it reached, and the exit code is 130.
  */
 async function interruptedRun(
   cfg: ResolvedConfig,
@@ -206,6 +214,7 @@ async function interruptedRun(
   summaries: SweepSummary[],
   files: string[],
   signal: AbortSignal,
+  stage: string,
 ): Promise<RunResult> {
   const L = workdirLayout(workdir);
   const why = signal.reason instanceof Error ? signal.reason.message : 'received a stop signal';
@@ -215,7 +224,7 @@ async function interruptedRun(
     '',
     `## ⏹ Interrupted — no verdict`,
     '',
-    `The run was stopped (${escapeMarkdown(why)}) before it finished: nothing new was started after the signal, so there is no analysis, plot or verdict. Samples written until then are kept under \`runs/\`.`,
+    `The run was stopped (${escapeMarkdown(why)}) during ${stage}: nothing new was started after the signal, so there is no verdict. Files written until then are kept (samples under \`runs/\`).`,
     '',
     '| backend | sweep |',
     '|---|---|',
