@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMMAND_ENTRIES } from './commands.js';
 import type { CommandContext } from './core/command.js';
-import { LlmbenchError, formatProblems } from './core/errors.js';
+import { InterruptedError, LlmbenchError, formatProblems } from './core/errors.js';
 import { ExitCode, EXIT_CODE_TABLE, type ExitCodeValue } from './core/exit-codes.js';
 import { createLogger } from './core/log.js';
 import { redactString } from './core/redact.js';
+import { setStopSignal } from './core/stop.js';
 import { REPO_ROOT } from './core/paths.js';
 
 export const VERSION: string = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version;
@@ -36,7 +37,9 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
     signal: io.signal ?? new AbortController().signal,
     cwd: io.cwd ?? process.cwd(),
   };
+  setStopSignal(ctx.signal);
   let exitCode: ExitCodeValue = ExitCode.OK;
+  let signalEndsNormally = false;
 
   const program = new Command('llmbench')
     .description(
@@ -55,6 +58,7 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
     const cmd = program.command(entry.name).description(entry.summary).exitOverride();
     if (entry.name !== wanted) continue;
     const spec = await entry.load();
+    signalEndsNormally = spec.signalEndsNormally === true;
     spec.configure(cmd);
     cmd.action(async (...args: unknown[]) => {
       const c = args[args.length - 1] as Command;
@@ -68,10 +72,20 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
       return ExitCode.INVALID_INPUT;
     }
     await program.parseAsync(io.argv, { from: 'user' });
+    // A command that stopped cleanly on the first signal still says so, with the one code for it.
+    if (ctx.signal.aborted && !signalEndsNormally) return reportError(interrupted(ctx.signal), log, stderr, env);
     return exitCode;
   } catch (e) {
+    if (ctx.signal.aborted && !signalEndsNormally && !(e instanceof CommanderError))
+      return reportError(interrupted(ctx.signal), log, stderr, env);
     return reportError(e, log, stderr, env);
   }
+}
+
+function interrupted(signal: AbortSignal): InterruptedError {
+  const r: unknown = signal.reason;
+  if (r instanceof InterruptedError) return r;
+  return new InterruptedError(r instanceof Error ? r.message : 'received a stop signal');
 }
 
 function reportError(

@@ -11,7 +11,7 @@ import type { HistoryEntry } from '../core/types/history-entry.js';
 import { pointKey, type Point, type SloSpec } from '../metrics/derive.js';
 import { decide, TEST_NAME, type DecisionRule } from '../stats/decide.js';
 import { welchLog } from '../stats/stats.js';
-import { loadRuns, type LoadedRun } from './load.js';
+import { implausibleTokenFindings, loadRuns, type LoadedRun } from './load.js';
 import { aggregate, loadDanfo, trialValues, trialsOf } from './aggregate.js';
 import { METRICS, isGated, toleranceOf, type RegressionSettings } from './metrics.js';
 import type { BaselineBackend, SeriesChangePoint } from './baseline.js';
@@ -77,6 +77,10 @@ export async function analyze(inp: AnalyzeInput): Promise<AnalyzeOutput> {
         message: `${r.corrupt.length} corrupt line(s) in ${path.join(r.dir, 'samples.ndjson')} (first at line ${r.corrupt[0].line}: ${r.corrupt[0].message}); results of this backend cannot be trusted`,
       });
       block(b, '*', 'corrupt samples');
+    }
+    for (const { key, ...f } of implausibleTokenFindings(r)) {
+      add(f);
+      block(b, key, f.code);
     }
     for (const f of r.importFindings) {
       add({ ...f, backend: b });

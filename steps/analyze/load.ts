@@ -8,8 +8,9 @@ import { InvalidInputError, type Problem } from '../core/errors.js';
 import { validate } from '../core/schemas.js';
 import type { Logger } from '../core/log.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import type { Point, SloSpec } from '../metrics/derive.js';
-import { readSampleFiles, type CorruptLine } from './samples.js';
+import { pointKey, type Point, type SloSpec } from '../metrics/derive.js';
+import type { Finding } from '../core/types/verdict.js';
+import { readSampleFiles, TOKENS_PER_EVENT_MAX, type CorruptLine, type ImplausibleTokens } from './samples.js';
 
 export interface LoadedRun {
   backend: string;
@@ -24,6 +25,8 @@ export interface LoadedRun {
   interleaved: boolean;
   sampleRunIds: string[];
   sampleBackends: string[];
+  /** Points whose samples carry server token counts that contradict the stream. */
+  implausible: ImplausibleTokens[];
   /** Findings of `llmbench import` (import.json next to an imported summary). */
   importFindings: {
     code: string;
@@ -172,6 +175,7 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
         interleaved: r.interleaved,
         sampleRunIds: r.runIds,
         sampleBackends: r.backends,
+        implausible: r.implausible,
         importFindings: await importFindings(dir),
       });
     } else {
@@ -188,9 +192,27 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
         interleaved: false,
         sampleRunIds: [],
         sampleBackends: [],
+        implausible: [],
         importFindings: await importFindings(dir),
       });
     }
   }
   return runs;
+}
+
+/**
+ * `token-count-implausible` findings of one run (error: the point is invalid — its tokens/s rests on counts the
+ * stream contradicts). `key` is the point key to block (steps/metrics pointKey).
+ */
+export function implausibleTokenFindings(r: LoadedRun): (Finding & { key: string })[] {
+  return r.implausible.map((x) => ({
+    key: pointKey(x),
+    code: 'token-count-implausible',
+    severity: 'error',
+    backend: r.backend,
+    concurrency: x.concurrency,
+    rate: x.rate,
+    count: x.count,
+    message: `${x.count} sample(s) at ${x.concurrency !== null ? `concurrency ${x.concurrency}` : `rate ${x.rate}/s`} carry server token counts the stream contradicts (negative, or more than ${TOKENS_PER_EVENT_MAX}× the output events seen; first at ${path.join(r.dir, 'samples.ndjson')} line ${x.line}: ${x.message}); the point is invalid`,
+  }));
 }

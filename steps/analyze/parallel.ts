@@ -7,7 +7,19 @@
 import { promises as fs } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { SloSpec, Point } from '../metrics/derive.js';
-import { assemble, readSamples, type SampleRead } from './samples.js';
+import { lineTooLong, MAX_LINE_BYTES } from '../core/lines.js';
+import { throwIfStopped } from '../core/stop.js';
+import {
+  assemble,
+  ImplausibleCollector,
+  MAX_CORRUPT_LINES,
+  MAX_SAMPLES_PER_POINT,
+  MAX_STAMPS_PER_POINT,
+  readSamples,
+  STAMPS_PER_SAMPLE,
+  tooManyCorrupt,
+  type SampleRead,
+} from './samples.js';
 import type { TrialBatch, TrialBatchResult } from './trial-worker.js';
 
 const reC = /"concurrency":(null|\d+)/;
@@ -24,8 +36,18 @@ export function scanKey(line: string): string | null {
   return `${v(c[1])}|${v(r[1])}#${t[1]}`;
 }
 
+/**
+ * A trial larger than this is not sent to a worker (which would hold it as bytes, a string and parsed objects at
+ * once) but read by the sequential path, which enforces the per-point caps line by line.
+ */
+const MAX_BATCH_BYTES = 64 * 2 ** 20;
+/** Bytes of trials handed to workers and not yet summarized. */
+const MAX_IN_FLIGHT_BYTES = 128 * 2 ** 20;
+
 class Pool {
   private workers: { w: Worker; busy: number }[] = [];
+  private bytes = new Map<number, number>();
+  bytesInFlight = 0;
   private waiting = new Map<number, { resolve: (r: TrialBatchResult) => void; reject: (e: Error) => void }>();
   private failed: Error | null = null;
   private freed: (() => void)[] = [];
@@ -37,6 +59,8 @@ class Pool {
       const slot = { w, busy: 0 };
       w.on('message', (r: TrialBatchResult) => {
         slot.busy--;
+        this.bytesInFlight -= this.bytes.get(r.id) ?? 0;
+        this.bytes.delete(r.id);
         this.waiting.get(r.id)?.resolve(r);
         this.waiting.delete(r.id);
         for (const f of this.freed.splice(0)) f();
@@ -54,6 +78,8 @@ class Pool {
     if (this.failed) return Promise.reject(this.failed);
     const slot = this.workers.reduce((a, x) => (x.busy < a.busy ? x : a));
     slot.busy++;
+    this.bytes.set(b.id, b.bytes.length);
+    this.bytesInFlight += b.bytes.length;
     return new Promise((resolve, reject) => {
       this.waiting.set(b.id, { resolve, reject });
       slot.w.postMessage(b, [b.bytes.buffer as ArrayBuffer]);
@@ -86,18 +112,25 @@ async function oneFile(
   opts: { slo?: SloSpec; summaryPoints?: Point[] },
   nextId: () => number,
   maxInFlight: number,
-): Promise<SampleRead> {
+): Promise<SampleRead | null> {
   const pending: Promise<TrialBatchResult>[] = [];
   const closed = new Set<string>();
   let parts: Buffer[] = [],
     key: string | null = null,
     first = 1,
     lineNo = 0,
-    interleaved = false;
+    interleaved = false,
+    oversized = false;
+  const linesPerPoint = new Map<string, number>();
+  let corruptSeen = 0;
   // Each trial's bytes go to a worker in one transferred buffer: no per-line strings on this thread.
   const flush = async () => {
     const size = parts.reduce((a, b) => a + b.length, 0);
     if (!size) return;
+    if (size > MAX_BATCH_BYTES) {
+      oversized = true;
+      return;
+    }
     const bytes = new Uint8Array(size);
     let o = 0;
     for (const b of parts) {
@@ -106,16 +139,24 @@ async function oneFile(
     }
     parts = [];
     const p = pool.run({ id: nextId(), firstLine: first, bytes, slo: opts.slo });
-    p.catch(() => {}); // observed by Promise.all below; never an unhandled rejection meanwhile
+    p.then(
+      (r) => {
+        corruptSeen += r.corrupt.length;
+        if (corruptSeen > MAX_CORRUPT_LINES) oversized = true; // the sequential path stops at the exact line
+      },
+      () => {}, // observed by Promise.all below; never an unhandled rejection meanwhile
+    );
     pending.push(p);
     // Backpressure: never hold more than a few trials in flight.
-    while (pool.inFlight >= maxInFlight && !pool.failure) await pool.slotFreed();
+    while ((pool.inFlight >= maxInFlight || pool.bytesInFlight > MAX_IN_FLIGHT_BYTES) && !pool.failure)
+      await pool.slotFreed();
   };
   const fh = await fs.open(file, 'r');
   try {
     let carry: Buffer = Buffer.alloc(0);
     let eof = false;
-    while (!eof && !interleaved) {
+    while (!eof && !interleaved && !oversized) {
+      throwIfStopped(); // the first SIGINT/SIGTERM ends the read here
       const buf = Buffer.allocUnsafe(4 << 20);
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       eof = bytesRead === 0;
@@ -125,7 +166,14 @@ async function oneFile(
         seg = 0;
       for (let nl = data.indexOf(10, pos); nl >= 0; nl = data.indexOf(10, pos)) {
         lineNo++;
+        if (nl - pos > MAX_LINE_BYTES) throw lineTooLong(file, lineNo, MAX_LINE_BYTES);
         const k = scanKeyAt(data, pos, nl);
+        if (k !== null) {
+          const pk = k.slice(0, k.lastIndexOf('#'));
+          const n = (linesPerPoint.get(pk) ?? 0) + 1;
+          linesPerPoint.set(pk, n);
+          if (n > MAX_SAMPLES_PER_POINT) oversized = true; // the sequential path says where, exactly
+        }
         if (k !== null && k !== key) {
           if (key !== null) closed.add(key);
           if (closed.has(k)) {
@@ -134,30 +182,49 @@ async function oneFile(
           }
           parts.push(data.subarray(seg, pos));
           await flush();
+          if (oversized) break;
           seg = pos;
           first = lineNo;
           key = k;
         }
         pos = nl + 1;
       }
-      if (interleaved) break;
+      if (interleaved || oversized) break;
       parts.push(data.subarray(seg, pos));
       carry = data.subarray(pos);
+      if (carry.length > MAX_LINE_BYTES) throw lineTooLong(file, lineNo + 1, MAX_LINE_BYTES);
+      // A trial that will not go to a worker anyway must not pile up here either.
+      if (parts.reduce((a, b) => a + b.length, 0) > MAX_BATCH_BYTES) oversized = true;
     }
   } finally {
     await fh.close();
   }
-  if (!interleaved) await flush();
+  if (!interleaved && !oversized) await flush();
   const results = await Promise.all(pending);
+  if (oversized) return null; // exact sequential path: bounded, names the cap it exceeds
   const keys = new Set<string>();
   let uniform = !interleaved;
   for (const r of results) {
     if (!r.uniform || (r.key !== null && keys.has(r.key))) uniform = false;
     if (r.key !== null) keys.add(r.key);
   }
-  if (!uniform) return readSamples(file, opts); // exact sequential path (handles interleaving)
+  if (!uniform) return null; // exact sequential path (handles interleaving)
 
   const corrupt = results.flatMap((r) => r.corrupt).sort((a, b) => a.line - b.line);
+  if (corrupt.length > MAX_CORRUPT_LINES + 1) throw tooManyCorrupt(file, corrupt[0]);
+  const perPoint = new Map<string, { n: number; stamps: number }>();
+  for (const r of results) {
+    if (r.key === null) continue;
+    const pk = r.key.slice(0, r.key.lastIndexOf('#'));
+    const c = perPoint.get(pk) ?? { n: 0, stamps: 0 };
+    c.n += r.samples;
+    c.stamps += r.stamps;
+    perPoint.set(pk, c);
+    // Over a cap: the sequential path stops at the exact line and names the cap.
+    if (c.stamps > MAX_STAMPS_PER_POINT || c.n + c.stamps / STAMPS_PER_SAMPLE > MAX_SAMPLES_PER_POINT) return null;
+  }
+  const implausible = new ImplausibleCollector();
+  for (const r of results) implausible.merge(r.implausible);
   // A cut-short final line is a killed writer's torn write, as in the sequential path.
   const last = corrupt[corrupt.length - 1];
   const tornLastLine = !!last && last.line === lineNo && last.message.startsWith('not JSON');
@@ -179,10 +246,11 @@ async function oneFile(
     runIds: [...new Set(results.flatMap((r) => r.runIds))],
     backends: [...new Set(results.flatMap((r) => r.backends))],
     interleaved: false,
+    implausible: implausible.list(),
   };
   const points = assemble(trials, opts.summaryPoints);
   if (points) return { ...base, points, pooled: 'summary' };
-  return readSamples(file, opts); // pooled distributions must be re-derived from whole points
+  return null; // pooled distributions must be re-derived from whole points
 }
 
 /** Reads the files one after another, each spread over `workers` threads. */
@@ -192,11 +260,14 @@ export async function readSamplesParallel(
 ): Promise<SampleRead[]> {
   const pool = new Pool(workers);
   let id = 0;
+  const out: (SampleRead | null)[] = [];
   try {
-    const out: SampleRead[] = [];
     for (const j of jobs) out.push(await oneFile(pool, j.file, j.opts, () => id++, workers * 3));
-    return out;
   } finally {
     await pool.close();
   }
+  // Files that need the exact sequential path (null) are read after the workers are gone: their memory is free.
+  const done: SampleRead[] = [];
+  for (const [i, r] of out.entries()) done.push(r ?? (await readSamples(jobs[i].file, jobs[i].opts)));
+  return done;
 }

@@ -8,10 +8,129 @@
  * code. Otherwise (edited or foreign summary, interleaved samples from merged shards or A/B arms) the file is read
  * again holding whole points and everything is re-derived with `summarizePoints`: slower, still exact.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import os from 'node:os';
-import { createInterface } from 'node:readline';
+import { InvalidInputError } from '../core/errors.js';
+import { readLines } from '../core/lines.js';
 import { pointKey, summarize, summarizePoints, type Point, type Sample, type SloSpec } from '../metrics/derive.js';
+
+/**
+ * Documented caps (steps/analyze/README.md) that bound analyze's and plot's memory whatever the input. A load point is
+ * the most either step holds at once; measured here (npm run bench:hostile-files) a held sample costs ~1.2 KiB and a
+ * chunk stamp ~110 bytes at the peak of summarizing (1.73 GiB peak RSS at 15.2 M stamps, 1.66 GiB at 900 k samples),
+ * so a point may weigh at most 750,000 samples, where each chunk stamp counts 1/16 of a sample, and hold at most
+ * 12,000,000 stamps: ≈ 1.4 GiB either way, under the 2 GiB target. Beyond: exit 2 naming the cap.
+ */
+export const MAX_SAMPLES_PER_POINT = Number(process.env.LLMBENCH_MAX_SAMPLES_PER_POINT ?? 750_000);
+export const MAX_STAMPS_PER_POINT = Number(process.env.LLMBENCH_MAX_STAMPS_PER_POINT ?? 12_000_000);
+/** Chunk stamps that weigh as much as one sample in the per-point cap. */
+export const STAMPS_PER_SAMPLE = 16;
+/** Distinct load point × trial groups in one file (each costs a summary of its own). */
+export const MAX_TRIAL_GROUPS = 100_000;
+/** More corrupt lines than this is not a damaged file but a wrong one: exit 2 instead of a finding per line. */
+export const MAX_CORRUPT_LINES = 10_000;
+/** A server's output-token count above this multiple of the output events seen contradicts the stream. */
+export const TOKENS_PER_EVENT_MAX = 16;
+
+/** Counts per load point that enforce the caps; shared by analyze (samples.ts) and plot (steps/plot/data.ts). */
+export class PointCaps {
+  private counts = new Map<string, { n: number; stamps: number }>();
+  private groups = new Set<string>();
+  /** `whole`: every sample is held at once (interleaved points), so the caps apply to the whole file. */
+  constructor(
+    readonly file: string,
+    readonly whole = false,
+  ) {}
+  add(s: { concurrency: number | null; rate: number | null; trial: number; chunk_ms: unknown[] }, line: number): void {
+    const g = `${pointKey(s)}#${s.trial}`;
+    if (!this.groups.has(g)) {
+      this.groups.add(g);
+      if (this.groups.size > MAX_TRIAL_GROUPS)
+        throw capError(this.file, line, `${MAX_TRIAL_GROUPS} load point × trial groups per file`);
+    }
+    const k = this.whole ? '*' : pointKey(s);
+    let c = this.counts.get(k);
+    if (!c) this.counts.set(k, (c = { n: 0, stamps: 0 }));
+    c.n++;
+    c.stamps += s.chunk_ms.length;
+    if (c.stamps > MAX_STAMPS_PER_POINT)
+      throw capError(this.file, line, `${MAX_STAMPS_PER_POINT} chunk stamps per load point`);
+    if (c.n + c.stamps / STAMPS_PER_SAMPLE > MAX_SAMPLES_PER_POINT)
+      throw capError(
+        this.file,
+        line,
+        `${MAX_SAMPLES_PER_POINT} samples per load point (each chunk stamp counts 1/${STAMPS_PER_SAMPLE} of a sample)`,
+      );
+  }
+}
+
+function capError(file: string, line: number, cap: string): InvalidInputError {
+  return new InvalidInputError('samples-cap', `${file}: line ${line} exceeds the cap of ${cap}`, {
+    hint: 'analyze and plot hold at most one load point in memory, bounded by LLMBENCH_MAX_SAMPLES_PER_POINT and LLMBENCH_MAX_STAMPS_PER_POINT (steps/analyze/README.md); split the sweep into more points or shorter outputs.',
+    problems: [{ path: '', message: `exceeds the cap of ${cap}`, file, line }],
+  });
+}
+
+export function tooManyCorrupt(file: string, first: CorruptLine): InvalidInputError {
+  return new InvalidInputError(
+    'samples-corrupt',
+    `${file}: more than ${MAX_CORRUPT_LINES} corrupt lines (first at line ${first.line}: ${first.message})`,
+    {
+      hint: 'This is not a damaged samples.ndjson but another file; point analyze at a sweep output.',
+      problems: [{ path: '', message: first.message, file, line: first.line }],
+    },
+  );
+}
+
+/** A sample whose server-reported token counts contradict its stream (item: token-count-implausible). */
+export interface ImplausibleTokens {
+  concurrency: number | null;
+  rate: number | null;
+  count: number;
+  /** First offending line and why. */
+  line: number;
+  message: string;
+}
+
+/** Why a sample's server token counts cannot be true, or null: negative, or more than 16× the output events seen. */
+export function implausibleTokens(s: Sample): string | null {
+  const o = s.output_tokens.server,
+    i = s.input_tokens.server;
+  if (typeof o === 'number' && o < 0) return `negative output token count ${o}`;
+  if (typeof i === 'number' && i < 0) return `negative input token count ${i}`;
+  for (const t of s.chunk_tokens) if (t < 0) return `negative chunk token count ${t}`;
+  const events = s.chunk_ms.length;
+  if (typeof o === 'number' && o > TOKENS_PER_EVENT_MAX * Math.max(1, events))
+    return `server counted ${o} output tokens in ${events} output event(s) (more than ${TOKENS_PER_EVENT_MAX} a event)`;
+  return null;
+}
+
+/** Collects implausible-token samples per point (bounded: one entry per point). */
+export class ImplausibleCollector {
+  private byPoint = new Map<string, ImplausibleTokens>();
+  add(s: Sample, line: number): void {
+    const why = implausibleTokens(s);
+    if (!why) return;
+    const k = pointKey(s);
+    const e = this.byPoint.get(k);
+    if (e) e.count++;
+    else this.byPoint.set(k, { concurrency: s.concurrency, rate: s.rate, count: 1, line, message: why });
+  }
+  merge(list: ImplausibleTokens[]): void {
+    for (const x of list) {
+      const k = pointKey(x);
+      const e = this.byPoint.get(k);
+      if (!e) this.byPoint.set(k, { ...x });
+      else {
+        e.count += x.count;
+        if (x.line < e.line) Object.assign(e, { line: x.line, message: x.message });
+      }
+    }
+  }
+  list(): ImplausibleTokens[] {
+    return [...this.byPoint.values()];
+  }
+}
 
 export interface CorruptLine {
   line: number;
@@ -31,6 +150,8 @@ export interface SampleRead {
   interleaved: boolean;
   /** Where pooled point distributions came from. */
   pooled: 'summary' | 'samples';
+  /** Points holding samples whose server token counts contradict the stream (token-count-implausible). */
+  implausible: ImplausibleTokens[];
 }
 
 /** Structural check of one parsed line: enough to derive metrics without throwing. Returns a problem or null. */
@@ -38,22 +159,23 @@ export function sampleProblem(x: unknown): string | null {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'not a JSON object';
   const s = x as Record<string, unknown>;
   if (s.v !== 1) return `unknown sample version ${JSON.stringify(s.v)}`;
-  if (typeof s.sent_ms !== 'number' || typeof s.intended_send_ms !== 'number')
-    return 'sent_ms/intended_send_ms missing';
+  if (!Number.isFinite(s.sent_ms) || !Number.isFinite(s.intended_send_ms))
+    return 'sent_ms/intended_send_ms missing or not finite';
   if (!Array.isArray(s.chunk_ms) || !Array.isArray(s.chunk_tokens) || s.chunk_ms.length !== s.chunk_tokens.length)
     return 'chunk_ms/chunk_tokens missing or of different lengths';
   if (typeof s.ok !== 'boolean' || typeof s.warmup !== 'boolean') return 'ok/warmup missing';
   if (!Number.isInteger(s.trial)) return 'trial missing';
-  if (!(s.concurrency === null || Number.isInteger(s.concurrency)) || !(s.rate === null || typeof s.rate === 'number'))
+  if (!(s.concurrency === null || Number.isInteger(s.concurrency)) || !(s.rate === null || Number.isFinite(s.rate)))
     return 'concurrency/rate missing';
   if (s.concurrency === null && s.rate === null) return 'neither concurrency nor rate set';
   const o = s.output_tokens as Record<string, unknown> | undefined,
     i = s.input_tokens as Record<string, unknown> | undefined;
   if (typeof o !== 'object' || o === null || typeof i !== 'object' || i === null)
     return 'input_tokens/output_tokens missing';
-  for (const k of s.chunk_ms as unknown[]) if (typeof k !== 'number') return 'chunk_ms holds a non-number';
-  for (const k of s.chunk_tokens as unknown[]) if (typeof k !== 'number') return 'chunk_tokens holds a non-number';
-  const maybeNum = (v: unknown) => v === null || v === undefined || typeof v === 'number';
+  // JSON has no Infinity, but JSON.parse reads 1e400 as one: every number must be finite.
+  for (const k of s.chunk_ms as unknown[]) if (!Number.isFinite(k)) return 'chunk_ms holds a non-finite number';
+  for (const k of s.chunk_tokens as unknown[]) if (!Number.isFinite(k)) return 'chunk_tokens holds a non-finite number';
+  const maybeNum = (v: unknown) => v === null || v === undefined || Number.isFinite(v);
   if (
     !maybeNum(o.server) ||
     !maybeNum(o.client) ||
@@ -62,9 +184,9 @@ export function sampleProblem(x: unknown): string | null {
     !maybeNum(i.client) ||
     !maybeNum(i.requested)
   )
-    return 'token counts must be numbers or null';
-  if (!(s.end_ms === null || s.end_ms === undefined || typeof s.end_ms === 'number'))
-    return 'end_ms must be a number or null';
+    return 'token counts must be finite numbers or null';
+  if (!maybeNum(s.end_ms) || !maybeNum(s.headers_ms) || !maybeNum(s.time_scale))
+    return 'end_ms/headers_ms/time_scale must be finite numbers or null';
   if (
     !s.ok &&
     !(
@@ -136,6 +258,8 @@ async function pass(
   opts: { slo?: SloSpec },
   mode: 'trials' | 'points' | 'all',
 ): Promise<Omit<SampleRead, 'pooled'> & { trials: Map<string, TrialMetrics[]> }> {
+  const caps = new PointCaps(file, mode === 'all');
+  const implausible = new ImplausibleCollector();
   const trials = new Map<string, TrialMetrics[]>();
   const open = new Map<string, Sample[]>();
   const closed = new Set<string>();
@@ -161,11 +285,12 @@ async function pass(
     arr.push({ trial: group[0].trial, ...summarize(group, { slo: opts.slo }) });
   };
 
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of rl) {
-    lineNo++;
+  for await (const l of readLines(file)) {
+    const line = l.text;
+    lineNo = l.no;
     if (pendingBad) corrupt.push(pendingBad);
     pendingBad = null;
+    if (corrupt.length > MAX_CORRUPT_LINES) throw tooManyCorrupt(file, corrupt[0]);
     if (!line.trim()) continue;
     let parsed: unknown;
     try {
@@ -180,12 +305,14 @@ async function pass(
       continue;
     }
     const s = parsed as Sample;
-    if (typeof s.run_id === 'string') runIds.add(s.run_id);
-    if (typeof s.backend === 'string') backends.add(s.backend);
+    if (typeof s.run_id === 'string' && runIds.size < 1000) runIds.add(s.run_id);
+    if (typeof s.backend === 'string' && backends.size < 1000) backends.add(s.backend);
     if (s.warmup) {
       warmup++;
       continue; // summarize ignores warmup samples: drop them now to save memory
     }
+    caps.add(s, lineNo);
+    implausible.add(s, lineNo);
     samples++;
     if (s.error) s.error.message = ''; // the bulk of a failed line; metrics need only the category
     const k = mode === 'trials' ? `${pointKey(s)}#${s.trial}` : pointKey(s);
@@ -205,7 +332,6 @@ async function pass(
     if (!arr) open.set(k, (arr = []));
     arr.push(s);
   }
-  rl.close();
   // A bad final line is a torn write (the writer was killed mid-line), not corruption.
   const tornLastLine = pendingBad !== null;
   if (mode === 'trials') {
@@ -225,6 +351,7 @@ async function pass(
     runIds: [...runIds],
     backends: [...backends],
     interleaved,
+    implausible: implausible.list(),
   };
 }
 

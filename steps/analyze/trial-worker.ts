@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { pointKey, summarize, type Sample, type SloSpec } from '../metrics/derive.js';
-import { sampleProblem } from './samples.js';
+import { ImplausibleCollector, MAX_CORRUPT_LINES, sampleProblem, type ImplausibleTokens } from './samples.js';
 
 export interface TrialBatch {
   id: number;
@@ -28,6 +28,9 @@ export interface TrialBatchResult {
   corrupt: { line: number; message: string }[];
   runIds: string[];
   backends: string[];
+  /** Chunk stamps of the measured samples (the per-point stamp cap is summed by the caller). */
+  stamps: number;
+  implausible: ImplausibleTokens[];
 }
 
 const decoder = new TextDecoder();
@@ -40,12 +43,14 @@ export function processBatch(b: TrialBatch): TrialBatchResult {
   let warmup = 0,
     key: string | null = null,
     trial: number | null = null,
-    uniform = true;
+    uniform = true,
+    stamps = 0;
+  const implausible = new ImplausibleCollector();
   const text = decoder.decode(b.bytes);
   const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop(); // the trailing newline
   lines.forEach((line, i) => {
-    if (!line.trim()) return;
+    if (!line.trim() || corrupt.length > MAX_CORRUPT_LINES) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -71,6 +76,8 @@ export function processBatch(b: TrialBatch): TrialBatchResult {
       return;
     }
     if (s.error) s.error.message = '';
+    stamps += s.chunk_ms.length;
+    implausible.add(s, b.firstLine + i);
     group.push(s);
   });
   return {
@@ -84,6 +91,8 @@ export function processBatch(b: TrialBatch): TrialBatchResult {
     corrupt,
     runIds: [...runIds],
     backends: [...backends],
+    stamps,
+    implausible: implausible.list(),
   };
 }
 

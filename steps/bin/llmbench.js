@@ -11,11 +11,17 @@ process.stdout.on('error', (e) => {
 const { main } = await import('../cli.ts');
 const ac = new AbortController();
 let signals = 0;
+// How long a command may take to stop cleanly after the first signal before the process exits anyway (130).
+const STOP_GRACE_MS = Number(process.env.LLMBENCH_STOP_GRACE_MS ?? 3500);
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     // First signal: stop cleanly and keep what was written. Second: give up.
     if (++signals > 1) process.exit(130);
     ac.abort(new Error(`received ${sig}`));
+    setTimeout(() => {
+      process.stderr.write(`interrupted: received ${sig}; did not stop within ${STOP_GRACE_MS} ms, exiting (130)\n`);
+      process.exit(130);
+    }, STOP_GRACE_MS);
   });
 }
 const code = await main({ argv: process.argv.slice(2), signal: ac.signal });

@@ -1,6 +1,34 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { lstatSync } from 'node:fs';
+import { InvalidInputError } from './errors.js';
+
+/**
+ * Outputs never follow symlinks: a link planted where an output goes (a dangling one would create its target
+ * outside the work directory; a live one would overwrite or append to another file) is refused, exit 2.
+ */
+export function symlinkRefused(file: string): InvalidInputError {
+  return new InvalidInputError(
+    'output-is-symlink',
+    `${file} is a symbolic link; outputs are never written through links`,
+    {
+      hint: 'Remove the link (or choose another output directory); nothing was written to it.',
+      problems: [{ path: '', message: 'is a symbolic link', file }],
+    },
+  );
+}
+
+/** Throws symlinkRefused when `file` exists as a symbolic link (dangling or not). */
+export function refuseSymlink(file: string): void {
+  let isLink = false;
+  try {
+    isLink = lstatSync(file).isSymbolicLink();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (isLink) throw symlinkRefused(file);
+}
 
 /**
  * Atomic file writes: write a temp file in the same directory, fsync, rename over the target. A crash leaves
@@ -12,6 +40,7 @@ export async function writeFileAtomic(
   opts: { mode?: number } = {},
 ): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
+  refuseSymlink(file);
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fh = await fs.open(tmp, fsc.O_CREAT | fsc.O_WRONLY | fsc.O_EXCL, opts.mode ?? 0o644);
   try {
@@ -57,7 +86,13 @@ export class NdjsonAppender {
 
   async open(): Promise<void> {
     await fs.mkdir(path.dirname(this.file), { recursive: true });
-    this.fh = await fs.open(this.file, 'a');
+    // O_NOFOLLOW: the check and the open are one system call, so a link planted in between is refused too.
+    try {
+      this.fh = await fs.open(this.file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW, 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(this.file);
+      throw e;
+    }
   }
 
   append(value: unknown): Promise<void> {

@@ -23,4 +23,6 @@ export interface CommandSpec {
   summary: string;
   configure(cmd: Command): void;
   run(opts: Record<string, unknown>, ctx: CommandContext, args: string[]): Promise<ExitCodeValue>;
+  /** A server (`sim`) runs until signalled: stopping on SIGTERM is its normal end, not an interruption (130). */
+  signalEndsNormally?: boolean;
 }

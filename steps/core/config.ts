@@ -2,13 +2,14 @@ import { promises as fs } from 'node:fs';
 import yaml from 'js-yaml';
 import { InvalidInputError, type Problem } from './errors.js';
 import { validate } from './schemas.js';
-import { lineOfPath } from './yaml-lines.js';
+import { YamlLines } from './yaml-lines.js';
 import {
   SERVER_CATALOGUE as SERVERS,
   SERVER_KINDS as SERVER_NAMES,
   isServerKind as isServerName,
 } from './server-catalogue.js';
 import { GPU_PROFILES } from './gpu-profiles.js';
+import { endpointProblems, headerProblems } from './targets.js';
 import type { BenchConfig, Backend } from './types/bench-config.js';
 
 export type { BenchConfig, Backend } from './types/bench-config.js';
@@ -98,14 +99,9 @@ export function semanticProblems(c: BenchConfig): Problem[] {
           message: `api '${b.api}' is not available for ${b.kind} (use ${ok.join(' or ')})`,
         });
     }
-    for (const [h, v] of Object.entries(b.headers ?? {})) {
-      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
-      if (v.includes('${') && !m)
-        problems.push({
-          path: `/backends/${i}/headers/${h}`,
-          message: 'environment references must be the whole value, like ${NAME}',
-        });
-    }
+    // Syntax only here (names, CR/LF, ${NAME} form); whether the variables are set is checked where they are used.
+    problems.push(...headerProblems(b.headers ?? {}, `/backends/${i}/headers`, null));
+    if (b.endpoint !== undefined) problems.push(...endpointProblems(b.endpoint, `/backends/${i}/endpoint`, null));
   });
   const load = c.load ?? {};
   const mode = load.mode ?? 'concurrency';
@@ -183,9 +179,10 @@ export function parseConfig(text: string, file = '<config>'): ResolvedConfig {
   const problems = validate('bench-config', doc);
   if (!problems.length) problems.push(...semanticProblems(doc as BenchConfig));
   if (problems.length) {
+    const locate = new YamlLines(text);
     for (const p of problems) {
       p.file = file;
-      p.line = lineOfPath(text, p.path);
+      p.line = locate.lineOf(p.path);
     }
     throw new InvalidInputError(
       'config-invalid',

@@ -54,6 +54,22 @@ export const ERROR_CODES = {
     hint: 'Re-run with LLMBENCH_DEBUG=1 for the stack trace and report it.',
   },
 
+  'output-is-symlink': {
+    exit: INVALID,
+    meaning: 'An output file already exists as a symbolic link; outputs never follow links.',
+    hint: 'Remove the link or pick another --out/--workdir; nothing was written through it.',
+  },
+  'line-too-long': {
+    exit: INVALID,
+    meaning: 'A line of an NDJSON input is longer than the line-size bound.',
+    hint: 'The file is corrupt or not what it claims to be; regenerate it (the message names file and line).',
+  },
+  interrupted: {
+    exit: ExitCode.INTERRUPTED,
+    meaning: 'The first SIGINT/SIGTERM stopped the command; what it had written is kept.',
+    hint: 'Stopped on request; a sweep continues with --resume.',
+  },
+
   // steps/adapters, steps/workload
   'unknown-backend': {
     exit: INVALID,
@@ -207,6 +223,17 @@ export const ERROR_CODES = {
     hint: 'Import into a new --out directory; earlier results are never overwritten. Nothing was written.',
   },
 
+  'samples-cap': {
+    exit: INVALID,
+    meaning: 'A load point holds more samples or chunk stamps than the documented cap (bounded memory).',
+    hint: 'Split the run or raise LLMBENCH_MAX_SAMPLES_PER_POINT / LLMBENCH_MAX_STAMPS_PER_POINT (steps/analyze/README.md).',
+  },
+  'samples-corrupt': {
+    exit: INVALID,
+    meaning: 'samples.ndjson holds more corrupt lines than the cap, or a line that cannot be a sample.',
+    hint: 'The message names the file and line; regenerate the run or remove the damaged lines.',
+  },
+
   // steps/plot, steps/report, steps/run
   'bad-flag': { exit: INVALID, meaning: 'An invalid `llmbench plot` flag.', hint: 'See `llmbench plot --help`.' },
   'nothing-to-plot': {
@@ -269,6 +296,27 @@ export const ERROR_CODES = {
     exit: ENV,
     meaning: 'A backend swept on its own worker thread by `llmbench run` failed or exited before it finished.',
     hint: 'Rerun with `llmbench run --sequential` to sweep on the main thread; LLMBENCH_DEBUG=1 prints the stack.',
+  },
+
+  'server-metrics-cap': {
+    exit: INVALID,
+    meaning: 'server-metrics.ndjson is larger than plot reads (bounded memory).',
+    hint: 'The file is corrupt or from a far longer sweep than the plots can show; the message names the cap.',
+  },
+  'github-deadline': {
+    exit: ENV,
+    meaning: 'The GitHub calls of one report did not finish within the total deadline.',
+    hint: 'GitHub is slow or unreachable; re-run report later (the comment is updated in place).',
+  },
+  'github-timeout': {
+    exit: ENV,
+    meaning: 'One GitHub API call did not answer within the per-call deadline.',
+    hint: 'GitHub is slow or unreachable; re-run report later (the comment is updated in place).',
+  },
+  'run-targets-invalid': {
+    exit: INVALID,
+    meaning: 'An endpoint, header or dataset of the run config is invalid (checked as sweep checks them).',
+    hint: 'Nothing was written. Endpoints are absolute http(s) URLs; ${NAME} references need the variable set.',
   },
 
   // steps/build

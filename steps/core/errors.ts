@@ -57,6 +57,17 @@ export class EnvironmentError extends LlmbenchError {
   }
 }
 
+/** The first SIGINT/SIGTERM (exit 130): the command stopped early and kept what it had written. */
+export class InterruptedError extends LlmbenchError {
+  constructor(what = 'received a stop signal') {
+    super('interrupted', `interrupted: ${what}`, {
+      hint: 'Stopped on request; files already written are kept (a sweep continues with --resume).',
+      exitCode: ExitCode.INTERRUPTED,
+    });
+    this.name = 'InterruptedError';
+  }
+}
+
 export function formatProblems(problems: Problem[]): string {
   return problems
     .map((p) => {

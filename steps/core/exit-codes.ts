@@ -13,6 +13,8 @@ export const ExitCode = {
   ENVIRONMENT: 3,
   /** Inconclusive: not enough valid data to decide. */
   INCONCLUSIVE: 4,
+  /** Interrupted by SIGINT/SIGTERM: stopped early, what was written is kept (128 + SIGINT, the shell's convention). */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -23,6 +25,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: stri
   { code: 2, meaning: 'invalid input' },
   { code: 3, meaning: 'environment/backend failure (unreachable, not ready, timeout)' },
   { code: 4, meaning: 'inconclusive (not enough valid data to decide)' },
+  { code: 130, meaning: 'interrupted (SIGINT/SIGTERM): stopped early, what was written is kept' },
 ];
 
 /** Maps a verdict to its exit code. */

@@ -13,6 +13,11 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 4 && !extraSecrets.includes(value)) extraSecrets.push(value);
 }
 
+/** Forgets secrets registered with registerSecret (tests: one case's secret must not mask the next one's). */
+export function clearRegisteredSecrets(): void {
+  extraSecrets.length = 0;
+}
+
 function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
   const out: string[] = [...extraSecrets];
   for (const [name, value] of Object.entries(env)) {
@@ -31,7 +36,9 @@ export function redactString(s: string, env: NodeJS.ProcessEnv = process.env): s
     .replace(/(authorization["']?\s*[:=]\s*["']?)(bearer |token |basic )?[^\s"',}]+/gi, `$1$2${MASK}`)
     .replace(/\b(bearer|token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${MASK}`)
     .replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|hf_[A-Za-z0-9]{20,})/g, MASK)
-    .replace(/(\w+:\/\/)([^/\s:@]+):([^/\s@]+)@/g, `$1$2:${MASK}@`);
+    // URL credentials: the authority is split at its last '@' (WHATWG), so a password holding '@' or ':' is
+    // masked whole, not up to its first '@'.
+    .replace(/\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'<>]*@[^\s"'<>]*/g, maskUrlCredentials);
   return out;
 }
 
@@ -49,4 +56,17 @@ export function redact<T>(value: T, env: NodeJS.ProcessEnv = process.env, depth 
     return out as T;
   }
   return value;
+}
+
+/** `scheme://user:pass@host…` → `scheme://user:***@host…`; a lone user part (often a token) → `***@`. */
+export function maskUrlCredentials(url: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)@([^@/?#]*)(.*)$/s.exec(url);
+  if (!m) return url;
+  const [, scheme, userinfo, host, rest] = m;
+  if (/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(userinfo)) return url; // an environment reference, not a secret
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return `${scheme}${MASK}@${host}${rest}`;
+  const pass = userinfo.slice(colon + 1);
+  if (/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(pass)) return url;
+  return `${scheme}${userinfo.slice(0, colon)}:${MASK}@${host}${rest}`;
 }

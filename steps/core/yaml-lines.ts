@@ -5,68 +5,97 @@
  * resolves to its deepest existing parent.
  */
 export function lineOfPath(text: string, pointer: string): number | undefined {
-  const segments = pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const lines = text.split(/\r?\n/);
-  const indentOf = (l: string) => l.length - l.trimStart().length;
-  const meaningful = (l: string) => l.trim() !== '' && !l.trimStart().startsWith('#') && l.trim() !== '---';
+  return new YamlLines(text).lineOf(pointer);
+}
 
-  let start = 0; // first line to search
-  let parentIndent = -1;
-  let found: number | undefined;
-  for (const seg of segments) {
-    let hit: number | undefined;
-    if (/^\d+$/.test(seg)) {
-      const want = Number(seg);
-      // A flow sequence on the parent line: the parent line is the best we can say.
-      if (found !== undefined && /:\s*\[/.test(lines[found])) return found + 1;
-      let count = -1;
-      let itemIndent: number | undefined;
-      for (let i = start; i < lines.length; i++) {
-        const l = lines[i];
-        if (!meaningful(l)) continue;
-        const ind = indentOf(l);
-        if (ind <= parentIndent && !(ind === parentIndent && l.trimStart().startsWith('- '))) break;
-        if (l.trimStart().startsWith('-') && (itemIndent === undefined || ind === itemIndent)) {
-          itemIndent = ind;
-          count++;
-          if (count === want) {
-            hit = i;
-            break;
-          }
-        }
+const indentOf = (l: string) => l.length - l.trimStart().length;
+const meaningful = (l: string) => l.trim() !== '' && !l.trimStart().startsWith('#') && l.trim() !== '---';
+/** The key a block-mapping line starts with (after an optional "- "), unquoted; null when it has none. */
+const KEY = /^\s*(?:-\s+)?["']?(.*?)["']?\s*:(?:\s|$)/;
+
+/**
+ * One text, many lookups: every scan of a mapping or sequence level is indexed once (key → first line, item →
+ * line), so locating n problems is linear in the text, not n times the text (8,000 unknown keys took 15 s).
+ */
+export class YamlLines {
+  private lines: string[];
+  private keyLevels = new Map<string, Map<string, number>>();
+  private itemLevels = new Map<string, number[]>();
+  constructor(text: string) {
+    this.lines = text.split(/\r?\n/);
+  }
+
+  /** Lines of the sequence items at this level, in order. */
+  private items(start: number, parentIndent: number): number[] {
+    const k = `${start}:${parentIndent}`;
+    let out = this.itemLevels.get(k);
+    if (out) return out;
+    out = [];
+    let itemIndent: number | undefined;
+    for (let i = start; i < this.lines.length; i++) {
+      const l = this.lines[i];
+      if (!meaningful(l)) continue;
+      const ind = indentOf(l);
+      if (ind <= parentIndent && !(ind === parentIndent && l.trimStart().startsWith('- '))) break;
+      if (l.trimStart().startsWith('-') && (itemIndent === undefined || ind === itemIndent)) {
+        itemIndent = ind;
+        out.push(i);
       }
-      if (hit === undefined) return found === undefined ? undefined : found + 1;
-      found = hit;
-      start = hit;
-      // Keys of an item start after "- ".
-      parentIndent = (itemIndent ?? 0) + 1;
-      // The first key may sit on the dash line itself; allow matching it by restarting at this line.
-      continue;
     }
-    const keyRe = new RegExp(`^\\s*(?:-\\s+)?["']?${seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*:`);
-    for (let i = start; i < lines.length; i++) {
-      const l = lines[i];
+    this.itemLevels.set(k, out);
+    return out;
+  }
+
+  /** First line of each key at this level (or deeper, as the original scan matched), with its key indent. */
+  private keys(start: number, parentIndent: number, first: boolean): Map<string, number> {
+    const k = `${start}:${parentIndent}:${first}`;
+    let out = this.keyLevels.get(k);
+    if (out) return out;
+    out = new Map();
+    for (let i = start; i < this.lines.length; i++) {
+      const l = this.lines[i];
       if (!meaningful(l)) continue;
       const ind = indentOf(l);
       const isDashLine = l.trimStart().startsWith('- ');
       const keyIndent = isDashLine ? ind + 2 : ind;
-      if (i > start || found === undefined) {
-        if (keyIndent <= parentIndent && !(i === start && isDashLine)) break;
-      }
-      if (keyRe.test(l) && keyIndent > parentIndent) {
-        hit = i;
-        parentIndent = keyIndent;
-        break;
-      }
+      if ((i > start || first) && keyIndent <= parentIndent && !(i === start && isDashLine)) break;
+      const m = KEY.exec(l);
+      if (m && keyIndent > parentIndent && !out.has(m[1])) out.set(m[1], i);
     }
-    if (hit === undefined) return found === undefined ? undefined : found + 1;
-    found = hit;
-    start = hit + 1;
-    // A flow mapping/sequence value continues on this line only.
-    if (/:\s*[[{]/.test(lines[hit])) start = hit;
+    this.keyLevels.set(k, out);
+    return out;
   }
-  return found === undefined ? undefined : found + 1;
+
+  lineOf(pointer: string): number | undefined {
+    const segments = pointer
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const lines = this.lines;
+    let start = 0; // first line to search
+    let parentIndent = -1;
+    let found: number | undefined;
+    for (const seg of segments) {
+      if (/^\d+$/.test(seg)) {
+        // A flow sequence on the parent line: the parent line is the best we can say.
+        if (found !== undefined && /:\s*\[/.test(lines[found])) return found + 1;
+        const hit = this.items(start, parentIndent)[Number(seg)];
+        if (hit === undefined) return found === undefined ? undefined : found + 1;
+        found = hit;
+        start = hit;
+        // Keys of an item start after "- "; the first key may sit on the dash line itself.
+        parentIndent = indentOf(lines[hit]) + 1;
+        continue;
+      }
+      const hit = this.keys(start, parentIndent, found === undefined).get(seg);
+      if (hit === undefined) return found === undefined ? undefined : found + 1;
+      const l = lines[hit];
+      parentIndent = l.trimStart().startsWith('- ') ? indentOf(l) + 2 : indentOf(l);
+      found = hit;
+      start = hit + 1;
+      // A flow mapping/sequence value continues on this line only.
+      if (/:\s*[[{]/.test(lines[hit])) start = hit;
+    }
+    return found === undefined ? undefined : found + 1;
+  }
 }

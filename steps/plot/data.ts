@@ -3,8 +3,9 @@
  * analyze did not run), per-trial throughput, latency distributions from samples.ndjson (per-request values come
  * only from steps/metrics/derive.ts), baseline-vs-candidate comparisons and scraped server series.
  */
-import { createReadStream, promises as fs } from 'node:fs';
-import readline from 'node:readline';
+import { readLines } from '../core/lines.js';
+import { InvalidInputError } from '../core/errors.js';
+import { PointCaps } from '../analyze/samples.js';
 import type { Sample } from '../core/types/sample.js';
 import type { Verdict } from '../core/types/verdict.js';
 import { percentile, requestMetrics } from '../metrics/derive.js';
@@ -62,25 +63,37 @@ interface StatsLike {
   p99?: number | null;
 }
 
-/** Reads samples.ndjson line by line; a torn last line (power loss) is skipped, not fatal. */
-export async function* readSamples(file: string): AsyncGenerator<Sample> {
-  let stream;
+/** Yields the lines of a file that may be missing (nothing then), each bounded (steps/core/lines.ts). */
+async function* linesIfPresent(file: string): AsyncGenerator<{ no: number; text: string }> {
   try {
-    await fs.access(file);
-    stream = createReadStream(file, { encoding: 'utf8' });
-  } catch {
-    return;
-  }
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  for await (const line of rl) {
-    if (!line.trim()) continue;
-    try {
-      yield JSON.parse(line) as Sample;
-    } catch {
-      /* torn or corrupt line: analyze reports corrupt-samples; the chart just skips it */
-    }
+    yield* readLines(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
+
+/**
+ * Reads samples.ndjson line by line, each line bounded; a torn or corrupt line is skipped (analyze reports
+ * corrupt-samples), a line over the size bound or a point over the caps of steps/analyze/samples.ts is exit 2.
+ */
+export async function* readSamples(file: string): AsyncGenerator<Sample> {
+  const caps = new PointCaps(file);
+  for await (const { no, text } of linesIfPresent(file)) {
+    if (!text.trim()) continue;
+    let s: Sample;
+    try {
+      s = JSON.parse(text) as Sample;
+    } catch {
+      continue;
+    }
+    if (typeof s !== 'object' || s === null || !Array.isArray(s.chunk_ms)) continue;
+    if (!s.warmup) caps.add(s, no);
+    yield s;
+  }
+}
+
+/** server-metrics.ndjson rows kept per backend: a scrape every second for a day is 86,400. */
+export const MAX_SERVER_ROWS = 200_000;
 
 /**
  * Parses runs/<backend>/server-metrics.ndjson tolerantly: a timestamp (ts_ms, t_ms, time_ms, ts, at) plus
@@ -88,15 +101,17 @@ export async function* readSamples(file: string): AsyncGenerator<Sample> {
  * series are kept (running, waiting, kv_cache_usage and similar names).
  */
 export async function readServerSeries(file: string, backend: string): Promise<PlotData['serverSeries']> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return [];
-  }
   const rows: { t: number; values: Record<string, number> }[] = [];
-  for (const line of text.split('\n')) {
+  for await (const { no, text: line } of linesIfPresent(file)) {
     if (!line.trim()) continue;
+    if (rows.length >= MAX_SERVER_ROWS)
+      throw new InvalidInputError(
+        'server-metrics-cap',
+        `${file}: line ${no} exceeds the cap of ${MAX_SERVER_ROWS} rows`,
+        {
+          problems: [{ path: '', message: `more than ${MAX_SERVER_ROWS} rows`, file, line: no }],
+        },
+      );
     let o: Record<string, unknown>;
     try {
       o = JSON.parse(line);
@@ -115,7 +130,7 @@ export async function readServerSeries(file: string, backend: string): Promise<P
     if (Object.keys(values).length) rows.push({ t, values });
   }
   if (!rows.length) return [];
-  const t0 = Math.min(...rows.map((r) => r.t));
+  const t0 = rows.reduce((a, r) => Math.min(a, r.t), Infinity); // spread of 200k args overflows the stack
   return rows.flatMap((r) =>
     Object.entries(r.values).map(([series, value]) => ({ backend, t_s: (r.t - t0) / 1000, series, value })),
   );

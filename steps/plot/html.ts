@@ -7,9 +7,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ChartSpec } from './specs.js';
+import { jsonForScript, safeUrl } from '../core/markup.js';
 import {
-  groupComparisons,
+  groupFindings,
+  splitComparisons,
   identities,
+  decidingReason,
   loadLabel,
   fmt,
   type Comparison,
@@ -46,6 +49,16 @@ const esc = (s: unknown): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
+/** The Markdown sentence of decidingReason as plain text (backslash escapes, entities and code ticks removed). */
+const mdToText = (md: string): string =>
+  md
+    .replace(/\\([\\`*_[\]|~])/g, '$1')
+    .replace(/&#8203;/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/`/g, '');
+
 const VERDICT_STYLE: Record<string, { label: string; cls: string }> = {
   pass: { label: 'Pass', cls: 'pass' },
   regression: { label: 'Regression', cls: 'regression' },
@@ -68,8 +81,9 @@ export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): stri
   const v = input.verdict;
   const style = VERDICT_STYLE[v?.verdict ?? 'none'];
   const sections: string[] = [];
+  const runUrl = safeUrl(input.links?.pipelineRun);
   sections.push(
-    `<header class="verdict ${style.cls}"><h1>${esc(input.title)}: ${esc(style.label)}</h1><p>Generated ${esc(input.generatedAt)} by llmbench.${input.links?.pipelineRun ? ` <a href="${esc(input.links.pipelineRun)}">PipelineRun</a>` : ''}</p></header>`,
+    `<header class="verdict ${style.cls}"><h1>${esc(input.title)}: ${esc(style.label)}</h1>${v ? `<p class="reason"><b>Decided by:</b> ${esc(mdToText(decidingReason(v)))}</p>` : ''}<p>Generated ${esc(input.generatedAt)} by llmbench.${runUrl ? ` <a href="${esc(runUrl)}" rel="noopener noreferrer">PipelineRun</a>` : ''}</p></header>`,
   );
 
   const ids = identities(input);
@@ -96,18 +110,19 @@ export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): stri
     );
   }
   if (v) {
-    const { reg, changed, rest } = groupComparisons(v);
+    const { gated, ungated } = splitComparisons(v);
     sections.push(
-      `<section><h2>Comparisons</h2>${comparisonTable(reg, 'Regressions')}${comparisonTable(changed, 'Changed')}<details><summary>Everything else (${rest.length}: unchanged or not gated)</summary>${comparisonTable(rest, 'Unchanged or not gated')}</details></section>`,
+      `<section><h2>Comparisons</h2>${comparisonTable(gated, 'Gated comparisons')}<details><summary>Not gated (${ungated.length}): reported, never decisive</summary>${comparisonTable(ungated, 'Not gated')}</details></section>`,
     );
-    const f = v.findings
+    const groups = groupFindings(v.findings);
+    const f = groups
       .map(
         (x) =>
-          `<tr class="sev-${esc(x.severity)}"><td>${esc(x.severity)}</td><td><code>${esc(x.code)}</code></td><td>${esc([x.backend, x.concurrency != null || x.rate != null ? loadLabel(x) : '', x.metric ?? ''].filter(Boolean).join(' '))}</td><td>${esc(x.message)}</td></tr>`,
+          `<tr class="sev-${esc(x.severity)}"><td>${esc(x.severity)}</td><td><code>${esc(x.code)}</code></td><td>${esc(x.points)}</td><td class="n">${x.count}</td><td>${esc(x.example)}</td></tr>`,
       )
       .join('\n');
     sections.push(
-      `<section><h2>Validity and fairness findings (${v.findings.length})</h2>${v.findings.length ? `<table><thead><tr><th>severity</th><th>code</th><th>where</th><th>message</th></tr></thead><tbody>${f}</tbody></table>` : '<p class="muted">None.</p>'}</section>`,
+      `<section><h2>Validity and fairness findings (${groups.length} codes, ${v.findings.length} in all)</h2>${groups.length ? `<table><thead><tr><th>severity</th><th>code</th><th>where</th><th>count</th><th>example</th></tr></thead><tbody>${f}</tbody></table>` : '<p class="muted">None.</p>'}</section>`,
     );
   }
   sections.push(
@@ -126,8 +141,8 @@ export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): stri
       `<section><h2>Measured points</h2><table><thead><tr><th>backend</th><th>load</th><th>completed</th><th>failed</th><th>output tok/s</th><th>TTFT p50</th><th>TTFT p99</th><th>ITL p50</th><th>E2E p50</th><th>E2E p99</th></tr></thead><tbody>${pts}</tbody></table></section>`,
     );
 
-  // JSON inside <script type="application/json"> must not contain "</" (it could close the element).
-  const specsJson = JSON.stringify(Object.fromEntries(charts.map((c) => [c.name, c.spec]))).replace(/<\//g, '<\\/');
+  // Data (names, messages) inside <script>: no "</script>", "<!--" or U+2028/2029 can survive (steps/core/markup.ts).
+  const specsJson = jsonForScript(Object.fromEntries(charts.map((c) => [c.name, c.spec])));
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -122,7 +122,15 @@ export function buildSpecs(d: PlotData): ChartSpec[] {
               type: 'nominal',
               title: 'percentile',
               sort: ['p50', 'p90', 'p99'],
-              legend: { symbolType: 'stroke', symbolStrokeColor: '#333' },
+              // With only symbolStrokeColor, Vega-Lite drew these symbols with a black fill and no stroke (a line
+              // shows no fill): give them a transparent fill, a stroke width and a length a dash pattern can be read at.
+              legend: {
+                symbolType: 'stroke',
+                symbolSize: 400,
+                symbolStrokeWidth: 2,
+                symbolStrokeColor: '#333',
+                symbolFillColor: 'transparent',
+              },
               scale: {
                 domain: ['p50', 'p90', 'p99'],
                 range: [

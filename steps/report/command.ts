@@ -114,7 +114,7 @@ export const command: CommandSpec = {
       .option('--no-assets', 'post the comment without plot images')
       .addHelpText(
         'after',
-        '\nThe token comes from GITHUB_TOKEN only. Without --github-repo/--pr/--sha, only SUMMARY.md is written.\nExit codes: 0 posted (whatever the verdict; analyze gates), 2 bad arguments, 3 GitHub failure (401/403/404/5xx after retries) — local files are always written first.',
+        '\nThe token comes from GITHUB_TOKEN only. Without --github-repo/--pr/--sha, only SUMMARY.md is written.\nEvery GitHub wait has a deadline: 30 s per request (body included), 180 s for all calls; a Retry-After longer than 60 s is not slept through (exit 3, the reset time in the hint). Plot images on the assets branch are best effort: without contents permission the comment is posted without them, with a warning.\nExit codes: 0 posted (whatever the verdict; analyze gates), 2 bad arguments, 3 GitHub failure (401/403/404/5xx after retries, deadline, rate limit), 130 interrupted — local files are always written first.',
       ),
   async run(opts, ctx) {
     const github = parseGitHubOptions(opts, ctx.env);
@@ -124,6 +124,7 @@ export const command: CommandSpec = {
       title: String(opts.title ?? 'llmbench'),
       pipelineRunUrl: (opts.pipelineRunUrl as string | undefined) ?? ctx.env.LLMBENCH_PIPELINERUN_URL ?? null,
       github: github ?? undefined,
+      signal: ctx.signal,
     });
     if (res.comment) ctx.stdout(`${res.comment.url}\n`);
     return ExitCode.OK;

@@ -31,6 +31,49 @@ export interface ClientTuning {
   retries?: number;
   throttleBaseMs?: number;
   writeMinTimeMs?: number;
+  /** Deadline of one HTTP request, body included (default GITHUB_DEADLINES.callMs). */
+  callTimeoutMs?: number;
+  /** Deadline of every GitHub call of one report together, retries and rate-limit waits included. */
+  totalTimeoutMs?: number;
+  /** The longest Retry-After we wait out (seconds); a longer one is exit 3 with the reset time in the hint. */
+  maxRetryAfterS?: number;
+}
+
+/**
+ * Every wait has a deadline: one HTTP request 30 s (octokit's `request.timeout` is ignored by its fetch
+ * transport, so the deadline is an AbortSignal on each fetch), all of a report's calls 180 s, and a rate limit
+ * is waited out only up to 60 s — GitHub's secondary limits ask for minutes to an hour, which a CI step must not
+ * sleep through (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+ */
+export const GITHUB_DEADLINES = { callMs: 30_000, totalMs: 180_000, maxRetryAfterS: 60 };
+
+/** The report's GitHub calls passed their total deadline. */
+export class GitHubDeadlineError extends EnvironmentError {
+  constructor(totalMs: number) {
+    super('github-deadline', `GitHub calls did not finish within the total deadline of ${totalMs / 1000} s`, {
+      hint: 'GitHub (or the network to it) is too slow right now; the local report files are complete — re-run `llmbench report` later.',
+    });
+  }
+}
+
+/** Rejects with `signal.reason` when `signal` aborts first (the abandoned promise is left to settle). */
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  p.catch(() => {}); // an abandoned call's later failure is not an unhandled rejection
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 const PluggedOctokit = Octokit.plugin(retry, throttling);
@@ -41,17 +84,27 @@ export function createClient(
   token: string,
   log: Logger,
   tuning: ClientTuning = {},
+  signal?: AbortSignal,
 ): GitHubClient {
+  const callMs = tuning.callTimeoutMs ?? GITHUB_DEADLINES.callMs;
+  const totalMs = tuning.totalTimeoutMs ?? GITHUB_DEADLINES.totalMs;
+  const maxWait = tuning.maxRetryAfterS ?? GITHUB_DEADLINES.maxRetryAfterS;
+  // The total deadline and the caller's signal (SIGINT/SIGTERM) end every request and every wait.
+  const total = new AbortController();
+  const timer = setTimeout(() => total.abort(new GitHubDeadlineError(totalMs)), totalMs);
+  timer.unref();
+  const stop = signal ? AbortSignal.any([signal, total.signal]) : total.signal;
   const throttle: Record<string, unknown> = {
     // A fresh id per client keeps one run's limiter state from leaking into another in the same process.
     id: randomUUID(),
     onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      const retry = retryCount < 1 && retryAfter <= maxWait;
       log.warn('GitHub primary rate limit hit', {
         request: `${options.method} ${options.url}`,
         retry_after_s: retryAfter,
-        retry: retryCount < 1 && retryAfter <= 60,
+        retry,
       });
-      return retryCount < 1 && retryAfter <= 60;
+      return retry;
     },
     onSecondaryRateLimit: (
       retryAfter: number,
@@ -59,12 +112,13 @@ export function createClient(
       _o: unknown,
       retryCount: number,
     ) => {
+      const retry = retryCount < 3 && retryAfter <= maxWait;
       log.warn('GitHub secondary rate limit hit', {
         request: `${options.method} ${options.url}`,
         retry_after_s: retryAfter,
-        retry: retryCount < 3,
+        retry,
       });
-      return retryCount < 3;
+      return retry;
     },
   };
   if (tuning.throttleBaseMs !== undefined) throttle.retryAfterBaseValue = tuning.throttleBaseMs;
@@ -77,7 +131,22 @@ export function createClient(
       `octokit: ${redactString(String(msg))}`,
       extra && typeof extra === 'object' ? { detail: redactString(JSON.stringify(extra)).slice(0, 500) } : undefined,
     );
-  return new PluggedOctokit({
+  // Per request: its own timeout, plus the total deadline and the caller's signal. Octokit turns a failed fetch
+  // into "HTTP 500 Unknown Error" when the error comes from another realm, so timeouts are counted here.
+  const state = { callTimeouts: 0, callMs };
+  const fetchWithDeadline = async (url: string | URL | Request, init: RequestInit = {}) => {
+    const timeout = AbortSignal.timeout(callMs);
+    try {
+      return await fetch(url, {
+        ...init,
+        signal: AbortSignal.any([timeout, stop, ...(init.signal ? [init.signal] : [])]),
+      });
+    } catch (e) {
+      if (timeout.aborted) state.callTimeouts++;
+      throw e;
+    }
+  };
+  const gh = new PluggedOctokit({
     auth: token,
     baseUrl: target.apiUrl.replace(/\/+$/, ''),
     userAgent: 'llmbench-report',
@@ -87,8 +156,28 @@ export function createClient(
       ...(tuning.retryBaseMs !== undefined ? { retryAfterBaseValue: tuning.retryBaseMs } : {}),
     },
     throttle,
-    request: { timeout: 30_000 },
+    request: { fetch: fetchWithDeadline },
   } as unknown as ConstructorParameters<typeof PluggedOctokit>[0]);
+  // Outermost wrap (registered last): a call waiting out a retry backoff or a Retry-After ends at the deadline too.
+  gh.hook.wrap('request', (request, options) => raceAbort(Promise.resolve(request(options)), stop));
+  clientState.set(gh, state);
+  return gh;
+}
+
+const clientState = new WeakMap<GitHubClient, { callTimeouts: number; callMs: number }>();
+
+/**
+ * githubError, knowing the client: a call that failed after its requests timed out is `github-timeout` (exit 3)
+ * naming the per-call deadline, not a generic "unavailable".
+ */
+export function githubCallError(gh: GitHubClient, e: unknown, what: string): LlmbenchError {
+  const err = githubError(e, what);
+  const st = clientState.get(gh);
+  if (err.code === 'github-unavailable' && st && st.callTimeouts > 0)
+    return new EnvironmentError('github-timeout', `${what} failed: no answer within ${st.callMs / 1000} s`, {
+      hint: 'GitHub did not answer within the per-request deadline (after retries); the local report files are complete — re-run `llmbench report` later.',
+    });
+  return err;
 }
 
 /** Turns an Octokit error into a typed error with a hint (exit 3). */
@@ -102,6 +191,11 @@ export function githubError(e: unknown, what: string): LlmbenchError {
   const status = err.status;
   const ghMessage = redactString(err.response?.data?.message ?? err.message ?? String(e));
   const base = `${what} failed${status ? ` (HTTP ${status})` : ''}: ${ghMessage}`;
+  const reset = rateLimitReset(err.response?.headers);
+  if ((status === 403 || status === 429) && reset)
+    return new EnvironmentError('github-rate-limited', base, {
+      hint: `GitHub asked to wait until ${reset} (longer than the ${GITHUB_DEADLINES.maxRetryAfterS} s this step waits out); re-run \`llmbench report\` after that time.`,
+    });
   switch (status) {
     case 401:
       return new EnvironmentError('github-unauthorized', base, {
@@ -129,6 +223,21 @@ export function githubError(e: unknown, what: string): LlmbenchError {
         hint: 'GitHub did not answer successfully after retries; the local report files are complete — re-run `llmbench report` later.',
       });
   }
+}
+
+/** When a rate limit ends (ISO time), from Retry-After or x-ratelimit-reset; null when the answer says neither. */
+export function rateLimitReset(
+  headers: Record<string, string | undefined> | undefined,
+  now = Date.now(),
+): string | null {
+  const after = Number(headers?.['retry-after']);
+  if (headers?.['retry-after'] !== undefined && Number.isFinite(after))
+    return new Date(now + after * 1000).toISOString();
+  if (headers?.['x-ratelimit-remaining'] === '0') {
+    const at = Number(headers['x-ratelimit-reset']);
+    if (Number.isFinite(at)) return new Date(at * 1000).toISOString();
+  }
+  return null;
 }
 
 export interface CommentResult {

@@ -12,7 +12,7 @@ import { loadReportData, type ReportData } from './model.js';
 import { renderSummaryMd, type PlotLink, type SummaryInput } from './summary-md.js';
 import {
   createClient,
-  githubError,
+  githubCallError,
   publishAssets,
   setCommitStatus,
   upsertStickyComment,
@@ -44,6 +44,8 @@ export interface ReportOptions {
   pipelineRunUrl?: string | null;
   candidateSha?: string | null;
   github?: GitHubReportOptions;
+  /** SIGINT/SIGTERM: ends every GitHub request and wait at once. */
+  signal?: AbortSignal;
 }
 
 export interface ReportResult {
@@ -127,13 +129,12 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
   const g = o.github;
   const t = g.target;
   const manifest = await readManifest(o.workdir, o.log);
-  const gh = createClient(t, g.token, log, g.tuning);
+  const gh = createClient(t, g.token, log, g.tuning, o.signal);
   const resultFile = path.join(o.workdir, 'report', 'github.json');
 
   // 1. Plot links: an assets branch, a configured URL prefix, or none.
   const plots: PlotLink[] = [];
   let reportHtml: string | null = null;
-  let headline: PlotLink | undefined;
   const charts = (manifest?.charts ?? []).filter((c) => c.png);
   if (g.assets.mode === 'prefix') {
     const prefix = g.assets.prefix.replace(/\/+$/, '');
@@ -167,24 +168,27 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
       result.assets = { commit: pub.commit, links: plots.length };
       log.info('report: published plots', { branch: g.assets.branch, commit: pub.commit, files: files.length });
     } catch (e) {
-      const err = githubError(e, `publishing plots to branch ${g.assets.branch}`);
-      if (err.code === 'github-unauthorized') {
+      const err = githubCallError(gh, e, `publishing plots to branch ${g.assets.branch}`);
+      // A bad token, a deadline or a signal ends the report; a token that cannot write contents does not.
+      if (['github-unauthorized', 'github-deadline', 'interrupted'].includes(err.code) || o.signal?.aborted) {
         await writeJsonAtomic(resultFile, { ok: false, error: { code: err.code, message: err.message } });
         throw err;
       }
-      // Plots are a nicety; the verdict still gets posted, with a note instead of images.
-      log.warn(`report: ${err.message}; posting the comment without images`, { hint: err.hint });
+      // Plots are a nicety (best effort): the verdict still gets posted, with a note instead of images.
+      log.warn(`report: ${err.message}; posting the comment without images`, {
+        hint: 'The token needs contents: write on the repository for the assets branch; or pass --assets-url-prefix or --no-assets.',
+      });
       result.assets = { links: 0, error: err.message };
     }
   }
-  headline = plots.find((p) => p.name === manifest?.headline) ?? plots[0];
+  const headline = plots.find((p) => p.name === manifest?.headline) ?? plots[0];
 
   const comment = renderSummaryMd(
     {
       ...baseInput(data, o),
       links: { plots, headlinePlot: headline, reportHtml, pipelineRun: o.pipelineRunUrl ?? null },
     },
-    { marker: true },
+    { marker: true, compact: true },
   );
   result.commentMd = comment;
   // The exact body, on disk before it is sent: a failed call loses nothing.
@@ -196,7 +200,7 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
     result.comment = await upsertStickyComment(gh, t, comment);
     log.info(`report: ${result.comment.action} the PR comment`, { url: result.comment.url });
   } catch (e) {
-    failures.push(githubError(e, `posting the PR comment on ${t.owner}/${t.repo}#${t.pr}`));
+    failures.push(githubCallError(gh, e, `posting the PR comment on ${t.owner}/${t.repo}#${t.pr}`));
   }
   if (!failures.some((f) => f.code === 'github-unauthorized')) {
     try {
@@ -208,7 +212,7 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
       });
       log.info(`report: set ${result.status.kind} ${result.status.state}`, { sha: t.sha, context: g.context });
     } catch (e) {
-      failures.push(githubError(e, `setting the commit ${g.statusKind} on ${t.sha.slice(0, 12)}`));
+      failures.push(githubCallError(gh, e, `setting the commit ${g.statusKind} on ${t.sha.slice(0, 12)}`));
     }
   }
   await writeJsonAtomic(resultFile, {

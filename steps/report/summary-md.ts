@@ -1,13 +1,19 @@
 /**
- * SUMMARY.md and the PR comment body: one pure renderer (inputs in, markdown out), verdict first. The comment is
- * the same document with a hidden marker (to find the sticky comment again) and absolute links, cut to fit
- * GitHub's 65,536-character limit with an explicit notice.
+ * SUMMARY.md and the PR comment body: one pure renderer (inputs in, markdown out). It opens with the verdict and the
+ * one reason that decided it; then the gated comparisons (the ones that decide), findings grouped by code with the
+ * points they concern, and everything else collapsed. The comment is the same document with a hidden marker (to
+ * find the sticky comment again), absolute links and, in compact mode, without the collapsed bulk (not-gated rows,
+ * measured points), which SUMMARY.md and report.html carry; it is cut to fit GitHub's limit with an explicit notice.
+ *
+ * Every string that comes from data (names, models, messages, server strings) goes through steps/core/markup.ts:
+ * no mention, link, image or HTML can come from a config, a result file or a server.
  */
 import type { Verdict, Finding } from '../core/types/verdict.js';
 import type { AnalysisSummary } from '../core/types/analysis-summary.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
 import type { Baseline } from '../core/types/baseline.js';
+import { codeSpan, escapeMarkdown, safeUrl } from '../core/markup.js';
 
 /** GitHub's limit on an issue comment body, in characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -47,7 +53,15 @@ export interface RenderOptions {
   marker?: boolean;
   /** Hard limit on the output length; default GitHub's comment limit. */
   maxChars?: number;
+  /**
+   * The PR comment: not-gated comparisons and measured points are counted and linked, not listed (the default run's
+   * comment stays under COMMENT_TARGET_CHARS; SUMMARY.md keeps everything).
+   */
+  compact?: boolean;
 }
+
+/** What the default run's PR comment must stay under (a comment people read, not scroll). */
+export const COMMENT_TARGET_CHARS = 8_000;
 
 const VERDICT_HEAD: Record<Verdict['verdict'] | 'none', string> = {
   pass: '✅ Pass',
@@ -67,11 +81,16 @@ const num = (x: number | null | undefined, digits = 1): string => {
 const pct = (x: number | null | undefined): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x > 0 ? '+' : ''}${x.toFixed(1)} %`;
 const ci = (c: number[] | null | undefined): string => (c && c.length === 2 ? `[${pct(c[0])}, ${pct(c[1])}]` : '–');
-const shortSha = (s: string | null | undefined): string => (s ? `\`${s.slice(0, 12)}\`` : '–');
+const shortSha = (s: string | null | undefined): string => (s ? codeSpan(s.slice(0, 12)) : '–');
 const shortDigest = (s: string | null | undefined): string =>
-  s ? `\`${s.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1…')}\`` : '–';
-/** Markdown table cells must not break the table. */
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  s ? codeSpan(s.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1…')) : '–';
+/** Data in Markdown: escaped text (tables stay tables; no markup, mentions or links from data). */
+const cell = (s: unknown): string => escapeMarkdown(s);
+/** A Markdown link whose target is a safe URL, or the escaped label alone. */
+const link = (label: string, url: string | null | undefined): string => {
+  const u = safeUrl(url);
+  return u ? `[${escapeMarkdown(label)}](${u})` : escapeMarkdown(label);
+};
 
 export function loadLabel(p: { concurrency?: number | null; rate?: number | null }): string {
   if (p.concurrency !== null && p.concurrency !== undefined) return `c=${p.concurrency}`;
@@ -101,8 +120,8 @@ function comparisonTable(rows: Comparison[], withReason: boolean, confidence?: n
   for (const c of rows) {
     const cols = [
       cell(c.backend),
-      loadLabel(c),
-      `\`${cell(c.metric)}\``,
+      cell(loadLabel(c)),
+      codeSpan(c.metric),
       num(c.baseline),
       num(c.candidate),
       pct(c.delta_pct),
@@ -207,7 +226,7 @@ function identitySection(input: SummaryInput): string[] {
   if (!v?.baseline && !input.baseline) out.push('No baseline was compared against.', '');
   else if (v?.baseline?.path || v?.baseline?.created_at) {
     out.push(
-      `Baseline \`${cell(v.baseline.path ?? '–')}\`${v.baseline.created_at ? ` (created ${v.baseline.created_at})` : ''}.`,
+      `Baseline ${codeSpan(v.baseline.path ?? '–')}${v.baseline.created_at ? ` (created ${cell(v.baseline.created_at)})` : ''}.`,
       '',
     );
   }
@@ -242,18 +261,18 @@ function ruleSection(v: Verdict | null): string[] {
     ];
   const conf = r.confidence ?? (r.alpha !== undefined ? 1 - r.alpha : undefined);
   const out = ['## Decision rule', ''];
-  if (r.text) out.push(r.text, '');
+  if (r.text) out.push(cell(r.text), '');
   const tol = Object.entries(r.tolerance_pct ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([m, t]) => `\`${m}\` ${t} %`)
+    .map(([m, t]) => `${codeSpan(m)} ${cell(t)} %`)
     .join(', ');
   out.push(
-    `- test: ${r.test ? `\`${r.test}\`` : '–'}${r.alpha !== undefined ? `, α = ${r.alpha}` : ''}`,
+    `- test: ${r.test ? codeSpan(r.test) : '–'}${r.alpha !== undefined ? `, α = ${cell(r.alpha)}` : ''}`,
     `- confidence of intervals: ${conf !== undefined ? `${+(conf * 100).toFixed(2)} %` : '–'}`,
-    `- trials: at least ${r.min_trials ?? '–'} per side`,
+    `- trials: at least ${cell(r.min_trials ?? '–')} per side`,
     `- tolerance: ${tol || '–'}`,
   );
-  if (r.gated_metrics?.length) out.push(`- gated metrics: ${r.gated_metrics.map((m) => `\`${m}\``).join(', ')}`);
+  if (r.gated_metrics?.length) out.push(`- gated metrics: ${r.gated_metrics.map((m) => codeSpan(m)).join(', ')}`);
   out.push('');
   return out;
 }
@@ -265,27 +284,101 @@ const SEVERITY_ICON: Record<Finding['severity'], string> = {
   info: 'ℹ️ info',
 };
 
+/** Where a finding points: backend, load, metric. */
+const whereOf = (f: Finding): string =>
+  [f.backend, f.concurrency != null || f.rate != null ? loadLabel(f) : null, f.metric ?? null]
+    .filter(Boolean)
+    .join(' ');
+
+/** Up to this many points are named per finding code; the rest are counted. */
+const POINTS_PER_CODE = 12;
+
+/**
+ * Findings grouped by code, one row per code: the worst severity, the points it concerns (grouped by backend), how
+ * many, and one message as an example. The default run's 28 per-point rows say three things; now three rows do.
+ */
+export function groupFindings(findings: Finding[]): {
+  code: string;
+  severity: Finding['severity'];
+  points: string;
+  count: number;
+  example: string;
+}[] {
+  const byCode = new Map<string, Finding[]>();
+  for (const f of findings) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
+  const rows = [...byCode.entries()].map(([code, fs]) => {
+    const severity = fs.map((f) => f.severity).sort((a, b) => SEVERITY_ORDER[a] - SEVERITY_ORDER[b])[0];
+    const byBackend = new Map<string, string[]>();
+    for (const f of fs) {
+      const b = f.backend ?? '';
+      const rest = whereOf({ ...f, backend: undefined });
+      if (!byBackend.has(b)) byBackend.set(b, []);
+      if (rest && !byBackend.get(b)!.includes(rest)) byBackend.get(b)!.push(rest);
+    }
+    let named = 0,
+      more = 0;
+    const parts: string[] = [];
+    for (const [b, ws] of [...byBackend.entries()].sort(([a], [c]) => a.localeCompare(c))) {
+      const take = ws.slice(0, Math.max(0, POINTS_PER_CODE - named));
+      named += take.length;
+      more += ws.length - take.length;
+      const label = [b, take.join(', ')].filter(Boolean).join(': ');
+      if (label) parts.push(label);
+    }
+    const example = fs.find((f) => f.severity === severity)?.message ?? fs[0].message;
+    return {
+      code,
+      severity,
+      points: parts.join(' · ') + (more ? ` · +${more} more` : ''),
+      count: fs.reduce((a, f) => a + (f.count ?? 1), 0),
+      example,
+    };
+  });
+  return rows.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.code.localeCompare(b.code));
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
 function findingsRows(findings: Finding[]): string[] {
-  const sorted = [...findings].sort(
-    (a, b) =>
-      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      a.code.localeCompare(b.code) ||
-      (a.backend ?? '').localeCompare(b.backend ?? ''),
-  );
-  const out = ['| severity | code | where | message |', '|---|---|---|---|'];
-  for (const f of sorted) {
-    const where = [
-      f.backend,
-      f.concurrency != null || f.rate != null ? loadLabel(f) : null,
-      f.metric ? `\`${f.metric}\`` : null,
-    ]
-      .filter(Boolean)
-      .join(' ');
+  const out = ['| severity | code | where | count | example |', '|---|---|---|---:|---|'];
+  for (const g of groupFindings(findings)) {
     out.push(
-      `| ${SEVERITY_ICON[f.severity]} | \`${f.code}\` | ${cell(where || '–')} | ${cell(f.message)}${f.count !== undefined ? ` (${f.count})` : ''} |`,
+      `| ${SEVERITY_ICON[g.severity]} | ${codeSpan(g.code)} | ${cell(g.points || '–')} | ${g.count} | ${cell(clip(g.example, 240))} |`,
     );
   }
   return out;
+}
+
+/** The comparison or finding that decided the verdict, in one sentence (escaped). */
+export function decidingReason(v: Verdict): string {
+  const gated = v.comparisons.filter((c) => c.gated !== false);
+  const describe = (c: Comparison) =>
+    `${cell(c.backend)} ${cell(loadLabel(c))} ${codeSpan(c.metric)} ${pct(c.delta_pct)}${c.ci_pct ? ` (interval ${ci(c.ci_pct)})` : ''}`;
+  if (v.verdict === 'regression') {
+    const reg = gated.filter((c) => c.verdict === 'regression').sort(bySeverity);
+    if (!reg.length) return 'the analysis reported a regression without a gated comparison (see the findings).';
+    return `${describe(reg[0])} is worse than its ${cell(reg[0].tolerance_pct ?? '?')} % tolerance${reg.length > 1 ? `, and ${reg.length - 1} more gated comparison(s) regressed` : ''}.`;
+  }
+  if (v.verdict === 'pass')
+    return `none of the ${gated.length} gated comparisons is worse than its tolerance at the rule's significance level.`;
+  // Inconclusive: the most common reason among undecided gated comparisons, else the first error finding.
+  const inc = gated.filter((c) => c.verdict === 'inconclusive');
+  const reasons = new Map<string, number>();
+  for (const c of inc) {
+    const r = (c.reason ?? 'no reason given').split(':')[0];
+    reasons.set(r, (reasons.get(r) ?? 0) + 1);
+  }
+  const top = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0];
+  const err = v.findings.find((f) => f.severity === 'error');
+  if (top) {
+    const example = inc
+      .find((c) => (c.reason ?? 'no reason given').startsWith(top[0]))
+      ?.reason?.slice(top[0].length)
+      .replace(/^:\s*/, '');
+    return `${inc.length} of ${gated.length} gated comparisons could not be decided — ${top[1]} because of ${codeSpan(top[0])}${example ? ` (${cell(clip(example, 160))})` : ''}.`;
+  }
+  if (err) return `${codeSpan(err.code)}: ${cell(clip(err.message, 200))}`;
+  return gated.length ? 'no gated comparison could be decided.' : 'there was nothing to compare (no gated comparison).';
 }
 
 function headline(input: SummaryInput): string[] {
@@ -299,33 +392,33 @@ function headline(input: SummaryInput): string[] {
         : 'No results: an earlier step failed before any sweep finished, so there is nothing to compare. See the PipelineRun and its failed TaskRun.',
       '',
     );
-    if (input.links?.pipelineRun) out.push(`[PipelineRun](${input.links.pipelineRun})`, '');
+    if (input.links?.pipelineRun) out.push(link('PipelineRun', input.links.pipelineRun), '');
     return out;
   }
+  out.push(`**Decided by:** ${decidingReason(v)}`, '');
   const gated = v.comparisons.filter((c) => c.gated !== false);
-  const reg = gated.filter((c) => c.verdict === 'regression');
-  const inc = gated.filter((c) => c.verdict === 'inconclusive');
-  const errors = v.findings.filter((f) => f.severity === 'error');
+  const count = (k: Comparison['verdict']) => gated.filter((c) => c.verdict === k).length;
+  const errors = v.findings.filter((f) => f.severity === 'error').length;
   const parts: string[] = [];
-  if (v.verdict === 'regression') {
-    const worst = [...reg]
-      .sort(bySeverity)
-      .slice(0, 3)
-      .map((c) => `${c.backend} ${loadLabel(c)} \`${c.metric}\` ${pct(c.delta_pct)}`);
-    parts.push(`**${reg.length} of ${gated.length} gated comparisons regressed** (worst: ${worst.join('; ')}).`);
-  } else if (v.verdict === 'pass') {
-    parts.push(`**No regression** in ${gated.length} gated comparisons.`);
-  } else {
+  if (v.verdict === 'regression')
+    parts.push(`**${count('regression')} of ${gated.length} gated comparisons regressed**`);
+  else if (v.verdict === 'pass') parts.push(`**No regression** in ${gated.length} gated comparisons`);
+  else
     parts.push(
-      `**Not enough valid data to decide** — ${inc.length} of ${gated.length} gated comparisons inconclusive${errors.length ? `, ${errors.length} error finding(s)` : ''}. This is not a pass.`,
+      `**Not enough valid data to decide** — ${count('inconclusive')} of ${gated.length} gated comparisons inconclusive`,
     );
-  }
-  out.push(parts.join(' '), '');
+  if (v.verdict !== 'inconclusive' && count('inconclusive')) parts.push(`${count('inconclusive')} inconclusive`);
+  if (count('improvement')) parts.push(`${count('improvement')} improved`);
+  if (errors) parts.push(`${errors} error finding(s)`);
+  out.push(parts.join(', ') + (v.verdict === 'inconclusive' ? '. This is not a pass.' : '.'), '');
   const links: string[] = [];
-  if (input.links?.reportHtml) links.push(`[Interactive report](${input.links.reportHtml})`);
-  if (input.links?.pipelineRun) links.push(`[PipelineRun](${input.links.pipelineRun})`);
-  if (links.length) out.push(links.join(' · '), '');
-  if (input.links?.headlinePlot) out.push(`![${input.links.headlinePlot.title}](${input.links.headlinePlot.url})`, '');
+  if (input.links?.reportHtml) links.push(link('Interactive report', input.links.reportHtml));
+  if (input.links?.pipelineRun) links.push(link('PipelineRun', input.links.pipelineRun));
+  const links2 = links.filter((l) => l.startsWith('['));
+  if (links2.length) out.push(links2.join(' · '), '');
+  const hp = input.links?.headlinePlot;
+  const hpUrl = safeUrl(hp?.url);
+  if (hp && hpUrl) out.push(`![${cell(hp.title)}](${hpUrl})`, '');
   return out;
 }
 
@@ -333,7 +426,7 @@ function runsTable(sweeps: SweepSummary[]): string[] {
   const out: string[] = [];
   for (const s of [...sweeps].sort((a, b) => a.backend.localeCompare(b.backend))) {
     out.push(
-      `**${cell(s.backend)}** — model ${cell(s.model ?? '–')}, ${s.plan?.trials ?? '?'} trial(s) × ${s.plan?.requests ?? '?'} requests per point`,
+      `**${cell(s.backend)}** — model ${cell(s.model ?? '–')}, ${cell(s.plan?.trials ?? '?')} trial(s) × ${cell(s.plan?.requests ?? '?')} requests per point`,
       '',
     );
     out.push(
@@ -342,7 +435,7 @@ function runsTable(sweeps: SweepSummary[]): string[] {
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const p of s.points) {
       out.push(
-        `| ${loadLabel(p)} | ${p.completed} | ${p.failed} | ${num(p.output_tokens_per_s)} | ${num(p.requests_per_s, 2)} | ${num(p.ttft_ms.p50)} | ${num(p.ttft_ms.p99)} | ${num(p.itl_ms.p50)} | ${num(p.tpot_ms.p50)} | ${num(p.e2e_ms.p50, 0)} | ${num(p.e2e_ms.p99, 0)} |`,
+        `| ${cell(loadLabel(p))} | ${p.completed} | ${p.failed} | ${num(p.output_tokens_per_s)} | ${num(p.requests_per_s, 2)} | ${num(p.ttft_ms.p50)} | ${num(p.ttft_ms.p99)} | ${num(p.itl_ms.p50)} | ${num(p.tpot_ms.p50)} | ${num(p.e2e_ms.p50, 0)} | ${num(p.e2e_ms.p99, 0)} |`,
       );
     }
     out.push('');
@@ -372,6 +465,22 @@ export function groupComparisons(v: Verdict): { reg: Comparison[]; changed: Comp
   };
 }
 
+/**
+ * Gated comparisons (they decide the verdict) in reading order — regressions worst first, then inconclusive, then
+ * improvements, then unchanged — and the not-gated rest in table order.
+ */
+export function splitComparisons(v: Verdict): { gated: Comparison[]; ungated: Comparison[] } {
+  const rank: Record<string, number> = { regression: 0, inconclusive: 1, improvement: 2, unchanged: 3 };
+  const gated = v.comparisons
+    .filter((c) => c.gated !== false)
+    .sort(
+      (a, b) =>
+        (rank[a.verdict] ?? 4) - (rank[b.verdict] ?? 4) ||
+        (a.verdict === 'unchanged' ? byPosition(a, b) : bySeverity(a, b)),
+    );
+  return { gated, ungated: v.comparisons.filter((c) => c.gated === false).sort(byPosition) };
+}
+
 export const fmt = { num, pct, ci, shortSha, shortDigest };
 
 interface Budget {
@@ -394,48 +503,52 @@ function capRows(table: string[], budget: Budget, what: string, notices: string[
   return kept;
 }
 
+function comparisonSections(v: Verdict, opts: RenderOptions, budget: Budget, notices: string[]): string[] {
+  const out: string[] = [];
+  const conf = v.rule?.confidence ?? (v.rule?.alpha !== undefined ? 1 - v.rule.alpha : undefined);
+  const { gated, ungated } = splitComparisons(v);
+  const moved = gated.filter((c) => c.verdict !== 'unchanged');
+  const still = gated.filter((c) => c.verdict === 'unchanged');
+  const n = (k: string) => gated.filter((c) => c.verdict === k).length;
+  out.push(
+    `## Gated comparisons (${gated.length}: ${n('regression')} regressed, ${n('inconclusive')} inconclusive, ${n('improvement')} improved, ${still.length} unchanged)`,
+    '',
+  );
+  if (moved.length) out.push(...capRows(comparisonTable(moved, true, conf), budget, 'gated comparison', notices), '');
+  else out.push(gated.length ? `All ${gated.length} unchanged.` : 'None.', '');
+  if (still.length) {
+    out.push(`<details><summary>Unchanged gated comparisons (${still.length})</summary>`, '');
+    out.push(...capRows(comparisonTable(still, false, conf), budget, 'unchanged gated comparison', notices));
+    out.push('', '</details>', '');
+  }
+  if (ungated.length) {
+    const worse = ungated.filter((c) => c.verdict === 'regression').length;
+    out.push(
+      `<details><summary>Not gated (${ungated.length}${worse ? `, ${worse} worse` : ''}): reported, never decisive</summary>`,
+      '',
+    );
+    if (opts.compact) out.push(`_${ungated.length} not-gated comparison(s) are listed in SUMMARY.md and report.html._`);
+    else if (budget.details)
+      out.push(...capRows(comparisonTable(ungated, true, conf), budget, 'not-gated comparison', notices));
+    else {
+      out.push(`_${ungated.length} row(s) cut to fit GitHub's comment limit; see the full report._`);
+      notices.push(`${ungated.length} not-gated row(s)`);
+    }
+    out.push('', '</details>', '');
+  }
+  return out;
+}
+
 function render(input: SummaryInput, opts: RenderOptions, budget: Budget, notices: string[]): string {
   const v = input.verdict;
   const out: string[] = [];
   if (opts.marker) out.push(STICKY_MARKER);
   out.push(...headline(input));
-  out.push(...identitySection(input));
-  out.push(...ruleSection(v));
-
-  if (v) {
-    const conf = v.rule?.confidence ?? (v.rule?.alpha !== undefined ? 1 - v.rule.alpha : undefined);
-    const { reg, changed, rest } = groupComparisons(v);
-    out.push(`## Regressions (${reg.length})`, '');
-    if (reg.length) out.push(...capRows(comparisonTable(reg, false, conf), budget, 'regression', notices), '');
-    else out.push('None.', '');
-    out.push(`## Changed (${changed.length})`, '');
-    if (changed.length) out.push(...capRows(comparisonTable(changed, true, conf), budget, 'changed', notices), '');
-    else out.push('No improvements and no inconclusive comparisons.', '');
-    if (rest.length) {
-      out.push(`<details><summary>Everything else (${rest.length}: unchanged or not gated)</summary>`, '');
-      if (budget.details)
-        out.push(
-          ...capRows(
-            comparisonTable(
-              rest,
-              rest.some((c) => c.verdict !== 'unchanged'),
-              conf,
-            ),
-            budget,
-            'unchanged',
-            notices,
-          ),
-        );
-      else {
-        out.push(`_${rest.length} unchanged row(s) cut to fit GitHub's comment limit; see the full report._`);
-        notices.push(`${rest.length} unchanged row(s)`);
-      }
-      out.push('', '</details>', '');
-    }
-  }
+  if (v) out.push(...comparisonSections(v, opts, budget, notices));
 
   const findings = v?.findings ?? [];
-  out.push(`## Validity and fairness findings (${findings.length})`, '');
+  const codes = new Set(findings.map((f) => f.code)).size;
+  out.push(`## Validity and fairness findings (${codes} code${codes === 1 ? '' : 's'}, ${findings.length} in all)`, '');
   if (findings.length) out.push(...capRows(findingsRows(findings), budget, 'finding', notices), '');
   else out.push('None.', '');
   if (v?.ranking?.statement) {
@@ -443,13 +556,17 @@ function render(input: SummaryInput, opts: RenderOptions, budget: Budget, notice
     for (const r of v.ranking.reasons ?? []) out.push(`- ${cell(r)}`);
     out.push('');
   }
+  out.push(...identitySection(input));
+  out.push(...ruleSection(v));
 
   const plots = input.links?.plots ?? [];
-  if (plots.length || input.links?.pipelineRun || input.links?.reportHtml) {
+  const pr = safeUrl(input.links?.pipelineRun);
+  const rh = safeUrl(input.links?.reportHtml);
+  if (plots.length || pr || rh) {
     out.push('## Plots and links', '');
-    for (const p of plots) out.push(`- [${cell(p.title)}](${p.url})`);
-    if (input.links?.reportHtml) out.push(`- [Interactive report (report.html)](${input.links.reportHtml})`);
-    if (input.links?.pipelineRun) out.push(`- [PipelineRun](${input.links.pipelineRun})`);
+    for (const p of plots) if (safeUrl(p.url)) out.push(`- ${link(p.title, p.url)}`);
+    if (rh) out.push(`- ${link('Interactive report (report.html)', rh)}`);
+    if (pr) out.push(`- ${link('PipelineRun', pr)}`);
     out.push('');
   }
 
@@ -458,14 +575,15 @@ function render(input: SummaryInput, opts: RenderOptions, budget: Budget, notice
       `<details><summary>Measured points (${input.sweeps.reduce((n, s) => n + s.points.length, 0)})</summary>`,
       '',
     );
-    if (budget.details) out.push(...runsTable(input.sweeps));
+    if (opts.compact) out.push('_Listed in SUMMARY.md and report.html._', '');
+    else if (budget.details) out.push(...runsTable(input.sweeps));
     else {
       out.push("_Cut to fit GitHub's comment limit; see the full report._", '');
       notices.push('measured points');
     }
     out.push('</details>', '');
   }
-  out.push(`<sub>Generated ${input.generatedAt} by llmbench.</sub>`, '');
+  out.push(`<sub>Generated ${cell(input.generatedAt)} by llmbench.</sub>`, '');
   return out.join('\n');
 }
 

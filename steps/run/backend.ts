@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import { workdirLayout } from '../core/paths.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { spawnSimulator, type SimProcess } from '../simulator/process.js';
+import { resolveEnvRefs } from '../core/targets.js';
 import { planPoints, runSweep, type SweepOptions } from '../sweep/sweep.js';
 import type { Progress, ProgressPlan } from '../sweep/progress.js';
 
@@ -60,12 +61,14 @@ export async function sweepBackend(
   cfg: ResolvedConfig,
   b: RunBackend,
   workdir: string,
-  deps: { log: Logger; signal?: AbortSignal; progress?: Progress },
+  deps: { log: Logger; signal?: AbortSignal; progress?: Progress; env?: NodeJS.ProcessEnv; cwd?: string },
 ): Promise<SweepSummary> {
   const { log } = deps;
   const L = workdirLayout(workdir);
   let sim: SimProcess | undefined;
-  let url = b.endpoint;
+  const env = deps.env ?? process.env;
+  // ${NAME} references are resolved only here, for the requests; the config keeps the reference.
+  let url = b.endpoint === undefined ? undefined : resolveEnvRefs(b.endpoint, env);
   const model = b.model ?? cfg.model.served_name;
   if (!url) {
     // Its own process: the simulated server must not share the load generator's event loop.
@@ -91,7 +94,8 @@ export async function sweepBackend(
       outDir: L.runDir(b.id),
       api: b.api,
       headers: b.headers,
-      env: process.env,
+      env,
+      cwd: deps.cwd,
       // The simulator may run N× faster; samples record it and metrics are scaled back to simulated time.
       timeScale: sim ? (b.sim?.time_scale ?? 1) : 1,
       simulated: !!sim,

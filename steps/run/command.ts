@@ -52,9 +52,12 @@ export const command: CommandSpec = {
       signal: ctx.signal,
       progress,
       sequential: opts.sequential === true,
+      env: ctx.env,
+      cwd: ctx.cwd,
     });
     ctx.log.info(`wrote ${res.files.length} files to ${res.workdir}`);
     ctx.stdout(`${path.join(res.workdir, 'SUMMARY.md')}\n`);
+    if (res.interrupted) ctx.log.warn(`interrupted (${res.interrupted}): nothing new was started; SUMMARY.md says so`);
     if (res.verdict) ctx.log.info(`verdict: ${res.verdict}`);
     // The run's exit code is the verdict's (0 pass, 1 regression, 4 inconclusive), like `llmbench analyze`.
     return res.exitCode ?? ExitCode.OK;

@@ -6,14 +6,23 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { ResolvedConfig } from '../core/config.js';
 import { withHeartbeat, type Logger } from '../core/log.js';
-import { writeJsonAtomic } from '../core/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout } from '../core/paths.js';
-import { InvalidInputError } from '../core/errors.js';
+import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
+import {
+  datasetProblems,
+  endpointProblems,
+  headerProblems,
+  maskUrl,
+  resolveEnvRefs,
+  withoutCredentials,
+} from '../core/targets.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { noProgress, type MultiProgress } from '../sweep/progress.js';
 import { isSimulated, progressPlan, sweepBackend } from './backend.js';
 import { sweepInWorker } from './parallel.js';
-import type { ExitCodeValue } from '../core/exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
+import { escapeMarkdown } from '../core/markup.js';
 
 export interface RunResult {
   workdir: string;
@@ -22,6 +31,8 @@ export interface RunResult {
   /** The analysis verdict against the configured baseline, and the exit code it maps to. */
   verdict?: 'pass' | 'regression' | 'inconclusive';
   exitCode?: ExitCodeValue;
+  /** Set when the first SIGINT/SIGTERM stopped the run: what it was doing (nothing new started after it). */
+  interrupted?: string;
 }
 
 /** Refuses a work directory that already holds results, so a run never overwrites an earlier one. */
@@ -54,6 +65,10 @@ export interface RunDeps {
   progress?: MultiProgress;
   /** Sweep simulated backends one after another instead of at once (as on shared hardware). */
   sequential?: boolean;
+  /** Environment for ${NAME} references in endpoints and headers (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Directory relative dataset paths resolve against (default process.cwd()). */
+  cwd?: string;
 }
 
 /**
@@ -94,10 +109,20 @@ async function sweepAll(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Pr
     }
   }
   for (const b of cfg.backends) {
+    if (deps.signal?.aborted) break; // the first signal: start nothing new
     if (out.has(b.id)) continue;
-    out.set(b.id, await sweepBackend(cfg, b, workdir, { log, signal: deps.signal, progress: progress(b.id) }));
+    out.set(
+      b.id,
+      await sweepBackend(cfg, b, workdir, {
+        log,
+        signal: deps.signal,
+        progress: progress(b.id),
+        env: deps.env,
+        cwd: deps.cwd,
+      }),
+    );
   }
-  return cfg.backends.map((b) => out.get(b.id) as SweepSummary);
+  return cfg.backends.flatMap((b) => out.get(b.id) ?? []);
 }
 
 /**
@@ -119,13 +144,35 @@ async function loadLaterStages() {
   };
 }
 
+/** Every backend's endpoint and headers and the dataset, as `sweep` validates them (exit 2, all problems). */
+export async function assertTargets(cfg: ResolvedConfig, env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
+  const problems: Problem[] = [];
+  cfg.backends.forEach((b, i) => {
+    if (b.endpoint !== undefined) problems.push(...endpointProblems(b.endpoint, `/backends/${i}/endpoint`, env));
+    problems.push(...headerProblems(b.headers ?? {}, `/backends/${i}/headers`, env));
+  });
+  problems.push(...(await datasetProblems(cfg.workload.dataset, '/workload/dataset', cwd)));
+  if (problems.length)
+    throw new InvalidInputError('run-targets-invalid', `invalid endpoints, headers or dataset (${problems.length})`, {
+      problems,
+      hint: 'Nothing was written. Endpoints are absolute http(s) URLs; ${NAME} references need the variable set.',
+    });
+}
+
 export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Promise<RunResult> {
   const { log } = deps;
+  const env = deps.env ?? process.env;
   const L = workdirLayout(workdir);
+  // Endpoints, headers and datasets are checked exactly as `sweep` checks them, before anything is written.
+  await assertTargets(cfg, env, deps.cwd ?? process.cwd());
   await assertFreshWorkdir(workdir);
   await fs.mkdir(workdir, { recursive: true });
   const files: string[] = [];
-  await writeJsonAtomic(L.config, cfg);
+  // The config as given: ${NAME} references kept (so it re-runs), literal URL passwords masked.
+  await writeJsonAtomic(L.config, {
+    ...cfg,
+    backends: cfg.backends.map((b) => (b.endpoint ? { ...b, endpoint: maskUrl(b.endpoint) } : b)),
+  });
   files.push(L.config);
 
   const t0 = performance.now();
@@ -137,9 +184,48 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: Ru
   } finally {
     deps.progress?.stop();
   }
-  for (const b of cfg.backends) files.push(L.samples(b.id), L.sweepSummary(b.id));
+  for (const s of summaries) files.push(L.samples(s.backend), L.sweepSummary(s.backend));
   lap('sweep', t0);
+  // After the sweeps: each stage starts only if no signal came; one that a signal ends makes the run "interrupted".
+  const stopped = (stage: string) => interruptedRun(cfg, workdir, summaries, files, deps.signal!, stage);
+  if (deps.signal?.aborted) return await stopped('the sweeps');
+  assertSomeSucceeded(cfg, summaries, deps.env ?? process.env);
+  try {
+    return await laterStages(cfg, workdir, files, summaries, deps, lap, stopped);
+  } catch (e) {
+    if (deps.signal?.aborted) return stopped('the analysis, plots or summary');
+    throw e;
+  }
+}
 
+/** As with `llmbench sweep`: a backend against which no request succeeded is an environment failure (exit 3). */
+function assertSomeSucceeded(cfg: ResolvedConfig, summaries: SweepSummary[], env: NodeJS.ProcessEnv): void {
+  for (const s of summaries) {
+    if (!s.points.every((p) => p.completed === 0)) continue;
+    const b = cfg.backends.find((x) => x.id === s.backend);
+    const where = b?.endpoint ? ` (${withoutCredentials(resolveEnvRefs(b.endpoint, env))})` : '';
+    throw new EnvironmentError(
+      'no-successful-requests',
+      `no request succeeded against backend '${s.backend}'${where}`,
+      {
+        hint: 'As with `llmbench sweep`: check the endpoint, the model name and that the server is ready.',
+      },
+    );
+  }
+}
+
+/** analyze, plot and SUMMARY.md; a stage starts only if no signal came before it. */
+async function laterStages(
+  cfg: ResolvedConfig,
+  workdir: string,
+  files: string[],
+  summaries: SweepSummary[],
+  deps: RunDeps,
+  lap: (stage: string, since: number) => void,
+  stopped: (stage: string) => Promise<RunResult>,
+): Promise<RunResult> {
+  const { log } = deps;
+  const L = workdirLayout(workdir);
   // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
   // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
   const t1 = performance.now();
@@ -161,6 +247,7 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: Ru
   );
   files.push(...analysis.files);
   lap('analyze', t1);
+  if (deps.signal?.aborted) return await stopped('the analysis');
 
   // Plots (plots/*.vl.json|svg|png, report.html), then SUMMARY.md — both read analysis/ when analyze ran above.
   const t2 = performance.now();
@@ -168,8 +255,44 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: Ru
   const generatedAt = new Date().toISOString();
   const plotted = await runPlot({ workdir, log, title, generatedAt });
   files.push(...plotted.files);
+  if (deps.signal?.aborted) return await stopped('the plots');
   const summaryMd = await writeSummary({ workdir, log, title, generatedAt });
   files.push(summaryMd.file);
   lap('plot and report', t2);
   return { workdir, summaries, files, verdict: analysis.verdict.verdict, exitCode: analysis.exitCode };
+}
+
+/**
+ * The first signal stopped the run during `stage`: nothing after it is started (no verdict); SUMMARY.md says the run
+ * was interrupted and which backends it reached, and the exit code is 130.
+ */
+async function interruptedRun(
+  cfg: ResolvedConfig,
+  workdir: string,
+  summaries: SweepSummary[],
+  files: string[],
+  signal: AbortSignal,
+  stage: string,
+): Promise<RunResult> {
+  const L = workdirLayout(workdir);
+  const why = signal.reason instanceof Error ? signal.reason.message : 'received a stop signal';
+  const swept = new Set(summaries.map((s) => s.backend));
+  const md = [
+    `# ${escapeMarkdown(cfg.name ?? 'llmbench run')}`,
+    '',
+    `## ⏹ Interrupted — no verdict`,
+    '',
+    `The run was stopped (${escapeMarkdown(why)}) during ${stage}: nothing new was started after the signal, so there is no verdict. Files written until then are kept (samples under \`runs/\`).`,
+    '',
+    '| backend | sweep |',
+    '|---|---|',
+    ...cfg.backends.map(
+      (b) =>
+        `| ${escapeMarkdown(b.id)} | ${swept.has(b.id) ? 'stopped early or finished (partial samples kept)' : 'not started'} |`,
+    ),
+    '',
+  ].join('\n');
+  await writeFileAtomic(L.summaryMd, md);
+  files.push(L.summaryMd);
+  return { workdir, summaries, files, interrupted: why, exitCode: ExitCode.INTERRUPTED };
 }

@@ -67,6 +67,7 @@ export function simOptionsFromFlags(o: Record<string, unknown>): SimOptions {
 
 export const command: CommandSpec = {
   name: 'sim',
+  signalEndsNormally: true,
   summary: 'Run one simulated vLLM, TGI or Triton server on 127.0.0.1',
   configure: (c) =>
     c
@@ -135,6 +136,16 @@ export const command: CommandSpec = {
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      // Spawned by `llmbench run` (steps/sim/process.ts): stdin is a pipe from the parent, and its end means the
+      // parent is gone — even killed with SIGKILL, when no signal could be forwarded. Then stop too.
+      if (ctx.env.LLMBENCH_SIM_PARENT_PIPE === '1') {
+        process.stdin.on('end', () => {
+          ctx.log.warn('parent process gone (stdin closed); stopping');
+          resolve();
+        });
+        process.stdin.on('error', () => resolve());
+        process.stdin.resume();
+      }
     });
     await sim.close();
     ctx.log.info('simulator stopped');

@@ -50,10 +50,13 @@ export function simFlags(o: SimOptions): string[] {
 export async function spawnSimulator(opts: SimOptions, startTimeoutMs = 60_000): Promise<SimProcess> {
   validateSimOptions(opts); // bad options are input errors here, before any process starts
   const bin = path.join(REPO_ROOT, 'steps', 'bin', 'llmbench.js');
+  // stdin is a pipe the child watches: when this process dies in any way (SIGKILL included) the pipe closes and
+  // the simulator stops, instead of listening on, reparented to PID 1.
   const child = spawn(process.execPath, [bin, ...simFlags(opts)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true', LLMBENCH_SIM_PARENT_PIPE: '1' },
   });
+  child.stdin.on('error', () => {}); // EPIPE once the child is gone: nothing to do
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

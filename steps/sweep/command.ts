@@ -23,6 +23,8 @@ import {
   type SweepTarget,
 } from './sweep.js';
 import { formatTable } from './table.js';
+import { datasetProblems, endpointProblems, headerProblems, resolveEnvRefs } from '../core/targets.js';
+import { LOAD, WORKLOAD, rangedNumber } from '../core/flag-ranges.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -105,16 +107,24 @@ export const command: CommandSpec = {
       }
       return n;
     };
-    const list = (k: string, flag: string, int: boolean): number[] | undefined => {
+    /** A flag that sets a config field: the field's schema range (steps/core/flag-ranges.ts). */
+    const ranged = (k: string, pointer: string): number | undefined => {
+      const v = str(k);
+      if (v === undefined) return undefined;
+      const r = rangedNumber(v, `--${k}`, pointer);
+      if (typeof r === 'number') return r;
+      problems.push(r);
+      return undefined;
+    };
+    const list = (k: string, flag: string, pointer: string): number[] | undefined => {
       const v = str(k);
       if (v === undefined) return undefined;
       const parts = v.split(',').map((x) => x.trim());
       const out: number[] = [];
       parts.forEach((p, i) => {
-        const n = Number(p);
-        if (!p || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
-          problems.push({ path: `--${flag}/${i}`, message: `'${p}' is not a positive ${int ? 'integer' : 'number'}` });
-        else out.push(n);
+        const r = rangedNumber(p, `--${flag}/${i}`, pointer);
+        if (typeof r === 'number') out.push(r);
+        else problems.push(r);
       });
       if (new Set(out).size !== out.length) problems.push({ path: `--${flag}`, message: 'has duplicate values' });
       return out;
@@ -167,18 +177,13 @@ export const command: CommandSpec = {
       });
 
     const url = str('url') ?? cfgBackend?.endpoint;
+    // The same checks as `run` (steps/core/targets.ts): WHATWG URL, http(s), ${NAME} references set.
     const checkUrl = (u: string | undefined, flag: string, required: boolean) => {
       if (u === undefined) {
         if (required) problems.push({ path: `--${flag}`, message: 'is required (server base URL)' });
         return;
       }
-      try {
-        const p = new URL(u);
-        if (p.protocol !== 'http:' && p.protocol !== 'https:')
-          problems.push({ path: `--${flag}`, message: 'must be an http(s) URL' });
-      } catch {
-        problems.push({ path: `--${flag}`, message: `'${u}' is not a URL` });
-      }
+      problems.push(...endpointProblems(u, `--${flag}`, ctx.env));
     };
     checkUrl(url, 'url', true);
     checkUrl(str('ab-url'), 'ab-url', false);
@@ -192,8 +197,8 @@ export const command: CommandSpec = {
         message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})`,
       });
 
-    const conc = list('concurrency', 'concurrency', true);
-    const rate = list('rate', 'rate', false);
+    const conc = list('concurrency', 'concurrency', `${LOAD('concurrency')}/items`);
+    const rate = list('rate', 'rate', `${LOAD('rate')}/items`);
     if (conc && rate) problems.push({ path: '--rate', message: 'use either --concurrency or --rate, not both' });
     const modeArg = str('mode');
     if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
@@ -205,22 +210,25 @@ export const command: CommandSpec = {
     const arrival = str('arrival') ?? L.arrival;
     if (!['poisson', 'gamma', 'constant'].includes(arrival))
       problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
-    const burstiness = num('burstiness', 'burstiness', { min: 0, exclusive: true }) ?? L.burstiness;
+    const burstiness = ranged('burstiness', LOAD('burstiness')) ?? L.burstiness;
 
-    const requests = num('requests', 'requests', { int: true, min: 1 });
-    const duration = num('duration', 'duration', { min: 0, exclusive: true });
+    const requests = ranged('requests', LOAD('requests'));
+    const duration = ranged('duration', LOAD('duration_s'));
     if (requests !== undefined && duration !== undefined)
       problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
-    const trials = num('trials', 'trials', { int: true, min: 1 }) ?? L.trials;
-    const warmup = num('warmup', 'warmup', { int: true, min: 0 }) ?? L.warmup;
-    const minSamples = num('min-samples', 'min-samples', { int: true, min: 1 }) ?? L.min_samples;
-    const inputTokens = num('input-tokens', 'input-tokens', { int: true, min: 1 }) ?? W.input_tokens;
-    const outputTokens = num('output-tokens', 'output-tokens', { int: true, min: 1 }) ?? W.output_tokens;
-    const prompts = num('prompts', 'prompts', { int: true, min: 1 }) ?? W.prompts;
-    const seed = num('seed', 'seed', { int: true, min: 0 }) ?? L.seed;
-    const timeoutS = num('timeout', 'timeout', { min: 0, exclusive: true }) ?? L.timeout_s;
-    const stallS = num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }) ?? L.stall_timeout_s;
-    const timeScale = num('time-scale', 'time-scale', { min: 0, exclusive: true }) ?? cfgBackend?.sim?.time_scale ?? 1;
+    const trials = ranged('trials', LOAD('trials')) ?? L.trials;
+    const warmup = ranged('warmup', LOAD('warmup')) ?? L.warmup;
+    const minSamples = ranged('min-samples', LOAD('min_samples')) ?? L.min_samples;
+    const inputTokens = ranged('input-tokens', WORKLOAD('input_tokens')) ?? W.input_tokens;
+    const outputTokens = ranged('output-tokens', WORKLOAD('output_tokens')) ?? W.output_tokens;
+    const prompts = ranged('prompts', WORKLOAD('prompts')) ?? W.prompts;
+    const seed = ranged('seed', LOAD('seed')) ?? L.seed;
+    const timeoutS = ranged('timeout', LOAD('timeout_s')) ?? L.timeout_s;
+    const stallS = ranged('stall-timeout', LOAD('stall_timeout_s')) ?? L.stall_timeout_s;
+    const timeScale =
+      ranged('time-scale', '/definitions/backend/properties/sim/properties/time_scale') ??
+      cfgBackend?.sim?.time_scale ??
+      1;
     const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
     if (clientThreads > 256)
       problems.push({ path: '--client-threads', message: `must be at most 256 (got ${clientThreads})` });
@@ -233,6 +241,8 @@ export const command: CommandSpec = {
       if (!m) problems.push({ path: `--header/${i}`, message: "must look like 'Name: value'" });
       else headers[m[1]] = m[2];
     }
+    problems.push(...headerProblems(headers, '--header', ctx.env));
+    problems.push(...(await datasetProblems(str('dataset') ?? W.dataset, '--dataset', ctx.cwd)));
     if (o.resume && str('ab-url') === undefined && cfg?.load.ab)
       problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
 
@@ -248,12 +258,12 @@ export const command: CommandSpec = {
     }
 
     const outDir = path.resolve(ctx.cwd, out!);
-    const abUrl = str('ab-url');
+    const abUrl = str('ab-url') === undefined ? undefined : resolveEnvRefs(str('ab-url')!, ctx.env);
     const scrape = o['scrape-metrics'];
     const target: SweepTarget = {
       backend: cfgBackend?.id ?? kind!,
       kind: kind!,
-      url: url!,
+      url: resolveEnvRefs(url!, ctx.env),
       model: str('model') ?? cfgBackend?.model ?? cfg?.model.served_name ?? CONFIG_DEFAULTS.model.served_name,
       api,
       headers: Object.keys(headers).length ? resolveHeaders(headers, ctx.env) : undefined,

@@ -3,8 +3,9 @@
  * request) and sweep-state.json (which plan, which trials are complete). A line torn by a kill mid-write is
  * ignored and closed with a newline so new lines stay whole.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, constants as fsc } from 'node:fs';
 import { writeJsonAtomic } from '../core/atomic.js';
+import { readLines } from '../core/lines.js';
 import type { Sample } from '../core/types/sample.js';
 
 export interface SweepState {
@@ -37,25 +38,28 @@ export interface ReadResult {
   torn: number;
 }
 
-/** Reads samples.ndjson; closes a torn last line with a newline so appends after it stay parseable. */
+/**
+ * Reads samples.ndjson line by line (each line bounded: steps/core/lines.ts — a corrupt or oversized file is exit 2
+ * naming the line, not a RangeError); closes a torn last line with a newline so appends after it stay parseable.
+ */
 export async function readSamples(file: string): Promise<ReadResult> {
-  let text: string;
+  const samples: Sample[] = [];
+  let torn = 0;
+  let unterminated = false;
   try {
-    text = await fs.readFile(file, 'utf8');
+    for await (const l of readLines(file)) {
+      unterminated = l.unterminated;
+      if (!l.text.trim()) continue;
+      try {
+        samples.push(JSON.parse(l.text) as Sample);
+      } catch {
+        torn++;
+      }
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { samples: [], torn: 0 };
     throw e;
   }
-  const samples: Sample[] = [];
-  let torn = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      samples.push(JSON.parse(line) as Sample);
-    } catch {
-      torn++;
-    }
-  }
-  if (text.length && !text.endsWith('\n')) await fs.appendFile(file, '\n');
+  if (unterminated) await fs.appendFile(file, '\n', { flag: fsc.O_WRONLY | fsc.O_APPEND | fsc.O_NOFOLLOW });
   return { samples, torn };
 }

@@ -7,10 +7,11 @@
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { NdjsonAppender, writeJsonAtomic } from '../core/atomic.js';
+import { NdjsonAppender, refuseSymlink, writeJsonAtomic } from '../core/atomic.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { redactString } from '../core/redact.js';
+import { resolveHeaderRefs, withoutCredentials } from '../core/targets.js';
 import type { Sample } from '../core/types/sample.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { getAdapter, nowMs, resolveApi, type AdapterKind } from '../servers/adapters.js';
@@ -203,6 +204,7 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
     const statePath = path.join(t.outDir, 'sweep-state.json');
     const samplesPath = path.join(t.outDir, 'samples.ndjson');
     const identity = planIdentity({ ...o, backend: t.backend }, workload, arm);
+    for (const f of [samplesPath, statePath, path.join(t.outDir, 'summary.json')]) refuseSymlink(f);
     const prev = await loadState(statePath);
     const existing = await readSamples(samplesPath);
     if (!o.resume && (existing.samples.length > 0 || prev)) {
@@ -622,7 +624,7 @@ function buildSummary(
     adapter: r.t.kind,
     api: r.api,
     model: r.t.model,
-    endpoint: redactString(r.t.url.replace(/\/\/[^@/]*@/, '//')),
+    endpoint: redactString(withoutCredentials(r.t.url)),
     run_id: runId,
     started_at: r.startedAt,
     finished_at: new Date().toISOString(),
@@ -641,7 +643,10 @@ function buildSummary(
       stall_timeout_s: o.stallTimeoutS ?? o.timeoutS,
       ...(o.minSamples ? { min_samples: o.minSamples } : {}),
       time_scale: r.scale,
-      ab: peer && r.arm ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(peer.url) } : null,
+      ab:
+        peer && r.arm
+          ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(withoutCredentials(peer.url)) }
+          : null,
       resumed: r.state.resumes,
     },
     workload: {
@@ -678,16 +683,10 @@ function buildSummary(
   };
 }
 
-/** `${NAME}` header values from the environment (for tokens); never logged. */
+/** `${NAME}` references in header values from the environment (for tokens); never logged. */
 export function resolveHeaders(
   h: Record<string, string> | undefined,
   env: NodeJS.ProcessEnv,
 ): Record<string, string> | undefined {
-  if (!h) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
-    out[k] = m ? (env[m[1]] ?? '') : v;
-  }
-  return out;
+  return h ? resolveHeaderRefs(h, env) : undefined;
 }

@@ -3,6 +3,7 @@ import type { CommandSpec } from '../core/command.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/atomic.js';
+import { endpointProblems, maskUrl, resolveEnvRefs } from '../core/targets.js';
 import { assertValid } from '../core/schemas.js';
 import { workdirLayout } from '../core/paths.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
@@ -40,8 +41,7 @@ export const command: CommandSpec = {
     const reqS = num('--request-timeout', opts.requestTimeout)!;
     const progressS = num('--progress-interval', opts.progressInterval)!;
     const endpoint = opts.endpoint as string | undefined;
-    if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^/]+/.test(endpoint))
-      problems.push({ path: '--endpoint', message: 'must be an http(s) URL' });
+    if (endpoint !== undefined && endpoint !== '') problems.push(...endpointProblems(endpoint, '--endpoint', ctx.env));
     const o = await resolveClusterOptions(opts, ctx.cwd);
     if (problems.length)
       throw new InvalidInputError('wait-options-invalid', `invalid options (${problems.length})`, { problems });
@@ -56,7 +56,7 @@ export const command: CommandSpec = {
         timeoutS: timeoutS ?? o.render.readyTimeoutS,
         pollMs: pollS * 1000,
         pendingTimeoutS: pendingS,
-        endpoint: endpoint || undefined,
+        endpoint: endpoint ? resolveEnvRefs(endpoint, ctx.env) : undefined,
         requestTimeoutMs: reqS * 1000,
         servedName: (opts.servedName as string | undefined) ?? undefined,
         progressIntervalMs: progressS * 1000,
@@ -65,7 +65,9 @@ export const command: CommandSpec = {
       ctx.signal,
     );
     const file = workdirLayout(path.resolve(ctx.cwd, opts.workdir as string)).deploy(o.render.backend);
-    await writeJsonAtomic(file, assertValid<DeployReport>('deploy-report', result.report, 'deploy report'));
+    // Credentials of --endpoint never reach the report (or stdout): the password is masked.
+    const report = { ...result.report, endpoint: maskUrl(result.report.endpoint) };
+    await writeJsonAtomic(file, assertValid<DeployReport>('deploy-report', report, 'deploy report'));
     if (result.diagnosis) {
       throw new EnvironmentError(
         result.diagnosis.code,
@@ -74,11 +76,11 @@ export const command: CommandSpec = {
       );
     }
     ctx.log.info(`${o.render.backend} ready`, {
-      endpoint: result.report.endpoint,
+      endpoint: report.endpoint,
       seconds: result.report.timings_s?.total,
       report: file,
     });
-    ctx.stdout(result.report.endpoint + '\n');
+    ctx.stdout(report.endpoint + '\n');
     return ExitCode.OK;
   },
 };

@@ -56,7 +56,8 @@ describe('plot and report on real analyze output', () => {
     const gatedRegs = verdict.comparisons.filter((c) => c.verdict === 'regression' && c.gated !== false).length;
     expect(gatedRegs).toBeGreaterThan(0);
     expect(md.split('\n')[0]).toBe('# llmbench: ❌ Regression');
-    expect(md).toContain(`## Regressions (${gatedRegs})`);
+    expect(md.split('\n')[2]).toMatch(/^\*\*Decided by:\*\* vllm /);
+    expect(md).toMatch(new RegExp(`## Gated comparisons \\(\\d+: ${gatedRegs} regressed`));
     expect(md).toContain(
       `**${gatedRegs} of ${verdict.comparisons.filter((c) => c.gated !== false).length} gated comparisons regressed**`,
     );

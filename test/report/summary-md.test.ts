@@ -63,14 +63,15 @@ describe('renderSummaryMd', () => {
     });
     await golden('summary-regression.md', md);
     expect(md.split('\n')[0]).toBe('# llmbench nightly: ❌ Regression');
+    // Verdict, the reason that decided it, the gated comparisons, findings; provenance and rule after them.
     const order = [
       '❌ Regression',
+      '**Decided by:** vllm c=8 `ttft_ms.p99` +18.2 %',
+      '## Gated comparisons (40: 2 regressed, 1 inconclusive, 1 improved, 36 unchanged)',
+      '<details><summary>Unchanged gated comparisons (36)',
+      '## Validity and fairness findings',
       '## Baseline vs candidate',
       '## Decision rule',
-      '## Regressions (2)',
-      '## Changed (2)',
-      '<details><summary>Everything else',
-      '## Validity and fairness findings',
     ].map((s) => md.indexOf(s));
     expect(order.every((x) => x >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -103,9 +104,10 @@ describe('renderSummaryMd', () => {
           pipelineRun: 'https://console.example.test/k8s/ns/llmbench/tekton.dev~v1~PipelineRun/pr-7-abc',
         },
       },
-      { marker: true },
+      { marker: true, compact: true },
     );
     await golden('comment-regression.md', md);
+    expect(md).toContain('_Listed in SUMMARY.md and report.html._'); // compact: measured points not repeated
     expect(md.startsWith(STICKY_MARKER + '\n')).toBe(true);
     expect(md).toContain('`333333333333`');
   });
@@ -175,8 +177,9 @@ describe('renderSummaryMd', () => {
       reason: 'p99 is reported, not gated',
     });
     const md = renderSummaryMd(base(v));
-    expect(md).toContain('## Regressions (0)');
+    expect(md).toContain('## Gated comparisons (39: 0 regressed');
     expect(md).toContain('**No regression** in 39 gated comparisons.');
+    expect(md).toContain('<details><summary>Not gated (1, 1 worse): reported, never decisive</summary>');
     expect(md).toContain('| not gated: p99 is reported, not gated |');
   });
 

@@ -49,7 +49,7 @@ export interface BenchConfig {
      */
     concurrency?: [number, ...number[]];
     /**
-     * Arrival rates, requests/s.
+     * Arrival rates, requests/s: at least 0.001 (a mean gap of 1,000 s, far inside what a timer holds) and at most 100,000 (a 10 µs mean gap, the clock's practical resolution).
      *
      * @minItems 1
      */
@@ -59,15 +59,15 @@ export interface BenchConfig {
      */
     arrival?: 'poisson' | 'gamma' | 'constant';
     /**
-     * Gamma shape; 1 = Poisson, < 1 burstier.
+     * Gamma shape; 1 = Poisson, < 1 burstier (0.01 to 100: beyond, gaps overflow timers or collapse to a constant).
      */
     burstiness?: number;
     /**
-     * Measured requests per point per trial (warmup not included).
+     * Measured requests per point per trial (warmup not included); at most 1,000,000 (analyze caps a load point at 750,000 samples over all its trials: steps/analyze/README.md).
      */
     requests?: number;
     /**
-     * Measurement duration per point per trial, seconds.
+     * Measurement duration per point per trial, seconds (at most 2^31-1 ms, a Node timer's range).
      */
     duration_s?: number;
     /**
@@ -79,11 +79,11 @@ export interface BenchConfig {
      */
     warmup?: number;
     /**
-     * Per-request deadline, seconds.
+     * Per-request deadline, seconds (1 ms to 2^31-1 ms: a larger value overflows Node's timer, which then fires after 1 ms).
      */
     timeout_s?: number;
     /**
-     * No output event for this long is a stalled failure, seconds (keep-alive comments and other bytes do not count; before the first event it is the TTFT deadline, from the send).
+     * No output event for this long is a stalled failure, seconds (keep-alive comments and other bytes do not count; before the first event it is the TTFT deadline); 1 ms to 2^31-1 ms, a Node timer's range.
      */
     stall_timeout_s?: number;
     /**
@@ -91,7 +91,7 @@ export interface BenchConfig {
      */
     min_samples?: number;
     /**
-     * Seed for arrivals and synthetic prompts.
+     * Seed for arrivals and synthetic prompts (32-bit).
      */
     seed?: number;
     /**
@@ -241,7 +241,7 @@ export interface Backend {
    */
   id?: string;
   /**
-   * Base URL of a running server. Omit to use the embedded simulator (local run) or the deploy report (pipeline).
+   * Base URL of a running server (absolute http(s), checked with the WHATWG URL parser). ${ENV_NAME} references anywhere in it are read from the environment when requests are sent and are kept as written in bench-config.json; literal credentials are masked wherever the endpoint is printed or written. Omit to use the embedded simulator (local run) or the deploy report (pipeline).
    */
   endpoint?: string;
   /**
@@ -253,7 +253,7 @@ export interface Backend {
    */
   model?: string;
   /**
-   * Extra request headers. Values of the form ${ENV_NAME} are read from the environment (for tokens).
+   * Extra request headers (names are RFC 9110 tokens; values hold no CR/LF). ${ENV_NAME} references anywhere in a value (e.g. 'Bearer ${API_TOKEN}') are read from the environment when requests are sent; the config keeps the reference.
    */
   headers?: {
     [k: string]: string;
@@ -307,7 +307,7 @@ export interface Faults {
    */
   cut_rate?: number;
   /**
-   * Seconds before the health endpoint reports ready.
+   * Seconds before the health endpoint reports ready (at most what a Node timer holds, 2^31-1 ms).
    */
   slow_start_s?: number;
   /**

@@ -134,7 +134,7 @@ export interface Verdict {
 }
 export interface Finding {
   /**
-   * Stable finding code. Known codes: token-count-unverified (output tokens not counted by the server or a tokenizer), requests-failed, output-shortfall (fewer output tokens than requested), too-few-samples (a reported percentile rests on too few requests), workload-mismatch (fingerprints differ where compared), token-count-mismatch (server and client counts disagree), provenance-mismatch (GPU/model/server differ from baseline), client-bottleneck (the load generator lagged), no-baseline, insufficient-trials, unfair-comparison, change-point, baseline-schema-mismatch, corrupt-samples.
+   * Stable finding code. Known codes: token-count-unverified (output tokens not counted by the server or a tokenizer), requests-failed, output-shortfall (fewer output tokens than requested), too-few-samples (a reported percentile rests on too few requests), workload-mismatch (fingerprints differ where compared), token-count-mismatch (server and client counts disagree), token-count-implausible (server token counts negative or more than 16× the output events seen; the point is invalid), provenance-mismatch (GPU/model/server differ from baseline), client-bottleneck (the load generator lagged), no-baseline, insufficient-trials, unfair-comparison, change-point, baseline-schema-mismatch, corrupt-samples.
    */
   code: string;
   /**

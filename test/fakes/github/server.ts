@@ -53,6 +53,9 @@ export interface ScriptedFailure {
   times?: number;
   body?: Json;
   headers?: Record<string, string>;
+  /** Answer only after this many ms (a slow GitHub); with `hang`, never answer (the socket stays open). */
+  delayMs?: number;
+  hang?: boolean;
 }
 
 export interface FakeGitHubOptions {
@@ -310,6 +313,14 @@ export class FakeGitHub {
       const f = this.failures[fi];
       f.times = (f.times ?? 1) - 1;
       this.record(route.operationId, method, p, query, req, body, f.status);
+      if (f.hang) return; // a server that accepted the request and never answers
+      if (f.delayMs) {
+        const t = setTimeout(() => {
+          if (!res.destroyed) this.send(res, null, f.status, f.body ?? {}, f.headers ?? {});
+        }, f.delayMs);
+        res.on('close', () => clearTimeout(t));
+        return;
+      }
       return this.send(
         res,
         null,
