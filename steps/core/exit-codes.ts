@@ -1,5 +1,5 @@
 /**
- * The one exit-code table (design.md). Every command exits with one of these; nothing else
+ * The one exit-code table (README.md "Exit codes"). Every command exits with one of these; nothing else
  * in the code base may call process.exit with a literal.
  */
 export const ExitCode = {

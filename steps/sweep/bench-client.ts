@@ -121,7 +121,12 @@ function perChunk(b: Batch[]): number {
 async function startServer(script: Script): Promise<{ url: string; stop(): void }> {
   const srv = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(HERE, '..', 'adapters', 'scripted-server.ts'), JSON.stringify({ script, log: false })],
+    [
+      '--import',
+      'tsx',
+      path.join(HERE, '..', 'adapters', 'scripted-server.ts'),
+      JSON.stringify({ script, log: false }),
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {

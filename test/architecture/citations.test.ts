@@ -20,10 +20,6 @@ const SELF = 'test/architecture/citations.test.ts';
  * Files another branch is changing that still cite design.md; the integrator fixes each at merge and removes it
  * here (the test fails while a listed file no longer cites, so the list cannot go stale).
  */
-const PENDING: Record<string, string> = {
-  'steps/core/exit-codes.ts': 'its header says "(design.md)"; left to the branch that adds exit 130 to it',
-};
-
 function files(dir: string, out: string[] = []): string[] {
   let entries: string[];
   try {
@@ -56,11 +52,7 @@ describe('no comment or doc cites a document outside the repository', () => {
 
   it('no file cites design.md or ../shared', () => {
     expect(all.length).toBeGreaterThan(100);
-    expect(all.filter((f) => !(f in PENDING)).flatMap(citations)).toEqual([]);
-  });
-
-  it.each(Object.keys(PENDING))('%s is still pending (remove it from PENDING once fixed)', (f) => {
-    expect(citations(f).length).toBeGreaterThan(0);
+    expect(all.flatMap(citations)).toEqual([]);
   });
 
   it('the pattern catches the forms seen and spares the sim module', () => {
