@@ -16,10 +16,6 @@ const TOP_FILES = ['README.md', 'package.json'];
 /** Third-party copies kept byte-exact (their own text is not ours to edit). */
 const VENDORED = ['test/fixtures/specs/', 'test/fixtures/imports/', 'test/fixtures/github/'];
 const SELF = 'test/architecture/citations.test.ts';
-/**
- * Files another branch is changing that still cite design.md; the integrator fixes each at merge and removes it
- * here (the test fails while a listed file no longer cites, so the list cannot go stale).
- */
 function files(dir: string, out: string[] = []): string[] {
   let entries: string[];
   try {
