@@ -102,9 +102,11 @@ describe('llmbench run: simulated backends in parallel', () => {
         }
       },
     });
-    // The full plan takes minutes; the stop ends it within seconds, with a verdict code, not a crash.
+    // The full plan takes minutes; the stop ends it within seconds: interrupted (130), no verdict, and SUMMARY.md
+    // says so (steps/run/run.ts interruptedRun).
     expect(Date.now() - t0).toBeLessThan(60_000);
-    expect([0, 1, 3, 4]).toContain(code);
+    expect(code).toBe(130);
+    expect(readFileSync(path.join(work, 'SUMMARY.md'), 'utf8')).toContain('Interrupted');
     for (const b of ['vllm', 'tgi']) {
       const samples = readFileSync(path.join(work, 'runs', b, 'samples.ndjson'), 'utf8')
         .trim()

@@ -40,7 +40,9 @@ function startRun(workdir: string): {
   writeFileSync(cfg, CONFIG);
   const child = spawn(
     process.execPath,
-    [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'run', '--config', cfg, '--workdir', workdir],
+    // --sequential: backends one after another, so 'the next simulator' exists to not be started (the parallel
+    // path's stop is tested in test/e2e/run-parallel.test.ts).
+    [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), 'run', '--sequential', '--config', cfg, '--workdir', workdir],
     { env: { ...process.env, CI: '', LLMBENCH_LOG_LEVEL: 'info' } },
   );
   let err = '';
