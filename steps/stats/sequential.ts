@@ -21,7 +21,7 @@
  * checked by simulation (steps/stats/sequential.test.ts, `npm run bench:analyze`).
  */
 import { cumulativeNormal, quantileNormal } from 'vega-statistics';
-import { tCdf, tQuantile } from './stats.js';
+import { incompleteBeta, tCdf, tQuantile } from './stats.js';
 import type { Direction } from './decide.js';
 
 export type Spending = 'pocock' | 'obrien-fleming' | `hsd(${number})`;
@@ -470,4 +470,15 @@ export function smallestMaxTrials(design: SequentialDesign, tolerancePct: number
     else lo = mid;
   }
   return hi;
+}
+
+/**
+ * Prior–data conflict (Evans & Moshonov 2006, Bayesian Analysis 1(4) 893–914) for the variance prior: the upper-tail
+ * probability of the pooled sample variance over the design's, as F(ν, prior_df). Small = the trials are noisier
+ * than the design assumes, so its error rates do not hold as computed.
+ */
+export function noiseConflictP(s2: number, nu: number, design: SequentialDesign): number {
+  const df0 = Math.max(design.prior_df, 1);
+  const x = s2 / logVariance(design.noise_pct / 100);
+  return 1 - incompleteBeta((nu * x) / (nu * x + df0), nu / 2, df0 / 2);
 }

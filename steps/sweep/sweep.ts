@@ -91,6 +91,29 @@ export interface SweepOptions extends SweepTarget {
   cwd?: string;
   /** Environment for `${NAME}` header values (tokens); headers are used as given when omitted. */
   env?: NodeJS.ProcessEnv;
+  /** Sequential gate (steps/analyze/gate.ts): consulted between trials; `trials` is then the maximum. */
+  gate?: SweepGate;
+}
+
+/**
+ * Consulted after each trial of a point (A/B: after each pair), with the measured samples of that trial per target:
+ * run another trial, go to the next point, or stop the sweep. Recorded in the summary as plan.sequential.
+ */
+export interface SweepGate {
+  describe: NonNullable<NonNullable<SweepSummary['plan']>['sequential']>;
+  after(
+    point: PointSpec,
+    trial: number,
+    arms: { backend: string; arm?: 'a' | 'b'; samples: Sample[] }[],
+  ): 'continue' | 'next-point' | 'stop';
+}
+
+/** The measured samples of one trial of one point (the gate's input). */
+function trialSamples(r: TargetRun, p: PointSpec, trial: number): Sample[] {
+  const out: Sample[] = [];
+  for (const s of r.samples.values())
+    if (!s.warmup && s.trial === trial && s.concurrency === p.concurrency && s.rate === p.rate) out.push(s);
+  return out;
 }
 
 export interface PointSpec {
@@ -288,13 +311,18 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
     exec = ex;
     if (threads > 1) log.info(`timing requests on ${threads} client threads`);
     for (const r of runs) await r.scraper?.start();
-    for (const p of points) {
+    points: for (const p of points) {
       for (let trial = 0; trial < o.trials; trial++) {
         // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
         for (const r of runs) {
           if (o.signal?.aborted) break;
           await runTrial(o, r, p, trial, workload, { exec: ex, progress, runId, mode });
         }
+        if (!o.gate || o.signal?.aborted) continue;
+        const arms = runs.map((r) => ({ backend: r.t.backend, arm: r.arm, samples: trialSamples(r, p, trial) }));
+        const step = o.gate.after(p, trial, arms);
+        if (step === 'next-point') break;
+        if (step === 'stop') break points;
       }
     }
   } finally {
@@ -640,6 +668,7 @@ function buildSummary(
       ...(o.minSamples ? { min_samples: o.minSamples } : {}),
       time_scale: r.scale,
       ab: peer && r.arm ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(peer.url) } : null,
+      sequential: o.gate?.describe ?? null,
       resumed: r.state.resumes,
     },
     workload: {
