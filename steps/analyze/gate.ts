@@ -6,7 +6,7 @@
  * The decision is steps/stats/sequential.ts `replay`, the same function analyze applies to the recorded trials.
  */
 import type { ResolvedConfig } from '../core/config.js';
-import type { Problem } from '../core/errors.js';
+import { InvalidInputError, type Problem } from '../core/errors.js';
 import type { Sample } from '../core/types/sample.js';
 import { summarize, type SloSpec } from '../metrics/derive.js';
 import { replay, smallestMaxTrials, designPower, type SequentialDesign, type Spending } from '../stats/sequential.js';
@@ -50,11 +50,6 @@ export function sequentialProblems(r: RegressionSettings & { sequential?: Sequen
   if (!design) return [];
   const problems: Problem[] = [];
   const P = '/regression/sequential';
-  if (design.min_trials > design.max_trials)
-    problems.push({
-      path: `${P}/min_trials`,
-      message: `first look at ${design.min_trials} trials is after the maximum (${design.max_trials})`,
-    });
   if (design.beta >= 1 - design.power)
     problems.push({
       path: `${P}/beta`,
@@ -82,10 +77,24 @@ export function sequentialProblems(r: RegressionSettings & { sequential?: Sequen
     const need = smallestMaxTrials(dd, tol);
     problems.push({
       path: `${P}/max_trials`,
-      message: `${d.key}: with at most ${design.max_trials} trials per side the gate finds a ${det} % worsening with probability ${(power * 100).toFixed(1)} % at ${design.noise_pct} % trial noise (tolerance ${tol} %), below its target ${(design.power * 100).toFixed(0)} %; ${need !== null ? `the smallest maximum that reaches it is ${need}` : 'no maximum up to 50 reaches it (raise detectable_pct or lower the noise)'}`,
+      message: `${d.key}: with at most ${design.max_trials} trials per side (first look at ${design.min_trials}) the gate finds a ${det} % worsening with probability ${(power * 100).toFixed(1)} % at ${design.noise_pct} % trial noise (tolerance ${tol} %), below its target ${(design.power * 100).toFixed(0)} %; ${need !== null ? `the smallest maximum that reaches it is ${need}` : 'no maximum up to 50 reaches it (raise detectable_pct or lower the noise)'}`,
     });
   }
   return problems;
+}
+
+/** Throws the config's sequential-design problems as invalid input (exit 2), before any work. */
+export function assertSequentialDesign(cfg: ResolvedConfig, file: string): void {
+  const problems = sequentialProblems(cfg.regression).map((p) => ({ ...p, file }));
+  if (problems.length)
+    throw new InvalidInputError(
+      'config-invalid',
+      `${file}: the sequential gate cannot reach its targets (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        problems,
+        hint: 'Raise regression.sequential.max_trials to the maximum named, or relax detectable_pct / power, or set regression.sequential.enabled: false for fixed trials.',
+      },
+    );
 }
 
 export type GateStep = 'continue' | 'next-point' | 'stop';
@@ -116,7 +125,7 @@ export function sequentialGate(o: {
   design: SequentialDesign;
   regression: RegressionSettings;
   slo?: SloSpec;
-  reference: { mode: 'ab' } | { mode: 'baseline'; baseline: BaselineBackend | undefined };
+  reference: { mode: 'ab' } | { mode: 'baseline'; baseline?: BaselineBackend };
   onStep?: (p: GatePoint, trial: number, step: GateStep, why: string) => void;
 }): TrialGate {
   const series = new Map<string, { a: (number | null)[]; b: (number | null)[] }[]>();

@@ -4,6 +4,7 @@ import { defaultConfig, loadConfig } from '../core/config.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { RESULTS_DIR } from '../core/paths.js';
 import { runPipeline } from './run.js';
+import { assertSequentialDesign } from '../analyze/gate.js';
 
 export const command: CommandSpec = {
   name: 'run',
@@ -20,6 +21,7 @@ export const command: CommandSpec = {
   async run(opts, ctx) {
     // Validate everything before any work: a bad config exits 2 and touches nothing.
     const cfg = opts.config ? await loadConfig(path.resolve(ctx.cwd, String(opts.config))) : defaultConfig();
+    assertSequentialDesign(cfg, opts.config ? String(opts.config) : '<embedded default>');
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const workdir = opts.workdir ? path.resolve(ctx.cwd, String(opts.workdir)) : path.join(RESULTS_DIR, 'runs', stamp);
     const res = await runPipeline(cfg, workdir, { log: ctx.log, signal: ctx.signal });

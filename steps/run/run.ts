@@ -11,7 +11,11 @@ import { workdirLayout } from '../core/paths.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { spawnSimulator, type SimProcess } from '../sim/process.js';
-import { runSweep } from '../sweep/sweep.js';
+import { runAbSweep, runSweep, type SweepTarget } from '../sweep/sweep.js';
+import { sweepPlan } from '../sweep/plan.js';
+import { sequentialGate } from '../analyze/gate.js';
+import { readBaseline, type BaselineBackend } from '../analyze/baseline.js';
+import type { Baseline } from '../core/types/baseline.js';
 import { runPlot } from '../plot/plot.js';
 import { writeSummary } from '../report/report.js';
 import { analyzeWork, resolveBaselinePath } from '../analyze/pipeline.js';
@@ -62,74 +66,15 @@ export async function runPipeline(
   await writeJsonAtomic(L.config, cfg);
   files.push(L.config);
 
-  const summaries: SweepSummary[] = [];
-  for (const b of cfg.backends) {
-    let sim: SimProcess | undefined;
-    let url = b.endpoint;
-    const model = b.model ?? cfg.model.served_name;
-    if (!url) {
-      // Its own process: the simulated server must not share the load generator's event loop.
-      sim = await spawnSimulator({
-        backend: b.kind,
-        model,
-        gpu: b.sim?.gpu ?? cfg.gpu_profile,
-        modelProfile: b.sim?.model,
-        seed: b.sim?.seed ?? cfg.load.seed,
-        timeScale: b.sim?.time_scale,
-        faults: b.sim?.faults,
-      });
-      url = sim.url;
-      log.info(`simulated ${b.kind} listening on ${url}`);
-    }
-    try {
-      const summary = await runSweep({
-        backend: b.id,
-        kind: b.kind,
-        url,
-        model,
-        outDir: L.runDir(b.id),
-        api: b.api,
-        headers: b.headers,
-        env: process.env,
-        // The simulator may run N× faster; samples record it and metrics are scaled back to simulated time.
-        timeScale: sim ? (b.sim?.time_scale ?? 1) : 1,
-        simulated: !!sim,
-        provenance: sim
-          ? { gpu: `${b.sim?.gpu ?? cfg.gpu_profile} (simulated)`, server: `llmbench sim (${b.kind} dialect)` }
-          : undefined,
-        mode: cfg.load.mode,
-        concurrency: cfg.load.concurrency ?? [1],
-        rate: cfg.load.rate,
-        arrival: cfg.load.arrival,
-        burstiness: cfg.load.burstiness,
-        requests: cfg.load.duration_s !== undefined ? null : (cfg.load.requests ?? 24),
-        durationS: cfg.load.duration_s ?? null,
-        trials: cfg.load.trials,
-        warmup: cfg.load.warmup,
-        inputTokens: cfg.workload.input_tokens,
-        outputTokens: cfg.workload.output_tokens,
-        dataset: cfg.workload.dataset,
-        prompts: cfg.workload.prompts,
-        temperature: cfg.workload.temperature,
-        ignoreEos: cfg.workload.ignore_eos,
-        timeoutS: cfg.load.timeout_s,
-        stallTimeoutS: cfg.load.stall_timeout_s,
-        seed: cfg.load.seed,
-        minSamples: cfg.load.min_samples,
-        slo: cfg.slo,
-        log,
-        signal: deps.signal,
-      });
-      summaries.push(summary);
-      files.push(L.samples(b.id), L.sweepSummary(b.id));
-    } finally {
-      await sim?.close();
-    }
-  }
-
-  // Analysis against the configured baseline; a missing or other-version baseline is an inconclusive finding here
-  // (the sweeps are done), not an error. Nightly (baseline.update): record history, rebuild from a clean window.
+  // The baseline is read once, before the sweeps: the sequential gate compares each trial against it.
   const baselinePath = await resolveBaselinePath(cfg.baseline.path);
+  const baseline = await readBaseline(baselinePath).catch(() => undefined);
+  const summaries = cfg.load.ab ? await sweepAb(cfg, L, deps) : await sweepEach(cfg, L, baseline, deps);
+  for (const s of summaries) files.push(L.samples(s.backend), L.sweepSummary(s.backend));
+
+  // Analysis against the configured baseline (A/B: arm b against arm a); a missing or other-version baseline is an
+  // inconclusive finding here (the sweeps are done), not an error. Nightly (baseline.update): record history,
+  // rebuild from a clean window.
   const analysis = await analyzeWork({
     runsDir: L.runsDir,
     outDir: L.analysisDir,
@@ -151,4 +96,100 @@ export async function runPipeline(
   const summaryMd = await writeSummary({ workdir, log, title, generatedAt });
   files.push(summaryMd.file);
   return { workdir, summaries, files, verdict: analysis.verdict.verdict, exitCode: analysis.exitCode };
+}
+
+type Layout = ReturnType<typeof workdirLayout>;
+type Deps = { log: Logger; signal?: AbortSignal };
+type CfgBackend = ResolvedConfig['backends'][number];
+
+/** A simulator for a backend without an endpoint (its own process: it must not share the load generator's loop). */
+async function serverFor(cfg: ResolvedConfig, b: CfgBackend, log: Logger): Promise<{ url: string; sim?: SimProcess }> {
+  if (b.endpoint) return { url: b.endpoint };
+  const sim = await spawnSimulator({
+    backend: b.kind,
+    model: b.model ?? cfg.model.served_name,
+    gpu: b.sim?.gpu ?? cfg.gpu_profile,
+    modelProfile: b.sim?.model,
+    seed: b.sim?.seed ?? cfg.load.seed,
+    timeScale: b.sim?.time_scale,
+    faults: b.sim?.faults,
+  });
+  log.info(`simulated ${b.kind} listening on ${sim.url}`);
+  return { url: sim.url, sim };
+}
+
+function targetFor(cfg: ResolvedConfig, b: CfgBackend, L: Layout, url: string, sim?: SimProcess): SweepTarget {
+  return {
+    backend: b.id,
+    kind: b.kind,
+    url,
+    model: b.model ?? cfg.model.served_name,
+    outDir: L.runDir(b.id),
+    api: b.api,
+    headers: b.headers,
+    // The simulator may run N× faster; samples record it and metrics are scaled back to simulated time.
+    timeScale: sim ? (b.sim?.time_scale ?? 1) : 1,
+    simulated: !!sim,
+    provenance: sim
+      ? { gpu: `${b.sim?.gpu ?? cfg.gpu_profile} (simulated)`, server: `llmbench sim (${b.kind} dialect)` }
+      : undefined,
+  };
+}
+
+/** The plan (one source of defaults, steps/sweep/plan.ts) and, when it is sequential, the gate. */
+function planned(
+  cfg: ResolvedConfig,
+  ref: { mode: 'ab' } | { mode: 'baseline'; baseline?: BaselineBackend },
+  deps: Deps,
+) {
+  const { sequential, ...plan } = sweepPlan(cfg, {}, { comparable: ref.mode === 'ab' || !!ref.baseline });
+  const gate = sequential
+    ? sequentialGate({ design: sequential, regression: cfg.regression, slo: cfg.slo, reference: ref })
+    : undefined;
+  return { ...plan, gate, env: process.env, log: deps.log, signal: deps.signal };
+}
+
+/** One backend after another, each gated against its baseline entry when there is one. */
+async function sweepEach(
+  cfg: ResolvedConfig,
+  L: Layout,
+  baseline: Baseline | undefined,
+  deps: Deps,
+): Promise<SweepSummary[]> {
+  const out: SweepSummary[] = [];
+  for (const b of cfg.backends) {
+    const { url, sim } = await serverFor(cfg, b, deps.log);
+    try {
+      const entry = baseline?.backends.find((x) => x.backend === b.id);
+      out.push(
+        await runSweep({
+          ...targetFor(cfg, b, L, url, sim),
+          ...planned(cfg, { mode: 'baseline', baseline: entry }, deps),
+        }),
+      );
+    } finally {
+      await sim?.close();
+    }
+  }
+  return out;
+}
+
+/** load.ab: the first backend is arm a (reference), the second arm b (candidate), their trials interleaved. */
+async function sweepAb(cfg: ResolvedConfig, L: Layout, deps: Deps): Promise<SweepSummary[]> {
+  const [ba, bb] = cfg.backends;
+  const a = await serverFor(cfg, ba, deps.log);
+  try {
+    const b = await serverFor(cfg, bb, deps.log);
+    try {
+      return await runAbSweep({
+        ...targetFor(cfg, ba, L, a.url, a.sim),
+        ...planned(cfg, { mode: 'ab' }, deps),
+        ab: targetFor(cfg, bb, L, b.url, b.sim),
+      });
+    } finally {
+      await b.sim?.close();
+    }
+  } finally {
+    await a.sim?.close();
+  }
 }

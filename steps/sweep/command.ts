@@ -7,7 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { validate } from '../core/schemas.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
 import type { CommandSpec } from '../core/command.js';
-import { CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
+import { builtinConfig, CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
+import type { Baseline } from '../core/types/baseline.js';
+import { readBaseline } from '../analyze/baseline.js';
+import { sequentialGate, sequentialProblems } from '../analyze/gate.js';
+import { sweepPlan, type PlanFlags } from './plan.js';
 import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../adapters/index.js';
@@ -34,7 +38,17 @@ export const command: CommandSpec = {
       .option('--burstiness <x>', 'gamma shape: 1 = Poisson, < 1 burstier (default 1)')
       .option('--requests <n>', 'measured requests per point per trial (warmup not included)')
       .option('--duration <seconds>', 'or: measurement time per point per trial')
-      .option('--trials <k>', 'trials per point (the unit of replication)')
+      .option('--trials <k>', 'fixed trials per point (the unit of replication); turns the sequential gate off')
+      .option(
+        '--sequential',
+        "sequential gate between trials (default: the config's regression.sequential.enabled, on)",
+      )
+      .option('--no-sequential', 'fixed trials (load.trials or --trials), no gate')
+      .option(
+        '--max-trials <n>',
+        'sequential gate: most trials per side (default regression.sequential.max_trials, 16)',
+      )
+      .option('--baseline <file>', "sequential gate against a baseline file (this backend's entry), when not A/B")
       .option('--warmup <n>', 'warmup requests per point and trial, excluded from statistics')
       .option('--input-tokens <n>', 'synthetic prompt length, tokens (exact, Mistral tokenizer)')
       .option('--output-tokens <n>', 'requested output tokens (max_tokens / max_new_tokens)')
@@ -119,8 +133,8 @@ export const command: CommandSpec = {
         else throw e;
       }
     }
-    const L = { ...CONFIG_DEFAULTS.load, ...cfg?.load };
-    const W = { ...CONFIG_DEFAULTS.workload, ...cfg?.workload };
+    const base = cfg ?? builtinConfig();
+    const L = base.load;
     // Provenance from `llmbench wait` (GPU product, server version, image digest), so analyze can refuse to
     // compare runs on different hardware or servers.
     let provenance: SweepTarget['provenance'];
@@ -188,27 +202,61 @@ export const command: CommandSpec = {
     if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
       problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
     const mode: LoadMode = (modeArg as LoadMode) ?? (rate ? 'rate' : conc ? 'concurrency' : L.mode);
-    const rates = rate ?? (mode === 'rate' ? L.rate : undefined);
-    if (mode === 'rate' && !rates?.length) problems.push({ path: '--rate', message: 'is required in rate mode' });
+    if (mode === 'rate' && !(rate ?? L.rate)?.length)
+      problems.push({ path: '--rate', message: 'is required in rate mode' });
     if (mode !== 'rate' && rate) problems.push({ path: '--mode', message: `--rate needs mode rate (got ${mode})` });
-    const arrival = str('arrival') ?? L.arrival;
-    if (!['poisson', 'gamma', 'constant'].includes(arrival))
+    const arrival = str('arrival');
+    if (arrival !== undefined && !['poisson', 'gamma', 'constant'].includes(arrival))
       problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
-    const burstiness = num('burstiness', 'burstiness', { min: 0, exclusive: true }) ?? L.burstiness;
 
     const requests = num('requests', 'requests', { int: true, min: 1 });
     const duration = num('duration', 'duration', { min: 0, exclusive: true });
     if (requests !== undefined && duration !== undefined)
       problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
-    const trials = num('trials', 'trials', { int: true, min: 1 }) ?? L.trials;
-    const warmup = num('warmup', 'warmup', { int: true, min: 0 }) ?? L.warmup;
-    const minSamples = num('min-samples', 'min-samples', { int: true, min: 1 }) ?? L.min_samples;
-    const inputTokens = num('input-tokens', 'input-tokens', { int: true, min: 1 }) ?? W.input_tokens;
-    const outputTokens = num('output-tokens', 'output-tokens', { int: true, min: 1 }) ?? W.output_tokens;
-    const prompts = num('prompts', 'prompts', { int: true, min: 1 }) ?? W.prompts;
-    const seed = num('seed', 'seed', { int: true, min: 0 }) ?? L.seed;
-    const timeoutS = num('timeout', 'timeout', { min: 0, exclusive: true }) ?? L.timeout_s;
-    const stallS = num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }) ?? L.stall_timeout_s;
+    const flags: PlanFlags = {
+      mode: modeArg as LoadMode | undefined,
+      concurrency: conc,
+      rate,
+      arrival: arrival as PlanFlags['arrival'],
+      burstiness: num('burstiness', 'burstiness', { min: 0, exclusive: true }),
+      requests,
+      durationS: duration,
+      trials: num('trials', 'trials', { int: true, min: 1 }),
+      warmup: num('warmup', 'warmup', { int: true, min: 0 }),
+      minSamples: num('min-samples', 'min-samples', { int: true, min: 1 }),
+      inputTokens: num('input-tokens', 'input-tokens', { int: true, min: 1 }),
+      outputTokens: num('output-tokens', 'output-tokens', { int: true, min: 1 }),
+      prompts: num('prompts', 'prompts', { int: true, min: 1 }),
+      dataset: str('dataset'),
+      seed: num('seed', 'seed', { int: true, min: 0 }),
+      timeoutS: num('timeout', 'timeout', { min: 0, exclusive: true }),
+      stallTimeoutS: num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }),
+      sequential: typeof o.sequential === 'boolean' ? o.sequential : undefined,
+      maxTrials: num('max-trials', 'max-trials', { int: true, min: 2 }),
+    };
+    const abUrlArg = str('ab-url');
+    let baseline: Baseline | undefined;
+    if (str('baseline')) {
+      try {
+        baseline = await readBaseline(path.resolve(ctx.cwd, str('baseline')!));
+      } catch (e) {
+        if (!(e instanceof InvalidInputError)) throw e;
+        problems.push(...e.problems.map((p) => ({ ...p, path: `--baseline${p.path}` })));
+      }
+    }
+    const plan = sweepPlan(base, flags, { comparable: !!abUrlArg || !!baseline });
+    if (plan.sequential)
+      problems.push(
+        ...sequentialProblems({
+          ...base.regression,
+          sequential: { ...base.regression.sequential, ...plan.sequential },
+        }),
+      );
+    if (flags.sequential === true && !plan.sequential)
+      problems.push({
+        path: '--sequential',
+        message: 'the gate needs something to compare with: --ab-url or --baseline',
+      });
     const timeScale = num('time-scale', 'time-scale', { min: 0, exclusive: true }) ?? cfgBackend?.sim?.time_scale ?? 1;
     const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
     if (clientThreads > 256)
@@ -261,36 +309,30 @@ export const command: CommandSpec = {
             : progressKind === 'auto' && ctx.log.json
               ? eventProgress(ctx.log)
               : noProgress;
+    const { sequential: design, ...planned } = plan;
     const opts2: SweepOptions = {
       ...target,
-      mode,
-      concurrency: conc ?? (mode !== 'rate' ? (L.concurrency ?? CONFIG_DEFAULTS.load.concurrency) : undefined),
-      rate: rates,
-      arrival: arrival as SweepOptions['arrival'],
-      burstiness,
-      requests: duration !== undefined ? null : (requests ?? L.requests ?? Math.ceil(minSamples / trials)),
-      durationS: duration ?? (requests === undefined && L.duration_s !== undefined ? L.duration_s : null),
-      trials,
-      warmup,
-      inputTokens,
-      outputTokens,
-      dataset: str('dataset') ?? W.dataset,
-      prompts,
-      temperature: W.temperature,
-      ignoreEos: W.ignore_eos,
-      timeoutS,
-      stallTimeoutS: stallS,
-      seed,
-      minSamples,
-      slo: cfg?.slo,
+      ...planned,
       resume: o.resume === true,
       clientThreads,
       log: ctx.log,
       signal: ctx.signal,
       progress,
       cwd: ctx.cwd,
+      gate: design
+        ? sequentialGate({
+            design,
+            regression: base.regression,
+            slo: base.slo,
+            reference: abUrl
+              ? { mode: 'ab' }
+              : { mode: 'baseline', baseline: baseline?.backends.find((x) => x.backend === target.backend) },
+            onStep: (p, t, step, why) =>
+              step !== 'continue' &&
+              ctx.log.info(`gate at ${p.concurrency ?? p.rate} after trial ${t + 1}: ${step} (${why})`),
+          })
+        : undefined,
     };
-    if (opts2.requests === null && opts2.durationS === null) opts2.requests = Math.ceil(minSamples / trials);
     let summaries: SweepSummary[];
     if (abUrl)
       summaries = await runAbSweep({
