@@ -14,7 +14,7 @@ import { validate } from '../core/schemas.js';
 import { REPO_ROOT } from '../core/paths.js';
 import type { Baseline } from '../core/types/baseline.js';
 import type { Verdict } from '../core/types/verdict.js';
-import { analyze, historyEntry, type AnalyzeOutput } from './analyze.js';
+import { analyze, historyEntry, withChangePoints, type AnalyzeOutput } from './analyze.js';
 import {
   appendHistory,
   baselineFromHistory,
@@ -86,7 +86,7 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
       log.warn(baselineProblem.message);
     }
   }
-  const common = {
+  let out = await analyze({
     runsDir: o.runsDir,
     regression: o.cfg.regression,
     slo: o.cfg.slo,
@@ -96,8 +96,7 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
     baselineProblem,
     log,
     now,
-  };
-  let out = await analyze(common);
+  });
   const files: string[] = [];
   let changePoints: SeriesChangePoint[] = [];
   let history: Awaited<ReturnType<typeof readHistory>> | undefined;
@@ -108,7 +107,7 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
     for (const s of history.skipped) log.warn(`history entry skipped: ${s.file}: ${s.reason}`);
     const metrics = METRICS.filter((d) => isGated(d, o.cfg.regression)).map((d) => d.key);
     changePoints = historyChangePoints(history.entries, metrics);
-    if (changePoints.length) out = await analyze({ ...common, changePoints });
+    if (changePoints.length) out = { ...out, verdict: withChangePoints(out.verdict, changePoints) };
   }
   const problems = [...validate('analysis-summary', out.summary), ...validate('verdict', out.verdict)];
   if (problems.length)

@@ -607,12 +607,14 @@ function buildSummary(
     // A bottleneck is systematic lateness (p90). Tail jitter (p99: GC pauses, OS scheduling on a shared host) only
     // touches p99 latencies, which are reported with the p99 delay beside them and do not gate by default;
     // invalidating points on it made an idle 2-core machine fail ~1 point in 12 at 4x simulated time.
-    if (eldP90 != null && eldP90 * scale > limit)
-      reasons.push(
-        `client bottleneck: event-loop delay p90 ${(eldP90 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`,
-      );
-    if (lagP99 != null && lagP99 * scale > limit)
-      reasons.push(`client bottleneck: send lag p99 ${(lagP99 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
+    const lag = (what: string, ms: number) => ({
+      code: 'client-bottleneck' as const,
+      message: `client bottleneck: ${what} ${ms.toFixed(1)} ms > ${limit.toFixed(1)} ms`,
+      value: ms,
+      limit,
+    });
+    if (eldP90 != null && eldP90 * scale > limit) reasons.push(lag('event-loop delay p90', eldP90 * scale));
+    if (lagP99 != null && lagP99 * scale > limit) reasons.push(lag('send lag p99', lagP99 * scale));
     if (reasons.length > (pt.invalid_reasons?.length ?? 0)) bottleneck = true;
     if (eldP99 != null) eldWorst = Math.max(eldWorst ?? 0, eldP99);
     if (eldP90 != null) eld90Worst = Math.max(eld90Worst ?? 0, eldP90);

@@ -237,7 +237,24 @@ export interface SweepSummary {
      * False when the point cannot be trusted (client bottleneck, too few samples).
      */
     valid?: boolean;
-    invalid_reasons?: string[];
+    /**
+     * Why the point is not valid, as structured reasons (code from steps/core/findings.ts; analyze turns each into a finding). Plain strings are read from sweeps written before reasons had codes.
+     */
+    invalid_reasons?: (
+      | {
+          code: 'too-few-samples' | 'client-bottleneck' | 'point-invalid';
+          message: string;
+          /**
+           * The measured quantity (samples, ms).
+           */
+          value?: number;
+          /**
+           * The limit it broke.
+           */
+          limit?: number;
+        }
+      | string
+    )[];
     /**
      * The same metrics for each trial of the point (analysis replicates over trials).
      */
