@@ -22,7 +22,12 @@ export function findingCodeSchema(): { type: 'string'; enum: string[]; descripti
 
 /** JSON as the schemas are committed: two-space indent, non-ASCII escaped. */
 export function schemaText(doc: unknown): string {
-  return JSON.stringify(doc, null, 2).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+  return (
+    JSON.stringify(doc, null, 2).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    ) + '\n'
+  );
 }
 
 export function withFindingCodes(schema: { definitions: { finding: { properties: Record<string, unknown> } } }) {

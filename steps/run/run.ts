@@ -137,7 +137,7 @@ function targetFor(cfg: ResolvedConfig, b: CfgBackend, L: Layout, url: string, s
 }
 
 /** The plan (one source of defaults, steps/sweep/plan.ts) and, when it is sequential, the gate. */
-function planned(
+export function planned(
   cfg: ResolvedConfig,
   ref: { mode: 'ab' } | { mode: 'baseline'; baseline?: BaselineBackend },
   deps: Deps,

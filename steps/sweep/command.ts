@@ -90,39 +90,7 @@ export const command: CommandSpec = {
       ),
   async run(opts, ctx) {
     const problems: Problem[] = [];
-    // commander camel-cases option names (--input-tokens → inputTokens); look flags up by their typed name.
-    const raw = opts as Record<string, string | string[] | boolean | undefined>;
-    const o: Record<string, string | string[] | boolean | undefined> = {};
-    for (const [k, v] of Object.entries(raw)) o[k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())] = v;
-    const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-    const num = (k: string, flag: string, { int = false, min = 0, exclusive = false } = {}): number | undefined => {
-      const v = str(k);
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || (exclusive ? n <= min : n < min)) {
-        problems.push({
-          path: `--${flag}`,
-          message: `must be ${int ? 'an integer' : 'a number'} ${exclusive ? '>' : '≥'} ${min} (got '${v}')`,
-        });
-        return undefined;
-      }
-      return n;
-    };
-    const list = (k: string, flag: string, int: boolean): number[] | undefined => {
-      const v = str(k);
-      if (v === undefined) return undefined;
-      const parts = v.split(',').map((x) => x.trim());
-      const out: number[] = [];
-      parts.forEach((p, i) => {
-        const n = Number(p);
-        if (!p || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
-          problems.push({ path: `--${flag}/${i}`, message: `'${p}' is not a positive ${int ? 'integer' : 'number'}` });
-        else out.push(n);
-      });
-      if (new Set(out).size !== out.length) problems.push({ path: `--${flag}`, message: 'has duplicate values' });
-      return out;
-    };
-
+    const { o, str, num, list } = flagReader(opts, problems);
     let cfg: ResolvedConfig | undefined;
     if (str('config')) {
       try {
@@ -134,7 +102,6 @@ export const command: CommandSpec = {
       }
     }
     const base = cfg ?? builtinConfig();
-    const L = base.load;
     // Provenance from `llmbench wait` (GPU product, server version, image digest), so analyze can refuse to
     // compare runs on different hardware or servers.
     let provenance: SweepTarget['provenance'];
@@ -195,45 +162,7 @@ export const command: CommandSpec = {
         message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})`,
       });
 
-    const conc = list('concurrency', 'concurrency', true);
-    const rate = list('rate', 'rate', false);
-    if (conc && rate) problems.push({ path: '--rate', message: 'use either --concurrency or --rate, not both' });
-    const modeArg = str('mode');
-    if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
-      problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
-    const mode: LoadMode = (modeArg as LoadMode) ?? (rate ? 'rate' : conc ? 'concurrency' : L.mode);
-    if (mode === 'rate' && !(rate ?? L.rate)?.length)
-      problems.push({ path: '--rate', message: 'is required in rate mode' });
-    if (mode !== 'rate' && rate) problems.push({ path: '--mode', message: `--rate needs mode rate (got ${mode})` });
-    const arrival = str('arrival');
-    if (arrival !== undefined && !['poisson', 'gamma', 'constant'].includes(arrival))
-      problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
-
-    const requests = num('requests', 'requests', { int: true, min: 1 });
-    const duration = num('duration', 'duration', { min: 0, exclusive: true });
-    if (requests !== undefined && duration !== undefined)
-      problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
-    const flags: PlanFlags = {
-      mode: modeArg as LoadMode | undefined,
-      concurrency: conc,
-      rate,
-      arrival: arrival as PlanFlags['arrival'],
-      burstiness: num('burstiness', 'burstiness', { min: 0, exclusive: true }),
-      requests,
-      durationS: duration,
-      trials: num('trials', 'trials', { int: true, min: 1 }),
-      warmup: num('warmup', 'warmup', { int: true, min: 0 }),
-      minSamples: num('min-samples', 'min-samples', { int: true, min: 1 }),
-      inputTokens: num('input-tokens', 'input-tokens', { int: true, min: 1 }),
-      outputTokens: num('output-tokens', 'output-tokens', { int: true, min: 1 }),
-      prompts: num('prompts', 'prompts', { int: true, min: 1 }),
-      dataset: str('dataset'),
-      seed: num('seed', 'seed', { int: true, min: 0 }),
-      timeoutS: num('timeout', 'timeout', { min: 0, exclusive: true }),
-      stallTimeoutS: num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }),
-      sequential: typeof o.sequential === 'boolean' ? o.sequential : undefined,
-      maxTrials: num('max-trials', 'max-trials', { int: true, min: 2 }),
-    };
+    const flags = planFlags({ str, num, list, o }, base.load, problems);
     const abUrlArg = str('ab-url');
     let baseline: Baseline | undefined;
     if (str('baseline')) {
@@ -359,3 +288,99 @@ export const command: CommandSpec = {
     return ExitCode.OK;
   },
 };
+
+type Raw = Record<string, string | string[] | boolean | undefined>;
+
+/** Typed access to commander's options by their flag names; every bad value becomes a problem with its flag. */
+function flagReader(raw: Record<string, unknown>, problems: Problem[]) {
+  // commander camel-cases option names (--input-tokens → inputTokens); look flags up by their typed name.
+  const o: Raw = {};
+  for (const [k, v] of Object.entries(raw)) o[k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())] = v as Raw[string];
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const num = (k: string, flag: string, { int = false, min = 0, exclusive = false } = {}): number | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || (exclusive ? n <= min : n < min)) {
+      problems.push({
+        path: `--${flag}`,
+        message: `must be ${int ? 'an integer' : 'a number'} ${exclusive ? '>' : '≥'} ${min} (got '${v}')`,
+      });
+      return undefined;
+    }
+    return n;
+  };
+  const list = (k: string, flag: string, int: boolean): number[] | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const out: number[] = [];
+    v.split(',')
+      .map((x) => x.trim())
+      .forEach((p, i) => {
+        const n = Number(p);
+        if (!p || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
+          problems.push({ path: `--${flag}/${i}`, message: `'${p}' is not a positive ${int ? 'integer' : 'number'}` });
+        else out.push(n);
+      });
+    if (new Set(out).size !== out.length) problems.push({ path: `--${flag}`, message: 'has duplicate values' });
+    return out;
+  };
+  return { o, str, num, list };
+}
+
+/**
+ * The plan flags, parsed and checked; defaults are not applied here but in sweepPlan (steps/sweep/plan.ts), the one
+ * place `run` and `sweep` share. Exported for the defaults test.
+ */
+export function planFlags(r: ReturnType<typeof flagReader>, L: ResolvedConfig['load'], problems: Problem[]): PlanFlags {
+  const { o, str, num, list } = r;
+  const conc = list('concurrency', 'concurrency', true);
+  const rate = list('rate', 'rate', false);
+  if (conc && rate) problems.push({ path: '--rate', message: 'use either --concurrency or --rate, not both' });
+  const modeArg = str('mode');
+  if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
+    problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
+  const mode: LoadMode = (modeArg as LoadMode) ?? (rate ? 'rate' : conc ? 'concurrency' : L.mode);
+  if (mode === 'rate' && !(rate ?? L.rate)?.length)
+    problems.push({ path: '--rate', message: 'is required in rate mode' });
+  if (mode !== 'rate' && rate) problems.push({ path: '--mode', message: `--rate needs mode rate (got ${mode})` });
+  const arrival = str('arrival');
+  if (arrival !== undefined && !['poisson', 'gamma', 'constant'].includes(arrival))
+    problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
+
+  const requests = num('requests', 'requests', { int: true, min: 1 });
+  const duration = num('duration', 'duration', { min: 0, exclusive: true });
+  if (requests !== undefined && duration !== undefined)
+    problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
+  const flags: PlanFlags = {
+    mode: modeArg as LoadMode | undefined,
+    concurrency: conc,
+    rate,
+    arrival: arrival as PlanFlags['arrival'],
+    burstiness: num('burstiness', 'burstiness', { min: 0, exclusive: true }),
+    requests,
+    durationS: duration,
+    trials: num('trials', 'trials', { int: true, min: 1 }),
+    warmup: num('warmup', 'warmup', { int: true, min: 0 }),
+    minSamples: num('min-samples', 'min-samples', { int: true, min: 1 }),
+    inputTokens: num('input-tokens', 'input-tokens', { int: true, min: 1 }),
+    outputTokens: num('output-tokens', 'output-tokens', { int: true, min: 1 }),
+    prompts: num('prompts', 'prompts', { int: true, min: 1 }),
+    dataset: str('dataset'),
+    seed: num('seed', 'seed', { int: true, min: 0 }),
+    timeoutS: num('timeout', 'timeout', { min: 0, exclusive: true }),
+    stallTimeoutS: num('stall-timeout', 'stall-timeout', { min: 0, exclusive: true }),
+    sequential: typeof o.sequential === 'boolean' ? o.sequential : undefined,
+    maxTrials: num('max-trials', 'max-trials', { int: true, min: 2 }),
+  };
+  return flags;
+}
+
+/** Commander options → plan flags (for tests: the flags layer adds no defaults of its own). */
+export function planFlagsOf(
+  raw: Record<string, unknown>,
+  L: ResolvedConfig['load'],
+): { flags: PlanFlags; problems: Problem[] } {
+  const problems: Problem[] = [];
+  return { flags: planFlags(flagReader(raw, problems), L, problems), problems };
+}
