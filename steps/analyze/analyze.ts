@@ -190,19 +190,20 @@ function references(runs: LoadedRun[], inp: AnalyzeInput, now: string): Referenc
     if (ref)
       findings.push(...checkAgainstReference(r, ref as { fingerprint: string; provenance?: Record<string, unknown> }));
   }
-  if (inp.baseline)
+  if (inp.baseline && needsFile)
     for (const bb of inp.baseline.data.backends)
       if (!runs.some((r) => r.backend === bb.backend))
         findings.push(finding('backend-missing', 'error', { backend: bb.backend }));
-  const identity = inp.baseline
-    ? {
-        path: inp.baseline.path,
-        created_at: inp.baseline.data.created_at,
-        commit_sha: inp.baseline.data.commit_sha ?? null,
-      }
-    : arms.size
-      ? { path: `A/B: arm a of this run (${[...arms].join(', ')})`, created_at: now, commit_sha: null }
-      : null;
+  const identity =
+    inp.baseline && needsFile
+      ? {
+          path: inp.baseline.path,
+          created_at: inp.baseline.data.created_at,
+          commit_sha: inp.baseline.data.commit_sha ?? null,
+        }
+      : arms.size
+        ? { path: `A/B: arm a of this run (${[...arms].join(', ')})`, created_at: now, commit_sha: null }
+        : null;
   return { of, arms, identity, findings };
 }
 

@@ -68,7 +68,7 @@ export async function runPipeline(
 
   // The baseline is read once, before the sweeps: the sequential gate compares each trial against it.
   const baselinePath = await resolveBaselinePath(cfg.baseline.path);
-  const baseline = await readBaseline(baselinePath).catch(() => undefined);
+  const baseline = cfg.load.ab ? undefined : await readBaseline(baselinePath).catch(() => undefined);
   const summaries = cfg.load.ab ? await sweepAb(cfg, L, deps) : await sweepEach(cfg, L, baseline, deps);
   for (const s of summaries) files.push(L.samples(s.backend), L.sweepSummary(s.backend));
 
@@ -79,7 +79,7 @@ export async function runPipeline(
     runsDir: L.runsDir,
     outDir: L.analysisDir,
     cfg,
-    baselinePath,
+    baselinePath: cfg.load.ab ? null : baselinePath,
     lenientBaseline: true,
     historyDir: cfg.baseline.update ? await resolveBaselinePath(cfg.baseline.history_dir) : null,
     writeBaselinePath: cfg.baseline.update ? baselinePath : null,
@@ -142,7 +142,9 @@ export function planned(
   ref: { mode: 'ab' } | { mode: 'baseline'; baseline?: BaselineBackend },
   deps: Deps,
 ) {
-  const { sequential, ...plan } = sweepPlan(cfg, {}, { comparable: ref.mode === 'ab' || !!ref.baseline });
+  // A nightly update (baseline.update) fills the history with full fixed-trial runs; the gate is for PRs.
+  const comparable = !cfg.baseline.update && (ref.mode === 'ab' || !!ref.baseline);
+  const { sequential, ...plan } = sweepPlan(cfg, {}, { comparable });
   const gate = sequential
     ? sequentialGate({ design: sequential, regression: cfg.regression, slo: cfg.slo, reference: ref })
     : undefined;

@@ -1,0 +1,76 @@
+/**
+ * The sequential A/B gate through `llmbench run` (load.ab: true): two simulated servers, trials interleaved; a
+ * planted regression stops early as a regression, an unchanged candidate stops early as a pass, and the verdict
+ * records the design, the looks and why each comparison stopped.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../steps/core/config.js';
+import { silentLogger } from '../../steps/core/log.js';
+import { runPipeline } from '../../steps/run/run.js';
+import { validate } from '../../steps/core/schemas.js';
+import type { Verdict } from '../../steps/core/types/verdict.js';
+import type { SweepSummary } from '../../steps/core/types/sweep-summary.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'llmbench-seqrun-'));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+/** Candidate slowed by `slowdown` (the simulator's fault: every step time × slowdown). */
+const config = (slowdown: number) =>
+  parseConfig(
+    [
+      'version: 1',
+      'backends:',
+      '  - { kind: vllm, id: base, sim: { time_scale: 2 } }',
+      `  - { kind: vllm, id: cand, sim: { time_scale: 2, faults: { slowdown: ${slowdown} } } }`,
+      'load: { ab: true, concurrency: [4], requests: 12, warmup: 1 }',
+      'workload: { output_tokens: 32, input_tokens: 64 }',
+      // the simulator's TTFT varies far more than 3 % between trials; it is gated with its own sizes
+      "regression: { metrics: { 'ttft_ms.p50': { tolerance_pct: 25, detectable_pct: 40 } } }",
+      '',
+    ].join('\n'),
+  );
+
+async function run(name: string, slowdown: number) {
+  const workdir = path.join(tmp, name);
+  const res = await runPipeline(config(slowdown), workdir, { log: silentLogger });
+  const verdict = JSON.parse(await fs.readFile(path.join(workdir, 'analysis', 'verdict.json'), 'utf8')) as Verdict;
+  const cand = JSON.parse(
+    await fs.readFile(path.join(workdir, 'runs', 'cand', 'summary.json'), 'utf8'),
+  ) as SweepSummary;
+  expect(validate('verdict', verdict)).toEqual([]);
+  return { res, verdict, cand, gated: verdict.comparisons.filter((c) => c.gated) };
+}
+
+describe('sequential A/B gate through llmbench run', () => {
+  test('a planted 8 % slowdown stops early as a regression (exit 1)', async () => {
+    const { res, verdict, cand, gated } = await run('regression', 1.08);
+    expect(res.exitCode).toBe(1);
+    expect(verdict.baseline?.path).toMatch(/^A\/B: arm a/);
+    expect(verdict.rule?.sequential?.reference).toBe('ab');
+    expect(cand.plan?.ab?.arm).toBe('b');
+    expect(cand.plan?.sequential?.design.max_trials).toBe(16);
+    const reg = gated.find((c) => c.verdict === 'regression')!;
+    expect(reg.sequential?.stop).toBe('regression');
+    expect(reg.sequential!.looks.at(-1)!.decision).toBe('regression');
+    expect(cand.points[0].trials!.length).toBeLessThan(16);
+  }, 300_000);
+
+  test('an unchanged candidate stops early as a pass (exit 0), each gated metric with its bound', async () => {
+    const { res, verdict, cand, gated } = await run('same', 1.0);
+    expect(verdict.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(res.exitCode).toBe(0);
+    for (const c of gated) {
+      expect(c.sequential?.stop).toBe('pass');
+      expect(c.sequential!.worse_bound_pct!).toBeLessThan(c.sequential!.detectable_pct!);
+    }
+    expect(cand.points[0].trials!.length).toBeLessThan(16);
+  }, 300_000);
+});
