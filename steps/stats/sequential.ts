@@ -24,6 +24,10 @@ import { cumulativeNormal, quantileNormal } from 'vega-statistics';
 import { incompleteBeta, tCdf, tQuantile } from './stats.js';
 import type { Direction } from './decide.js';
 
+// Module-scope aliases: the integration loops call these ~10⁷ times, and a global lookup per call is slow inside a
+// vm context (jest runs tests in one).
+const { exp, sqrt, log, max, min, PI, E } = Math;
+
 export type Spending = 'pocock' | 'obrien-fleming' | `hsd(${number})`;
 
 export interface SequentialDesign {
@@ -76,13 +80,13 @@ export const PhiInv = (p: number): number => quantileNormal(p);
 export function spent(kind: Spending, total: number, t: number): number {
   if (t <= 0) return 0;
   if (t >= 1) return total;
-  if (kind === 'pocock') return total * Math.log(1 + (Math.E - 1) * t);
+  if (kind === 'pocock') return total * log(1 + (E - 1) * t);
   const hsd = /^hsd\((-?[\d.]+)\)$/.exec(kind);
   if (hsd) {
     const g = Number(hsd[1]);
-    return g === 0 ? total * t : (total * (1 - Math.exp(-g * t))) / (1 - Math.exp(-g));
+    return g === 0 ? total * t : (total * (1 - exp(-g * t))) / (1 - exp(-g));
   }
-  return 2 * PhiUpper(PhiInv(1 - total / 2) / Math.sqrt(t));
+  return 2 * PhiUpper(PhiInv(1 - total / 2) / sqrt(t));
 }
 
 // Simpson's rule on an odd number of points; at spacing ≤ 0.07 the narrowest kernel (σ ≈ 0.25 at the last of 16
@@ -101,7 +105,7 @@ function simpson(lo: number, hi: number): { z: Float64Array; w: Float64Array } {
   return { z, w };
 }
 
-const phi = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+const phi = (x: number) => exp(-0.5 * x * x) / sqrt(2 * PI);
 
 /**
  * Upper z boundaries b_1..b_K such that a standard Brownian motion observed at information fractions t_k, with no
@@ -117,14 +121,14 @@ export function spendingBoundaries(fractions: readonly number[], total: number, 
   let grid: { z: Float64Array; w: Float64Array } | null = null;
   let dens = new Float64Array(0); // sub-density of Z_{k−1} on the continuation region, times Simpson weights
   for (const t of fractions) {
-    const target = Math.max(0, spent(kind, total, t) - prevSpent);
+    const target = max(0, spent(kind, total, t) - prevSpent);
     let b: number;
     if (!grid) {
       b = target > 0 ? PhiInv(1 - target) : Infinity;
     } else {
-      const s1 = Math.sqrt(prevT),
-        s2 = Math.sqrt(t),
-        sd = Math.sqrt(t - prevT);
+      const s1 = sqrt(prevT),
+        s2 = sqrt(t),
+        sd = sqrt(t - prevT);
       const g = grid;
       const d = dens;
       const cross = (bb: number) => {
@@ -146,14 +150,14 @@ export function spendingBoundaries(fractions: readonly number[], total: number, 
     }
     out.push(b);
     // Density of Z_k on (LOW, b_k) for the next look.
-    const next = simpson(LOW, Math.min(b, 8));
+    const next = simpson(LOW, min(b, 8));
     const nd = new Float64Array(GRID);
     if (!grid) {
       for (let j = 0; j < GRID; j++) nd[j] = phi(next.z[j]) * next.w[j];
     } else {
-      const s1 = Math.sqrt(prevT),
-        s2 = Math.sqrt(t),
-        sd = Math.sqrt(t - prevT);
+      const s1 = sqrt(prevT),
+        s2 = sqrt(t),
+        sd = sqrt(t - prevT);
       for (let j = 0; j < GRID; j++) {
         let s = 0;
         const zj = next.z[j] * s2;
@@ -181,7 +185,7 @@ export interface LogMoments {
 export const emptyMoments = (): LogMoments => ({ n: 0, mean: 0, m2: 0 });
 
 export function addLog(m: LogMoments, value: number): void {
-  const x = Math.log(value);
+  const x = log(value);
   m.n++;
   const d = x - m.mean;
   m.mean += d / m.n;
@@ -217,10 +221,10 @@ export interface Look {
 const sign = (d: Direction) => (d === 'higher-is-better' ? -1 : 1);
 /** A worsening w (log scale) as percent: a drop for higher-is-better metrics, a rise for lower-is-better. */
 export const worsePct = (w: number, d: Direction): number =>
-  d === 'higher-is-better' ? (1 - Math.exp(-w)) * 100 : (Math.exp(w) - 1) * 100;
+  d === 'higher-is-better' ? (1 - exp(-w)) * 100 : (exp(w) - 1) * 100;
 /** Percent worsening → log scale. */
 export const worseLog = (pct: number, d: Direction): number =>
-  d === 'higher-is-better' ? -Math.log(1 - pct / 100) : Math.log(1 + pct / 100);
+  d === 'higher-is-better' ? -log(1 - pct / 100) : log(1 + pct / 100);
 
 export type GateMode = 'ab' | 'baseline';
 
@@ -272,18 +276,18 @@ export function tParts(
   if (prior && prior.df > 0) {
     const nu = b.n + c.n - 2;
     const pooled = (b.m2 + c.m2) / nu;
-    const s2 = (prior.df * Math.max(prior.sigma2, pooled) + b.m2 + c.m2) / (prior.df + nu);
-    return { diff, se: Math.sqrt(s2 * (1 / b.n + 1 / c.n)), df: prior.df + nu, s2: pooled };
+    const s2 = (prior.df * max(prior.sigma2, pooled) + b.m2 + c.m2) / (prior.df + nu);
+    return { diff, se: sqrt(s2 * (1 / b.n + 1 / c.n)), df: prior.df + nu, s2: pooled };
   }
   const vb = b.m2 / (b.n - 1) / b.n,
     vc = c.m2 / (c.n - 1) / c.n;
-  const se = Math.sqrt(vb + vc);
+  const se = sqrt(vb + vc);
   const df = se > 0 ? (vb + vc) ** 2 / ((vb * vb) / (b.n - 1) + (vc * vc) / (c.n - 1)) : b.n + c.n - 2;
   return { diff, se, df, s2: (b.m2 + c.m2) / (b.n + c.n - 2) };
 }
 
 /** log-scale variance of a log-normal trial noise with coefficient of variation cv. */
-export const logVariance = (cv: number): number => Math.log(1 + cv * cv);
+export const logVariance = (cv: number): number => log(1 + cv * cv);
 
 /**
  * One look: given both sides' log moments and this look's nominal levels, the decision. Pure and cheap (two t CDFs),
@@ -310,7 +314,7 @@ export function look(
   const beyond = worsePct(w, o.direction) > o.tolerance_pct;
   const decision: LookDecision =
     pWorse <= levels.alpha && beyond ? 'regression' : pPass <= levels.beta ? 'pass' : 'continue';
-  return { decision, delta_pct: (Math.exp(s.diff) - 1) * 100, p_worse: pWorse, w, se: s.se, df: s.df };
+  return { decision, delta_pct: (exp(s.diff) - 1) * 100, p_worse: pWorse, w, se: s.se, df: s.df };
 }
 
 export type StopReason = 'regression' | 'pass' | 'max-trials' | 'trials-ended';
@@ -344,7 +348,7 @@ export function replay(
   const levels = lookLevels(design, sched.fractions);
   const prior = priorOf(design);
   const looks: Look[] = [];
-  const avail = mode === 'ab' ? Math.min(baseline.length, candidate.length) : candidate.length;
+  const avail = mode === 'ab' ? min(baseline.length, candidate.length) : candidate.length;
   const bm = mode === 'baseline' ? momentsOf(baseline) : emptyMoments();
   const cm = emptyMoments();
   let used = 0;
@@ -402,30 +406,29 @@ export function exitUpProbability(
   for (let k = 0; k < fractions.length; k++) {
     const t = fractions[k];
     const lo = lower[k],
-      hi = Math.max(lower[k], upper[k]);
+      hi = max(lower[k], upper[k]);
     // Z_k − mean_k given Z_{k−1} = u: S-increment N(0, Δt) around the drift.
-    const cond = (zk: number, u: number, k1: number) =>
-      (zk - means[k]) * Math.sqrt(t) - (u - means[k1]) * Math.sqrt(prevT);
+    const cond = (zk: number, u: number, k1: number) => (zk - means[k]) * sqrt(t) - (u - means[k1]) * sqrt(prevT);
     if (!grid) {
       up += PhiUpper(upper[k] - means[k]);
-      down += Phi(Math.min(lo, upper[k]) - means[k]);
+      down += Phi(min(lo, upper[k]) - means[k]);
     } else {
-      const sd = Math.sqrt(t - prevT);
+      const sd = sqrt(t - prevT);
       for (let i = 0; i < GRID; i++) {
         up += dens[i] * PhiUpper(cond(upper[k], grid.z[i], k - 1) / sd);
-        down += dens[i] * Phi(cond(Math.min(lo, upper[k]), grid.z[i], k - 1) / sd);
+        down += dens[i] * Phi(cond(min(lo, upper[k]), grid.z[i], k - 1) / sd);
       }
     }
     if (hi <= lo) return { up, down };
-    const next = simpson(Math.max(lo, means[k] - 8), Math.min(hi, means[k] + 8));
+    const next = simpson(max(lo, means[k] - 8), min(hi, means[k] + 8));
     const nd = new Float64Array(GRID);
     for (let j = 0; j < GRID; j++) {
       if (!grid) nd[j] = phi(next.z[j] - means[k]) * next.w[j];
       else {
-        const sd = Math.sqrt(t - prevT);
+        const sd = sqrt(t - prevT);
         let s = 0;
         for (let i = 0; i < GRID; i++) s += dens[i] * phi(cond(next.z[j], grid.z[i], k - 1) / sd);
-        nd[j] = ((s * Math.sqrt(t)) / sd) * next.w[j];
+        nd[j] = ((s * sqrt(t)) / sd) * next.w[j];
       }
     }
     grid = next;
@@ -448,11 +451,11 @@ export function designPower(
   if (design.max_trials < design.min_trials) return 0;
   const sched = lookSchedule(design, 'ab', design.max_trials);
   const lv = lookLevels(design, sched.fractions);
-  const sigma = Math.sqrt(logVariance(design.noise_pct / 100));
+  const sigma = sqrt(logVariance(design.noise_pct / 100));
   const d1 = worseLog(design.detectable_pct, direction);
   const tol = worseLog(tolerancePct, direction);
-  const se = sched.candidate.map((n) => sigma * Math.sqrt(2 / n));
-  const upper = se.map((s, k) => Math.max(PhiInv(1 - lv.alpha[k]), tol / s));
+  const se = sched.candidate.map((n) => sigma * sqrt(2 / n));
+  const upper = se.map((s, k) => max(PhiInv(1 - lv.alpha[k]), tol / s));
   const lower = se.map((s, k) => d1 / s - PhiInv(1 - lv.beta[k]));
   const means = se.map((s) => d1 / s);
   return exitUpProbability(sched.fractions, lower, upper, means).up;
@@ -461,7 +464,7 @@ export function designPower(
 /** The smallest maximum (up to `limit`) at which the design reaches its power target, or null (power grows with the maximum). */
 export function smallestMaxTrials(design: SequentialDesign, tolerancePct: number, limit = 50): number | null {
   const ok = (n: number) => designPower({ ...design, max_trials: n }, tolerancePct) >= design.power;
-  let lo = Math.max(2, design.min_trials) - 1; // fails (or below the first look)
+  let lo = max(2, design.min_trials) - 1; // fails (or below the first look)
   let hi = limit;
   if (!ok(hi)) return null;
   while (hi - lo > 1) {
@@ -478,7 +481,7 @@ export function smallestMaxTrials(design: SequentialDesign, tolerancePct: number
  * than the design assumes, so its error rates do not hold as computed.
  */
 export function noiseConflictP(s2: number, nu: number, design: SequentialDesign): number {
-  const df0 = Math.max(design.prior_df, 1);
+  const df0 = max(design.prior_df, 1);
   const x = s2 / logVariance(design.noise_pct / 100);
   return 1 - incompleteBeta((nu * x) / (nu * x + df0), nu / 2, df0 / 2);
 }
