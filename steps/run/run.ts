@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { ResolvedConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
-import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
+import { writeJsonAtomic } from '../core/atomic.js';
 import { workdirLayout } from '../core/paths.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
