@@ -71,13 +71,16 @@ export function sequentialProblems(r: RegressionSettings & { sequential?: Sequen
     const key = `${tol}|${det}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    const same = METRICS.filter(
+      (m) => isGated(m, r) && toleranceOf(m, r) === tol && detectableOf(m, r, design) === det,
+    ).map((m) => m.key);
     const dd = { ...design, detectable_pct: det };
     const power = designPower(dd, tol, d.direction);
     if (power >= design.power) continue;
     const need = smallestMaxTrials(dd, tol);
     problems.push({
       path: `${P}/max_trials`,
-      message: `${d.key}: with at most ${design.max_trials} trials per side (first look at ${design.min_trials}) the gate finds a ${det} % worsening with probability ${(power * 100).toFixed(1)} % at ${design.noise_pct} % trial noise (tolerance ${tol} %), below its target ${(design.power * 100).toFixed(0)} %; ${need !== null ? `the smallest maximum that reaches it is ${need}` : 'no maximum up to 50 reaches it (raise detectable_pct or lower the noise)'}`,
+      message: `${same.join(', ')}: with at most ${design.max_trials} trials per side (first look at ${design.min_trials}) the gate finds a ${det} % worsening with probability ${(power * 100).toFixed(1)} % at ${design.noise_pct} % trial noise (tolerance ${tol} %), below its target ${(design.power * 100).toFixed(0)} %; ${need !== null ? `the smallest maximum that reaches it is ${need}` : 'no maximum up to 50 reaches it (raise detectable_pct or lower the noise)'}`,
     });
   }
   return problems;

@@ -71,7 +71,7 @@ export interface BenchConfig {
      */
     duration_s?: number;
     /**
-     * Trials per point: the unit of replication for verdicts.
+     * Fixed trials per point (the unit of replication for verdicts), run when the sequential gate is off or has nothing to compare with during the sweep; with the gate, regression.sequential.max_trials is the maximum.
      */
     trials?: number;
     /**
