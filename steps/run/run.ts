@@ -12,7 +12,7 @@ import { InvalidInputError } from '../core/errors.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { spawnSimulator, type SimProcess } from '../sim/process.js';
 import { runAbSweep, runSweep, type SweepTarget } from '../sweep/sweep.js';
-import { sweepPlan } from '../sweep/plan.js';
+import { planFingerprint, sweepPlan } from '../sweep/plan.js';
 import { sequentialGate } from '../analyze/gate.js';
 import { readBaseline, type BaselineBackend } from '../analyze/baseline.js';
 import type { Baseline } from '../core/types/baseline.js';
@@ -162,7 +162,9 @@ async function sweepEach(
   for (const b of cfg.backends) {
     const { url, sim } = await serverFor(cfg, b, deps.log);
     try {
-      const entry = baseline?.backends.find((x) => x.backend === b.id);
+      // The gate compares with the baseline entry only when it measured this very workload.
+      const fp = await planFingerprint(sweepPlan(cfg), process.cwd());
+      const entry = baseline?.backends.find((x) => x.backend === b.id && x.fingerprint === fp);
       out.push(
         await runSweep({
           ...targetFor(cfg, b, L, url, sim),

@@ -11,7 +11,7 @@ import { builtinConfig, CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from 
 import type { Baseline } from '../core/types/baseline.js';
 import { readBaseline } from '../analyze/baseline.js';
 import { sequentialGate, sequentialProblems } from '../analyze/gate.js';
-import { sweepPlan, type PlanFlags } from './plan.js';
+import { planFingerprint, sweepPlan, type PlanFlags } from './plan.js';
 import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../adapters/index.js';
@@ -173,7 +173,11 @@ export const command: CommandSpec = {
         problems.push(...e.problems.map((p) => ({ ...p, path: `--baseline${p.path}` })));
       }
     }
-    const plan = sweepPlan(base, flags, { comparable: !!abUrlArg || !!baseline });
+    // The gate compares with a baseline entry only when it measured this very workload (else: fixed trials).
+    const fixed = sweepPlan(base, flags);
+    const fp = problems.length ? '' : await planFingerprint(fixed, ctx.cwd).catch(() => '');
+    const entry = baseline?.backends.find((x) => x.backend === (cfgBackend?.id ?? kind) && x.fingerprint === fp);
+    const plan = sweepPlan(base, flags, { comparable: !!abUrlArg || !!entry });
     if (plan.sequential)
       problems.push(
         ...sequentialProblems({
@@ -184,7 +188,8 @@ export const command: CommandSpec = {
     if (flags.sequential === true && !plan.sequential)
       problems.push({
         path: '--sequential',
-        message: 'the gate needs something to compare with: --ab-url or --baseline',
+        message:
+          'the gate needs something to compare with: --ab-url, or --baseline with an entry for this backend and workload',
       });
     const timeScale = num('time-scale', 'time-scale', { min: 0, exclusive: true }) ?? cfgBackend?.sim?.time_scale ?? 1;
     const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
@@ -253,9 +258,7 @@ export const command: CommandSpec = {
             design,
             regression: base.regression,
             slo: base.slo,
-            reference: abUrl
-              ? { mode: 'ab' }
-              : { mode: 'baseline', baseline: baseline?.backends.find((x) => x.backend === target.backend) },
+            reference: abUrl ? { mode: 'ab' } : { mode: 'baseline', baseline: entry },
             onStep: (p, t, step, why) =>
               step !== 'continue' &&
               ctx.log.info(`gate at ${p.concurrency ?? p.rate} after trial ${t + 1}: ${step} (${why})`),

@@ -7,6 +7,7 @@ import { CONFIG_DEFAULTS, type ResolvedConfig } from '../core/config.js';
 import type { SequentialDesign } from '../stats/sequential.js';
 import { designOf } from '../analyze/gate.js';
 import type { LoadMode, SweepOptions } from './sweep.js';
+import { buildWorkload } from '../workload/workload.js';
 
 /** Flags already parsed to numbers (undefined = not given). */
 export interface PlanFlags {
@@ -114,4 +115,24 @@ export function sweepPlan(
     slo: cfg.slo,
     sequential,
   };
+}
+
+/**
+ * The workload fingerprint a plan will record (the same function the sweep uses). The gate may compare with a
+ * baseline entry only when it measured this very workload; otherwise the sweep runs its fixed trials.
+ */
+export async function planFingerprint(plan: SweepPlan, cwd?: string): Promise<string> {
+  const w = await buildWorkload(
+    {
+      dataset: plan.dataset,
+      inputTokens: plan.inputTokens,
+      outputTokens: plan.outputTokens,
+      prompts: plan.prompts,
+      temperature: plan.temperature,
+      ignoreEos: plan.ignoreEos,
+      seed: plan.seed,
+    },
+    cwd,
+  );
+  return w.fingerprint;
 }
