@@ -215,6 +215,22 @@ describe('compare and verdictOf', () => {
     });
     expect(none.comparison).toMatchObject({ verdict: 'inconclusive', reason: 'no baseline' });
   });
+  test('trials much noisier than the design raise noise-above-design (gated comparisons only)', () => {
+    const seq = { design: DEFAULT_DESIGN, mode: 'ab' as const, detectable_pct: 5 };
+    const noisy = [1000, 1200, 850, 1150, 900, 1250, 800, 1100];
+    const args = {
+      where,
+      metric: tps,
+      candidate: noisy.map((x) => x * 1.01).reverse(),
+      reference: noisy,
+      blocked: [],
+      tolerance_pct: 3,
+      rule,
+      sequential: seq,
+    };
+    expect(compare({ ...args, gated: true }).findings.map((f) => f.code)).toEqual(['noise-above-design']);
+    expect(compare({ ...args, gated: false }).findings).toEqual([]);
+  });
   test('verdict: a regression wins; an error finding or an undecided gated comparison is inconclusive, never pass', () => {
     const mk = (verdict: 'regression' | 'unchanged' | 'inconclusive', gated = true) =>
       ({ backend: 'b', metric: 'm', baseline: 1, candidate: 1, delta_pct: 0, verdict, gated }) as never;
