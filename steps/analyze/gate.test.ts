@@ -6,7 +6,7 @@ import path from 'node:path';
 import { builtinConfig, parseConfig } from '../core/config.js';
 import { REPO_ROOT } from '../core/paths.js';
 import type { Sample } from '../core/types/sample.js';
-import { designOf, sequentialGate, sequentialProblems } from './gate.js';
+import { baselineSupportsGate, designOf, gateBaselineEntry, sequentialGate, sequentialProblems } from './gate.js';
 
 const regression = (yaml: string) =>
   parseConfig(`version: 1\nbackends: [{kind: vllm}]\nregression:\n${yaml}`).regression;
@@ -19,7 +19,9 @@ describe('sequential design checks (bad input)', () => {
     const p = sequentialProblems(regression('  sequential: { max_trials: 2 }\n'));
     expect(p).toHaveLength(1);
     expect(p[0].path).toBe('/regression/sequential/max_trials');
-    expect(p[0].message).toMatch(/the smallest maximum that reaches it is 14/);
+    expect(p[0].message).toMatch(/output_tokens_per_s .* with probability 0.0 %/);
+    // latency metrics (a 5 % rise is a smaller log change than a 5 % drop) need 16, throughput 14
+    expect(p[0].message).toMatch(/the smallest maximum that reaches it is 16$/);
   });
   test('the configured noise counts: 5 % noise needs more trials than any sane maximum at 5 % detectable', () => {
     const p = sequentialProblems(regression('  sequential: { noise_pct: 5 }\n'));
@@ -45,7 +47,7 @@ describe('sequential design checks (bad input)', () => {
         { encoding: 'utf8' },
       );
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/\/regression\/sequential\/max_trials.*smallest maximum that reaches it is 14/);
+      expect(r.stderr).toMatch(/\/regression\/sequential\/max_trials.*smallest maximum that reaches it is 16/);
       expect(spawnSync('ls', [path.join(dir, 'w')]).status).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -85,6 +87,35 @@ function trial(trialNo: number, tps: number, arm: 'a' | 'b'): Sample[] {
   }
   return out;
 }
+
+describe('which baseline entry the gate may use', () => {
+  const cfg = builtinConfig();
+  const design = designOf(cfg.regression)!;
+  const entry = (n: number, fingerprint = 'sha256:w') => ({
+    backend: 'vllm',
+    fingerprint,
+    points: [
+      {
+        concurrency: 4,
+        rate: null,
+        metrics: Object.fromEntries(
+          ['output_tokens_per_s', 'ttft_ms.p50', 'tpot_ms.p50'].map((k) => [k, Array.from({ length: n }, () => 100)]),
+        ),
+      },
+    ],
+  });
+  test('a 3-trial baseline cannot reach the target whatever the candidate does; 16 trials can', () => {
+    expect(baselineSupportsGate(design, cfg.regression, entry(3))).toBe(false);
+    expect(baselineSupportsGate(design, cfg.regression, entry(16))).toBe(true);
+  });
+  test('only the same backend and workload', () => {
+    expect(gateBaselineEntry(design, cfg.regression, [entry(16)], 'vllm', 'sha256:w').entry).toBeDefined();
+    expect(gateBaselineEntry(design, cfg.regression, [entry(16)], 'vllm', 'sha256:x').why).toMatch(/another workload/);
+    expect(gateBaselineEntry(design, cfg.regression, [entry(3)], 'vllm', 'sha256:w').why).toMatch(/too few trials/);
+    expect(gateBaselineEntry(design, cfg.regression, [entry(16)], 'tgi', 'sha256:w')).toEqual({});
+    expect(gateBaselineEntry(null, cfg.regression, [entry(16)], 'vllm', 'sha256:w')).toEqual({});
+  });
+});
 
 describe('the gate between trials', () => {
   const cfg = builtinConfig();

@@ -56,6 +56,7 @@ export function sequentialProblems(r: RegressionSettings & { sequential?: Sequen
       message: `beta ${design.beta} leaves nothing of the miss allowance 1 − power = ${(1 - design.power).toFixed(3)} for runs that reach the maximum undecided; lower beta or power`,
     });
   if (problems.length) return problems;
+  const short: { keys: string[]; power: number; need: number | null }[] = [];
   const seen = new Set<string>();
   for (const d of METRICS.filter((m) => isGated(m, r))) {
     const tol = toleranceOf(d, r);
@@ -68,19 +69,22 @@ export function sequentialProblems(r: RegressionSettings & { sequential?: Sequen
       });
       continue;
     }
-    const key = `${tol}|${det}`;
+    const key = `${tol}|${det}|${d.direction}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const same = METRICS.filter(
-      (m) => isGated(m, r) && toleranceOf(m, r) === tol && detectableOf(m, r, design) === det,
-    ).map((m) => m.key);
+    const keys = METRICS.filter(
+      (m) =>
+        isGated(m, r) && toleranceOf(m, r) === tol && detectableOf(m, r, design) === det && m.direction === d.direction,
+    ).map((m) => `${m.key} (${det} % worsening, tolerance ${tol} %)`);
     const dd = { ...design, detectable_pct: det };
     const power = designPower(dd, tol, d.direction);
-    if (power >= design.power) continue;
-    const need = smallestMaxTrials(dd, tol);
+    if (power < design.power) short.push({ keys, power, need: smallestMaxTrials(dd, tol, 50, d.direction) });
+  }
+  if (short.length) {
+    const need = short.some((x) => x.need === null) ? null : Math.max(...short.map((x) => x.need as number));
     problems.push({
       path: `${P}/max_trials`,
-      message: `${same.join(', ')}: with at most ${design.max_trials} trials per side (first look at ${design.min_trials}) the gate finds a ${det} % worsening with probability ${(power * 100).toFixed(1)} % at ${design.noise_pct} % trial noise (tolerance ${tol} %), below its target ${(design.power * 100).toFixed(0)} %; ${need !== null ? `the smallest maximum that reaches it is ${need}` : 'no maximum up to 50 reaches it (raise detectable_pct or lower the noise)'}`,
+      message: `with at most ${design.max_trials} trials per side (first look at ${design.min_trials}) and ${design.noise_pct} % trial noise the gate finds ${short.map((x) => `${x.keys.join(', ')} with probability ${(x.power * 100).toFixed(1)} %`).join('; ')} — below its target ${(design.power * 100).toFixed(0)} %; ${need !== null ? `the smallest maximum that reaches it is ${need}` : 'no maximum up to 50 reaches it (raise detectable_pct or lower the noise)'}`,
     });
   }
   return problems;
@@ -98,6 +102,45 @@ export function assertSequentialDesign(cfg: ResolvedConfig, file: string): void 
         hint: 'Raise regression.sequential.max_trials to the maximum named, or relax detectable_pct / power, or set regression.sequential.enabled: false for fixed trials.',
       },
     );
+}
+
+/**
+ * Whether a baseline entry can support the gate: with its fewest trials for a gated metric, the design must still
+ * reach its power target (a 3-trial baseline caps what any number of candidate trials can rule out). Otherwise the
+ * sweep runs its fixed trials and the fixed rule decides.
+ */
+export function baselineSupportsGate(
+  design: SequentialDesign,
+  r: RegressionSettings,
+  entry: BaselineBackend | undefined,
+): boolean {
+  if (!entry?.points.length) return false;
+  const gated = METRICS.filter((d) => isGated(d, r));
+  const nb = Math.min(...entry.points.flatMap((p) => gated.map((d) => p.metrics[d.key]?.length ?? 0)));
+  return gated.every(
+    (d) =>
+      designPower({ ...design, detectable_pct: detectableOf(d, r, design) }, toleranceOf(d, r), d.direction, nb) >=
+      design.power,
+  );
+}
+
+/**
+ * The baseline entry the gate may compare with: same backend, same workload fingerprint, and enough trials for the
+ * design (baselineSupportsGate). `why` says why there is none when a same-named entry exists.
+ */
+export function gateBaselineEntry(
+  design: SequentialDesign | null,
+  r: RegressionSettings,
+  backends: BaselineBackend[] | undefined,
+  backend: string,
+  fingerprint: string,
+): { entry?: BaselineBackend; why?: string } {
+  const named = backends?.find((x) => x.backend === backend);
+  if (!design || !named) return {};
+  if (named.fingerprint !== fingerprint) return { why: `the baseline entry of ${backend} measured another workload` };
+  if (!baselineSupportsGate(design, r, named))
+    return { why: `the baseline entry of ${backend} has too few trials for the gate to reach its target` };
+  return { entry: named };
 }
 
 export type GateStep = 'continue' | 'next-point' | 'stop';

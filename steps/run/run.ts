@@ -13,7 +13,7 @@ import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { spawnSimulator, type SimProcess } from '../sim/process.js';
 import { runAbSweep, runSweep, type SweepTarget } from '../sweep/sweep.js';
 import { planFingerprint, sweepPlan } from '../sweep/plan.js';
-import { sequentialGate } from '../analyze/gate.js';
+import { designOf, gateBaselineEntry, sequentialGate } from '../analyze/gate.js';
 import { readBaseline, type BaselineBackend } from '../analyze/baseline.js';
 import type { Baseline } from '../core/types/baseline.js';
 import { runPlot } from '../plot/plot.js';
@@ -164,7 +164,9 @@ async function sweepEach(
     try {
       // The gate compares with the baseline entry only when it measured this very workload.
       const fp = await planFingerprint(sweepPlan(cfg), process.cwd());
-      const entry = baseline?.backends.find((x) => x.backend === b.id && x.fingerprint === fp);
+      const design = cfg.baseline.update ? null : designOf(cfg.regression);
+      const { entry, why } = gateBaselineEntry(design, cfg.regression, baseline?.backends, b.id, fp);
+      if (why) deps.log.info(`${why}: fixed trials, no sequential gate`);
       out.push(
         await runSweep({
           ...targetFor(cfg, b, L, url, sim),

@@ -23,6 +23,7 @@
 import { cumulativeNormal, quantileNormal } from 'vega-statistics';
 import { incompleteBeta, tCdf, tQuantile } from './stats.js';
 import type { Direction } from './decide.js';
+import { CONFIG_DEFAULTS } from '../core/config.js';
 
 // Module-scope aliases: the integration loops call these ~10⁷ times, and a global lookup per call is slow inside a
 // vm context (jest runs tests in one).
@@ -54,22 +55,16 @@ export interface SequentialDesign {
 export const DESIGN_NAME = 'group-sequential-t-log';
 
 /**
- * The default design, chosen by simulation (npm run bench:analyze) for 3 % trial noise and 3 % tolerance: Hwang–
+ * The default design (CONFIG_DEFAULTS.regression.sequential), chosen by simulation (npm run bench:analyze) for 3 %
+ * trial noise and 3 % tolerance: Hwang–
  * Shih–DeCani spending (Hwang, Shih & DeCani 1990, Statistics in Medicine 9:1439–1445; γ = −1 sits between Pocock-
  * type, γ ≈ 1, and O'Brien–Fleming-type, γ ≈ −4) for the regression stop, a front-loaded γ = 2 for the pass stop.
  */
-export const DEFAULT_DESIGN: SequentialDesign = {
-  alpha: 0.0125,
-  beta: 0.04,
-  detectable_pct: 5,
-  min_trials: 3,
-  max_trials: 16,
-  alpha_spending: 'hsd(-1)',
-  beta_spending: 'hsd(2)',
-  noise_pct: 3,
-  prior_df: 10,
-  power: 0.95,
-};
+export const DEFAULT_DESIGN: SequentialDesign = (({ enabled: _on, ...d }) => ({
+  ...d,
+  alpha_spending: d.alpha_spending as Spending,
+  beta_spending: d.beta_spending as Spending,
+}))(CONFIG_DEFAULTS.regression.sequential);
 
 export const Phi = (z: number): number => cumulativeNormal(z);
 /** Upper tail 1 − Φ(z), without cancellation for large z. */
@@ -447,14 +442,16 @@ export function designPower(
   design: SequentialDesign,
   tolerancePct: number,
   direction: Direction = 'higher-is-better',
+  /** Against a baseline file of this many trials (default: A/B, one pair per look). */
+  baselineTrials?: number,
 ): number {
-  if (design.max_trials < design.min_trials) return 0;
-  const sched = lookSchedule(design, 'ab', design.max_trials);
+  if (design.max_trials < design.min_trials || (baselineTrials !== undefined && baselineTrials < 2)) return 0;
+  const sched = lookSchedule(design, baselineTrials === undefined ? 'ab' : 'baseline', baselineTrials ?? 0);
   const lv = lookLevels(design, sched.fractions);
   const sigma = sqrt(logVariance(design.noise_pct / 100));
   const d1 = worseLog(design.detectable_pct, direction);
   const tol = worseLog(tolerancePct, direction);
-  const se = sched.candidate.map((n) => sigma * sqrt(2 / n));
+  const se = sched.candidate.map((n, k) => sigma * sqrt(1 / sched.baseline[k] + 1 / n));
   const upper = se.map((s, k) => max(PhiInv(1 - lv.alpha[k]), tol / s));
   const lower = se.map((s, k) => d1 / s - PhiInv(1 - lv.beta[k]));
   const means = se.map((s) => d1 / s);
@@ -462,8 +459,13 @@ export function designPower(
 }
 
 /** The smallest maximum (up to `limit`) at which the design reaches its power target, or null (power grows with the maximum). */
-export function smallestMaxTrials(design: SequentialDesign, tolerancePct: number, limit = 50): number | null {
-  const ok = (n: number) => designPower({ ...design, max_trials: n }, tolerancePct) >= design.power;
+export function smallestMaxTrials(
+  design: SequentialDesign,
+  tolerancePct: number,
+  limit = 50,
+  direction: Direction = 'higher-is-better',
+): number | null {
+  const ok = (n: number) => designPower({ ...design, max_trials: n }, tolerancePct, direction) >= design.power;
   let lo = max(2, design.min_trials) - 1; // fails (or below the first look)
   let hi = limit;
   if (!ok(hi)) return null;

@@ -10,7 +10,7 @@ import type { CommandSpec } from '../core/command.js';
 import { builtinConfig, CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
 import type { Baseline } from '../core/types/baseline.js';
 import { readBaseline } from '../analyze/baseline.js';
-import { sequentialGate, sequentialProblems } from '../analyze/gate.js';
+import { gateBaselineEntry, sequentialGate, sequentialProblems } from '../analyze/gate.js';
 import { planFingerprint, sweepPlan, type PlanFlags } from './plan.js';
 import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
@@ -176,7 +176,9 @@ export const command: CommandSpec = {
     // The gate compares with a baseline entry only when it measured this very workload (else: fixed trials).
     const fixed = sweepPlan(base, flags);
     const fp = problems.length ? '' : await planFingerprint(fixed, ctx.cwd).catch(() => '');
-    const entry = baseline?.backends.find((x) => x.backend === (cfgBackend?.id ?? kind) && x.fingerprint === fp);
+    const wanted = sweepPlan(base, flags, { comparable: true }).sequential;
+    const { entry, why } = gateBaselineEntry(wanted, base.regression, baseline?.backends, cfgBackend?.id ?? kind!, fp);
+    if (why && !abUrlArg) ctx.log.info(`${why}: fixed trials, no sequential gate`);
     const plan = sweepPlan(base, flags, { comparable: !!abUrlArg || !!entry });
     if (plan.sequential)
       problems.push(
