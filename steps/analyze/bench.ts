@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CONFIG_DEFAULTS } from '../core/config.js';
 import { REPO_ROOT } from '../core/paths.js';
-import { simulatePower, simulateSequential } from '../stats/decide.js';
+import { simulatePower, simulateSequential, type Direction } from '../stats/decide.js';
 import { DEFAULT_DESIGN, designPower } from '../stats/sequential.js';
 import { RECOMMENDED_TRIALS } from './analyze.js';
 import { writeSynthRun } from './synth.js';
@@ -32,19 +32,21 @@ function sequentialTable() {
     `# computed power at ${d.detectable_pct} % (noise known = ${d.noise_pct} %): ${pct(designPower(d, tol))}; targets: 5 % drop found ≥ 95 %, A/A false alarms ≤ 1 %, E[trials] ≤ 8 (5 % drop) / ≤ 6 (A/A), max ${d.max_trials}`,
   );
   console.log('noise  change   regression found   pass stop   undecided at max   E[trials/side]   target');
-  const rows: [number, number, string][] = [
+  const rows: [number, number, string, Direction?][] = [
     [3, 0, 'A/A: false alarms ≤ 1 %, E[trials] ≤ 6'],
     [3, 2, '(between tolerance and detectable: reported, no target)'],
     [3, 3, '(at the tolerance: no target)'],
     [3, 5, 'found ≥ 95 %, E[trials] ≤ 8'],
+    [3, 5, 'a latency rising 5 % (lower-is-better): found ≥ 95 %, E[trials] ≤ 8', 'lower-is-better'],
     [5, 0, '(noise above the design)'],
     [5, 5, '(noise above the design)'],
     [8, 0, '(noise above the design)'],
     [8, 5, '(noise above the design)'],
   ];
   const t0 = Date.now();
-  for (const [noise, change, note] of rows) {
+  for (const [noise, change, note, direction] of rows) {
     const r = simulateSequential({
+      direction,
       design: d,
       cv: noise / 100,
       changePct: change,
@@ -56,7 +58,7 @@ function sequentialTable() {
     if (noise === 3 && change === 0) verdict = r.regression <= 0.01 && r.expected_trials <= 6 ? 'met' : 'NOT MET';
     if (noise === 3 && change === 5) verdict = r.regression >= 0.95 && r.expected_trials <= 8 ? 'met' : 'NOT MET';
     console.log(
-      `${`${noise} %`.padStart(5)}  ${`${change} %`.padStart(6)}   ${pct(r.regression).padStart(16)}   ${pct(r.pass).padStart(9)}   ${pct(r.undecided).padStart(16)}   ${r.expected_trials.toFixed(2).padStart(14)}   ${verdict ? `${verdict}: ` : ''}${note}`,
+      `${`${noise} %`.padStart(5)}  ${`${direction ? '+' : ''}${change} %`.padStart(6)}   ${pct(r.regression).padStart(16)}   ${pct(r.pass).padStart(9)}   ${pct(r.undecided).padStart(16)}   ${r.expected_trials.toFixed(2).padStart(14)}   ${verdict ? `${verdict}: ` : ''}${note}`,
     );
   }
   console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);

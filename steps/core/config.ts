@@ -48,7 +48,7 @@ export const CONFIG_DEFAULTS = {
       detectable_pct: 5,
       max_trials: 16,
       min_trials: 3,
-      alpha: 0.0125,
+      alpha: 0.015,
       beta: 0.04,
       power: 0.95,
       noise_pct: 3,

@@ -134,6 +134,8 @@ export function simulateSequential(o: {
   tolerance_pct: number;
   simulations: number;
   seed?: number;
+  /** lower-is-better: the change is a rise of changePct (a latency), else a drop (a throughput). */
+  direction?: Direction;
 }): SequentialPowerResult {
   const d = o.design;
   const u = rng(o.seed ?? 7);
@@ -141,13 +143,14 @@ export function simulateSequential(o: {
   const sched = lookSchedule(d, 'ab', d.max_trials);
   const lv = lookLevels(d, sched.fractions);
   const prior = { df: d.prior_df, sigma2: logVariance(d.noise_pct / 100) };
+  const direction = o.direction ?? 'higher-is-better';
   const opts = {
-    direction: 'higher-is-better' as const,
+    direction,
     tolerance_pct: o.tolerance_pct,
     detectable_pct: d.detectable_pct,
     prior,
   };
-  const shift = Math.log(1 - o.changePct / 100);
+  const shift = direction === 'higher-is-better' ? Math.log(1 - o.changePct / 100) : Math.log(1 + o.changePct / 100);
   const b = emptyMoments(),
     c = emptyMoments();
   let reg = 0,

@@ -63,7 +63,7 @@ describe('error-spending boundaries', () => {
     }
   });
   test('a coarser grid is not what decides: boundaries are monotone in the error spent', () => {
-    const a = spendingBoundaries(fr, 0.0125, 'hsd(-1)');
+    const a = spendingBoundaries(fr, 0.015, 'hsd(-1)');
     const b = spendingBoundaries(fr, 0.025, 'hsd(-1)');
     a.forEach((x, k) => expect(x).toBeGreaterThan(b[k]));
   });

@@ -177,7 +177,7 @@ export interface BenchConfig {
        */
       min_trials?: number;
       /**
-       * One-sided level of the regression stop over all looks (default 0.0125).
+       * One-sided level of the regression stop over all looks (default 0.015).
        */
       alpha?: number;
       /**
