@@ -22,19 +22,19 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-/** Candidate slowed by `slowdown` (the simulator's fault: every step time × slowdown). */
+/** Candidate slowed by `slowdown` relative to the reference (the simulator's fault: every step time × slowdown). */
 const config = (slowdown: number) =>
   parseConfig(
     [
       'version: 1',
-      // Real time on a slower simulated GPU (A10: longer ITL), so the load generator's self-check, which judges its
-      // own lag against half an ITL, holds on a busy shared machine.
+      // Real time on a slower simulated GPU (A10), both arms slowed 2.5x: the load generator's self-check judges its
+      // own lag against half an ITL, and must hold on a busy shared machine (~90 ms ITL here).
       'gpu_profile: a10',
       'backends:',
-      '  - { kind: vllm, id: base, sim: { time_scale: 1 } }',
-      `  - { kind: vllm, id: cand, sim: { time_scale: 1, faults: { slowdown: ${slowdown} } } }`,
+      '  - { kind: vllm, id: base, sim: { time_scale: 1, faults: { slowdown: 2.5 } } }',
+      `  - { kind: vllm, id: cand, sim: { time_scale: 1, faults: { slowdown: ${2.5 * slowdown} } } }`,
       'load: { ab: true, concurrency: [4], requests: 8, warmup: 1 }',
-      'workload: { output_tokens: 16, input_tokens: 64 }',
+      'workload: { output_tokens: 12, input_tokens: 64 }',
       // the simulator's TTFT varies far more than 3 % between trials; it is gated with its own sizes
       "regression: { metrics: { 'ttft_ms.p50': { tolerance_pct: 25, detectable_pct: 40 } } }",
       '',
