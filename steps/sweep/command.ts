@@ -175,7 +175,7 @@ export const command: CommandSpec = {
     }
     // The gate compares with a baseline entry only when it measured this very workload (else: fixed trials).
     const fixed = sweepPlan(base, flags);
-    const fp = problems.length ? '' : await planFingerprint(fixed, ctx.cwd).catch(() => '');
+    const fp = baseline && !problems.length ? await planFingerprint(fixed, ctx.cwd).catch(() => '') : '';
     const wanted = sweepPlan(base, flags, { comparable: true }).sequential;
     const { entry, why } = gateBaselineEntry(wanted, base.regression, baseline?.backends, cfgBackend?.id ?? kind!, fp);
     if (why && !abUrlArg) ctx.log.info(`${why}: fixed trials, no sequential gate`);
