@@ -1,7 +1,8 @@
 /**
- * The sequential A/B gate through `llmbench run` (load.ab: true): two simulated servers, trials interleaved; a
+ * The sequential gate through `llmbench run`. A/B (load.ab: true): two simulated servers, trials interleaved; a
  * planted regression stops early as a regression, an unchanged candidate stops early as a pass, and the verdict
- * records the design, the looks and why each comparison stopped.
+ * records the design, the looks and why each comparison stopped. Against a baseline file: a nightly run (fixed
+ * trials) writes it, the next run gates on it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
@@ -75,5 +76,37 @@ describe('sequential A/B gate through llmbench run', () => {
       expect(c.sequential!.worse_bound_pct!).toBeLessThan(c.sequential!.detectable_pct!);
     }
     expect(cand.points[0].trials!.length).toBeLessThan(16);
+  }, 300_000);
+
+  test('against a baseline file: a nightly run writes 16 fixed trials, the next run gates on them and stops early', async () => {
+    const bl = path.join(tmp, 'baseline.json');
+    const cfg = (update: boolean) =>
+      parseConfig(
+        [
+          'version: 1',
+          'gpu_profile: a10',
+          'backends: [{ kind: vllm, sim: { time_scale: 1, faults: { slowdown: 2.5 } } }]',
+          'load: { concurrency: [4], requests: 8, warmup: 1, trials: 16 }',
+          'workload: { output_tokens: 12, input_tokens: 64 }',
+          "regression: { metrics: { 'ttft_ms.p50': { tolerance_pct: 25, detectable_pct: 40 } } }",
+          `baseline: { path: ${JSON.stringify(bl)}, history_dir: ${JSON.stringify(path.join(tmp, 'history'))}, update: ${update} }`,
+          '',
+        ].join('\n'),
+      );
+    await runPipeline(cfg(true), path.join(tmp, 'nightly'), { log: silentLogger });
+    const nightly = JSON.parse(await fs.readFile(path.join(tmp, 'nightly', 'runs', 'vllm', 'summary.json'), 'utf8'));
+    expect(nightly.plan.sequential).toBeNull(); // nightly keeps filling the history with fixed trials
+    expect(nightly.points[0].trials).toHaveLength(16);
+    const res = await runPipeline(cfg(false), path.join(tmp, 'pr'), { log: silentLogger });
+    const pr = JSON.parse(await fs.readFile(path.join(tmp, 'pr', 'runs', 'vllm', 'summary.json'), 'utf8'));
+    const verdict = JSON.parse(await fs.readFile(path.join(tmp, 'pr', 'analysis', 'verdict.json'), 'utf8')) as Verdict;
+    expect(pr.plan.sequential.reference).toBe('baseline');
+    expect(pr.points[0].trials.length).toBeLessThan(16);
+    expect(verdict.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(res.exitCode).toBe(0);
+    for (const c of verdict.comparisons.filter((x) => x.gated)) {
+      expect(c.sequential?.stop).toBe('pass');
+      expect(c.sequential?.looks.every((l) => l.baseline_trials === 16)).toBe(true);
+    }
   }, 300_000);
 });
