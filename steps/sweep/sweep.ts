@@ -150,6 +150,8 @@ function planIdentity(o: SweepOptions, w: Workload, arm: 'a' | 'b' | undefined):
     seed: o.seed,
     fingerprint: w.fingerprint,
     arm,
+    // A resumed gated sweep must replay the same design (absent for fixed sweeps: their identity is unchanged).
+    ...(o.gate ? { sequential: o.gate.describe } : {}),
   };
   return createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 16);
 }
