@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
+import { REPO_ROOT } from '../core/paths.js';
 import { validate } from '../core/schemas.js';
 import { exists, writeJsonAtomic } from '../core/atomic.js';
 import type { Baseline } from '../core/types/baseline.js';
@@ -227,4 +228,16 @@ export function baselineFromHistory(
     source: `history window of ${Math.min(opts.window, clean.length)} clean run(s) ending ${latest.run_id}`,
     backends,
   };
+}
+
+/** Relative baseline paths resolve against the working directory, then the repository (for the committed default). */
+export async function resolveBaselinePath(p: string, cwd = process.cwd()): Promise<string> {
+  if (path.isAbsolute(p)) return p;
+  const a = path.resolve(cwd, p);
+  try {
+    await fs.access(a);
+    return a;
+  } catch {
+    return path.resolve(REPO_ROOT, p);
+  }
 }

@@ -199,20 +199,3 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
   }
   return runs;
 }
-
-/**
- * `token-count-implausible` findings of one run (error: the point is invalid — its tokens/s rests on counts the
- * stream contradicts). `key` is the point key to block (steps/metrics pointKey).
- */
-export function implausibleTokenFindings(r: LoadedRun): (Finding & { key: string })[] {
-  return r.implausible.map((x) => ({
-    key: pointKey(x),
-    code: 'token-count-implausible',
-    severity: 'error',
-    backend: r.backend,
-    concurrency: x.concurrency,
-    rate: x.rate,
-    count: x.count,
-    message: `${x.count} sample(s) at ${x.concurrency !== null ? `concurrency ${x.concurrency}` : `rate ${x.rate}/s`} carry server token counts the stream contradicts (negative, or more than ${TOKENS_PER_EVENT_MAX}× the output events seen; first at ${path.join(r.dir, 'samples.ndjson')} line ${x.line}: ${x.message}); the point is invalid`,
-  }));
-}

@@ -118,7 +118,7 @@ export interface RegressionSettings {
   alpha: number;
   max_error_rate: number;
   gate_p99: boolean;
-  metrics: Record<string, { tolerance_pct?: number; gate?: boolean }>;
+  metrics: Record<string, { tolerance_pct?: number; gate?: boolean; detectable_pct?: number }>;
 }
 
 export function isGated(d: MetricDef, r: RegressionSettings): boolean {

@@ -14,7 +14,8 @@ import { validate } from '../core/schemas.js';
 import { REPO_ROOT } from '../core/paths.js';
 import type { Baseline } from '../core/types/baseline.js';
 import type { Verdict } from '../core/types/verdict.js';
-import { analyze, historyEntry, type AnalyzeOutput } from './analyze.js';
+import { resolveBaselinePath } from './baseline.js';
+import { analyze, historyEntry, withChangePoints, type AnalyzeOutput } from './analyze.js';
 import {
   appendHistory,
   baselineFromHistory,
@@ -52,17 +53,7 @@ export interface AnalyzeWorkResult {
   output: AnalyzeOutput;
 }
 
-/** Relative baseline paths resolve against the working directory, then the repository (for the committed default). */
-export async function resolveBaselinePath(p: string, cwd = process.cwd()): Promise<string> {
-  if (path.isAbsolute(p)) return p;
-  const a = path.resolve(cwd, p);
-  try {
-    await fs.access(a);
-    return a;
-  } catch {
-    return path.resolve(REPO_ROOT, p);
-  }
-}
+export { resolveBaselinePath };
 
 export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkResult> {
   const { log } = o;
@@ -86,7 +77,7 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
       log.warn(baselineProblem.message);
     }
   }
-  const common = {
+  let out = await analyze({
     runsDir: o.runsDir,
     regression: o.cfg.regression,
     slo: o.cfg.slo,
@@ -96,8 +87,7 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
     baselineProblem,
     log,
     now,
-  };
-  let out = await analyze(common);
+  });
   const files: string[] = [];
   let changePoints: SeriesChangePoint[] = [];
   let history: Awaited<ReturnType<typeof readHistory>> | undefined;
@@ -108,7 +98,7 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
     for (const s of history.skipped) log.warn(`history entry skipped: ${s.file}: ${s.reason}`);
     const metrics = METRICS.filter((d) => isGated(d, o.cfg.regression)).map((d) => d.key);
     changePoints = historyChangePoints(history.entries, metrics);
-    if (changePoints.length) out = await analyze({ ...common, changePoints });
+    if (changePoints.length) out = { ...out, verdict: withChangePoints(out.verdict, changePoints) };
   }
   const problems = [...validate('analysis-summary', out.summary), ...validate('verdict', out.verdict)];
   if (problems.length)

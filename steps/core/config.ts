@@ -41,7 +41,29 @@ export const CONFIG_DEFAULTS = {
     temperature: 0,
     ignore_eos: true,
   },
-  regression: { tolerance_pct: 3, alpha: 0.05, max_error_rate: 0.01, gate_p99: false, metrics: {} },
+  regression: {
+    tolerance_pct: 3,
+    alpha: 0.05,
+    max_error_rate: 0.01,
+    gate_p99: false,
+    metrics: {},
+    // The sequential gate, on by default (every PR entry point): a group-sequential design chosen by simulation for
+    // 3 % trial noise and 3 % tolerance — 5 % drop found ≥ 95 %, A/A false alarms ≤ 1 %, expected trials per side
+    // ≤ 8 under the drop and ≤ 6 under A/A, at most 16 (npm run bench:analyze; steps/stats/sequential.ts).
+    sequential: {
+      enabled: true,
+      detectable_pct: 5,
+      max_trials: 16,
+      min_trials: 3,
+      alpha: 0.015,
+      beta: 0.04,
+      power: 0.95,
+      noise_pct: 3,
+      prior_df: 10,
+      alpha_spending: 'hsd(-1)',
+      beta_spending: 'hsd(2)',
+    },
+  },
   baseline: { path: 'results/baselines/default.json', history_dir: 'results/history', update: false },
   cluster: {
     mode: 'direct' as const,
@@ -140,7 +162,12 @@ export function resolveConfig(c: BenchConfig): ResolvedConfig {
     model: { ...D.model, ...c.model },
     load,
     workload: { ...D.workload, ...c.workload },
-    regression: { ...D.regression, ...c.regression, metrics: { ...c.regression?.metrics } },
+    regression: {
+      ...D.regression,
+      ...c.regression,
+      metrics: { ...c.regression?.metrics },
+      sequential: { ...D.regression.sequential, ...c.regression?.sequential },
+    },
     baseline: { ...D.baseline, ...c.baseline },
     cluster: { ...D.cluster, ...c.cluster },
     gpu_profile: c.gpu_profile ?? D.gpu_profile,
@@ -236,6 +263,12 @@ export function defaultConfig(): ResolvedConfig {
     // ≥ 100 requests per point). At 4x, ~2.5 ms of idle-machine event-loop jitter is ~10 simulated ms, under the
     // self-check's limit of half an ITL (~13 ms); at 5x it trips on an idle 2-core machine.
     load: { requests: 16, trials: 3, warmup: 1 },
-    regression: { tolerance_pct: 5, metrics: { 'ttft_ms.p50': { tolerance_pct: 25 } } },
+    // Three servers against the committed baseline file, 3 fixed trials: the sequential gate (the PR default) would
+    // run up to 16 and the demo must stay fast; `load.ab: true` with two backends shows the gate.
+    regression: {
+      tolerance_pct: 5,
+      metrics: { 'ttft_ms.p50': { tolerance_pct: 25 } },
+      sequential: { enabled: false },
+    },
   });
 }

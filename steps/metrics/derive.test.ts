@@ -109,6 +109,11 @@ describe('metric definitions (README.md "Metric definitions", vLLM)', () => {
   it('points below min_samples are marked invalid with the reason', () => {
     const pts = summarizePoints([sample(), sample({ seq: 1 })], { minSamples: 100 });
     expect(pts[0].valid).toBe(false);
-    expect(pts[0].invalid_reasons?.[0]).toMatch(/only 2 successful requests/);
+    expect(pts[0].invalid_reasons?.[0]).toEqual({
+      code: 'too-few-samples',
+      message: 'only 2 successful requests (minimum 100 for p99)',
+      value: 2,
+      limit: 100,
+    });
   });
 });

@@ -8,6 +8,8 @@ import type { Metrics, SweepSummary } from '../core/types/sweep-summary.js';
 
 export type { Sample, Stats, Metrics };
 export type Point = SweepSummary['points'][number];
+/** Why a point is not valid: a code from steps/core/findings.ts and the numbers behind it (analyze reads the code). */
+export type InvalidReason = Exclude<NonNullable<Point['invalid_reasons']>[number], string>;
 
 /** Percentile with linear interpolation between closest ranks (numpy's default). `sorted` ascending. */
 export function percentile(sorted: ArrayLike<number>, q: number): number {
@@ -281,9 +283,14 @@ export function summarizePoints(samples: Sample[], opts: SummarizeOptions & { mi
           trials.reduce((a, t) => a + (t.goodput_requests_per_s ?? 0) * (t.duration_s ?? 0), 0) / window;
       }
     }
-    const reasons: string[] = [];
+    const reasons: InvalidReason[] = [];
     if (opts.minSamples && pooled.completed < opts.minSamples)
-      reasons.push(`only ${pooled.completed} successful requests (minimum ${opts.minSamples} for p99)`);
+      reasons.push({
+        code: 'too-few-samples',
+        message: `only ${pooled.completed} successful requests (minimum ${opts.minSamples} for p99)`,
+        value: pooled.completed,
+        limit: opts.minSamples,
+      });
     points.push({
       concurrency: group[0].concurrency,
       rate: group[0].rate,

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { RESULTS_DIR } from '../core/paths.js';
 import { barMultiProgress, eventMultiProgress, noMultiProgress, type MultiProgress } from '../sweep/progress.js';
 import { runPipeline } from './run.js';
+import { assertSequentialDesign } from '../analyze/gate.js';
 
 const PROGRESS_KINDS = ['auto', 'bar', 'json', 'none'];
 
@@ -37,6 +38,7 @@ export const command: CommandSpec = {
         hint: 'Run `llmbench run --help`.',
       });
     const cfg = opts.config ? await loadConfig(path.resolve(ctx.cwd, String(opts.config))) : defaultConfig();
+    assertSequentialDesign(cfg, opts.config ? String(opts.config) : '<embedded default>');
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const workdir = opts.workdir ? path.resolve(ctx.cwd, String(opts.workdir)) : path.join(RESULTS_DIR, 'runs', stamp);
     const bars = kind === 'bar' || (kind === 'auto' && !ctx.log.json && process.stderr.isTTY === true);

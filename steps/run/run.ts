@@ -19,8 +19,9 @@ import {
 } from '../core/targets.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { noProgress, type MultiProgress } from '../sweep/progress.js';
-import { isSimulated, progressPlan, sweepBackend } from './backend.js';
+import { isSimulated, progressPlan, sweepAb, sweepBackend } from './backend.js';
 import { sweepInWorker } from './parallel.js';
+import type { Baseline } from '../core/types/baseline.js';
 import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
 import { escapeMarkdown } from '../core/markup.js';
 
@@ -75,7 +76,18 @@ export interface RunDeps {
  * Sweeps every backend. Simulated ones run at once (each its own server process and sweep thread): the chain's
  * wall time is then the slowest backend's, not the sum. Endpoints run one after another, after them.
  */
-async function sweepAll(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Promise<SweepSummary[]> {
+/** The baseline for the gate; unreadable or absent: none (fixed trials; analyze reports the baseline problem). */
+async function gateBaseline(cfg: ResolvedConfig): Promise<Baseline | undefined> {
+  if (cfg.baseline.update || !cfg.regression.sequential.enabled) return undefined;
+  const { readBaseline, resolveBaselinePath } = await import('../analyze/baseline.js');
+  return readBaseline(await resolveBaselinePath(cfg.baseline.path)).catch(() => undefined);
+}
+
+async function sweepAll(
+  cfg: ResolvedConfig,
+  workdir: string,
+  deps: RunDeps & { baseline?: Baseline },
+): Promise<SweepSummary[]> {
   const { log } = deps;
   const plan = progressPlan(cfg);
   const progress = (id: string) => deps.progress?.sweep(id, plan) ?? noProgress;
@@ -92,7 +104,12 @@ async function sweepAll(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Pr
     try {
       const settled = await Promise.allSettled(
         parallel.map(({ b, i }) =>
-          sweepInWorker(cfg, i, workdir, { log, signal: ac.signal, progress: progress(b.id) }).then(
+          sweepInWorker(cfg, i, workdir, {
+            log,
+            signal: ac.signal,
+            progress: progress(b.id),
+            baseline: deps.baseline,
+          }).then(
             (s) => void out.set(b.id, s),
             (e: unknown) => {
               // One failed sweep stops the others (each keeps what it wrote and closes its server).
@@ -119,6 +136,7 @@ async function sweepAll(cfg: ResolvedConfig, workdir: string, deps: RunDeps): Pr
         progress: progress(b.id),
         env: deps.env,
         cwd: deps.cwd,
+        baseline: deps.baseline,
       }),
     );
   }
@@ -180,7 +198,15 @@ export async function runPipeline(cfg: ResolvedConfig, workdir: string, deps: Ru
     log.info(`${stage}: done in ${((performance.now() - since) / 1000).toFixed(1)} s`, { stage });
   let summaries: SweepSummary[];
   try {
-    summaries = await sweepAll(cfg, workdir, deps);
+    // The baseline is read once, before the sweeps: a sequential gate compares each trial with its entry.
+    const baseline = cfg.load.ab ? undefined : await gateBaseline(cfg);
+    const d = { ...deps, baseline };
+    summaries = cfg.load.ab
+      ? await sweepAb(cfg, workdir, {
+          ...d,
+          progress: deps.progress?.sweep(cfg.backends.map((b) => b.id).join(' vs '), progressPlan(cfg)),
+        })
+      : await sweepAll(cfg, workdir, d);
   } finally {
     deps.progress?.stop();
   }
@@ -237,7 +263,8 @@ async function laterStages(
       runsDir: L.runsDir,
       outDir: L.analysisDir,
       cfg,
-      baselinePath,
+      // A/B: arm b against arm a, not against the baseline file.
+      baselinePath: cfg.load.ab ? null : baselinePath,
       lenientBaseline: true,
       historyDir,
       writeBaselinePath: cfg.baseline.update ? baselinePath : null,

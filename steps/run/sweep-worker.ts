@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedConfig } from '../core/config.js';
+import type { Baseline } from '../core/types/baseline.js';
 import type { Logger } from '../core/log.js';
 import { LlmbenchError } from '../core/errors.js';
 import type { Progress } from '../sweep/progress.js';
@@ -12,7 +13,13 @@ import { sweepBackend } from './backend.js';
 import type { FromSweepWorker, ToSweepWorker } from './parallel.js';
 
 const port = parentPort!;
-const data = workerData as { cfg: ResolvedConfig; backend: number; workdir: string; json: boolean };
+const data = workerData as {
+  cfg: ResolvedConfig;
+  backend: number;
+  workdir: string;
+  json: boolean;
+  baseline?: Baseline;
+};
 const post = (m: FromSweepWorker) => port.postMessage(m);
 
 const log: Logger = {
@@ -36,7 +43,12 @@ port.on('message', (m: ToSweepWorker) => {
 
 try {
   const b = data.cfg.backends[data.backend];
-  const summary = await sweepBackend(data.cfg, b, data.workdir, { log, signal: ac.signal, progress });
+  const summary = await sweepBackend(data.cfg, b, data.workdir, {
+    log,
+    signal: ac.signal,
+    progress,
+    baseline: data.baseline,
+  });
   post({ t: 'done', summary });
 } catch (e) {
   const err = e as Error;

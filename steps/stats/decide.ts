@@ -3,6 +3,16 @@
  * `npm run bench:analyze` are those of the rule that gates runs.
  */
 import { welchLog, normal, rng, type WelchResult } from './stats.js';
+import {
+  addLog,
+  emptyMoments,
+  logVariance,
+  look,
+  lookLevels,
+  lookSchedule,
+  type LookDecision,
+  type SequentialDesign,
+} from './sequential.js';
 
 export type Direction = 'higher-is-better' | 'lower-is-better';
 export type MetricVerdict = 'regression' | 'improvement' | 'unchanged' | 'inconclusive';
@@ -98,5 +108,75 @@ export function simulatePower(o: {
     false_alarm: fa / o.simulations,
     any_flag: any / o.simulations,
     simulations: o.simulations,
+  };
+}
+
+export interface SequentialPowerResult {
+  simulations: number;
+  /** Fraction of runs that stopped for a regression. */
+  regression: number;
+  /** Fraction that stopped for a pass. */
+  pass: number;
+  /** Fraction that reached the maximum without a stop. */
+  undecided: number;
+  /** Expected trials per side. */
+  expected_trials: number;
+}
+
+/**
+ * Simulates the sequential gate in A/B mode (one pair per look) with log-normal trial noise `cv` and a true
+ * worsening of `changePct` (0 = A/A), through the same `look` the sweep and analyze use.
+ */
+export function simulateSequential(o: {
+  design: SequentialDesign;
+  cv: number;
+  changePct: number;
+  tolerance_pct: number;
+  simulations: number;
+  seed?: number;
+  /** lower-is-better: the change is a rise of changePct (a latency), else a drop (a throughput). */
+  direction?: Direction;
+}): SequentialPowerResult {
+  const d = o.design;
+  const u = rng(o.seed ?? 7);
+  const sigma = Math.sqrt(Math.log(1 + o.cv * o.cv));
+  const sched = lookSchedule(d, 'ab', d.max_trials);
+  const lv = lookLevels(d, sched.fractions);
+  const prior = { df: d.prior_df, sigma2: logVariance(d.noise_pct / 100) };
+  const direction = o.direction ?? 'higher-is-better';
+  const opts = {
+    direction,
+    tolerance_pct: o.tolerance_pct,
+    detectable_pct: d.detectable_pct,
+    prior,
+  };
+  const shift = direction === 'higher-is-better' ? Math.log(1 - o.changePct / 100) : Math.log(1 + o.changePct / 100);
+  const b = emptyMoments(),
+    c = emptyMoments();
+  let reg = 0,
+    pass = 0,
+    trials = 0;
+  for (let s = 0; s < o.simulations; s++) {
+    b.n = b.mean = b.m2 = c.n = c.mean = c.m2 = 0;
+    let k = 0;
+    let out: LookDecision = 'continue';
+    while (c.n < d.max_trials && out === 'continue') {
+      addLog(b, Math.exp(sigma * normal(u)));
+      addLog(c, Math.exp(shift + sigma * normal(u)));
+      if (c.n < d.min_trials) continue;
+      out = look(b, c, { alpha: lv.alpha[k], beta: lv.beta[k] }, opts)?.decision ?? 'continue';
+      k++;
+    }
+    trials += c.n;
+    if (out === 'regression') reg++;
+    else if (out === 'pass') pass++;
+  }
+  const n = o.simulations;
+  return {
+    simulations: n,
+    regression: reg / n,
+    pass: pass / n,
+    undecided: (n - reg - pass) / n,
+    expected_trials: trials / n,
   };
 }

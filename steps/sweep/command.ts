@@ -7,7 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { validate } from '../core/schemas.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
 import type { CommandSpec } from '../core/command.js';
-import { CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
+import { builtinConfig, CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
+import type { Baseline } from '../core/types/baseline.js';
+import { readBaseline } from '../analyze/baseline.js';
+import { gateBaselineEntry, sequentialGate, sequentialProblems } from '../analyze/gate.js';
+import { planFingerprint, sweepPlan, type PlanFlags } from './plan.js';
 import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../servers/adapters.js';
@@ -44,7 +48,17 @@ export const command: CommandSpec = {
       .option('--burstiness <x>', 'gamma shape: 1 = Poisson, < 1 burstier (default 1)')
       .option('--requests <n>', 'measured requests per point per trial (warmup not included)')
       .option('--duration <seconds>', 'or: measurement time per point per trial')
-      .option('--trials <k>', 'trials per point (the unit of replication)')
+      .option('--trials <k>', 'fixed trials per point (the unit of replication); turns the sequential gate off')
+      .option(
+        '--sequential',
+        "sequential gate between trials (default: the config's regression.sequential.enabled, on)",
+      )
+      .option('--no-sequential', 'fixed trials (load.trials or --trials), no gate')
+      .option(
+        '--max-trials <n>',
+        'sequential gate: most trials per side (default regression.sequential.max_trials, 16)',
+      )
+      .option('--baseline <file>', "sequential gate against a baseline file (this backend's entry), when not A/B")
       .option('--warmup <n>', 'warmup requests per point and trial, excluded from statistics')
       .option('--input-tokens <n>', 'synthetic prompt length, tokens (exact, Mistral tokenizer)')
       .option('--output-tokens <n>', 'requested output tokens (max_tokens / max_new_tokens)')
@@ -89,47 +103,8 @@ export const command: CommandSpec = {
       ),
   async run(opts, ctx) {
     const problems: Problem[] = [];
-    // commander camel-cases option names (--input-tokens → inputTokens); look flags up by their typed name.
-    const raw = opts as Record<string, string | string[] | boolean | undefined>;
-    const o: Record<string, string | string[] | boolean | undefined> = {};
-    for (const [k, v] of Object.entries(raw)) o[k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())] = v;
-    const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-    const num = (k: string, flag: string, { int = false, min = 0, exclusive = false } = {}): number | undefined => {
-      const v = str(k);
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || (exclusive ? n <= min : n < min)) {
-        problems.push({
-          path: `--${flag}`,
-          message: `must be ${int ? 'an integer' : 'a number'} ${exclusive ? '>' : '≥'} ${min} (got '${v}')`,
-        });
-        return undefined;
-      }
-      return n;
-    };
-    /** A flag that sets a config field: the field's schema range (steps/core/flag-ranges.ts). */
-    const ranged = (k: string, pointer: string): number | undefined => {
-      const v = str(k);
-      if (v === undefined) return undefined;
-      const r = rangedNumber(v, `--${k}`, pointer);
-      if (typeof r === 'number') return r;
-      problems.push(r);
-      return undefined;
-    };
-    const list = (k: string, flag: string, pointer: string): number[] | undefined => {
-      const v = str(k);
-      if (v === undefined) return undefined;
-      const parts = v.split(',').map((x) => x.trim());
-      const out: number[] = [];
-      parts.forEach((p, i) => {
-        const r = rangedNumber(p, `--${flag}/${i}`, pointer);
-        if (typeof r === 'number') out.push(r);
-        else problems.push(r);
-      });
-      if (new Set(out).size !== out.length) problems.push({ path: `--${flag}`, message: 'has duplicate values' });
-      return out;
-    };
-
+    const reader = flagReader(opts, problems);
+    const { o, str, num, ranged } = reader;
     let cfg: ResolvedConfig | undefined;
     if (str('config')) {
       try {
@@ -140,8 +115,7 @@ export const command: CommandSpec = {
         else throw e;
       }
     }
-    const L = { ...CONFIG_DEFAULTS.load, ...cfg?.load };
-    const W = { ...CONFIG_DEFAULTS.workload, ...cfg?.workload };
+    const base = cfg ?? builtinConfig();
     // Provenance from `llmbench wait` (GPU product, server version, image digest), so analyze can refuse to
     // compare runs on different hardware or servers.
     let provenance: SweepTarget['provenance'];
@@ -197,34 +171,37 @@ export const command: CommandSpec = {
         message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})`,
       });
 
-    const conc = list('concurrency', 'concurrency', `${LOAD('concurrency')}/items`);
-    const rate = list('rate', 'rate', `${LOAD('rate')}/items`);
-    if (conc && rate) problems.push({ path: '--rate', message: 'use either --concurrency or --rate, not both' });
-    const modeArg = str('mode');
-    if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
-      problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
-    const mode: LoadMode = (modeArg as LoadMode) ?? (rate ? 'rate' : conc ? 'concurrency' : L.mode);
-    const rates = rate ?? (mode === 'rate' ? L.rate : undefined);
-    if (mode === 'rate' && !rates?.length) problems.push({ path: '--rate', message: 'is required in rate mode' });
-    if (mode !== 'rate' && rate) problems.push({ path: '--mode', message: `--rate needs mode rate (got ${mode})` });
-    const arrival = str('arrival') ?? L.arrival;
-    if (!['poisson', 'gamma', 'constant'].includes(arrival))
-      problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
-    const burstiness = ranged('burstiness', LOAD('burstiness')) ?? L.burstiness;
-
-    const requests = ranged('requests', LOAD('requests'));
-    const duration = ranged('duration', LOAD('duration_s'));
-    if (requests !== undefined && duration !== undefined)
-      problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
-    const trials = ranged('trials', LOAD('trials')) ?? L.trials;
-    const warmup = ranged('warmup', LOAD('warmup')) ?? L.warmup;
-    const minSamples = ranged('min-samples', LOAD('min_samples')) ?? L.min_samples;
-    const inputTokens = ranged('input-tokens', WORKLOAD('input_tokens')) ?? W.input_tokens;
-    const outputTokens = ranged('output-tokens', WORKLOAD('output_tokens')) ?? W.output_tokens;
-    const prompts = ranged('prompts', WORKLOAD('prompts')) ?? W.prompts;
-    const seed = ranged('seed', LOAD('seed')) ?? L.seed;
-    const timeoutS = ranged('timeout', LOAD('timeout_s')) ?? L.timeout_s;
-    const stallS = ranged('stall-timeout', LOAD('stall_timeout_s')) ?? L.stall_timeout_s;
+    const flags = planFlags(reader, base.load, problems);
+    const abUrlArg = str('ab-url');
+    let baseline: Baseline | undefined;
+    if (str('baseline')) {
+      try {
+        baseline = await readBaseline(path.resolve(ctx.cwd, str('baseline')!));
+      } catch (e) {
+        if (!(e instanceof InvalidInputError)) throw e;
+        problems.push(...e.problems.map((p) => ({ ...p, path: `--baseline${p.path}` })));
+      }
+    }
+    // The gate compares with a baseline entry only when it measured this very workload (else: fixed trials).
+    const fixed = sweepPlan(base, flags);
+    const fp = baseline && !problems.length ? await planFingerprint(fixed, ctx.cwd).catch(() => '') : '';
+    const wanted = sweepPlan(base, flags, { comparable: true }).sequential;
+    const { entry, why } = gateBaselineEntry(wanted, base.regression, baseline?.backends, cfgBackend?.id ?? kind!, fp);
+    if (why && !abUrlArg) ctx.log.info(`${why}: fixed trials, no sequential gate`);
+    const plan = sweepPlan(base, flags, { comparable: !!abUrlArg || !!entry });
+    if (plan.sequential)
+      problems.push(
+        ...sequentialProblems({
+          ...base.regression,
+          sequential: { ...base.regression.sequential, ...plan.sequential },
+        }),
+      );
+    if (flags.sequential === true && !plan.sequential)
+      problems.push({
+        path: '--sequential',
+        message:
+          'the gate needs something to compare with: --ab-url, or --baseline with an entry for this backend and workload',
+      });
     const timeScale =
       ranged('time-scale', '/definitions/backend/properties/sim/properties/time_scale') ??
       cfgBackend?.sim?.time_scale ??
@@ -242,7 +219,7 @@ export const command: CommandSpec = {
       else headers[m[1]] = m[2];
     }
     problems.push(...headerProblems(headers, '--header', ctx.env));
-    problems.push(...(await datasetProblems(str('dataset') ?? W.dataset, '--dataset', ctx.cwd)));
+    problems.push(...(await datasetProblems(str('dataset') ?? base.workload.dataset, '--dataset', ctx.cwd)));
     if (o.resume && str('ab-url') === undefined && cfg?.load.ab)
       problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
 
@@ -283,39 +260,31 @@ export const command: CommandSpec = {
             : progressKind === 'auto' && ctx.log.json
               ? eventProgress(ctx.log, undefined, plan)
               : noProgress;
+    const { sequential: design, ...planned } = plan;
     const opts2: SweepOptions = {
       ...target,
-      mode,
-      concurrency: conc ?? (mode !== 'rate' ? (L.concurrency ?? CONFIG_DEFAULTS.load.concurrency) : undefined),
-      rate: rates,
-      arrival: arrival as SweepOptions['arrival'],
-      burstiness,
-      requests: duration !== undefined ? null : (requests ?? L.requests ?? Math.ceil(minSamples / trials)),
-      durationS: duration ?? (requests === undefined && L.duration_s !== undefined ? L.duration_s : null),
-      trials,
-      warmup,
-      inputTokens,
-      outputTokens,
-      dataset: str('dataset') ?? W.dataset,
-      prompts,
-      temperature: W.temperature,
-      ignoreEos: W.ignore_eos,
-      timeoutS,
-      stallTimeoutS: stallS,
-      seed,
-      minSamples,
-      slo: cfg?.slo,
+      ...planned,
       resume: o.resume === true,
       clientThreads,
       log: ctx.log,
       signal: ctx.signal,
       cwd: ctx.cwd,
+      gate: design
+        ? sequentialGate({
+            design,
+            regression: base.regression,
+            slo: base.slo,
+            reference: abUrl ? { mode: 'ab' } : { mode: 'baseline', baseline: entry },
+            onStep: (p, t, step, why) =>
+              step !== 'continue' &&
+              ctx.log.info(`gate at ${p.concurrency ?? p.rate} after trial ${t + 1}: ${step} (${why})`),
+          })
+        : undefined,
     };
-    if (opts2.requests === null && opts2.durationS === null) opts2.requests = Math.ceil(minSamples / trials);
     opts2.progress = pickProgress({
       points: planPoints(opts2),
-      trials,
-      warmup,
+      trials: opts2.trials,
+      warmup: opts2.warmup,
       requests: opts2.requests ?? null,
       durationS: opts2.durationS ?? null,
       arms: abUrl ? 2 : 1,
@@ -346,3 +315,107 @@ export const command: CommandSpec = {
     return ExitCode.OK;
   },
 };
+
+type Raw = Record<string, string | string[] | boolean | undefined>;
+
+/** Typed access to commander's options by their flag names; every bad value becomes a problem with its flag. */
+function flagReader(raw: Record<string, unknown>, problems: Problem[]) {
+  // commander camel-cases option names (--input-tokens → inputTokens); look flags up by their typed name.
+  const o: Raw = {};
+  for (const [k, v] of Object.entries(raw)) o[k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())] = v as Raw[string];
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const num = (k: string, flag: string, { int = false, min = 0, exclusive = false } = {}): number | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || (exclusive ? n <= min : n < min)) {
+      problems.push({
+        path: `--${flag}`,
+        message: `must be ${int ? 'an integer' : 'a number'} ${exclusive ? '>' : '≥'} ${min} (got '${v}')`,
+      });
+      return undefined;
+    }
+    return n;
+  };
+  /** A flag that sets a config field: the field's own schema range (steps/core/flag-ranges.ts), as the config. */
+  const ranged = (k: string, pointer: string): number | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const r = rangedNumber(v, `--${k}`, pointer);
+    if (typeof r === 'number') return r;
+    problems.push(r);
+    return undefined;
+  };
+  const list = (k: string, pointer: string): number[] | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const out: number[] = [];
+    v.split(',')
+      .map((x) => x.trim())
+      .forEach((p, i) => {
+        const r = rangedNumber(p, `--${k}/${i}`, pointer);
+        if (typeof r === 'number') out.push(r);
+        else problems.push(r);
+      });
+    if (new Set(out).size !== out.length) problems.push({ path: `--${k}`, message: 'has duplicate values' });
+    return out;
+  };
+  return { o, str, num, ranged, list };
+}
+
+/**
+ * The plan flags, parsed and checked; defaults are not applied here but in sweepPlan (steps/sweep/plan.ts), the one
+ * place `run` and `sweep` share. Exported for the defaults test.
+ */
+export function planFlags(r: ReturnType<typeof flagReader>, L: ResolvedConfig['load'], problems: Problem[]): PlanFlags {
+  const { o, str, num, ranged, list } = r;
+  const conc = list('concurrency', `${LOAD('concurrency')}/items`);
+  const rate = list('rate', `${LOAD('rate')}/items`);
+  if (conc && rate) problems.push({ path: '--rate', message: 'use either --concurrency or --rate, not both' });
+  const modeArg = str('mode');
+  if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
+    problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
+  const mode: LoadMode = (modeArg as LoadMode) ?? (rate ? 'rate' : conc ? 'concurrency' : L.mode);
+  if (mode === 'rate' && !(rate ?? L.rate)?.length)
+    problems.push({ path: '--rate', message: 'is required in rate mode' });
+  if (mode !== 'rate' && rate) problems.push({ path: '--mode', message: `--rate needs mode rate (got ${mode})` });
+  const arrival = str('arrival');
+  if (arrival !== undefined && !['poisson', 'gamma', 'constant'].includes(arrival))
+    problems.push({ path: '--arrival', message: 'must be poisson, gamma or constant' });
+
+  const requests = ranged('requests', LOAD('requests'));
+  const duration = ranged('duration', LOAD('duration_s'));
+  if (requests !== undefined && duration !== undefined)
+    problems.push({ path: '--duration', message: 'use either --requests or --duration, not both' });
+  const flags: PlanFlags = {
+    mode: modeArg as LoadMode | undefined,
+    concurrency: conc,
+    rate,
+    arrival: arrival as PlanFlags['arrival'],
+    burstiness: ranged('burstiness', LOAD('burstiness')),
+    requests,
+    durationS: duration,
+    trials: ranged('trials', LOAD('trials')),
+    warmup: ranged('warmup', LOAD('warmup')),
+    minSamples: ranged('min-samples', LOAD('min_samples')),
+    inputTokens: ranged('input-tokens', WORKLOAD('input_tokens')),
+    outputTokens: ranged('output-tokens', WORKLOAD('output_tokens')),
+    prompts: ranged('prompts', WORKLOAD('prompts')),
+    dataset: str('dataset'),
+    seed: ranged('seed', LOAD('seed')),
+    timeoutS: ranged('timeout', LOAD('timeout_s')),
+    stallTimeoutS: ranged('stall-timeout', LOAD('stall_timeout_s')),
+    sequential: typeof o.sequential === 'boolean' ? o.sequential : undefined,
+    maxTrials: num('max-trials', 'max-trials', { int: true, min: 2 }),
+  };
+  return flags;
+}
+
+/** Commander options → plan flags (for tests: the flags layer adds no defaults of its own). */
+export function planFlagsOf(
+  raw: Record<string, unknown>,
+  L: ResolvedConfig['load'],
+): { flags: PlanFlags; problems: Problem[] } {
+  const problems: Problem[] = [];
+  return { flags: planFlags(flagReader(raw, problems), L, problems), problems };
+}

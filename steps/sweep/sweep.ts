@@ -93,6 +93,29 @@ export interface SweepOptions extends SweepTarget {
   cwd?: string;
   /** Environment for `${NAME}` header values (tokens); headers are used as given when omitted. */
   env?: NodeJS.ProcessEnv;
+  /** Sequential gate (steps/analyze/gate.ts): consulted between trials; `trials` is then the maximum. */
+  gate?: SweepGate;
+}
+
+/**
+ * Consulted after each trial of a point (A/B: after each pair), with the measured samples of that trial per target:
+ * run another trial, go to the next point, or stop the sweep. Recorded in the summary as plan.sequential.
+ */
+export interface SweepGate {
+  describe: NonNullable<NonNullable<SweepSummary['plan']>['sequential']>;
+  after(
+    point: PointSpec,
+    trial: number,
+    arms: { backend: string; arm?: 'a' | 'b'; samples: Sample[] }[],
+  ): 'continue' | 'next-point' | 'stop';
+}
+
+/** The measured samples of one trial of one point (the gate's input). */
+function trialSamples(r: TargetRun, p: PointSpec, trial: number): Sample[] {
+  const out: Sample[] = [];
+  for (const s of r.samples.values())
+    if (!s.warmup && s.trial === trial && s.concurrency === p.concurrency && s.rate === p.rate) out.push(s);
+  return out;
 }
 
 export interface PointSpec {
@@ -129,6 +152,8 @@ function planIdentity(o: SweepOptions, w: Workload, arm: 'a' | 'b' | undefined):
     seed: o.seed,
     fingerprint: w.fingerprint,
     arm,
+    // A resumed gated sweep must replay the same design (absent for fixed sweeps: their identity is unchanged).
+    ...(o.gate ? { sequential: o.gate.describe } : {}),
   };
   return createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 16);
 }
@@ -292,13 +317,18 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
     exec = ex;
     if (threads > 1) log.info(`timing requests on ${threads} client threads`);
     for (const r of runs) await r.scraper?.start();
-    for (const p of points) {
+    points: for (const p of points) {
       for (let trial = 0; trial < o.trials; trial++) {
         // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
         for (const r of runs) {
           if (o.signal?.aborted) break;
           await runTrial(o, r, p, trial, workload, { exec: ex, progress, runId, mode });
         }
+        if (!o.gate || o.signal?.aborted) continue;
+        const arms = runs.map((r) => ({ backend: r.t.backend, arm: r.arm, samples: trialSamples(r, p, trial) }));
+        const step = o.gate.after(p, trial, arms);
+        if (step === 'next-point') break;
+        if (step === 'stop') break points;
       }
     }
   } finally {
@@ -583,12 +613,14 @@ function buildSummary(
     // A bottleneck is systematic lateness (p90). Tail jitter (p99: GC pauses, OS scheduling on a shared host) only
     // touches p99 latencies, which are reported with the p99 delay beside them and do not gate by default;
     // invalidating points on it made an idle 2-core machine fail ~1 point in 12 at 4x simulated time.
-    if (eldP90 != null && eldP90 * scale > limit)
-      reasons.push(
-        `client bottleneck: event-loop delay p90 ${(eldP90 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`,
-      );
-    if (lagP99 != null && lagP99 * scale > limit)
-      reasons.push(`client bottleneck: send lag p99 ${(lagP99 * scale).toFixed(1)} ms > ${limit.toFixed(1)} ms`);
+    const lag = (what: string, ms: number) => ({
+      code: 'client-bottleneck' as const,
+      message: `client bottleneck: ${what} ${ms.toFixed(1)} ms > ${limit.toFixed(1)} ms`,
+      value: ms,
+      limit,
+    });
+    if (eldP90 != null && eldP90 * scale > limit) reasons.push(lag('event-loop delay p90', eldP90 * scale));
+    if (lagP99 != null && lagP99 * scale > limit) reasons.push(lag('send lag p99', lagP99 * scale));
     if (reasons.length > (pt.invalid_reasons?.length ?? 0)) bottleneck = true;
     if (eldP99 != null) eldWorst = Math.max(eldWorst ?? 0, eldP99);
     if (eldP90 != null) eld90Worst = Math.max(eld90Worst ?? 0, eldP90);
@@ -647,6 +679,7 @@ function buildSummary(
         peer && r.arm
           ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(withoutCredentials(peer.url)) }
           : null,
+      sequential: o.gate?.describe ?? null,
       resumed: r.state.resumes,
     },
     workload: {

@@ -28,7 +28,9 @@ export function formatTable(s: SweepSummary): string {
     f(p.e2e_ms.p50, 0),
     f(p.output_tokens_per_s, 0),
     f(p.requests_per_s, 2),
-    p.valid === false ? `no: ${(p.invalid_reasons ?? []).join('; ')}` : 'yes',
+    p.valid === false
+      ? `no: ${(p.invalid_reasons ?? []).map((r) => (typeof r === 'string' ? r : r.message)).join('; ')}`
+      : 'yes',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padStart(widths[i]))).join('  ');

@@ -175,9 +175,7 @@ describe('verdicts against a baseline', () => {
     const r = await cli('analyze', '--runs', runs, '--out', path.join(tmp, 'mixed-an'), '--baseline', baselineFile);
     expect(r.code).toBe(4);
     const v = await verdictOf(path.join(tmp, 'mixed-an'));
-    expect(v.findings.find((f) => f.code === 'workload-mismatch' && !f.backend)?.message).toMatch(
-      /different workloads/,
-    );
+    expect(v.findings.find((f) => f.code === 'workload-mixed' && !f.backend)?.message).toMatch(/different workloads/);
     expect(v.ranking?.fair).toBe(false);
   });
 });

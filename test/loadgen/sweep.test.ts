@@ -72,7 +72,8 @@ describe('sweep over each protocol', () => {
       ]);
       expect(s.points.every((p) => p.trials?.length === 2)).toBe(true);
       // 12 ≥ min_samples 10; the only thing that may invalidate a point here is a contended test machine.
-      for (const p of s.points) for (const r of p.invalid_reasons ?? []) expect(r).toMatch(/^client bottleneck/);
+      for (const p of s.points)
+        for (const r of p.invalid_reasons ?? []) expect(typeof r !== 'string' && r.code).toBe('client-bottleneck');
       // The server's count is primary; the client tokenizer cross-checks a sample (1 request in 16 by seq).
       expect(s.points[0].tokens).toMatchObject({ server_counted: 12, mismatched: 0, shortfall: 0 });
       expect(s.points[0].tokens!.client_counted).toBeLessThanOrEqual(12);
@@ -260,7 +261,9 @@ describe('other load modes and the self-check', () => {
       const s = await runSweep(o);
       const p = s.points[0];
       expect(p.valid).toBe(false);
-      expect(p.invalid_reasons?.join(' ')).toMatch(/client bottleneck: event-loop delay p90/);
+      expect(p.invalid_reasons?.map((r) => (typeof r === 'string' ? r : r.message)).join(' ')).toMatch(
+        /client bottleneck: event-loop delay p90/,
+      );
       expect(p.load_generator?.event_loop_delay_p99_ms).toBeGreaterThan(20);
       expect(s.load_generator?.client_bottleneck).toBe(true);
     } finally {

@@ -194,7 +194,7 @@ describe('a verdict people read (issue 15 item 3)', () => {
 
   it('groupFindings caps the named points per code and counts the rest', () => {
     const fs = Array.from({ length: 30 }, (_, i) => ({
-      code: 'x',
+      code: 'too-few-samples' as const,
       severity: 'info' as const,
       backend: 'b',
       concurrency: i + 1,

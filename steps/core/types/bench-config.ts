@@ -71,7 +71,7 @@ export interface BenchConfig {
      */
     duration_s?: number;
     /**
-     * Trials per point: the unit of replication for verdicts.
+     * Fixed trials per point (the unit of replication for verdicts), run when the sequential gate is off or has nothing to compare with during the sweep; with the gate, regression.sequential.max_trials is the maximum.
      */
     trials?: number;
     /**
@@ -135,6 +135,10 @@ export interface BenchConfig {
       [k: string]: {
         tolerance_pct?: number;
         /**
+         * Sequential gate: the worsening this metric's pass stop rules out (default regression.sequential.detectable_pct); must exceed its tolerance.
+         */
+        detectable_pct?: number;
+        /**
          * Whether the metric can fail the run (p99 defaults to false).
          */
         gate?: boolean;
@@ -152,6 +156,55 @@ export interface BenchConfig {
      * Gate on p99 latencies too (reported regardless).
      */
     gate_p99?: boolean;
+    /**
+     * The sequential gate (default on): after each added trial (A/B: each pair; against a baseline file: each candidate trial) a group-sequential error-spending design decides regression, pass, or one more trial, up to max_trials. Applies when the sweep has something to compare with (A/B or a baseline file); otherwise load.trials fixed trials are run. steps/analyze/README.md describes the design.
+     */
+    sequential?: {
+      /**
+       * Run the sequential gate (default true). false: load.trials fixed trials and the fixed Welch rule.
+       */
+      enabled?: boolean;
+      /**
+       * The worsening, percent, a pass rules out (default 5).
+       */
+      detectable_pct?: number;
+      /**
+       * Trials per side at which the gate stops without a decision (default 16).
+       */
+      max_trials?: number;
+      /**
+       * First look, trials per side (default 3).
+       */
+      min_trials?: number;
+      /**
+       * One-sided level of the regression stop over all looks (default 0.015).
+       */
+      alpha?: number;
+      /**
+       * Probability of a pass stop when the worsening is exactly detectable_pct, over all looks (default 0.04).
+       */
+      beta?: number;
+      /**
+       * Detection target at detectable_pct and noise_pct within max_trials (default 0.95); a design that cannot reach it is refused.
+       */
+      power?: number;
+      /**
+       * Trial-to-trial noise (coefficient of variation, percent) the design is built for (default 3).
+       */
+      noise_pct?: number;
+      /**
+       * Degrees of freedom of the variance prior at noise_pct (default 10); 0 = Welch's t on the data alone.
+       */
+      prior_df?: number;
+      /**
+       * Error-spending function of the regression stop: pocock, obrien-fleming (Lan–DeMets types) or hsd(γ) (Hwang–Shih–DeCani; default hsd(-1)).
+       */
+      alpha_spending?: string;
+      /**
+       * Error-spending function of the pass stop (default hsd(2)).
+       */
+      beta_spending?: string;
+    };
   };
   baseline?: {
     /**

@@ -88,6 +88,60 @@ export interface SweepSummary {
      * How many times this sweep was resumed (--resume).
      */
     resumed?: number;
+    /**
+     * The sequential gate consulted between trials (null: fixed trials). Points may then hold fewer trials than plan.trials (the maximum), and a regression stops the sweep before later points.
+     */
+    sequential?: {
+      /**
+       * A group-sequential error-spending design (steps/stats/sequential.ts): regression stop at one-sided level alpha, pass stop ruling out detectable_pct at beta, looks from min_trials to max_trials trials per side.
+       */
+      design: {
+        /**
+         * One-sided level of the regression stop over all looks.
+         */
+        alpha: number;
+        /**
+         * Probability of a pass stop at a worsening of exactly detectable_pct, over all looks.
+         */
+        beta: number;
+        /**
+         * Worsening, percent, that a pass rules out (per-metric overrides in the config).
+         */
+        detectable_pct: number;
+        /**
+         * First look, trials per side.
+         */
+        min_trials: number;
+        /**
+         * Last look, candidate trials.
+         */
+        max_trials: number;
+        /**
+         * Spending function of the regression stop: pocock, obrien-fleming or hsd(gamma).
+         */
+        alpha_spending: string;
+        /**
+         * Spending function of the pass stop.
+         */
+        beta_spending: string;
+        /**
+         * Trial noise (CV, percent) the design is built for.
+         */
+        noise_pct: number;
+        /**
+         * Degrees of freedom of the variance prior at noise_pct (0: Welch's t alone).
+         */
+        prior_df: number;
+        /**
+         * Detection target at detectable_pct within max_trials.
+         */
+        power: number;
+      };
+      /**
+       * What the gate compared with: arm a of this run, or a baseline file.
+       */
+      reference: 'ab' | 'baseline';
+    } | null;
   };
   /**
    * What was asked: its fingerprint must match for two runs to be compared.
@@ -183,7 +237,24 @@ export interface SweepSummary {
      * False when the point cannot be trusted (client bottleneck, too few samples).
      */
     valid?: boolean;
-    invalid_reasons?: string[];
+    /**
+     * Why the point is not valid, as structured reasons (code from steps/core/findings.ts; analyze turns each into a finding). Plain strings are read from sweeps written before reasons had codes.
+     */
+    invalid_reasons?: (
+      | {
+          code: 'too-few-samples' | 'client-bottleneck' | 'point-invalid';
+          message: string;
+          /**
+           * The measured quantity (samples, ms).
+           */
+          value?: number;
+          /**
+           * The limit it broke.
+           */
+          limit?: number;
+        }
+      | string
+    )[];
     /**
      * The same metrics for each trial of the point (analysis replicates over trials).
      */
