@@ -160,6 +160,17 @@ export const FINDINGS = {
   'ttft-not-measured': k(['info'], 'none', false, 'TTFT not measured by the source', '{detail}'),
   'load-point-inferred': k(['info'], 'none', false, 'Load point inferred', '{detail}'),
   'run-cancelled': k(['error'], 'point', true, 'Source run cancelled', '{detail}'),
+  // steps/import: what an imported file says of itself (see test/fixtures/imports/SOURCES.md for the versions)
+  'duplicate-input': k(['error'], 'none', false, 'Duplicate input file', '{detail}'),
+  'model-mismatch': k(['error'], 'backend', true, 'Models differ within one import', '{detail}'),
+  'backend-mismatch': k(['error'], 'backend', true, 'Servers differ within one import', '{detail}'),
+  'load-point-capped': k(['info'], 'none', false, 'Load point capped by the tool', '{detail}'),
+  'incomplete-requests': k(['info'], 'none', false, 'Requests cut off by the run limit', '{detail}'),
+  'strategy-skipped': k(['warning'], 'none', false, 'Benchmark strategy not imported', '{detail}'),
+  'all-failed': k(['error'], 'point', true, 'Every request failed', '{detail}'),
+  'throughput-inferred': k(['info', 'warning'], 'none', false, 'Throughput derived from other fields', '{detail}'),
+  'failed-inferred': k(['info'], 'none', false, 'Failures derived from counts', '{detail}'),
+  'summary-only': k(['info'], 'none', false, 'Summary statistics only', '{detail}'),
   'import-finding': k(['info', 'warning', 'error'], 'point', true, 'Other import finding', '{detail}'),
 } as const satisfies Record<string, FindingKind>;
 

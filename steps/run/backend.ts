@@ -30,11 +30,14 @@ export interface BackendDeps {
   cwd?: string;
   /** The baseline the gate compares each trial with (read once by the run; absent: fixed trials). */
   baseline?: Baseline;
+  /** This backend's baseline entry the gate compares with (from gateEntry; absent: fixed trials). */
+  entry?: BaselineBackend;
 }
 
 /** What the progress display needs to know of the plan (point order, trials, sizes) for "trial j/k" and the ETA. */
-export function progressPlan(cfg: ResolvedConfig): ProgressPlan {
-  const p = sweepPlan(cfg, {}, { comparable: !cfg.baseline.update });
+export function progressPlan(cfg: ResolvedConfig, gated = !!cfg.load.ab): ProgressPlan {
+  // A gated sweep plans up to the design's maximum trials (it may stop earlier); otherwise the fixed trials.
+  const p = sweepPlan(cfg, {}, { comparable: gated && !cfg.baseline.update });
   return {
     points: planPoints(p),
     trials: p.trials,
@@ -111,7 +114,11 @@ export function planned(
 }
 
 /** The baseline entry the gate may compare with: only one that measured this very workload. */
-async function gateEntry(cfg: ResolvedConfig, b: RunBackend, deps: BackendDeps): Promise<BaselineBackend | undefined> {
+export async function gateEntry(
+  cfg: ResolvedConfig,
+  b: RunBackend,
+  deps: BackendDeps,
+): Promise<BaselineBackend | undefined> {
   if (!deps.baseline || cfg.baseline.update) return undefined;
   const fp = await planFingerprint(sweepPlan(cfg), deps.cwd ?? process.cwd());
   const { entry, why } = gateBaselineEntry(designOf(cfg.regression), cfg.regression, deps.baseline.backends, b.id, fp);
@@ -128,10 +135,9 @@ export async function sweepBackend(
   const L = workdirLayout(workdir);
   const { url, sim } = await serverFor(cfg, b, deps);
   try {
-    const entry = await gateEntry(cfg, b, deps);
     return await runSweep({
       ...targetFor(cfg, b, L, url, sim),
-      ...planned(cfg, { mode: 'baseline', baseline: entry }, deps),
+      ...planned(cfg, { mode: 'baseline', baseline: deps.entry }, deps),
     });
   } finally {
     await sim?.close();

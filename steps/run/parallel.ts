@@ -11,7 +11,7 @@ import { EnvironmentError, LlmbenchError, type Problem } from '../core/errors.js
 import type { ExitCodeValue } from '../core/exit-codes.js';
 import type { ErrorCode } from '../core/error-codes.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import type { Baseline } from '../core/types/baseline.js';
+import type { BaselineBackend } from '../analyze/baseline.js';
 import type { Progress } from '../sweep/progress.js';
 
 export type ToSweepWorker = { t: 'abort'; reason: string };
@@ -48,7 +48,7 @@ export function sweepInWorker(
   cfg: ResolvedConfig,
   index: number,
   workdir: string,
-  deps: { log: Logger; signal?: AbortSignal; progress: Progress; baseline?: Baseline },
+  deps: { log: Logger; signal?: AbortSignal; progress: Progress; entry?: BaselineBackend },
 ): Promise<SweepSummary> {
   const { log, progress } = deps;
   const w = new Worker(new URL('../analyze/worker-boot.mjs', import.meta.url), {
@@ -57,7 +57,7 @@ export function sweepInWorker(
       cfg,
       backend: index,
       workdir,
-      baseline: deps.baseline,
+      gateEntry: deps.entry,
       json: log.json,
     },
   });

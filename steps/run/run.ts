@@ -19,7 +19,8 @@ import {
 } from '../core/targets.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { noProgress, type MultiProgress } from '../sweep/progress.js';
-import { isSimulated, progressPlan, sweepAb, sweepBackend } from './backend.js';
+import { gateEntry, isSimulated, progressPlan, sweepAb, sweepBackend } from './backend.js';
+import type { BaselineBackend } from '../analyze/baseline.js';
 import { sweepInWorker } from './parallel.js';
 import type { Baseline } from '../core/types/baseline.js';
 import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
@@ -89,8 +90,12 @@ async function sweepAll(
   deps: RunDeps & { baseline?: Baseline },
 ): Promise<SweepSummary[]> {
   const { log } = deps;
-  const plan = progressPlan(cfg);
-  const progress = (id: string) => deps.progress?.sweep(id, plan) ?? noProgress;
+  // Which backends the gate compares with their baseline entry (the rest run fixed trials), decided up front.
+  const entries = new Map<string, BaselineBackend | undefined>();
+  for (const b of cfg.backends)
+    entries.set(b.id, await gateEntry(cfg, b, { log, baseline: deps.baseline, cwd: deps.cwd }));
+  const progress = (id: string) =>
+    deps.progress?.sweep(id, progressPlan(cfg, entries.get(id) !== undefined)) ?? noProgress;
   const out = new Map<string, SweepSummary>();
   // A/B (load.ab) interleaves its two arms' trials in one sweep: never split into independent parallel sweeps.
   const sims = cfg.backends.map((b, i) => ({ b, i })).filter(({ b }) => isSimulated(b));
@@ -108,7 +113,7 @@ async function sweepAll(
             log,
             signal: ac.signal,
             progress: progress(b.id),
-            baseline: deps.baseline,
+            entry: entries.get(b.id),
           }).then(
             (s) => void out.set(b.id, s),
             (e: unknown) => {
@@ -136,7 +141,7 @@ async function sweepAll(
         progress: progress(b.id),
         env: deps.env,
         cwd: deps.cwd,
-        baseline: deps.baseline,
+        entry: entries.get(b.id),
       }),
     );
   }

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedConfig } from '../core/config.js';
-import type { Baseline } from '../core/types/baseline.js';
+import type { BaselineBackend } from '../analyze/baseline.js';
 import type { Logger } from '../core/log.js';
 import { LlmbenchError } from '../core/errors.js';
 import type { Progress } from '../sweep/progress.js';
@@ -18,7 +18,7 @@ const data = workerData as {
   backend: number;
   workdir: string;
   json: boolean;
-  baseline?: Baseline;
+  gateEntry?: BaselineBackend;
 };
 const post = (m: FromSweepWorker) => port.postMessage(m);
 
@@ -47,7 +47,7 @@ try {
     log,
     signal: ac.signal,
     progress,
-    baseline: data.baseline,
+    entry: data.gateEntry,
   });
   post({ t: 'done', summary });
 } catch (e) {

@@ -3,7 +3,7 @@
  * the codes the emitting steps write == the codes the report renders.
  */
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 import { FINDINGS, FINDING_CODES, findingMessage, type FindingCode } from '../../steps/core/findings.js';
@@ -25,10 +25,12 @@ const EMITTERS = [
   'steps/analyze/checks.ts',
   'steps/analyze/compare.ts',
   'steps/analyze/analyze.ts',
-  'steps/import/formats.ts',
   'steps/import/import.ts',
   'steps/sweep/sweep.ts',
   'steps/metrics/derive.ts',
+  ...readdirSync(path.join(REPO_ROOT, 'steps/import/formats'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => `steps/import/formats/${f}`),
 ];
 const sources = EMITTERS.map((f) => readFileSync(path.join(REPO_ROOT, f), 'utf8'));
 

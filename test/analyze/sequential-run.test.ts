@@ -30,7 +30,7 @@ const config = (slowdown: number) =>
       'version: 1',
       // Real time on a slower simulated GPU (A10), both arms slowed 2.5x: the load generator's self-check judges its
       // own lag against half an ITL, and must hold on a busy shared machine (~90 ms ITL here).
-      'gpu_profile: a10',
+      'gpu_profile: a10-24gb',
       'backends:',
       '  - { kind: vllm, id: base, sim: { time_scale: 1, faults: { slowdown: 2.5 } } }',
       `  - { kind: vllm, id: cand, sim: { time_scale: 1, faults: { slowdown: ${2.5 * slowdown} } } }`,
@@ -84,7 +84,7 @@ describe('sequential A/B gate through llmbench run', () => {
       parseConfig(
         [
           'version: 1',
-          'gpu_profile: a10',
+          'gpu_profile: a10-24gb',
           'backends: [{ kind: vllm, sim: { time_scale: 1, faults: { slowdown: 2.5 } } }]',
           'load: { concurrency: [4], requests: 8, warmup: 1, trials: 16 }',
           'workload: { output_tokens: 12, input_tokens: 64 }',

@@ -227,7 +227,7 @@ export interface Design {
 }
 export interface Finding {
   /**
-   * Stable finding code, generated from steps/core/findings.ts (severity, what it blocks, whether it keeps a run out of baselines, message template): corrupt-samples (Corrupt samples), token-count-implausible (Implausible token counts), torn-last-line (Torn last line), samples-mixed (Samples of several backends), mixed-runs (Resumed or sharded sweep), empty-run (Empty run), workload-unknown (Workload unknown), summary-samples-mismatch (Summary and samples disagree), workload-mixed (Different workloads in one run), requests-failed (Failed requests), point-invalid (Invalid load point), client-bottleneck (Load generator lagged), too-few-samples (Too few samples), token-count-unverified (Output tokens unverified), token-count-mismatch (Server and client token counts differ), output-shortfall (Fewer output tokens than requested), no-baseline (No baseline), baseline-invalid (Baseline unreadable), baseline-schema-mismatch (Baseline of another format), workload-mismatch (Workload differs from the baseline), provenance-mismatch (GPU, model or server differs from the baseline), backend-missing (Backend not measured), insufficient-trials (Fewer trials than the fixed rule needs), noise-above-design (Trials noisier than the sequential design), change-point (Change point in the history), claim-contradiction (Imported file contradicts itself), ttft-not-measured (TTFT not measured by the source), load-point-inferred (Load point inferred), run-cancelled (Source run cancelled), import-finding (Other import finding).
+   * Stable finding code, generated from steps/core/findings.ts (severity, what it blocks, whether it keeps a run out of baselines, message template): corrupt-samples (Corrupt samples), token-count-implausible (Implausible token counts), torn-last-line (Torn last line), samples-mixed (Samples of several backends), mixed-runs (Resumed or sharded sweep), empty-run (Empty run), workload-unknown (Workload unknown), summary-samples-mismatch (Summary and samples disagree), workload-mixed (Different workloads in one run), requests-failed (Failed requests), point-invalid (Invalid load point), client-bottleneck (Load generator lagged), too-few-samples (Too few samples), token-count-unverified (Output tokens unverified), token-count-mismatch (Server and client token counts differ), output-shortfall (Fewer output tokens than requested), no-baseline (No baseline), baseline-invalid (Baseline unreadable), baseline-schema-mismatch (Baseline of another format), workload-mismatch (Workload differs from the baseline), provenance-mismatch (GPU, model or server differs from the baseline), backend-missing (Backend not measured), insufficient-trials (Fewer trials than the fixed rule needs), noise-above-design (Trials noisier than the sequential design), change-point (Change point in the history), claim-contradiction (Imported file contradicts itself), ttft-not-measured (TTFT not measured by the source), load-point-inferred (Load point inferred), run-cancelled (Source run cancelled), duplicate-input (Duplicate input file), model-mismatch (Models differ within one import), backend-mismatch (Servers differ within one import), load-point-capped (Load point capped by the tool), incomplete-requests (Requests cut off by the run limit), strategy-skipped (Benchmark strategy not imported), all-failed (Every request failed), throughput-inferred (Throughput derived from other fields), failed-inferred (Failures derived from counts), summary-only (Summary statistics only), import-finding (Other import finding).
    */
   code:
     | 'corrupt-samples'
@@ -259,6 +259,16 @@ export interface Finding {
     | 'ttft-not-measured'
     | 'load-point-inferred'
     | 'run-cancelled'
+    | 'duplicate-input'
+    | 'model-mismatch'
+    | 'backend-mismatch'
+    | 'load-point-capped'
+    | 'incomplete-requests'
+    | 'strategy-skipped'
+    | 'all-failed'
+    | 'throughput-inferred'
+    | 'failed-inferred'
+    | 'summary-only'
     | 'import-finding';
   /**
    * error findings make the affected comparison inconclusive.
