@@ -245,12 +245,14 @@ async function waitUntilReady(run: Run): Promise<WaitResult> {
       ? `ManifestWork ${o.cluster}/${workName(o.backend)}`
       : `Deployment ${o.namespace}/${workloadName(o.backend)}`,
   );
-  const failed =
-    (o.mode === 'direct' ? await waitRollout(run) : await waitWork(run)) ??
-    chooseEndpoint(o, report, run.routeHost, run.fail) ??
-    (await waitHealthy(run, report.model ?? 'mistral')) ??
-    (await waitOneToken(run, report.model ?? 'mistral'));
-  if (failed) return failed;
+  const notRolledOut = o.mode === 'direct' ? await waitRollout(run) : await waitWork(run);
+  if (notRolledOut) return notRolledOut;
+  // The server's own view: health endpoint, then one real token.
+  const noEndpoint = chooseEndpoint(o, report, run.routeHost, run.fail);
+  if (noEndpoint) return noEndpoint;
+  const model = report.model ?? 'mistral';
+  const notServing = (await waitHealthy(run, model)) ?? (await waitOneToken(run, model));
+  if (notServing) return notServing;
   report.server_version = await serverVersion(o.backend, report.endpoint, o.requestTimeoutMs);
   report.ready = true;
   report.timings_s!.total = Math.round(clock.elapsed() * 1000) / 1000;
