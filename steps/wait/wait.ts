@@ -1,4 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  CoreV1Event,
+  V1Container,
+  V1ContainerStatus,
+  V1DeploymentSpec,
+  V1DeploymentStatus,
+  V1PodSpec,
+  V1PodStatus,
+} from '@kubernetes/client-node';
 import { request } from 'undici';
 import type { Logger } from '../core/log.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
@@ -58,8 +67,55 @@ class Clock {
   }
 }
 
-const cond = (o: unknown, type: string) =>
-  (((o as any)?.status?.conditions ?? []) as any[]).find((c) => c.type === type);
+// The objects arrive as plain JSON from the API (not through client-node's deserializer), so these views only
+// name the wire fields read here; every read still tolerates a missing field, as the server may omit any of them.
+const deploymentSpec = (d: KObject) => d.spec as V1DeploymentSpec | undefined;
+const podSpec = (p: KObject | undefined) => p?.spec as V1PodSpec | undefined;
+const firstContainer = (spec: V1DeploymentSpec | undefined): V1Container | undefined =>
+  spec?.template?.spec?.containers?.[0];
+const containerStatus = (p: KObject | undefined): V1ContainerStatus | undefined =>
+  ((p?.status as V1PodStatus | undefined)?.containerStatuses ?? [])[0];
+const asEvent = (e: KObject) => e as unknown as CoreV1Event;
+
+/** The fields read from an OpenShift Route (test/fixtures/specs/openshift-route-v1-routes.crd.yaml). */
+interface RouteView {
+  spec?: { host?: string };
+  status?: { ingress?: { host?: string }[] };
+}
+
+/** A metav1.Condition as a ManifestWork and each of its manifests report it. */
+interface WorkCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** One manifest's status, fed back by the work agent. */
+interface ManifestStatus {
+  resourceMeta?: { kind?: string; namespace?: string; name?: string };
+  conditions?: WorkCondition[];
+  statusFeedback?: {
+    values?: {
+      name: string;
+      fieldValue?: { type: string; integer?: number; string?: string; boolean?: boolean; jsonRaw?: string };
+    }[];
+  };
+}
+
+/**
+ * The fields read from a ManifestWork (work.open-cluster-management.io/v1), following its CRD in
+ * test/fixtures/specs/ocm-work-v1-manifestworks.crd.yaml.
+ */
+interface ManifestWorkView {
+  spec?: { workload?: { manifests?: KObject[] } };
+  status?: { conditions?: WorkCondition[]; resourceStatus?: { manifests?: ManifestStatus[] } };
+}
+
+type FeedbackValue = number | string | boolean | null;
+
+const cond = (w: ManifestWorkView, type: string) => (w.status?.conditions ?? []).find((c) => c.type === type);
 
 async function httpOk(
   url: string,
@@ -115,22 +171,39 @@ export async function waitReady(
   }, o.progressIntervalMs ?? 15_000);
   beat.unref();
   try {
-    return await waitUntilReady(client, o, log, clock, signal);
+    return await waitUntilReady(newRun(client, o, log, clock, signal));
   } finally {
     clearInterval(beat);
   }
 }
 
-async function waitUntilReady(
-  client: KubeClient,
-  o: WaitOptions,
-  log: Logger,
-  clock: Clock,
-  signal?: AbortSignal,
-): Promise<WaitResult> {
-  const deadline = clock.t0 + o.timeoutS * 1000;
-  const name = workloadName(o.backend);
-  const report: DeployReport = {
+/** One wait in progress: what every phase reads and writes, and how it ends in failure. */
+interface Run {
+  client: KubeClient;
+  o: WaitOptions;
+  log: Logger;
+  clock: Clock;
+  report: DeployReport;
+  deadline: number;
+  signal?: AbortSignal;
+  /** The Route's host, once read (direct) or fed back (ACM). */
+  routeHost: string | null;
+  stop: () => boolean;
+  fail: (d: Diagnosis) => WaitResult;
+}
+
+const CANCELLED: Diagnosis = {
+  code: 'cancelled',
+  terminal: true,
+  hint: 'The wait was interrupted.',
+  message: 'cancelled',
+};
+
+/** Sleeps one poll interval, never past the deadline by more than a millisecond. */
+const pause = (run: Run) => sleep(Math.max(1, Math.min(run.o.pollMs, run.deadline - Date.now() + 1)));
+
+function newReport(o: WaitOptions, clock: Clock): DeployReport {
+  return {
     schema_version: 1,
     backend: o.backend,
     mode: o.mode,
@@ -149,221 +222,329 @@ async function waitUntilReady(
     timings_s: clock.timings,
     diagnosis: null,
   };
+}
+
+function newRun(client: KubeClient, o: WaitOptions, log: Logger, clock: Clock, signal?: AbortSignal): Run {
+  const report = newReport(o, clock);
   const fail = (d: Diagnosis): WaitResult => {
     clock.mark('failed', d.code);
     report.diagnosis = { code: d.code, message: d.message, hint: d.hint };
     report.timings_s!.total = Math.round(clock.elapsed() * 1000) / 1000;
     return { report, diagnosis: d };
   };
+  const stop = () => signal?.aborted === true;
+  return { client, o, log, clock, report, deadline: clock.t0 + o.timeoutS * 1000, signal, routeHost: null, stop, fail };
+}
+
+/** The phases in order: rollout (direct) or ManifestWork (ACM), endpoint, health, one token, version. */
+async function waitUntilReady(run: Run): Promise<WaitResult> {
+  const { o, clock, report } = run;
   clock.mark(
     'wait-started',
-    o.mode === 'acm' ? `ManifestWork ${o.cluster}/${workName(o.backend)}` : `Deployment ${o.namespace}/${name}`,
+    o.mode === 'acm'
+      ? `ManifestWork ${o.cluster}/${workName(o.backend)}`
+      : `Deployment ${o.namespace}/${workloadName(o.backend)}`,
   );
+  const notRolledOut = o.mode === 'direct' ? await waitRollout(run) : await waitWork(run);
+  if (notRolledOut) return notRolledOut;
+  // The server's own view: health endpoint, then one real token.
+  const noEndpoint = chooseEndpoint(o, report, run.routeHost, run.fail);
+  if (noEndpoint) return noEndpoint;
+  const model = report.model ?? 'mistral';
+  const notServing = (await waitHealthy(run, model)) ?? (await waitOneToken(run, model));
+  if (notServing) return notServing;
+  report.server_version = await serverVersion(o.backend, report.endpoint, o.requestTimeoutMs);
+  report.ready = true;
+  report.timings_s!.total = Math.round(clock.elapsed() * 1000) / 1000;
+  clock.mark('ready', report.endpoint);
+  return { report, diagnosis: null };
+}
 
-  let routeHost: string | null = null;
-  const stop = () => signal?.aborted === true;
+// ---- direct: the Deployment, its pods and events -------------------------------------------------------------
 
-  if (o.mode === 'direct') {
-    const pendingSince: Record<string, number> = {};
-    for (;;) {
-      const dep = await client.get('Deployment', o.namespace, name);
-      if (!dep)
-        return fail({
+/** Polls the Deployment until it has rolled out; diagnoses its pods and events on the way. */
+async function waitRollout(run: Run): Promise<WaitResult | null> {
+  const { client, o } = run;
+  const name = workloadName(o.backend);
+  const pendingSince: Record<string, number> = {};
+  for (;;) {
+    const dep = await client.get('Deployment', o.namespace, name);
+    if (!dep)
+      return run.fail({
+        code: 'not-applied',
+        terminal: true,
+        hint: HINTS.notApplied,
+        message: `Deployment ${o.namespace}/${name} does not exist`,
+      });
+    const gpu = recordDeployment(run, dep);
+    const { live, events } = await readPodsAndEvents(client, o.namespace, name);
+    const now = Date.now();
+    const logs = await observePods(run, live, pendingSince, now);
+    markEvents(run.clock, events);
+    const d = diagnose({
+      deployment: dep,
+      pods: live,
+      events,
+      logs,
+      unschedulableForS: Object.fromEntries(Object.entries(pendingSince).map(([k, v]) => [k, (now - v) / 1000])),
+      pendingTimeoutS: o.pendingTimeoutS,
+      deadline: now >= run.deadline,
+      timeoutS: o.timeoutS,
+    });
+    if (d?.terminal) return run.fail(d);
+    if (rolledOut(dep)) {
+      await recordRollout(run, dep, live, gpu);
+      return null;
+    }
+    if (run.stop()) return run.fail(CANCELLED);
+    await pause(run);
+  }
+}
+
+type Gpu = NonNullable<DeployReport['gpu']>;
+
+/** Image, arguments and served model from the Deployment; the GPU it requests (reported once rolled out). */
+function recordDeployment(run: Run, dep: KObject): Gpu {
+  const { report, o } = run;
+  const container = firstContainer(deploymentSpec(dep));
+  report.image = container?.image ?? null;
+  report.engine_args = (container?.args ?? []).map(String);
+  report.model = o.servedName ?? dep.metadata.annotations?.['llmbench.dev/served-name'] ?? null;
+  const gpuProfile = dep.metadata.labels?.['llmbench.dev/gpu-profile'] ?? null;
+  const limits = container?.resources?.limits ?? {};
+  const gpuRes = Object.keys(limits).find((k) => /^(nvidia\.com|amd\.com)\//.test(k));
+  return {
+    product: null,
+    count: gpuRes ? Number(limits[gpuRes]) : null,
+    memory_mib: null,
+    mig: gpuRes?.startsWith('nvidia.com/mig-') ? gpuRes.slice('nvidia.com/mig-'.length) : null,
+    profile: gpuProfile,
+  };
+}
+
+/** The workload's pods (not being deleted) and the events about it or its ReplicaSets and pods. */
+async function readPodsAndEvents(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<{ live: KObject[]; events: KObject[] }> {
+  const pods = await client.list('Pod', namespace, { labelSelector: `app.kubernetes.io/instance=${name}` });
+  const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+  const events = (await client.list('Event', namespace)).filter((e) => {
+    const n = String(asEvent(e).involvedObject?.name ?? '');
+    return n === name || n.startsWith(`${name}-`);
+  });
+  return { live, events };
+}
+
+/** Marks each pod's progress, tracks how long it has been unschedulable, and fetches logs of crashed pods. */
+async function observePods(
+  run: Run,
+  live: KObject[],
+  pendingSince: Record<string, number>,
+  now: number,
+): Promise<Record<string, string | null>> {
+  const { clock } = run;
+  const logs: Record<string, string | null> = {};
+  for (const p of live) {
+    const st = p.status as V1PodStatus | undefined;
+    const sched = (st?.conditions ?? []).find((c) => c.type === 'PodScheduled');
+    if (st?.phase === 'Pending' && sched?.status === 'False') pendingSince[p.metadata.name] ??= now;
+    else delete pendingSince[p.metadata.name];
+    const nodeName = podSpec(p)?.nodeName;
+    if (nodeName) clock.mark('pod-scheduled', `${p.metadata.name} on ${nodeName}`, 'scheduled');
+    const cs = containerStatus(p);
+    if (cs?.state?.running) clock.mark('container-started', p.metadata.name, 'container_started');
+    if (cs?.ready) clock.mark('pod-ready', p.metadata.name, 'pod_ready');
+    const crashed = cs?.state?.waiting?.reason === 'CrashLoopBackOff' || cs?.lastState?.terminated;
+    if (crashed || now >= run.deadline)
+      logs[p.metadata.name] = await run.client.podLog(
+        run.o.namespace,
+        p.metadata.name,
+        40,
+        Boolean(cs?.lastState?.terminated) && !cs?.state?.running,
+      );
+  }
+  return logs;
+}
+
+function markEvents(clock: Clock, events: KObject[]): void {
+  for (const ev of events.map(asEvent)) {
+    if (ev.reason === 'Pulled') clock.mark('image-pulled', ev.involvedObject?.name, 'image_pulled');
+    if (ev.type === 'Warning') clock.mark(`warning:${ev.reason}`, String(ev.message).slice(0, 200));
+  }
+}
+
+/** The current generation observed, and every replica updated, ready and available. */
+function rolledOut(dep: KObject): boolean {
+  const st = dep.status as V1DeploymentStatus | undefined;
+  const want = Number(deploymentSpec(dep)?.replicas ?? 1);
+  return Boolean(
+    st &&
+    Number(st.observedGeneration ?? 0) >= Number(dep.metadata.generation ?? 1) &&
+    Number(st.updatedReplicas ?? 0) >= want &&
+    Number(st.readyReplicas ?? 0) >= want &&
+    Number(st.availableReplicas ?? 0) >= want,
+  );
+}
+
+/** What the rolled-out pod ran on: image digest, node, GPU (from the node's labels) and the Route's host. */
+async function recordRollout(run: Run, dep: KObject, live: KObject[], gpu: Gpu): Promise<void> {
+  const { client, o, report } = run;
+  run.clock.mark('rollout-complete', `generation ${dep.metadata.generation}`, 'rollout_complete');
+  const pod = live.find((p) => containerStatus(p)?.ready) ?? live[0];
+  const imageID = String(containerStatus(pod)?.imageID ?? '');
+  report.image_digest = /sha256:[0-9a-f]{64}/.exec(imageID)?.[0] ?? null;
+  report.node = podSpec(pod)?.nodeName ?? null;
+  report.gpu = gpu;
+  if (report.node) await readNodeGpu(run, report.node, gpu);
+  const route = (await client.get('Route', o.namespace, workloadName(o.backend)).catch(() => null)) as RouteView | null;
+  run.routeHost = route?.status?.ingress?.[0]?.host ?? route?.spec?.host ?? null;
+}
+
+async function readNodeGpu(run: Run, nodeName: string, gpu: Gpu): Promise<void> {
+  // The runner's namespace Role cannot read nodes on a locked-down cluster: the GPU product is then unknown.
+  const node = await run.client.get('Node', undefined, nodeName).catch((e) => {
+    run.log.warn('cannot read the node for its GPU labels', { node: nodeName, error: (e as Error).message });
+    return null;
+  });
+  const l = node?.metadata.labels ?? {};
+  gpu.product = l['nvidia.com/gpu.product'] ?? l['amd.com/gpu.product-name'] ?? null;
+  gpu.memory_mib = l['nvidia.com/gpu.memory'] ? Number(l['nvidia.com/gpu.memory']) : null;
+  gpu.mig ??= l['nvidia.com/mig.config']?.replace(/^all-/, '') ?? null;
+}
+
+// ---- ACM: the ManifestWork on the hub ------------------------------------------------------------------------
+
+/** What one read of the ManifestWork says. */
+interface WorkState {
+  gen: number;
+  applied: boolean;
+  available: boolean;
+  ready: FeedbackValue;
+  replicas: FeedbackValue;
+}
+
+/** Polls the ManifestWork until it is Applied and Available at its generation with ReadyReplicas fed back. */
+async function waitWork(run: Run): Promise<WaitResult | null> {
+  const { client, o } = run;
+  const wname = workName(o.backend);
+  for (;;) {
+    const w = await client.get('ManifestWork', o.cluster, wname);
+    if (!w) {
+      // After a fan-out apply the ManifestWorkReplicaSet controller creates the work a moment later: allow it
+      // up to two minutes (within the deadline) to appear before calling it not applied.
+      if (Date.now() - run.clock.t0 >= Math.min(120_000, o.timeoutS * 1000) || run.stop()) {
+        return run.fail({
           code: 'not-applied',
           terminal: true,
           hint: HINTS.notApplied,
-          message: `Deployment ${o.namespace}/${name} does not exist`,
+          message: `ManifestWork ${o.cluster}/${wname} does not exist on the hub`,
         });
-      const container = (dep.spec as any).template.spec.containers[0];
-      report.image = container.image ?? null;
-      report.engine_args = (container.args ?? []).map(String);
-      report.model = o.servedName ?? dep.metadata.annotations?.['llmbench.dev/served-name'] ?? null;
-      const gpuProfile = dep.metadata.labels?.['llmbench.dev/gpu-profile'] ?? null;
-      const limits = (container.resources?.limits ?? {}) as Record<string, string>;
-      const gpuRes = Object.keys(limits).find((k) => /^(nvidia\.com|amd\.com)\//.test(k));
-      const pods = await client.list('Pod', o.namespace, { labelSelector: `app.kubernetes.io/instance=${name}` });
-      const live = pods.filter((p) => !p.metadata.deletionTimestamp);
-      const events = (await client.list('Event', o.namespace)).filter((e) => {
-        const n = String((e as any).involvedObject?.name ?? '');
-        return n === name || n.startsWith(`${name}-`);
-      });
-      const now = Date.now();
-      const logs: Record<string, string | null> = {};
-      for (const p of live) {
-        const st = p.status as any;
-        const sched = (st?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
-        if (st?.phase === 'Pending' && sched?.status === 'False') pendingSince[p.metadata.name] ??= now;
-        else delete pendingSince[p.metadata.name];
-        if ((p.spec as any)?.nodeName)
-          clock.mark('pod-scheduled', `${p.metadata.name} on ${(p.spec as any).nodeName}`, 'scheduled');
-        const cs = (st?.containerStatuses ?? [])[0];
-        if (cs?.state?.running) clock.mark('container-started', p.metadata.name, 'container_started');
-        if (cs?.ready) clock.mark('pod-ready', p.metadata.name, 'pod_ready');
-        const crashed = cs?.state?.waiting?.reason === 'CrashLoopBackOff' || cs?.lastState?.terminated;
-        if (crashed || now >= deadline)
-          logs[p.metadata.name] = await client.podLog(
-            o.namespace,
-            p.metadata.name,
-            40,
-            Boolean(cs?.lastState?.terminated) && !cs?.state?.running,
-          );
       }
-      for (const e of events) {
-        const ev = e as any;
-        if (ev.reason === 'Pulled') clock.mark('image-pulled', ev.involvedObject?.name, 'image_pulled');
-        if (ev.type === 'Warning') clock.mark(`warning:${ev.reason}`, String(ev.message).slice(0, 200));
-      }
-      const unschedulableForS = Object.fromEntries(Object.entries(pendingSince).map(([k, v]) => [k, (now - v) / 1000]));
-      const d = diagnose({
-        deployment: dep,
-        pods: live,
-        events,
-        logs,
-        unschedulableForS,
-        pendingTimeoutS: o.pendingTimeoutS,
-        deadline: now >= deadline,
-        timeoutS: o.timeoutS,
-      });
-      if (d?.terminal) return fail(d);
-      const st = dep.status as any;
-      const want = Number((dep.spec as any).replicas ?? 1);
-      const rolled =
-        st &&
-        Number(st.observedGeneration ?? 0) >= Number(dep.metadata.generation ?? 1) &&
-        Number(st.updatedReplicas ?? 0) >= want &&
-        Number(st.readyReplicas ?? 0) >= want &&
-        Number(st.availableReplicas ?? 0) >= want;
-      if (rolled) {
-        clock.mark('rollout-complete', `generation ${dep.metadata.generation}`, 'rollout_complete');
-        const pod = live.find((p) => ((p.status as any)?.containerStatuses ?? [])[0]?.ready) ?? live[0];
-        const cs = ((pod?.status as any)?.containerStatuses ?? [])[0];
-        const imageID = String(cs?.imageID ?? '');
-        report.image_digest = /sha256:[0-9a-f]{64}/.exec(imageID)?.[0] ?? null;
-        report.node = ((pod?.spec as any)?.nodeName as string | undefined) ?? null;
-        report.gpu = {
-          product: null,
-          count: gpuRes ? Number(limits[gpuRes]) : null,
-          memory_mib: null,
-          mig: gpuRes?.startsWith('nvidia.com/mig-') ? gpuRes.slice('nvidia.com/mig-'.length) : null,
-          profile: gpuProfile,
-        };
-        if (report.node) {
-          // The runner's namespace Role cannot read nodes on a locked-down cluster: the GPU product is then unknown.
-          const node = await client.get('Node', undefined, report.node).catch((e) => {
-            log.warn('cannot read the node for its GPU labels', { node: report.node, error: (e as Error).message });
-            return null;
-          });
-          const l = node?.metadata.labels ?? {};
-          report.gpu.product = l['nvidia.com/gpu.product'] ?? l['amd.com/gpu.product-name'] ?? null;
-          report.gpu.memory_mib = l['nvidia.com/gpu.memory'] ? Number(l['nvidia.com/gpu.memory']) : null;
-          report.gpu.mig ??= l['nvidia.com/mig.config']?.replace(/^all-/, '') ?? null;
-        }
-        const route = await client.get('Route', o.namespace, name).catch(() => null);
-        routeHost =
-          ((route?.status as any)?.ingress?.[0]?.host as string | undefined) ??
-          ((route?.spec as any)?.host as string | undefined) ??
-          null;
-        break;
-      }
-      if (stop())
-        return fail({ code: 'cancelled', terminal: true, hint: 'The wait was interrupted.', message: 'cancelled' });
-      await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
+      run.clock.mark('work-missing', `${o.cluster}/${wname}`);
+      await pause(run);
+      continue;
     }
-  } else {
-    const wname = workName(o.backend);
-    for (;;) {
-      const w = await client.get('ManifestWork', o.cluster, wname);
-      if (!w) {
-        // After a fan-out apply the ManifestWorkReplicaSet controller creates the work a moment later: allow it
-        // up to two minutes (within the deadline) to appear before calling it not applied.
-        if (Date.now() - clock.t0 >= Math.min(120_000, o.timeoutS * 1000) || stop()) {
-          return fail({
-            code: 'not-applied',
-            terminal: true,
-            hint: HINTS.notApplied,
-            message: `ManifestWork ${o.cluster}/${wname} does not exist on the hub`,
-          });
-        }
-        clock.mark('work-missing', `${o.cluster}/${wname}`);
-        await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
-        continue;
-      }
-      const gen = Number(w.metadata.generation ?? 1);
-      const manifests = ((w.spec as any)?.workload?.manifests ?? []) as KObject[];
-      const depManifest = manifests.find((m) => m.kind === 'Deployment');
-      if (depManifest) {
-        const c = (depManifest.spec as any).template.spec.containers[0];
-        report.image = c.image ?? null;
-        report.engine_args = (c.args ?? []).map(String);
-        report.model = o.servedName ?? depManifest.metadata.annotations?.['llmbench.dev/served-name'] ?? null;
-        report.gpu = {
-          product: null,
-          count: null,
-          memory_mib: null,
-          mig: null,
-          profile: depManifest.metadata.labels?.['llmbench.dev/gpu-profile'] ?? null,
-        };
-      }
-      const current = (c: any) => c?.status === 'True' && Number(c.observedGeneration ?? -1) === gen;
-      const applied = cond(w, 'Applied');
-      const available = cond(w, 'Available');
-      if (current(applied)) clock.mark('work-applied', `generation ${gen}`, 'work_applied');
-      if (current(available)) clock.mark('work-available', `generation ${gen}`, 'work_available');
-      const rs = ((w.status as any)?.resourceStatus?.manifests ?? []) as any[];
-      const failed = rs.find((m) =>
-        (m.conditions ?? []).some((c: any) => c.type === 'Applied' && c.status === 'False'),
-      );
-      if (failed) {
-        const c = failed.conditions.find((x: any) => x.type === 'Applied');
-        return fail({
-          code: 'acm-apply-failed',
-          terminal: true,
-          hint: 'The work agent on the managed cluster could not apply this object (the message says why: RBAC, quota, admission). Fix it there; the ManifestWork retries by itself.',
-          message: `${failed.resourceMeta?.kind} ${failed.resourceMeta?.namespace ?? ''}/${failed.resourceMeta?.name}: ${c.message ?? c.reason}`,
-        });
-      }
-      const fb = (kind: string, key: string) => {
-        const m = rs.find((x) => x.resourceMeta?.kind === kind);
-        const v = (m?.statusFeedback?.values ?? []).find((x: any) => x.name === key)?.fieldValue;
-        return v ? (v.integer ?? v.string ?? v.boolean ?? null) : null;
-      };
-      const ready = fb('Deployment', 'ReadyReplicas');
-      const replicas = fb('Deployment', 'Replicas');
-      routeHost = (fb('Route', ROUTE_HOST_FEEDBACK) as string | null) ?? routeHost;
-      if (ready !== null) clock.mark('feedback', `ReadyReplicas=${ready} Replicas=${replicas}`);
-      // Available only says the objects exist on the managed cluster; readiness comes from the feedback.
-      if (
-        current(applied) &&
-        current(available) &&
-        ready !== null &&
-        Number(ready) >= Math.max(1, Number(replicas ?? 1))
-      ) {
-        clock.mark('rollout-complete', `ReadyReplicas=${ready}`, 'rollout_complete');
-        break;
-      }
-      if (Date.now() >= deadline) {
-        if (!current(applied)) {
-          return fail({
-            code: 'acm-not-applied',
-            terminal: true,
-            hint: 'The work agent has not reported on this generation: check that the managed cluster is available (oc get managedcluster) and its klusterlet runs.',
-            message: `ManifestWork ${o.cluster}/${wname} not Applied at generation ${gen} after ${o.timeoutS} s`,
-          });
-        }
-        return fail({
-          code: 'acm-not-ready',
-          terminal: true,
-          hint: "Available only means the objects exist on the managed cluster; ReadyReplicas never reached the replica count. Run `llmbench wait` against the managed cluster's own kubeconfig (without --acm) to diagnose the pods there.",
-          message: `ManifestWork Applied${current(available) ? ' and Available' : ''} at generation ${gen}, but ReadyReplicas=${ready ?? 'unknown'} of ${replicas ?? 1} after ${o.timeoutS} s`,
-        });
-      }
-      if (stop())
-        return fail({ code: 'cancelled', terminal: true, hint: 'The wait was interrupted.', message: 'cancelled' });
-      await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
+    const s = readWork(run, w);
+    if (!('gen' in s)) return s;
+    if (s.applied && s.available && s.ready !== null && Number(s.ready) >= Math.max(1, Number(s.replicas ?? 1))) {
+      run.clock.mark('rollout-complete', `ReadyReplicas=${s.ready}`, 'rollout_complete');
+      return null;
     }
+    if (Date.now() >= run.deadline) return run.fail(workTimeout(o, wname, s));
+    if (run.stop()) return run.fail(CANCELLED);
+    await pause(run);
   }
+}
 
-  // The server's own view: health endpoint, then one real token.
+/** Records the work's Deployment, marks its conditions and feedback; a manifest that failed to apply ends the wait. */
+function readWork(run: Run, w: KObject): WorkState | WaitResult {
+  const { clock } = run;
+  const work = w as ManifestWorkView;
+  const gen = Number(w.metadata.generation ?? 1);
+  recordWorkDeployment(run, work);
+  // Conditions of an earlier generation say nothing about this one.
+  const current = (c: WorkCondition | undefined) => c?.status === 'True' && Number(c.observedGeneration ?? -1) === gen;
+  const applied = current(cond(work, 'Applied'));
+  const available = current(cond(work, 'Available'));
+  if (applied) clock.mark('work-applied', `generation ${gen}`, 'work_applied');
+  if (available) clock.mark('work-available', `generation ${gen}`, 'work_available');
+  const rs = work.status?.resourceStatus?.manifests ?? [];
+  const failed = applyFailure(rs);
+  if (failed) return run.fail(failed);
+  const ready = feedback(rs, 'Deployment', 'ReadyReplicas');
+  const replicas = feedback(rs, 'Deployment', 'Replicas');
+  const host = feedback(rs, 'Route', ROUTE_HOST_FEEDBACK);
+  if (host !== null) run.routeHost = String(host);
+  if (ready !== null) clock.mark('feedback', `ReadyReplicas=${ready} Replicas=${replicas}`);
+  return { gen, applied, available, ready, replicas };
+}
+
+function recordWorkDeployment(run: Run, work: ManifestWorkView): void {
+  const { report, o } = run;
+  const depManifest = (work.spec?.workload?.manifests ?? []).find((m) => m.kind === 'Deployment');
+  if (!depManifest) return;
+  const c = firstContainer(deploymentSpec(depManifest));
+  report.image = c?.image ?? null;
+  report.engine_args = (c?.args ?? []).map(String);
+  report.model = o.servedName ?? depManifest.metadata.annotations?.['llmbench.dev/served-name'] ?? null;
+  report.gpu = {
+    product: null,
+    count: null,
+    memory_mib: null,
+    mig: null,
+    profile: depManifest.metadata.labels?.['llmbench.dev/gpu-profile'] ?? null,
+  };
+}
+
+/** The first manifest the work agent could not apply, as a terminal diagnosis. */
+function applyFailure(rs: ManifestStatus[]): Diagnosis | null {
+  const failed = rs.find((m) => (m.conditions ?? []).some((c) => c.type === 'Applied' && c.status === 'False'));
+  if (!failed) return null;
+  const c = (failed.conditions ?? []).find((x) => x.type === 'Applied');
+  return {
+    code: 'acm-apply-failed',
+    terminal: true,
+    hint: 'The work agent on the managed cluster could not apply this object (the message says why: RBAC, quota, admission). Fix it there; the ManifestWork retries by itself.',
+    message: `${failed.resourceMeta?.kind} ${failed.resourceMeta?.namespace ?? ''}/${failed.resourceMeta?.name}: ${c?.message ?? c?.reason}`,
+  };
+}
+
+/** A status field fed back for the manifest of this kind (integer, string or boolean), or null. */
+function feedback(rs: ManifestStatus[], kind: string, key: string): FeedbackValue {
+  const m = rs.find((x) => x.resourceMeta?.kind === kind);
+  const v = (m?.statusFeedback?.values ?? []).find((x) => x.name === key)?.fieldValue;
+  return v ? (v.integer ?? v.string ?? v.boolean ?? null) : null;
+}
+
+/** Why the deadline passed: the agent never applied this generation, or the replicas never became ready. */
+function workTimeout(o: WaitOptions, wname: string, s: WorkState): Diagnosis {
+  if (!s.applied) {
+    return {
+      code: 'acm-not-applied',
+      terminal: true,
+      hint: 'The work agent has not reported on this generation: check that the managed cluster is available (oc get managedcluster) and its klusterlet runs.',
+      message: `ManifestWork ${o.cluster}/${wname} not Applied at generation ${s.gen} after ${o.timeoutS} s`,
+    };
+  }
+  return {
+    code: 'acm-not-ready',
+    terminal: true,
+    hint: "Available only means the objects exist on the managed cluster; ReadyReplicas never reached the replica count. Run `llmbench wait` against the managed cluster's own kubeconfig (without --acm) to diagnose the pods there.",
+    message: `ManifestWork Applied${s.available ? ' and Available' : ''} at generation ${s.gen}, but ReadyReplicas=${s.ready ?? 'unknown'} of ${s.replicas ?? 1} after ${o.timeoutS} s`,
+  };
+}
+
+// ---- the server's own view: health endpoint, then one real token ---------------------------------------------
+
+/** --endpoint wins; else the Route's host; else (direct) the Service URL the report started with. */
+function chooseEndpoint(
+  o: WaitOptions,
+  report: DeployReport,
+  routeHost: string | null,
+  fail: (d: Diagnosis) => WaitResult,
+): WaitResult | null {
   if (!o.endpoint) {
     if (routeHost) report.endpoint = `https://${routeHost}`;
     else if (o.mode === 'acm') {
@@ -376,60 +557,65 @@ async function waitUntilReady(
     }
   }
   report.endpoint = report.endpoint.replace(/\/+$/, '');
+  return null;
+}
+
+/** Polls the server's ready endpoint (and its model-ready endpoint, where it has one) until each answers 200. */
+async function waitHealthy(run: Run, model: string): Promise<WaitResult | null> {
+  const { o, report, clock } = run;
   const { endpoints } = getServer(o.backend);
-  const model = report.model ?? 'mistral';
   const healthUrls = [
     report.endpoint + endpoints.ready,
     ...(endpoints.modelReady ? [report.endpoint + endpoints.modelReady(model)] : []),
   ];
-  let last = '';
   for (const url of healthUrls) {
     for (;;) {
-      const r = await httpOk(url, o.requestTimeoutMs, signal);
+      const r = await httpOk(url, o.requestTimeoutMs, run.signal);
       if (r.ok) {
         clock.mark('health-ok', url.slice(report.endpoint.length), 'health_ok');
         break;
       }
-      last = r.error ?? `HTTP ${r.status}`;
+      const last = r.error ?? `HTTP ${r.status}`;
       clock.mark('health-waiting', `${url.slice(report.endpoint.length)}: ${last}`);
-      if (Date.now() >= deadline || stop()) {
-        return fail({
+      if (Date.now() >= run.deadline || run.stop()) {
+        return run.fail({
           code: 'health-failed',
           terminal: true,
           hint: 'Pods are Ready but the endpoint does not answer health checks (503s: still loading behind the Route, or the Route/Service points elsewhere). Check the Route host and the server log; raise --ready-timeout if it was loading.',
           message: `${url}: ${last}`,
         });
       }
-      await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
+      await pause(run);
     }
   }
+  return null;
+}
+
+/** Retries a one-token request until the server answers it. */
+async function waitOneToken(run: Run, model: string): Promise<WaitResult | null> {
+  const { o, report, clock } = run;
   for (;;) {
     const s = await probeOneToken({
       kind: o.backend,
       url: report.endpoint,
       model,
       timeoutMs: o.requestTimeoutMs,
-      signal,
+      signal: run.signal,
     });
     if (s.ok) {
       clock.mark('first-token', `${s.output_tokens?.server ?? s.output_tokens?.client ?? '?'} token(s)`, 'first_token');
-      break;
+      return null;
     }
-    last = `${s.error?.category ?? 'error'}: ${s.error?.message ?? ''}`.slice(0, 300);
+    const last = `${s.error?.category ?? 'error'}: ${s.error?.message ?? ''}`.slice(0, 300);
     clock.mark('one-token-failed', last);
-    if (Date.now() >= deadline || stop()) {
-      return fail({
+    if (Date.now() >= run.deadline || run.stop()) {
+      return run.fail({
         code: 'one-token-failed',
         terminal: true,
         hint: `Health is OK but a one-token request for model '${model}' fails: check the served model name (--served-name) and the server log.`,
         message: last,
       });
     }
-    await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
+    await pause(run);
   }
-  report.server_version = await serverVersion(o.backend, report.endpoint, o.requestTimeoutMs);
-  report.ready = true;
-  report.timings_s!.total = Math.round(clock.elapsed() * 1000) / 1000;
-  clock.mark('ready', report.endpoint);
-  return { report, diagnosis: null };
 }
