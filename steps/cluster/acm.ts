@@ -3,7 +3,7 @@ import { KINDS, type KObject } from './objects.js';
 import { KEEP_ANNOTATION, MANAGED_BY, workloadName, type RenderOptions } from './render.js';
 
 export const PREREQ_WORK = 'llmbench-prerequisites';
-export const workName = (backend: RenderOptions['backend']) => workloadName(backend);
+export const workName = (backend: RenderOptions['backend'], runId?: string) => workloadName(backend, runId);
 
 /** Feedback names the hub reports for the Route (JSONPaths must return scalars). */
 export const ROUTE_HOST_FEEDBACK = 'host';

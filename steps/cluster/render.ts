@@ -11,9 +11,10 @@ import {
   type GpuProfile,
   type MigStrategy,
 } from './profiles.js';
+import { gpuNodeSelector, networkPolicy, scopeAnnotations, scopeLabels, scopedName, type RunScope } from './scope.js';
 
 /** Everything the manifests depend on. One source: render, apply, the checked-in files and the ManifestWorks use it. */
-export interface RenderOptions {
+export interface RenderOptions extends RunScope {
   backend: BackendKind;
   gpuProfile: string;
   namespace: string;
@@ -25,6 +26,7 @@ export interface RenderOptions {
   image?: string;
   /** Extra server arguments appended after the profile's. */
   engineArgs: string[];
+  /** An OpenShift Route (edge TLS) to the server; off by default: the benchmark measures through the Service. */
   route: boolean;
   privilegedScc: boolean;
   migStrategy: MigStrategy;
@@ -45,7 +47,8 @@ export const RENDER_DEFAULTS: Omit<RenderOptions, 'backend'> = {
   model: 'mistralai/Mistral-7B-Instruct-v0.2',
   servedName: 'mistral',
   engineArgs: [],
-  route: true,
+  route: false,
+  clientNamespace: 'llm-bench-ci',
   privilegedScc: false,
   migStrategy: 'single',
   modelCache: 'pvc',
@@ -66,7 +69,8 @@ export const SERVER_PORTS: Record<BackendKind, { port: number; ready: string; li
   triton: { port: 8000, ready: '/v2/health/ready', live: '/v2/health/live' },
 };
 
-export const workloadName = (backend: BackendKind) => `llmbench-${backend}`;
+/** Server object names carry the run id: two runs in one namespace never touch each other's server. */
+export const workloadName = (backend: BackendKind, runId?: string) => scopedName(`llmbench-${backend}`, runId);
 export const cachePvcName = (backend: BackendKind) => `llmbench-model-cache-${backend}`;
 
 /** Checks options before any work; every problem at once. */
@@ -87,6 +91,10 @@ export function checkRenderOptions(o: RenderOptions): { profile: GpuProfile } {
   if (!o.model.trim()) problems.push({ path: '/model/name', message: 'must not be empty' });
   if (!/^[0-9]+(Mi|Gi|Ti)$/.test(o.cacheSize))
     problems.push({ path: '/cache_size', message: 'must be a quantity like 50Gi' });
+  if (o.pipelineRun !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.pipelineRun))
+    problems.push({ path: '--pipeline-run', message: 'must be a PipelineRun name of at most 63 characters' });
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.clientNamespace))
+    problems.push({ path: '--client-namespace', message: 'must be a DNS-1123 label' });
   if (!(o.readyTimeoutS > 0)) problems.push({ path: '/cluster/ready_timeout_s', message: 'must be > 0' });
   if (profile && !o.image && BACKENDS.includes(o.backend) && DEFAULT_IMAGES[o.backend][profile.vendor] === null) {
     problems.push({
@@ -114,9 +122,10 @@ function labels(o: RenderOptions, component?: BackendKind): Record<string, strin
   };
   if (component) {
     l['app.kubernetes.io/name'] = component;
-    l['app.kubernetes.io/instance'] = workloadName(component);
+    l['app.kubernetes.io/instance'] = workloadName(component, o.runId);
     l['llmbench.dev/backend'] = component;
     l['llmbench.dev/gpu-profile'] = o.gpuProfile;
+    Object.assign(l, scopeLabels(o));
   }
   return l;
 }
@@ -167,6 +176,11 @@ export function renderPrerequisites(o: RenderOptions): KObject[] {
           verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
         },
         { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+        {
+          apiGroups: ['networking.k8s.io'],
+          resources: ['networkpolicies'],
+          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+        },
         {
           apiGroups: ['route.openshift.io'],
           resources: ['routes'],
@@ -276,7 +290,7 @@ export function tritonModelRepository(
 /** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, [Route]. */
 export function renderBackend(o: RenderOptions): KObject[] {
   const { profile } = checkRenderOptions(o);
-  const name = workloadName(o.backend);
+  const name = workloadName(o.backend, o.runId);
   const ns = o.namespace;
   const l = labels(o, o.backend);
   const selector = { 'app.kubernetes.io/instance': name };
@@ -310,7 +324,9 @@ export function renderBackend(o: RenderOptions): KObject[] {
     });
     volumes.push({ name: 'model-cache', persistentVolumeClaim: { claimName: cachePvcName(o.backend) } });
     mounts.push({ name: 'model-cache', mountPath: '/models-cache' });
-    env.push({ name: 'HF_HOME', value: '/models-cache/hf' });
+    // Explicitly online: an image built by llmbench build sets HF_HUB_OFFLINE=1 in its ENV, and offline mode on
+    // an empty cache crashes every server at start.
+    env.push({ name: 'HF_HOME', value: '/models-cache/hf' }, { name: 'HF_HUB_OFFLINE', value: '0' });
   } else {
     // Weights baked in by docker/<server>/Dockerfile under /models/hf; never reach the network.
     env.push({ name: 'HF_HOME', value: '/models/hf' }, { name: 'HF_HUB_OFFLINE', value: '1' });
@@ -392,7 +408,11 @@ export function renderBackend(o: RenderOptions): KObject[] {
       name,
       namespace: ns,
       labels: l,
-      annotations: { 'llmbench.dev/model': o.model, 'llmbench.dev/served-name': o.servedName },
+      annotations: {
+        'llmbench.dev/model': o.model,
+        'llmbench.dev/served-name': o.servedName,
+        ...scopeAnnotations(o),
+      },
     },
     spec: {
       replicas: 1,
@@ -409,6 +429,7 @@ export function renderBackend(o: RenderOptions): KObject[] {
           securityContext: o.privilegedScc ? {} : { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           terminationGracePeriodSeconds: 30,
           tolerations,
+          nodeSelector: gpuNodeSelector(profile, o.migStrategy),
           containers: [container],
           volumes,
         },
@@ -429,6 +450,15 @@ export function renderBackend(o: RenderOptions): KObject[] {
     spec: { type: 'ClusterIP', selector, ports: svcPorts },
   });
 
+  out.push(
+    networkPolicy(
+      o,
+      { name, namespace: ns, labels: l },
+      selector,
+      svcPorts.map((p) => p.port as number),
+      o.route,
+    ),
+  );
   if (o.route) {
     out.push({
       apiVersion: 'route.openshift.io/v1',
@@ -446,8 +476,8 @@ export function renderBackend(o: RenderOptions): KObject[] {
 }
 
 /** In-cluster URL of the server (used when there is no Route). */
-export const serviceUrl = (o: Pick<RenderOptions, 'backend' | 'namespace'>) =>
-  `http://${workloadName(o.backend)}.${o.namespace}.svc:${SERVER_PORTS[o.backend].port}`;
+export const serviceUrl = (o: Pick<RenderOptions, 'backend' | 'namespace' | 'runId'>) =>
+  `http://${workloadName(o.backend, o.runId)}.${o.namespace}.svc:${SERVER_PORTS[o.backend].port}`;
 
 export function withDefaults(partial: Partial<RenderOptions> & { backend: BackendKind }): RenderOptions {
   const o = {

@@ -25,6 +25,8 @@ export interface WaitOptions {
   requestTimeoutMs: number;
   /** Served model name when the live objects do not say. */
   servedName?: string;
+  /** Run id the server's object names carry (apply --run-id). */
+  runId?: string;
 }
 
 export interface WaitResult {
@@ -99,7 +101,7 @@ export async function waitReady(
 ): Promise<WaitResult> {
   const clock = new Clock(log);
   const deadline = clock.t0 + o.timeoutS * 1000;
-  const name = workloadName(o.backend);
+  const name = workloadName(o.backend, o.runId);
   const report: DeployReport = {
     schema_version: 1,
     backend: o.backend,
@@ -127,7 +129,9 @@ export async function waitReady(
   };
   clock.mark(
     'wait-started',
-    o.mode === 'acm' ? `ManifestWork ${o.cluster}/${workName(o.backend)}` : `Deployment ${o.namespace}/${name}`,
+    o.mode === 'acm'
+      ? `ManifestWork ${o.cluster}/${workName(o.backend, o.runId)}`
+      : `Deployment ${o.namespace}/${name}`,
   );
 
   let routeHost: string | null = null;
@@ -240,7 +244,7 @@ export async function waitReady(
       await sleep(Math.max(1, Math.min(o.pollMs, deadline - Date.now() + 1)));
     }
   } else {
-    const wname = workName(o.backend);
+    const wname = workName(o.backend, o.runId);
     for (;;) {
       const w = await client.get('ManifestWork', o.cluster, wname);
       if (!w) {
