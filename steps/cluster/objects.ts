@@ -53,6 +53,7 @@ export const KINDS: Record<string, KindInfo> = {
     resource: 'manifestworkreplicasets',
     namespaced: true,
   },
+  PipelineRun: { group: 'tekton.dev', version: 'v1', resource: 'pipelineruns', namespaced: true },
   Placement: {
     group: 'cluster.open-cluster-management.io',
     version: 'v1beta1',

@@ -11,7 +11,7 @@ import {
   type GpuProfile,
   type MigStrategy,
 } from './profiles.js';
-import { gpuNodeSelector, networkPolicy, scopeAnnotations, scopeLabels, scopedName, type RunScope } from './scope.js';
+import { gpuNodeSelector, networkPolicy, scopeLabels, scopedName, type RunScope } from './scope.js';
 
 /** Everything the manifests depend on. One source: render, apply, the checked-in files and the ManifestWorks use it. */
 export interface RenderOptions extends RunScope {
@@ -411,7 +411,6 @@ export function renderBackend(o: RenderOptions): KObject[] {
       annotations: {
         'llmbench.dev/model': o.model,
         'llmbench.dev/served-name': o.servedName,
-        ...scopeAnnotations(o),
       },
     },
     spec: {

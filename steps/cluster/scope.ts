@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import type { KObject } from './objects.js';
 import type { GpuProfile, MigStrategy } from './profiles.js';
 
-/** Label naming the owning PipelineRun; its namespace is in PIPELINERUN_NS_ANNOTATION. */
+/** Labels naming the owning PipelineRun and its namespace, on every server object of the run. */
 export const PIPELINERUN_LABEL = 'llmbench.dev/pipelinerun';
-export const PIPELINERUN_NS_ANNOTATION = 'llmbench.dev/pipelinerun-namespace';
+export const PIPELINERUN_NS_LABEL = 'llmbench.dev/pipelinerun-namespace';
 export const RUN_ID_LABEL = 'llmbench.dev/run-id';
 
 const MAX_NAME = 63; // Service names are DNS-1035 labels (RFC 1035): at most 63 characters.
@@ -48,12 +48,11 @@ export interface RunScope {
 export function scopeLabels(s: RunScope): Record<string, string> {
   const l: Record<string, string> = {};
   if (s.runId) l[RUN_ID_LABEL] = scopedName('r', s.runId).slice(2);
-  if (s.pipelineRun) l[PIPELINERUN_LABEL] = s.pipelineRun;
+  if (s.pipelineRun) {
+    l[PIPELINERUN_LABEL] = s.pipelineRun;
+    l[PIPELINERUN_NS_LABEL] = s.clientNamespace;
+  }
   return l;
-}
-
-export function scopeAnnotations(s: RunScope): Record<string, string> {
-  return s.pipelineRun ? { [PIPELINERUN_NS_ANNOTATION]: s.clientNamespace } : {};
 }
 
 /**
