@@ -29,6 +29,8 @@ import yaml from 'js-yaml';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 import { deps, loadDocs, ofKind, refs, strings, type Obj } from './tekton.js';
 
+/** The namespace PipelineRuns run in ($(context.pipelineRun.namespace)): the install's pipeline namespace. */
+export const PIPELINERUN_NAMESPACE = 'llm-bench-ci';
 export const STEPS_IMAGE_PREFIX = 'quay.io/llmbench/llmbench-steps@sha256:';
 
 export interface StepSubstitution {
@@ -344,7 +346,11 @@ export class PipelineHarness {
         durationMs: 0,
       };
     // Pipeline-level substitution of the task's params.
-    const pvars: Vars = { 'context.pipelineRun.name': runName, 'context.pipeline.name': this.pipeline.metadata.name };
+    const pvars: Vars = {
+      'context.pipelineRun.name': runName,
+      'context.pipelineRun.namespace': PIPELINERUN_NAMESPACE,
+      'context.pipeline.name': this.pipeline.metadata.name,
+    };
     for (const [k, v] of Object.entries(pparams)) pvars[`params.${k}`] = v;
     for (const [tn, r] of records)
       for (const [rn, rv] of Object.entries(r.results)) pvars[`tasks.${tn}.results.${rn}`] = rv;
@@ -405,6 +411,7 @@ export class PipelineHarness {
       'context.taskRun.name': taskRunName,
       'context.task.name': task.metadata.name,
       'context.pipelineRun.name': runName,
+      'context.pipelineRun.namespace': PIPELINERUN_NAMESPACE,
     };
     for (const [k, v] of Object.entries(params)) vars[`params.${k}`] = v;
     for (const r of task.spec.results ?? []) vars[`results.${r.name}.path`] = path.join(resultsDir, r.name);

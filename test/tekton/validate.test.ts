@@ -227,7 +227,7 @@ describe('Tasks follow the catalog rules', () => {
       taskDocs.map((d) => [d.obj.metadata.name, (d.obj.spec.results ?? []).map((r: Obj) => r.name)]),
     );
     expect(results).toMatchObject({
-      'llmbench-build': ['image', 'image-digest'],
+      'llmbench-build': ['image', 'image-digest', 'model-cache'],
       'llmbench-wait': ['endpoint', 'image-digest'],
       'llmbench-analyze': ['verdict'],
       'llmbench-source': ['commit'],
