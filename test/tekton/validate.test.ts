@@ -39,7 +39,7 @@ const fmt = (ps: { where?: string; path?: string; message: string }[]) =>
 describe('tekton/ inventory', () => {
   it('has one tekton.dev/v1 Task per step, the llm-bench Pipeline, triggers, PaC runs, CronJob and RBAC', () => {
     expect([...tasks.keys()].sort()).toEqual(
-      ['analyze', 'apply', 'build', 'plot', 'report', 'source', 'sweep', 'teardown', 'wait']
+      ['analyze', 'apply', 'bootstrap-steps-image', 'build', 'plot', 'report', 'source', 'sweep', 'teardown', 'wait']
         .map((s) => `llmbench-${s}`)
         .sort(),
     );
@@ -308,13 +308,16 @@ describe('PipelineRuns (Pipelines-as-Code and the TriggerTemplate) fit the Pipel
     const listed = Object.entries(a)
       .filter(([k]) => /^pipelinesascode\.tekton\.dev\/task(-\d+)?$/.test(k))
       .map(([, v]) => v);
-    const files = new Set(docs.filter((x) => x.obj.kind === 'Task').map((x) => x.file));
+    // The Pipeline's Tasks (the bootstrap Task is installed on its own, never inlined into a run).
+    const files = new Set(
+      docs.filter((x) => x.obj.kind === 'Task' && x.file.startsWith('tekton/tasks/')).map((x) => x.file),
+    );
     expect(new Set(listed)).toEqual(files);
     expect(a['pipelinesascode.tekton.dev/on-event'] ?? a['pipelinesascode.tekton.dev/on-comment']).toBeTruthy();
     expect(a['pipelinesascode.tekton.dev/on-target-branch']).toBe('[main]');
     // PaC variables only: {{ name }}.
     for (const { value } of strings(d.obj.spec))
-      for (const m of value.matchAll(/\{\{\s*([\w]+)\s*\}\}/g))
+      for (const m of value.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g))
         expect([
           'revision',
           'repo_url',
@@ -327,6 +330,8 @@ describe('PipelineRuns (Pipelines-as-Code and the TriggerTemplate) fit the Pipel
           'sender',
           'event_type',
           'trigger_comment',
+          // Custom params: defined (with defaults) in the Repository CR's spec.params.
+          ...ofKind(docs, 'Repository').flatMap((r) => (r.obj.spec.params ?? []).map((p: Obj) => p.name)),
         ]).toContain(m[1]);
   });
 
