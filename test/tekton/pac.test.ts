@@ -40,7 +40,9 @@ describe('Pipelines-as-Code substitutes {{ }} as PaC does', () => {
     expect(param(run, 'gpu-profile')).toBe('a100-mig-3g.20gb');
     expect(param(run, 'status-kind')).toBe('check');
     expect(param(run, 'github-token-secret')).toBe('pac-gitauth-xyz');
-    expect((run.spec.workspaces as Obj[]).find((w) => w.name === 'git-auth').secret.secretName).toBe('pac-gitauth-xyz');
+    expect((run.spec.workspaces as Obj[]).find((w) => w.name === 'git-auth')!.secret.secretName).toBe(
+      'pac-gitauth-xyz',
+    );
     // The load plan comes from the bench config, not from params.
     for (const p of ['requests', 'trials', 'concurrency']) expect(param(run, p)).toBeUndefined();
   });
@@ -70,7 +72,7 @@ describe('Pipelines-as-Code substitutes {{ }} as PaC does', () => {
       .find((d: any) => d?.metadata?.name === 'llm-bench-nightly') as Obj;
     const c = cron.spec.jobTemplate.spec.template.spec.containers[0];
     const matrix = (c.env as Obj[])
-      .find((e) => e.name === 'MATRIX')
+      .find((e) => e.name === 'MATRIX')!
       .value.trim()
       .split(/\s+/) as string[];
     expect(c.args[0]).toContain('"params":{"backend":"%s","model":"%s","gpu-profile":"%s"}');

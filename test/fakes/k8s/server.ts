@@ -96,6 +96,7 @@ export const INSTALL_KINDS: Record<string, KindInfo> = {
   TriggerBinding: { group: 'triggers.tekton.dev', version: 'v1beta1', resource: 'triggerbindings', namespaced: true },
   TriggerTemplate: { group: 'triggers.tekton.dev', version: 'v1beta1', resource: 'triggertemplates', namespaced: true },
   Repository: { group: 'pipelinesascode.tekton.dev', version: 'v1alpha1', resource: 'repositories', namespaced: true },
+  TektonConfig: { group: 'operator.tekton.dev', version: 'v1alpha1', resource: 'tektonconfigs', namespaced: false },
 };
 const KINDS: Record<string, KindInfo> = { ...LLMBENCH_KINDS, ...INSTALL_KINDS };
 
