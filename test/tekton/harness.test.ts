@@ -648,6 +648,11 @@ describe('build task on the harness: real llmbench build against a real registry
     const b = byTask(r).build;
     expect(b.status).toBe('Succeeded');
     expect(b.steps[1].stderr).toMatch(/nothing to build/);
-    expect(b.results).toEqual({ 'image-digest': digest, image: `${img.image.replace(/:[^:/]+$/, '')}@${digest}` });
+    // Built by llmbench build (model baked in): apply renders the server in image mode (offline, HF_HOME in the image).
+    expect(b.results).toEqual({
+      'image-digest': digest,
+      image: `${img.image.replace(/:[^:/]+$/, '')}@${digest}`,
+      'model-cache': 'image',
+    });
   }, 120_000);
 });
