@@ -102,15 +102,6 @@ describe('apply', () => {
     expect(ok.code).toBe(0);
   });
 
-  test('--no-prerequisites into a namespace that does not exist: exit 3 namespace-missing with a hint', async () => {
-    fake = await startFakeKube();
-    const { dir, kc } = setup(fake);
-    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--no-prerequisites']);
-    expect(r.code).toBe(3);
-    expect(r.err).toContain('error [namespace-missing]');
-    expect(r.err).toMatch(/apply the prerequisites first/);
-  });
-
   test('ACM: creates ManifestWorks in the managed cluster namespace on the hub', async () => {
     fake = await startFakeKube();
     const { dir, kc } = setup(fake);
@@ -218,5 +209,19 @@ describe('apply', () => {
     const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', path.join(dir, 'kc'), '--workdir', dir]);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/kube-unauthorized/);
+  });
+});
+
+describe('bad input: a missing prerequisite', () => {
+  test('--no-prerequisites into a namespace the install never ran in fails at once, naming the object and the install command', async () => {
+    fake = await startFakeKube();
+    const { dir, kc } = setup(fake);
+    const t0 = Date.now();
+    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--no-prerequisites']);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/serviceaccounts "llmbench-server" not found in namespace "llm-bench"/);
+    expect(r.err).toMatch(/kubectl apply -f manifests\/prerequisites.yaml/);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(fake.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
   });
 });
