@@ -109,3 +109,11 @@ describe('Pipelines-as-Code substitutes {{ }} as PaC does', () => {
     expect(repository.spec.settings.pipelinerun_provenance).toBe('default_branch');
   });
 });
+
+test('PR and comment runs give analyze one volume: no history PVC (only the nightly run writes history)', () => {
+  for (const f of ['.tekton/pull-request.yaml', '.tekton/benchmark-comment.yaml']) {
+    const run = load(f);
+    const pvcs = (run.spec.workspaces as Obj[]).filter((w) => w.persistentVolumeClaim || w.volumeClaimTemplate);
+    expect(pvcs.map((w) => w.name)).toEqual(['work']);
+  }
+});
