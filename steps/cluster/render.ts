@@ -425,7 +425,11 @@ export function renderBackend(o: RenderOptions): KObject[] {
         spec: {
           serviceAccountName: SERVER_SA,
           automountServiceAccountToken: false,
-          securityContext: o.privilegedScc ? {} : { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          // The privileged SCC opt-in exists for images that must run as root: ask for uid 0 (without it,
+          // admission assigns an arbitrary UID under any SCC and the opt-in would change nothing).
+          securityContext: o.privilegedScc
+            ? { runAsUser: 0 }
+            : { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           terminationGracePeriodSeconds: 30,
           tolerations,
           nodeSelector: gpuNodeSelector(profile, o.migStrategy),

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { REPO_ROOT } from '../../../steps/core/paths.js';
-import { renderBackend, withDefaults } from '../../../steps/cluster/render.js';
+import { renderBackend, renderPrerequisites, withDefaults } from '../../../steps/cluster/render.js';
 import type { KObject } from '../../../steps/cluster/objects.js';
 import { taskRunPod } from '../../tekton/recipes.js';
 import { admitPod } from './scc.js';
@@ -46,4 +46,13 @@ describe('fake SCC admission (OpenShift restricted-v2 unless the ServiceAccount 
       admitPod([{ ...binding, metadata: { name: 'b', namespace: 'other' } }], 'ns', { name: 'p', spec }),
     ).not.toBeNull();
   });
+});
+
+test('regression: the privileged-SCC opt-in asks for uid 0, admitted only with the binding it renders', () => {
+  const o = withDefaults({ backend: 'tgi', privilegedScc: true });
+  const dep = renderBackend(o).find((x) => x.kind === 'Deployment') as any;
+  expect(dep.spec.template.spec.securityContext.runAsUser).toBe(0);
+  const pod = { name: 'server', spec: dep.spec.template.spec };
+  expect(admitPod([], 'llm-bench', pod)).toMatch(/runAsUser: Invalid value: 0/);
+  expect(admitPod(renderPrerequisites(o), 'llm-bench', pod)).toBeNull();
 });
