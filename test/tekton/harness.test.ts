@@ -390,7 +390,9 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
       });
       expect(statuses(run)).toEqual({
         source: 'Succeeded',
-        build: 'Succeeded',
+        // A prebuilt server-image: the build task is skipped by its when expression, image resolves it.
+        build: 'Skipped',
+        image: 'Succeeded',
         apply: 'Succeeded',
         wait: 'Succeeded',
         sweep: 'Succeeded',
@@ -433,7 +435,9 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
       });
       expect(statuses(run)).toEqual({
         source: 'Succeeded',
-        build: 'Succeeded',
+        // A prebuilt server-image: the build task is skipped by its when expression, image resolves it.
+        build: 'Skipped',
+        image: 'Succeeded',
         apply: 'Succeeded',
         wait: 'Succeeded',
         sweep: 'Succeeded',

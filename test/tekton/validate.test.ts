@@ -39,7 +39,19 @@ const fmt = (ps: { where?: string; path?: string; message: string }[]) =>
 describe('tekton/ inventory', () => {
   it('has one tekton.dev/v1 Task per step, the llm-bench Pipeline, triggers, PaC runs, CronJob and RBAC', () => {
     expect([...tasks.keys()].sort()).toEqual(
-      ['analyze', 'apply', 'bootstrap-steps-image', 'build', 'plot', 'report', 'source', 'sweep', 'teardown', 'wait']
+      [
+        'analyze',
+        'apply',
+        'bootstrap-steps-image',
+        'build',
+        'image',
+        'plot',
+        'report',
+        'source',
+        'sweep',
+        'teardown',
+        'wait',
+      ]
         .map((s) => `llmbench-${s}`)
         .sort(),
     );
@@ -228,6 +240,7 @@ describe('Tasks follow the catalog rules', () => {
     );
     expect(results).toMatchObject({
       'llmbench-build': ['image', 'image-digest', 'model-cache'],
+      'llmbench-image': ['image', 'image-digest', 'model-cache'],
       'llmbench-wait': ['endpoint', 'image-digest'],
       'llmbench-analyze': ['verdict'],
       'llmbench-source': ['commit'],
@@ -240,10 +253,11 @@ describe('Pipeline llm-bench', () => {
     expect(fmt(checkPipeline(pipeline, tasks))).toEqual([]);
   });
 
-  it('runs source → build → apply → wait → sweep → analyze → plot, with report and teardown in finally', () => {
+  it('runs source → build → image → apply → wait → sweep → analyze → plot, with report and teardown in finally', () => {
     expect(dagOrder(pipeline.obj.spec.tasks)).toEqual([
       ['source'],
       ['build'],
+      ['image'],
       ['apply'],
       ['wait'],
       ['sweep'],
