@@ -130,6 +130,32 @@ function labels(o: RenderOptions, component?: BackendKind): Record<string, strin
   return l;
 }
 
+/** Exactly what apply/wait/teardown touch in the servers' namespace (the runner Role). */
+const RUNNER_RULES: Record<string, string[]>[] = [
+  {
+    apiGroups: [''],
+    resources: ['services', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
+  {
+    apiGroups: ['apps'],
+    resources: ['deployments'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+  {
+    apiGroups: ['networking.k8s.io'],
+    resources: ['networkpolicies'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  {
+    apiGroups: ['route.openshift.io'],
+    resources: ['routes'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+];
+
 /** Namespace, ServiceAccounts and RBAC shared by the three servers (and the opt-in privileged SCC binding). */
 export function renderPrerequisites(o: RenderOptions): KObject[] {
   const ns = o.namespace;
@@ -162,31 +188,7 @@ export function renderPrerequisites(o: RenderOptions): KObject[] {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'llmbench-runner', namespace: ns, labels: labels(o) },
-      // Exactly what apply/wait/teardown touch in this namespace.
-      rules: [
-        {
-          apiGroups: [''],
-          resources: ['services', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts'],
-          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-        },
-        { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
-        {
-          apiGroups: ['apps'],
-          resources: ['deployments'],
-          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-        },
-        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
-        {
-          apiGroups: ['networking.k8s.io'],
-          resources: ['networkpolicies'],
-          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-        },
-        {
-          apiGroups: ['route.openshift.io'],
-          resources: ['routes'],
-          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-        },
-      ],
+      rules: RUNNER_RULES,
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
