@@ -117,3 +117,17 @@ test('PR and comment runs give analyze one volume: no history PVC (only the nigh
     expect(pvcs.map((w) => w.name)).toEqual(['work']);
   }
 });
+
+test('regression: no entry point overrides the bench config’s load plan (trials 3 used to beat the config’s 12)', () => {
+  const plan = ['concurrency', 'requests', 'trials', 'warmup', 'input-tokens', 'output-tokens'];
+  for (const f of ['.tekton/pull-request.yaml', '.tekton/benchmark-comment.yaml', '.tekton/nightly.yaml'])
+    for (const p of load(f).spec.params as Obj[]) expect([f, plan.includes(p.name)]).toEqual([f, false]);
+  const bindings = yaml.loadAll(readFileSync(path.join(REPO_ROOT, 'tekton/triggers/triggerbindings.yaml'), 'utf8'));
+  for (const b of bindings as Obj[])
+    for (const p of b.spec.params as Obj[])
+      expect([b.metadata.name, plan.includes(p.name)]).toEqual([b.metadata.name, false]);
+  const tt = load('tekton/triggers/triggertemplate.yaml');
+  for (const p of tt.spec.params as Obj[]) if (plan.includes(p.name)) expect([p.name, p.default]).toEqual([p.name, '']);
+  for (const p of pipeline.spec.params as Obj[])
+    if (plan.includes(p.name)) expect([p.name, p.default]).toEqual([p.name, '']);
+});
