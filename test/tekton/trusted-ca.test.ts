@@ -54,3 +54,26 @@ describe('a Route, when asked, is verified with the cluster’s trusted CA bundl
     expect((pipeline.spec.params as Obj[]).find((p) => p.name === 'route')!.default).toBe('false');
   });
 });
+
+describe('bad input: an ACM run with the hub-internal registry', () => {
+  const run = (env: Record<string, string>) => {
+    const task = load('tekton/tasks/image.yaml')[0];
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'image-task-'));
+    const script = String(task.spec.steps[0].script).replace(/\$\(results\.([a-z-]+)\.path\)/g, `${dir}/$1`);
+    return spawnSync('sh', ['-c', script], {
+      env: { PATH: '/usr/bin:/bin', WORKDIR: dir, BACKEND: 'vllm', ...env },
+      encoding: 'utf8',
+    });
+  };
+  test('fails at once (exit 2) saying managed clusters cannot pull from the hub’s internal registry', () => {
+    const internal =
+      'image-registry.openshift-image-registry.svc:5000/llm-bench-ci/llmbench-vllm@sha256:' + 'a'.repeat(64);
+    const r = run({ SERVER_IMAGE: internal, MANAGED_CLUSTER: 'gpu-cluster-1' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/managed cluster gpu-cluster-1 cannot pull/);
+    expect(run({ SERVER_IMAGE: internal, MANAGED_CLUSTER: '' }).status).toBe(0);
+    expect(run({ SERVER_IMAGE: 'quay.io/x/llmbench-vllm:tag', MANAGED_CLUSTER: '' }).stderr).toMatch(
+      /not pinned by digest/,
+    );
+  });
+});
