@@ -42,7 +42,11 @@ export function manifestWork(
       });
     }
   }
-  const keep = objects.filter((o) => o.metadata.annotations?.[KEEP_ANNOTATION] === 'true');
+  const kept = objects.filter((o) => o.metadata.annotations?.[KEEP_ANNOTATION] === 'true');
+  // A Namespace carried in the same work (the fan-out's single ManifestWorkReplicaSet) is orphaned with what it
+  // keeps: deleting it would delete the kept model cache PVC with it.
+  const keptNamespaces = new Set(kept.map((o) => o.metadata.namespace));
+  const keep = [...objects.filter((o) => o.kind === 'Namespace' && keptNamespaces.has(o.metadata.name)), ...kept];
   const deleteOption = keep.length
     ? { propagationPolicy: 'SelectivelyOrphan', selectivelyOrphans: { orphaningRules: keep.map(resourceIdentifier) } }
     : { propagationPolicy: 'Foreground' };

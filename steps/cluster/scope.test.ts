@@ -134,3 +134,18 @@ describe('GPU targeting', () => {
     for (const p of GPU_PROFILES.filter((g) => !g.product_label)) expect(gpuNodeSelector(p, 'single')).toEqual({});
   });
 });
+
+describe('ACM fan-out keeps the model cache', () => {
+  test('regression: the ManifestWorkReplicaSet orphans the Namespace it embeds with the cache PVC (deleting it deleted the PVC)', async () => {
+    const { renderFanOut } = await import('../render/render.js');
+    const [, mwrs] = renderFanOut(withDefaults({ backend: 'vllm' }), 'llmbench', { gpu: 'a100' });
+    const del = (mwrs.spec as any).manifestWorkTemplate.deleteOption;
+    expect(del.propagationPolicy).toBe('SelectivelyOrphan');
+    expect(del.selectivelyOrphans.orphaningRules).toEqual(
+      expect.arrayContaining([
+        { group: '', resource: 'namespaces', name: 'llm-bench' },
+        { group: '', resource: 'persistentvolumeclaims', namespace: 'llm-bench', name: 'llmbench-model-cache-vllm' },
+      ]),
+    );
+  });
+});
