@@ -27,6 +27,45 @@ export const RESTRICTED_V2: KObject = {
   groups: ['system:authenticated'],
 };
 
+/** OpenShift's other default SCCs a binding may name (same docs page): everything, and any UID. */
+export const DEFAULT_SCCS: KObject[] = [
+  {
+    apiVersion: 'security.openshift.io/v1',
+    kind: 'SecurityContextConstraints',
+    metadata: { name: 'privileged' },
+    priority: null,
+    allowPrivilegeEscalation: true,
+    allowPrivilegedContainer: true,
+    allowedCapabilities: ['*'],
+    requiredDropCapabilities: [],
+    runAsUser: { type: 'RunAsAny' },
+    seccompProfiles: ['*'],
+    volumes: ['*'],
+  },
+  {
+    apiVersion: 'security.openshift.io/v1',
+    kind: 'SecurityContextConstraints',
+    metadata: { name: 'anyuid' },
+    priority: 10,
+    allowPrivilegeEscalation: true,
+    allowPrivilegedContainer: false,
+    allowedCapabilities: [],
+    requiredDropCapabilities: ['MKNOD'],
+    runAsUser: { type: 'RunAsAny' },
+    seccompProfiles: [],
+    volumes: [
+      'configMap',
+      'csi',
+      'downwardAPI',
+      'emptyDir',
+      'ephemeral',
+      'persistentVolumeClaim',
+      'projected',
+      'secret',
+    ],
+  },
+];
+
 /** The namespace's UID range (annotation openshift.io/sa.scc.uid-range, "1000680000/10000"). */
 export const DEFAULT_UID_RANGE: [number, number] = [1000680000, 1000689999];
 
@@ -82,21 +121,17 @@ function containerProblems(scc: Scc, c: Container, at: string, podSc: Record<str
     p.push(`${at}.securityContext.runAsUser: Invalid value: 0: running with the root UID is forbidden`);
   if (sc.privileged && !scc.allowPrivilegedContainer)
     p.push(`${at}.securityContext.privileged: Invalid value: true: Privileged containers are not allowed`);
-  // A container that does not set it inherits the default: escalation allowed (Kubernetes API: "defaults to true").
-  if (sc.allowPrivilegeEscalation !== false && scc.allowPrivilegeEscalation === false)
+  // Admission mutates what a pod leaves unset (escalation off, required capabilities dropped) and rejects only
+  // what the pod asks for explicitly.
+  if (sc.allowPrivilegeEscalation === true && scc.allowPrivilegeEscalation === false)
     p.push(
       `${at}.securityContext.allowPrivilegeEscalation: Invalid value: true: Allowing privilege escalation for containers is not allowed`,
     );
   const allowed = new Set<string>(scc.allowedCapabilities ?? []);
+  const required = new Set<string>(scc.requiredDropCapabilities ?? []);
   for (const cap of (sc.capabilities?.add ?? []) as string[])
-    if (!allowed.has(cap) && !allowed.has('*'))
+    if ((!allowed.has(cap) && !allowed.has('*')) || required.has(cap))
       p.push(`${at}.securityContext.capabilities.add: Invalid value: "${cap}": capability may not be added`);
-  const drops = new Set<string>(sc.capabilities?.drop ?? []);
-  for (const cap of (scc.requiredDropCapabilities ?? []) as string[])
-    if (!drops.has(cap) && !drops.has('ALL'))
-      p.push(
-        `${at}.securityContext.capabilities.drop: Required value: ${cap} is required to be dropped but was not found`,
-      );
   const seccomp = sc.seccompProfile?.type ?? podSc.seccompProfile?.type;
   const profiles: string[] = scc.seccompProfiles ?? [];
   if (profiles.length && !profiles.includes('*') && seccomp && seccomp !== 'RuntimeDefault')
@@ -132,7 +167,9 @@ export function admitPod(
   pod: { name: string; spec: Record<string, any> },
 ): string | null {
   const sa = pod.spec.serviceAccountName ?? 'default';
-  const byName = new Map(all.filter((o) => o.kind === 'SecurityContextConstraints').map((o) => [o.metadata.name, o]));
+  const byName = new Map(
+    [...DEFAULT_SCCS, ...all.filter((o) => o.kind === 'SecurityContextConstraints')].map((o) => [o.metadata.name, o]),
+  );
   const usable = [...new Set(usableSccs(all, namespace, sa))].filter((n) => byName.has(n)).map((n) => byName.get(n)!);
   const candidates = [...usable.sort((a, b) => Number(b.priority ?? 0) - Number(a.priority ?? 0)), RESTRICTED_V2];
   const errors: string[] = [];
