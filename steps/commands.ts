@@ -69,6 +69,11 @@ export const COMMAND_ENTRIES: CommandEntry[] = [
     load: async () => (await import('./teardown/command.js')).command,
   },
   {
+    name: 'gc',
+    summary: 'Tear down servers whose PipelineRun is gone or finished (the janitor after a hard cancel)',
+    load: async () => (await import('./teardown/gc-command.js')).command,
+  },
+  {
     name: 'build',
     summary: 'Plan and build server and steps images with content-hash tags',
     load: async () => (await import('./build/command.js')).command,

@@ -34,11 +34,11 @@ describe('apply', () => {
   test('server-side applies prerequisites + server with field manager llmbench, records an inventory, and is idempotent', async () => {
     fake = await startFakeKube();
     const { dir, kc } = setup(fake);
-    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir]);
+    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--route']);
     expect(r.err).not.toMatch(/error/);
     expect(r.code).toBe(0);
     const patches = fake.requests.filter((q) => q.method === 'PATCH');
-    expect(patches.length).toBe(9);
+    expect(patches.length).toBe(10);
     for (const p of patches) {
       expect(p.contentType).toBe('application/apply-patch+yaml');
       expect(p.query).toMatchObject({ fieldManager: 'llmbench', force: 'true' });
@@ -56,15 +56,16 @@ describe('apply', () => {
       'PersistentVolumeClaim',
       'Deployment',
       'Service',
+      'NetworkPolicy',
       'Route',
     ]);
     expect(inv.objects.find((o: any) => o.kind === 'PersistentVolumeClaim').keep_on_teardown).toBe(true);
     // Again: same objects, nothing changes.
-    const again = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir]);
+    const again = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--route']);
     expect(again.code).toBe(0);
     expect(fake.get('Deployment', 'llm-bench', 'llmbench-vllm')!.metadata.generation).toBe(1);
     // A changed flag is a new generation.
-    await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--engine-arg=--seed=7']);
+    await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--route', '--engine-arg=--seed=7']);
     expect(fake.get('Deployment', 'llm-bench', 'llmbench-vllm')!.metadata.generation).toBe(2);
   });
 
@@ -90,24 +91,15 @@ describe('apply', () => {
     expect(fake.requests.filter((q) => q.method === 'PATCH').length).toBe(6);
   });
 
-  test('plain Kubernetes without Routes: fails before applying anything, hint says --no-route; --no-route works', async () => {
+  test('plain Kubernetes without Routes: --route fails before applying anything, hint says --no-route; --no-route works', async () => {
     fake = await startFakeKube({ openshift: false });
     const { dir, kc } = setup(fake);
-    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir]);
+    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--route']);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/--no-route/);
     expect(fake.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
     const ok = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--no-route']);
     expect(ok.code).toBe(0);
-  });
-
-  test('--no-prerequisites into a namespace that does not exist: exit 3 namespace-missing with a hint', async () => {
-    fake = await startFakeKube();
-    const { dir, kc } = setup(fake);
-    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--no-prerequisites']);
-    expect(r.code).toBe(3);
-    expect(r.err).toContain('error [namespace-missing]');
-    expect(r.err).toMatch(/apply the prerequisites first/);
   });
 
   test('ACM: creates ManifestWorks in the managed cluster namespace on the hub', async () => {
@@ -217,5 +209,19 @@ describe('apply', () => {
     const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', path.join(dir, 'kc'), '--workdir', dir]);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/kube-unauthorized/);
+  });
+});
+
+describe('bad input: a missing prerequisite', () => {
+  test('--no-prerequisites into a namespace the install never ran in fails at once, naming the object and the install command', async () => {
+    fake = await startFakeKube();
+    const { dir, kc } = setup(fake);
+    const t0 = Date.now();
+    const r = await cli(['apply', '--backend', 'vllm', '--kubeconfig', kc, '--workdir', dir, '--no-prerequisites']);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/serviceaccounts "llmbench-server" not found in namespace "llm-bench"/);
+    expect(r.err).toMatch(/kubectl apply -f manifests\/prerequisites.yaml/);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(fake.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
   });
 });

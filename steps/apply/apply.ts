@@ -29,6 +29,29 @@ export interface AppliedInventory {
 }
 
 /**
+ * With --no-prerequisites (the pipeline's direct mode) the namespace and the servers' ServiceAccount must already
+ * exist: installed once by a namespace admin. Missing, apply fails at once naming the object and the install
+ * command, instead of a Deployment whose pods never get created and a wait that runs into its deadline.
+ */
+export async function checkPrerequisites(
+  client: KubeClient,
+  namespace: string,
+  serviceAccount: string,
+  log: Logger,
+): Promise<void> {
+  // One read covers both: in a missing namespace the ServiceAccount is not found either.
+  if (await client.get('ServiceAccount', namespace, serviceAccount)) return;
+  log.event('prerequisite-missing', { object: `ServiceAccount/${namespace}/${serviceAccount}` });
+  throw new EnvironmentError(
+    'prerequisite-missing',
+    `serviceaccounts "${serviceAccount}" not found in namespace "${namespace}": the install has not been run there`,
+    {
+      hint: `As the namespace admin, once: kubectl apply -f manifests/prerequisites.yaml (README.md, "Install on a cluster"); for another namespace: llmbench render --namespace ${namespace} | kubectl apply -f -`,
+    },
+  );
+}
+
+/**
  * Server-side applies every object in order (field manager `llmbench`, force). Checks first that the cluster
  * serves every kind, so a missing Route or ManifestWork API fails before anything changed. Idempotent:
  * applying the same objects again changes nothing (same generation).

@@ -4,10 +4,10 @@ import { ExitCode } from '../core/exit-codes.js';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { addClusterOptions, addFanoutOptions, resolveClusterOptions } from '../cluster/options.js';
 import { addConnectionOptions, connect } from '../cluster/connect.js';
-import { KEEP_ANNOTATION, renderPrerequisites } from '../cluster/render.js';
+import { KEEP_ANNOTATION, SERVER_SA, renderPrerequisites } from '../cluster/render.js';
 import { PREREQ_WORK } from '../cluster/acm.js';
 import { renderObjects } from '../render/render.js';
-import { applyObjects, type AppliedInventory } from './apply.js';
+import { applyObjects, checkPrerequisites, type AppliedInventory } from './apply.js';
 
 export const inventoryPath = (workdir: string, backend: string) =>
   path.join(workdir, 'cluster', `${backend}.applied.json`);
@@ -22,6 +22,8 @@ export const command: CommandSpec = {
     const o = await resolveClusterOptions(opts, ctx.cwd);
     const objects = renderObjects(o.render, o.target, o.prerequisites);
     const client = connect(opts, o, ctx);
+    if (o.target.mode === 'direct' && !o.prerequisites)
+      await checkPrerequisites(client, o.render.namespace, SERVER_SA, ctx.log);
     const live = await applyObjects(client, objects, ctx.log);
     const pre = new Set(
       o.prerequisites ? renderPrerequisites(o.render).map((x) => `${x.kind}/${x.metadata.name}`) : [],

@@ -3,7 +3,7 @@ import { KINDS, type KObject } from './objects.js';
 import { KEEP_ANNOTATION, MANAGED_BY, workloadName, type RenderOptions } from './render.js';
 
 export const PREREQ_WORK = 'llmbench-prerequisites';
-export const workName = (backend: RenderOptions['backend']) => workloadName(backend);
+export const workName = (backend: RenderOptions['backend'], runId?: string) => workloadName(backend, runId);
 
 /** Feedback names the hub reports for the Route (JSONPaths must return scalars). */
 export const ROUTE_HOST_FEEDBACK = 'host';
@@ -42,7 +42,11 @@ export function manifestWork(
       });
     }
   }
-  const keep = objects.filter((o) => o.metadata.annotations?.[KEEP_ANNOTATION] === 'true');
+  const kept = objects.filter((o) => o.metadata.annotations?.[KEEP_ANNOTATION] === 'true');
+  // A Namespace carried in the same work (the fan-out's single ManifestWorkReplicaSet) is orphaned with what it
+  // keeps: deleting it would delete the kept model cache PVC with it.
+  const keptNamespaces = new Set(kept.map((o) => o.metadata.namespace));
+  const keep = [...objects.filter((o) => o.kind === 'Namespace' && keptNamespaces.has(o.metadata.name)), ...kept];
   const deleteOption = keep.length
     ? { propagationPolicy: 'SelectivelyOrphan', selectivelyOrphans: { orphaningRules: keep.map(resourceIdentifier) } }
     : { propagationPolicy: 'Foreground' };

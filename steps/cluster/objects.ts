@@ -31,6 +31,7 @@ export const KINDS: Record<string, KindInfo> = {
   Node: { group: '', version: 'v1', resource: 'nodes', namespaced: false },
   Deployment: { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true },
   ReplicaSet: { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true },
+  NetworkPolicy: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', namespaced: true },
   Role: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', namespaced: true },
   RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', namespaced: true },
   Route: { group: 'route.openshift.io', version: 'v1', resource: 'routes', namespaced: true },
@@ -52,6 +53,7 @@ export const KINDS: Record<string, KindInfo> = {
     resource: 'manifestworkreplicasets',
     namespaced: true,
   },
+  PipelineRun: { group: 'tekton.dev', version: 'v1', resource: 'pipelineruns', namespaced: true },
   Placement: {
     group: 'cluster.open-cluster-management.io',
     version: 'v1beta1',

@@ -57,6 +57,15 @@ export function addClusterOptions(c: Command): Command {
     )
     .option('--cache-size <q>', `model cache PVC size (default ${RENDER_DEFAULTS.cacheSize})`)
     .option('--ready-timeout <s>', 'seconds allowed for model download + load (startup probe, wait deadline)')
+    .option('--run-id <id>', 'run id carried by the server object names (Tekton: the PipelineRun name)')
+    .option(
+      '--pipeline-run <name>',
+      'owning PipelineRun: labels the server for `llmbench gc` and scopes its NetworkPolicy',
+    )
+    .option(
+      '--client-namespace <ns>',
+      `namespace of the benchmark's pods, the only one admitted to the server (default ${RENDER_DEFAULTS.clientNamespace})`,
+    )
     .option('--acm', 'through Red Hat ACM: ManifestWorks in the managed cluster namespace on the hub')
     .option('--cluster <name>', 'ACM managed cluster name (with --acm)')
     .option('--no-prerequisites', 'leave out the namespace, ServiceAccounts and RBAC');
@@ -134,6 +143,9 @@ export async function resolveClusterOptions(
     modelCache: opts.modelCache as RenderOptions['modelCache'] | undefined,
     cacheSize: opts.cacheSize as string | undefined,
     readyTimeoutS,
+    runId: opts.runId as string | undefined,
+    pipelineRun: opts.pipelineRun as string | undefined,
+    clientNamespace: opts.clientNamespace as string | undefined,
   });
   if (problems.length) {
     throw new InvalidInputError(

@@ -12,9 +12,10 @@ import {
   type GpuProfile,
   type MigStrategy,
 } from './profiles.js';
+import { gpuNodeSelector, networkPolicy, scopeLabels, scopedName, type RunScope } from './scope.js';
 
 /** Everything the manifests depend on. One source: render, apply, the checked-in files and the ManifestWorks use it. */
-export interface RenderOptions {
+export interface RenderOptions extends RunScope {
   backend: BackendKind;
   gpuProfile: string;
   namespace: string;
@@ -26,6 +27,7 @@ export interface RenderOptions {
   image?: string;
   /** Extra server arguments appended after the profile's. */
   engineArgs: string[];
+  /** An OpenShift Route (edge TLS) to the server; off by default: the benchmark measures through the Service. */
   route: boolean;
   privilegedScc: boolean;
   migStrategy: MigStrategy;
@@ -46,7 +48,8 @@ export const RENDER_DEFAULTS: Omit<RenderOptions, 'backend'> = {
   model: 'mistralai/Mistral-7B-Instruct-v0.2',
   servedName: 'mistral',
   engineArgs: [],
-  route: true,
+  route: false,
+  clientNamespace: 'llm-bench-ci',
   privilegedScc: false,
   migStrategy: 'single',
   modelCache: 'pvc',
@@ -68,7 +71,8 @@ export const SERVER_PORTS = Object.fromEntries(
   ]),
 ) as Record<BackendKind, { port: number; ready: string; live: string }>;
 
-export const workloadName = (backend: BackendKind) => `llmbench-${backend}`;
+/** Server object names carry the run id: two runs in one namespace never touch each other's server. */
+export const workloadName = (backend: BackendKind, runId?: string) => scopedName(`llmbench-${backend}`, runId);
 export const cachePvcName = (backend: BackendKind) => `llmbench-model-cache-${backend}`;
 
 /** Checks options before any work; every problem at once. */
@@ -92,6 +96,10 @@ export function checkRenderOptions(o: RenderOptions): { profile: GpuProfile } {
   if (!o.model.trim()) problems.push({ path: '/model/name', message: 'must not be empty' });
   if (!/^[0-9]+(Mi|Gi|Ti)$/.test(o.cacheSize))
     problems.push({ path: '/cache_size', message: 'must be a quantity like 50Gi' });
+  if (o.pipelineRun !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.pipelineRun))
+    problems.push({ path: '--pipeline-run', message: 'must be a PipelineRun name of at most 63 characters' });
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.clientNamespace))
+    problems.push({ path: '--client-namespace', message: 'must be a DNS-1123 label' });
   if (!(o.readyTimeoutS > 0)) problems.push({ path: '/cluster/ready_timeout_s', message: 'must be > 0' });
   if (profile && !o.image && BACKENDS.includes(o.backend) && DEFAULT_IMAGES[o.backend][profile.vendor] === null) {
     problems.push({
@@ -119,12 +127,39 @@ function labels(o: RenderOptions, component?: BackendKind): Record<string, strin
   };
   if (component) {
     l['app.kubernetes.io/name'] = component;
-    l['app.kubernetes.io/instance'] = workloadName(component);
+    l['app.kubernetes.io/instance'] = workloadName(component, o.runId);
     l['llmbench.dev/backend'] = component;
     l['llmbench.dev/gpu-profile'] = o.gpuProfile;
+    Object.assign(l, scopeLabels(o));
   }
   return l;
 }
+
+/** Exactly what apply/wait/teardown touch in the servers' namespace (the runner Role). */
+const RUNNER_RULES: Record<string, string[]>[] = [
+  {
+    apiGroups: [''],
+    resources: ['services', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
+  {
+    apiGroups: ['apps'],
+    resources: ['deployments'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+  {
+    apiGroups: ['networking.k8s.io'],
+    resources: ['networkpolicies'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  {
+    apiGroups: ['route.openshift.io'],
+    resources: ['routes'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+];
 
 /** Namespace, ServiceAccounts and RBAC shared by the three servers (and the opt-in privileged SCC binding). */
 export function renderPrerequisites(o: RenderOptions): KObject[] {
@@ -158,26 +193,7 @@ export function renderPrerequisites(o: RenderOptions): KObject[] {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'llmbench-runner', namespace: ns, labels: labels(o) },
-      // Exactly what apply/wait/teardown touch in this namespace.
-      rules: [
-        {
-          apiGroups: [''],
-          resources: ['services', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts'],
-          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-        },
-        { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
-        {
-          apiGroups: ['apps'],
-          resources: ['deployments'],
-          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-        },
-        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
-        {
-          apiGroups: ['route.openshift.io'],
-          resources: ['routes'],
-          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-        },
-      ],
+      rules: RUNNER_RULES,
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -222,7 +238,7 @@ function storage(
   l: Record<string, string>,
 ): { objects: KObject[]; configMaps: KObject[]; volumes: Obj[]; mounts: Obj[]; env: Obj[] } {
   const server = SERVERS[o.backend];
-  const name = workloadName(o.backend);
+  const name = workloadName(o.backend, o.runId);
   const ns = o.namespace;
   const objects: KObject[] = [];
   const configMaps: KObject[] = [];
@@ -250,7 +266,9 @@ function storage(
     });
     volumes.push({ name: 'model-cache', persistentVolumeClaim: { claimName: cachePvcName(o.backend) } });
     mounts.push({ name: 'model-cache', mountPath: '/models-cache' });
-    env.push({ name: 'HF_HOME', value: '/models-cache/hf' });
+    // Explicitly online: an image built by llmbench build sets HF_HUB_OFFLINE=1 in its ENV, and offline mode on
+    // an empty cache crashes every server at start.
+    env.push({ name: 'HF_HOME', value: '/models-cache/hf' }, { name: 'HF_HUB_OFFLINE', value: '0' });
   } else {
     // Weights baked in by docker/<server>/Dockerfile under /models/hf; never reach the network.
     env.push({ name: 'HF_HOME', value: '/models/hf' }, { name: 'HF_HUB_OFFLINE', value: '1' });
@@ -320,7 +338,7 @@ function serverContainer(o: RenderOptions, profile: GpuProfile, mounts: Obj[], e
 }
 
 function deployment(o: RenderOptions, profile: GpuProfile, l: Record<string, string>, container: Obj, volumes: Obj[]) {
-  const name = workloadName(o.backend);
+  const name = workloadName(o.backend, o.runId);
   const tolerations =
     profile.vendor === 'nvidia'
       ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]
@@ -332,7 +350,10 @@ function deployment(o: RenderOptions, profile: GpuProfile, l: Record<string, str
       name,
       namespace: o.namespace,
       labels: l,
-      annotations: { 'llmbench.dev/model': o.model, 'llmbench.dev/served-name': o.servedName },
+      annotations: {
+        'llmbench.dev/model': o.model,
+        'llmbench.dev/served-name': o.servedName,
+      },
     },
     spec: {
       replicas: 1,
@@ -346,9 +367,14 @@ function deployment(o: RenderOptions, profile: GpuProfile, l: Record<string, str
         spec: {
           serviceAccountName: SERVER_SA,
           automountServiceAccountToken: false,
-          securityContext: o.privilegedScc ? {} : { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          // The privileged SCC opt-in exists for images that must run as root: ask for uid 0 (without it,
+          // admission assigns an arbitrary UID under any SCC and the opt-in would change nothing).
+          securityContext: o.privilegedScc
+            ? { runAsUser: 0 }
+            : { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           terminationGracePeriodSeconds: 30,
           tolerations,
+          nodeSelector: gpuNodeSelector(profile, o.migStrategy),
           containers: [container],
           volumes,
         },
@@ -357,10 +383,14 @@ function deployment(o: RenderOptions, profile: GpuProfile, l: Record<string, str
   } satisfies KObject;
 }
 
-/** Service (every named port of the server) and, unless --no-route, an edge-TLS Route to its http port. */
+/**
+ * Service (every named port of the server), a NetworkPolicy admitting only the benchmark's own pods (TGI and Triton
+ * have no auth of their own), and with --route an edge-TLS Route to its http port.
+ */
 function exposure(o: RenderOptions, l: Record<string, string>): KObject[] {
-  const name = workloadName(o.backend);
+  const name = workloadName(o.backend, o.runId);
   const ns = o.namespace;
+  const selector = { 'app.kubernetes.io/instance': name };
   const out: KObject[] = [
     {
       apiVersion: 'v1',
@@ -368,7 +398,7 @@ function exposure(o: RenderOptions, l: Record<string, string>): KObject[] {
       metadata: { name, namespace: ns, labels: l },
       spec: {
         type: 'ClusterIP',
-        selector: { 'app.kubernetes.io/instance': name },
+        selector,
         ports: [
           { name: 'http', port: SERVER_PORTS[o.backend].port, targetPort: 'http', protocol: 'TCP' },
           ...SERVERS[o.backend].container.extraPorts.map((p) => ({
@@ -381,6 +411,8 @@ function exposure(o: RenderOptions, l: Record<string, string>): KObject[] {
       },
     },
   ];
+  const ports = [SERVER_PORTS[o.backend].port, ...SERVERS[o.backend].container.extraPorts.map((p) => p.port)];
+  out.push(networkPolicy(o, { name, namespace: ns, labels: l }, selector, ports, o.route));
   if (o.route) {
     out.push({
       apiVersion: 'route.openshift.io/v1',
@@ -397,7 +429,7 @@ function exposure(o: RenderOptions, l: Record<string, string>): KObject[] {
   return out;
 }
 
-/** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, [Route]. */
+/** The server's objects: [ConfigMap (Triton)], [model-cache PVC], Deployment, Service, NetworkPolicy, [Route]. */
 export function renderBackend(o: RenderOptions): KObject[] {
   const { profile } = checkRenderOptions(o);
   const l = labels(o, o.backend);
@@ -407,8 +439,8 @@ export function renderBackend(o: RenderOptions): KObject[] {
 }
 
 /** In-cluster URL of the server (used when there is no Route). */
-export const serviceUrl = (o: Pick<RenderOptions, 'backend' | 'namespace'>) =>
-  `http://${workloadName(o.backend)}.${o.namespace}.svc:${SERVER_PORTS[o.backend].port}`;
+export const serviceUrl = (o: Pick<RenderOptions, 'backend' | 'namespace' | 'runId'>) =>
+  `http://${workloadName(o.backend, o.runId)}.${o.namespace}.svc:${SERVER_PORTS[o.backend].port}`;
 
 export function withDefaults(partial: Partial<RenderOptions> & { backend: BackendKind }): RenderOptions {
   const o = {

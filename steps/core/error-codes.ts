@@ -438,6 +438,17 @@ export const ERROR_CODES = {
     hint: 'Something holds it (finalizers, a stuck pod, the ACM work agent): inspect it, then run teardown again; it is safe to repeat.',
   },
 
+  'prerequisite-missing': {
+    exit: ENV,
+    meaning: 'An object the install creates (namespace, ServiceAccount, PVC, SCC binding, secret) is missing.',
+    hint: 'Run the install once as the namespace admin (README.md, "Install on a cluster"); the message names the object.',
+  },
+  'gc-options-invalid': {
+    exit: INVALID,
+    meaning: 'A flag of `llmbench gc` has a value it does not accept.',
+    hint: 'Run `llmbench gc --help`.',
+  },
+
   // steps/wait: `llmbench wait` exits with the diagnosis code (steps/cluster/diagnose.ts, steps/wait/wait.ts)
   'wait-options-invalid': {
     exit: INVALID,

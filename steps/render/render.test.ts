@@ -118,7 +118,7 @@ describe('render', () => {
   });
 
   test('ManifestWork: WellKnownStatus for the Deployment, Route host by JSONPath, model cache orphaned on delete', () => {
-    const [, work] = renderObjects(withDefaults({ backend: 'vllm' }), { mode: 'acm', cluster: 'spoke-1' });
+    const [, work] = renderObjects(withDefaults({ backend: 'vllm', route: true }), { mode: 'acm', cluster: 'spoke-1' });
     const spec = work.spec as any;
     expect(spec.manifestConfigs).toEqual([
       {
@@ -217,12 +217,12 @@ test('the validator checks SecurityContextConstraints against the SCC CRD (requi
 describe('render CLI', () => {
   test('prints multi-document YAML for each server; --acm --cluster prints ManifestWorks wrapping the same Deployment', async () => {
     for (const b of BACKENDS) {
-      const direct = await cli(['render', '--backend', b]);
+      const direct = await cli(['render', '--backend', b, '--route']);
       expect(direct.code).toBe(0);
       expect(direct.docs.map((d) => d.kind)).toEqual(
-        expect.arrayContaining(['Namespace', 'Deployment', 'Service', 'Route']),
+        expect.arrayContaining(['Namespace', 'Deployment', 'Service', 'NetworkPolicy', 'Route']),
       );
-      const acm = await cli(['render', '--backend', b, '--acm', '--cluster', 'spoke-1']);
+      const acm = await cli(['render', '--backend', b, '--acm', '--cluster', 'spoke-1', '--route']);
       expect(acm.code).toBe(0);
       expect(acm.docs.map((d) => d.kind)).toEqual(['ManifestWork', 'ManifestWork']);
       const dep = direct.docs.find((d) => d.kind === 'Deployment');
@@ -248,7 +248,7 @@ describe('render CLI', () => {
       '--no-prerequisites',
     ]);
     expect(r.code).toBe(0);
-    expect(r.docs.map((d) => d.kind)).toEqual(['PersistentVolumeClaim', 'Deployment', 'Service']);
+    expect(r.docs.map((d) => d.kind)).toEqual(['PersistentVolumeClaim', 'Deployment', 'Service', 'NetworkPolicy']);
     const c = container(r.docs);
     expect(c.image).toBe('reg/x:1');
     expect(c.args.slice(-1)).toEqual(['--seed=1']);

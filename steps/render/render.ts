@@ -12,7 +12,9 @@ export function renderObjects(o: RenderOptions, target: Target, prerequisites = 
   if (target.fanout) return renderFanOut(o, target.fanout.hubNamespace, target.fanout.clusterLabels, prerequisites);
   const works: KObject[] = [];
   if (pre.length) works.push(manifestWork(PREREQ_WORK, target.cluster!, pre));
-  works.push(manifestWork(workName(o.backend), target.cluster!, backend, { 'llmbench.dev/backend': o.backend }));
+  works.push(
+    manifestWork(workName(o.backend, o.runId), target.cluster!, backend, { 'llmbench.dev/backend': o.backend }),
+  );
   return works;
 }
 
@@ -24,8 +26,8 @@ export function renderFanOut(
   prerequisites = true,
 ): KObject[] {
   const objects = [...(prerequisites ? renderPrerequisites(o) : []), ...renderBackend(o)];
-  const work = manifestWork(workName(o.backend), 'unused', objects, { 'llmbench.dev/backend': o.backend });
-  return fanOut(workName(o.backend), hubNamespace, work, clusterLabels);
+  const work = manifestWork(workName(o.backend, o.runId), 'unused', objects, { 'llmbench.dev/backend': o.backend });
+  return fanOut(workName(o.backend, o.runId), hubNamespace, work, clusterLabels);
 }
 
 /** Multi-document YAML, stable key order, no anchors, no folding (diffs stay readable). */

@@ -51,6 +51,7 @@ export const command: CommandSpec = {
       {
         backend: o.render.backend,
         namespace: o.render.namespace,
+        runId: o.render.runId,
         mode: o.target.mode,
         cluster: o.target.cluster,
         timeoutS: timeoutS ?? o.render.readyTimeoutS,

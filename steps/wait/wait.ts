@@ -37,6 +37,8 @@ export interface WaitOptions {
   servedName?: string;
   /** A `progress` event this often while waiting (what it waits on, elapsed, time left); default 15 s. */
   progressIntervalMs?: number;
+  /** Run id the server's object names carry (apply --run-id). */
+  runId?: string;
 }
 
 export interface WaitResult {
@@ -242,8 +244,8 @@ async function waitUntilReady(run: Run): Promise<WaitResult> {
   clock.mark(
     'wait-started',
     o.mode === 'acm'
-      ? `ManifestWork ${o.cluster}/${workName(o.backend)}`
-      : `Deployment ${o.namespace}/${workloadName(o.backend)}`,
+      ? `ManifestWork ${o.cluster}/${workName(o.backend, o.runId)}`
+      : `Deployment ${o.namespace}/${workloadName(o.backend, o.runId)}`,
   );
   const notRolledOut = o.mode === 'direct' ? await waitRollout(run) : await waitWork(run);
   if (notRolledOut) return notRolledOut;
@@ -265,7 +267,7 @@ async function waitUntilReady(run: Run): Promise<WaitResult> {
 /** Polls the Deployment until it has rolled out; diagnoses its pods and events on the way. */
 async function waitRollout(run: Run): Promise<WaitResult | null> {
   const { client, o } = run;
-  const name = workloadName(o.backend);
+  const name = workloadName(o.backend, o.runId);
   const pendingSince: Record<string, number> = {};
   for (;;) {
     const dep = await client.get('Deployment', o.namespace, name);
@@ -398,7 +400,9 @@ async function recordRollout(run: Run, dep: KObject, live: KObject[], gpu: Gpu):
   report.node = podSpec(pod)?.nodeName ?? null;
   report.gpu = gpu;
   if (report.node) await readNodeGpu(run, report.node, gpu);
-  const route = (await client.get('Route', o.namespace, workloadName(o.backend)).catch(() => null)) as RouteView | null;
+  const route = (await client
+    .get('Route', o.namespace, workloadName(o.backend, o.runId))
+    .catch(() => null)) as RouteView | null;
   run.routeHost = route?.status?.ingress?.[0]?.host ?? route?.spec?.host ?? null;
 }
 
@@ -428,7 +432,7 @@ interface WorkState {
 /** Polls the ManifestWork until it is Applied and Available at its generation with ReadyReplicas fed back. */
 async function waitWork(run: Run): Promise<WaitResult | null> {
   const { client, o } = run;
-  const wname = workName(o.backend);
+  const wname = workName(o.backend, o.runId);
   for (;;) {
     const w = await client.get('ManifestWork', o.cluster, wname);
     if (!w) {

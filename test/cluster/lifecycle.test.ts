@@ -181,11 +181,12 @@ describe('direct mode', () => {
 
   test("pods Ready but the endpoint never answers: health-failed after the deadline (the seed's 503s)", async () => {
     const { common, report } = await env({ scenario: 'ready' });
-    await cli(['apply', '--backend', 'vllm', ...common]);
+    await cli(['apply', '--backend', 'vllm', '--route', ...common]);
     const w = await cli([
       'wait',
       '--backend',
       'vllm',
+      '--route',
       ...common,
       ...FAST,
       '--timeout',
@@ -199,7 +200,7 @@ describe('direct mode', () => {
     expect(w.err).toMatch(/progress step=wait backend=vllm waiting_on=\S+ elapsed_s=\d+ remaining_s=\d+/);
     expect(w.code).toBe(3);
     expect(w.err).toContain('error [health-failed]');
-    // Without --endpoint the Route host is used, over TLS as the edge Route serves it.
+    // Asked for a Route (off by default) and without --endpoint: the Route host, over TLS as the edge Route serves it.
     expect(report('vllm').endpoint).toBe('https://llmbench-vllm-llm-bench.apps.fake.example.com');
   });
 

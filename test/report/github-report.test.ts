@@ -388,6 +388,7 @@ describe('llmbench report against a fake GitHub that validates against the real 
   });
 
   it('check runs: inconclusive maps to neutral (statuses have no neutral: there it is error)', async () => {
+    gh.setTokenKind('pac-app'); // check runs are written by GitHub Apps only
     const wd = await freshWorkdir();
     const v = JSON.parse(await fs.readFile(path.join(wd, 'analysis', 'verdict.json'), 'utf8'));
     v.verdict = 'inconclusive';
@@ -405,6 +406,38 @@ describe('llmbench report against a fake GitHub that validates against the real 
     });
     expect(statusFor(v).state).toBe('error');
     expect(statusFor(null).state).toBe('error');
+  });
+
+  it('regression: with the Pipelines-as-Code App token a commit status is refused 403 (no statuses permission); a check run passes', async () => {
+    gh.setTokenKind('pac-app');
+    const wd = await freshWorkdir();
+    await expect(
+      runReport({
+        workdir: wd,
+        log: silentLogger,
+        github: ghOptions({ statusKind: 'status', assets: { mode: 'none' } }),
+      }),
+    ).rejects.toMatchObject({ exitCode: 3 });
+    const denied = gh.requests.find((q) => q.operationId === 'repos/create-commit-status')!;
+    expect(denied.status).toBe(403);
+    const ok = await runReport({
+      workdir: wd,
+      log: silentLogger,
+      github: ghOptions({ statusKind: 'check', assets: { mode: 'none' } }),
+    });
+    expect(ok.status).toMatchObject({ kind: 'check' });
+  });
+
+  it('a classic token cannot create check runs (GitHub Apps only): 403', async () => {
+    const wd = await freshWorkdir();
+    await expect(
+      runReport({
+        workdir: wd,
+        log: silentLogger,
+        github: ghOptions({ statusKind: 'check', assets: { mode: 'none' } }),
+      }),
+    ).rejects.toMatchObject({ exitCode: 3 });
+    expect(gh.requests.find((q) => q.operationId === 'checks/create')!.status).toBe(403);
   });
 
   it('without GitHub flags it only writes SUMMARY.md (exit 0, no requests)', async () => {

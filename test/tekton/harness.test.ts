@@ -231,13 +231,21 @@ describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
     expect(parseDuration('1h30m')).toBe(5_400_000);
   });
 
-  it('refuses what it does not implement (when, matrix) instead of ignoring it', async () => {
-    const d = docs([task('ok', 'true')], {
+  it('when: a false guard skips only its task; ordering dependents run, result consumers are skipped (Tekton)', async () => {
+    const d = docs([task('ok', 'printf done > "$(results.out.path)"')], {
+      params: [{ name: 'img', type: 'string', default: 'prebuilt@sha256:x' }],
       tasks: [
         {
-          name: 'w',
+          name: 'guarded',
           taskRef: { name: 'ok' },
-          when: [{ input: 'a', operator: 'in', values: ['b'] }],
+          when: [{ input: '$(params.img)', operator: 'in', values: [''] }],
+          workspaces: [{ name: 'w', workspace: 'w' }],
+        },
+        { name: 'after', taskRef: { name: 'ok' }, runAfter: ['guarded'], workspaces: [{ name: 'w', workspace: 'w' }] },
+        {
+          name: 'consumer',
+          taskRef: { name: 'ok' },
+          params: [{ name: 'in', value: '$(tasks.guarded.results.out)' }],
           workspaces: [{ name: 'w', workspace: 'w' }],
         },
         {
@@ -249,12 +257,11 @@ describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
       ],
     });
     const run = await new PipelineHarness({ docs: d, pipeline: 'p', params: {}, workspaces: ws() }).run();
-    expect(run.taskRuns.map((t) => [t.pipelineTask, t.status, t.reason])).toEqual(
-      expect.arrayContaining([
-        ['w', 'Failed', 'not supported by the harness: when'],
-        ['m', 'Failed', 'not supported by the harness: matrix'],
-      ]),
-    );
+    const st = Object.fromEntries(run.taskRuns.map((t) => [t.pipelineTask, [t.status, t.reason]]));
+    expect(st.guarded).toEqual(['Skipped', 'WhenExpressionsSkipped: "prebuilt@sha256:x" in [""] is false']);
+    expect(st.after[0]).toBe('Succeeded');
+    expect(st.consumer[0]).toBe('Skipped');
+    expect(st.m).toEqual(['Failed', 'not supported by the harness: matrix']);
   });
 });
 
@@ -383,7 +390,9 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
       });
       expect(statuses(run)).toEqual({
         source: 'Succeeded',
-        build: 'Succeeded',
+        // A prebuilt server-image: the build task is skipped by its when expression, image resolves it.
+        build: 'Skipped',
+        image: 'Succeeded',
         apply: 'Succeeded',
         wait: 'Succeeded',
         sweep: 'Succeeded',
@@ -426,7 +435,9 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
       });
       expect(statuses(run)).toEqual({
         source: 'Succeeded',
-        build: 'Succeeded',
+        // A prebuilt server-image: the build task is skipped by its when expression, image resolves it.
+        build: 'Skipped',
+        image: 'Succeeded',
         apply: 'Succeeded',
         wait: 'Succeeded',
         sweep: 'Succeeded',
@@ -648,6 +659,11 @@ describe('build task on the harness: real llmbench build against a real registry
     const b = byTask(r).build;
     expect(b.status).toBe('Succeeded');
     expect(b.steps[1].stderr).toMatch(/nothing to build/);
-    expect(b.results).toEqual({ 'image-digest': digest, image: `${img.image.replace(/:[^:/]+$/, '')}@${digest}` });
+    // Built by llmbench build (model baked in): apply renders the server in image mode (offline, HF_HOME in the image).
+    expect(b.results).toEqual({
+      'image-digest': digest,
+      image: `${img.image.replace(/:[^:/]+$/, '')}@${digest}`,
+      'model-cache': 'image',
+    });
   }, 120_000);
 });

@@ -18,7 +18,10 @@
  * (buildah) has no way to run here; it must be given a substitution (`substitutions`) with a reason, which
  * is recorded in the TaskRun record; without one the step fails with "cannot execute image".
  * `llmbench` resolves to this checkout's steps/bin/llmbench.js (the steps image's entrypoint).
- * Not implemented, and therefore refused (the TaskRun fails saying so): when expressions, matrix, embedded
+ *  - `when` expressions (operators in / notin) after substitution: a false one skips the task
+ *    ("WhenExpressionsSkipped"); tasks ordered after it (runAfter) still run, tasks consuming its results are
+ *    skipped — Tekton's "guard the task only" semantics (tektoncd/pipeline docs/pipelines.md, "Guard Task only").
+ * Not implemented, and therefore refused (the TaskRun fails saying so): matrix, embedded
  * taskSpec/pipelineSpec, sidecars, StepActions and steps without a script.
  */
 import { spawn } from 'node:child_process';
@@ -29,6 +32,8 @@ import yaml from 'js-yaml';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 import { deps, loadDocs, ofKind, refs, strings, type Obj } from './tekton.js';
 
+/** The namespace PipelineRuns run in ($(context.pipelineRun.namespace)): the install's pipeline namespace. */
+export const PIPELINERUN_NAMESPACE = 'llm-bench-ci';
 export const STEPS_IMAGE_PREFIX = 'quay.io/llmbench/llmbench-steps@sha256:';
 
 export interface StepSubstitution {
@@ -205,6 +210,11 @@ export class PipelineHarness {
           finish(this.skipped(t, false, `ParentTasksSkip: consumes results of '${failedDep}', which did not succeed`));
           continue;
         }
+        const whenFalse = this.whenFalse(t, params, records, runName);
+        if (whenFalse) {
+          finish(this.skipped(t, false, `WhenExpressionsSkipped: ${whenFalse}`));
+          continue;
+        }
         running.set(
           t.name,
           this.runTask(t, false, params, records, runName).then((r) => {
@@ -257,6 +267,28 @@ export class PipelineHarness {
       taskRuns: all,
       order,
     };
+  }
+
+  /** The first `when` expression that is false (substituted), or null when all hold (or there are none). */
+  private whenFalse(
+    t: Obj,
+    pparams: Record<string, string>,
+    records: Map<string, TaskRunRecord>,
+    runName: string,
+  ): string | null {
+    const vars: Vars = { 'context.pipelineRun.name': runName };
+    for (const [k, v] of Object.entries(pparams)) vars[`params.${k}`] = v;
+    for (const [tn, r] of records)
+      for (const [rn, rv] of Object.entries(r.results)) vars[`tasks.${tn}.results.${rn}`] = rv;
+    for (const w of (t.when ?? []) as Obj[]) {
+      if (w.cel !== undefined) throw new Error(`${t.name}: CEL when expressions are not modelled by the harness`);
+      const input = substitute(String(w.input), vars);
+      const values = (w.values as string[]).map((v) => substitute(String(v), vars));
+      if (w.operator !== 'in' && w.operator !== 'notin') throw new Error(`${t.name}: when operator ${w.operator}`);
+      const holds = values.includes(input) === (w.operator === 'in');
+      if (!holds) return `"${input}" ${w.operator} [${values.map((v) => `"${v}"`).join(', ')}] is false`;
+    }
+    return null;
   }
 
   private consumesResultOf(t: Obj, dep: string): boolean {
@@ -315,7 +347,7 @@ export class PipelineHarness {
     };
     // Features this stand-in does not implement fail the TaskRun instead of being ignored.
     const unsupported = [
-      ...['when', 'matrix', 'taskSpec', 'pipelineRef', 'pipelineSpec'].filter((k) => pt[k] !== undefined),
+      ...['matrix', 'taskSpec', 'pipelineRef', 'pipelineSpec'].filter((k) => pt[k] !== undefined),
       ...(task?.spec.sidecars ? ['sidecars'] : []),
       ...(task?.spec.steps ?? [])
         .filter((st: Obj) => st.ref || !st.script)
@@ -344,7 +376,11 @@ export class PipelineHarness {
         durationMs: 0,
       };
     // Pipeline-level substitution of the task's params.
-    const pvars: Vars = { 'context.pipelineRun.name': runName, 'context.pipeline.name': this.pipeline.metadata.name };
+    const pvars: Vars = {
+      'context.pipelineRun.name': runName,
+      'context.pipelineRun.namespace': PIPELINERUN_NAMESPACE,
+      'context.pipeline.name': this.pipeline.metadata.name,
+    };
     for (const [k, v] of Object.entries(pparams)) pvars[`params.${k}`] = v;
     for (const [tn, r] of records)
       for (const [rn, rv] of Object.entries(r.results)) pvars[`tasks.${tn}.results.${rn}`] = rv;
@@ -405,6 +441,7 @@ export class PipelineHarness {
       'context.taskRun.name': taskRunName,
       'context.task.name': task.metadata.name,
       'context.pipelineRun.name': runName,
+      'context.pipelineRun.namespace': PIPELINERUN_NAMESPACE,
     };
     for (const [k, v] of Object.entries(params)) vars[`params.${k}`] = v;
     for (const r of task.spec.results ?? []) vars[`results.${r.name}.path`] = path.join(resultsDir, r.name);

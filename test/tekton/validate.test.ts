@@ -39,7 +39,19 @@ const fmt = (ps: { where?: string; path?: string; message: string }[]) =>
 describe('tekton/ inventory', () => {
   it('has one tekton.dev/v1 Task per step, the llm-bench Pipeline, triggers, PaC runs, CronJob and RBAC', () => {
     expect([...tasks.keys()].sort()).toEqual(
-      ['analyze', 'apply', 'build', 'plot', 'report', 'source', 'sweep', 'teardown', 'wait']
+      [
+        'analyze',
+        'apply',
+        'bootstrap-steps-image',
+        'build',
+        'image',
+        'plot',
+        'report',
+        'source',
+        'sweep',
+        'teardown',
+        'wait',
+      ]
         .map((s) => `llmbench-${s}`)
         .sort(),
     );
@@ -227,7 +239,8 @@ describe('Tasks follow the catalog rules', () => {
       taskDocs.map((d) => [d.obj.metadata.name, (d.obj.spec.results ?? []).map((r: Obj) => r.name)]),
     );
     expect(results).toMatchObject({
-      'llmbench-build': ['image', 'image-digest'],
+      'llmbench-build': ['image', 'image-digest', 'model-cache'],
+      'llmbench-image': ['image', 'image-digest', 'model-cache'],
       'llmbench-wait': ['endpoint', 'image-digest'],
       'llmbench-analyze': ['verdict'],
       'llmbench-source': ['commit'],
@@ -240,10 +253,11 @@ describe('Pipeline llm-bench', () => {
     expect(fmt(checkPipeline(pipeline, tasks))).toEqual([]);
   });
 
-  it('runs source → build → apply → wait → sweep → analyze → plot, with report and teardown in finally', () => {
+  it('runs source → build → image → apply → wait → sweep → analyze → plot, with report and teardown in finally', () => {
     expect(dagOrder(pipeline.obj.spec.tasks)).toEqual([
       ['source'],
       ['build'],
+      ['image'],
       ['apply'],
       ['wait'],
       ['sweep'],
@@ -308,13 +322,16 @@ describe('PipelineRuns (Pipelines-as-Code and the TriggerTemplate) fit the Pipel
     const listed = Object.entries(a)
       .filter(([k]) => /^pipelinesascode\.tekton\.dev\/task(-\d+)?$/.test(k))
       .map(([, v]) => v);
-    const files = new Set(docs.filter((x) => x.obj.kind === 'Task').map((x) => x.file));
+    // The Pipeline's Tasks (the bootstrap Task is installed on its own, never inlined into a run).
+    const files = new Set(
+      docs.filter((x) => x.obj.kind === 'Task' && x.file.startsWith('tekton/tasks/')).map((x) => x.file),
+    );
     expect(new Set(listed)).toEqual(files);
     expect(a['pipelinesascode.tekton.dev/on-event'] ?? a['pipelinesascode.tekton.dev/on-comment']).toBeTruthy();
     expect(a['pipelinesascode.tekton.dev/on-target-branch']).toBe('[main]');
     // PaC variables only: {{ name }}.
     for (const { value } of strings(d.obj.spec))
-      for (const m of value.matchAll(/\{\{\s*([\w]+)\s*\}\}/g))
+      for (const m of value.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g))
         expect([
           'revision',
           'repo_url',
@@ -327,6 +344,8 @@ describe('PipelineRuns (Pipelines-as-Code and the TriggerTemplate) fit the Pipel
           'sender',
           'event_type',
           'trigger_comment',
+          // Custom params: defined (with defaults) in the Repository CR's spec.params.
+          ...ofKind(docs, 'Repository').flatMap((r) => (r.obj.spec.params ?? []).map((p: Obj) => p.name)),
         ]).toContain(m[1]);
   });
 

@@ -67,6 +67,77 @@ export interface FakeGitHubOptions {
   prs?: number[];
   /** Commit SHAs statuses may be set on (default: any 40-hex). */
   shas?: string[];
+  /**
+   * What the token may do. `classic` (default): a personal access token with the repo scope — everything
+   * here except creating check runs, which only GitHub Apps may do. `pac-app`: the installation token of the
+   * Pipelines-as-Code GitHub App, limited to the permissions PaC documents for it (PAC_APP_PERMISSIONS).
+   */
+  tokenKind?: 'classic' | 'pac-app';
+}
+
+/**
+ * The Pipelines-as-Code GitHub App's permissions (pipelines-as-code docs/content/docs/install/github_apps.md,
+ * the `default_permissions` of the app manifest `tkn pac bootstrap` creates). No `statuses`: a commit status
+ * posted with its token is refused.
+ */
+export const PAC_APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
+  checks: 'write',
+  contents: 'write',
+  issues: 'write',
+  members: 'read',
+  metadata: 'read',
+  organization_plan: 'read',
+  pull_requests: 'write',
+};
+
+/**
+ * Fine-grained permission each operation needs (GitHub REST docs, "Fine-grained access tokens" / "Permissions
+ * required for GitHub Apps" per endpoint); any one of the listed alternatives suffices.
+ */
+const NEEDS: Record<string, [string, 'read' | 'write'][]> = {
+  'issues/list-comments': [
+    ['issues', 'read'],
+    ['pull_requests', 'read'],
+  ],
+  'issues/create-comment': [
+    ['issues', 'write'],
+    ['pull_requests', 'write'],
+  ],
+  'issues/update-comment': [
+    ['issues', 'write'],
+    ['pull_requests', 'write'],
+  ],
+  'repos/create-commit-status': [['statuses', 'write']],
+  'checks/create': [['checks', 'write']],
+  'checks/update': [['checks', 'write']],
+  'git/create-blob': [['contents', 'write']],
+  'git/create-tree': [['contents', 'write']],
+  'git/create-commit': [['contents', 'write']],
+  'git/get-commit': [['contents', 'read']],
+  'git/get-ref': [['contents', 'read']],
+  'git/create-ref': [['contents', 'write']],
+  'git/update-ref': [['contents', 'write']],
+};
+
+/** null when the token may call the operation, else GitHub's 403 body and the header naming what it needs. */
+export function forbidden(
+  kind: 'classic' | 'pac-app',
+  operationId: string,
+): { body: Record<string, string>; accepted: string } | null {
+  const needs = NEEDS[operationId] ?? [];
+  const accepted = needs.map(([k, v]) => `${k}=${v}`).join(', ');
+  if (kind === 'classic') {
+    // Check runs are written by GitHub Apps only (REST docs, "Check runs": OAuth apps and authenticated users
+    // can view but not create them).
+    if (operationId.startsWith('checks/'))
+      return { body: { message: 'You must authenticate via a GitHub App.', status: '403' }, accepted };
+    return null;
+  }
+  const ok =
+    needs.length === 0 || needs.some(([k, v]) => PAC_APP_PERMISSIONS[k] === v || PAC_APP_PERMISSIONS[k] === 'write');
+  // An installation token lacking the permission: "Resource not accessible by integration" (REST docs,
+  // "Troubleshooting": the X-Accepted-GitHub-Permissions header lists what the endpoint accepts).
+  return ok ? null : { body: { message: 'Resource not accessible by integration', status: '403' }, accepted };
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -175,6 +246,11 @@ export class FakeGitHub {
     return obj;
   }
 
+  /** Switch the kind of token the fake accepts (the same token string keeps working). */
+  setTokenKind(kind: 'classic' | 'pac-app'): void {
+    this.opts.tokenKind = kind;
+  }
+
   private send(
     res: http.ServerResponse,
     route: Route | null,
@@ -264,6 +340,12 @@ export class FakeGitHub {
       });
       this.record(null, method, p, query, req, body, 404);
       return this.send(res, null, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+    }
+    const denied = forbidden(this.opts.tokenKind ?? 'classic', route.operationId);
+    if (denied) {
+      this.record(route.operationId, method, p, query, req, body, 403);
+      res.setHeader('x-accepted-github-permissions', denied.accepted);
+      return this.send(res, null, 403, { ...denied.body, documentation_url: DOCS });
     }
     const params: Record<string, string> = {};
     route.params.forEach((n, i) => (params[n] = decodeURIComponent(match![i + 1])));

@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import yaml from 'js-yaml';
-import { KINDS, type KObject } from '../../../steps/cluster/objects.js';
+import { KINDS as LLMBENCH_KINDS, type KindInfo, type KObject } from '../../../steps/cluster/objects.js';
 import { validateObject } from './validate.js';
+import { admitPod } from './scc.js';
 
 export type Scenario =
   | 'ready'
@@ -72,6 +73,40 @@ interface Watcher {
   namespace?: string;
   name?: string;
   res: http.ServerResponse;
+}
+
+/**
+ * Kinds an install applies that llmbench itself never renders (RBAC, Secrets, Tekton, Triggers, PaC, CronJobs):
+ * served so the README recipes can run against the fake. Their bodies are not validated here (the Tekton/PaC
+ * CRD schemas are checked by test/tekton/validate.test.ts); scope and REST paths are as the real API serves them.
+ */
+export const INSTALL_KINDS: Record<string, KindInfo> = {
+  Secret: { group: '', version: 'v1', resource: 'secrets', namespaced: true },
+  ClusterRole: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterrolebindings',
+    namespaced: false,
+  },
+  CronJob: { group: 'batch', version: 'v1', resource: 'cronjobs', namespaced: true },
+  Task: { group: 'tekton.dev', version: 'v1', resource: 'tasks', namespaced: true },
+  Pipeline: { group: 'tekton.dev', version: 'v1', resource: 'pipelines', namespaced: true },
+  EventListener: { group: 'triggers.tekton.dev', version: 'v1beta1', resource: 'eventlisteners', namespaced: true },
+  TriggerBinding: { group: 'triggers.tekton.dev', version: 'v1beta1', resource: 'triggerbindings', namespaced: true },
+  TriggerTemplate: { group: 'triggers.tekton.dev', version: 'v1beta1', resource: 'triggertemplates', namespaced: true },
+  Repository: { group: 'pipelinesascode.tekton.dev', version: 'v1alpha1', resource: 'repositories', namespaced: true },
+  TektonConfig: { group: 'operator.tekton.dev', version: 'v1alpha1', resource: 'tektonconfigs', namespaced: false },
+};
+const KINDS: Record<string, KindInfo> = { ...LLMBENCH_KINDS, ...INSTALL_KINDS };
+
+/** REST path of an object of any kind the fake serves. */
+export function restPath(kind: string, namespace: string | undefined, name?: string): string {
+  const k = KINDS[kind];
+  if (!k) throw new Error(`the fake API server does not serve kind ${kind}`);
+  const base = k.group ? `/apis/${k.group}/${k.version}` : `/api/${k.version}`;
+  const ns = k.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? 'default')}` : '';
+  return `${base}${ns}/${k.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
 const GROUP_RESOURCES: Record<string, string[]> = {};
@@ -456,11 +491,20 @@ export class FakeKube {
     } catch (e) {
       return this.status(res, 400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
     }
-    const problems = validateObject(obj);
+    // A namespaced object whose metadata.namespace differs from the URL's is a 400 before any validation:
+    // k8s.io/apiserver pkg/endpoints/handlers/rest.go EnsureObjectNamespaceMatchesRequestNamespace.
+    if (KINDS[kind]?.namespaced && obj?.metadata?.namespace && obj.metadata.namespace !== namespace) {
+      this.rejected.push({ ref: `${kind}/${namespace ?? ''}/${name}`, problems: ['namespace mismatch'] });
+      return this.status(
+        res,
+        400,
+        'BadRequest',
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+    const problems = kind in INSTALL_KINDS ? [] : validateObject(obj);
     if (obj?.metadata?.name !== name)
       problems.push(`/metadata/name: '${obj?.metadata?.name}' does not match the URL name '${name}'`);
-    if (KINDS[kind].namespaced && obj?.metadata?.namespace && obj.metadata.namespace !== namespace)
-      problems.push('/metadata/namespace: does not match the URL namespace');
     if (obj?.kind !== kind) problems.push(`/kind: '${obj?.kind}' does not match the URL resource`);
     if (problems.length) {
       this.rejected.push({ ref: `${kind}/${namespace ?? ''}/${name}`, problems });
@@ -472,6 +516,10 @@ export class FakeKube {
     }
     if (KINDS[kind].namespaced && kind !== 'ManifestWork' && !this.get('Namespace', undefined, namespace!)) {
       return this.status(res, 404, 'NotFound', `namespaces "${namespace}" not found`);
+    }
+    if (kind === 'Pod' && this.opts.openshift) {
+      const denied = admitPod(this.all(), namespace!, { name, spec: (obj as any).spec ?? {} });
+      if (denied) return this.status(res, 403, 'Forbidden', denied, { name, kind: 'pods' });
     }
     const existing = this.get(kind, namespace, name);
     if (existing?.metadata.deletionTimestamp)
@@ -635,9 +683,15 @@ export class FakeKube {
     });
     const sc = this.opts.scenario;
     if (sc === 'never-applied') return;
-    if (sc === 'scc-forbidden') {
+    // SCC admission of the pod the ReplicaSet would create (OpenShift only; see ./scc.ts).
+    const denied = this.opts.openshift
+      ? admitPod(this.all(), ns, { name: `${dep.metadata.name}-7d9f-`, spec: template.spec })
+      : null;
+    if (sc === 'scc-forbidden' || denied) {
       this.later(step, () => {
-        const msg = `Error creating: pods "${dep.metadata.name}-7d9f-" is forbidden: unable to validate against any security context constraint: [provider "anyuid": Forbidden: not usable by user or serviceaccount, spec.containers[0].securityContext.runAsUser: Invalid value: 0: must be in the ranges: [1000680000, 1000689999], provider "privileged": Forbidden: not usable by user or serviceaccount]`;
+        const msg = denied
+          ? `Error creating: ${denied}`
+          : `Error creating: pods "${dep.metadata.name}-7d9f-" is forbidden: unable to validate against any security context constraint: [provider "anyuid": Forbidden: not usable by user or serviceaccount, spec.containers[0].securityContext.runAsUser: Invalid value: 0: must be in the ranges: [1000680000, 1000689999], provider "privileged": Forbidden: not usable by user or serviceaccount]`;
         this.event(
           ns,
           { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${dep.metadata.name}-7d9f` } },

@@ -22,6 +22,7 @@ import {
   Event,
 } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { SPECS_DIR } from '../../specs-dir.js';
 
@@ -41,6 +42,7 @@ const CORE: Record<string, { model: Model; clientType: string }> = {
   'v1/Node': { model: Node as unknown as Model, clientType: 'V1Node' },
   'v1/Event': { model: Event as unknown as Model, clientType: 'CoreV1Event' },
   'apps/v1/Deployment': { model: Deployment as unknown as Model, clientType: 'V1Deployment' },
+  'networking.k8s.io/v1/NetworkPolicy': { model: NetworkPolicy as unknown as Model, clientType: 'V1NetworkPolicy' },
   'rbac.authorization.k8s.io/v1/Role': { model: Role as unknown as Model, clientType: 'V1Role' },
   'rbac.authorization.k8s.io/v1/RoleBinding': { model: RoleBinding as unknown as Model, clientType: 'V1RoleBinding' },
 };
