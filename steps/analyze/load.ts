@@ -8,9 +8,8 @@ import { InvalidInputError, type Problem } from '../core/errors.js';
 import { validate } from '../core/schemas.js';
 import type { Logger } from '../core/log.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
-import { pointKey, type Point, type SloSpec } from '../metrics/derive.js';
-import type { Finding } from '../core/types/verdict.js';
-import { readSampleFiles, TOKENS_PER_EVENT_MAX, type CorruptLine, type ImplausibleTokens } from './samples.js';
+import type { Point, SloSpec } from '../metrics/derive.js';
+import { readSampleFiles, type CorruptLine, type ImplausibleTokens } from './samples.js';
 
 export interface LoadedRun {
   backend: string;

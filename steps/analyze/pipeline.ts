@@ -4,7 +4,6 @@
  * Shared by `llmbench analyze` and `llmbench run`.
  */
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
 import type { Logger } from '../core/log.js';
 import type { ResolvedConfig } from '../core/config.js';
 import { InvalidInputError, LlmbenchError } from '../core/errors.js';

@@ -96,11 +96,9 @@ export function headerProblems(headers: Record<string, string>, at: string, env:
       problems.push({ path: p, message: 'must be a string' });
       continue;
     }
-    // eslint-disable-next-line no-control-regex
     if (/[\r\n\0]/.test(value)) problems.push({ path: p, message: 'value holds CR, LF or NUL' });
     const refs = envRefProblems(value, p, env);
     problems.push(...refs);
-    // eslint-disable-next-line no-control-regex
     if (!refs.length && /[\r\n\0]/.test(resolveEnvRefs(value, env)))
       problems.push({ path: p, message: 'value (after ${NAME} substitution) holds CR, LF or NUL' });
   }

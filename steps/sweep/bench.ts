@@ -188,7 +188,8 @@ async function load(
         console.log(
           `  gc kind ${(e as unknown as { detail?: { kind?: number } }).detail?.kind} ${e.duration.toFixed(2)} ms at ${(e.startTime - t0).toFixed(0)} ms into the load`,
         );
-      ((gcMaxMs = Math.max(gcMaxMs, e.duration)), (gcTotalMs += e.duration));
+      gcMaxMs = Math.max(gcMaxMs, e.duration);
+      gcTotalMs += e.duration;
     }
   });
   if (clientThreads === 1) gcObs.observe({ entryTypes: ['gc'] });
@@ -288,8 +289,11 @@ function compare(r: LoadResult, d: Dump, script: Script): Errors {
     e.ttftScript.push(Math.abs(ttft - script.ttftMs));
     const deliver = Math.abs(s.chunk_ms[0] - toClient(log.writeMs[0]));
     e.ttftClient.push(deliver + Math.max(0, written - s.sent_ms));
-    if (process.env.BENCH_TRACE)
-      ((e.trace ??= { deliver: [], send: [] }), e.trace.deliver.push(deliver), e.trace.send.push(written - s.sent_ms));
+    if (process.env.BENCH_TRACE) {
+      e.trace ??= { deliver: [], send: [] };
+      e.trace.deliver.push(deliver);
+      e.trace.send.push(written - s.sent_ms);
+    }
     e.queue.push(toClient(log.recvMs) - s.sent_ms);
     const n = Math.min(s.chunk_ms.length, log.writeMs.length);
     for (let k = 1; k < n; k++) {

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../../steps/adapters/scripted-server.js';
 import { main } from '../../steps/cli.js';
 import { NdjsonAppender, writeFileAtomic } from '../../steps/core/atomic.js';
-import { InvalidInputError } from '../../steps/core/errors.js';
 import { writeSynthRun } from '../../steps/analyze/synth.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'llmbench-links-'));

@@ -43,7 +43,7 @@ function git(cwd: string, ...args: string[]): string {
 function startSim(): Promise<void> {
   return new Promise((resolve, reject) => {
     // A 4-bit model on a simulated T4, as harness.test.ts uses (fp16 Mistral-7B does not fit 16 GB).
-    const args = ['sim', '--backend', 'vllm', '--port', '0', '--time-scale', '4', '--gpu', 't4'].concat([
+    const args = ['sim', '--backend', 'vllm', '--port', '0', '--time-scale', '4', '--gpu', 't4-16gb'].concat([
       '--model',
       'mistral-7b-instruct-bnb-nf4',
     ]);

@@ -36,7 +36,7 @@ function git(cwd: string, ...args: string[]): string {
 
 function startSim(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const args = ['sim', '--backend', 'tgi', '--port', '0', '--time-scale', '4', '--gpu', 't4'];
+    const args = ['sim', '--backend', 'tgi', '--port', '0', '--time-scale', '4', '--gpu', 't4-16gb'];
     sim = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
