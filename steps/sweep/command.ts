@@ -175,7 +175,12 @@ async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext
   return { o, str, cfg, base, cfgBackend, kind, url, out, api, provenance, plan, entry, ...client, headers };
 }
 
-async function readConfig(file: string | undefined, ctx: CommandContext, problems: Problem[]) {
+/** The bench config named by --config; its problems are reported under --config. */
+async function readConfig(
+  file: string | undefined,
+  ctx: CommandContext,
+  problems: Problem[],
+): Promise<ResolvedConfig | undefined> {
   if (!file) return undefined;
   try {
     return await loadConfig(path.resolve(ctx.cwd, file));

@@ -128,6 +128,12 @@ function failPool(pool: Pool, e: Error): void {
   for (const s of pool.workers) for (const w of s.windowWaiters.splice(0)) w.reject(pool.failure);
 }
 
+/** Settles a thread's start: ready, or failed before it was. */
+interface StartWaiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
 /** A message from client thread i: it started, a sample, a window's loop delay, or a fatal error. */
 function onWorkerMessage(pool: Pool, slot: Slot, i: number, m: FromWorker, started: StartWaiter): void {
   if (m.type === 'ready') started.resolve();
@@ -146,11 +152,6 @@ function onWorkerMessage(pool: Pool, slot: Slot, i: number, m: FromWorker, start
     started.reject(e);
     failPool(pool, e);
   }
-}
-
-interface StartWaiter {
-  resolve: () => void;
-  reject: (e: Error) => void;
 }
 
 /** Starts client thread i; resolves once it reports ready (bounded by READY_TIMEOUT_MS). */

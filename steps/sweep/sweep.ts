@@ -376,7 +376,13 @@ async function runPlan(o: SweepOptions, runs: TargetRun[], points: PointSpec[], 
 }
 
 /** Points × trials; the sequential gate (when set) decides after each trial whether to go on. */
-async function runPoints(o: SweepOptions, runs: TargetRun[], points: PointSpec[], w: Workload, ctx: TrialCtx) {
+async function runPoints(
+  o: SweepOptions,
+  runs: TargetRun[],
+  points: PointSpec[],
+  w: Workload,
+  ctx: TrialCtx,
+): Promise<void> {
   points: for (const p of points) {
     for (let trial = 0; trial < o.trials; trial++) {
       // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
