@@ -6,14 +6,14 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { validate } from '../core/schemas.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
-import type { CommandSpec } from '../core/command.js';
+import type { CommandContext, CommandSpec } from '../core/command.js';
 import { builtinConfig, CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
 import type { Baseline } from '../core/types/baseline.js';
 import { readBaseline } from '../analyze/baseline.js';
 import { gateBaselineEntry, sequentialGate, sequentialProblems } from '../analyze/gate.js';
-import { planFingerprint, sweepPlan, type PlanFlags } from './plan.js';
+import { planFingerprint, sweepPlan, type PlanFlags, type SweepPlan } from './plan.js';
 import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
-import { ExitCode } from '../core/exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
 import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../servers/adapters.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import { barProgress, eventProgress, noProgress, type Progress, type ProgressPlan } from './progress.js';
@@ -102,221 +102,333 @@ export const command: CommandSpec = {
         '\nExamples:\n  llmbench sweep --backend vllm --url http://127.0.0.1:8000 --out runs/vllm --concurrency 1,8,32 --requests 100 --trials 3\n  llmbench sweep --backend tgi --url http://tgi:8080 --out runs/tgi --rate 1,2,4 --arrival gamma --burstiness 0.5 --duration 60\n',
       ),
   async run(opts, ctx) {
-    const problems: Problem[] = [];
-    const reader = flagReader(opts, problems);
-    const { o, str, num, ranged } = reader;
-    let cfg: ResolvedConfig | undefined;
-    if (str('config')) {
-      try {
-        cfg = await loadConfig(path.resolve(ctx.cwd, str('config')!));
-      } catch (e) {
-        if (e instanceof InvalidInputError)
-          problems.push(...e.problems.map((p) => ({ ...p, path: `--config${p.path}` })));
-        else throw e;
-      }
-    }
-    const base = cfg ?? builtinConfig();
-    // Provenance from `llmbench wait` (GPU product, server version, image digest), so analyze can refuse to
-    // compare runs on different hardware or servers.
-    let provenance: SweepTarget['provenance'];
-    if (str('deploy-report')) {
-      const file = path.resolve(ctx.cwd, str('deploy-report')!);
-      try {
-        const rep = JSON.parse(await readFile(file, 'utf8')) as DeployReport;
-        const bad = validate('deploy-report', rep);
-        if (bad.length) problems.push(...bad.map((p) => ({ ...p, path: `--deploy-report${p.path}`, file })));
-        else
-          provenance = {
-            gpu: rep.gpu?.product ?? rep.gpu?.profile ?? null,
-            server: rep.server_version ?? null,
-            image_digest: rep.image_digest ?? null,
-          };
-      } catch (e) {
-        problems.push({ path: '--deploy-report', message: `cannot read ${file}: ${(e as Error).message}` });
-      }
-    }
-
-    // Backend: a kind, or a backend id from the config.
-    const backendArg = str('backend');
-    const cfgBackend =
-      cfg?.backends.find((b) => b.id === backendArg) ?? cfg?.backends.find((b) => b.kind === backendArg);
-    let kind: AdapterKind | undefined;
-    if (!backendArg) problems.push({ path: '--backend', message: `is required (${ADAPTER_KINDS.join(', ')})` });
-    else if (cfgBackend) kind = cfgBackend.kind;
-    else if (isAdapterKind(backendArg)) kind = backendArg;
-    else
-      problems.push({
-        path: '--backend',
-        message: `'${backendArg}' is not one of ${ADAPTER_KINDS.join(', ')}${cfg ? ' nor a backend id in the config' : ''}`,
-      });
-
-    const url = str('url') ?? cfgBackend?.endpoint;
-    // The same checks as `run` (steps/core/targets.ts): WHATWG URL, http(s), ${NAME} references set.
-    const checkUrl = (u: string | undefined, flag: string, required: boolean) => {
-      if (u === undefined) {
-        if (required) problems.push({ path: `--${flag}`, message: 'is required (server base URL)' });
-        return;
-      }
-      problems.push(...endpointProblems(u, `--${flag}`, ctx.env));
-    };
-    checkUrl(url, 'url', true);
-    checkUrl(str('ab-url'), 'ab-url', false);
-    const out = str('out');
-    if (!out) problems.push({ path: '--out', message: 'is required (output directory)' });
-
-    const api = str('api') ?? cfgBackend?.api;
-    if (kind && api !== undefined && !getAdapter(kind).apis.includes(api))
-      problems.push({
-        path: '--api',
-        message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})`,
-      });
-
-    const flags = planFlags(reader, base.load, problems);
-    const abUrlArg = str('ab-url');
-    let baseline: Baseline | undefined;
-    if (str('baseline')) {
-      try {
-        baseline = await readBaseline(path.resolve(ctx.cwd, str('baseline')!));
-      } catch (e) {
-        if (!(e instanceof InvalidInputError)) throw e;
-        problems.push(...e.problems.map((p) => ({ ...p, path: `--baseline${p.path}` })));
-      }
-    }
-    // The gate compares with a baseline entry only when it measured this very workload (else: fixed trials).
-    const fixed = sweepPlan(base, flags);
-    const fp = baseline && !problems.length ? await planFingerprint(fixed, ctx.cwd).catch(() => '') : '';
-    const wanted = sweepPlan(base, flags, { comparable: true }).sequential;
-    const { entry, why } = gateBaselineEntry(wanted, base.regression, baseline?.backends, cfgBackend?.id ?? kind!, fp);
-    if (why && !abUrlArg) ctx.log.info(`${why}: fixed trials, no sequential gate`);
-    const plan = sweepPlan(base, flags, { comparable: !!abUrlArg || !!entry });
-    if (plan.sequential)
-      problems.push(
-        ...sequentialProblems({
-          ...base.regression,
-          sequential: { ...base.regression.sequential, ...plan.sequential },
-        }),
-      );
-    if (flags.sequential === true && !plan.sequential)
-      problems.push({
-        path: '--sequential',
-        message:
-          'the gate needs something to compare with: --ab-url, or --baseline with an entry for this backend and workload',
-      });
-    const timeScale =
-      ranged('time-scale', '/definitions/backend/properties/sim/properties/time_scale') ??
-      cfgBackend?.sim?.time_scale ??
-      1;
-    const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
-    if (clientThreads > 256)
-      problems.push({ path: '--client-threads', message: `must be at most 256 (got ${clientThreads})` });
-    const progressKind = str('progress') ?? 'auto';
-    if (!['auto', 'bar', 'json', 'none'].includes(progressKind))
-      problems.push({ path: '--progress', message: 'must be auto, bar, json or none' });
-    const headers: Record<string, string> = { ...cfgBackend?.headers };
-    for (const [i, h] of ((o.header as string[] | undefined) ?? []).entries()) {
-      const m = /^([A-Za-z0-9-]+)\s*:\s*(.*)$/.exec(h);
-      if (!m) problems.push({ path: `--header/${i}`, message: "must look like 'Name: value'" });
-      else headers[m[1]] = m[2];
-    }
-    problems.push(...headerProblems(headers, '--header', ctx.env));
-    problems.push(...(await datasetProblems(str('dataset') ?? base.workload.dataset, '--dataset', ctx.cwd)));
-    if (o.resume && str('ab-url') === undefined && cfg?.load.ab)
-      problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
-
-    if (problems.length) {
-      throw new InvalidInputError(
-        'sweep-flags-invalid',
-        `invalid sweep flags (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
-        {
-          problems,
-          hint: 'Run `llmbench sweep --help` for the flags and examples.',
-        },
-      );
-    }
-
-    const outDir = path.resolve(ctx.cwd, out!);
-    const abUrl = str('ab-url') === undefined ? undefined : resolveEnvRefs(str('ab-url')!, ctx.env);
-    const scrape = o['scrape-metrics'];
-    const target: SweepTarget = {
-      backend: cfgBackend?.id ?? kind!,
-      kind: kind!,
-      url: resolveEnvRefs(url!, ctx.env),
-      model: str('model') ?? cfgBackend?.model ?? cfg?.model.served_name ?? CONFIG_DEFAULTS.model.served_name,
-      api,
-      headers: Object.keys(headers).length ? resolveHeaders(headers, ctx.env) : undefined,
-      outDir: abUrl ? path.join(outDir, 'a') : outDir,
-      timeScale,
-      scrapeMetrics: typeof scrape === 'string' ? scrape : scrape === true,
-      provenance,
-    };
-    // With the plan, the display says point i/n, trial j/k and an ETA (steps/sweep/progress.ts).
-    const pickProgress = (plan: ProgressPlan): Progress =>
-      progressKind === 'none'
-        ? noProgress
-        : progressKind === 'json'
-          ? eventProgress(ctx.log, undefined, plan)
-          : progressKind === 'bar' || (progressKind === 'auto' && !ctx.log.json && process.stderr.isTTY)
-            ? barProgress(process.stderr, plan)
-            : progressKind === 'auto' && ctx.log.json
-              ? eventProgress(ctx.log, undefined, plan)
-              : noProgress;
-    const { sequential: design, ...planned } = plan;
-    const opts2: SweepOptions = {
-      ...target,
-      ...planned,
-      resume: o.resume === true,
-      clientThreads,
-      log: ctx.log,
-      signal: ctx.signal,
-      cwd: ctx.cwd,
-      gate: design
-        ? sequentialGate({
-            design,
-            regression: base.regression,
-            slo: base.slo,
-            reference: abUrl ? { mode: 'ab' } : { mode: 'baseline', baseline: entry },
-            onStep: (p, t, step, why) =>
-              step !== 'continue' &&
-              ctx.log.info(`gate at ${p.concurrency ?? p.rate} after trial ${t + 1}: ${step} (${why})`),
-          })
-        : undefined,
-    };
-    opts2.progress = pickProgress({
-      points: planPoints(opts2),
-      trials: opts2.trials,
-      warmup: opts2.warmup,
-      requests: opts2.requests ?? null,
-      durationS: opts2.durationS ?? null,
+    const v = await readSweepFlags(opts, ctx);
+    const { options, target, abUrl, outDir } = buildSweep(v, ctx);
+    options.progress = pickProgress(v.progressKind, ctx, {
+      points: planPoints(options),
+      trials: options.trials,
+      warmup: options.warmup,
+      requests: options.requests ?? null,
+      durationS: options.durationS ?? null,
       arms: abUrl ? 2 : 1,
     });
-    let summaries: SweepSummary[];
-    if (abUrl)
-      summaries = await runAbSweep({
-        ...opts2,
-        ab: { ...target, backend: `${target.backend}-b`, url: abUrl, outDir: path.join(outDir, 'b') },
-      });
-    else summaries = [await runSweep(opts2)];
-
-    for (const s of summaries) ctx.stdout(formatTable(s) + '\n');
-    if (ctx.signal.aborted) {
-      ctx.log.warn('sweep stopped early; every finished request is in samples.ndjson — continue with --resume');
-      return ExitCode.ENVIRONMENT;
-    }
-    if (summaries.every((s) => s.points.every((p) => p.completed === 0))) {
-      const cats = summaries.flatMap((s) => s.points.flatMap((p) => Object.keys(p.errors_by_category ?? {})));
-      throw new EnvironmentError(
-        'no-successful-requests',
-        `no request succeeded against ${url} (${[...new Set(cats)].join(', ') || 'no requests'})`,
-        {
-          hint: 'Check the URL, the model name (--model) and that the server is ready (llmbench wait). Samples with error details are in samples.ndjson.',
-        },
-      );
-    }
-    return ExitCode.OK;
+    const summaries = abUrl
+      ? await runAbSweep({
+          ...options,
+          ab: { ...target, backend: `${target.backend}-b`, url: abUrl, outDir: path.join(outDir, 'b') },
+        })
+      : [await runSweep(options)];
+    return report(summaries, v.url, ctx);
   },
 };
 
 type Raw = Record<string, string | string[] | boolean | undefined>;
+type Reader = ReturnType<typeof flagReader>;
+type ConfigBackend = ResolvedConfig['backends'][number];
+
+/** Every flag read and checked; the fields the checks made sure of are set once no problem was found. */
+interface SweepFlags {
+  o: Raw;
+  str: Reader['str'];
+  cfg?: ResolvedConfig;
+  base: ResolvedConfig;
+  cfgBackend?: ConfigBackend;
+  kind?: AdapterKind;
+  url?: string;
+  out?: string;
+  api?: string;
+  provenance: SweepTarget['provenance'];
+  plan: SweepPlan;
+  entry?: ReturnType<typeof gateBaselineEntry>['entry'];
+  timeScale: number;
+  clientThreads: number;
+  progressKind: string;
+  headers: Record<string, string>;
+}
+
+/** Reads every flag (and the config, deploy report and baseline they name); all problems at once, exit 2. */
+async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext): Promise<SweepFlags> {
+  const problems: Problem[] = [];
+  const reader = flagReader(opts, problems);
+  const { o, str } = reader;
+  const cfg = await readConfig(str('config'), ctx, problems);
+  const base = cfg ?? builtinConfig();
+  const provenance = await readProvenance(str('deploy-report'), ctx, problems);
+  const { kind, cfgBackend } = resolveBackend(str('backend'), cfg, problems);
+  const { url, out, api } = targetFlags(reader, kind, cfgBackend, ctx, problems);
+  const { plan, entry } = await gatedPlan(reader, base, cfgBackend?.id ?? kind!, ctx, problems);
+  const client = clientFlags(reader, cfgBackend, problems);
+  const headers = requestHeaders(o, cfgBackend, ctx, problems);
+  problems.push(...(await datasetProblems(str('dataset') ?? base.workload.dataset, '--dataset', ctx.cwd)));
+  if (o.resume && str('ab-url') === undefined && cfg?.load.ab)
+    problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
+  if (problems.length) {
+    throw new InvalidInputError(
+      'sweep-flags-invalid',
+      `invalid sweep flags (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      {
+        problems,
+        hint: 'Run `llmbench sweep --help` for the flags and examples.',
+      },
+    );
+  }
+  return { o, str, cfg, base, cfgBackend, kind, url, out, api, provenance, plan, entry, ...client, headers };
+}
+
+/** The bench config named by --config; its problems are reported under --config. */
+async function readConfig(
+  file: string | undefined,
+  ctx: CommandContext,
+  problems: Problem[],
+): Promise<ResolvedConfig | undefined> {
+  if (!file) return undefined;
+  try {
+    return await loadConfig(path.resolve(ctx.cwd, file));
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    problems.push(...e.problems.map((p) => ({ ...p, path: `--config${p.path}` })));
+    return undefined;
+  }
+}
+
+/**
+ * Provenance from `llmbench wait` (GPU product, server version, image digest), so analyze can refuse to compare
+ * runs on different hardware or servers.
+ */
+async function readProvenance(
+  arg: string | undefined,
+  ctx: CommandContext,
+  problems: Problem[],
+): Promise<SweepTarget['provenance']> {
+  if (!arg) return undefined;
+  const file = path.resolve(ctx.cwd, arg);
+  try {
+    const rep = JSON.parse(await readFile(file, 'utf8')) as DeployReport;
+    const bad = validate('deploy-report', rep);
+    if (bad.length) problems.push(...bad.map((p) => ({ ...p, path: `--deploy-report${p.path}`, file })));
+    else
+      return {
+        gpu: rep.gpu?.product ?? rep.gpu?.profile ?? null,
+        server: rep.server_version ?? null,
+        image_digest: rep.image_digest ?? null,
+      };
+  } catch (e) {
+    problems.push({ path: '--deploy-report', message: `cannot read ${file}: ${(e as Error).message}` });
+  }
+  return undefined;
+}
+
+/** Backend: a kind, or a backend id from the config. */
+function resolveBackend(
+  backendArg: string | undefined,
+  cfg: ResolvedConfig | undefined,
+  problems: Problem[],
+): { kind?: AdapterKind; cfgBackend?: ConfigBackend } {
+  const cfgBackend = cfg?.backends.find((b) => b.id === backendArg) ?? cfg?.backends.find((b) => b.kind === backendArg);
+  if (!backendArg) problems.push({ path: '--backend', message: `is required (${ADAPTER_KINDS.join(', ')})` });
+  else if (cfgBackend) return { kind: cfgBackend.kind, cfgBackend };
+  else if (isAdapterKind(backendArg)) return { kind: backendArg, cfgBackend };
+  else
+    problems.push({
+      path: '--backend',
+      message: `'${backendArg}' is not one of ${ADAPTER_KINDS.join(', ')}${cfg ? ' nor a backend id in the config' : ''}`,
+    });
+  return { cfgBackend };
+}
+
+/** --url (or the config's endpoint), --ab-url, --out and --api. */
+function targetFlags(
+  { str }: Reader,
+  kind: AdapterKind | undefined,
+  cfgBackend: ConfigBackend | undefined,
+  ctx: CommandContext,
+  problems: Problem[],
+): { url?: string; out?: string; api?: string } {
+  const url = str('url') ?? cfgBackend?.endpoint;
+  // The same checks as `run` (steps/core/targets.ts): WHATWG URL, http(s), ${NAME} references set.
+  const checkUrl = (u: string | undefined, flag: string, required: boolean) => {
+    if (u === undefined) {
+      if (required) problems.push({ path: `--${flag}`, message: 'is required (server base URL)' });
+      return;
+    }
+    problems.push(...endpointProblems(u, `--${flag}`, ctx.env));
+  };
+  checkUrl(url, 'url', true);
+  checkUrl(str('ab-url'), 'ab-url', false);
+  const out = str('out');
+  if (!out) problems.push({ path: '--out', message: 'is required (output directory)' });
+  const api = str('api') ?? cfgBackend?.api;
+  if (kind && api !== undefined && !getAdapter(kind).apis.includes(api))
+    problems.push({
+      path: '--api',
+      message: `'${api}' is not available for ${kind} (use ${getAdapter(kind).apis.join(' or ')})`,
+    });
+  return { url, out, api };
+}
+
+/** The plan from the config and flags, with the sequential gate when it has something to compare with. */
+async function gatedPlan(
+  reader: Reader,
+  base: ResolvedConfig,
+  backend: string,
+  ctx: CommandContext,
+  problems: Problem[],
+): Promise<{ plan: SweepPlan; entry?: ReturnType<typeof gateBaselineEntry>['entry'] }> {
+  const { str } = reader;
+  const flags = planFlags(reader, base.load, problems);
+  const abUrlArg = str('ab-url');
+  const baseline = await readBaselineFlag(str('baseline'), ctx, problems);
+  // The gate compares with a baseline entry only when it measured this very workload (else: fixed trials).
+  const fixed = sweepPlan(base, flags);
+  const fp = baseline && !problems.length ? await planFingerprint(fixed, ctx.cwd).catch(() => '') : '';
+  const wanted = sweepPlan(base, flags, { comparable: true }).sequential;
+  const { entry, why } = gateBaselineEntry(wanted, base.regression, baseline?.backends, backend, fp);
+  if (why && !abUrlArg) ctx.log.info(`${why}: fixed trials, no sequential gate`);
+  const plan = sweepPlan(base, flags, { comparable: !!abUrlArg || !!entry });
+  if (plan.sequential)
+    problems.push(
+      ...sequentialProblems({
+        ...base.regression,
+        sequential: { ...base.regression.sequential, ...plan.sequential },
+      }),
+    );
+  if (flags.sequential === true && !plan.sequential)
+    problems.push({
+      path: '--sequential',
+      message:
+        'the gate needs something to compare with: --ab-url, or --baseline with an entry for this backend and workload',
+    });
+  return { plan, entry };
+}
+
+async function readBaselineFlag(
+  arg: string | undefined,
+  ctx: CommandContext,
+  problems: Problem[],
+): Promise<Baseline | undefined> {
+  if (!arg) return undefined;
+  try {
+    return await readBaseline(path.resolve(ctx.cwd, arg));
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    problems.push(...e.problems.map((p) => ({ ...p, path: `--baseline${p.path}` })));
+    return undefined;
+  }
+}
+
+/** How this client runs: simulated time scale, client threads, progress display. */
+function clientFlags(
+  { str, num, ranged }: Reader,
+  cfgBackend: ConfigBackend | undefined,
+  problems: Problem[],
+): { timeScale: number; clientThreads: number; progressKind: string } {
+  const timeScale =
+    ranged('time-scale', '/definitions/backend/properties/sim/properties/time_scale') ??
+    cfgBackend?.sim?.time_scale ??
+    1;
+  const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
+  if (clientThreads > 256)
+    problems.push({ path: '--client-threads', message: `must be at most 256 (got ${clientThreads})` });
+  const progressKind = str('progress') ?? 'auto';
+  if (!['auto', 'bar', 'json', 'none'].includes(progressKind))
+    problems.push({ path: '--progress', message: 'must be auto, bar, json or none' });
+  return { timeScale, clientThreads, progressKind };
+}
+
+/** The config backend's headers, then each --header 'Name: value'; `${NAME}` references must be set. */
+function requestHeaders(
+  o: Raw,
+  cfgBackend: ConfigBackend | undefined,
+  ctx: CommandContext,
+  problems: Problem[],
+): Record<string, string> {
+  const headers: Record<string, string> = { ...cfgBackend?.headers };
+  for (const [i, h] of ((o.header as string[] | undefined) ?? []).entries()) {
+    const m = /^([A-Za-z0-9-]+)\s*:\s*(.*)$/.exec(h);
+    if (!m) problems.push({ path: `--header/${i}`, message: "must look like 'Name: value'" });
+    else headers[m[1]] = m[2];
+  }
+  problems.push(...headerProblems(headers, '--header', ctx.env));
+  return headers;
+}
+
+/** The checked flags as sweep options for the target (A/B: arm A, its candidate at abUrl). */
+function buildSweep(
+  v: SweepFlags,
+  ctx: CommandContext,
+): { options: SweepOptions; target: SweepTarget; abUrl?: string; outDir: string } {
+  const { o, str, cfg, cfgBackend } = v;
+  const outDir = path.resolve(ctx.cwd, v.out!);
+  const abUrl = str('ab-url') === undefined ? undefined : resolveEnvRefs(str('ab-url')!, ctx.env);
+  const scrape = o['scrape-metrics'];
+  const target: SweepTarget = {
+    backend: cfgBackend?.id ?? v.kind!,
+    kind: v.kind!,
+    url: resolveEnvRefs(v.url!, ctx.env),
+    model: str('model') ?? cfgBackend?.model ?? cfg?.model.served_name ?? CONFIG_DEFAULTS.model.served_name,
+    api: v.api,
+    headers: Object.keys(v.headers).length ? resolveHeaders(v.headers, ctx.env) : undefined,
+    outDir: abUrl ? path.join(outDir, 'a') : outDir,
+    timeScale: v.timeScale,
+    scrapeMetrics: typeof scrape === 'string' ? scrape : scrape === true,
+    provenance: v.provenance,
+  };
+  const { sequential: design, ...planned } = v.plan;
+  const options: SweepOptions = {
+    ...target,
+    ...planned,
+    resume: o.resume === true,
+    clientThreads: v.clientThreads,
+    log: ctx.log,
+    signal: ctx.signal,
+    cwd: ctx.cwd,
+    gate: design
+      ? sequentialGate({
+          design,
+          regression: v.base.regression,
+          slo: v.base.slo,
+          reference: abUrl ? { mode: 'ab' } : { mode: 'baseline', baseline: v.entry },
+          onStep: (p, t, step, why) =>
+            step !== 'continue' &&
+            ctx.log.info(`gate at ${p.concurrency ?? p.rate} after trial ${t + 1}: ${step} (${why})`),
+        })
+      : undefined,
+  };
+  return { options, target, abUrl, outDir };
+}
+
+/** With the plan, the display says point i/n, trial j/k and an ETA (steps/sweep/progress.ts). */
+function pickProgress(progressKind: string, ctx: CommandContext, plan: ProgressPlan): Progress {
+  return progressKind === 'none'
+    ? noProgress
+    : progressKind === 'json'
+      ? eventProgress(ctx.log, undefined, plan)
+      : progressKind === 'bar' || (progressKind === 'auto' && !ctx.log.json && process.stderr.isTTY)
+        ? barProgress(process.stderr, plan)
+        : progressKind === 'auto' && ctx.log.json
+          ? eventProgress(ctx.log, undefined, plan)
+          : noProgress;
+}
+
+/** Prints each summary's table; a stopped sweep says how to resume; a sweep where nothing succeeded is an error. */
+function report(summaries: SweepSummary[], url: string | undefined, ctx: CommandContext): ExitCodeValue {
+  for (const s of summaries) ctx.stdout(formatTable(s) + '\n');
+  if (ctx.signal.aborted) {
+    ctx.log.warn('sweep stopped early; every finished request is in samples.ndjson — continue with --resume');
+    return ExitCode.ENVIRONMENT;
+  }
+  if (summaries.every((s) => s.points.every((p) => p.completed === 0))) {
+    const cats = summaries.flatMap((s) => s.points.flatMap((p) => Object.keys(p.errors_by_category ?? {})));
+    throw new EnvironmentError(
+      'no-successful-requests',
+      `no request succeeded against ${url} (${[...new Set(cats)].join(', ') || 'no requests'})`,
+      {
+        hint: 'Check the URL, the model name (--model) and that the server is ready (llmbench wait). Samples with error details are in samples.ndjson.',
+      },
+    );
+  }
+  return ExitCode.OK;
+}
 
 /** Typed access to commander's options by their flag names; every bad value becomes a problem with its flag. */
 function flagReader(raw: Record<string, unknown>, problems: Problem[]) {

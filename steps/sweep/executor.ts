@@ -110,137 +110,172 @@ interface Slot {
   windowWaiters: { resolve: (d: LoopDelay) => void; reject: (e: Error) => void }[];
 }
 
+/** What every client thread's handlers share: the slots, the requests awaiting a sample, the first failure. */
+interface Pool {
+  workers: Slot[];
+  pending: Map<number, { resolve: (s: Sample) => void; reject: (e: Error) => void }>;
+  nextId: number;
+  rr: number;
+  failure: Error | null;
+  closing: boolean;
+}
+
+/** Any thread failing fails every request in flight and every later call: nothing may wait for a dead thread. */
+function failPool(pool: Pool, e: Error): void {
+  pool.failure ??= e;
+  for (const p of pool.pending.values()) p.reject(pool.failure);
+  pool.pending.clear();
+  for (const s of pool.workers) for (const w of s.windowWaiters.splice(0)) w.reject(pool.failure);
+}
+
+/** Settles a thread's start: ready, or failed before it was. */
+interface StartWaiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** A message from client thread i: it started, a sample, a window's loop delay, or a fatal error. */
+function onWorkerMessage(pool: Pool, slot: Slot, i: number, m: FromWorker, started: StartWaiter): void {
+  if (m.type === 'ready') started.resolve();
+  else if (m.type === 'sample') {
+    const p = pool.pending.get(m.id);
+    if (!p) return;
+    pool.pending.delete(m.id);
+    slot.inflight--;
+    p.resolve(m.sample);
+  } else if (m.type === 'window') slot.windowWaiters.shift()?.resolve(m.delay);
+  else if (m.type === 'fatal') {
+    const e = threadError(
+      `client thread ${i} failed: ${m.message}`,
+      Object.assign(new Error(m.message), { stack: m.stack }),
+    );
+    started.reject(e);
+    failPool(pool, e);
+  }
+}
+
+/** Starts client thread i; resolves once it reports ready (bounded by READY_TIMEOUT_MS). */
+function spawnThread(o: ThreadOptions, pool: Pool, i: number): Promise<void> {
+  // Stamps are moved to this thread's clock: both sides know their offset from CLOCK_MONOTONIC.
+  const w = new Worker(new URL('./request-worker.mjs', import.meta.url), {
+    workerData: {
+      tokenizer: o.tokenizer,
+      keepAliveTimeoutMs: o.keepAliveTimeoutMs,
+      connectTimeoutMs: o.connectTimeoutMs,
+      sampleOffsetMs: monotonicToSampleMs(),
+    },
+  });
+  const slot: Slot = { w, inflight: 0, exited: false, windowWaiters: [] };
+  pool.workers.push(slot);
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(threadError(`client thread ${i} did not start within ${READY_TIMEOUT_MS / 1000} s`)),
+      READY_TIMEOUT_MS,
+    );
+    t.unref();
+    const started: StartWaiter = {
+      resolve: () => {
+        clearTimeout(t);
+        resolve();
+      },
+      reject,
+    };
+    w.on('message', (m: FromWorker) => onWorkerMessage(pool, slot, i, m, started));
+    w.on('error', (e) => {
+      const err = threadError(`client thread ${i} failed: ${e.message}`, e);
+      reject(err);
+      failPool(pool, err);
+    });
+    w.on('exit', (code) => {
+      slot.exited = true;
+      const err = threadError(`client thread ${i} exited with code ${code}`);
+      reject(err);
+      if (pool.closing) for (const x of slot.windowWaiters.splice(0)) x.reject(err);
+      else failPool(pool, err);
+    });
+  });
+}
+
+/** The thread with the fewest requests in flight (ties: round robin). */
+function pickSlot(pool: Pool): Slot {
+  const { workers, rr } = pool;
+  let wi = rr;
+  for (let k = 1; k < workers.length; k++) {
+    const i = (rr + k) % workers.length;
+    if (workers[i].inflight < workers[wi].inflight) wi = i;
+  }
+  pool.rr = (rr + 1) % workers.length;
+  return workers[wi];
+}
+
+/** Sends one request to a client thread; its sample (or the pool's failure) settles the promise. */
+function executeOnThread(pool: Pool, r: ExecRequest, signal?: AbortSignal): Promise<Sample> {
+  if (pool.failure) return Promise.reject(pool.failure);
+  const slot = pickSlot(pool);
+  const id = pool.nextId++;
+  slot.inflight++;
+  return new Promise<Sample>((resolve, reject) => {
+    const onAbort = () => slot.w.postMessage({ type: 'abort', id });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    pool.pending.set(id, { resolve: (x) => (done(), resolve(x)), reject: (e) => (done(), reject(e)) });
+    slot.w.postMessage({ type: 'exec', id, r, aborted: signal?.aborted ?? false });
+  });
+}
+
+/** Asks one thread to begin or end its measured window; resolves with its loop delay. */
+function askWindow(pool: Pool, slot: Slot, type: 'begin' | 'end'): Promise<LoopDelay> {
+  return new Promise<LoopDelay>((resolve, reject) => {
+    if (pool.failure) return reject(pool.failure);
+    if (slot.exited) return reject(threadError('a client thread has exited'));
+    slot.windowWaiters.push({ resolve, reject });
+    slot.w.postMessage({ type });
+  });
+}
+
+/** Asks every live thread to close (terminated after 5 s); whatever still waits then fails instead of hanging. */
+async function closeThreads(pool: Pool): Promise<void> {
+  pool.closing = true;
+  await Promise.all(
+    pool.workers.map((s) =>
+      s.exited
+        ? undefined
+        : new Promise<void>((resolve) => {
+            s.w.once('exit', () => resolve());
+            s.w.postMessage({ type: 'close' });
+            setTimeout(() => void s.w.terminate(), 5000).unref();
+          }),
+    ),
+  );
+  // Nothing can answer now: whatever was still waiting fails instead of hanging.
+  failPool(pool, threadError('client threads closed with requests in flight'));
+}
+
 /** N worker threads; each request goes to the thread with the fewest in flight (ties: round robin). */
 export async function threadExecutor(o: ThreadOptions): Promise<Executor> {
-  const workers: Slot[] = [];
-  const pending = new Map<number, { resolve: (s: Sample) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  let rr = 0;
-  let failure: Error | null = null;
-  let closing = false;
+  const pool: Pool = { workers: [], pending: new Map(), nextId: 0, rr: 0, failure: null, closing: false };
   // The sweep thread still schedules, re-issues and writes samples: its lag counts too.
   const mon = new LoopMonitor();
-  // Any thread failing fails every request in flight and every later call: nothing may wait for a dead thread.
-  const fail = (e: Error) => {
-    failure ??= e;
-    for (const p of pending.values()) p.reject(failure);
-    pending.clear();
-    for (const s of workers) for (const w of s.windowWaiters.splice(0)) w.reject(failure);
-  };
-  const ready: Promise<void>[] = [];
-  for (let i = 0; i < o.threads; i++) {
-    // Stamps are moved to this thread's clock: both sides know their offset from CLOCK_MONOTONIC.
-    const w = new Worker(new URL('./request-worker.mjs', import.meta.url), {
-      workerData: {
-        tokenizer: o.tokenizer,
-        keepAliveTimeoutMs: o.keepAliveTimeoutMs,
-        connectTimeoutMs: o.connectTimeoutMs,
-        sampleOffsetMs: monotonicToSampleMs(),
-      },
-    });
-    const slot: Slot = { w, inflight: 0, exited: false, windowWaiters: [] };
-    workers.push(slot);
-    ready.push(
-      new Promise<void>((resolve, reject) => {
-        const t = setTimeout(
-          () => reject(threadError(`client thread ${i} did not start within ${READY_TIMEOUT_MS / 1000} s`)),
-          READY_TIMEOUT_MS,
-        );
-        t.unref();
-        w.on('message', (m: FromWorker) => {
-          if (m.type === 'ready') {
-            clearTimeout(t);
-            resolve();
-          } else if (m.type === 'sample') {
-            const p = pending.get(m.id);
-            if (!p) return;
-            pending.delete(m.id);
-            slot.inflight--;
-            p.resolve(m.sample);
-          } else if (m.type === 'window') slot.windowWaiters.shift()?.resolve(m.delay);
-          else if (m.type === 'fatal') {
-            const e = threadError(
-              `client thread ${i} failed: ${m.message}`,
-              Object.assign(new Error(m.message), { stack: m.stack }),
-            );
-            reject(e);
-            fail(e);
-          }
-        });
-        w.on('error', (e) => {
-          const err = threadError(`client thread ${i} failed: ${e.message}`, e);
-          reject(err);
-          fail(err);
-        });
-        w.on('exit', (code) => {
-          slot.exited = true;
-          const err = threadError(`client thread ${i} exited with code ${code}`);
-          reject(err);
-          if (closing) for (const x of slot.windowWaiters.splice(0)) x.reject(err);
-          else fail(err);
-        });
-      }),
-    );
-  }
+  const ready = Array.from({ length: o.threads }, (_, i) => spawnThread(o, pool, i));
   try {
     await Promise.all(ready);
   } catch (e) {
-    closing = true;
-    await Promise.all(workers.map((s) => s.w.terminate()));
+    pool.closing = true;
+    await Promise.all(pool.workers.map((s) => s.w.terminate()));
     throw e;
   }
-  const ask = (slot: Slot, type: 'begin' | 'end') =>
-    new Promise<LoopDelay>((resolve, reject) => {
-      if (failure) return reject(failure);
-      if (slot.exited) return reject(threadError('a client thread has exited'));
-      slot.windowWaiters.push({ resolve, reject });
-      slot.w.postMessage({ type });
-    });
   return {
     threads: o.threads,
-    execute(r, signal) {
-      if (failure) return Promise.reject(failure);
-      let wi = rr;
-      for (let k = 1; k < workers.length; k++) {
-        const i = (rr + k) % workers.length;
-        if (workers[i].inflight < workers[wi].inflight) wi = i;
-      }
-      rr = (rr + 1) % workers.length;
-      const slot = workers[wi];
-      const id = nextId++;
-      slot.inflight++;
-      return new Promise<Sample>((resolve, reject) => {
-        const onAbort = () => slot.w.postMessage({ type: 'abort', id });
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const done = () => signal?.removeEventListener('abort', onAbort);
-        pending.set(id, { resolve: (x) => (done(), resolve(x)), reject: (e) => (done(), reject(e)) });
-        slot.w.postMessage({ type: 'exec', id, r, aborted: signal?.aborted ?? false });
-      });
-    },
+    execute: (r, signal) => executeOnThread(pool, r, signal),
     async beginWindow() {
       collectGarbage(); // this thread holds the samples: the heap that grows
-      await Promise.all(workers.map((s) => ask(s, 'begin')));
+      await Promise.all(pool.workers.map((s) => askWindow(pool, s, 'begin')));
       mon.start();
     },
     async endWindow() {
       const own = mon.stop();
-      return worst([own, ...(await Promise.all(workers.map((s) => ask(s, 'end'))))]);
+      return worst([own, ...(await Promise.all(pool.workers.map((s) => askWindow(pool, s, 'end'))))]);
     },
-    async close() {
-      closing = true;
-      await Promise.all(
-        workers.map((s) =>
-          s.exited
-            ? undefined
-            : new Promise<void>((resolve) => {
-                s.w.once('exit', () => resolve());
-                s.w.postMessage({ type: 'close' });
-                setTimeout(() => void s.w.terminate(), 5000).unref();
-              }),
-        ),
-      );
-      // Nothing can answer now: whatever was still waiting fails instead of hanging.
-      fail(threadError('client threads closed with requests in flight'));
-    },
+    close: () => closeThreads(pool),
   };
 }

@@ -20,6 +20,8 @@ import {
   summarizePoints,
   timeScale,
   percentile,
+  pointKey,
+  type InvalidReason,
   type SloSpec,
   type Point,
 } from '../metrics/derive.js';
@@ -31,6 +33,7 @@ import { Scraper, seriesSummary, type ScraperStats } from './scrape.js';
 import { getServer, metricsUrl } from '../servers/index.js';
 import { noProgress, eventProgress, type Progress } from './progress.js';
 import { loadState, readSamples, sampleKey, saveState, type SweepState } from './resume.js';
+import type { LoopDelay } from './selfcheck.js';
 
 export type LoadMode = 'concurrency' | 'rate' | 'max-throughput';
 
@@ -186,20 +189,9 @@ export async function runAbSweep(o: SweepOptions & { ab: SweepTarget }): Promise
 }
 
 async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
-  const log = o.log;
   const mode = o.mode ?? 'concurrency';
   const points = planPoints(o);
-  const problems = validatePlan(o, points);
-  if (problems.length) {
-    throw new InvalidInputError(
-      'sweep-plan-invalid',
-      `invalid sweep plan (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
-      {
-        problems,
-        hint: 'See `llmbench sweep --help`.',
-      },
-    );
-  }
+  checkPlan(o, points);
   const workload = await buildWorkload(
     {
       dataset: o.dataset ?? 'synthetic',
@@ -212,95 +204,150 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
     },
     o.cwd,
   );
+  const runId = randomUUID();
+  const runs: TargetRun[] = [];
+  // Validate and open every target before sending anything.
+  for (const { t, arm } of sweepTargets(o)) runs.push(await openTarget(o, t, arm, workload));
+  await runPlan(o, runs, points, { runId, mode, workload });
+  const summaries: SweepSummary[] = [];
+  for (const r of runs) {
+    const summary = buildSummary(o, r, workload, runId, mode, points);
+    await writeJsonAtomic(path.join(r.t.outDir, 'summary.json'), summary);
+    summaries.push(summary);
+  }
+  return summaries;
+}
+
+/** Every plan problem at once (exit 2), before any file is opened. */
+function checkPlan(o: SweepOptions, points: PointSpec[]): void {
+  const problems = validatePlan(o, points);
+  if (!problems.length) return;
+  throw new InvalidInputError(
+    'sweep-plan-invalid',
+    `invalid sweep plan (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+    {
+      problems,
+      hint: 'See `llmbench sweep --help`.',
+    },
+  );
+}
+
+/** The target (A/B: A then B), with `${NAME}` header values resolved from the environment. */
+function sweepTargets(o: SweepOptions): { t: SweepTarget; arm?: 'a' | 'b' }[] {
   const withEnv = (t: SweepTarget): SweepTarget =>
     o.env && t.headers ? { ...t, headers: resolveHeaders(t.headers, o.env) } : t;
-  const targets: { t: SweepTarget; arm?: 'a' | 'b' }[] = o.ab
+  return o.ab
     ? [
         { t: withEnv(o), arm: 'a' },
         { t: withEnv(o.ab), arm: 'b' },
       ]
     : [{ t: withEnv(o) }];
-  const runId = randomUUID();
-  const runs: TargetRun[] = [];
-  // Validate and open every target before sending anything.
-  for (const { t, arm } of targets) {
-    const adapter = getAdapter(t.kind);
-    const api = resolveApi(adapter, t.api);
-    const statePath = path.join(t.outDir, 'sweep-state.json');
-    const samplesPath = path.join(t.outDir, 'samples.ndjson');
-    const identity = planIdentity({ ...o, backend: t.backend }, workload, arm);
-    for (const f of [samplesPath, statePath, path.join(t.outDir, 'summary.json')]) refuseSymlink(f);
-    const prev = await loadState(statePath);
-    const existing = await readSamples(samplesPath);
-    if (!o.resume && (existing.samples.length > 0 || prev)) {
-      throw new InvalidInputError(
-        'out-not-empty',
-        `${t.outDir} already holds a sweep (${existing.samples.length} samples)`,
-        {
-          problems: [{ path: '/out', message: 'output directory already holds samples.ndjson' }],
-          hint: 'Use --resume to continue that sweep, or pick a new --out; earlier results are never overwritten.',
-        },
-      );
-    }
-    if (o.resume && prev && prev.plan_id !== identity) {
-      throw new InvalidInputError(
-        'resume-mismatch',
-        `cannot resume ${t.outDir}: the plan or workload differs from the interrupted sweep`,
-        {
-          problems: [
-            {
-              path: '/out',
-              message: `plan ${identity} ≠ interrupted plan ${prev.plan_id} (workload ${prev.fingerprint})`,
-            },
-          ],
-          hint: 'Resume with exactly the same flags (points, trials, warmup, requests/duration, seed, dataset, token lengths).',
-        },
-      );
-    }
-    const samples = new Map<string, Sample>();
-    for (const s of existing.samples) {
-      const k = sampleKey(s);
-      const had = samples.get(k);
-      // A request cancelled by a stop is redone on resume; its cancelled sample gives way to the redo.
-      if (!had || had.error?.category === 'cancelled' || s.error?.category !== 'cancelled') samples.set(k, s);
-    }
-    if (existing.torn)
-      log.warn(`ignored ${existing.torn} torn line(s) in ${samplesPath} (a process was killed mid-write)`);
-    const state: SweepState = prev ?? {
-      plan_id: identity,
-      fingerprint: workload.fingerprint,
-      backend: t.backend,
-      resumes: 0,
-      started_at: new Date().toISOString(),
-    };
-    if (prev) state.resumes++;
-    const out = new NdjsonAppender(samplesPath);
-    await out.open();
-    await saveState(statePath, state);
-    if (o.resume && existing.samples.length)
-      log.info(`resuming ${t.backend}: ${samples.size} requests already done`, { out: t.outDir });
-    let scraper: Scraper | undefined;
-    if (t.scrapeMetrics) {
-      const url = typeof t.scrapeMetrics === 'string' ? t.scrapeMetrics : metricsUrl(t.kind, t.url);
-      const file = path.join(t.outDir, 'server-metrics.ndjson');
-      scraper = new Scraper(url, file, (o.scrapeIntervalS ?? 1) * 1000, getServer(t.kind).metrics.names);
-    }
-    runs.push({
-      t,
-      arm,
-      api,
-      scale: t.timeScale ?? 1,
-      out,
-      samples,
-      state,
-      statePath,
-      scraper,
-      selfCheck: new Map(),
-      startedAt: state.started_at,
-      lastWrite: Promise.resolve(),
+}
+
+/**
+ * Opens one target's output directory: refuses symlinks, a non-empty directory without --resume and a resume of a
+ * different plan; keeps the samples already there; appends from now on.
+ */
+async function openTarget(
+  o: SweepOptions,
+  t: SweepTarget,
+  arm: 'a' | 'b' | undefined,
+  w: Workload,
+): Promise<TargetRun> {
+  const api = resolveApi(getAdapter(t.kind), t.api);
+  const statePath = path.join(t.outDir, 'sweep-state.json');
+  const samplesPath = path.join(t.outDir, 'samples.ndjson');
+  const identity = planIdentity({ ...o, backend: t.backend }, w, arm);
+  for (const f of [samplesPath, statePath, path.join(t.outDir, 'summary.json')]) refuseSymlink(f);
+  const prev = await loadState(statePath);
+  const existing = await readSamples(samplesPath);
+  checkResumable(o, t, prev, existing.samples.length, identity);
+  const samples = keptSamples(existing.samples);
+  if (existing.torn)
+    o.log.warn(`ignored ${existing.torn} torn line(s) in ${samplesPath} (a process was killed mid-write)`);
+  const state: SweepState = prev ?? {
+    plan_id: identity,
+    fingerprint: w.fingerprint,
+    backend: t.backend,
+    resumes: 0,
+    started_at: new Date().toISOString(),
+  };
+  if (prev) state.resumes++;
+  const out = new NdjsonAppender(samplesPath);
+  await out.open();
+  await saveState(statePath, state);
+  if (o.resume && existing.samples.length)
+    o.log.info(`resuming ${t.backend}: ${samples.size} requests already done`, { out: t.outDir });
+  return {
+    t,
+    arm,
+    api,
+    scale: t.timeScale ?? 1,
+    out,
+    samples,
+    state,
+    statePath,
+    scraper: targetScraper(o, t),
+    selfCheck: new Map(),
+    startedAt: state.started_at,
+    lastWrite: Promise.resolve(),
+  };
+}
+
+/** Earlier results are never overwritten: a sweep already there needs --resume, and --resume the same plan. */
+function checkResumable(o: SweepOptions, t: SweepTarget, prev: SweepState | null, had: number, identity: string): void {
+  if (!o.resume && (had > 0 || prev)) {
+    throw new InvalidInputError('out-not-empty', `${t.outDir} already holds a sweep (${had} samples)`, {
+      problems: [{ path: '/out', message: 'output directory already holds samples.ndjson' }],
+      hint: 'Use --resume to continue that sweep, or pick a new --out; earlier results are never overwritten.',
     });
   }
+  if (o.resume && prev && prev.plan_id !== identity) {
+    throw new InvalidInputError(
+      'resume-mismatch',
+      `cannot resume ${t.outDir}: the plan or workload differs from the interrupted sweep`,
+      {
+        problems: [
+          {
+            path: '/out',
+            message: `plan ${identity} ≠ interrupted plan ${prev.plan_id} (workload ${prev.fingerprint})`,
+          },
+        ],
+        hint: 'Resume with exactly the same flags (points, trials, warmup, requests/duration, seed, dataset, token lengths).',
+      },
+    );
+  }
+}
 
+/** The samples a resume keeps, by sample key. */
+function keptSamples(existing: Sample[]): Map<string, Sample> {
+  const samples = new Map<string, Sample>();
+  for (const s of existing) {
+    const k = sampleKey(s);
+    const had = samples.get(k);
+    // A request cancelled by a stop is redone on resume; its cancelled sample gives way to the redo.
+    if (!had || had.error?.category === 'cancelled' || s.error?.category !== 'cancelled') samples.set(k, s);
+  }
+  return samples;
+}
+
+function targetScraper(o: SweepOptions, t: SweepTarget): Scraper | undefined {
+  if (!t.scrapeMetrics) return undefined;
+  const url = typeof t.scrapeMetrics === 'string' ? t.scrapeMetrics : metricsUrl(t.kind, t.url);
+  const file = path.join(t.outDir, 'server-metrics.ndjson');
+  return new Scraper(url, file, (o.scrapeIntervalS ?? 1) * 1000, getServer(t.kind).metrics.names);
+}
+
+/** What every trial of the run shares besides the options. */
+interface RunCtx {
+  runId: string;
+  mode: LoadMode;
+  workload: Workload;
+}
+
+/** Sends the whole plan through one executor; scrapers and sample files are closed whatever happens. */
+async function runPlan(o: SweepOptions, runs: TargetRun[], points: PointSpec[], run: RunCtx): Promise<void> {
+  const log = o.log;
   // Every in-flight request listens on the stop signal; thousands of streams are expected, not a leak.
   if (o.signal) setMaxListeners(0, o.signal);
   const progress = o.progress ?? (log.json ? eventProgress(log) : noProgress);
@@ -312,25 +359,13 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
   const threads = o.clientThreads ?? 1;
   let exec: Executor | undefined;
   try {
-    const client = { tokenizer: workload.tokenizer, keepAliveTimeoutMs: 60_000, connectTimeoutMs: o.timeoutS * 1000 };
+    const w = run.workload;
+    const client = { tokenizer: w.tokenizer, keepAliveTimeoutMs: 60_000, connectTimeoutMs: o.timeoutS * 1000 };
     const ex = threads > 1 ? await threadExecutor({ ...client, threads }) : localExecutor(client);
     exec = ex;
     if (threads > 1) log.info(`timing requests on ${threads} client threads`);
     for (const r of runs) await r.scraper?.start();
-    points: for (const p of points) {
-      for (let trial = 0; trial < o.trials; trial++) {
-        // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
-        for (const r of runs) {
-          if (o.signal?.aborted) break;
-          await runTrial(o, r, p, trial, workload, { exec: ex, progress, runId, mode });
-        }
-        if (!o.gate || o.signal?.aborted) continue;
-        const arms = runs.map((r) => ({ backend: r.t.backend, arm: r.arm, samples: trialSamples(r, p, trial) }));
-        const step = o.gate.after(p, trial, arms);
-        if (step === 'next-point') break;
-        if (step === 'stop') break points;
-      }
-    }
+    await runPoints(o, runs, points, w, { exec: ex, progress, runId: run.runId, mode: run.mode });
   } finally {
     for (const r of runs) {
       r.scraperStats = await r.scraper?.stop();
@@ -338,14 +373,30 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
     }
     await exec?.close().catch(() => {});
   }
+}
 
-  const summaries: SweepSummary[] = [];
-  for (const r of runs) {
-    const summary = buildSummary(o, r, workload, runId, mode, points);
-    await writeJsonAtomic(path.join(r.t.outDir, 'summary.json'), summary);
-    summaries.push(summary);
+/** Points × trials; the sequential gate (when set) decides after each trial whether to go on. */
+async function runPoints(
+  o: SweepOptions,
+  runs: TargetRun[],
+  points: PointSpec[],
+  w: Workload,
+  ctx: TrialCtx,
+): Promise<void> {
+  points: for (const p of points) {
+    for (let trial = 0; trial < o.trials; trial++) {
+      // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
+      for (const r of runs) {
+        if (o.signal?.aborted) break;
+        await runTrial(o, r, p, trial, w, ctx);
+      }
+      if (!o.gate || o.signal?.aborted) continue;
+      const arms = runs.map((r) => ({ backend: r.t.backend, arm: r.arm, samples: trialSamples(r, p, trial) }));
+      const step = o.gate.after(p, trial, arms);
+      if (step === 'next-point') break;
+      if (step === 'stop') break points;
+    }
   }
-  return summaries;
 }
 
 function validatePlan(o: SweepOptions, points: PointSpec[]) {
@@ -372,6 +423,10 @@ interface TrialCtx {
   mode: LoadMode;
 }
 
+/** Sends request `seq` (intended at a time on the sample clock) and appends its sample. */
+type Issue = (seq: number, intended: number, warmup: boolean) => Promise<void>;
+
+/** One trial of one point on one target: warmup, then the measured window; skipped when a resume finds it done. */
 async function runTrial(
   o: SweepOptions,
   r: TargetRun,
@@ -380,19 +435,68 @@ async function runTrial(
   w: Workload,
   ctx: TrialCtx,
 ): Promise<void> {
-  const scale = r.scale;
-  const keyOf = (seq: number) => `${p.concurrency ?? ''}|${p.rate ?? ''}|${trial}|${seq}`;
+  const trialKey = `${pointKey(p)}|${trial}`;
+  if (r.state.completed?.includes(trialKey)) return;
   const done = (seq: number) => {
-    const s = r.samples.get(keyOf(seq));
+    const s = r.samples.get(sampleKey({ ...p, trial, seq }));
     return !!s && s.error?.category !== 'cancelled';
   };
-  const label = `${r.t.backend}${r.arm ? `[${r.arm}]` : ''} ${p.concurrency != null ? `c=${p.concurrency}` : `rate=${p.rate}`} t${trial}`;
-  const ptKey = `${p.concurrency ?? ''}|${p.rate ?? ''}`;
-  const trialKey = `${ptKey}|${trial}`;
-  if (r.state.completed?.includes(trialKey)) return;
-  let writeErr: unknown;
+  const issuer = requestIssuer(o, r, p, trial, w, ctx);
+  beginTrial(o, r, p, trial, ctx);
 
-  const issue = async (seq: number, intended: number, warmup: boolean): Promise<void> => {
+  // Warmup: closed loop at the point's concurrency (rate points: up to 4 in flight); excluded from every statistic.
+  const warmupSeqs = Array.from({ length: o.warmup }, (_, i) => i).filter((s) => !done(s));
+  await closedLoop(
+    warmupSeqs,
+    Math.min(p.concurrency ?? 4, Math.max(1, warmupSeqs.length)),
+    (seq) => issuer.issue(seq, nowMs(), true),
+    o.signal,
+  );
+
+  // No request is in flight between warmup and measurement: collect now rather than inside the measured window.
+  await ctx.exec.beginWindow();
+  await runMeasured(o, r, p, trial, ctx.mode, done, issuer.issue);
+  const eld = await ctx.exec.endWindow();
+  ctx.progress.end();
+  await issuer.written();
+  recordLoopDelay(r, p, eld);
+  if (!o.signal?.aborted) {
+    (r.state.completed ??= []).push(trialKey);
+    await saveState(r.statePath, r.state);
+  }
+}
+
+/** Tells the progress display and the scraper which trial is running. */
+function beginTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: number, ctx: TrialCtx): void {
+  const point = p.concurrency != null ? `c=${p.concurrency}` : `rate=${p.rate}`;
+  const label = `${r.t.backend}${r.arm ? `[${r.arm}]` : ''} ${point} t${trial}`;
+  const totalSeqs = o.requests != null ? o.warmup + o.requests : null;
+  ctx.progress.begin(label, totalSeqs, {
+    backend: r.t.backend,
+    arm: r.arm,
+    concurrency: p.concurrency,
+    rate: p.rate,
+    trial,
+  });
+  if (r.scraper)
+    r.scraper.label = { concurrency: p.concurrency, rate: p.rate, trial, ...(r.arm ? { arm: r.arm } : {}) };
+}
+
+/**
+ * Issues requests of one trial through the executor; each sample is kept and appended as it completes. `written`
+ * waits for the last append and rethrows the first write error.
+ */
+function requestIssuer(
+  o: SweepOptions,
+  r: TargetRun,
+  p: PointSpec,
+  trial: number,
+  w: Workload,
+  ctx: TrialCtx,
+): { issue: Issue; written: () => Promise<void> } {
+  const scale = r.scale;
+  let writeErr: unknown;
+  const issue: Issue = async (seq, intended, warmup) => {
     const pi = promptIndexFor(seq, trial, w.prompts.length);
     const prompt = w.prompts[pi];
     const s = await ctx.exec.execute(
@@ -427,76 +531,75 @@ async function runTrial(
       },
       o.signal,
     );
-    r.samples.set(keyOf(seq), s);
+    r.samples.set(sampleKey({ ...p, trial, seq }), s);
     ctx.progress.tick(s.ok);
     // Appended as each request completes (one write of a whole line): a kill loses nothing that finished.
     r.lastWrite = r.out.append(s).catch((e) => {
       writeErr ??= e;
     });
   };
+  const written = async () => {
+    await r.lastWrite;
+    if (writeErr) throw writeErr;
+  };
+  return { issue, written };
+}
 
+/**
+ * The measured window: a fixed count of requests, or (duration mode) as many as fit in the time; a resumed trial
+ * sends only what it still lacks.
+ */
+async function runMeasured(
+  o: SweepOptions,
+  r: TargetRun,
+  p: PointSpec,
+  trial: number,
+  mode: LoadMode,
+  done: (seq: number) => boolean,
+  issue: Issue,
+): Promise<void> {
   const W = o.warmup;
-  const countMode = o.requests != null;
-  const totalSeqs = countMode ? W + (o.requests as number) : null;
-  ctx.progress.begin(label, totalSeqs, {
-    backend: r.t.backend,
-    arm: r.arm,
-    concurrency: p.concurrency,
-    rate: p.rate,
-    trial,
-  });
-  if (r.scraper)
-    r.scraper.label = { concurrency: p.concurrency, rate: p.rate, trial, ...(r.arm ? { arm: r.arm } : {}) };
-
-  // Warmup: closed loop at the point's concurrency (rate points: up to 4 in flight); excluded from every statistic.
-  const warmupSeqs = Array.from({ length: W }, (_, i) => i).filter((s) => !done(s));
-  await closedLoop(
-    warmupSeqs,
-    Math.min(p.concurrency ?? 4, Math.max(1, warmupSeqs.length)),
-    (seq) => issue(seq, nowMs(), true),
-    o.signal,
-  );
-
-  // No request is in flight between warmup and measurement: collect now rather than inside the measured window.
-  await ctx.exec.beginWindow();
-  if (countMode) {
-    const pending = Array.from({ length: o.requests as number }, (_, i) => W + i).filter((s) => !done(s));
-    if (ctx.mode === 'rate')
-      await openLoop(pending, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal);
-    else if (ctx.mode === 'max-throughput') {
-      const t0 = nowMs();
-      await closedLoop(pending, p.concurrency as number, (seq) => issue(seq, t0, false), o.signal);
-    } else await closedLoop(pending, p.concurrency as number, (seq) => issue(seq, nowMs(), false), o.signal);
-  } else {
-    // Duration mode: a resumed trial runs only the time it still lacks; seq continues after the last one issued.
-    const prior = [...r.samples.values()].filter(
-      (s) => !s.warmup && s.trial === trial && s.concurrency === p.concurrency && s.rate === p.rate,
-    );
-    const coveredS = measurementWindowS(prior);
-    const remainingMs = Math.max(0, ((o.durationS as number) - coveredS) * 1000) / scale;
-    let next = prior.reduce((m, s) => Math.max(m, s.seq + 1), W);
-    const deadline = nowMs() + remainingMs;
-    const gen = () => (nowMs() < deadline ? next++ : undefined);
-    if (ctx.mode === 'rate')
-      await openLoop(gen, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal, deadline);
-    else if (ctx.mode === 'max-throughput') {
-      const t0 = nowMs();
-      await closedLoop(gen, p.concurrency as number, (seq) => issue(seq, t0, false), o.signal);
-    } else await closedLoop(gen, p.concurrency as number, (seq) => issue(seq, nowMs(), false), o.signal);
+  if (o.requests != null) {
+    const pending = Array.from({ length: o.requests }, (_, i) => W + i).filter((s) => !done(s));
+    return driveLoad(o, p, trial, r.scale, mode, pending, issue);
   }
-  const eld = await ctx.exec.endWindow();
-  ctx.progress.end();
-  await r.lastWrite;
-  if (writeErr) throw writeErr;
-  const sc = r.selfCheck.get(ptKey) ?? { eld: [], eld90: [], eldMax: [] };
+  // Duration mode: a resumed trial runs only the time it still lacks; seq continues after the last one issued.
+  const prior = trialSamples(r, p, trial);
+  const coveredS = measurementWindowS(prior);
+  const remainingMs = Math.max(0, ((o.durationS as number) - coveredS) * 1000) / r.scale;
+  let next = prior.reduce((m, s) => Math.max(m, s.seq + 1), W);
+  const deadline = nowMs() + remainingMs;
+  const gen = () => (nowMs() < deadline ? next++ : undefined);
+  return driveLoad(o, p, trial, r.scale, mode, gen, issue, deadline);
+}
+
+/** Measured requests by load mode: open loop at the rate, all at once (max-throughput), or closed loop. */
+async function driveLoad(
+  o: SweepOptions,
+  p: PointSpec,
+  trial: number,
+  scale: number,
+  mode: LoadMode,
+  src: SeqSource,
+  issue: Issue,
+  deadline?: number,
+): Promise<void> {
+  if (mode === 'rate')
+    await openLoop(src, p.rate as number, o, trial, scale, (seq, t) => issue(seq, t, false), o.signal, deadline);
+  else if (mode === 'max-throughput') {
+    const t0 = nowMs();
+    await closedLoop(src, p.concurrency as number, (seq) => issue(seq, t0, false), o.signal);
+  } else await closedLoop(src, p.concurrency as number, (seq) => issue(seq, nowMs(), false), o.signal);
+}
+
+/** The trial's loop delay, kept per point for the self-check in the summary. */
+function recordLoopDelay(r: TargetRun, p: PointSpec, eld: LoopDelay): void {
+  const k = pointKey(p);
+  const sc = r.selfCheck.get(k) ?? { eld: [], eld90: [], eldMax: [] };
   if (eld.p99_ms != null) sc.eld.push(eld.p99_ms);
   if (eld.p90_ms != null) sc.eld90.push(eld.p90_ms);
   if (eld.max_ms != null) sc.eldMax.push(eld.max_ms);
-  r.selfCheck.set(ptKey, sc);
-  if (!o.signal?.aborted) {
-    (r.state.completed ??= []).push(trialKey);
-    await saveState(r.statePath, r.state);
-  }
+  r.selfCheck.set(k, sc);
 }
 
 type SeqSource = number[] | (() => number | undefined);
@@ -576,6 +679,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** One point as summarized, with the client's own lag (the self-check) beside it. */
+interface PointCheck {
+  point: Point;
+  bottleneck: boolean;
+  eldP99: number | null;
+  eldP90: number | null;
+  lagP99: number | null;
+}
+
 function buildSummary(
   o: SweepOptions,
   r: TargetRun,
@@ -585,71 +697,12 @@ function buildSummary(
   points: PointSpec[],
 ): SweepSummary {
   const samples = [...r.samples.values()];
-  const pts = summarizePoints(samples, { slo: o.slo, minSamples: o.minSamples });
-  const wanted = new Set(points.map((p) => `${p.concurrency ?? ''}|${p.rate ?? ''}`));
-  let bottleneck = false;
-  let eldWorst: number | null = null;
-  let eld90Worst: number | null = null;
-  let lagWorst: number | null = null;
-  const outPoints: Point[] = [];
-  for (const pt of pts) {
-    const k = `${pt.concurrency ?? ''}|${pt.rate ?? ''}`;
-    if (!wanted.has(k)) continue;
-    const sc = r.selfCheck.get(k);
-    const mine = samples.filter((s) => !s.warmup && s.concurrency === pt.concurrency && s.rate === pt.rate);
-    // Send lag = actual − intended send in real ms; only meaningful in open-loop (rate) mode.
-    const lags =
-      mode === 'rate' ? Float64Array.from(mine.map((s) => s.sent_ms - s.intended_send_ms)).sort() : new Float64Array();
-    const lagP99 = lags.length ? percentile(lags, 99) : null;
-    const eldP99 = sc?.eld.length ? Math.max(...sc.eld) : null;
-    const eldP90 = sc?.eld90.length ? Math.max(...sc.eld90) : null;
-    const eldMax = sc?.eldMax.length ? Math.max(...sc.eldMax) : null;
-    const scale = mine.length ? timeScale(mine[0]) : r.scale;
-    // The client's lag matters relative to what it measures: half the median ITL (at least 5 ms), in
-    // the same (simulated) time as the metrics.
-    const itlP50 = pt.itl_ms.p50 ?? null;
-    const limit = Math.max(SELF_CHECK.minLagMs, itlP50 != null ? SELF_CHECK.itlShare * itlP50 : SELF_CHECK.minLagMs);
-    const reasons = [...(pt.invalid_reasons ?? [])];
-    // A bottleneck is systematic lateness (p90). Tail jitter (p99: GC pauses, OS scheduling on a shared host) only
-    // touches p99 latencies, which are reported with the p99 delay beside them and do not gate by default;
-    // invalidating points on it made an idle 2-core machine fail ~1 point in 12 at 4x simulated time.
-    const lag = (what: string, ms: number) => ({
-      code: 'client-bottleneck' as const,
-      message: `client bottleneck: ${what} ${ms.toFixed(1)} ms > ${limit.toFixed(1)} ms`,
-      value: ms,
-      limit,
-    });
-    if (eldP90 != null && eldP90 * scale > limit) reasons.push(lag('event-loop delay p90', eldP90 * scale));
-    if (lagP99 != null && lagP99 * scale > limit) reasons.push(lag('send lag p99', lagP99 * scale));
-    if (reasons.length > (pt.invalid_reasons?.length ?? 0)) bottleneck = true;
-    if (eldP99 != null) eldWorst = Math.max(eldWorst ?? 0, eldP99);
-    if (eldP90 != null) eld90Worst = Math.max(eld90Worst ?? 0, eldP90);
-    if (lagP99 != null) lagWorst = Math.max(lagWorst ?? 0, lagP99);
-    let achieved: number | null = null;
-    if (mode === 'rate' && mine.length > 1) {
-      const first = Math.min(...mine.map((s) => s.intended_send_ms));
-      const last = Math.max(...mine.map((s) => s.sent_ms));
-      achieved = last > first ? ((mine.length - 1) / ((last - first) * scale)) * 1000 : null;
-    }
-    const server = r.scraper
-      ? seriesSummary(r.scraper.lines.filter((l) => l.concurrency === pt.concurrency && l.rate === pt.rate))
-      : undefined;
-    outPoints.push({
-      ...pt,
-      ...(r.arm ? { arm: r.arm } : {}),
-      valid: reasons.length === 0,
-      invalid_reasons: reasons,
-      load_generator: {
-        event_loop_delay_p99_ms: eldP99,
-        event_loop_delay_p90_ms: eldP90,
-        event_loop_delay_max_ms: eldMax,
-        send_lag_p99_ms: lagP99,
-        achieved_rate: achieved,
-      },
-      ...(server ? { server } : {}),
-    });
-  }
-  const peer = o.ab ? (r.arm === 'a' ? o.ab : o) : undefined;
+  const wanted = new Set(points.map(pointKey));
+  const checks = summarizePoints(samples, { slo: o.slo, minSamples: o.minSamples })
+    .filter((pt) => wanted.has(pointKey(pt)))
+    .map((pt) => checkPoint(r, pt, samples, mode));
+  const worstOf = (k: 'eldP99' | 'eldP90' | 'lagP99') =>
+    checks.reduce<number | null>((m, c) => (c[k] != null ? Math.max(m ?? 0, c[k]) : m), null);
   return {
     schema_version: 1,
     backend: r.t.backend,
@@ -660,28 +713,7 @@ function buildSummary(
     run_id: runId,
     started_at: r.startedAt,
     finished_at: new Date().toISOString(),
-    plan: {
-      mode,
-      concurrency: mode === 'rate' ? null : points.map((p) => p.concurrency as number),
-      rate: mode === 'rate' ? points.map((p) => p.rate as number) : null,
-      trials: o.trials,
-      warmup: o.warmup,
-      requests: o.requests ?? null,
-      duration_s: o.durationS ?? null,
-      arrival: mode === 'rate' ? (o.arrival ?? 'poisson') : null,
-      burstiness: mode === 'rate' ? (o.burstiness ?? 1) : null,
-      seed: o.seed,
-      timeout_s: o.timeoutS,
-      stall_timeout_s: o.stallTimeoutS ?? o.timeoutS,
-      ...(o.minSamples ? { min_samples: o.minSamples } : {}),
-      time_scale: r.scale,
-      ab:
-        peer && r.arm
-          ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(withoutCredentials(peer.url)) }
-          : null,
-      sequential: o.gate?.describe ?? null,
-      resumed: r.state.resumes,
-    },
+    plan: summaryPlan(o, r, mode, points),
     workload: {
       fingerprint: w.fingerprint,
       dataset: w.dataset,
@@ -696,24 +728,119 @@ function buildSummary(
       version: 'llmbench-sweep/1',
       node: process.version,
       client_threads: o.clientThreads ?? 1,
-      event_loop_delay_p99_ms: eldWorst,
-      event_loop_delay_p90_ms: eld90Worst,
-      send_lag_p99_ms: lagWorst,
-      client_bottleneck: bottleneck,
+      event_loop_delay_p99_ms: worstOf('eldP99'),
+      event_loop_delay_p90_ms: worstOf('eldP90'),
+      send_lag_p99_ms: worstOf('lagP99'),
+      client_bottleneck: checks.some((c) => c.bottleneck),
       thresholds: { min_ms: SELF_CHECK.minLagMs, itl_share: SELF_CHECK.itlShare },
     },
-    server_metrics: r.scraperStats
-      ? {
-          url: r.scraperStats.url,
-          file: 'server-metrics.ndjson',
-          scrapes: r.scraperStats.scrapes,
-          errors: r.scraperStats.errors,
-          series: r.scraperStats.series,
-          unavailable: r.scraperStats.unavailable,
-        }
-      : null,
-    points: outPoints,
+    server_metrics: serverMetrics(r.scraperStats),
+    points: checks.map((c) => c.point),
   };
+}
+
+/** A point's summary plus the self-check: the client's lag, and whether it invalidates the point. */
+function checkPoint(r: TargetRun, pt: Point, samples: Sample[], mode: LoadMode): PointCheck {
+  const sc = r.selfCheck.get(pointKey(pt));
+  const mine = samples.filter((s) => !s.warmup && s.concurrency === pt.concurrency && s.rate === pt.rate);
+  // Send lag = actual − intended send in real ms; only meaningful in open-loop (rate) mode.
+  const lags =
+    mode === 'rate' ? Float64Array.from(mine.map((s) => s.sent_ms - s.intended_send_ms)).sort() : new Float64Array();
+  const lagP99 = lags.length ? percentile(lags, 99) : null;
+  const eldP99 = sc?.eld.length ? Math.max(...sc.eld) : null;
+  const eldP90 = sc?.eld90.length ? Math.max(...sc.eld90) : null;
+  const eldMax = sc?.eldMax.length ? Math.max(...sc.eldMax) : null;
+  const scale = mine.length ? timeScale(mine[0]) : r.scale;
+  const lagReasons = bottleneckReasons(pt, eldP90, lagP99, scale);
+  const reasons = [...(pt.invalid_reasons ?? []), ...lagReasons];
+  const server = r.scraper
+    ? seriesSummary(r.scraper.lines.filter((l) => l.concurrency === pt.concurrency && l.rate === pt.rate))
+    : undefined;
+  const point: Point = {
+    ...pt,
+    ...(r.arm ? { arm: r.arm } : {}),
+    valid: reasons.length === 0,
+    invalid_reasons: reasons,
+    load_generator: {
+      event_loop_delay_p99_ms: eldP99,
+      event_loop_delay_p90_ms: eldP90,
+      event_loop_delay_max_ms: eldMax,
+      send_lag_p99_ms: lagP99,
+      achieved_rate: mode === 'rate' ? achievedRate(mine, scale) : null,
+    },
+    ...(server ? { server } : {}),
+  };
+  return { point, bottleneck: lagReasons.length > 0, eldP99, eldP90, lagP99 };
+}
+
+/**
+ * The client is the bottleneck when its lag is large relative to what it measures: half the median ITL (at least
+ * 5 ms), in the same (simulated) time as the metrics.
+ */
+function bottleneckReasons(pt: Point, eldP90: number | null, lagP99: number | null, scale: number): InvalidReason[] {
+  const itlP50 = pt.itl_ms.p50 ?? null;
+  const limit = Math.max(SELF_CHECK.minLagMs, itlP50 != null ? SELF_CHECK.itlShare * itlP50 : SELF_CHECK.minLagMs);
+  // A bottleneck is systematic lateness (p90). Tail jitter (p99: GC pauses, OS scheduling on a shared host) only
+  // touches p99 latencies, which are reported with the p99 delay beside them and do not gate by default;
+  // invalidating points on it made an idle 2-core machine fail ~1 point in 12 at 4x simulated time.
+  const lag = (what: string, ms: number): InvalidReason => ({
+    code: 'client-bottleneck' as const,
+    message: `client bottleneck: ${what} ${ms.toFixed(1)} ms > ${limit.toFixed(1)} ms`,
+    value: ms,
+    limit,
+  });
+  const reasons: InvalidReason[] = [];
+  if (eldP90 != null && eldP90 * scale > limit) reasons.push(lag('event-loop delay p90', eldP90 * scale));
+  if (lagP99 != null && lagP99 * scale > limit) reasons.push(lag('send lag p99', lagP99 * scale));
+  return reasons;
+}
+
+/** Requests per (simulated) second actually sent in rate mode; null with fewer than two. */
+function achievedRate(mine: Sample[], scale: number): number | null {
+  if (mine.length <= 1) return null;
+  const first = Math.min(...mine.map((s) => s.intended_send_ms));
+  const last = Math.max(...mine.map((s) => s.sent_ms));
+  return last > first ? ((mine.length - 1) / ((last - first) * scale)) * 1000 : null;
+}
+
+/** The plan as run, recorded in the summary (A/B: with the peer's backend and redacted endpoint). */
+function summaryPlan(o: SweepOptions, r: TargetRun, mode: LoadMode, points: PointSpec[]): SweepSummary['plan'] {
+  const peer = o.ab ? (r.arm === 'a' ? o.ab : o) : undefined;
+  return {
+    mode,
+    concurrency: mode === 'rate' ? null : points.map((p) => p.concurrency as number),
+    rate: mode === 'rate' ? points.map((p) => p.rate as number) : null,
+    trials: o.trials,
+    warmup: o.warmup,
+    requests: o.requests ?? null,
+    duration_s: o.durationS ?? null,
+    arrival: mode === 'rate' ? (o.arrival ?? 'poisson') : null,
+    burstiness: mode === 'rate' ? (o.burstiness ?? 1) : null,
+    seed: o.seed,
+    timeout_s: o.timeoutS,
+    stall_timeout_s: o.stallTimeoutS ?? o.timeoutS,
+    ...(o.minSamples ? { min_samples: o.minSamples } : {}),
+    time_scale: r.scale,
+    ab:
+      peer && r.arm
+        ? { arm: r.arm, peer_backend: peer.backend, peer_endpoint: redactString(withoutCredentials(peer.url)) }
+        : null,
+    sequential: o.gate?.describe ?? null,
+    resumed: r.state.resumes,
+  };
+}
+
+function serverMetrics(st: ScraperStats | undefined): SweepSummary['server_metrics'] {
+  return st
+    ? {
+        url: st.url,
+        file: 'server-metrics.ndjson',
+        scrapes: st.scrapes,
+        errors: st.errors,
+        series: st.series,
+        unavailable: st.unavailable,
+      }
+    : null;
 }
 
 /** `${NAME}` references in header values from the environment (for tokens); never logged. */
