@@ -488,7 +488,8 @@ export function planFlags(r: ReturnType<typeof flagReader>, L: ResolvedConfig['l
   if (modeArg && !['concurrency', 'rate', 'max-throughput'].includes(modeArg))
     problems.push({ path: '--mode', message: 'must be concurrency, rate or max-throughput' });
   const mode: LoadMode = (modeArg as LoadMode) ?? (rate ? 'rate' : conc ? 'concurrency' : L.mode);
-  if (mode === 'rate' && !(rate ?? L.rate)?.length)
+  // Only when --rate is absent: a given but invalid value was reported above, once.
+  if (mode === 'rate' && str('rate') === undefined && !L.rate?.length)
     problems.push({ path: '--rate', message: 'is required in rate mode' });
   if (mode !== 'rate' && rate) problems.push({ path: '--mode', message: `--rate needs mode rate (got ${mode})` });
   const arrival = str('arrival');
