@@ -1,0 +1,293 @@
+/**
+ * The sequential gate on the Pipelines-as-Code entry points, end to end on the harness: the nightly PipelineRun
+ * (.tekton/nightly.yaml, fixed trials) writes a 16-trial baseline, a maintainer commits it on main, and the PR
+ * PipelineRun (.tekton/pull-request.yaml) then gates each trial on it (llmbench sweep --baseline, the file source
+ * fetched for analyze) and stops as soon as the answer is clear: an unchanged server passes, one slowed by 5 %
+ * (the simulator's faults.slowdown) is a regression — each long before the design's 16 trials.
+ * Substitutions as in pac-harness.test.ts: the server is `llmbench sim` reached through `endpoint`, the image is
+ * prebuilt, the repository a local git repository over file://, GitHub and Kubernetes are the fakes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { REPO_ROOT } from '../../steps/core/paths.js';
+import { objectPath, type KObject } from '../../steps/cluster/objects.js';
+import type { Verdict } from '../../steps/core/types/verdict.js';
+import type { SweepSummary } from '../../steps/core/types/sweep-summary.js';
+import type { Baseline } from '../../steps/core/types/baseline.js';
+import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
+import { PipelineHarness, dumpRun, type PipelineRunRecord } from './harness.js';
+import { pacPipelineRun, type PacEvent } from './pac.js';
+
+const TOKEN = 'ghs_PaCsequentialGateToken0123456789abcd';
+const DIGEST = 'sha256:' + 'cd'.repeat(32);
+const MAX_TRIALS = 16; // regression.sequential.max_trials, the default
+let root: string;
+let src: string;
+let kube: FakeKube;
+let gh: FakeGitHub;
+const log: string[] = [];
+
+function git(cwd: string, ...args: string[]): string {
+  const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } }).trim();
+}
+
+/** A simulated T4 (4-bit) at twice real speed: ~68 ms tokens leave the load generator's self-check room. */
+function startSim(slowdown: number): Promise<{ url: string; proc: ChildProcess }> {
+  const args = ['sim', '--backend', 'vllm', '--port', '0', '--time-scale', '2', '--gpu', 't4-16gb'];
+  args.push('--model', 'mistral-7b-instruct-bnb-nf4', '--slowdown', String(slowdown));
+  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    proc.stderr!.on('data', (d) => (err += d));
+    proc.on('exit', (code) => reject(new Error(`llmbench sim exited ${code}: ${err}`)));
+    const timer = setTimeout(() => reject(new Error(`llmbench sim did not start: ${err}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], proc });
+      }
+    });
+  });
+}
+
+function stopSim(proc: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    if (proc.exitCode !== null) return r();
+    proc.removeAllListeners('exit');
+    proc.once('exit', () => r());
+    proc.kill('SIGTERM');
+  });
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'tekton-seq-'));
+  src = path.join(root, 'src');
+  mkdirSync(src);
+  git(src, 'init', '-q', '-b', 'main');
+  git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
+  // One small load point; 16 fixed trials are the nightly's (the baseline needs ≥ 16 for the default design).
+  // The simulator's TTFT varies far more than 3 % between trials: it is gated with its own sizes (as in
+  // test/analyze/sequential-run.test.ts); throughput and TPOT keep the defaults (tolerance 3 %, detectable 5 %).
+  const config = {
+    version: 1,
+    backends: [{ kind: 'vllm', sim: { time_scale: 2 } }],
+    load: { concurrency: [4], requests: 8, warmup: 1, trials: MAX_TRIALS, min_samples: 8 },
+    workload: { input_tokens: 32, output_tokens: 8 },
+    regression: { metrics: { 'ttft_ms.p50': { tolerance_pct: 25, detectable_pct: 40 } } },
+  };
+  writeFileSync(path.join(src, 'bench.yaml'), yaml.dump(config));
+  git(src, 'add', '.');
+  git(src, 'commit', '-q', '-m', 'bench config');
+  kube = await startFakeKube({ imageDigest: DIGEST, stepMs: 5, deleteDelayMs: 20 });
+  for (const obj of yaml.loadAll(
+    readFileSync(path.join(REPO_ROOT, 'manifests', 'prerequisites.yaml'), 'utf8'),
+  ) as KObject[]) {
+    const url = `${kube.url}${objectPath(obj.kind, obj.metadata.namespace, obj.metadata.name)}?fieldManager=admin&force=true`;
+    const headers = { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test-token' };
+    expect((await fetch(url, { method: 'PATCH', headers, body: JSON.stringify(obj) })).ok).toBe(true);
+  }
+  gh = await startFakeGitHub({ token: TOKEN, repos: ['octo/bench'], prs: [7], tokenKind: 'pac-app' });
+}, 60_000);
+
+afterAll(async () => {
+  if (process.env.LLMBENCH_HARNESS_LOG) console.log(log.join('\n'));
+  await kube?.close();
+  await gh?.close?.();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** The PipelineRun PaC makes from `file` for `event`, run on the harness against a simulator slowed by `slowdown`. */
+async function runPac(name: string, file: string, event: Partial<PacEvent>, slowdown: number) {
+  const sha = git(src, 'rev-parse', 'HEAD');
+  const template = yaml.load(readFileSync(path.join(REPO_ROOT, file), 'utf8')) as Record<string, any>;
+  const repository = yaml.load(readFileSync(path.join(REPO_ROOT, 'tekton/pac/repository.yaml'), 'utf8'));
+  const base = { owner: 'octo', repo: 'bench', sha, targetBranch: 'main', sourceBranch: 'feature', sender: 'maint' };
+  const secret = `pac-gitauth-${name}`;
+  const pr = pacPipelineRun(
+    template,
+    repository as Record<string, any>,
+    { kind: 'pull_request', ...base, ...event },
+    secret,
+  );
+  const params = Object.fromEntries(
+    (pr.spec.params as { name: string; value: string }[]).map((p) => [p.name, p.value]),
+  );
+  const kc = path.join(root, `kubeconfig-${name}`);
+  mkdirSync(kc);
+  writeFileSync(path.join(kc, 'kubeconfig'), kube.kubeconfig());
+  const sim = await startSim(slowdown);
+  const work = path.join(root, `work-${name}`);
+  let run: PipelineRunRecord;
+  const t0 = Date.now();
+  try {
+    run = await new PipelineHarness({
+      runName: name,
+      params: {
+        ...params,
+        // Local stand-ins for what PaC's values point at on GitHub and the cluster.
+        'repo-url': `file://${src}`,
+        'github-api': gh.url,
+        'server-image': `quay.io/llmbench/vllm@${DIGEST}`,
+        endpoint: sim.url,
+        config: 'bench.yaml',
+        'ready-timeout': '60',
+      },
+      workspaces: {
+        work,
+        kubeconfig: kc,
+        ...(params['update-baseline'] === 'true' ? { history: path.join(root, 'history') } : {}),
+      },
+      secrets: { [secret]: { 'git-provider-token': TOKEN } },
+      substitutions: {
+        'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' },
+      },
+      extraEnv: { LLMBENCH_KUBE_RETRY_MS: '20' },
+      onTaskRun: (t) => log.push(`${name} ${t.pipelineTask}: ${t.status} (${t.reason}) ${t.durationMs} ms`),
+    }).run();
+  } finally {
+    await stopSim(sim.proc);
+  }
+  log.push(`${name}: ${Date.now() - t0} ms`, dumpRun(run));
+  const read = <T>(f: string) => JSON.parse(readFileSync(path.join(work, f), 'utf8')) as T;
+  const t = Object.fromEntries(run.taskRuns.map((x) => [x.pipelineTask, x]));
+  expect([dumpRun(run), t.sweep.status, t.analyze.status]).toEqual([dumpRun(run), 'Succeeded', 'Succeeded']);
+  return {
+    run,
+    t,
+    sha,
+    verdict: read<Verdict>('analysis/verdict.json'),
+    summary: read<SweepSummary>('runs/vllm/summary.json'),
+  };
+}
+
+const gated = (v: Verdict) => v.comparisons.filter((c) => c.gated);
+const checkRun = (sha: string) =>
+  gh.repos
+    .get('octo/bench')!
+    .checkRuns.filter((c) => c.head_sha === sha)
+    .at(-1);
+
+describe('Pipelines-as-Code PR runs gate sequentially on the nightly baseline (harness, simulator, fakes)', () => {
+  it('nightly (incoming webhook): fixed trials, a baseline of 16 trials per metric, committed on main', async () => {
+    const { run, summary, verdict } = await runPac('nightly', '.tekton/nightly.yaml', { kind: 'incoming' }, 1);
+    expect(run.status).toBe('Succeeded');
+    expect(summary.plan?.sequential).toBeNull(); // update-baseline: --no-sequential, the history needs fixed trials
+    expect(summary.points[0].trials).toHaveLength(MAX_TRIALS);
+    expect(verdict.rule?.sequential ?? null).toBeNull();
+    const file = path.join(root, 'history', 'baseline.json');
+    expect(existsSync(file)).toBe(true);
+    const bl = JSON.parse(readFileSync(file, 'utf8')) as Baseline;
+    expect(bl.backends.map((b) => b.points[0].metrics['output_tokens_per_s']?.length)).toEqual([MAX_TRIALS]);
+    // Promote it the way a maintainer would: commit it where the PR runs' baseline-path points (the default).
+    mkdirSync(path.join(src, 'results', 'baselines'), { recursive: true });
+    writeFileSync(path.join(src, 'results', 'baselines', 'default.json'), readFileSync(file));
+    git(src, 'add', '.');
+    git(src, 'commit', '-q', '-m', 'baseline from nightly');
+  }, 300_000);
+
+  it('an unchanged server: every gated metric stops at "pass" well before 16 trials; the check run succeeds', async () => {
+    const { run, sha, summary, verdict } = await runPac('pr-same', '.tekton/pull-request.yaml', { pullRequest: 7 }, 1);
+    expect(run.results.verdict).toBe('pass');
+    expect(run.status).toBe('Succeeded');
+    expect(verdict.rule?.sequential).toMatchObject({ reference: 'baseline', design: { max_trials: MAX_TRIALS } });
+    expect(summary.plan?.sequential?.reference).toBe('baseline');
+    const trials = summary.points[0].trials!.length;
+    expect(trials).toBeLessThan(MAX_TRIALS);
+    expect(gated(verdict).length).toBeGreaterThan(0);
+    for (const c of gated(verdict)) {
+      expect([c.metric, c.sequential?.stop]).toEqual([c.metric, 'pass']);
+      const last = c.sequential!.looks.at(-1)!;
+      expect(last).toMatchObject({ decision: 'pass', baseline_trials: MAX_TRIALS, candidate_trials: trials });
+      expect(c.sequential!.worse_bound_pct!).toBeLessThan(c.sequential!.detectable_pct!);
+    }
+    expect(checkRun(sha)?.conclusion).toBe('success');
+  }, 300_000);
+
+  it('a planted 5 % slowdown: throughput and TPOT stop at "regression" early; the check run fails', async () => {
+    git(src, 'commit', '-q', '--allow-empty', '-m', 'a slower server');
+    const { run, t, sha, summary, verdict } = await runPac(
+      'pr-slow',
+      '.tekton/pull-request.yaml',
+      { pullRequest: 7 },
+      1.05,
+    );
+    expect(run.results.verdict).toBe('regression');
+    expect(verdict.rule?.sequential?.reference).toBe('baseline');
+    const trials = summary.points[0].trials!.length;
+    expect(trials).toBeLessThan(MAX_TRIALS);
+    const stops = Object.fromEntries(gated(verdict).map((c) => [c.metric, c.sequential?.stop]));
+    expect(stops).toMatchObject({ output_tokens_per_s: 'regression', 'tpot_ms.p50': 'regression' });
+    const tput = gated(verdict).find((c) => c.metric === 'output_tokens_per_s')!;
+    expect(tput.sequential!.looks.at(-1)).toMatchObject({ decision: 'regression', candidate_trials: trials });
+    expect(tput.sequential!.looks.at(-1)!.delta_pct).toBeLessThan(-3); // worse than the 3 % tolerance
+    // A regression is a verdict, not a crash: report posts it and then fails the run (fail-on-regression).
+    expect(t.report.steps.map((s) => [s.name, s.exitCode])).toEqual([
+      ['report', 0],
+      ['gate', 1],
+    ]);
+    expect(run.status).toBe('Failed');
+    expect(checkRun(sha)?.conclusion).toBe('failure');
+    expect(gh.violations).toEqual([]);
+  }, 300_000);
+});
+
+describe('the sweep step picks the gate from its params (its own script, `llmbench` stubbed to print its argv)', () => {
+  const task = yaml.load(readFileSync(path.join(REPO_ROOT, 'tekton/tasks/sweep.yaml'), 'utf8')) as Record<string, any>;
+  const step = task.spec.steps[0];
+  /** The step's env as Tekton sets it from the params (every param reaches the script through env). */
+  const args = (env: Record<string, string>, withBaseline: boolean): string[] => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sweep-step-'));
+    try {
+      writeFileSync(path.join(dir, 'llmbench'), '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n');
+      chmodSync(path.join(dir, 'llmbench'), 0o755);
+      if (withBaseline) {
+        mkdirSync(path.join(dir, 'baseline'));
+        writeFileSync(path.join(dir, 'baseline', 'baseline.json'), '{}');
+      }
+      const declared = Object.fromEntries((step.env as { name: string }[]).map((e) => [e.name, '']));
+      const r = spawnSync('sh', ['-c', String(step.script)], {
+        env: { ...declared, PATH: `${dir}:/usr/bin:/bin`, WORKDIR: dir, BACKEND: 'vllm', CLIENT_THREADS: '1', ...env },
+        encoding: 'utf8',
+      });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      return r.stdout
+        .trim()
+        .split('\n')
+        .map((a) => a.replace(dir, '$WORKDIR'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const after = (a: string[], flag: string) => (a.includes(flag) ? a[a.indexOf(flag) + 1] : undefined);
+
+  it('a PR run with a fetched baseline gates on it; no baseline, no gate flag', () => {
+    const pr = args({ UPDATE_BASELINE: 'false' }, true);
+    expect(after(pr, '--baseline')).toBe('$WORKDIR/baseline/baseline.json');
+    expect(pr).not.toContain('--trials');
+    expect(pr).not.toContain('--no-sequential');
+    const none = args({ UPDATE_BASELINE: 'false' }, false);
+    expect([none.includes('--baseline'), none.includes('--no-sequential')]).toEqual([false, false]);
+  });
+
+  it('a nightly run keeps fixed trials even with a baseline present (the history needs them)', () => {
+    const nightly = args({ UPDATE_BASELINE: 'true' }, true);
+    expect(nightly).toContain('--no-sequential');
+    expect(nightly).not.toContain('--baseline');
+  });
+
+  it('--trials only when the trials param is set (an explicit count means fixed trials)', () => {
+    expect(after(args({ UPDATE_BASELINE: 'false', TRIALS: '5' }, true), '--trials')).toBe('5');
+    expect(args({ UPDATE_BASELINE: 'false', TRIALS: '' }, true)).not.toContain('--trials');
+  });
+});
