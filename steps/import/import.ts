@@ -328,27 +328,14 @@ function mismatches(backend: string, ts: Trial[]): ImportFinding[] {
     return m;
   };
   const list = (m: Map<string, string[]>) => [...m].map(([v, files]) => `'${v}' (${files.join(', ')})`).join(' vs ');
-  const models = distinct((t) => t.model);
-  if (models.size > 1)
-    out.push({
-      code: 'model-mismatch',
-      severity: 'error',
-      message: `the files imported as '${backend}' measured ${models.size} different models: ${list(models)}`,
-    });
-  const servers = distinct((t) => t.server);
-  if (servers.size > 1)
-    out.push({
-      code: 'backend-mismatch',
-      severity: 'error',
-      message: `the files imported as '${backend}' measured ${servers.size} different servers: ${list(servers)}`,
-    });
-  const targets = distinct((t) => t.target);
-  if (targets.size > 1)
-    out.push({
-      code: 'backend-mismatch',
-      severity: 'error',
-      message: `the files imported as '${backend}' targeted ${targets.size} different endpoints: ${list(targets)}`,
-    });
+  const differ = (code: ImportFinding['code'], f: (t: Trial) => string | null, verb: string, noun: string) => {
+    const m = distinct(f);
+    const message = `the files imported as '${backend}' ${verb} ${m.size} different ${noun}: ${list(m)}`;
+    if (m.size > 1) out.push({ code, severity: 'error', message });
+  };
+  differ('model-mismatch', (t) => t.model, 'measured', 'models');
+  differ('backend-mismatch', (t) => t.server, 'measured', 'servers');
+  differ('backend-mismatch', (t) => t.target, 'targeted', 'endpoints');
   const fps = new Set(ts.map((t) => t.workload.fingerprint));
   if (fps.size > 1)
     out.push({
