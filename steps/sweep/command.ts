@@ -8,7 +8,6 @@ import { validate } from '../core/schemas.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
 import type { CommandContext, CommandSpec } from '../core/command.js';
 import { builtinConfig, CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
-import type { Baseline } from '../core/types/baseline.js';
 import { readBaseline } from '../analyze/baseline.js';
 import { gateBaselineEntry, sequentialGate, sequentialProblems } from '../analyze/gate.js';
 import { planFingerprint, sweepPlan, type PlanFlags, type SweepPlan } from './plan.js';
@@ -151,7 +150,7 @@ async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext
   const problems: Problem[] = [];
   const reader = flagReader(opts, problems);
   const { o, str } = reader;
-  const cfg = await readConfig(str('config'), ctx, problems);
+  const cfg = await readFlagFile('--config', str('config'), ctx, problems, loadConfig);
   const base = cfg ?? builtinConfig();
   const provenance = await readProvenance(str('deploy-report'), ctx, problems);
   const { kind, cfgBackend } = resolveBackend(str('backend'), cfg, problems);
@@ -175,18 +174,20 @@ async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext
   return { o, str, cfg, base, cfgBackend, kind, url, out, api, provenance, plan, entry, ...client, headers };
 }
 
-/** The bench config named by --config; its problems are reported under --config. */
-async function readConfig(
+/** Reads the file a flag names; its input problems are collected under the flag (e.g. --config/…), not thrown. */
+async function readFlagFile<T>(
+  flag: string,
   file: string | undefined,
   ctx: CommandContext,
   problems: Problem[],
-): Promise<ResolvedConfig | undefined> {
+  read: (absPath: string) => Promise<T>,
+): Promise<T | undefined> {
   if (!file) return undefined;
   try {
-    return await loadConfig(path.resolve(ctx.cwd, file));
+    return await read(path.resolve(ctx.cwd, file));
   } catch (e) {
     if (!(e instanceof InvalidInputError)) throw e;
-    problems.push(...e.problems.map((p) => ({ ...p, path: `--config${p.path}` })));
+    problems.push(...e.problems.map((p) => ({ ...p, path: `${flag}${p.path}` })));
     return undefined;
   }
 }
@@ -277,7 +278,7 @@ async function gatedPlan(
   const { str } = reader;
   const flags = planFlags(reader, base.load, problems);
   const abUrlArg = str('ab-url');
-  const baseline = await readBaselineFlag(str('baseline'), ctx, problems);
+  const baseline = await readFlagFile('--baseline', str('baseline'), ctx, problems, readBaseline);
   // The gate compares with a baseline entry only when it measured this very workload (else: fixed trials).
   const fixed = sweepPlan(base, flags);
   const fp = baseline && !problems.length ? await planFingerprint(fixed, ctx.cwd).catch(() => '') : '';
@@ -299,21 +300,6 @@ async function gatedPlan(
         'the gate needs something to compare with: --ab-url, or --baseline with an entry for this backend and workload',
     });
   return { plan, entry };
-}
-
-async function readBaselineFlag(
-  arg: string | undefined,
-  ctx: CommandContext,
-  problems: Problem[],
-): Promise<Baseline | undefined> {
-  if (!arg) return undefined;
-  try {
-    return await readBaseline(path.resolve(ctx.cwd, arg));
-  } catch (e) {
-    if (!(e instanceof InvalidInputError)) throw e;
-    problems.push(...e.problems.map((p) => ({ ...p, path: `--baseline${p.path}` })));
-    return undefined;
-  }
 }
 
 /** How this client runs: simulated time scale, client threads, progress display. */
