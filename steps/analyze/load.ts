@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InvalidInputError, type Problem } from '../core/errors.js';
+import { InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import { validate } from '../core/schemas.js';
 import type { Logger } from '../core/log.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
@@ -130,7 +130,7 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
   if (problems.length) {
     throw new InvalidInputError(
       'runs-invalid',
-      `runs directory ${runsDir} holds invalid sweep output (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      `runs directory ${runsDir} holds invalid sweep output (${problemCount(problems.length)})`,
       {
         problems,
         hint: 'Each <backend>/summary.json must match schemas/sweep-summary.schema.json.',

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { InvalidInputError, type Problem } from '../core/errors.js';
+import { InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { validate } from '../core/schemas.js';
 import type { Logger } from '../core/log.js';
@@ -59,7 +59,7 @@ export async function importResults(o: ImportOptions): Promise<ImportResult> {
   if (problems.length)
     throw new InvalidInputError(
       'import-invalid',
-      `cannot import: ${problems.length} problem${problems.length > 1 ? 's' : ''} in ${new Set(problems.map((p) => p.file)).size} file(s) (format ${o.format})`,
+      `cannot import: ${problemCount(problems.length)} in ${new Set(problems.map((p) => p.file)).size} file(s) (format ${o.format})`,
       {
         problems,
         hint: `Pass result files written by the ${o.format} tool (${ACCEPTS[o.format].advice}); nothing was written.`,

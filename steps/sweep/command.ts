@@ -11,7 +11,7 @@ import { builtinConfig, CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from 
 import { readBaseline } from '../analyze/baseline.js';
 import { gateBaselineEntry, sequentialGate, sequentialProblems } from '../analyze/gate.js';
 import { planFingerprint, sweepPlan, type PlanFlags, type SweepPlan } from './plan.js';
-import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
+import { EnvironmentError, InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
 import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../servers/adapters.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
@@ -162,14 +162,10 @@ async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext
   if (o.resume && str('ab-url') === undefined && cfg?.load.ab)
     problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
   if (problems.length) {
-    throw new InvalidInputError(
-      'sweep-flags-invalid',
-      `invalid sweep flags (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
-      {
-        problems,
-        hint: 'Run `llmbench sweep --help` for the flags and examples.',
-      },
-    );
+    throw new InvalidInputError('sweep-flags-invalid', `invalid sweep flags (${problemCount(problems.length)})`, {
+      problems,
+      hint: 'Run `llmbench sweep --help` for the flags and examples.',
+    });
   }
   return { o, str, cfg, base, cfgBackend, kind, url, out, api, provenance, plan, entry, ...client, headers };
 }
