@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
-import { executeRequest, getAdapter, nowMs, probeOneToken, resolveApi, type AdapterKind } from '../servers/adapters.js';
+import {
+  executeRequest,
+  getAdapter,
+  loneRequestBase,
+  probeOneToken,
+  resolveApi,
+  type AdapterKind,
+} from '../servers/adapters.js';
 import { startScriptedServer, type Fault, type Route, type Script, type ScriptedServer } from './scripted-server.js';
 import { getTokenizer } from '../workload/tokenizer.js';
 import { specValidator } from '../../test/loadgen/specs.js';
@@ -40,18 +47,7 @@ function run(
     api: resolveApi(adapter, o.api),
     url,
     req: { model: o.model ?? 'mistral', prompt, maxTokens: o.maxTokens ?? 8, ignoreEos: true, temperature: 0 },
-    base: {
-      run_id: 't',
-      backend: kind,
-      concurrency: 1,
-      rate: null,
-      trial: 0,
-      seq: 0,
-      prompt_index: 0,
-      warmup: false,
-      intended_send_ms: nowMs(),
-      input_tokens: { requested: null, client: tok.count(prompt), server: null },
-    },
+    base: loneRequestBase('t', kind, tok.count(prompt)),
     timeoutMs: o.timeoutMs ?? 5000,
     stallTimeoutMs: o.stallMs ?? 5000,
     signal: o.signal,
@@ -351,18 +347,7 @@ describe('output token counting: the server first, the client tokenizer as a sam
           api: 'completions',
           url: srv.url,
           req: { model: 'mistral', prompt: 'Hi there', maxTokens: 5, ignoreEos: true, temperature: 0 },
-          base: {
-            run_id: 't',
-            backend: 'vllm',
-            concurrency: 1,
-            rate: null,
-            trial: 0,
-            seq,
-            prompt_index: 0,
-            warmup: false,
-            intended_send_ms: nowMs(),
-            input_tokens: { requested: null, client: 3, server: null },
-          },
+          base: loneRequestBase('t', 'vllm', 3, { seq }),
           timeoutMs: 5000,
           tokenizer: tok,
           clientCountEvery: every,

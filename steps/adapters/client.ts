@@ -39,6 +39,31 @@ export type SampleBase = Pick<
   | 'input_tokens'
 >;
 
+/**
+ * The base of one request outside a sweep's schedule (probes, benches, tests): concurrency 1, trial 0, seq 0,
+ * measured, sent now; `clientTokens` is the client tokenizer's prompt count. `over` replaces fields in place.
+ */
+export function loneRequestBase(
+  run_id: string,
+  backend: string,
+  clientTokens: number | null,
+  over: Partial<SampleBase> = {},
+): SampleBase {
+  return {
+    run_id,
+    backend,
+    concurrency: 1,
+    rate: null,
+    trial: 0,
+    seq: 0,
+    prompt_index: 0,
+    warmup: false,
+    intended_send_ms: nowMs(),
+    input_tokens: { requested: null, client: clientTokens, server: null },
+    ...over,
+  };
+}
+
 export interface ExecOptions {
   adapter: Adapter;
   api: string;

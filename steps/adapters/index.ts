@@ -4,4 +4,4 @@
  * steps/servers/<name>/, and the lookup by name (getAdapter, resolveApi, probeOneToken) in steps/servers/adapters.ts.
  */
 export type { Adapter, AdapterKind, GenRequest, StreamSink, StreamDecoder, WireRequest } from './types.js';
-export { executeRequest, nowMs, type ExecOptions, type SampleBase } from './client.js';
+export { executeRequest, loneRequestBase, nowMs, type ExecOptions, type SampleBase } from './client.js';

@@ -195,6 +195,9 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
     // Like the real servers: the prompt's tokens plus BOS (chat: the message content only; no template here).
     const promptTokens = sc.promptTokens ?? getTokenizer().count(promptOf(body)) + 1;
     const id = `cmpl-${entry.recvMs.toFixed(3)}`;
+    /** One OpenAI stream chunk as vLLM writes it: the choice's fields after `index`, then any `tail` fields. */
+    const openAiChunk = (object: string, choice: Record<string, unknown>, tail: Record<string, unknown> = {}) =>
+      send(JSON.stringify({ id, object, created: 0, model, choices: [{ index: 0, ...choice }], ...tail }));
     let sent = 0;
     let chunkNo = 0;
     const start = entry.recvMs;
@@ -247,36 +250,16 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
       entry.writeMs.push(performance.now());
       // vLLM sends the chat role chunk when the first output arrives, right before the first token's chunk.
       if (route === 'chat' && chunkNo === 1)
-        send(
-          JSON.stringify({
-            id,
-            object: 'chat.completion.chunk',
-            created: 0,
-            model,
-            choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
-          }),
-        );
+        openAiChunk('chat.completion.chunk', {
+          delta: { role: 'assistant', content: '' },
+          logprobs: null,
+          finish_reason: null,
+        });
+      const finish_reason = last ? 'length' : null;
       if (route === 'completions') {
-        send(
-          JSON.stringify({
-            id,
-            object: 'text_completion',
-            created: 0,
-            model,
-            choices: [{ index: 0, text, logprobs: null, finish_reason: last ? 'length' : null, stop_reason: null }],
-            usage: null,
-          }),
-        );
+        openAiChunk('text_completion', { text, logprobs: null, finish_reason, stop_reason: null }, { usage: null });
       } else if (route === 'chat') {
-        send(
-          JSON.stringify({
-            id,
-            object: 'chat.completion.chunk',
-            created: 0,
-            model,
-            choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: last ? 'length' : null }],
-          }),
-        );
+        openAiChunk('chat.completion.chunk', { delta: { content: text }, logprobs: null, finish_reason });
       } else if (route === 'tgi') {
         const tok = { id: WORD_IDS[ids[0]], text, logprob: -0.5, special: false };
         const fin = last

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, problemCount } from '../core/errors.js';
 import { REPO_ROOT } from '../core/paths.js';
 import { validate } from '../core/schemas.js';
 import { exists, writeJsonAtomic } from '../core/atomic.js';
@@ -52,7 +52,7 @@ export async function readBaseline(file: string): Promise<Baseline> {
   if (problems.length) {
     throw new InvalidInputError(
       'baseline-invalid',
-      `baseline ${file} does not match schemas/baseline.schema.json (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      `baseline ${file} does not match schemas/baseline.schema.json (${problemCount(problems.length)})`,
       {
         hint: 'Regenerate it with --write-baseline.',
         problems: problems.map((p) => ({ ...p, file })),

@@ -48,7 +48,7 @@ async function sparse(file: string, bytes: number): Promise<void> {
 
 /** `lines` copies of one valid sample carrying `stamps` chunk stamps, written without building the file in memory. */
 async function longLines(runs: string, lines: number, stamps: number): Promise<void> {
-  const file = path.join(runs, 'vllm', 'samples.ndjson');
+  const file = samplesOf(runs);
   const first = JSON.parse((await fs.readFile(file, 'utf8')).split('\n')[0]);
   const ms = Array.from({ length: stamps }, (_, i) => +(first.sent_ms + 10 + i * 0.25).toFixed(3));
   const line =
@@ -64,26 +64,27 @@ async function longLines(runs: string, lines: number, stamps: number): Promise<v
   await fh.close();
 }
 
-const analyzeArgs = (dir: string, runs: string) => ['analyze', '--runs', runs, '--out', path.join(dir, 'analysis')];
+const samplesOf = (runs: string) => path.join(runs, 'vllm', 'samples.ndjson');
+
+/** An analyze case: a small valid run, spoiled by `spoil`, then `analyze --runs <it>`. */
+const analyzeAfter =
+  (spoil: (runs: string) => Promise<void>) =>
+  async (dir: string): Promise<string[]> => {
+    const runs = await runsDir(dir);
+    await spoil(runs);
+    return ['analyze', '--runs', runs, '--out', path.join(dir, 'analysis')];
+  };
 
 const CASES: Case[] = [
   {
     name: 'analyze: 1 GB sparse samples.ndjson (parallel path)',
-    setup: async (dir) => {
-      const runs = await runsDir(dir);
-      await sparse(path.join(runs, 'vllm', 'samples.ndjson'), GiB);
-      return analyzeArgs(dir, runs);
-    },
+    setup: analyzeAfter((runs) => sparse(samplesOf(runs), GiB)),
     expectCode: [2],
     wallS: 60,
   },
   {
     name: 'analyze: 1 GB sparse samples.ndjson (sequential path)',
-    setup: async (dir) => {
-      const runs = await runsDir(dir);
-      await sparse(path.join(runs, 'vllm', 'samples.ndjson'), GiB);
-      return analyzeArgs(dir, runs);
-    },
+    setup: analyzeAfter((runs) => sparse(samplesOf(runs), GiB)),
     env: { LLMBENCH_ANALYZE_WORKER_MIN_BYTES: String(2 ** 50) },
     expectCode: [2],
     wallS: 60,
@@ -92,7 +93,7 @@ const CASES: Case[] = [
     name: 'plot: 1 GB sparse samples.ndjson',
     setup: async (dir) => {
       const runs = await runsDir(dir);
-      await sparse(path.join(runs, 'vllm', 'samples.ndjson'), GiB);
+      await sparse(samplesOf(runs), GiB);
       return ['plot', '--workdir', dir, '--no-images'];
     },
     expectCode: [2],
@@ -100,57 +101,45 @@ const CASES: Case[] = [
   },
   {
     name: `analyze: 40 lines of ${(MAX_LINE_BYTES / 2 ** 20) * 0.9} MiB garbage (under the line bound)`,
-    setup: async (dir) => {
-      const runs = await runsDir(dir);
+    setup: analyzeAfter(async (runs) => {
       const line = Buffer.alloc(Math.floor(MAX_LINE_BYTES * 0.9), 'x');
-      const fh = await fs.open(path.join(runs, 'vllm', 'samples.ndjson'), 'a');
+      const fh = await fs.open(samplesOf(runs), 'a');
       for (let i = 0; i < 40; i++) await fh.write(Buffer.concat([line, Buffer.from('\n')]));
       await fh.close();
-      return analyzeArgs(dir, runs);
-    },
+    }),
     expectCode: [0, 4],
     wallS: 120,
   },
   {
     name: `analyze: long valid lines just under the per-point stamp cap (${MAX_STAMPS_PER_POINT.toLocaleString('en')})`,
-    setup: async (dir) => {
-      const runs = await runsDir(dir);
+    setup: analyzeAfter(async (runs) => {
       const stamps = 600_000;
       await longLines(runs, Math.floor((MAX_STAMPS_PER_POINT * 0.95) / stamps), stamps);
-      return analyzeArgs(dir, runs);
-    },
+    }),
     expectCode: [0, 4],
     wallS: 300,
   },
   {
     name: `analyze: short valid lines just under the per-point sample cap (${MAX_SAMPLES_PER_POINT.toLocaleString('en')})`,
-    setup: async (dir) => {
-      const runs = await runsDir(dir);
+    setup: analyzeAfter(async (runs) => {
       // One-chunk samples: each weighs 1 + 1/16, so 0.9 of the cap in samples stays just under it.
       await longLines(runs, Math.floor(MAX_SAMPLES_PER_POINT * 0.9), 1);
-      return analyzeArgs(dir, runs);
-    },
+    }),
     expectCode: [0, 4],
     wallS: 300,
   },
   {
     name: 'analyze: long valid lines past the per-point stamp cap',
-    setup: async (dir) => {
-      const runs = await runsDir(dir);
+    setup: analyzeAfter(async (runs) => {
       const stamps = 600_000;
       await longLines(runs, Math.ceil((MAX_STAMPS_PER_POINT * 1.05) / stamps), stamps);
-      return analyzeArgs(dir, runs);
-    },
+    }),
     expectCode: [2],
     wallS: 300,
   },
   {
     name: 'analyze: 20,000 corrupt lines',
-    setup: async (dir) => {
-      const runs = await runsDir(dir);
-      await fs.appendFile(path.join(runs, 'vllm', 'samples.ndjson'), '{"not":"a sample"}\n'.repeat(20_000));
-      return analyzeArgs(dir, runs);
-    },
+    setup: analyzeAfter((runs) => fs.appendFile(samplesOf(runs), '{"not":"a sample"}\n'.repeat(20_000))),
     expectCode: [2],
     wallS: 30,
   },

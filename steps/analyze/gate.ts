@@ -6,7 +6,7 @@
  * The decision is steps/stats/sequential.ts `replay`, the same function analyze applies to the recorded trials.
  */
 import type { ResolvedConfig } from '../core/config.js';
-import { InvalidInputError, type Problem } from '../core/errors.js';
+import { InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import type { Sample } from '../core/types/sample.js';
 import { summarize, type SloSpec } from '../metrics/derive.js';
 import { replay, smallestMaxTrials, designPower, type SequentialDesign, type Spending } from '../stats/sequential.js';
@@ -96,7 +96,7 @@ export function assertSequentialDesign(cfg: ResolvedConfig, file: string): void 
   if (problems.length)
     throw new InvalidInputError(
       'config-invalid',
-      `${file}: the sequential gate cannot reach its targets (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      `${file}: the sequential gate cannot reach its targets (${problemCount(problems.length)})`,
       {
         problems,
         hint: 'Raise regression.sequential.max_trials to the maximum named, or relax detectable_pct / power, or set regression.sequential.enabled: false for fixed trials.',

@@ -4,10 +4,11 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InvalidInputError, type Problem } from '../core/errors.js';
+import { InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import { validate } from '../core/schemas.js';
 import type { Logger } from '../core/log.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
+import type { ImportNotes } from '../core/types/import-notes.js';
 import type { Point, SloSpec } from '../metrics/derive.js';
 import { readSampleFiles, type CorruptLine, type ImplausibleTokens } from './samples.js';
 
@@ -27,14 +28,7 @@ export interface LoadedRun {
   /** Points whose samples carry server token counts that contradict the stream. */
   implausible: ImplausibleTokens[];
   /** Findings of `llmbench import` (import.json next to an imported summary). */
-  importFindings: {
-    code: string;
-    severity: 'info' | 'warning' | 'error';
-    message: string;
-    concurrency?: number | null;
-    rate?: number | null;
-    count?: number;
-  }[];
+  importFindings: ImportNotes['findings'];
 }
 
 async function importFindings(dir: string): Promise<LoadedRun['importFindings']> {
@@ -136,7 +130,7 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
   if (problems.length) {
     throw new InvalidInputError(
       'runs-invalid',
-      `runs directory ${runsDir} holds invalid sweep output (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      `runs directory ${runsDir} holds invalid sweep output (${problemCount(problems.length)})`,
       {
         problems,
         hint: 'Each <backend>/summary.json must match schemas/sweep-summary.schema.json.',

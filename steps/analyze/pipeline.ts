@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Logger } from '../core/log.js';
 import type { ResolvedConfig } from '../core/config.js';
-import { InvalidInputError, LlmbenchError } from '../core/errors.js';
+import { InvalidInputError, LlmbenchError, problemCount } from '../core/errors.js';
 import { exitCodeForVerdict, ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { validate } from '../core/schemas.js';
@@ -115,7 +115,7 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
     if (out.unclean.length) {
       throw new InvalidInputError(
         'baseline-from-invalid-run',
-        `refusing to write baseline ${o.writeBaselinePath}: the run is not clean (${out.unclean.length} problem${out.unclean.length > 1 ? 's' : ''})`,
+        `refusing to write baseline ${o.writeBaselinePath}: the run is not clean (${problemCount(out.unclean.length)})`,
         {
           hint: 'Baselines are built only from clean runs: fix the listed problems and rerun the sweep (the analysis itself was written).',
           problems: out.unclean.map((m) => ({ path: '', message: m })),

@@ -54,18 +54,11 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
 
   test('--backend --plan writes the JSON plan and the plain-text files the Tekton build Task reads', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmbench-plan-'));
-    const r = await cli([
-      'build',
-      '--backend',
-      'tgi',
-      '--registry',
-      reg.host,
-      '--plain-http',
-      '--plan',
-      path.join(dir, 'plan-tgi.json'),
-    ]);
+    const planFile = path.join(dir, 'plan-tgi.json');
+    const planArgs = ['build', '--backend', 'tgi', '--registry', reg.host, '--plain-http', '--plan', planFile];
+    const r = await cli(planArgs);
     expect(r.code).toBe(0);
-    const plan = JSON.parse(readFileSync(path.join(dir, 'plan-tgi.json'), 'utf8')) as BuildPlan;
+    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as BuildPlan;
     expect(plan.images).toHaveLength(1);
     const read = (ext: string) => readFileSync(path.join(dir, `plan-tgi.${ext}`), 'utf8');
     expect(read('needed')).toBe('true');
@@ -84,16 +77,7 @@ describe('build plan against a real registry (docker-registry on loopback)', () 
       '',
     ]);
     pushTinyImage(reg.host, 'llmbench-tgi', plan.images[0].tag);
-    await cli([
-      'build',
-      '--backend',
-      'tgi',
-      '--registry',
-      reg.host,
-      '--plain-http',
-      '--plan',
-      path.join(dir, 'plan-tgi.json'),
-    ]);
+    await cli(planArgs);
     expect(read('needed')).toBe('false');
     expect(read('existing-digest')).toMatch(/^sha256:[0-9a-f]{64}$/);
   });

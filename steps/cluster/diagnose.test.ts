@@ -19,6 +19,9 @@ const base = (over: Partial<DiagnoseInput>): DiagnoseInput => ({
   timeoutS: 100,
   ...over,
 });
+/** A Pending pod the scheduler could not place, with the scheduler's message. */
+const unschedulable = (message: string) =>
+  pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] });
 const crashing = (message?: string) =>
   pod({
     containerStatuses: [
@@ -67,17 +70,7 @@ describe('diagnose', () => {
   });
 
   test('a GPU-pending pod is not a failure until the pending timeout', () => {
-    const pending = pod({
-      phase: 'Pending',
-      conditions: [
-        {
-          type: 'PodScheduled',
-          status: 'False',
-          reason: 'Unschedulable',
-          message: '0/2 nodes are available: 2 Insufficient amd.com/gpu.',
-        },
-      ],
-    });
+    const pending = unschedulable('0/2 nodes are available: 2 Insufficient amd.com/gpu.');
     expect(diagnose(base({ pods: [pending], unschedulableForS: { p1: 10 } }))).toBeNull();
     const d = diagnose(base({ pods: [pending], unschedulableForS: { p1: 61 } }));
     expect(d).toMatchObject({ code: 'gpu-unschedulable' });
@@ -85,17 +78,7 @@ describe('diagnose', () => {
   });
 
   test('unschedulable for another reason says so without blaming the GPU', () => {
-    const pending = pod({
-      phase: 'Pending',
-      conditions: [
-        {
-          type: 'PodScheduled',
-          status: 'False',
-          reason: 'Unschedulable',
-          message: '0/2 nodes are available: 2 Insufficient memory.',
-        },
-      ],
-    });
+    const pending = unschedulable('0/2 nodes are available: 2 Insufficient memory.');
     expect(diagnose(base({ pods: [pending], deadline: true }))).toMatchObject({ code: 'unschedulable' });
   });
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { InvalidInputError, type Problem } from '../core/errors.js';
+import { InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import { loadConfig, type ResolvedConfig } from '../core/config.js';
 import { BACKENDS, type BackendKind } from './profiles.js';
 import { RENDER_DEFAULTS, withDefaults, type RenderOptions } from './render.js';
@@ -148,14 +148,10 @@ export async function resolveClusterOptions(
     clientNamespace: opts.clientNamespace as string | undefined,
   });
   if (problems.length) {
-    throw new InvalidInputError(
-      'cluster-options-invalid',
-      `invalid options (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
-      {
-        problems,
-        hint: 'See --help; flags override the config file.',
-      },
-    );
+    throw new InvalidInputError('cluster-options-invalid', `invalid options (${problemCount(problems.length)})`, {
+      problems,
+      hint: 'See --help; flags override the config file.',
+    });
   }
   const target: Target = fanout
     ? { mode: 'acm', fanout: { hubNamespace, clusterLabels } }

@@ -1,4 +1,4 @@
-import { InvalidInputError, type Problem } from '../core/errors.js';
+import { InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import { SERVERS, SERVER_NAMES } from '../servers/index.js';
 import type { KObject } from './objects.js';
 import {
@@ -108,14 +108,10 @@ export function checkRenderOptions(o: RenderOptions): { profile: GpuProfile } {
     });
   }
   if (problems.length) {
-    throw new InvalidInputError(
-      'render-invalid',
-      `cannot render manifests (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
-      {
-        problems,
-        hint: 'Fix the listed options; `llmbench render --help` lists them.',
-      },
-    );
+    throw new InvalidInputError('render-invalid', `cannot render manifests (${problemCount(problems.length)})`, {
+      problems,
+      hint: 'Fix the listed options; `llmbench render --help` lists them.',
+    });
   }
   return { profile: profile! };
 }

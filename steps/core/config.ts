@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import yaml from 'js-yaml';
-import { InvalidInputError, type Problem } from './errors.js';
+import { InvalidInputError, type Problem, problemCount } from './errors.js';
 import { validate } from './schemas.js';
 import { YamlLines } from './yaml-lines.js';
 import {
@@ -211,14 +211,10 @@ export function parseConfig(text: string, file = '<config>'): ResolvedConfig {
       p.file = file;
       p.line = locate.lineOf(p.path);
     }
-    throw new InvalidInputError(
-      'config-invalid',
-      `${file}: invalid config (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
-      {
-        problems,
-        hint: 'Each problem names the field by path and line; schemas/bench-config.schema.json describes every field.',
-      },
-    );
+    throw new InvalidInputError('config-invalid', `${file}: invalid config (${problemCount(problems.length)})`, {
+      problems,
+      hint: 'Each problem names the field by path and line; schemas/bench-config.schema.json describes every field.',
+    });
   }
   return resolveConfig(doc as BenchConfig);
 }

@@ -38,6 +38,9 @@ export class LlmbenchError extends Error {
 }
 
 /** Invalid input (exit 2): every problem listed with its path. */
+/** "1 problem", "3 problems": the count in invalid-input messages. */
+export const problemCount = (n: number): string => `${n} problem${n > 1 ? 's' : ''}`;
+
 export class InvalidInputError extends LlmbenchError {
   constructor(
     code: InvalidInputCode,

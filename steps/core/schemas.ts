@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { SCHEMAS_DIR } from './paths.js';
-import { InvalidInputError, type Problem } from './errors.js';
+import { InvalidInputError, type Problem, problemCount } from './errors.js';
 
 /** Names of the schemas in schemas/ (file `<name>.schema.json`). */
 export type SchemaName =
@@ -90,7 +90,7 @@ export function assertValid<T>(name: SchemaName, data: unknown, what: string, fi
   if (problems.length) {
     throw new InvalidInputError(
       'schema-invalid',
-      `${what} does not match schemas/${name}.schema.json (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      `${what} does not match schemas/${name}.schema.json (${problemCount(problems.length)})`,
       {
         problems,
         hint: `Fix the listed fields; the schema describes each one (schemas/${name}.schema.json).`,

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { InvalidInputError, type Problem } from '../core/errors.js';
+import { InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { validate } from '../core/schemas.js';
 import type { Logger } from '../core/log.js';
@@ -59,7 +59,7 @@ export async function importResults(o: ImportOptions): Promise<ImportResult> {
   if (problems.length)
     throw new InvalidInputError(
       'import-invalid',
-      `cannot import: ${problems.length} problem${problems.length > 1 ? 's' : ''} in ${new Set(problems.map((p) => p.file)).size} file(s) (format ${o.format})`,
+      `cannot import: ${problemCount(problems.length)} in ${new Set(problems.map((p) => p.file)).size} file(s) (format ${o.format})`,
       {
         problems,
         hint: `Pass result files written by the ${o.format} tool (${ACCEPTS[o.format].advice}); nothing was written.`,
@@ -328,27 +328,14 @@ function mismatches(backend: string, ts: Trial[]): ImportFinding[] {
     return m;
   };
   const list = (m: Map<string, string[]>) => [...m].map(([v, files]) => `'${v}' (${files.join(', ')})`).join(' vs ');
-  const models = distinct((t) => t.model);
-  if (models.size > 1)
-    out.push({
-      code: 'model-mismatch',
-      severity: 'error',
-      message: `the files imported as '${backend}' measured ${models.size} different models: ${list(models)}`,
-    });
-  const servers = distinct((t) => t.server);
-  if (servers.size > 1)
-    out.push({
-      code: 'backend-mismatch',
-      severity: 'error',
-      message: `the files imported as '${backend}' measured ${servers.size} different servers: ${list(servers)}`,
-    });
-  const targets = distinct((t) => t.target);
-  if (targets.size > 1)
-    out.push({
-      code: 'backend-mismatch',
-      severity: 'error',
-      message: `the files imported as '${backend}' targeted ${targets.size} different endpoints: ${list(targets)}`,
-    });
+  const differ = (code: ImportFinding['code'], f: (t: Trial) => string | null, verb: string, noun: string) => {
+    const m = distinct(f);
+    const message = `the files imported as '${backend}' ${verb} ${m.size} different ${noun}: ${list(m)}`;
+    if (m.size > 1) out.push({ code, severity: 'error', message });
+  };
+  differ('model-mismatch', (t) => t.model, 'measured', 'models');
+  differ('backend-mismatch', (t) => t.server, 'measured', 'servers');
+  differ('backend-mismatch', (t) => t.target, 'targeted', 'endpoints');
   const fps = new Set(ts.map((t) => t.workload.fingerprint));
   if (fps.size > 1)
     out.push({

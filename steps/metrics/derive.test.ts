@@ -1,32 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { measurementWindowS, percentile, requestMetrics, stats, summarize, summarizePoints } from './derive.js';
 import type { Sample } from '../core/types/sample.js';
+import { streamedSample } from '../../test/helpers/samples.js';
 
 function sample(over: Partial<Sample> & { chunks?: number[] } = {}): Sample {
   const { chunks = [100, 120, 140, 160], ...rest } = over;
-  return {
-    v: 1,
-    run_id: 'r1',
-    backend: 'vllm',
-    concurrency: 1,
-    rate: null,
-    trial: 0,
-    seq: 0,
-    prompt_index: 0,
-    warmup: false,
-    intended_send_ms: 0,
-    sent_ms: 0,
-    headers_ms: 5,
-    chunk_ms: chunks,
-    chunk_tokens: chunks.map(() => 1),
-    end_ms: chunks[chunks.length - 1] + 1,
-    input_tokens: { requested: 10, client: 10, server: 11 },
-    output_tokens: { requested: chunks.length, server: chunks.length, client: chunks.length },
-    finish_reason: 'length',
-    ok: true,
-    error: null,
-    ...rest,
-  };
+  return streamedSample(chunks, { run_id: 'r1', input_tokens: { requested: 10, client: 10, server: 11 }, ...rest });
 }
 
 describe('metric definitions (README.md "Metric definitions", vLLM)', () => {

@@ -94,32 +94,23 @@ export function createClient(
   const timer = setTimeout(() => total.abort(new GitHubDeadlineError(totalMs)), totalMs);
   timer.unref();
   const stop = signal ? AbortSignal.any([signal, total.signal]) : total.signal;
+  /** Logs a rate-limit hit; retries it (true) up to `retries` times when the wait is within maxWait. */
+  const onLimit =
+    (kind: string, retries: number) =>
+    (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      const retry = retryCount < retries && retryAfter <= maxWait;
+      log.warn(`GitHub ${kind} rate limit hit`, {
+        request: `${options.method} ${options.url}`,
+        retry_after_s: retryAfter,
+        retry,
+      });
+      return retry;
+    };
   const throttle: Record<string, unknown> = {
     // A fresh id per client keeps one run's limiter state from leaking into another in the same process.
     id: randomUUID(),
-    onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
-      const retry = retryCount < 1 && retryAfter <= maxWait;
-      log.warn('GitHub primary rate limit hit', {
-        request: `${options.method} ${options.url}`,
-        retry_after_s: retryAfter,
-        retry,
-      });
-      return retry;
-    },
-    onSecondaryRateLimit: (
-      retryAfter: number,
-      options: { method: string; url: string },
-      _o: unknown,
-      retryCount: number,
-    ) => {
-      const retry = retryCount < 3 && retryAfter <= maxWait;
-      log.warn('GitHub secondary rate limit hit', {
-        request: `${options.method} ${options.url}`,
-        retry_after_s: retryAfter,
-        retry,
-      });
-      return retry;
-    },
+    onRateLimit: onLimit('primary', 1),
+    onSecondaryRateLimit: onLimit('secondary', 3),
   };
   if (tuning.throttleBaseMs !== undefined) throttle.retryAfterBaseValue = tuning.throttleBaseMs;
   if (tuning.writeMinTimeMs !== undefined) {

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { InvalidInputError } from '../core/errors.js';
 import type { Sample } from '../core/types/sample.js';
 import { getTokenizer } from '../workload/tokenizer.js';
-import { executeRequest, nowMs } from '../adapters/client.js';
+import { executeRequest, loneRequestBase } from '../adapters/client.js';
 import { SERVERS, SERVER_NAMES, isServerName } from './index.js';
 import type { Adapter, AdapterKind } from '../adapters/types.js';
 
@@ -72,18 +72,7 @@ export async function probeOneToken(o: ProbeOptions): Promise<Sample> {
     api,
     url: o.url,
     req: { model: o.model, prompt, maxTokens: 1, ignoreEos: true, temperature: 0 },
-    base: {
-      run_id: `probe-${randomUUID()}`,
-      backend: o.kind,
-      concurrency: 1,
-      rate: null,
-      trial: 0,
-      seq: 0,
-      prompt_index: 0,
-      warmup: true,
-      intended_send_ms: nowMs(),
-      input_tokens: { requested: null, client: getTokenizer().count(prompt), server: null },
-    },
+    base: loneRequestBase(`probe-${randomUUID()}`, o.kind, getTokenizer().count(prompt), { warmup: true }),
     headers: o.headers,
     dispatcher: o.dispatcher,
     timeoutMs: o.timeoutMs,

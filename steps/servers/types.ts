@@ -94,3 +94,11 @@ export interface ServerDef {
   /** docker/<name>/Dockerfile: the server image with the model baked in (llmbench build). */
   dockerfile: string;
 }
+
+/** One path answering both the readiness and the liveness probe (vLLM, TGI and SGLang all use /health). */
+export const healthProbes = (path: string): Pick<EndpointSpec, 'ready' | 'live'> => ({ ready: path, live: path });
+
+/** Prometheus text at /metrics on the API port itself; `requires` names the flag the server needs to export it. */
+export function apiPortMetrics(names: MetricsSpec['names'], requires?: string): MetricsSpec {
+  return { port: null, path: '/metrics', ...(requires === undefined ? {} : { requires }), names };
+}

@@ -50,6 +50,13 @@ export class Exposition {
     this.out.push(`${name}${fmtLabels(labels)} ${fmtNum(v)}`);
     return this;
   }
+  /** A family with one sample: HELP, TYPE and the value line. */
+  gauge(name: string, help: string, labels: Labels, v: number): this {
+    return this.family(name, 'gauge', help).sample(name, labels, v);
+  }
+  counter(name: string, help: string, labels: Labels, v: number): this {
+    return this.family(name, 'counter', help).sample(name, labels, v);
+  }
   histogram(name: string, help: string, labels: Labels, h: Histogram, scale = 1): this {
     this.family(name, 'histogram', help);
     this.out.push(...h.lines(name, labels, scale));

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { silentLogger } from '../core/log.js';
 import { REPO_ROOT } from '../core/paths.js';
 import { runSweep } from '../sweep/sweep.js';
-import { ORIGINAL, runVirtualPoint } from '../sim/calibrate.js';
+import { ORIGINAL, runVirtualPoint, type VirtualPoint, type VirtualPointOptions } from '../sim/calibrate.js';
 import { profiles, resolveProfile } from '../sim/profiles.js';
 import { startSimulator } from './server.js';
 import { naturalLength, outputFor, promptTokenCount } from '../sim/textgen.js';
@@ -42,26 +42,32 @@ function wordsPerToken(): number {
 /** Column widths shared by every table of section 1. */
 const CAL_W = [18, 8, 10, 10, 10, 10, 12];
 
+/** One calibration table: a header, then a row per concurrency of the original's sweep (64+ requests each). */
+function calibrationTable(
+  backend: VirtualPointOptions['backend'],
+  header: string[],
+  row: (r: VirtualPoint, c: number, i: number) => (string | number)[],
+  extra: Partial<VirtualPointOptions> = {},
+): void {
+  console.log(line(header, CAL_W));
+  for (const [i, c] of ORIGINAL.concurrency.entries()) {
+    const r = runVirtualPoint({ backend, concurrency: c, requests: Math.max(64, c * 8), ...extra });
+    console.log(line(row(r, c, i), CAL_W));
+  }
+}
+
 function calibrationVllm(): void {
   console.log('Virtual time (engine only, closed loop, 64+ requests per point):');
-  console.log(line(['backend / c', 'c', 'simulated', 'original', 'error', 'TTFT ms', 'TPOT ms'], CAL_W));
-  for (const [i, c] of ORIGINAL.concurrency.entries()) {
-    const r = runVirtualPoint({ backend: 'vllm', concurrency: c, requests: Math.max(64, c * 8) });
-    console.log(
-      line(
-        [
-          'vllm fp16 eager',
-          c,
-          r.outputTokensPerS.toFixed(1),
-          ORIGINAL.vllm[i],
-          pct(r.outputTokensPerS, ORIGINAL.vllm[i]),
-          r.meanTtftMs.toFixed(0),
-          r.meanTpotMs.toFixed(1),
-        ],
-        CAL_W,
-      ),
-    );
-  }
+  const header = ['backend / c', 'c', 'simulated', 'original', 'error', 'TTFT ms', 'TPOT ms'];
+  calibrationTable('vllm', header, (r, c, i) => [
+    'vllm fp16 eager',
+    c,
+    r.outputTokensPerS.toFixed(1),
+    ORIGINAL.vllm[i],
+    pct(r.outputTokensPerS, ORIGINAL.vllm[i]),
+    r.meanTtftMs.toFixed(0),
+    r.meanTpotMs.toFixed(1),
+  ]);
 }
 
 function calibrationTriton(): void {
@@ -69,53 +75,38 @@ function calibrationTriton(): void {
   console.log(
     `\nTriton (vLLM backend, CUDA graphs on as its model.json left them): the original counted whitespace words; our text has ${wpt.toFixed(2)} words/token.`,
   );
-  console.log(line(['triton', 'c', 'tok/s', 'words/s', 'orig words', 'vs orig', ''], CAL_W));
-  for (const [i, c] of ORIGINAL.concurrency.entries()) {
-    const r = runVirtualPoint({ backend: 'triton', concurrency: c, requests: Math.max(64, c * 8) });
-    console.log(
-      line(
-        [
-          'triton fp16',
-          c,
-          r.outputTokensPerS.toFixed(1),
-          (r.outputTokensPerS * wpt).toFixed(1),
-          ORIGINAL.triton[i],
-          pct(r.outputTokensPerS * wpt, ORIGINAL.triton[i]),
-          '',
-        ],
-        CAL_W,
-      ),
-    );
-  }
+  const header = ['triton', 'c', 'tok/s', 'words/s', 'orig words', 'vs orig', ''];
+  calibrationTable('triton', header, (r, c, i) => [
+    'triton fp16',
+    c,
+    r.outputTokensPerS.toFixed(1),
+    (r.outputTokensPerS * wpt).toFixed(1),
+    ORIGINAL.triton[i],
+    pct(r.outputTokensPerS * wpt, ORIGINAL.triton[i]),
+    '',
+  ]);
 }
 
 function calibrationTgi(): void {
   const P = resolveProfile('tgi');
   console.log('\nTGI (bitsandbytes-nf4, no ignore_eos: requests end at the natural EOS, median 67 tokens):');
-  console.log(line(['tgi', 'c', 'tok/s', 'tok/req', 'original', 'vs orig', 'TPOT ms'], CAL_W));
-  for (const [i, c] of ORIGINAL.concurrency.entries()) {
-    const r = runVirtualPoint({
-      backend: 'tgi',
-      concurrency: c,
-      requests: Math.max(64, c * 8),
-      naturalLength: (k) =>
-        naturalLength(`p${k}`, 42, P.model.natural_output.median_tokens, P.model.natural_output.sigma),
-    });
-    console.log(
-      line(
-        [
-          'tgi nf4',
-          c,
-          r.outputTokensPerS.toFixed(1),
-          (r.outputTokens / r.completed).toFixed(1),
-          ORIGINAL.tgi[i],
-          pct(r.outputTokensPerS, ORIGINAL.tgi[i]),
-          r.meanTpotMs.toFixed(1),
-        ],
-        CAL_W,
-      ),
-    );
-  }
+  const header = ['tgi', 'c', 'tok/s', 'tok/req', 'original', 'vs orig', 'TPOT ms'];
+  const { median_tokens, sigma } = P.model.natural_output;
+  const natural = (k: number) => naturalLength(`p${k}`, 42, median_tokens, sigma);
+  calibrationTable(
+    'tgi',
+    header,
+    (r, c, i) => [
+      'tgi nf4',
+      c,
+      r.outputTokensPerS.toFixed(1),
+      (r.outputTokens / r.completed).toFixed(1),
+      ORIGINAL.tgi[i],
+      pct(r.outputTokensPerS, ORIGINAL.tgi[i]),
+      r.meanTpotMs.toFixed(1),
+    ],
+    { naturalLength: natural },
+  );
 }
 
 async function calibrationLoopback(): Promise<void> {

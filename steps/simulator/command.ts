@@ -4,6 +4,7 @@ import { ExitCode } from '../core/exit-codes.js';
 import { startSimulator, validateSimOptions, type Faults, type SimOptions } from './server.js';
 import { profiles } from '../sim/profiles.js';
 import { SERVER_NAMES } from '../servers/index.js';
+import { FAULT_FLAGS, optionKey } from './fault-flags.js';
 
 const num = (v: unknown, path: string, problems: Problem[], integer = false): number | undefined => {
   if (v === undefined) return undefined;
@@ -25,14 +26,7 @@ export function simOptionsFromFlags(o: Record<string, unknown>): SimOptions {
     const v = num(o[flag], `/faults/${key}`, problems, integer);
     if (v !== undefined) faults[key] = v;
   };
-  f('errorRate', 'error_rate');
-  f('overloadQueue', 'overload_queue', true);
-  f('stallRate', 'stall_rate');
-  f('cutRate', 'cut_rate');
-  f('slowStart', 'slow_start_s');
-  f('crashAfter', 'crash_after_requests', true);
-  f('restartAfter', 'restart_s');
-  f('slowdown', 'slowdown');
+  for (const flag of FAULT_FLAGS) f(optionKey(flag), flag.key, flag.integer);
   const opts: SimOptions = {
     backend: o.backend as SimOptions['backend'],
     port: num(o.port ?? '0', '/port', problems, true),
@@ -69,9 +63,8 @@ export const command: CommandSpec = {
   name: 'sim',
   signalEndsNormally: true,
   summary: 'Run one simulated vLLM, TGI or Triton server on 127.0.0.1',
-  configure: (c) =>
-    c
-      .option('--backend <kind>', SERVER_NAMES.join(' | '))
+  configure: (c) => {
+    c.option('--backend <kind>', SERVER_NAMES.join(' | '))
       .option('--port <n>', 'port (0 picks a free one)', '0')
       .option('--host <addr>', 'address to bind', '127.0.0.1')
       .option('--gpu <profile>', 'GPU profile (default a100-mig-3g.20gb)')
@@ -90,20 +83,13 @@ export const command: CommandSpec = {
       .option('--max-model-len <n>', 'engine: context length (prompt + output)')
       .option('--gpu-memory-utilization <f>', 'engine: fraction of GPU memory for weights + KV cache')
       .option('--enforce-eager', 'engine: no CUDA graphs (vLLM default profile already is)')
-      .option('--no-enforce-eager', 'engine: CUDA graphs on')
-      .option('--error-rate <f>', 'fault: fraction of requests answered with an internal error')
-      .option('--overload-queue <n>', 'fault: answer 503 when more than n requests wait')
-      .option('--stall-rate <f>', 'fault: fraction of streams that stop sending without closing')
-      .option('--cut-rate <f>', 'fault: fraction of streams whose connection is cut mid-way')
-      .option('--slow-start <s>', 'fault: not ready for s simulated seconds after start and after each restart')
-      .option('--crash-after <n>', 'fault: crash after n inference requests (drops connections, stops listening)')
-      .option('--restart-after <s>', 'fault: listen again s simulated seconds after a crash (default 1)')
-      .option('--slowdown <x>', 'fault: multiply step times by x (1.05 = a 5 % regression)')
-      .option('--list-profiles', 'print the GPU, model and backend profiles and exit')
-      .addHelpText(
-        'after',
-        '\nPrints `listening <url>` on stdout once ready; runs until SIGINT/SIGTERM.\nProfiles: steps/sim/profiles/{gpu,model}/*.json and steps/servers/*/sim-profile.json (each names its sources).',
-      ),
+      .option('--no-enforce-eager', 'engine: CUDA graphs on');
+    for (const f of FAULT_FLAGS) c.option(f.flag, f.help);
+    c.option('--list-profiles', 'print the GPU, model and backend profiles and exit').addHelpText(
+      'after',
+      '\nPrints `listening <url>` on stdout once ready; runs until SIGINT/SIGTERM.\nProfiles: steps/sim/profiles/{gpu,model}/*.json and steps/servers/*/sim-profile.json (each names its sources).',
+    );
+  },
   async run(o, ctx) {
     if (o.listProfiles) {
       const P = profiles();

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../core/paths.js';
 import { EnvironmentError } from '../core/errors.js';
 import { validateSimOptions, type SimOptions } from './server.js';
+import { FAULT_FLAGS, flagName } from './fault-flags.js';
 
 export interface SimProcess {
   url: string;
@@ -29,15 +30,7 @@ export function simFlags(o: SimOptions): string[] {
   put('--served-model-name', o.model);
   put('--seed', o.seed);
   put('--time-scale', o.timeScale);
-  const f = o.faults ?? {};
-  put('--error-rate', f.error_rate);
-  put('--overload-queue', f.overload_queue);
-  put('--stall-rate', f.stall_rate);
-  put('--cut-rate', f.cut_rate);
-  put('--slow-start', f.slow_start_s);
-  put('--crash-after', f.crash_after_requests);
-  put('--restart-after', f.restart_s);
-  put('--slowdown', f.slowdown);
+  for (const f of FAULT_FLAGS) put(flagName(f), o.faults?.[f.key]);
   const e = o.engine ?? {};
   put('--max-num-seqs', e.max_num_seqs);
   put('--max-model-len', e.max_model_len);

@@ -32,7 +32,7 @@ interface Batch {
 /** Child mode: this client, closed loop, printing one JSON line per batch. */
 async function child(url: string, concurrency: number, sizes: number[], tokens: number): Promise<void> {
   const { localExecutor } = await import('./executor.js');
-  const { nowMs } = await import('../adapters/client.js');
+  const { loneRequestBase } = await import('../adapters/client.js');
   const ex = localExecutor({ tokenizer: 'mistral', keepAliveTimeoutMs: 60_000, connectTimeoutMs: 10_000 });
   let seq = 0;
   const batch = async (n: number) => {
@@ -47,18 +47,7 @@ async function child(url: string, concurrency: number, sizes: number[], tokens: 
           api: 'completions',
           url,
           req: { model: 'mistral', prompt: PROMPT, maxTokens: tokens, ignoreEos: true, temperature: 0 },
-          base: {
-            run_id: 'bench',
-            backend: 'vllm',
-            concurrency,
-            rate: null,
-            trial: 0,
-            seq: seq++,
-            prompt_index: 0,
-            warmup: false,
-            intended_send_ms: nowMs(),
-            input_tokens: { requested: null, client: 10, server: null },
-          },
+          base: loneRequestBase('bench', 'vllm', 10, { concurrency, seq: seq++ }),
           timeoutMs: 600_000,
           stallTimeoutMs: 60_000,
         });

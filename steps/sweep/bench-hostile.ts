@@ -82,47 +82,73 @@ const allFailedAs =
     return problems;
   };
 
+/** The tightest deadline, s, that sweep `flags` give a request (--timeout, --stall-timeout). */
+const deadlineS = (flags: string[]) =>
+  Math.min(
+    ...['--timeout', '--stall-timeout'].map((f) =>
+      flags.includes(f) ? Number(flags[flags.indexOf(f) + 1]) : Infinity,
+    ),
+  );
+
+/**
+ * A hostile-server case: one `fault` on an otherwise instant server; every request must fail as `category` and
+ * the sweep exit 3 within its tightest deadline plus 15 s of start-up.
+ */
+function failingCase(
+  name: string,
+  backend: string,
+  fault: Omit<Script, 'ttftMs' | 'itlMs' | 'tokens'>,
+  flags: string,
+  category: string,
+): Case {
+  const extra = flags.split(' ');
+  return {
+    name,
+    server: { ttftMs: 0, itlMs: 0, tokens: 1, ...fault },
+    args: sweep(backend, extra),
+    wallLimitS: deadlineS(extra) + 15,
+    exit: 3,
+    check: allFailedAs(category),
+  };
+}
+
+const MB = 1024 * 1024;
 const CASES: Case[] = [
-  {
-    name: 'stream forever, ignoring max_tokens (vllm)',
-    server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'flood' },
-    args: sweep('vllm', ['--timeout', '5']),
-    wallLimitS: 5 + 15,
-    exit: 3,
-    check: allFailedAs('output_overflow'),
-  },
-  {
-    name: 'one 50 MB SSE line (tgi)',
-    server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'long_line', lineBytes: 50 * 1024 * 1024 },
-    args: sweep('tgi', ['--timeout', '5']),
-    wallLimitS: 5 + 15,
-    exit: 3,
-    check: allFailedAs('malformed_chunk'),
-  },
-  {
-    name: 'one 10 MB SSE line (triton)',
-    server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'long_line', lineBytes: 10 * 1024 * 1024 },
-    args: sweep('triton', ['--timeout', '5']),
-    wallLimitS: 5 + 15,
-    exit: 3,
-    check: allFailedAs('malformed_chunk'),
-  },
-  {
-    name: 'slow drip, 1 byte / 5 ms (vllm, --timeout 4)',
-    server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'drip', dripMs: 5 },
-    args: sweep('vllm', ['--timeout', '4', '--stall-timeout', '60']),
-    wallLimitS: 4 + 15,
-    exit: 3,
-    check: allFailedAs('timeout'),
-  },
-  {
-    name: 'keep-alive comments only (tgi, --stall-timeout 2)',
-    server: { ttftMs: 0, itlMs: 0, tokens: 1, fault: 'keepalive_stall', dripMs: 200 },
-    args: sweep('tgi', ['--timeout', '30', '--stall-timeout', '2']),
-    wallLimitS: 2 + 15,
-    exit: 3,
-    check: allFailedAs('stalled'),
-  },
+  failingCase(
+    'stream forever, ignoring max_tokens (vllm)',
+    'vllm',
+    { fault: 'flood' },
+    '--timeout 5',
+    'output_overflow',
+  ),
+  failingCase(
+    'one 50 MB SSE line (tgi)',
+    'tgi',
+    { fault: 'long_line', lineBytes: 50 * MB },
+    '--timeout 5',
+    'malformed_chunk',
+  ),
+  failingCase(
+    'one 10 MB SSE line (triton)',
+    'triton',
+    { fault: 'long_line', lineBytes: 10 * MB },
+    '--timeout 5',
+    'malformed_chunk',
+  ),
+  failingCase(
+    'slow drip, 1 byte / 5 ms (vllm, --timeout 4)',
+    'vllm',
+    { fault: 'drip', dripMs: 5 },
+    '--timeout 4 --stall-timeout 60',
+    'timeout',
+  ),
+  failingCase(
+    'keep-alive comments only (tgi, --stall-timeout 2)',
+    'tgi',
+    { fault: 'keepalive_stall', dripMs: 200 },
+    '--timeout 30 --stall-timeout 2',
+    'stalled',
+  ),
 ];
 
 async function startServer(script: Script): Promise<{ url: string; stop(): void }> {

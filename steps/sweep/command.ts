@@ -8,11 +8,10 @@ import { validate } from '../core/schemas.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
 import type { CommandContext, CommandSpec } from '../core/command.js';
 import { builtinConfig, CONFIG_DEFAULTS, loadConfig, type ResolvedConfig } from '../core/config.js';
-import type { Baseline } from '../core/types/baseline.js';
 import { readBaseline } from '../analyze/baseline.js';
 import { gateBaselineEntry, sequentialGate, sequentialProblems } from '../analyze/gate.js';
 import { planFingerprint, sweepPlan, type PlanFlags, type SweepPlan } from './plan.js';
-import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
+import { EnvironmentError, InvalidInputError, type Problem, problemCount } from '../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
 import { ADAPTER_KINDS, getAdapter, isAdapterKind, type AdapterKind } from '../servers/adapters.js';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
@@ -151,7 +150,7 @@ async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext
   const problems: Problem[] = [];
   const reader = flagReader(opts, problems);
   const { o, str } = reader;
-  const cfg = await readConfig(str('config'), ctx, problems);
+  const cfg = await readFlagFile('--config', str('config'), ctx, problems, loadConfig);
   const base = cfg ?? builtinConfig();
   const provenance = await readProvenance(str('deploy-report'), ctx, problems);
   const { kind, cfgBackend } = resolveBackend(str('backend'), cfg, problems);
@@ -163,30 +162,28 @@ async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext
   if (o.resume && str('ab-url') === undefined && cfg?.load.ab)
     problems.push({ path: '--ab-url', message: 'the config asks for A/B mode; give --ab-url' });
   if (problems.length) {
-    throw new InvalidInputError(
-      'sweep-flags-invalid',
-      `invalid sweep flags (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
-      {
-        problems,
-        hint: 'Run `llmbench sweep --help` for the flags and examples.',
-      },
-    );
+    throw new InvalidInputError('sweep-flags-invalid', `invalid sweep flags (${problemCount(problems.length)})`, {
+      problems,
+      hint: 'Run `llmbench sweep --help` for the flags and examples.',
+    });
   }
   return { o, str, cfg, base, cfgBackend, kind, url, out, api, provenance, plan, entry, ...client, headers };
 }
 
-/** The bench config named by --config; its problems are reported under --config. */
-async function readConfig(
+/** Reads the file a flag names; its input problems are collected under the flag (e.g. --config/…), not thrown. */
+async function readFlagFile<T>(
+  flag: string,
   file: string | undefined,
   ctx: CommandContext,
   problems: Problem[],
-): Promise<ResolvedConfig | undefined> {
+  read: (absPath: string) => Promise<T>,
+): Promise<T | undefined> {
   if (!file) return undefined;
   try {
-    return await loadConfig(path.resolve(ctx.cwd, file));
+    return await read(path.resolve(ctx.cwd, file));
   } catch (e) {
     if (!(e instanceof InvalidInputError)) throw e;
-    problems.push(...e.problems.map((p) => ({ ...p, path: `--config${p.path}` })));
+    problems.push(...e.problems.map((p) => ({ ...p, path: `${flag}${p.path}` })));
     return undefined;
   }
 }
@@ -277,7 +274,7 @@ async function gatedPlan(
   const { str } = reader;
   const flags = planFlags(reader, base.load, problems);
   const abUrlArg = str('ab-url');
-  const baseline = await readBaselineFlag(str('baseline'), ctx, problems);
+  const baseline = await readFlagFile('--baseline', str('baseline'), ctx, problems, readBaseline);
   // The gate compares with a baseline entry only when it measured this very workload (else: fixed trials).
   const fixed = sweepPlan(base, flags);
   const fp = baseline && !problems.length ? await planFingerprint(fixed, ctx.cwd).catch(() => '') : '';
@@ -299,21 +296,6 @@ async function gatedPlan(
         'the gate needs something to compare with: --ab-url, or --baseline with an entry for this backend and workload',
     });
   return { plan, entry };
-}
-
-async function readBaselineFlag(
-  arg: string | undefined,
-  ctx: CommandContext,
-  problems: Problem[],
-): Promise<Baseline | undefined> {
-  if (!arg) return undefined;
-  try {
-    return await readBaseline(path.resolve(ctx.cwd, arg));
-  } catch (e) {
-    if (!(e instanceof InvalidInputError)) throw e;
-    problems.push(...e.problems.map((p) => ({ ...p, path: `--baseline${p.path}` })));
-    return undefined;
-  }
 }
 
 /** How this client runs: simulated time scale, client threads, progress display. */

@@ -2,30 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import type { Sample } from '../core/types/sample.js';
 import { LlmbenchError } from '../core/errors.js';
 import { shiftSample, threadExecutor, type ExecRequest } from './executor.js';
+import { loneRequestBase } from '../adapters/client.js';
+import { streamedSample } from '../../test/helpers/samples.js';
 
-const sample = (): Sample => ({
-  v: 1,
-  run_id: 'r',
-  backend: 'vllm',
-  api: 'completions',
-  concurrency: 1,
-  rate: null,
-  trial: 0,
-  seq: 0,
-  prompt_index: 0,
-  warmup: false,
-  intended_send_ms: 100,
-  sent_ms: 101,
-  headers_ms: 105,
-  chunk_ms: [150, 170],
-  chunk_tokens: [1, 1],
-  end_ms: 171,
-  input_tokens: { requested: null, client: null, server: null },
-  output_tokens: { requested: 2, server: 2, client: 2 },
-  finish_reason: 'length',
-  ok: true,
-  error: null,
-});
+const sample = (): Sample =>
+  streamedSample([150, 170], { api: 'completions', intended_send_ms: 100, sent_ms: 101, headers_ms: 105 });
 
 describe('shiftSample', () => {
   it("moves every stamp taken on the client thread, and not the scheduler's intended send", () => {
@@ -58,18 +39,7 @@ describe('threadExecutor', () => {
       timeoutMs: 1000,
       stallTimeoutMs: 1000,
       req: { model: 'm', prompt: 'p', maxTokens: 1, ignoreEos: true, temperature: 0 },
-      base: {
-        run_id: 'r',
-        backend: 'b',
-        concurrency: 1,
-        rate: null,
-        trial: 0,
-        seq: 0,
-        prompt_index: 0,
-        warmup: false,
-        intended_send_ms: 0,
-        input_tokens: { requested: null, client: null, server: null },
-      },
+      base: loneRequestBase('r', 'b', null, { intended_send_ms: 0 }),
     } as unknown as ExecRequest;
     const err = await ex.execute(bad).then(
       () => null,

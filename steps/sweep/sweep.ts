@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { NdjsonAppender, refuseSymlink, writeJsonAtomic } from '../core/atomic.js';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, problemCount } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { redactString } from '../core/redact.js';
 import { resolveHeaderRefs, withoutCredentials } from '../core/targets.js';
@@ -222,14 +222,10 @@ async function runSweepTargets(o: SweepOptions): Promise<SweepSummary[]> {
 function checkPlan(o: SweepOptions, points: PointSpec[]): void {
   const problems = validatePlan(o, points);
   if (!problems.length) return;
-  throw new InvalidInputError(
-    'sweep-plan-invalid',
-    `invalid sweep plan (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
-    {
-      problems,
-      hint: 'See `llmbench sweep --help`.',
-    },
-  );
+  throw new InvalidInputError('sweep-plan-invalid', `invalid sweep plan (${problemCount(problems.length)})`, {
+    problems,
+    hint: 'See `llmbench sweep --help`.',
+  });
 }
 
 /** The target (A/B: A then B), with `${NAME}` header values resolved from the environment. */

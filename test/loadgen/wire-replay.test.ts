@@ -4,7 +4,7 @@
  * error category and status — and the derived TTFT/ITL/TPOT/E2E must count the tokens the server counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { executeRequest, getAdapter, nowMs } from '../../steps/servers/adapters.js';
+import { executeRequest, getAdapter, loneRequestBase } from '../../steps/servers/adapters.js';
 import { validate } from '../../steps/core/schemas.js';
 import type { Sample } from '../../steps/core/types/sample.js';
 import { requestMetrics } from '../../steps/metrics/derive.js';
@@ -34,18 +34,7 @@ async function replay(fx: WireFixture, scale = 1): Promise<Sample> {
     api: fx.api,
     url: srv.url,
     req: { model: 'm', prompt: 'Hello', maxTokens: fx.request.maxTokens, ignoreEos: false, temperature: 0 },
-    base: {
-      run_id: 'replay',
-      backend: fx.adapter,
-      concurrency: 1,
-      rate: null,
-      trial: 0,
-      seq: 1,
-      prompt_index: 0,
-      warmup: false,
-      intended_send_ms: nowMs(),
-      input_tokens: { requested: null, client: 2, server: null },
-    },
+    base: loneRequestBase('replay', fx.adapter, 2, { seq: 1 }),
     timeoutMs: fx.replay?.timeoutMs ?? 10_000,
     stallTimeoutMs: fx.replay?.stallTimeoutMs ?? 10_000,
     tokenizer: tok,

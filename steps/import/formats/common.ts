@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Metrics } from '../../metrics/derive.js';
+import type { ImportNotes } from '../../core/types/import-notes.js';
 import { UNKNOWN, type Checker } from '../check.js';
 
 export const FORMATS = ['seed', 'vllm', 'guidellm', 'aiperf', 'genai-perf'] as const;
@@ -22,14 +23,8 @@ export const DEFAULT_BACKEND: Record<Format, string | null> = {
   'genai-perf': 'genai-perf',
 };
 
-export interface ImportFinding {
-  code: string;
-  severity: 'info' | 'warning' | 'error';
-  message: string;
-  concurrency?: number | null;
-  rate?: number | null;
-  count?: number;
-}
+/** One finding of an import, as import.json stores it (schemas/import-notes.schema.json). */
+export type ImportFinding = ImportNotes['findings'][number];
 
 export interface ImportedTrial {
   /** Server named by the file itself (seed only); peer tools name none. */

@@ -83,6 +83,29 @@ function readCurrent(doc: Obj, c: Checker): Current | null {
 }
 
 /** Where the file contradicts itself, and what the seed did not measure or count as tokens. */
+/** The seed counted Triton output in whitespace words: its tokens/s is not in tokens. */
+const tritonWords = (at: { concurrency: number; rate: null }, count: number): ImportFinding => ({
+  ...at,
+  code: 'token-count-unverified',
+  severity: 'warning',
+  count,
+  message:
+    'the seed counted Triton output as whitespace-separated words, not tokens: throughput in tokens/s is not comparable',
+});
+
+/** A request total that is not successful + failed (`label` prefixes the message). */
+function totalContradicted(
+  at: { concurrency: number; rate: null },
+  total: number | null,
+  ok: number,
+  failed: number,
+  label = '',
+): ImportFinding[] {
+  if (total === null || total === ok + failed) return [];
+  const message = `${label}${total} requests but ${ok} successful + ${failed} failed`;
+  return [{ ...at, code: 'claim-contradiction', severity: 'error', count: Math.abs(total - ok - failed), message }];
+}
+
 function currentFindings(r: Current): ImportFinding[] {
   const at = { concurrency: r.concurrency, rate: null };
   const f: ImportFinding[] = [];
@@ -119,15 +142,7 @@ function currentFindings(r: Current): ImportFinding[] {
       severity: 'info',
       message: 'the seed did not measure TTFT (its TTFT figure was half the latency): ignored, TTFT is unknown',
     });
-  if (r.server.includes('triton'))
-    f.push({
-      ...at,
-      code: 'token-count-unverified',
-      severity: 'warning',
-      count: ok,
-      message:
-        'the seed counted Triton output as whitespace-separated words, not tokens: throughput in tokens/s is not comparable',
-    });
+  if (r.server.includes('triton')) f.push(tritonWords(at, ok));
   return f;
 }
 
@@ -222,14 +237,7 @@ function seedEarlier(doc: Obj, c: Checker): ImportedTrial[] {
     );
     const tpsObj = c.obj(e, 'tokens_per_second', p, false);
     const tpsMean = c.num(tpsObj, 'mean', `${p}/tokens_per_second`, { min: 0, max: BOUNDS.tokens });
-    if (total !== null && total !== ok + failed)
-      findings.push({
-        ...at,
-        code: 'claim-contradiction',
-        severity: 'error',
-        count: Math.abs(total - ok - failed),
-        message: `${prompt}: ${total} requests but ${ok} successful + ${failed} failed`,
-      });
+    findings.push(...totalContradicted(at, total, ok, failed, `${prompt}: `));
     out.push(earlierTrial(server, prompt, maxTokens, doc, { ok, failed, e2e, tpsMean }, findings));
   }
   if (!out.length && c.ok) c.add('', `no ${PROMPTS.join(', ')} entry: not a seed result file`);
@@ -324,14 +332,7 @@ function seedFlat(doc: Obj, c: Checker): ImportedTrial[] {
   if (!c.ok || !server || concurrency === null || time === null) return [];
   const at = { concurrency, rate: null };
   const findings: ImportFinding[] = [];
-  if (total !== null && total !== ok + failed)
-    findings.push({
-      ...at,
-      code: 'claim-contradiction',
-      severity: 'error',
-      count: Math.abs(total - ok - failed),
-      message: `${total} requests but ${ok} successful + ${failed} failed`,
-    });
+  findings.push(...totalContradicted(at, total, ok, failed));
   const outTokens = tps === null ? 0 : Math.round(tps * time);
   findings.push({
     ...at,
@@ -340,15 +341,7 @@ function seedFlat(doc: Obj, c: Checker): ImportedTrial[] {
     message: `no token total in the file: output tokens taken as tokens_per_sec × total_time_sec = ${outTokens}`,
   });
   findings.push({ ...at, code: 'ttft-not-measured', severity: 'info', message: 'the seed did not measure TTFT' });
-  if (server.includes('triton'))
-    findings.push({
-      ...at,
-      code: 'token-count-unverified',
-      severity: 'warning',
-      count: ok,
-      message:
-        'the seed counted Triton output as whitespace-separated words, not tokens: throughput in tokens/s is not comparable',
-    });
+  if (server.includes('triton')) findings.push(tritonWords(at, ok));
   return [
     {
       server,

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Exposition } from '../../sim/metrics.js';
 import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
 import { promptTokenCount } from '../../sim/textgen.js';
-import { handleOpenAi, type OpenAiFlavour } from '../../sim/dialects/openai.js';
+import { handleOpenAi, sendModelList, type OpenAiFlavour } from '../../sim/dialects/openai.js';
 import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 function sglangError(res: ServerResponse, status: number, message: string, type = 'Bad Request'): void {
@@ -29,7 +29,7 @@ export function sglangMetrics(ctx: SimContext): string {
   const s = e.stats;
   const L = { model_name: ctx.servedModel };
   const x = new Exposition();
-  const gauge = (name: string, help: string, v: number) => x.family(name, 'gauge', help).sample(name, L, v);
+  const gauge = (name: string, help: string, v: number) => x.gauge(name, help, L, v);
   gauge('sglang:num_running_reqs', 'The number of running requests.', e.numRunning);
   gauge('sglang:num_queue_reqs', 'The number of requests in the waiting queue.', e.numWaiting);
   gauge(
@@ -44,21 +44,9 @@ export function sglangMetrics(ctx: SimContext): string {
     e.totalBlocks * ctx.profile.engine.block_size,
   );
   gauge('sglang:cache_hit_rate', 'The prefix cache hit rate.', 0);
-  x.family('sglang:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.').sample(
-    'sglang:prompt_tokens_total',
-    L,
-    s.promptTokens,
-  );
-  x.family('sglang:generation_tokens_total', 'counter', 'Number of generation tokens processed.').sample(
-    'sglang:generation_tokens_total',
-    L,
-    s.generationTokens,
-  );
-  x.family('sglang:num_requests_total', 'counter', 'Number of requests processed.').sample(
-    'sglang:num_requests_total',
-    L,
-    st(ctx).requests,
-  );
+  x.counter('sglang:prompt_tokens_total', 'Number of prefill tokens processed.', L, s.promptTokens);
+  x.counter('sglang:generation_tokens_total', 'Number of generation tokens processed.', L, s.generationTokens);
+  x.counter('sglang:num_requests_total', 'Number of requests processed.', L, st(ctx).requests);
   x.histogram('sglang:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', L, s.ttft);
   x.histogram('sglang:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', L, s.itl);
   x.histogram('sglang:e2e_request_latency_seconds', 'Histogram of End-to-end request latency in seconds', L, s.e2e);
@@ -210,20 +198,10 @@ export const sglang: Dialect = {
       });
     if (m === 'GET' && p === '/metrics')
       return sendText(res, 200, sglangMetrics(ctx), 'text/plain; version=0.0.4; charset=utf-8');
-    if (m === 'GET' && p === '/v1/models')
-      return sendJson(res, 200, {
-        object: 'list',
-        data: [
-          {
-            id: ctx.servedModel,
-            object: 'model',
-            created: Math.floor(ctx.startedAt / 1000),
-            owned_by: 'sglang',
-            root: ctx.servedModel,
-            max_model_len: ctx.profile.engine.max_model_len,
-          },
-        ],
-      });
+    if (m === 'GET' && p === '/v1/models') {
+      const extra = { root: ctx.servedModel, max_model_len: ctx.profile.engine.max_model_len };
+      return sendModelList(res, ctx, ctx.servedModel, 'sglang', extra);
+    }
     const routes: Record<string, () => Promise<void>> = {
       '/generate': () => handleGenerate(req, res, ctx),
       '/v1/completions': () => handleOpenAi('completion', req, res, ctx, flavour(ctx)),

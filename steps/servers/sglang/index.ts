@@ -1,5 +1,5 @@
 /** SGLang (sgl-project/sglang): `python3 -m sglang.launch_server` (python/sglang/launch_server.py, srt/server_args.py). */
-import type { ServerDef } from '../types.js';
+import { apiPortMetrics, healthProbes, type ServerDef } from '../types.js';
 import { sglangAdapter } from './adapter.js';
 import { sglang as dialect } from './dialect.js';
 
@@ -14,24 +14,21 @@ export const sglang: ServerDef = {
   dialect,
   endpoints: {
     // /health runs a one-token generation when idle and answers 503 while the server starts (http_server.py).
-    ready: '/health',
-    live: '/health',
+    ...healthProbes('/health'),
     version: { path: '/get_server_info', field: 'version' },
     models: { method: 'GET', path: '/get_model_info' },
   },
-  metrics: {
-    port: null,
-    path: '/metrics',
-    requires: '--enable-metrics',
-    // python/sglang/srt/metrics/collector.py. token_usage is the KV pool's used fraction; SGLang counts
-    // retractions, not vLLM-style preemptions, so preemptions_total is unavailable.
-    names: {
+  // python/sglang/srt/metrics/collector.py. token_usage is the KV pool's used fraction; SGLang counts
+  // retractions, not vLLM-style preemptions, so preemptions_total is unavailable.
+  metrics: apiPortMetrics(
+    {
       running: ['sglang:num_running_reqs'],
       waiting: ['sglang:num_queue_reqs'],
       kv_cache_usage: ['sglang:token_usage'],
       generation_tokens_total: ['sglang:generation_tokens_total'],
     },
-  },
+    '--enable-metrics',
+  ),
   container: {
     port: 30000,
     extraPorts: [],

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { executeRequest, getAdapter, nowMs, resolveApi } from '../adapters.js';
+import { executeRequest, getAdapter, loneRequestBase, resolveApi } from '../adapters.js';
 import { getTokenizer } from '../../workload/tokenizer.js';
 import { startSimulator, type RunningSim } from '../../simulator/server.js';
 import { renderObjects } from '../../render/render.js';
@@ -43,18 +43,7 @@ function run(url: string, api: string, maxTokens = 3) {
     api: resolveApi(adapter, api),
     url,
     req: { model: 'mistral', prompt: PROMPT, maxTokens, ignoreEos: true, temperature: 0 },
-    base: {
-      run_id: 't',
-      backend: 'sglang',
-      concurrency: 1,
-      rate: null,
-      trial: 0,
-      seq: 0,
-      prompt_index: 0,
-      warmup: false,
-      intended_send_ms: nowMs(),
-      input_tokens: { requested: null, client: tok.count(PROMPT), server: null },
-    },
+    base: loneRequestBase('t', 'sglang', tok.count(PROMPT)),
     timeoutMs: 5000,
     stallTimeoutMs: 5000,
     tokenizer: tok,

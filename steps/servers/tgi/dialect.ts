@@ -21,7 +21,7 @@ import {
   type SseOptions,
 } from '../../sim/shared.js';
 import { promptTokenCount } from '../../sim/textgen.js';
-import { handleOpenAi, type OpenAiFlavour } from '../../sim/dialects/openai.js';
+import { handleOpenAi, sendModelList, type OpenAiFlavour } from '../../sim/dialects/openai.js';
 import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 const tgiError = (res: ServerResponse, status: number, error: string, error_type: string) =>
@@ -80,14 +80,15 @@ function metrics(ctx: SimContext): string {
   const s = e.stats;
   const T = st(ctx);
   const x = new Exposition();
-  x.family('tgi_request_count', 'counter', 'Total requests').sample('tgi_request_count', {}, T.requests);
-  x.family('tgi_request_success', 'counter', 'Successful requests').sample('tgi_request_success', {}, T.success);
+  x.counter('tgi_request_count', 'Total requests', {}, T.requests);
+  x.counter('tgi_request_success', 'Successful requests', {}, T.success);
   x.family('tgi_request_failure', 'counter', 'Failed requests');
   for (const [err, n] of Object.entries(T.failures)) x.sample('tgi_request_failure', { err }, n);
-  x.family('tgi_queue_size', 'gauge', 'Requests waiting').sample('tgi_queue_size', {}, e.numWaiting);
-  x.family('tgi_batch_current_size', 'gauge', 'Current batch size').sample('tgi_batch_current_size', {}, e.numRunning);
-  x.family('tgi_batch_current_max_tokens', 'gauge', 'KV tokens in use').sample(
+  x.gauge('tgi_queue_size', 'Requests waiting', {}, e.numWaiting);
+  x.gauge('tgi_batch_current_size', 'Current batch size', {}, e.numRunning);
+  x.gauge(
     'tgi_batch_current_max_tokens',
+    'KV tokens in use',
     {},
     Math.round(e.kvUsage * e.totalBlocks * ctx.profile.engine.block_size),
   );
@@ -263,17 +264,7 @@ export const tgi: Dialect = {
     if (m === 'GET' && p === '/info') return sendJson(res, 200, info(ctx));
     if (m === 'GET' && p === '/metrics') return sendText(res, 200, metrics(ctx), 'text/plain; version=0.0.4');
     if (m === 'GET' && p === '/v1/models')
-      return sendJson(res, 200, {
-        object: 'list',
-        data: [
-          {
-            id: ctx.profile.model.hf_id,
-            object: 'model',
-            created: Math.floor(ctx.startedAt / 1000),
-            owned_by: ctx.profile.model.hf_id,
-          },
-        ],
-      });
+      return sendModelList(res, ctx, ctx.profile.model.hf_id, ctx.profile.model.hf_id);
     const routes: Record<string, () => Promise<void>> = {
       '/generate': () => handleGenerate(false, req, res, ctx),
       '/generate_stream': () => handleGenerate(true, req, res, ctx),

@@ -1,5 +1,5 @@
 /** HuggingFace Text Generation Inference (huggingface/text-generation-inference, router/src/server.rs). */
-import type { ServerDef } from '../types.js';
+import { apiPortMetrics, healthProbes, type ServerDef } from '../types.js';
 import { tgiAdapter } from './adapter.js';
 import { tgi as dialect } from './dialect.js';
 
@@ -13,21 +13,16 @@ export const tgi: ServerDef = {
   adapter: tgiAdapter,
   dialect,
   endpoints: {
-    ready: '/health',
-    live: '/health',
+    ...healthProbes('/health'),
     version: { path: '/info', field: 'version' },
     models: { method: 'GET', path: '/info' },
   },
-  metrics: {
-    port: null,
-    path: '/metrics',
-    // TGI has no KV-cache fraction and no preemption counter: those are unavailable, not 0.
-    names: {
-      running: ['tgi_batch_current_size'],
-      waiting: ['tgi_queue_size'],
-      generation_tokens_total: ['tgi_request_generated_tokens_sum'],
-    },
-  },
+  // TGI has no KV-cache fraction and no preemption counter: those are unavailable, not 0.
+  metrics: apiPortMetrics({
+    running: ['tgi_batch_current_size'],
+    waiting: ['tgi_queue_size'],
+    generation_tokens_total: ['tgi_request_generated_tokens_sum'],
+  }),
   container: {
     port: 8080,
     extraPorts: [],

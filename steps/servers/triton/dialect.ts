@@ -153,59 +153,49 @@ function metrics(ctx: SimContext): string {
   const e = ctx.engine;
   const L = { model: ctx.servedModel, version: '1' };
   const x = new Exposition();
-  x.family(
-    'nv_inference_request_success',
-    'counter',
-    'Number of successful inference requests, all batch sizes',
-  ).sample('nv_inference_request_success', L, T.success);
+  x.counter('nv_inference_request_success', 'Number of successful inference requests, all batch sizes', L, T.success);
   x.family('nv_inference_request_failure', 'counter', 'Number of failed inference requests, all batch sizes');
   for (const reason of ['REJECTED', 'CANCELED', 'BACKEND', 'OTHER'])
     x.sample('nv_inference_request_failure', { ...L, reason }, T.failure[reason] ?? 0);
-  x.family('nv_inference_count', 'counter', 'Number of inferences performed (does not include cached requests)').sample(
-    'nv_inference_count',
+  x.counter('nv_inference_count', 'Number of inferences performed (does not include cached requests)', L, T.success);
+  x.counter(
+    'nv_inference_exec_count',
+    'Number of model executions performed (does not include cached requests)',
     L,
     T.success,
   );
-  x.family(
-    'nv_inference_exec_count',
-    'counter',
-    'Number of model executions performed (does not include cached requests)',
-  ).sample('nv_inference_exec_count', L, T.success);
-  x.family(
+  x.gauge(
     'nv_inference_pending_request_count',
-    'gauge',
     'Instantaneous number of pending requests awaiting execution per-model.',
-  ).sample('nv_inference_pending_request_count', L, T.pending);
-  x.family(
+    L,
+    T.pending,
+  );
+  x.counter(
     'nv_inference_request_duration_us',
-    'counter',
     'Cumulative inference request duration in microseconds (includes cached requests)',
-  ).sample('nv_inference_request_duration_us', L, Math.round(T.durationUs));
-  x.family(
+    L,
+    Math.round(T.durationUs),
+  );
+  x.counter(
     'nv_inference_queue_duration_us',
-    'counter',
     'Cumulative inference queuing duration in microseconds (includes cached requests)',
-  ).sample('nv_inference_queue_duration_us', L, Math.round(T.queueUs));
-  x.family(
+    L,
+    Math.round(T.queueUs),
+  );
+  x.counter(
     'nv_inference_compute_infer_duration_us',
-    'counter',
     'Cumulative compute inference duration in microseconds (does not include cached requests)',
-  ).sample('nv_inference_compute_infer_duration_us', L, Math.round(T.computeUs));
+    L,
+    Math.round(T.computeUs),
+  );
   const G = { gpu_uuid: 'GPU-00000000-0000-4000-8000-11mbench0sim' };
   const busy = e.stats.busySeconds;
   const age = Math.max(e.clock.now(), 1e-9);
-  x.family('nv_gpu_utilization', 'gauge', 'GPU utilization rate [0.0 - 1.0)').sample(
-    'nv_gpu_utilization',
-    G,
-    Math.min(0.99, busy / age),
-  );
-  x.family('nv_gpu_memory_total_bytes', 'gauge', 'GPU total memory, in bytes').sample(
-    'nv_gpu_memory_total_bytes',
-    G,
-    ctx.profile.gpu.memory_bytes,
-  );
-  x.family('nv_gpu_memory_used_bytes', 'gauge', 'GPU used memory, in bytes').sample(
+  x.gauge('nv_gpu_utilization', 'GPU utilization rate [0.0 - 1.0)', G, Math.min(0.99, busy / age));
+  x.gauge('nv_gpu_memory_total_bytes', 'GPU total memory, in bytes', G, ctx.profile.gpu.memory_bytes);
+  x.gauge(
     'nv_gpu_memory_used_bytes',
+    'GPU used memory, in bytes',
     G,
     Math.round(ctx.profile.model.weight_bytes + ctx.profile.engine.activation_reserve_bytes + ctx.profile.kvBytes),
   );

@@ -5,6 +5,7 @@
 import type { ServerDef } from '../types.js';
 import { tritonAdapter } from './adapter.js';
 import { triton as dialect } from './dialect.js';
+import { VLLM_METRIC_NAMES } from '../vllm/index.js';
 
 const RELEASE = '25.08';
 
@@ -29,14 +30,7 @@ export const triton: ServerDef = {
     // The vLLM backend re-exports vllm:* only with REPORT_CUSTOM_METRICS set in the model config (set below).
     // No `waiting`: nv_inference_pending_request_count stays ~0 because the decoupled backend returns from
     // execute() at once, so it does not measure the engine's queue.
-    names: {
-      running: ['vllm:num_requests_running'],
-      waiting: ['vllm:num_requests_waiting'],
-      kv_cache_usage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
-      preemptions_total: ['vllm:num_preemptions_total', 'vllm:num_preemptions'],
-      generation_tokens_total: ['vllm:generation_tokens_total'],
-      gpu_utilization: ['nv_gpu_utilization'],
-    },
+    names: { ...VLLM_METRIC_NAMES, gpu_utilization: ['nv_gpu_utilization'] },
   },
   container: {
     port: 8000,

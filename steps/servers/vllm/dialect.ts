@@ -5,9 +5,9 @@
  * a stream are json.dumps of the same object (serving_engine.py create_streaming_error_response), then [DONE].
  */
 import type { ServerResponse } from 'node:http';
-import { Exposition } from '../../sim/metrics.js';
+import { Exposition, type Histogram } from '../../sim/metrics.js';
 import { sendJson, sendText, type SimContext } from '../../sim/shared.js';
-import { handleOpenAi, type OpenAiFlavour } from '../../sim/dialects/openai.js';
+import { handleOpenAi, sendModelList, type OpenAiFlavour } from '../../sim/dialects/openai.js';
 import { now, type Dialect } from '../../sim/dialects/types.js';
 
 function vllmError(res: ServerResponse, status: number, message: string, type: string): void {
@@ -22,89 +22,40 @@ export function vllmMetrics(ctx: SimContext, labels: Record<string, string>): Ex
   const e = ctx.engine;
   const s = e.stats;
   const x = new Exposition();
-  x.family('vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.').sample(
-    'vllm:num_requests_running',
-    labels,
-    e.numRunning,
-  );
-  x.family('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.').sample(
-    'vllm:num_requests_waiting',
-    labels,
-    e.numWaiting,
-  );
-  x.family('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.').sample(
-    'vllm:kv_cache_usage_perc',
+  x.gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', labels, e.numRunning);
+  x.gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', labels, e.numWaiting);
+  x.gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', labels, e.kvUsage);
+  x.gauge(
+    'vllm:gpu_cache_usage_perc',
+    'GPU KV-cache usage. 1 means 100 percent usage (deprecated name).',
     labels,
     e.kvUsage,
   );
-  x.family(
-    'vllm:gpu_cache_usage_perc',
-    'gauge',
-    'GPU KV-cache usage. 1 means 100 percent usage (deprecated name).',
-  ).sample('vllm:gpu_cache_usage_perc', labels, e.kvUsage);
-  x.family('vllm:num_preemptions_total', 'counter', 'Cumulative number of preemptions from the engine.').sample(
-    'vllm:num_preemptions_total',
-    labels,
-    s.preemptions,
-  );
-  x.family('vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.').sample(
-    'vllm:prompt_tokens_total',
-    labels,
-    s.promptTokens,
-  );
-  x.family('vllm:generation_tokens_total', 'counter', 'Number of generation tokens processed.').sample(
-    'vllm:generation_tokens_total',
-    labels,
-    s.generationTokens,
-  );
+  x.counter('vllm:num_preemptions_total', 'Cumulative number of preemptions from the engine.', labels, s.preemptions);
+  x.counter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.', labels, s.promptTokens);
+  x.counter('vllm:generation_tokens_total', 'Number of generation tokens processed.', labels, s.generationTokens);
   x.family('vllm:request_success_total', 'counter', 'Count of successfully processed requests.');
-  x.sample('vllm:request_success_total', { ...labels, finished_reason: 'length' }, s.finished.length);
-  x.sample('vllm:request_success_total', { ...labels, finished_reason: 'stop' }, s.finished.stop);
-  x.sample('vllm:request_success_total', { ...labels, finished_reason: 'abort' }, s.finished.abort);
-  x.histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', labels, s.ttft);
-  x.histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', labels, s.itl);
-  x.histogram(
-    'vllm:time_per_output_token_seconds',
-    'Histogram of time per output token in seconds (deprecated name).',
-    labels,
-    s.itl,
-  );
-  x.histogram('vllm:e2e_request_latency_seconds', 'Histogram of end to end request latency in seconds.', labels, s.e2e);
-  x.histogram(
-    'vllm:request_queue_time_seconds',
-    'Histogram of time spent in WAITING phase for request.',
-    labels,
-    s.queue,
-  );
-  x.histogram(
-    'vllm:request_prefill_time_seconds',
-    'Histogram of time spent in PREFILL phase for request.',
-    labels,
-    s.prefill,
-  );
-  x.histogram(
-    'vllm:request_decode_time_seconds',
-    'Histogram of time spent in DECODE phase for request.',
-    labels,
-    s.decode,
-  );
-  x.histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', labels, s.promptHist);
-  x.histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', labels, s.generationHist);
-  x.histogram('vllm:iteration_tokens_total', 'Histogram of number of tokens per engine_step.', labels, s.stepTokens);
-  // Not a vLLM metric: how far the simulator itself fell behind its simulated clock (0 when it keeps up).
-  x.histogram(
-    'llmbench_sim_step_lag_seconds',
-    'Simulator only: lateness of engine steps behind simulated time.',
-    labels,
-    s.lag,
-  );
-  x.family('llmbench_sim_step_lag_max_seconds', 'gauge', 'Simulator only: worst step lateness.').sample(
-    'llmbench_sim_step_lag_max_seconds',
-    labels,
-    s.maxLag,
-  );
-  x.family('vllm:cache_config_info', 'gauge', 'Information of the LLMEngine CacheConfig.').sample(
+  for (const finished_reason of ['length', 'stop', 'abort'] as const)
+    x.sample('vllm:request_success_total', { ...labels, finished_reason }, s.finished[finished_reason]);
+  const hist: [string, string, Histogram][] = [
+    ['vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', s.ttft],
+    ['vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', s.itl],
+    ['vllm:time_per_output_token_seconds', 'Histogram of time per output token in seconds (deprecated name).', s.itl],
+    ['vllm:e2e_request_latency_seconds', 'Histogram of end to end request latency in seconds.', s.e2e],
+    ['vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', s.queue],
+    ['vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', s.prefill],
+    ['vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', s.decode],
+    ['vllm:request_prompt_tokens', 'Number of prefill tokens processed.', s.promptHist],
+    ['vllm:request_generation_tokens', 'Number of generation tokens processed.', s.generationHist],
+    ['vllm:iteration_tokens_total', 'Histogram of number of tokens per engine_step.', s.stepTokens],
+    // Not a vLLM metric: how far the simulator itself fell behind its simulated clock (0 when it keeps up).
+    ['llmbench_sim_step_lag_seconds', 'Simulator only: lateness of engine steps behind simulated time.', s.lag],
+  ];
+  for (const [name, help, h] of hist) x.histogram(name, help, labels, h);
+  x.gauge('llmbench_sim_step_lag_max_seconds', 'Simulator only: worst step lateness.', labels, s.maxLag);
+  x.gauge(
     'vllm:cache_config_info',
+    'Information of the LLMEngine CacheConfig.',
     {
       ...labels,
       block_size: String(ctx.profile.engine.block_size),
@@ -161,21 +112,9 @@ export const vllm: Dialect = {
         'text/plain; version=0.0.4; charset=utf-8',
       );
     if (req.method === 'GET' && p === '/v1/models') {
-      return sendJson(res, 200, {
-        object: 'list',
-        data: [
-          {
-            id: ctx.servedModel,
-            object: 'model',
-            created: Math.floor(ctx.startedAt / 1000),
-            owned_by: 'vllm',
-            root: ctx.profile.model.hf_id,
-            parent: null,
-            max_model_len: ctx.profile.engine.max_model_len,
-            permission: [],
-          },
-        ],
-      });
+      const { hf_id: root } = ctx.profile.model;
+      const extra = { root, parent: null, max_model_len: ctx.profile.engine.max_model_len, permission: [] };
+      return sendModelList(res, ctx, ctx.servedModel, 'vllm', extra);
     }
     if (req.method === 'POST' && (p === '/v1/completions' || p === '/v1/chat/completions')) {
       if (!ready)

@@ -1,9 +1,19 @@
 /** vLLM's OpenAI-compatible server (vllm-project/vllm, vllm/entrypoints/openai/api_server.py). */
-import type { ServerDef } from '../types.js';
+import { apiPortMetrics, healthProbes, type MetricsSpec, type ServerDef } from '../types.js';
 import { vllmAdapter } from './adapter.js';
 import { vllm as dialect } from './dialect.js';
 
 const VERSION = '0.10.2';
+
+/** vLLM's own series (vllm/v1/metrics/loggers.py); Triton's vLLM backend re-exports the same names. */
+export const VLLM_METRIC_NAMES: MetricsSpec['names'] = {
+  running: ['vllm:num_requests_running'],
+  waiting: ['vllm:num_requests_waiting'],
+  // vLLM ≥ 0.10 renamed gpu_cache_usage_perc to kv_cache_usage_perc; both are a 0..1 fraction.
+  kv_cache_usage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
+  preemptions_total: ['vllm:num_preemptions_total', 'vllm:num_preemptions'],
+  generation_tokens_total: ['vllm:generation_tokens_total'],
+};
 
 export const vllm: ServerDef = {
   name: 'vllm',
@@ -13,23 +23,11 @@ export const vllm: ServerDef = {
   adapter: vllmAdapter,
   dialect,
   endpoints: {
-    ready: '/health',
-    live: '/health',
+    ...healthProbes('/health'),
     version: { path: '/version', field: 'version' },
     models: { method: 'GET', path: '/v1/models' },
   },
-  metrics: {
-    port: null,
-    path: '/metrics',
-    names: {
-      running: ['vllm:num_requests_running'],
-      waiting: ['vllm:num_requests_waiting'],
-      // vLLM ≥ 0.10 renamed gpu_cache_usage_perc to kv_cache_usage_perc; both are a 0..1 fraction.
-      kv_cache_usage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
-      preemptions_total: ['vllm:num_preemptions_total', 'vllm:num_preemptions'],
-      generation_tokens_total: ['vllm:generation_tokens_total'],
-    },
-  },
+  metrics: apiPortMetrics(VLLM_METRIC_NAMES),
   container: {
     port: 8000,
     extraPorts: [],

@@ -160,6 +160,18 @@ function problemsOf(kind: 'completion' | 'chat', b: Json, ctx: SimContext): { pa
       };
 }
 
+/** GET /v1/models: OpenAI's list of one model; `extra` follows the common fields, in the server's own order. */
+export function sendModelList(
+  res: ServerResponse,
+  ctx: SimContext,
+  id: string,
+  owned_by: string,
+  extra: Record<string, unknown> = {},
+): void {
+  const created = Math.floor(ctx.startedAt / 1000);
+  sendJson(res, 200, { object: 'list', data: [{ id, object: 'model', created, owned_by, ...extra }] });
+}
+
 export async function handleOpenAi(
   kind: 'completion' | 'chat',
   req: IncomingMessage,
