@@ -73,10 +73,6 @@ export interface RunDeps {
   cwd?: string;
 }
 
-/**
- * Sweeps every backend. Simulated ones run at once (each its own server process and sweep thread): the chain's
- * wall time is then the slowest backend's, not the sum. Endpoints run one after another, after them.
- */
 /** The baseline for the gate; unreadable or absent: none (fixed trials; analyze reports the baseline problem). */
 async function gateBaseline(cfg: ResolvedConfig): Promise<Baseline | undefined> {
   if (cfg.baseline.update || !cfg.regression.sequential.enabled) return undefined;
@@ -84,6 +80,10 @@ async function gateBaseline(cfg: ResolvedConfig): Promise<Baseline | undefined> 
   return readBaseline(await resolveBaselinePath(cfg.baseline.path)).catch(() => undefined);
 }
 
+/**
+ * Sweeps every backend. Simulated ones run at once (each its own server process and sweep thread): the chain's
+ * wall time is then the slowest backend's, not the sum. Endpoints run one after another, after them.
+ */
 async function sweepAll(
   cfg: ResolvedConfig,
   workdir: string,
