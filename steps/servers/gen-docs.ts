@@ -130,6 +130,20 @@ function tekton(text: string): string {
   return text.replace(/^(\s*description: .*?one of )[a-z0-9, -]+\.$/gm, (_m, head: string) => `${head}${names()}.`);
 }
 
+/**
+ * The Triggers EventListener's `/benchmark <server>` comment filter and backend check, and the text that documents
+ * them: a server added to the registry is accepted there too (it was filtered out when these were hand-written).
+ */
+function triggers(text: string): string {
+  const alt = SERVER_NAMES.join('|');
+  return text
+    .replace(/(\/benchmark \[)[a-z0-9|]+(\])/g, `$1${alt}$2`)
+    .replace(/(matches\('\^\/benchmark\( \+\()[a-z0-9|]+(\)\))/g, `$1${alt}$2`)
+    .replace(/(body\.backend in \[)'[^\]]*(\])/g, `$1${SERVER_NAMES.map((n) => `'${n}'`).join(', ')}$2`);
+}
+
+export const TRIGGER_FILES = ['tekton/triggers/eventlistener.yaml', 'tekton/README.md'];
+
 export const TEKTON_FILES = [
   'tekton/pipeline.yaml',
   'tekton/tasks/apply.yaml',
@@ -148,6 +162,7 @@ export function generatedServerFiles(): Map<string, string> {
   out.set('steps/core/server-catalogue.ts', serverCatalogue());
   out.set('README.md', readme(read('README.md')));
   for (const f of TEKTON_FILES) out.set(f, tekton(read(f)));
+  for (const f of TRIGGER_FILES) out.set(f, triggers(read(f)));
   return out;
 }
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CrdValidator, checkPipelineRun, loadDocs, ofKind, type Obj } from './tekton.js';
 import { dispatch } from './triggers.js';
+import { SERVER_NAMES } from '../../steps/servers/index.js';
 
 const docs = loadDocs();
 const pipeline = ofKind(docs, 'Pipeline').find((d) => d.obj.metadata.name === 'llm-bench')!.obj;
@@ -137,6 +138,13 @@ describe('bindings and template render a PipelineRun that fits llm-bench', () =>
     expect(r.metadata.generateName).toBe('llm-bench-vllm-');
     expect(crds.validate(r, { generateNameAllowed: true })).toEqual([]);
     expect(checkPipelineRun('pull_request run', r, pipeline)).toEqual([]);
+  });
+
+  it('regression: `/benchmark <server>` accepts every registered server (sglang was filtered out: hand-written list)', () => {
+    for (const name of SERVER_NAMES) {
+      const r = dispatch('issue_comment', comment(`/benchmark ${name}`))?.run;
+      expect(r && param(r, 'backend')).toBe(name);
+    }
   });
 
   it('/benchmark tgi: the backend from the comment, the PR head ref (source resolves the SHA)', () => {
