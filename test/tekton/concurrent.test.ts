@@ -6,17 +6,18 @@
  * image is prebuilt, the repository is a local git repository over file://.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 import { main } from '../../steps/cli.js';
-import { objectPath, type KObject } from '../../steps/cluster/objects.js';
+import type { KObject } from '../../steps/cluster/objects.js';
 import { workloadName } from '../../steps/cluster/render.js';
 import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
 import { PipelineHarness, dumpRun, type PipelineRunRecord } from './harness.js';
+import { applyPrerequisites, git, startSim } from './setup.js';
 
 const DIGEST = 'sha256:' + 'cd'.repeat(32);
 let root: string;
@@ -26,47 +27,13 @@ let sim: ChildProcess | undefined;
 let simUrl = '';
 const log: string[] = [];
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@e',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@e',
-    },
-  }).trim();
+async function startVllmSim(): Promise<void> {
+  // A 4-bit model on a simulated T4, as harness.test.ts uses (fp16 Mistral-7B does not fit 16 GB).
+  const args = ['--backend', 'vllm', '--port', '0', '--time-scale', '4', '--gpu', 't4-16gb'];
+  const s = await startSim([...args, '--model', 'mistral-7b-instruct-bnb-nf4']);
+  sim = s.proc;
+  simUrl = s.url;
 }
-
-function startSim(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // A 4-bit model on a simulated T4, as harness.test.ts uses (fp16 Mistral-7B does not fit 16 GB).
-    const args = ['sim', '--backend', 'vllm', '--port', '0', '--time-scale', '4', '--gpu', 't4-16gb'].concat([
-      '--model',
-      'mistral-7b-instruct-bnb-nf4',
-    ]);
-    sim = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    sim.stderr!.on('data', (d) => (err += d));
-    sim.on('exit', (code) => reject(new Error(`llmbench sim exited ${code}: ${err}`)));
-    const timer = setTimeout(() => reject(new Error(`llmbench sim did not start: ${err}`)), 30_000);
-    sim.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        simUrl = m[1];
-        resolve();
-      }
-    });
-  });
-}
-
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'tekton-concurrent-'));
   src = path.join(root, 'src');
@@ -79,22 +46,10 @@ beforeAll(async () => {
   );
   git(src, 'add', '.');
   git(src, 'commit', '-q', '-m', 'bench config');
-  await startSim();
+  await startVllmSim();
   kube = await startFakeKube({ routeHost: new URL(simUrl).host, imageDigest: DIGEST, stepMs: 5, deleteDelayMs: 20 });
   // The namespace admin's install step (README.md): manifests/prerequisites.yaml.
-  for (const obj of yaml.loadAll(
-    readFileSync(path.join(REPO_ROOT, 'manifests', 'prerequisites.yaml'), 'utf8'),
-  ) as KObject[]) {
-    const res = await fetch(
-      `${kube.url}${objectPath(obj.kind, obj.metadata.namespace, obj.metadata.name)}?fieldManager=admin&force=true`,
-      {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test-token' },
-        body: JSON.stringify(obj),
-      },
-    );
-    expect(res.ok).toBe(true);
-  }
+  for (const r of await applyPrerequisites(kube.url)) expect(r.ok).toBe(true);
 }, 60_000);
 
 afterAll(async () => {

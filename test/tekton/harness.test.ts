@@ -11,7 +11,7 @@
  *  - the source repository is a local git repository served over file:// (GitHub in production).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, rmSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,75 +22,20 @@ import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
 import { PipelineHarness, dumpRun, parseDuration, type PipelineRunRecord, type HarnessOptions } from './harness.js';
 import { loadDocs, type Doc } from './tekton.js';
 import { allowed, attributes, type ApiRequest } from './rbac.js';
-import { objectPath, type KObject } from '../../steps/cluster/objects.js';
 import { pushTinyImage, startRegistry, type TestRegistry } from '../cluster/registry.js';
+import { applyPrerequisites, git, startSim, stopSim, type Sim } from './setup.js';
 
 const TOKEN = 'ghs_PLANTEDtokenMustNeverAppear0123456789';
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@e',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@e',
-    },
-  }).trim();
+/** `llmbench sim` for the harness runs: vLLM, 4-bit on a simulated T4, twice real speed, plus `extra`. */
+function startVllmSim(extra: string[]): Promise<Sim> {
+  const args = ['--backend', 'vllm', '--port', '0', '--time-scale', '2', '--gpu', 't4-16gb'];
+  return startSim([...args, '--model', 'mistral-7b-instruct-bnb-nf4', ...extra]);
 }
-
-interface Sim {
-  url: string;
-  proc: ChildProcess;
-}
-
-/** `llmbench sim` as a child process; resolves with the URL it prints. */
-function startSim(extra: string[]): Promise<Sim> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'steps/bin/llmbench.js'),
-        'sim',
-        '--backend',
-        'vllm',
-        '--port',
-        '0',
-        '--time-scale',
-        '2',
-        '--gpu',
-        't4-16gb',
-        '--model',
-        'mistral-7b-instruct-bnb-nf4',
-        ...extra,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`llmbench sim did not start: ${err}`)), 30_000);
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], proc });
-      }
-    });
-    proc.stderr!.on('data', (d) => (err += d));
-    proc.on('exit', (code) => reject(new Error(`llmbench sim exited ${code}: ${err}`)));
-  });
-}
-
-const stopSim = (s?: Sim) =>
-  new Promise<void>((r) => {
-    if (!s || s.proc.exitCode !== null) return r();
-    s.proc.once('exit', () => r());
-    s.proc.kill('SIGTERM');
-  });
+const stopHarnessSim = async (s?: Sim) => {
+  if (s) await stopSim(s.proc);
+};
 
 function byTask(run: PipelineRunRecord) {
   return Object.fromEntries(run.taskRuns.map((t) => [t.pipelineTask, t]));
@@ -301,7 +246,7 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
 
   afterAll(async () => {
     if (process.env.LLMBENCH_HARNESS_LOG) console.log(log.join('\n'));
-    await stopSim(sim);
+    await stopHarnessSim(sim);
     await kube?.close();
     await gh?.close?.();
     if (!process.env.LLMBENCH_HARNESS_KEEP) rmSync(root, { recursive: true, force: true });
@@ -312,26 +257,16 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
     params: Record<string, string>,
     simFlags: string[] = [],
   ): Promise<PipelineRunRecord> {
-    await stopSim(sim);
-    sim = await startSim(simFlags);
+    await stopHarnessSim(sim);
+    sim = await startVllmSim(simFlags);
     if (kube) apiRequests.push(...kube.requests.slice(adminRequests).map((r) => ({ ...r, run: lastRun })));
     lastRun = name;
     await kube?.close();
     kube = await startFakeKube({ routeHost: new URL(sim.url).host, imageDigest: DIGEST, stepMs: 5 });
     // The namespace admin's one-time step (not the pipeline's): manifests/prerequisites.yaml, server-side applied.
-    for (const obj of yaml.loadAll(
-      readFileSync(path.join(REPO_ROOT, 'manifests', 'prerequisites.yaml'), 'utf8'),
-    ) as KObject[]) {
-      const res = await fetch(
-        `${kube.url}${objectPath(obj.kind, obj.metadata.namespace, obj.metadata.name)}?fieldManager=admin&force=true`,
-        {
-          method: 'PATCH',
-          headers: { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test-token' },
-          body: JSON.stringify(obj),
-        },
-      );
-      expect([obj.kind, res.status]).toEqual([obj.kind, expect.any(Number)]);
-      expect(res.ok).toBe(true);
+    for (const r of await applyPrerequisites(kube.url)) {
+      expect([r.kind, r.status]).toEqual([r.kind, expect.any(Number)]);
+      expect(r.ok).toBe(true);
     }
     adminRequests = kube.requests.length;
     const kc = path.join(root, `kubeconfig-${name}`);

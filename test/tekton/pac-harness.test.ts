@@ -6,18 +6,18 @@
  * prebuilt, the repository is a local git repository over file://; the load plan comes from its bench config.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { REPO_ROOT } from '../../steps/core/paths.js';
-import { objectPath, type KObject } from '../../steps/cluster/objects.js';
 import { workloadName } from '../../steps/cluster/render.js';
 import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
 import { PipelineHarness, dumpRun } from './harness.js';
 import { pacPipelineRun } from './pac.js';
+import { applyPrerequisites, git, startSim } from './setup.js';
 
 const TOKEN = 'ghs_PaCinstallationTokenPlanted0123456789';
 const DIGEST = 'sha256:' + 'ef'.repeat(32);
@@ -29,34 +29,11 @@ let gh: FakeGitHub;
 let sim: ChildProcess | undefined;
 let simUrl = '';
 
-function git(cwd: string, ...args: string[]): string {
-  const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } }).trim();
+async function startTgiSim(): Promise<void> {
+  const s = await startSim(['--backend', 'tgi', '--port', '0', '--time-scale', '4', '--gpu', 't4-16gb']);
+  sim = s.proc;
+  simUrl = s.url;
 }
-
-function startSim(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const args = ['sim', '--backend', 'tgi', '--port', '0', '--time-scale', '4', '--gpu', 't4-16gb'];
-    sim = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    sim.stderr!.on('data', (d) => (err += d));
-    sim.on('exit', (code) => reject(new Error(`llmbench sim exited ${code}: ${err}`)));
-    const timer = setTimeout(() => reject(new Error(`llmbench sim did not start: ${err}`)), 30_000);
-    sim.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        simUrl = m[1];
-        resolve();
-      }
-    });
-  });
-}
-
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'tekton-pac-'));
   src = path.join(root, 'src');
@@ -73,15 +50,9 @@ beforeAll(async () => {
   writeFileSync(path.join(src, 'bench.yaml'), yaml.dump(config));
   git(src, 'add', '.');
   git(src, 'commit', '-q', '-m', 'bench config');
-  await startSim();
+  await startTgiSim();
   kube = await startFakeKube({ imageDigest: DIGEST, stepMs: 5, deleteDelayMs: 20 });
-  for (const obj of yaml.loadAll(
-    readFileSync(path.join(REPO_ROOT, 'manifests', 'prerequisites.yaml'), 'utf8'),
-  ) as KObject[]) {
-    const url = `${kube.url}${objectPath(obj.kind, obj.metadata.namespace, obj.metadata.name)}?fieldManager=admin&force=true`;
-    const headers = { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test-token' };
-    expect((await fetch(url, { method: 'PATCH', headers, body: JSON.stringify(obj) })).ok).toBe(true);
-  }
+  for (const r of await applyPrerequisites(kube.url)) expect(r.ok).toBe(true);
   gh = await startFakeGitHub({ token: TOKEN, repos: ['octo/bench'], prs: [7], tokenKind: 'pac-app' });
 }, 60_000);
 

@@ -8,13 +8,12 @@
  * prebuilt, the repository a local git repository over file://, GitHub and Kubernetes are the fakes.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { REPO_ROOT } from '../../steps/core/paths.js';
-import { objectPath, type KObject } from '../../steps/cluster/objects.js';
 import type { Verdict } from '../../steps/core/types/verdict.js';
 import type { SweepSummary } from '../../steps/core/types/sweep-summary.js';
 import type { Baseline } from '../../steps/core/types/baseline.js';
@@ -22,6 +21,7 @@ import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
 import { PipelineHarness, dumpRun, type PipelineRunRecord } from './harness.js';
 import { pacPipelineRun, type PacEvent } from './pac.js';
+import { applyPrerequisites, git, startSim, stopSim, type Sim } from './setup.js';
 
 const TOKEN = 'ghs_PaCsequentialGateToken0123456789abcd';
 const DIGEST = 'sha256:' + 'cd'.repeat(32);
@@ -32,42 +32,10 @@ let kube: FakeKube;
 let gh: FakeGitHub;
 const log: string[] = [];
 
-function git(cwd: string, ...args: string[]): string {
-  const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } }).trim();
-}
-
 /** A simulated T4 (4-bit) at twice real speed: ~68 ms tokens leave the load generator's self-check room. */
-function startSim(slowdown: number): Promise<{ url: string; proc: ChildProcess }> {
-  const args = ['sim', '--backend', 'vllm', '--port', '0', '--time-scale', '2', '--gpu', 't4-16gb'];
-  args.push('--model', 'mistral-7b-instruct-bnb-nf4', '--slowdown', String(slowdown));
-  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    proc.stderr!.on('data', (d) => (err += d));
-    proc.on('exit', (code) => reject(new Error(`llmbench sim exited ${code}: ${err}`)));
-    const timer = setTimeout(() => reject(new Error(`llmbench sim did not start: ${err}`)), 30_000);
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], proc });
-      }
-    });
-  });
-}
-
-function stopSim(proc: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (proc.exitCode !== null) return r();
-    proc.removeAllListeners('exit');
-    proc.once('exit', () => r());
-    proc.kill('SIGTERM');
-  });
+function startSlowSim(slowdown: number): Promise<Sim> {
+  const args = ['--backend', 'vllm', '--port', '0', '--time-scale', '2', '--gpu', 't4-16gb'];
+  return startSim([...args, '--model', 'mistral-7b-instruct-bnb-nf4', '--slowdown', String(slowdown)]);
 }
 
 beforeAll(async () => {
@@ -90,13 +58,7 @@ beforeAll(async () => {
   git(src, 'add', '.');
   git(src, 'commit', '-q', '-m', 'bench config');
   kube = await startFakeKube({ imageDigest: DIGEST, stepMs: 5, deleteDelayMs: 20 });
-  for (const obj of yaml.loadAll(
-    readFileSync(path.join(REPO_ROOT, 'manifests', 'prerequisites.yaml'), 'utf8'),
-  ) as KObject[]) {
-    const url = `${kube.url}${objectPath(obj.kind, obj.metadata.namespace, obj.metadata.name)}?fieldManager=admin&force=true`;
-    const headers = { 'content-type': 'application/apply-patch+yaml', authorization: 'Bearer test-token' };
-    expect((await fetch(url, { method: 'PATCH', headers, body: JSON.stringify(obj) })).ok).toBe(true);
-  }
+  for (const r of await applyPrerequisites(kube.url)) expect(r.ok).toBe(true);
   gh = await startFakeGitHub({ token: TOKEN, repos: ['octo/bench'], prs: [7], tokenKind: 'pac-app' });
 }, 60_000);
 
@@ -126,7 +88,7 @@ async function runPac(name: string, file: string, event: Partial<PacEvent>, slow
   const kc = path.join(root, `kubeconfig-${name}`);
   mkdirSync(kc);
   writeFileSync(path.join(kc, 'kubeconfig'), kube.kubeconfig());
-  const sim = await startSim(slowdown);
+  const sim = await startSlowSim(slowdown);
   const work = path.join(root, `work-${name}`);
   let run: PipelineRunRecord;
   const t0 = Date.now();
