@@ -179,6 +179,20 @@ describe('direct mode', () => {
     expect(oom.report('vllm').diagnosis.message).toMatch(/OOMKilled, exit 137.*KV cache for max_model_len 8192/s);
   });
 
+  // Regression (CI, 2026-12-07): the Route was read before the router admitted it, so wait fell back to the Service
+  // URL. The real API server fills spec.host on create; the router's status comes later (here: after 60 s).
+  test('Route host generated on create, readable before the router admits it', async () => {
+    const { common } = await env({ stepMs: 60_000 });
+    expect((await cli(['apply', '--backend', 'vllm', '--route', ...common])).code).toBe(0);
+    const route = fake!.get('Route', 'llm-bench', 'llmbench-vllm') as any;
+    expect(route.spec.host).toBe('llmbench-vllm-llm-bench.apps.fake.example.com');
+    expect(route.metadata.annotations['openshift.io/host.generated']).toBe('true');
+    expect(route.status).toBeUndefined();
+    // A re-apply without spec.host keeps it (the applier does not own the generated host).
+    expect((await cli(['apply', '--backend', 'vllm', '--route', ...common])).code).toBe(0);
+    expect((fake!.get('Route', 'llm-bench', 'llmbench-vllm') as any).spec.host).toBe(route.spec.host);
+  });
+
   test("pods Ready but the endpoint never answers: health-failed after the deadline (the seed's 503s)", async () => {
     const { common, report } = await env({ scenario: 'ready' });
     await cli(['apply', '--backend', 'vllm', '--route', ...common]);

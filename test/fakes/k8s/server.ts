@@ -531,6 +531,9 @@ export class FakeKube {
     if (existing) {
       const { metadata: em, status, ...eRest } = existing as KObject & { status?: unknown };
       const { metadata: am, ...aRest } = obj;
+      // A re-apply without spec.host keeps the generated one (the apiserver, not the applier, owns it).
+      if (kind === 'Route' && !(aRest as any).spec?.host && (eRest as any).spec?.host)
+        (aRest as any).spec = { ...(aRest as any).spec, host: (eRest as any).spec.host };
       const changed = JSON.stringify(eRest) !== JSON.stringify({ ...eRest, ...aRest });
       const generation = Number(em.generation ?? 1) + (changed ? 1 : 0);
       stored = this.put({
@@ -541,6 +544,7 @@ export class FakeKube {
       } as KObject);
       if (changed) this.onApplied(stored);
     } else {
+      if (kind === 'Route') this.defaultRouteHost(obj, namespace!);
       stored = this.put({
         ...obj,
         metadata: {
@@ -639,11 +643,27 @@ export class FakeKube {
     });
   }
 
+  /**
+   * The API server, not the router, fills an empty spec.host on create ("If not specified a route name will typically
+   * be automatically chosen", test/fixtures/specs/openshift-route-v1-routes.crd.yaml; openshift-apiserver's route
+   * strategy marks it with openshift.io/host.generated). So the host is readable at once, before any admission.
+   */
+  private defaultRouteHost(route: KObject, namespace: string) {
+    const spec = ((route as any).spec ??= {}) as { host?: string };
+    if (spec.host) return;
+    spec.host = this.routeHostFor(route.metadata.name, namespace);
+    route.metadata.annotations = { ...route.metadata.annotations, 'openshift.io/host.generated': 'true' };
+  }
+
+  private routeHostFor(name: string, namespace: string): string {
+    return this.opts.routeHost ?? `${name}-${namespace}.apps.fake.example.com`;
+  }
+
   private admitRoute(route: KObject) {
     this.later(this.opts.stepMs, () => {
-      const host = this.opts.routeHost ?? `${route.metadata.name}-${route.metadata.namespace}.apps.fake.example.com`;
       const r = this.get('Route', route.metadata.namespace, route.metadata.name);
       if (!r) return;
+      const host = (r as any).spec?.host ?? this.routeHostFor(r.metadata.name, r.metadata.namespace!);
       (r as any).status = {
         ingress: [{ host, routerName: 'default', conditions: [{ type: 'Admitted', status: 'True' }] }],
       };
