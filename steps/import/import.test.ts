@@ -17,7 +17,11 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 let n = 0;
-async function run(format: 'seed' | 'vllm' | 'guidellm' | 'aiperf', files: string[], limits = DEFAULT_LIMITS) {
+async function run(
+  format: 'seed' | 'vllm' | 'guidellm' | 'aiperf' | 'genai-perf',
+  files: string[],
+  limits = DEFAULT_LIMITS,
+) {
   const outDir = path.join(tmp, `out-${++n}`);
   try {
     await importResults({ format, files, outDir, log: silentLogger, limits });
@@ -88,5 +92,24 @@ describe('caps', () => {
     const { err } = await run('guidellm', [f]);
     expect(err!.problems).toHaveLength(1);
     expect(err!.problems[0]).toMatchObject({ file: f, line: 3, message: expect.stringMatching(/not valid YAML/) });
+  });
+});
+
+describe('GenAI-Perf values', () => {
+  test('a string that is not a number → exit 2 with the file and the JSON path of the field; numeric strings are read', async () => {
+    // GenAI-Perf's own exporter test writes request_throughput.avg as the string "7" (SOURCES.md): that one is read.
+    const real = path.join(FX, 'genai-perf', 'issue298-streaming-profile_export_genai_perf.json');
+    const doc = JSON.parse(await fs.readFile(real, 'utf8'));
+    doc.request_throughput.avg = '17.222547659562533';
+    doc.inter_token_latency.p99 = 'n/a';
+    const f = path.join(tmp, 'profile_export_genai_perf.json');
+    await fs.writeFile(f, JSON.stringify(doc));
+    const { err, outDir } = await run('genai-perf', [f]);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err!.exitCode).toBe(2);
+    expect(err!.problems).toEqual([
+      { file: f, path: '/inter_token_latency/p99', message: 'must be a number (got the string "n/a")' },
+    ]);
+    await expect(fs.access(outDir)).rejects.toThrow();
   });
 });

@@ -368,6 +368,8 @@ function pooled(group: Trial[]): Point {
         mean_output_tokens: completed ? out / completed : null,
       }
     : undefined;
+  // One trial: its own rates and token mean (a file's exact numbers, e.g. GenAI-Perf's, whose totals are rounded).
+  const own = group.length === 1 ? group[0].metrics : null;
   return {
     ...(group.length === 1 ? group[0].metrics : {}),
     concurrency: group[0].concurrency,
@@ -377,13 +379,13 @@ function pooled(group: Trial[]): Point {
     error_rate: completed + failed ? failed / (completed + failed) : 0,
     duration_s: dur,
     output_tokens_total: out,
-    output_tokens_per_s: dur > 0 ? out / dur : group[0].metrics.output_tokens_per_s,
-    requests_per_s: dur > 0 ? completed / dur : group[0].metrics.requests_per_s,
+    output_tokens_per_s: own ? own.output_tokens_per_s : dur > 0 ? out / dur : group[0].metrics.output_tokens_per_s,
+    requests_per_s: own ? own.requests_per_s : dur > 0 ? completed / dur : group[0].metrics.requests_per_s,
     ttft_ms: dist('ttft', 'ttft_ms'),
     e2e_ms: dist('e2e', 'e2e_ms'),
     tpot_ms: dist('tpot', 'tpot_ms'),
     itl_ms: dist('itl', 'itl_ms'),
-    ...(tokens ? { tokens } : {}),
+    ...(tokens ? { tokens: own?.tokens ?? tokens } : {}),
     trials,
   } as Point;
 }

@@ -1,13 +1,11 @@
 /**
- * NVIDIA's AIPerf aggregated export (`profile_export_aiperf.json`) and its predecessor GenAI-Perf's
- * (`profile_export_genai_perf.json`). Metric objects `{unit, avg, min, max, p1…p99, std[, count, sum]}`:
+ * NVIDIA's AIPerf aggregated export (`profile_export_aiperf.json`); its predecessor GenAI-Perf is read by
+ * genai-perf.ts. Metric objects `{unit, avg, min, max, p1…p99, std[, count, sum]}`:
  * - AIPerf 0.1.x: nested under `records`, tags `ttft`, `request_latency`, `inter_token_latency`, …; load point in
  *   `input_config.loadgen{concurrency | request_rate}`, model in `input_config.endpoint.model_names`;
  * - AIPerf ≥ 0.10 (`schema_version` 1.x): metrics at top level (`time_to_first_token`, …); load point in the
  *   profiling entry of `input_config.phases[]` (`type` concurrency with `concurrency`, or poisson/constant with
  *   `rate`), model in `input_config.models.items[0].name`;
- * - GenAI-Perf: metrics at top level; `input_config{model | model_names, concurrency | request_rate}` or
- *   `input_config.perf_analyzer.stimulus{concurrency | request_rate}`.
  * `inter_token_latency` is (E2E − TTFT)/(N − 1): our TPOT; `inter_chunk_latency`, when present, our ITL.
  * Output tokens are `total_osl` (all generated tokens, reasoning included).
  */
@@ -44,7 +42,7 @@ function scalar(
   return m ? c.num(m.v, 'avg', m.at, { ...opts, required: true }) : null;
 }
 
-interface LoadPoint {
+export interface LoadPoint {
   concurrency: number | null;
   rate: number | null;
   findings: ImportFinding[];
@@ -72,7 +70,7 @@ function aiperfLoadPoint(c: Checker, cfg: Obj | undefined): LoadPoint {
   return fromFields(c, lg, '/input_config/loadgen', findings);
 }
 
-function fromFields(c: Checker, o: Obj, at: string, findings: ImportFinding[]): LoadPoint {
+export function fromFields(c: Checker, o: Obj, at: string, findings: ImportFinding[]): LoadPoint {
   const hasRate = o.rate != null || o.request_rate != null;
   const rate = hasRate ? c.rate(o.rate ?? o.request_rate, `${at}/${o.rate != null ? 'rate' : 'request_rate'}`) : null;
   const conc = o.concurrency != null ? c.concurrency(o.concurrency, `${at}/concurrency`) : null;
@@ -89,15 +87,7 @@ function fromFields(c: Checker, o: Obj, at: string, findings: ImportFinding[]): 
   return { concurrency: rate !== null ? null : conc, rate, findings };
 }
 
-function genaiLoadPoint(c: Checker, cfg: Obj | undefined): LoadPoint {
-  const stim = pick(cfg, 'perf_analyzer/stimulus');
-  if (isObj(stim)) return fromFields(c, stim, '/input_config/perf_analyzer/stimulus', []);
-  if (cfg) return fromFields(c, cfg, '/input_config', []);
-  c.add('/input_config', 'is required (the load point: concurrency or request_rate)');
-  return { concurrency: null, rate: null, findings: [] };
-}
-
-type Tool = 'aiperf' | 'genai-perf';
+type Tool = 'aiperf';
 
 /** Counts, duration and token total; problems go to the checker. */
 function totals(doc: Obj, root: Obj, rootAt: string, c: Checker) {
@@ -157,8 +147,6 @@ function flatFindings(doc: Obj, tool: Tool, t: ReturnType<typeof totals>, lp: Lo
       `error_request_count ${t.errCount} but the error summary lists ${t.errFromSummary}`,
     );
   if (doc.was_cancelled === true) add('run-cancelled', 'error', `the ${tool} run was cancelled before it finished`);
-  if (tool === 'genai-perf')
-    add('failures-unknown', 'warning', 'GenAI-Perf exports no error count: failed requests are unknown (counted 0)');
   if (!t.durationSaved && t.dur !== null)
     add(
       'duration-inferred',
@@ -169,15 +157,15 @@ function flatFindings(doc: Obj, tool: Tool, t: ReturnType<typeof totals>, lp: Lo
 }
 
 function flat(doc: Obj, c: Checker, tool: Tool): ImportedTrial[] {
-  const nested = tool === 'aiperf' && isObj(doc.records);
+  const nested = isObj(doc.records);
   const root = nested ? (doc.records as Obj) : doc;
   const rootAt = nested ? '/records' : '';
   const cfg = isObj(doc.input_config) ? doc.input_config : undefined;
-  if (tool === 'aiperf' && typeof doc.schema_version === 'string' && !/^1\./.test(doc.schema_version))
+  if (typeof doc.schema_version === 'string' && !/^1\./.test(doc.schema_version))
     c.add('/schema_version', `AIPerf export schema ${doc.schema_version} is not supported (1.x is)`);
   const t = totals(doc, root, rootAt, c);
   const dist = distributions(root, rootAt, c, t.count ?? 0);
-  const lp = tool === 'aiperf' ? aiperfLoadPoint(c, cfg) : genaiLoadPoint(c, cfg);
+  const lp = aiperfLoadPoint(c, cfg);
   if (!c.ok || t.count === null || t.dur === null) return [];
   const { count, osl } = t;
   const m = metrics(
@@ -205,7 +193,7 @@ function flat(doc: Obj, c: Checker, tool: Tool): ImportedTrial[] {
       concurrency: lp.concurrency,
       rate: lp.rate,
       model,
-      toolVersion: str(doc.aiperf_version) ?? (tool === 'aiperf' ? (nested ? '0.1' : 'flat') : 'genai-perf'),
+      toolVersion: str(doc.aiperf_version) ?? (nested ? '0.1' : 'flat'),
       workload: {
         fingerprint: `${tool}:${sha({ model, input }).slice(0, 32)}`,
         input_tokens: null,
@@ -219,18 +207,9 @@ function flat(doc: Obj, c: Checker, tool: Tool): ImportedTrial[] {
 }
 
 function modelOf(cfg: Obj | undefined): string | null {
-  return (
-    str(pick(cfg, 'models/items/0/name')) ??
-    str(pick(cfg, 'endpoint/model_names/0')) ??
-    str(pick(cfg, 'model_names/0')) ??
-    str(pick(cfg, 'model/0')) ??
-    str(cfg?.model)
-  );
+  return str(pick(cfg, 'models/items/0/name')) ?? str(pick(cfg, 'endpoint/model_names/0'));
 }
 
 export const parseAiperf = documentOnly('AIPerf', (doc, c) =>
   isObj(doc) ? flat(doc, c, 'aiperf') : (c.add('', 'must be a JSON object'), []),
-);
-export const parseGenaiPerf = documentOnly('GenAI-Perf', (doc, c) =>
-  isObj(doc) ? flat(doc, c, 'genai-perf') : (c.add('', 'must be a JSON object'), []),
 );

@@ -2,7 +2,8 @@ import type { Format, Parser } from './common.js';
 import { parseSeed } from './seed.js';
 import { parseVllm } from './vllm.js';
 import { parseGuidellm } from './guidellm.js';
-import { parseAiperf, parseGenaiPerf } from './aiperf.js';
+import { parseAiperf } from './aiperf.js';
+import { parseGenaiPerf } from './genai-perf.js';
 
 export * from './common.js';
 
