@@ -73,7 +73,10 @@ export const command: CommandSpec = {
         'no output event this long (keep-alive bytes do not count; before the first event: the TTFT deadline) fails as stalled',
       )
       .option('--min-samples <n>', 'minimum successful requests per point for its p99 to count')
-      .option('--api <api>', 'vllm: completions | chat; tgi: generate_stream | openai; triton: generate_stream')
+      .option(
+        '--api <api>',
+        ADAPTER_KINDS.map((k) => `${k}: ${getAdapter(k).apis.join(' | ')}`).join('; ') + ' (first = default)',
+      )
       .option(
         '--header <k:v>',
         'extra request header (repeatable); a value ${NAME} is read from the environment',
