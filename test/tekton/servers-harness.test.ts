@@ -13,7 +13,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { workloadName } from '../../steps/cluster/render.js';
+import { engineArgs, withDefaults, workloadName } from '../../steps/cluster/render.js';
+import { gpuProfile } from '../../steps/core/gpu-profiles.js';
 import type { DeployReport } from '../../steps/core/types/deploy-report.js';
 import { SERVERS, SERVER_NAMES, type ServerName } from '../../steps/servers/index.js';
 import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
@@ -131,6 +132,9 @@ describe('the llm-bench Pipeline on the harness, once per registered server', ()
       // wait read the version from the server's own endpoint: the simulator reports the registry's pinned version.
       const deploy = JSON.parse(readFileSync(path.join(work, 'deploy', `${name}.json`), 'utf8')) as DeployReport;
       expect([deploy.backend, deploy.server_version]).toEqual([name, SERVERS[name].version]);
+      // The server started with its own arguments, as render makes them for the Pipeline's defaults.
+      const o = withDefaults({ backend: name });
+      expect(deploy.engine_args).toEqual(engineArgs(o, gpuProfile(o.gpuProfile)));
       // sweep spoke the server's default API: every request answered, two trials of four at c=2.
       const samples = ndjson(path.join(work, 'runs', name, 'samples.ndjson')).filter((s) => !s.warmup);
       expect(samples.length).toBe(8);
