@@ -6,16 +6,20 @@
  * `trials: "3"` once overrode the config's 12 on every PR run). Editing one default anywhere fails here.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CommandSpec } from '../steps/core/command.js';
-import { CONFIG_DEFAULTS } from '../steps/core/config.js';
+import { CONFIG_DEFAULTS, builtinConfig } from '../steps/core/config.js';
+import { createLogger } from '../steps/core/log.js';
 import { resolveClusterOptions } from '../steps/cluster/options.js';
 import type { RenderOptions } from '../steps/cluster/render.js';
 import { SERVER_NAMES } from '../steps/servers/index.js';
-import { DEFAULT_CLIENT_THREADS } from '../steps/sweep/command.js';
+import { DEFAULT_CLIENT_THREADS, command as sweepCommand, planFlagsOf } from '../steps/sweep/command.js';
+import { defaultRequests, sweepPlan } from '../steps/sweep/plan.js';
+import { planned } from '../steps/run/backend.js';
 import { command as buildCommand } from '../steps/build/command.js';
 import { command as gcCommand } from '../steps/teardown/gc-command.js';
 import { command as reportCommand } from '../steps/report/command.js';
@@ -75,6 +79,36 @@ function cliDefaults(cli: RenderOptions): (doc: Obj, param: string) => string | 
   };
   return (doc, param) =>
     doc.kind === 'Task' && doc.metadata.name === 'llmbench-sweep' && param === 'model' ? cli.servedName : byName[param];
+}
+
+/**
+ * The sweep Task's own step script run by sh with its env from these params (the Task's defaults for the rest) and
+ * `llmbench` on PATH recording its arguments: what `llmbench sweep` receives in a PipelineRun.
+ */
+function sweepStepArgv(task: Obj, params: Record<string, string>, dir: string): string[] {
+  const step = (task.spec.steps as Obj[]).find((x) => x.name === 'sweep')!;
+  const values: Record<string, string> = Object.fromEntries(
+    (task.spec.params as Param[]).map((p) => [p.name, params[p.name] ?? String(p.default ?? '')]),
+  );
+  const env: Record<string, string> = { PATH: `${dir}:${process.env.PATH}` };
+  for (const e of step.env as { name: string; value: string }[])
+    env[e.name] = e.value
+      .replace(/\$\(params\.([a-z-]+)\)/g, (_m, n: string) => values[n])
+      .replace(/\$\(workspaces\.[a-z-]+\.path\)/g, dir)
+      .replace(/\$\(workspaces\.[a-z-]+\.bound\)/g, 'false');
+  writeFileSync(path.join(dir, 'llmbench'), '#!/bin/sh\nfor a in "$@"; do printf \'%s\\n\' "$a"; done\n');
+  chmodSync(path.join(dir, 'llmbench'), 0o755);
+  const r = spawnSync('sh', ['-c', step.script], { env, encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`sweep step script exited ${r.status}: ${r.stderr}`);
+  return r.stdout.split('\n').slice(0, -1);
+}
+
+/** Those arguments parsed by the sweep command's own flags, as plan flags (drops the command word). */
+function sweepFlags(argv: string[]) {
+  const c = new Command('sweep').exitOverride();
+  sweepCommand.configure(c);
+  c.parse(argv.slice(1), { from: 'user' });
+  return planFlagsOf(c.opts(), builtinConfig().load);
 }
 
 const passedThrough = (v: unknown) => typeof v === 'string' && /\$\(|\{\{/.test(v);
@@ -186,13 +220,25 @@ describe('one source of defaults: CLI, bench config and Tekton agree', () => {
       expect(kinds).toContain(k);
   });
 
-  test('the sweep Task passes each load-plan param only when it is set (empty = the bench config decides)', () => {
+  test('a PipelineRun with the load params empty sweeps the plan `llmbench sweep` and `llmbench run` make', () => {
     const task = docs.find((d) => d.obj.kind === 'Task' && d.obj.metadata.name === 'llmbench-sweep')!.obj;
-    const step = task.spec.steps.find((s: Obj) => s.name === 'sweep');
-    for (const p of LOAD_PLAN) {
-      const env = (step.env as { name: string; value: string }[]).find((e) => e.value === `$(params.${p})`);
-      expect([p, env && step.script.includes(`if [ -n "$${env.name}" ]`)]).toEqual([p, true]);
-    }
+    const base = { backend: 'vllm', endpoint: 'http://127.0.0.1:9' };
+    const argv = sweepStepArgv(task, base, tmp);
+    expect(argv[0]).toBe('sweep');
+    const { flags, problems } = sweepFlags(argv);
+    expect(problems).toEqual([]);
+    const cfg = builtinConfig(); // config "" = the built-in defaults, what `llmbench sweep` uses without --config
+    const fromTekton = sweepPlan(cfg, flags);
+    expect(fromTekton).toEqual(sweepPlan(cfg, {}));
+    const log = createLogger({ level: 'error', json: false, write: () => {} });
+    const { gate, env, log: _l, signal, ...fromRun } = planned(cfg, { mode: 'baseline' }, { log });
+    void [gate, env, _l, signal];
+    const { sequential, ...fromSweep } = fromTekton;
+    expect([fromRun, sequential]).toEqual([fromSweep, null]);
+    // A param that is set reaches the plan, and only that one.
+    const set = sweepFlags(sweepStepArgv(task, { ...base, trials: '5', concurrency: '2,4' }, tmp)).flags;
+    const requests = defaultRequests([2, 4], cfg.load.min_samples, 5); // follows the plan, as without Tekton
+    expect(sweepPlan(cfg, set)).toEqual({ ...fromTekton, trials: 5, concurrency: [2, 4], requests });
   });
 
   test('every entry point benchmarks the same registered server when none is named', () => {
