@@ -1,4 +1,5 @@
 import type { CommandSpec } from './core/command.js';
+import { SERVER_KINDS } from './core/server-catalogue.js';
 
 /**
  * Every command, registered under the word users type (README.md "CLI at a glance": the names are a contract). Modules load lazily: a Tekton
@@ -20,7 +21,7 @@ export const COMMAND_ENTRIES: CommandEntry[] = [
   },
   {
     name: 'sim',
-    summary: 'Run one simulated vLLM, TGI or Triton server on 127.0.0.1',
+    summary: `Run one simulated inference server (${SERVER_KINDS.join(', ')}) on 127.0.0.1`,
     load: async () => (await import('./simulator/command.js')).command,
   },
   {

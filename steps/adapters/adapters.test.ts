@@ -12,6 +12,7 @@ import { startScriptedServer, type Fault, type Route, type Script, type Scripted
 import { getTokenizer } from '../workload/tokenizer.js';
 import { specValidator } from '../../test/loadgen/specs.js';
 import { validate } from '../core/schemas.js';
+import { SERVER_KINDS } from '../core/server-catalogue.js';
 
 const tok = getTokenizer();
 const validateBody = specValidator();
@@ -185,16 +186,18 @@ describe('adapters speak the exact wire formats', () => {
 });
 
 describe('every fault becomes a failed sample with a category', () => {
+  // Every registered server over its default API (a server added to the registry is covered without an edit).
+  const ALL: AdapterKind[] = [...SERVER_KINDS];
   const cases: { fault: Fault; kinds: AdapterKind[]; category: string; status?: number }[] = [
-    { fault: 'http_500', kinds: ['vllm', 'tgi', 'triton'], category: 'http_5xx', status: 500 },
+    { fault: 'http_500', kinds: ALL, category: 'http_5xx', status: 500 },
     { fault: 'http_400', kinds: ['vllm'], category: 'http_4xx', status: 400 },
     { fault: 'http_429', kinds: ['triton'], category: 'http_4xx', status: 429 },
-    { fault: 'error_event', kinds: ['vllm', 'tgi', 'triton'], category: 'stream_error_event', status: 200 },
-    { fault: 'truncate', kinds: ['vllm', 'tgi', 'triton'], category: 'stream_truncated', status: 200 },
+    { fault: 'error_event', kinds: ALL, category: 'stream_error_event', status: 200 },
+    { fault: 'truncate', kinds: ALL, category: 'stream_truncated', status: 200 },
     // Triton too, now that return_finish_reason is asked: an early clean close has no final finish_reason.
-    { fault: 'end_early', kinds: ['vllm', 'tgi', 'triton'], category: 'stream_truncated', status: 200 },
-    { fault: 'malformed', kinds: ['vllm', 'tgi', 'triton'], category: 'malformed_chunk', status: 200 },
-    { fault: 'no_output', kinds: ['vllm', 'tgi'], category: 'no_output', status: 200 },
+    { fault: 'end_early', kinds: ALL, category: 'stream_truncated', status: 200 },
+    { fault: 'malformed', kinds: ALL, category: 'malformed_chunk', status: 200 },
+    { fault: 'no_output', kinds: ALL.filter((k) => k !== 'triton'), category: 'no_output', status: 200 },
     // A Triton stream always ends with a final response (finish_reason): an empty stream is a truncation.
     { fault: 'no_output', kinds: ['triton'], category: 'stream_truncated', status: 200 },
     { fault: 'reset', kinds: ['vllm'], category: 'connect_reset' },
@@ -261,7 +264,7 @@ describe('probeOneToken', () => {
   });
   afterAll(() => srv.close());
   it('succeeds with one token for each kind and asks for exactly one', async () => {
-    for (const kind of ['vllm', 'tgi', 'triton'] as const) {
+    for (const kind of SERVER_KINDS) {
       const s = await probeOneToken({ kind, url: srv.url, model: 'mistral', timeoutMs: 2000 });
       expect([kind, s.ok, s.output_tokens.requested, s.chunk_ms.length]).toEqual([kind, true, 1, 1]);
     }
@@ -283,7 +286,7 @@ describe('probeOneToken', () => {
 describe('bounds on what a server can inflate', () => {
   it('keep-alive comments do not reset the stall timeout (a TGI stream silent but for `:` every 50 ms is stalled)', async () => {
     await withServer({ ttftMs: 0, itlMs: 1, tokens: 6, fault: 'keepalive_stall', dripMs: 50 }, async (srv) => {
-      for (const k of ['tgi', 'vllm', 'triton'] as AdapterKind[]) {
+      for (const k of SERVER_KINDS) {
         const s = await run(k, srv.url, { stallMs: 300, timeoutMs: 8000 });
         expect([k, s.error?.category]).toEqual([k, 'stalled']);
         expect(s.end_ms! - s.sent_ms).toBeLessThan(3000);

@@ -37,7 +37,7 @@ export function addClusterOptions(c: Command): Command {
     .option('--served-name <name>', `served model name (default ${RENDER_DEFAULTS.servedName})`)
     .option('--image <ref>', 'server image (default: upstream image for the server and GPU vendor)')
     .option('--engine-arg <arg>', 'extra server argument, repeatable (e.g. --engine-arg=--seed=1)', collect)
-    .option('--route', 'create an OpenShift Route (default)')
+    .option('--route', `create an OpenShift Route (default ${RENDER_DEFAULTS.route ? 'on' : 'off: the Service URL'})`)
     .option('--no-route', 'no Route (plain Kubernetes)')
     .option(
       '--privileged-scc',

@@ -1,10 +1,10 @@
 import { InvalidInputError, type Problem, problemCount } from '../core/errors.js';
+import { CONFIG_DEFAULTS } from '../core/config.js';
 import { SERVERS, SERVER_NAMES } from '../servers/index.js';
 import type { KObject } from './objects.js';
 import {
   BACKENDS,
   DEFAULT_IMAGES,
-  REFERENCE_PROFILE,
   engineSettings,
   gpuProfile,
   gpuResource,
@@ -42,19 +42,20 @@ export interface RenderOptions extends RunScope {
   runnerServiceAccount: string;
 }
 
+/** What a flag or config field left out becomes; the fields the config has come from its defaults (one source). */
 export const RENDER_DEFAULTS: Omit<RenderOptions, 'backend'> = {
-  gpuProfile: REFERENCE_PROFILE,
-  namespace: 'llm-bench',
-  model: 'mistralai/Mistral-7B-Instruct-v0.2',
-  servedName: 'mistral',
+  gpuProfile: CONFIG_DEFAULTS.gpu_profile,
+  namespace: CONFIG_DEFAULTS.cluster.namespace,
+  model: CONFIG_DEFAULTS.model.name,
+  servedName: CONFIG_DEFAULTS.model.served_name,
   engineArgs: [],
-  route: false,
+  route: CONFIG_DEFAULTS.cluster.route,
   clientNamespace: 'llm-bench-ci',
-  privilegedScc: false,
+  privilegedScc: CONFIG_DEFAULTS.cluster.privileged_scc,
   migStrategy: 'single',
   modelCache: 'pvc',
   cacheSize: '50Gi',
-  readyTimeoutS: 1800,
+  readyTimeoutS: CONFIG_DEFAULTS.cluster.ready_timeout_s,
   hfTokenSecret: 'hf-token',
   runnerServiceAccount: 'llmbench-runner',
 };

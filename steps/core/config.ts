@@ -8,7 +8,7 @@ import {
   SERVER_KINDS as SERVER_NAMES,
   isServerKind as isServerName,
 } from './server-catalogue.js';
-import { GPU_PROFILES } from './gpu-profiles.js';
+import { GPU_PROFILES, REFERENCE_PROFILE } from './gpu-profiles.js';
 import { endpointProblems, headerProblems } from './targets.js';
 import type { BenchConfig, Backend } from './types/bench-config.js';
 
@@ -68,11 +68,12 @@ export const CONFIG_DEFAULTS = {
   cluster: {
     mode: 'direct' as const,
     namespace: 'llm-bench',
-    route: true,
+    // No Route by default: the benchmark reaches the Service from inside the cluster (apply/render --route opts in).
+    route: false,
     privileged_scc: false,
     ready_timeout_s: 1800,
   },
-  gpu_profile: 'a100-mig-3g.20gb',
+  gpu_profile: REFERENCE_PROFILE,
   cost: { gpu_hour_usd: 1.5 },
 };
 

@@ -151,6 +151,7 @@ export const TEKTON_FILES = [
   'tekton/tasks/sweep.yaml',
   'tekton/tasks/teardown.yaml',
   'tekton/tasks/wait.yaml',
+  'tekton/triggers/triggertemplate.yaml',
 ];
 
 /** Relative path → the content it must have. */

@@ -62,7 +62,7 @@ export function simOptionsFromFlags(o: Record<string, unknown>): SimOptions {
 export const command: CommandSpec = {
   name: 'sim',
   signalEndsNormally: true,
-  summary: 'Run one simulated vLLM, TGI or Triton server on 127.0.0.1',
+  summary: `Run one simulated inference server (${SERVER_NAMES.join(', ')}) on 127.0.0.1`,
   configure: (c) => {
     c.option('--backend <kind>', SERVER_NAMES.join(' | '))
       .option('--port <n>', 'port (0 picks a free one)', '0')

@@ -31,6 +31,9 @@ import { LOAD, WORKLOAD, rangedNumber } from '../core/flag-ranges.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** Requests are timed on the main thread unless --client-threads says otherwise (the Tekton param's default too). */
+export const DEFAULT_CLIENT_THREADS = 1;
+
 export const command: CommandSpec = {
   name: 'sweep',
   summary: 'Measure one backend over a load sweep; writes samples.ndjson and summary.json',
@@ -39,7 +42,7 @@ export const command: CommandSpec = {
       .option('--backend <kind>', `protocol adapter: ${ADAPTER_KINDS.join(' | ')} (or a backend id from --config)`)
       .option('--url <url>', 'server base URL, e.g. http://127.0.0.1:8000')
       .option('--out <dir>', 'output directory (samples.ndjson, summary.json)')
-      .option('--model <name>', 'model name as served (default: mistral)')
+      .option('--model <name>', `model name as served (default: ${CONFIG_DEFAULTS.model.served_name})`)
       .option('--concurrency <list>', 'fixed-concurrency points, comma-separated (default 1,4,8,16)')
       .option('--rate <list>', 'request-rate points, requests/s, comma-separated (open loop)')
       .option('--mode <mode>', 'concurrency | rate | max-throughput (default: from --rate/--concurrency)')
@@ -70,7 +73,10 @@ export const command: CommandSpec = {
         'no output event this long (keep-alive bytes do not count; before the first event: the TTFT deadline) fails as stalled',
       )
       .option('--min-samples <n>', 'minimum successful requests per point for its p99 to count')
-      .option('--api <api>', 'vllm: completions | chat; tgi: generate_stream | openai; triton: generate_stream')
+      .option(
+        '--api <api>',
+        ADAPTER_KINDS.map((k) => `${k}: ${getAdapter(k).apis.join(' | ')}`).join('; ') + ' (first = default)',
+      )
       .option(
         '--header <k:v>',
         'extra request header (repeatable); a value ${NAME} is read from the environment',
@@ -93,7 +99,7 @@ export const command: CommandSpec = {
       )
       .option(
         '--client-threads <n>',
-        'worker threads that time requests, each with its own event loop (default 1: this thread); for streams beyond one core, see steps/sweep/README.md',
+        `worker threads that time requests, each with its own event loop (default ${DEFAULT_CLIENT_THREADS}: this thread); for streams beyond one core, see steps/sweep/README.md`,
       )
       .option('--progress <kind>', 'auto | bar | json | none (default auto: bar on a TTY, JSON lines under CI)', 'auto')
       .addHelpText(
@@ -308,7 +314,7 @@ function clientFlags(
     ranged('time-scale', '/definitions/backend/properties/sim/properties/time_scale') ??
     cfgBackend?.sim?.time_scale ??
     1;
-  const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? 1;
+  const clientThreads = num('client-threads', 'client-threads', { int: true, min: 1 }) ?? DEFAULT_CLIENT_THREADS;
   if (clientThreads > 256)
     problems.push({ path: '--client-threads', message: `must be at most 256 (got ${clientThreads})` });
   const progressKind = str('progress') ?? 'auto';

@@ -1,7 +1,7 @@
 /**
  * One source of defaults: a resolved config plus command-line flags → the sweep plan. `llmbench run`, `llmbench
  * sweep` (and through it the Tekton sweep task) all call this, so a default is written once (steps/sweep/plan.test.ts
- * compares them). Flags win over the config, the config over CONFIG_DEFAULTS.
+ * compares them; test/defaults.test.ts the Tekton params). Flags win over the config, the config over CONFIG_DEFAULTS.
  */
 import { CONFIG_DEFAULTS, type ResolvedConfig } from '../core/config.js';
 import type { SequentialDesign } from '../stats/sequential.js';

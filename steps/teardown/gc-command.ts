@@ -3,6 +3,7 @@ import { ExitCode } from '../core/exit-codes.js';
 import { InvalidInputError } from '../core/errors.js';
 import { addConnectionOptions, connect } from '../cluster/connect.js';
 import { resolveClusterOptions } from '../cluster/options.js';
+import { CONFIG_DEFAULTS } from '../core/config.js';
 import { KINDS } from '../cluster/objects.js';
 import { collect, OWNED_KINDS } from './gc.js';
 
@@ -11,7 +12,7 @@ export const command: CommandSpec = {
   summary: 'Tear down servers whose PipelineRun is gone or finished (the janitor after a hard cancel)',
   configure(c) {
     addConnectionOptions(c)
-      .option('--namespace <ns>', 'namespace the servers run in', 'llm-bench')
+      .option('--namespace <ns>', 'namespace the servers run in', CONFIG_DEFAULTS.cluster.namespace)
       .option('--grace <s>', 'seconds after a run finished before its server is collected', '900')
       .option('--dry-run', 'list what would be deleted, delete nothing')
       .addHelpText(

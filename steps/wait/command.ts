@@ -5,6 +5,7 @@ import { EnvironmentError, InvalidInputError, type Problem } from '../core/error
 import { writeJsonAtomic } from '../core/atomic.js';
 import { endpointProblems, maskUrl, resolveEnvRefs } from '../core/targets.js';
 import { assertValid } from '../core/schemas.js';
+import { CONFIG_DEFAULTS } from '../core/config.js';
 import { workdirLayout } from '../core/paths.js';
 import type { DeployReport } from '../core/types/deploy-report.js';
 import { addClusterOptions, resolveClusterOptions } from '../cluster/options.js';
@@ -16,7 +17,10 @@ export const command: CommandSpec = {
   summary: 'Wait until the server is ready and answers a one-token request; diagnose if not',
   configure(c) {
     addConnectionOptions(addClusterOptions(c))
-      .option('--timeout <s>', 'deadline in seconds (default: cluster.ready_timeout_s, 1800)')
+      .option(
+        '--timeout <s>',
+        `deadline in seconds (default: cluster.ready_timeout_s, ${CONFIG_DEFAULTS.cluster.ready_timeout_s})`,
+      )
       .option('--poll-interval <s>', 'seconds between status reads', '5')
       .option('--pending-timeout <s>', 'fail when a pod stays unschedulable (e.g. no free GPU) this long', '600')
       .option('--endpoint <url>', 'reach the server here instead of its Route/Service (port-forward)')

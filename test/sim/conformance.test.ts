@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { profiles } from '../../steps/sim/profiles.js';
+import { SERVER_NAMES, type ServerName } from '../../steps/servers/index.js';
 
 const OA = 'openai-openapi.yaml';
 const TGI = 'tgi-openapi.json';
@@ -602,11 +603,15 @@ describe('one server version per dialect: the simulator profiles are the version
   };
   // The simulator reports the registry's pinned version (steps/sim/profiles.ts fills server_version from it).
   const profileVersion = (kind: string) => profiles().backends.get(kind)?.server_version;
-  test.each([
-    ['vllm', (t: string) => t.replace(/^v/, '')],
-    ['tgi', (t: string) => t],
-    ['triton', (t: string) => NGC_TRITON[t.split('-')[0]]],
-  ])('%s', (kind, version) => {
-    expect(profileVersion(kind)).toBe(version(imageTag(kind)));
+  // How each server's image tag names its version; a Record over every registered server, so a new one does not
+  // compile until its relation is written here.
+  const tagVersion: Record<ServerName, (tag: string) => string> = {
+    vllm: (t) => t.replace(/^v/, ''),
+    tgi: (t) => t,
+    triton: (t) => NGC_TRITON[t.split('-')[0]],
+    sglang: (t) => t.replace(/^v/, '').replace(/-cu\d+$/, ''), // lmsysorg/sglang:v0.5.2-cu126
+  };
+  test.each(SERVER_NAMES)('%s', (kind) => {
+    expect(profileVersion(kind)).toBe(tagVersion[kind](imageTag(kind)));
   });
 });

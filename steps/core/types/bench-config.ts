@@ -267,7 +267,7 @@ export interface BenchConfig {
      */
     kubeconfig?: string;
     /**
-     * Create an OpenShift Route (false on plain Kubernetes).
+     * Create an OpenShift Route (default false: the benchmark reaches the Service from inside the cluster).
      */
     route?: boolean;
     /**
