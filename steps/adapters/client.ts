@@ -14,8 +14,8 @@ import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import type { Sample } from '../core/types/sample.js';
 import type { Tokenizer } from '../workload/tokenizer.js';
 import type { TokenCount, TokenCounter } from '../workload/token-counter.js';
-import { createSseStream, MAX_EVENT_CHARS, SseTooLarge } from './sse.js';
-import type { Adapter, GenRequest, StreamSink } from './types.js';
+import { createSseStream, MAX_EVENT_CHARS, SseTooLarge, type SseStream } from './sse.js';
+import type { Adapter, GenRequest, StreamDecoder, StreamSink, WireRequest } from './types.js';
 
 /** Epoch ms from the monotonic clock (the sample schema's clock). */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -136,7 +136,59 @@ export const OUTPUT_FACTOR = 4;
 /** Default: the client tokenizer cross-checks the server's count on one request in 16. */
 export const CLIENT_COUNT_EVERY = 16;
 
+/** One request being measured: the sample being filled and what the stream has said so far. */
+interface Exchange {
+  readonly o: ExecOptions;
+  readonly s: Sample;
+  /** Per output event: its text, and its tokens when the server says (null: unknown). */
+  readonly texts: string[];
+  readonly knownTokens: (number | null)[];
+  /** Receive stamp of the network read being parsed. */
+  readAt: number;
+  sawDone: boolean;
+  streamError: string | null;
+  serverOut: number | null;
+  readonly outputBound: number;
+  tokensSeen: number;
+  /** Receive stamp of the last output event (0: none yet). */
+  lastOutputAt: number;
+  readonly ac: AbortController;
+  abortCategory: ErrorCategory | null;
+  status: number | null;
+  /** The sweep's stop signal's listener. */
+  readonly onAbort: () => void;
+  deadline?: NodeJS.Timeout;
+  stallTimer?: NodeJS.Timeout;
+}
+
 export async function executeRequest(o: ExecOptions): Promise<Sample> {
+  const x = newExchange(o);
+  const decoder = o.adapter.decoder(o.api, outputSink(x));
+  const wire = o.adapter.build(o.req, o.api);
+  armDeadlines(x);
+  try {
+    x.s.sent_ms = nowMs();
+    if (x.ac.signal.aborted) throw new StreamFailure(x.abortCategory ?? 'cancelled', 'not sent: sweep stopped');
+    await readResponse(x, eventStream(x, decoder), wire);
+    x.s.end_ms = nowMs();
+    if (x.streamError !== null)
+      throw new StreamFailure('stream_error_event', `error event under HTTP ${x.status}: ${x.streamError}`);
+    const trunc = decoder.truncation(x.sawDone);
+    if (trunc) throw new StreamFailure('stream_truncated', trunc);
+    x.s.ok = true;
+  } catch (e) {
+    recordFailure(x, e);
+  } finally {
+    disarmDeadlines(x);
+  }
+  x.s.output_tokens.server = x.serverOut;
+  const every = Math.max(1, o.clientCountEvery ?? CLIENT_COUNT_EVERY);
+  await countTokens(x.s, x.texts, x.knownTokens, o.tokenizer ?? null, o.counter, o.base.seq % every === 0);
+  flagNoOutput(x);
+  return x.s;
+}
+
+function newExchange(o: ExecOptions): Exchange {
   const s: Sample = {
     v: 1,
     ...o.base,
@@ -153,233 +205,268 @@ export async function executeRequest(o: ExecOptions): Promise<Sample> {
   };
   if (s.time_scale === undefined) delete s.time_scale;
   if (s.arm === undefined) delete s.arm;
-  const texts: string[] = [];
-  const knownTokens: (number | null)[] = [];
-  let readAt = 0;
-  let sawDone = false;
-  let streamError: string | null = null;
-  let serverOut: number | null = null;
-  const outputBound = Math.floor(o.req.maxTokens * (o.outputFactor ?? OUTPUT_FACTOR)) + 16;
-  let tokensSeen = 0;
-  /** Receive stamp of the last output event (0: none yet). */
-  let lastOutputAt = 0;
-  const sink: StreamSink = {
+  const x: Exchange = {
+    o,
+    s,
+    texts: [],
+    knownTokens: [],
+    readAt: 0,
+    sawDone: false,
+    streamError: null,
+    serverOut: null,
+    outputBound: Math.floor(o.req.maxTokens * (o.outputFactor ?? OUTPUT_FACTOR)) + 16,
+    tokensSeen: 0,
+    lastOutputAt: 0,
+    ac: new AbortController(),
+    abortCategory: null,
+    status: null,
+    onAbort: () => abort(x, 'cancelled'),
+  };
+  return x;
+}
+
+/** Ends the request; the first reason given is the one recorded. */
+function abort(x: Exchange, category: ErrorCategory): void {
+  x.abortCategory ??= category;
+  x.ac.abort();
+}
+
+/** What the decoder understood lands in the exchange; an output event gets its network read's stamp. */
+function outputSink(x: Exchange): StreamSink {
+  const { o, s } = x;
+  return {
     output(text, tokens) {
-      tokensSeen += tokens ?? 1;
-      if (s.chunk_ms.length >= outputBound || tokensSeen > outputBound)
+      x.tokensSeen += tokens ?? 1;
+      if (s.chunk_ms.length >= x.outputBound || x.tokensSeen > x.outputBound)
         throw new StreamFailure(
           'output_overflow',
-          `more than ${outputBound} output tokens for max ${o.req.maxTokens} (${o.outputFactor ?? OUTPUT_FACTOR}× + 16): cut`,
+          `more than ${x.outputBound} output tokens for max ${o.req.maxTokens} (${o.outputFactor ?? OUTPUT_FACTOR}× + 16): cut`,
         );
-      s.chunk_ms.push(readAt);
-      lastOutputAt = readAt;
-      texts.push(text);
-      knownTokens.push(tokens);
+      s.chunk_ms.push(x.readAt);
+      x.lastOutputAt = x.readAt;
+      x.texts.push(text);
+      x.knownTokens.push(tokens);
     },
-    serverOutputTokens: (n) => (serverOut = n),
-    addServerOutputTokens: (n) => (serverOut = (serverOut ?? 0) + n),
+    serverOutputTokens: (n) => (x.serverOut = n),
+    addServerOutputTokens: (n) => (x.serverOut = (x.serverOut ?? 0) + n),
     serverInputTokens: (n) => (s.input_tokens = { ...s.input_tokens, server: n }),
     finishReason: (r) => (s.finish_reason = r),
-    done: () => (sawDone = true),
+    done: () => (x.sawDone = true),
     error: (m) => {
-      if (streamError === null) streamError = m;
+      if (x.streamError === null) x.streamError = m;
     },
   };
-  const decoder = o.adapter.decoder(o.api, sink);
-  const wire = o.adapter.build(o.req, o.api);
+}
 
-  const ac = new AbortController();
-  let abortCategory: ErrorCategory | null = null;
-  const onAbort = () => {
-    abortCategory ??= 'cancelled';
-    ac.abort();
-  };
-  if (o.signal?.aborted) onAbort();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  const deadline = setTimeout(() => {
-    abortCategory ??= 'timeout';
-    ac.abort();
-  }, o.timeoutMs);
+/** The sweep's stop signal, the whole-response deadline and the stall timer, each ending the request its way. */
+function armDeadlines(x: Exchange): void {
+  const { o } = x;
+  if (o.signal?.aborted) x.onAbort();
+  o.signal?.addEventListener('abort', x.onAbort, { once: true });
+  x.deadline = setTimeout(() => abort(x, 'timeout'), o.timeoutMs);
   // One timer per stall period, not one per chunk: when it fires it re-arms for what is left since the last event.
   const stallMs = o.stallTimeoutMs ?? o.timeoutMs;
-  let stallTimer: NodeJS.Timeout | undefined;
   const checkStall = () => {
-    const idle = nowMs() - (lastOutputAt || s.sent_ms);
-    if (idle >= stallMs) {
-      abortCategory ??= 'stalled';
-      ac.abort();
-    } else stallTimer = setTimeout(checkStall, stallMs - idle);
+    const idle = nowMs() - (x.lastOutputAt || x.s.sent_ms);
+    if (idle >= stallMs) abort(x, 'stalled');
+    else x.stallTimer = setTimeout(checkStall, stallMs - idle);
   };
-  if (stallMs < o.timeoutMs) stallTimer = setTimeout(checkStall, stallMs);
+  if (stallMs < o.timeoutMs) x.stallTimer = setTimeout(checkStall, stallMs);
+}
 
-  let status: number | null = null;
-  try {
-    s.sent_ms = nowMs();
-    if (ac.signal.aborted) throw new StreamFailure(abortCategory ?? 'cancelled', 'not sent: sweep stopped');
-    const sse = createSseStream(
-      (data, event) => {
-        if (streamError !== null) return;
-        try {
-          decoder.onEvent(data, event);
-        } catch (e) {
-          if (e instanceof StreamFailure) throw e;
-          throw new StreamFailure(
-            'malformed_chunk',
-            `unparseable event data: ${(e as Error).message}: ${data.slice(0, 200)}`,
-          );
-        }
+function disarmDeadlines(x: Exchange): void {
+  clearTimeout(x.deadline);
+  clearTimeout(x.stallTimer);
+  x.o.signal?.removeEventListener('abort', x.onAbort);
+}
+
+/** SSE framing into the adapter's decoder; an event the decoder cannot parse is malformed_chunk. */
+function eventStream(x: Exchange, decoder: StreamDecoder): SseStream {
+  return createSseStream(
+    (data, event) => {
+      if (x.streamError !== null) return;
+      try {
+        decoder.onEvent(data, event);
+      } catch (e) {
+        if (e instanceof StreamFailure) throw e;
+        throw new StreamFailure(
+          'malformed_chunk',
+          `unparseable event data: ${(e as Error).message}: ${data.slice(0, 200)}`,
+        );
+      }
+    },
+    undefined,
+    x.o.maxEventChars ?? MAX_EVENT_CHARS,
+  );
+}
+
+/**
+ * Sends the request with undici's dispatch API and a handler: each network read reaches us directly, without a
+ * Readable stream in between (the per-chunk cost is what limits how many streams one process can time honestly).
+ */
+function readResponse(x: Exchange, sse: SseStream, wire: WireRequest): Promise<void> {
+  const { o } = x;
+  const target = new URL(o.url.replace(/\/+$/, '') + wire.path);
+  return new Promise<void>((resolve, reject) => {
+    (o.dispatcher ?? getGlobalDispatcher()).dispatch(
+      {
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...o.headers },
+        body: JSON.stringify(wire.body),
+        // Our deadline and stall timers decide; undici's are a backstop only (its bodyTimeout is reset by any
+        // byte, so a keep-alive comment every 15 s would hide a stall).
+        headersTimeout: o.timeoutMs + 5000,
+        bodyTimeout: o.timeoutMs + 5000,
       },
-      undefined,
-      o.maxEventChars ?? MAX_EVENT_CHARS,
+      new BodyReader(x, sse, resolve, reject),
     );
-    const target = new URL(o.url.replace(/\/+$/, '') + wire.path);
-    // undici's dispatch API with a handler: each network read reaches us directly, without a Readable stream
-    // in between (the per-chunk cost is what limits how many streams one process can time honestly).
-    await new Promise<void>((resolve, reject) => {
-      let ctrl: Dispatcher.DispatchController | undefined;
-      let settled = false;
-      let errorBody = '';
-      // Raw reads and their arrival times (parallel arrays: no object per read), parsed later in the same turn
-      // (deferParse) or before any ending.
-      const reads: Buffer[] = [];
-      const readTimes: number[] = [];
-      let parseQueued = false;
-      // Runs from a setImmediate, outside undici's callbacks: it must settle on any failure, never throw.
-      const parsePending = () => {
-        parseQueued = false;
-        try {
-          for (let i = 0; i < reads.length && !settled; i++) {
-            readAt = readTimes[i];
-            try {
-              sse.feed(reads[i]);
-            } catch (e) {
-              stop(e instanceof SseTooLarge ? new StreamFailure('malformed_chunk', e.message) : e);
-              break;
-            }
-            // An error event ends the request: stop reading.
-            if (streamError !== null) stop();
-          }
-        } catch (e) {
-          settle(e);
-        } finally {
-          reads.length = 0;
-          readTimes.length = 0;
-        }
-      };
-      const settle = (e?: unknown) => {
-        if (settled) return;
-        settled = true;
-        ac.signal.removeEventListener('abort', onAbortCtl);
-        if (e === undefined) resolve();
-        else reject(e);
-      };
-      const stop = (e?: unknown) => {
-        settle(e);
-        // Close this connection: it still carries the rest of a response nobody will read.
-        try {
-          ctrl?.abort(new StreamFailure('client_error', 'closed by client'));
-        } catch {
-          // already closed: nothing left to stop
-        }
-      };
-      const onAbortCtl = () => {
-        parsePending(); // a stop in mid-turn (sweep stop) keeps reads not yet parsed
-        const e = new StreamFailure(abortCategory ?? 'cancelled', '');
-        if (ctrl) ctrl.abort(e);
-        settle(e);
-      };
-      ac.signal.addEventListener('abort', onAbortCtl, { once: true });
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(c) {
-          // undici calls this right before writing the request onto a connected socket: the actual send.
-          // Waiting for a connection (pool, TCP connect) before it is client-side queueing, seen in queue_ms.
-          s.sent_ms = nowMs();
-          ctrl = c;
-          if (ac.signal.aborted) c.abort(new StreamFailure(abortCategory ?? 'cancelled', ''));
-        },
-        onResponseStart(_c, code) {
-          s.headers_ms = nowMs();
-          status = code;
-        },
-        onResponseData(_c, chunk) {
-          if (settled) return;
-          if (status !== null && status >= 400) {
-            if (errorBody.length < 2000) errorBody += chunk.toString('utf8');
-            return;
-          }
-          readTimes.push(nowMs());
-          reads.push(chunk);
-          if (!parseQueued) {
-            parseQueued = true;
-            deferParse(parsePending);
-          }
-        },
-        onResponseEnd() {
-          if (settled) return;
-          parsePending();
-          if (settled) return;
-          if (status !== null && status >= 400) {
-            settle(new StreamFailure(status >= 500 ? 'http_5xx' : 'http_4xx', `HTTP ${status}: ${errorBody}`));
-            return;
-          }
-          readAt = nowMs();
-          try {
-            sse.end();
-          } catch (e) {
-            settle(e instanceof SseTooLarge ? new StreamFailure('malformed_chunk', e.message) : e);
-            return;
-          }
-          settle();
-        },
-        onResponseError(_c, err) {
-          parsePending(); // a socket error in mid-turn keeps the chunks that did arrive
-          settle(err);
-        },
-      };
-      (o.dispatcher ?? getGlobalDispatcher()).dispatch(
-        {
-          origin: target.origin,
-          path: target.pathname + target.search,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...o.headers },
-          body: JSON.stringify(wire.body),
-          // Our deadline and stall timers decide; undici's are a backstop only (its bodyTimeout is reset by any
-          // byte, so a keep-alive comment every 15 s would hide a stall).
-          headersTimeout: o.timeoutMs + 5000,
-          bodyTimeout: o.timeoutMs + 5000,
-        },
-        handler,
-      );
-    });
-    s.end_ms = nowMs();
-    if (streamError !== null)
-      throw new StreamFailure('stream_error_event', `error event under HTTP ${status}: ${streamError}`);
-    const trunc = decoder.truncation(sawDone);
-    if (trunc) throw new StreamFailure('stream_truncated', trunc);
-    s.ok = true;
-  } catch (e) {
-    s.end_ms = nowMs();
-    s.ok = false;
-    const cat = e instanceof StreamFailure ? e.category : categorize(e, abortCategory, s.headers_ms !== null);
-    const msg = e instanceof StreamFailure && e.message ? e.message : describe(e, cat, o, s.chunk_ms[0] ?? null);
-    s.error = { category: cat, message: trim(msg), http_status: status };
-  } finally {
-    clearTimeout(deadline);
-    clearTimeout(stallTimer);
-    o.signal?.removeEventListener('abort', onAbort);
+  });
+}
+
+/**
+ * undici's handler for one response: raw reads and their arrival times (parallel arrays: no object per read),
+ * parsed later in the same turn (deferParse) or before any ending. Settles the request's promise once.
+ */
+class BodyReader implements Dispatcher.DispatchHandler {
+  private ctrl: Dispatcher.DispatchController | undefined;
+  private settled = false;
+  private errorBody = '';
+  private readonly reads: Buffer[] = [];
+  private readonly readTimes: number[] = [];
+  private parseQueued = false;
+
+  constructor(
+    private readonly x: Exchange,
+    private readonly sse: SseStream,
+    private readonly resolve: () => void,
+    private readonly reject: (e: unknown) => void,
+  ) {
+    x.ac.signal.addEventListener('abort', this.onAbortCtl, { once: true });
   }
-  s.output_tokens.server = serverOut;
-  const every = Math.max(1, o.clientCountEvery ?? CLIENT_COUNT_EVERY);
-  await countTokens(s, texts, knownTokens, o.tokenizer ?? null, o.counter, o.base.seq % every === 0);
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    // undici calls this right before writing the request onto a connected socket: the actual send.
+    // Waiting for a connection (pool, TCP connect) before it is client-side queueing, seen in queue_ms.
+    this.x.s.sent_ms = nowMs();
+    this.ctrl = c;
+    if (this.x.ac.signal.aborted) c.abort(new StreamFailure(this.x.abortCategory ?? 'cancelled', ''));
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, code: number): void {
+    this.x.s.headers_ms = nowMs();
+    this.x.status = code;
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    const status = this.x.status;
+    if (status !== null && status >= 400) {
+      if (this.errorBody.length < 2000) this.errorBody += chunk.toString('utf8');
+      return;
+    }
+    this.readTimes.push(nowMs());
+    this.reads.push(chunk);
+    if (!this.parseQueued) {
+      this.parseQueued = true;
+      deferParse(this.parsePending);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.parsePending();
+    if (this.settled) return;
+    const status = this.x.status;
+    if (status !== null && status >= 400) {
+      this.settle(new StreamFailure(status >= 500 ? 'http_5xx' : 'http_4xx', `HTTP ${status}: ${this.errorBody}`));
+      return;
+    }
+    this.x.readAt = nowMs();
+    try {
+      this.sse.end();
+    } catch (e) {
+      this.settle(e instanceof SseTooLarge ? new StreamFailure('malformed_chunk', e.message) : e);
+      return;
+    }
+    this.settle();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.parsePending(); // a socket error in mid-turn keeps the chunks that did arrive
+    this.settle(err);
+  }
+
+  /** Runs from a setImmediate, outside undici's callbacks: it must settle on any failure, never throw. */
+  private readonly parsePending = (): void => {
+    this.parseQueued = false;
+    try {
+      for (let i = 0; i < this.reads.length && !this.settled; i++) {
+        this.x.readAt = this.readTimes[i];
+        try {
+          this.sse.feed(this.reads[i]);
+        } catch (e) {
+          this.stop(e instanceof SseTooLarge ? new StreamFailure('malformed_chunk', e.message) : e);
+          break;
+        }
+        // An error event ends the request: stop reading.
+        if (this.x.streamError !== null) this.stop();
+      }
+    } catch (e) {
+      this.settle(e);
+    } finally {
+      this.reads.length = 0;
+      this.readTimes.length = 0;
+    }
+  };
+
+  private settle(e?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.x.ac.signal.removeEventListener('abort', this.onAbortCtl);
+    if (e === undefined) this.resolve();
+    else this.reject(e);
+  }
+
+  private stop(e?: unknown): void {
+    this.settle(e);
+    // Close this connection: it still carries the rest of a response nobody will read.
+    try {
+      this.ctrl?.abort(new StreamFailure('client_error', 'closed by client'));
+    } catch {
+      // already closed: nothing left to stop
+    }
+  }
+
+  private readonly onAbortCtl = (): void => {
+    this.parsePending(); // a stop in mid-turn (sweep stop) keeps reads not yet parsed
+    const e = new StreamFailure(this.x.abortCategory ?? 'cancelled', '');
+    if (this.ctrl) this.ctrl.abort(e);
+    this.settle(e);
+  };
+}
+
+function recordFailure(x: Exchange, e: unknown): void {
+  const { o, s } = x;
+  s.end_ms = nowMs();
+  s.ok = false;
+  const cat = e instanceof StreamFailure ? e.category : categorize(e, x.abortCategory, s.headers_ms !== null);
+  const msg = e instanceof StreamFailure && e.message ? e.message : describe(e, cat, o, s.chunk_ms[0] ?? null);
+  s.error = { category: cat, message: trim(msg), http_status: x.status };
+}
+
+/** A request that completed without a single output event (or that the server counts as 0 tokens) failed. */
+function flagNoOutput(x: Exchange): void {
+  const s = x.s;
   if (s.ok && (s.chunk_ms.length === 0 || s.output_tokens.server === 0)) {
     s.ok = false;
     s.error = {
       category: 'no_output',
       message: `the request completed with no output (${s.chunk_ms.length} output chunks, server count ${s.output_tokens.server})`,
-      http_status: status,
+      http_status: x.status,
     };
   }
-  return s;
 }
 
 /**

@@ -98,297 +98,36 @@ const WORDS = [
 ];
 const WORD_IDS = [272, 302, 304, 298, 297, 349, 369, 354, 378, 395, 390, 403, 356, 347, 438, 486];
 
+/** One scripted server's state, shared by its request handlers. */
+interface Scripted {
+  readonly o: ScriptedServerOptions;
+  readonly model: string;
+  readonly requests: RequestLog[];
+  readonly problems: { route: Route; problems: string[] }[];
+  readonly sockets: Set<Socket>;
+  readonly timers: Set<NodeJS.Timeout>;
+  /** Requests scripted so far (the script function's `n`). */
+  n: number;
+  /** Requests being answered (the /metrics gauge). */
+  active: number;
+}
+
 export async function startScriptedServer(o: ScriptedServerOptions): Promise<ScriptedServer> {
-  const model = o.model ?? 'mistral';
-  const requests: RequestLog[] = [];
-  const problems: { route: Route; problems: string[] }[] = [];
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  let n = 0;
-  let active = 0;
-  const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
-    // The script is anchored at the moment the request's headers were parsed (before its body is read).
-    const arrivedMs = performance.now();
-    const url = req.url ?? '/';
-    if (req.method === 'GET') {
-      if (url === '/info')
-        return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.5' });
-      if (url === '/v1/models')
-        return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'scripted' }] });
-      if (url === '/health' || url === '/v2/health/ready') return void res.writeHead(200).end();
-      if (url === '/metrics') {
-        // vLLM-style gauges, so the scraper has something real to parse.
-        const body = `# HELP vllm:num_requests_running Number of requests in model execution batches.\n# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name="${model}"} ${active}\n# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{model_name="${model}"} 0\n# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc{model_name="${model}"} ${(active / 100).toFixed(3)}\n`;
-        return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
-      }
-      return json(res, 404, { error: 'not found' });
-    }
-    let route: Route | null = null;
-    if (url === '/v1/completions') route = 'completions';
-    else if (url === '/v1/chat/completions') route = 'chat';
-    else if (url === '/generate_stream') route = 'tgi';
-    else if (url === `/v2/models/${model}/generate_stream`) route = 'triton';
-    else if (/^\/v2\/models\/[^/]+\/generate_stream$/.test(url))
-      return json(res, 400, {
-        error: `Request for unknown model: '${decodeURIComponent(url.split('/')[3])}' is not found`,
-      });
-    if (!route) return json(res, 404, { error: 'not found' });
-    const chunks: Buffer[] = [];
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', () => {
-      const recvMs = arrivedMs;
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        return json(res, 400, { error: 'invalid JSON body' });
-      }
-      const bad = o.validate?.(route!, body) ?? [];
-      if (bad.length) {
-        problems.push({ route: route!, problems: bad });
-        return json(res, 400, { error: bad.join('; ') });
-      }
-      const script = typeof o.script === 'function' ? o.script(n++, route!, body) : o.script;
-      const entry: RequestLog = { route: route!, body, recvMs, writeMs: [] };
-      active++;
-      res.once('close', () => active--);
-      if (o.log !== false) requests.push(entry);
-      serve(route!, body, script, req, res, entry);
-    });
-  });
+  const ctx: Scripted = {
+    o,
+    model: o.model ?? 'mistral',
+    requests: [],
+    problems: [],
+    sockets: new Set(),
+    timers: new Set(),
+    n: 0,
+    active: 0,
+  };
+  const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => onRequest(ctx, req, res));
   server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    ctx.sockets.add(s);
+    s.on('close', () => ctx.sockets.delete(s));
   });
-
-  function serve(
-    route: Route,
-    body: Record<string, unknown>,
-    sc: Script,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    entry: RequestLog,
-  ) {
-    const fault = sc.fault ?? 'none';
-    if (fault === 'reset') return void req.socket.resetAndDestroy();
-    if (fault === 'flood' || fault === 'long_line' || fault === 'drip' || fault === 'keepalive_stall')
-      return hostile(route, fault, sc, res);
-    if (fault === 'http_500') return json(res, 500, errBody(route, 'internal error (scripted)'));
-    if (fault === 'http_400') return json(res, 400, errBody(route, 'bad request (scripted)'));
-    if (fault === 'http_429') return json(res, 429, errBody(route, 'Model is overloaded'));
-    const NL = sc.crlf ? '\r\n' : '\n';
-    const sep = route === 'tgi' ? 'data:' : 'data: ';
-    const send = (payload: string) => {
-      const ev = `${sep}${payload}${NL}${NL}`;
-      if (sc.crlf) res.write(`: keep-alive${NL}${NL}`);
-      if (sc.splitEvents) {
-        const mid = Math.floor(ev.length / 2);
-        res.write(ev.slice(0, mid));
-        res.write(ev.slice(mid));
-      } else res.write(ev);
-    };
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    res.flushHeaders();
-    // Like a server with ignore_eos: exactly the requested tokens, capped by the script.
-    const total = fault === 'no_output' ? 0 : Math.min(sc.tokens, requestedTokens(body) ?? sc.tokens);
-    const per = Math.max(1, route === 'tgi' ? 1 : (sc.tokensPerChunk ?? 1));
-    // Like the real servers: the prompt's tokens plus BOS (chat: the message content only; no template here).
-    const promptTokens = sc.promptTokens ?? getTokenizer().count(promptOf(body)) + 1;
-    const id = `cmpl-${entry.recvMs.toFixed(3)}`;
-    /** One OpenAI stream chunk as vLLM writes it: the choice's fields after `index`, then any `tail` fields. */
-    const openAiChunk = (object: string, choice: Record<string, unknown>, tail: Record<string, unknown> = {}) =>
-      send(JSON.stringify({ id, object, created: 0, model, choices: [{ index: 0, ...choice }], ...tail }));
-    let sent = 0;
-    let chunkNo = 0;
-    const start = entry.recvMs;
-    const finishOk = () => {
-      if (route === 'completions' || route === 'chat') {
-        send(
-          JSON.stringify({
-            id,
-            object: route === 'completions' ? 'text_completion' : 'chat.completion.chunk',
-            created: 0,
-            model,
-            choices: [],
-            usage: { prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent },
-          }),
-        );
-        send('[DONE]');
-      }
-      res.end();
-    };
-    const wantFinish = body.return_finish_reason === true;
-    const step = () => {
-      if (res.destroyed) return;
-      if (fault !== 'none' && fault !== 'no_output' && sent >= (sc.faultAfter ?? 0)) {
-        if (fault === 'error_event') {
-          if (route === 'tgi')
-            send(JSON.stringify({ error: 'Request failed during generation: scripted', error_type: 'generation' }));
-          else if (route === 'triton') send(JSON.stringify({ error: 'scripted engine failure' }));
-          else
-            // vLLM >= 0.10 create_streaming_error_response: json.dumps of ErrorResponse(error=ErrorInfo(...)).
-            send(
-              '{"error": {"message": "scripted engine failure", "type": "BadRequestError", "param": null, "code": 400}}',
-            );
-          return void res.end();
-        }
-        if (fault === 'truncate') return void res.socket?.destroy();
-        if (fault === 'end_early') return void res.end();
-        if (fault === 'malformed') {
-          send('{"choices": [{"text": "x"');
-          return void res.end();
-        }
-        if (fault === 'stall') return; // keep the connection open, send nothing more
-      }
-      if (sent >= total) return finishOk();
-      const k = Math.min(per, total - sent);
-      const ids = Array.from({ length: k }, (_, i) => (sent + i) % WORDS.length);
-      const text = ids.map((i) => WORDS[i]).join('');
-      const last = sent + k >= total;
-      sent += k;
-      chunkNo++;
-      entry.writeMs.push(performance.now());
-      // vLLM sends the chat role chunk when the first output arrives, right before the first token's chunk.
-      if (route === 'chat' && chunkNo === 1)
-        openAiChunk('chat.completion.chunk', {
-          delta: { role: 'assistant', content: '' },
-          logprobs: null,
-          finish_reason: null,
-        });
-      const finish_reason = last ? 'length' : null;
-      if (route === 'completions') {
-        openAiChunk('text_completion', { text, logprobs: null, finish_reason, stop_reason: null }, { usage: null });
-      } else if (route === 'chat') {
-        openAiChunk('chat.completion.chunk', { delta: { content: text }, logprobs: null, finish_reason });
-      } else if (route === 'tgi') {
-        const tok = { id: WORD_IDS[ids[0]], text, logprob: -0.5, special: false };
-        const fin = last
-          ? {
-              generated_text: genText(total),
-              details: { finish_reason: 'length', generated_tokens: total, input_length: promptTokens, seed: null },
-            }
-          : { generated_text: null, details: null };
-        send(JSON.stringify({ index: sent, token: tok, ...fin, top_tokens: null }));
-      } else {
-        // Triton writes outputs in name order; the vLLM backend's finish_reason is "None" until the last.
-        send(
-          JSON.stringify({
-            ...(wantFinish ? { finish_reason: last ? 'length' : 'None' } : {}),
-            model_name: model,
-            model_version: '1',
-            num_input_tokens: promptTokens,
-            num_output_tokens: k,
-            text_output: text,
-          }),
-        );
-      }
-      if (last) return finishOk();
-      schedule(start + sc.ttftMs + chunkNo * sc.itlMs);
-    };
-    // Absolute deadlines, so one late timer does not shift every later token.
-    const schedule = (at: number) => {
-      const t = setTimeout(
-        () => {
-          timers.delete(t);
-          step();
-        },
-        Math.max(0, at - performance.now()),
-      );
-      timers.add(t);
-    };
-    if (total === 0 && fault === 'no_output') {
-      if (route === 'tgi') {
-        send(
-          JSON.stringify({
-            index: 0,
-            token: { id: 2, text: '</s>', logprob: 0, special: true },
-            generated_text: '',
-            details: { finish_reason: 'eos_token', generated_tokens: 0, input_length: promptTokens, seed: null },
-            top_tokens: null,
-          }),
-        );
-        return void res.end();
-      }
-      return finishOk();
-    }
-    if (sc.ttftMs <= 0) step();
-    else schedule(start + sc.ttftMs);
-  }
-
-  /** A hostile stream; each loop is bounded by the client closing the connection (or the server closing). */
-  function hostile(route: Route, fault: Fault, sc: Script, res: http.ServerResponse) {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    res.flushHeaders();
-    const sep = route === 'tgi' ? 'data:' : 'data: ';
-    const ev = (i: number) => {
-      const t = WORDS[i % WORDS.length];
-      if (route === 'tgi')
-        return `${sep}{"index":${i + 1},"token":{"id":${WORD_IDS[i % WORDS.length]},"text":${JSON.stringify(t)},"logprob":-0.5,"special":false},"generated_text":null,"details":null}\n\n`;
-      if (route === 'triton')
-        return `${sep}{"finish_reason":"None","model_name":"${model}","model_version":"1","num_input_tokens":5,"num_output_tokens":1,"text_output":${JSON.stringify(t)}}\n\n`;
-      if (route === 'chat')
-        return `${sep}{"id":"x","object":"chat.completion.chunk","created":0,"model":"${model}","choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}]}\n\n`;
-      return `${sep}{"id":"x","object":"text_completion","created":0,"model":"${model}","choices":[{"index":0,"text":${JSON.stringify(t)},"logprobs":null,"finish_reason":null,"stop_reason":null}],"usage":null}\n\n`;
-    };
-    const later = (ms: number, fn: () => void) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        fn();
-      }, ms);
-      timers.add(t);
-    };
-    if (fault === 'flood') {
-      // As fast as the socket drains: write a batch, continue when it is drained.
-      let i = 0;
-      const pump = () => {
-        while (!res.destroyed) {
-          let batch = '';
-          for (let k = 0; k < 256; k++) batch += ev(i++);
-          if (!res.write(batch)) return void res.once('drain', pump);
-        }
-      };
-      return pump();
-    }
-    if (fault === 'long_line') {
-      // One `data:` line that never ends within the bound: 64 KiB writes of 'x' after a JSON-looking start.
-      let left = sc.lineBytes ?? 50 * 1024 * 1024;
-      const block = Buffer.alloc(64 * 1024, 'x');
-      res.write(`${sep}{"text":"`);
-      const pump = () => {
-        while (!res.destroyed && left > 0) {
-          const b = left >= block.length ? block : block.subarray(0, left);
-          left -= b.length;
-          if (!res.write(b)) return void res.once('drain', pump);
-        }
-        if (!res.destroyed) res.end('"}\n\n');
-      };
-      return pump();
-    }
-    const every = sc.dripMs ?? 10;
-    if (fault === 'keepalive_stall') {
-      const tick = () => {
-        if (res.destroyed) return;
-        res.write(':\n\n');
-        later(every, tick);
-      };
-      return later(every, tick);
-    }
-    // drip: one byte at a time, forever (the event never completes quickly).
-    let i = 0;
-    let cur = ev(0);
-    let pos = 0;
-    const tick = () => {
-      if (res.destroyed) return;
-      if (pos >= cur.length) {
-        cur = ev(++i);
-        pos = 0;
-      }
-      res.write(cur[pos++]);
-      later(every, tick);
-    };
-    later(every, tick);
-  }
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // A deep accept backlog: thousands of simultaneous connects must not overflow it (dropped SYNs retry after 1 s).
@@ -398,15 +137,367 @@ export async function startScriptedServer(o: ScriptedServerOptions): Promise<Scr
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    requests,
-    problems,
+    requests: ctx.requests,
+    problems: ctx.problems,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        for (const s of sockets) s.destroy();
+        for (const t of ctx.timers) clearTimeout(t);
+        for (const s of ctx.sockets) s.destroy();
         server.close(() => resolve());
       }),
   };
+}
+
+function onRequest(ctx: Scripted, req: http.IncomingMessage, res: http.ServerResponse): void {
+  // The script is anchored at the moment the request's headers were parsed (before its body is read).
+  const arrivedMs = performance.now();
+  const url = req.url ?? '/';
+  if (req.method === 'GET') return answerGet(ctx, url, res);
+  const route = routeOf(url, ctx.model);
+  if (route === 'unknown-model')
+    return json(res, 400, {
+      error: `Request for unknown model: '${decodeURIComponent(url.split('/')[3])}' is not found`,
+    });
+  if (!route) return json(res, 404, { error: 'not found' });
+  const chunks: Buffer[] = [];
+  req.on('data', (d: Buffer) => chunks.push(d));
+  req.on('end', () => onBody(ctx, route, Buffer.concat(chunks), arrivedMs, req, res));
+}
+
+function answerGet(ctx: Scripted, url: string, res: http.ServerResponse): void {
+  const model = ctx.model;
+  if (url === '/info')
+    return json(res, 200, { model_id: model, max_input_tokens: 4096, max_total_tokens: 8192, version: '3.3.5' });
+  if (url === '/v1/models')
+    return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'scripted' }] });
+  if (url === '/health' || url === '/v2/health/ready') return void res.writeHead(200).end();
+  if (url === '/metrics') {
+    // vLLM-style gauges, so the scraper has something real to parse.
+    const active = ctx.active;
+    const body = `# HELP vllm:num_requests_running Number of requests in model execution batches.\n# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name="${model}"} ${active}\n# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{model_name="${model}"} 0\n# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc{model_name="${model}"} ${(active / 100).toFixed(3)}\n`;
+    return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  }
+  return json(res, 404, { error: 'not found' });
+}
+
+/** The streaming route a POST path names; a Triton path naming another model is 'unknown-model'. */
+function routeOf(url: string, model: string): Route | 'unknown-model' | null {
+  if (url === '/v1/completions') return 'completions';
+  if (url === '/v1/chat/completions') return 'chat';
+  if (url === '/generate_stream') return 'tgi';
+  if (url === `/v2/models/${model}/generate_stream`) return 'triton';
+  if (/^\/v2\/models\/[^/]+\/generate_stream$/.test(url)) return 'unknown-model';
+  return null;
+}
+
+function onBody(
+  ctx: Scripted,
+  route: Route,
+  raw: Buffer,
+  recvMs: number,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): void {
+  const o = ctx.o;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return json(res, 400, { error: 'invalid JSON body' });
+  }
+  const bad = o.validate?.(route, body) ?? [];
+  if (bad.length) {
+    ctx.problems.push({ route, problems: bad });
+    return json(res, 400, { error: bad.join('; ') });
+  }
+  const script = typeof o.script === 'function' ? o.script(ctx.n++, route, body) : o.script;
+  const entry: RequestLog = { route, body, recvMs, writeMs: [] };
+  ctx.active++;
+  res.once('close', () => ctx.active--);
+  if (o.log !== false) ctx.requests.push(entry);
+  serve(ctx, route, body, script, req, res, entry);
+}
+
+function serve(
+  ctx: Scripted,
+  route: Route,
+  body: Record<string, unknown>,
+  sc: Script,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  entry: RequestLog,
+): void {
+  const fault = sc.fault ?? 'none';
+  if (fault === 'reset') return void req.socket.resetAndDestroy();
+  if (fault === 'flood' || fault === 'long_line' || fault === 'drip' || fault === 'keepalive_stall')
+    return hostile(ctx, route, fault, sc, res);
+  if (fault === 'http_500') return json(res, 500, errBody(route, 'internal error (scripted)'));
+  if (fault === 'http_400') return json(res, 400, errBody(route, 'bad request (scripted)'));
+  if (fault === 'http_429') return json(res, 429, errBody(route, 'Model is overloaded'));
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  new ScriptedStream(ctx, route, body, sc, res, entry).begin();
+}
+
+/** setTimeout kept in the server's set, so close() can clear what is pending. */
+function later(ctx: Scripted, ms: number, fn: () => void): void {
+  const t = setTimeout(() => {
+    ctx.timers.delete(t);
+    fn();
+  }, ms);
+  ctx.timers.add(t);
+}
+
+/** One scripted stream, its headers sent: first token after ttftMs, then a chunk every itlMs, or the script's fault. */
+class ScriptedStream {
+  private readonly fault: Fault;
+  private readonly NL: string;
+  private readonly sep: string;
+  private readonly total: number;
+  private readonly per: number;
+  private readonly promptTokens: number;
+  private readonly id: string;
+  private readonly start: number;
+  private readonly wantFinish: boolean;
+  private sent = 0;
+  private chunkNo = 0;
+
+  constructor(
+    private readonly ctx: Scripted,
+    private readonly route: Route,
+    private readonly body: Record<string, unknown>,
+    private readonly sc: Script,
+    private readonly res: http.ServerResponse,
+    private readonly entry: RequestLog,
+  ) {
+    this.fault = sc.fault ?? 'none';
+    this.NL = sc.crlf ? '\r\n' : '\n';
+    this.sep = route === 'tgi' ? 'data:' : 'data: ';
+    // Like a server with ignore_eos: exactly the requested tokens, capped by the script.
+    this.total = this.fault === 'no_output' ? 0 : Math.min(sc.tokens, requestedTokens(body) ?? sc.tokens);
+    this.per = Math.max(1, route === 'tgi' ? 1 : (sc.tokensPerChunk ?? 1));
+    // Like the real servers: the prompt's tokens plus BOS (chat: the message content only; no template here).
+    this.promptTokens = sc.promptTokens ?? getTokenizer().count(promptOf(body)) + 1;
+    this.id = `cmpl-${entry.recvMs.toFixed(3)}`;
+    this.start = entry.recvMs;
+    this.wantFinish = body.return_finish_reason === true;
+  }
+
+  begin(): void {
+    if (this.total === 0 && this.fault === 'no_output') return this.noOutput();
+    if (this.sc.ttftMs <= 0) this.step();
+    else this.schedule(this.start + this.sc.ttftMs);
+  }
+
+  private send(payload: string): void {
+    const { NL, res, sc } = this;
+    const ev = `${this.sep}${payload}${NL}${NL}`;
+    if (sc.crlf) res.write(`: keep-alive${NL}${NL}`);
+    if (sc.splitEvents) {
+      const mid = Math.floor(ev.length / 2);
+      res.write(ev.slice(0, mid));
+      res.write(ev.slice(mid));
+    } else res.write(ev);
+  }
+
+  /** One OpenAI stream chunk as vLLM writes it: the choice's fields after `index`, then any `tail` fields. */
+  private openAiChunk(object: string, choice: Record<string, unknown>, tail: Record<string, unknown> = {}): void {
+    const { id, ctx } = this;
+    this.send(
+      JSON.stringify({ id, object, created: 0, model: ctx.model, choices: [{ index: 0, ...choice }], ...tail }),
+    );
+  }
+
+  private finishOk(): void {
+    const { route, promptTokens, sent } = this;
+    if (route === 'completions' || route === 'chat') {
+      this.send(
+        JSON.stringify({
+          id: this.id,
+          object: route === 'completions' ? 'text_completion' : 'chat.completion.chunk',
+          created: 0,
+          model: this.ctx.model,
+          choices: [],
+          usage: { prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent },
+        }),
+      );
+      this.send('[DONE]');
+    }
+    this.res.end();
+  }
+
+  /** A stream with no output: TGI's lone EOS event, the others' usage and [DONE]. */
+  private noOutput(): void {
+    if (this.route !== 'tgi') return this.finishOk();
+    this.send(
+      JSON.stringify({
+        index: 0,
+        token: { id: 2, text: '</s>', logprob: 0, special: true },
+        generated_text: '',
+        details: { finish_reason: 'eos_token', generated_tokens: 0, input_length: this.promptTokens, seed: null },
+        top_tokens: null,
+      }),
+    );
+    this.res.end();
+  }
+
+  private readonly step = (): void => {
+    const { res, sc, fault } = this;
+    if (res.destroyed) return;
+    if (fault !== 'none' && fault !== 'no_output' && this.sent >= (sc.faultAfter ?? 0) && this.faultNow()) return;
+    if (this.sent >= this.total) return this.finishOk();
+    const k = Math.min(this.per, this.total - this.sent);
+    const ids = Array.from({ length: k }, (_, i) => (this.sent + i) % WORDS.length);
+    const text = ids.map((i) => WORDS[i]).join('');
+    const last = this.sent + k >= this.total;
+    this.sent += k;
+    this.chunkNo++;
+    this.entry.writeMs.push(performance.now());
+    this.writeChunk(ids, text, k, last);
+    if (last) return this.finishOk();
+    this.schedule(this.start + sc.ttftMs + this.chunkNo * sc.itlMs);
+  };
+
+  /** The scripted fault, once its tokens are sent: true when it ends the stream (or stalls it for good). */
+  private faultNow(): boolean {
+    const { fault, res } = this;
+    if (fault === 'error_event' || fault === 'malformed') {
+      this.send(fault === 'malformed' ? '{"choices": [{"text": "x"' : this.errorEvent());
+      res.end();
+    } else if (fault === 'truncate') res.socket?.destroy();
+    else if (fault === 'end_early') res.end();
+    else return fault === 'stall'; // stall: keep the connection open, send nothing more
+    return true;
+  }
+
+  private errorEvent(): string {
+    if (this.route === 'tgi')
+      return JSON.stringify({ error: 'Request failed during generation: scripted', error_type: 'generation' });
+    if (this.route === 'triton') return JSON.stringify({ error: 'scripted engine failure' });
+    // vLLM >= 0.10 create_streaming_error_response: json.dumps of ErrorResponse(error=ErrorInfo(...)).
+    return '{"error": {"message": "scripted engine failure", "type": "BadRequestError", "param": null, "code": 400}}';
+  }
+
+  /** One output chunk of `k` tokens in the route's format. */
+  private writeChunk(ids: number[], text: string, k: number, last: boolean): void {
+    const { route } = this;
+    // vLLM sends the chat role chunk when the first output arrives, right before the first token's chunk.
+    if (route === 'chat' && this.chunkNo === 1)
+      this.openAiChunk('chat.completion.chunk', {
+        delta: { role: 'assistant', content: '' },
+        logprobs: null,
+        finish_reason: null,
+      });
+    const finish_reason = last ? 'length' : null;
+    if (route === 'completions') {
+      this.openAiChunk('text_completion', { text, logprobs: null, finish_reason, stop_reason: null }, { usage: null });
+    } else if (route === 'chat') {
+      this.openAiChunk('chat.completion.chunk', { delta: { content: text }, logprobs: null, finish_reason });
+    } else if (route === 'tgi') this.tgiChunk(ids[0], text, last);
+    else {
+      // Triton writes outputs in name order; the vLLM backend's finish_reason is "None" until the last.
+      this.send(
+        JSON.stringify({
+          ...(this.wantFinish ? { finish_reason: last ? 'length' : 'None' } : {}),
+          model_name: this.ctx.model,
+          model_version: '1',
+          num_input_tokens: this.promptTokens,
+          num_output_tokens: k,
+          text_output: text,
+        }),
+      );
+    }
+  }
+
+  private tgiChunk(first: number, text: string, last: boolean): void {
+    const { total } = this;
+    const tok = { id: WORD_IDS[first], text, logprob: -0.5, special: false };
+    const fin = last
+      ? {
+          generated_text: genText(total),
+          details: { finish_reason: 'length', generated_tokens: total, input_length: this.promptTokens, seed: null },
+        }
+      : { generated_text: null, details: null };
+    this.send(JSON.stringify({ index: this.sent, token: tok, ...fin, top_tokens: null }));
+  }
+
+  /** Absolute deadlines, so one late timer does not shift every later token. */
+  private schedule(at: number): void {
+    later(this.ctx, Math.max(0, at - performance.now()), this.step);
+  }
+}
+
+/** One hostile-stream event in the route's format (the i-th word). */
+function hostileEvent(route: Route, model: string, i: number): string {
+  const sep = route === 'tgi' ? 'data:' : 'data: ';
+  const t = WORDS[i % WORDS.length];
+  if (route === 'tgi')
+    return `${sep}{"index":${i + 1},"token":{"id":${WORD_IDS[i % WORDS.length]},"text":${JSON.stringify(t)},"logprob":-0.5,"special":false},"generated_text":null,"details":null}\n\n`;
+  if (route === 'triton')
+    return `${sep}{"finish_reason":"None","model_name":"${model}","model_version":"1","num_input_tokens":5,"num_output_tokens":1,"text_output":${JSON.stringify(t)}}\n\n`;
+  if (route === 'chat')
+    return `${sep}{"id":"x","object":"chat.completion.chunk","created":0,"model":"${model}","choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}]}\n\n`;
+  return `${sep}{"id":"x","object":"text_completion","created":0,"model":"${model}","choices":[{"index":0,"text":${JSON.stringify(t)},"logprobs":null,"finish_reason":null,"stop_reason":null}],"usage":null}\n\n`;
+}
+
+/** A hostile stream; each loop is bounded by the client closing the connection (or the server closing). */
+function hostile(ctx: Scripted, route: Route, fault: Fault, sc: Script, res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  if (fault === 'flood') return flood(ctx, route, res);
+  if (fault === 'long_line') return longLine(route, sc, res);
+  const every = sc.dripMs ?? 10;
+  if (fault === 'keepalive_stall') {
+    const tick = () => {
+      if (res.destroyed) return;
+      res.write(':\n\n');
+      later(ctx, every, tick);
+    };
+    return later(ctx, every, tick);
+  }
+  // drip: one byte at a time, forever (the event never completes quickly).
+  let i = 0;
+  let cur = hostileEvent(route, ctx.model, 0);
+  let pos = 0;
+  const tick = () => {
+    if (res.destroyed) return;
+    if (pos >= cur.length) {
+      cur = hostileEvent(route, ctx.model, ++i);
+      pos = 0;
+    }
+    res.write(cur[pos++]);
+    later(ctx, every, tick);
+  };
+  later(ctx, every, tick);
+}
+
+/** Tokens as fast as the socket drains: write a batch, continue when it is drained. */
+function flood(ctx: Scripted, route: Route, res: http.ServerResponse): void {
+  let i = 0;
+  const pump = () => {
+    while (!res.destroyed) {
+      let batch = '';
+      for (let k = 0; k < 256; k++) batch += hostileEvent(route, ctx.model, i++);
+      if (!res.write(batch)) return void res.once('drain', pump);
+    }
+  };
+  pump();
+}
+
+/** One `data:` line that never ends within the bound: 64 KiB writes of 'x' after a JSON-looking start. */
+function longLine(route: Route, sc: Script, res: http.ServerResponse): void {
+  let left = sc.lineBytes ?? 50 * 1024 * 1024;
+  const block = Buffer.alloc(64 * 1024, 'x');
+  res.write(`${route === 'tgi' ? 'data:' : 'data: '}{"text":"`);
+  const pump = () => {
+    while (!res.destroyed && left > 0) {
+      const b = left >= block.length ? block : block.subarray(0, left);
+      left -= b.length;
+      if (!res.write(b)) return void res.once('drain', pump);
+    }
+    if (!res.destroyed) res.end('"}\n\n');
+  };
+  pump();
 }
 
 /** The prompt of any of the four routes (chat: the first message; no template here). */

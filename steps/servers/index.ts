@@ -1,7 +1,7 @@
 /**
  * The server registry: every inference server llmbench knows, under the word users type. Adding a server =
- * adding a folder steps/servers/<name>/ (index.ts exporting a ServerDef) and one entry here; the backend-kind
- * union, CLI choices, config schema enum, render/wait/scrape and the generated docs all derive from this.
+ * adding a folder steps/servers/<name>/ (index.ts exporting `defineServer('<name>', …)`) and one entry here; the
+ * backend-kind union, CLI choices, config schema enum, render/wait/scrape and the generated docs all derive from this.
  *
  * Layers (imports go downward only; test/architecture/imports.test.ts checks them and that no folders form a cycle):
  *   1. core: errors, paths, schemas, generated types, the GPU catalogue (gpu-profiles.ts) and the registry's facts

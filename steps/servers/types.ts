@@ -95,10 +95,82 @@ export interface ServerDef {
   dockerfile: string;
 }
 
-/** One path answering both the readiness and the liveness probe (vLLM, TGI and SGLang all use /health). */
-export const healthProbes = (path: string): Pick<EndpointSpec, 'ready' | 'live'> => ({ ready: path, live: path });
+/**
+ * The endpoints of a server that answers both probes on one path (vLLM, TGI and SGLang all use /health), names its
+ * version in the `version` field of a GET, and lists its model with a GET.
+ */
+export function simpleEndpoints(health: string, version: string, models: string): EndpointSpec {
+  return {
+    ready: health,
+    live: health,
+    version: { path: version, field: 'version' },
+    models: { method: 'GET', path: models },
+  };
+}
 
 /** Prometheus text at /metrics on the API port itself; `requires` names the flag the server needs to export it. */
 export function apiPortMetrics(names: MetricsSpec['names'], requires?: string): MetricsSpec {
   return { port: null, path: '/metrics', ...(requires === undefined ? {} : { requires }), names };
+}
+
+/** What a server folder states; defineServer adds what every server shares. */
+export interface ServerSpec extends Omit<ServerDef, 'name' | 'container' | 'dockerfile'> {
+  container: Omit<ContainerSpec, 'images' | 'extraPorts' | 'env' | 'shmSize'> &
+    Partial<Pick<ContainerSpec, 'extraPorts' | 'env' | 'shmSize'>> & {
+      /** The upstream image per GPU vendor for the pinned version. */
+      images(version: string): ContainerSpec['images'];
+    };
+}
+
+/**
+ * A registered server: `name` is the word users type and its folder's name; its Dockerfile is
+ * docker/<name>/Dockerfile (fixed layout). Unless the spec says otherwise: no extra ports, no environment, and a
+ * 2 GiB /dev/shm (PyTorch shares tensors through it).
+ */
+export function defineServer(name: string, spec: ServerSpec): ServerDef {
+  const { images, extraPorts = [], env = [], shmSize = '2Gi', ...container } = spec.container;
+  return {
+    ...spec,
+    name,
+    container: { ...container, images: images(spec.version), extraPorts, env, shmSize },
+    dockerfile: `docker/${name}/Dockerfile`,
+  };
+}
+
+/** How a Python launcher in vLLM's line (vLLM, SGLang) spells the engine settings it shares. */
+export interface LauncherFlags {
+  /** --model | --model-path */
+  model: string;
+  /** --max-model-len | --context-length */
+  contextLength: string;
+  /** --gpu-memory-utilization | --mem-fraction-static */
+  memoryFraction: string;
+  /** Flags always passed, after --dtype (SGLang: --enable-metrics). */
+  always?: readonly string[];
+  /** The flag for enforce_eager: --enforce-eager | --disable-cuda-graph. */
+  eager: string;
+}
+
+/** Container arguments of such a launcher listening on `port`, then the profile's extra engine arguments. */
+export function launcherArgs(port: number, f: LauncherFlags): ContainerSpec['args'] {
+  return (o, s) => [
+    f.model,
+    o.model,
+    '--served-model-name',
+    o.servedName,
+    '--host',
+    '0.0.0.0',
+    '--port',
+    String(port),
+    f.contextLength,
+    String(s.max_model_len),
+    f.memoryFraction,
+    String(s.gpu_memory_utilization),
+    '--dtype',
+    s.dtype,
+    ...(f.always ?? []),
+    ...(s.enforce_eager ? [f.eager] : []),
+    ...(s.vllm_quantization ? ['--quantization', s.vllm_quantization] : []),
+    ...o.engineArgs,
+  ];
 }

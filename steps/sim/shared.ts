@@ -23,12 +23,24 @@ export interface SimContext {
   onInferenceRequest(): void;
 }
 
-export class BodyError extends Error {}
+class BodyError extends Error {}
 
 const MAX_BODY = 16 * 1024 * 1024;
 
-/** Reads a JSON body. Throws BodyError (the dialect answers in its own error format). */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+/** A request body: its JSON, or why there is none (`badJson`: not JSON or too large; else the read failed). */
+export type BodyRead = { ok: true; body: unknown } | { ok: false; message: string; badJson: boolean };
+
+/** Reads a JSON body; a failure is returned, for the dialect to answer in its own error format. */
+export async function readBody(req: IncomingMessage): Promise<BodyRead> {
+  try {
+    return { ok: true, body: await readJson(req) };
+  } catch (e) {
+    return { ok: false, message: e instanceof BodyError ? e.message : String(e), badJson: e instanceof BodyError };
+  }
+}
+
+/** Reads a JSON body. Throws BodyError when it is not JSON or too large. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {

@@ -33,7 +33,7 @@ import type { Script } from '../adapters/scripted-server.js';
 import type { Sample } from '../core/types/sample.js';
 import { percentile } from '../metrics/derive.js';
 import { monotonicMs, monotonicToSampleMs } from '../core/monoclock.js';
-import { localExecutor, threadExecutor, type Executor } from './executor.js';
+import { localExecutor, threadExecutor, type ExecRequest, type Executor } from './executor.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER = path.join(HERE, '..', 'adapters', 'scripted-server.ts');
@@ -160,6 +160,85 @@ const CLIENT = { tokenizer: 'mistral', keepAliveTimeoutMs: 60_000, connectTimeou
 const newExec = async (): Promise<Executor> =>
   clientThreads > 1 ? threadExecutor({ ...CLIENT, threads: clientThreads }) : localExecutor(CLIENT);
 
+/** Client GC pauses inside a load (main thread); NaN with client threads: this thread does not time requests. */
+class GcWatch {
+  maxMs = clientThreads > 1 ? NaN : 0;
+  totalMs = clientThreads > 1 ? NaN : 0;
+  /** The load's start: the collection forced before the window is reported late, and is not inside it. */
+  t0 = Infinity;
+  private readonly obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.startTime < this.t0) continue;
+      if (process.env.BENCH_GC)
+        console.log(
+          `  gc kind ${(e as unknown as { detail?: { kind?: number } }).detail?.kind} ${e.duration.toFixed(2)} ms at ${(e.startTime - this.t0).toFixed(0)} ms into the load`,
+        );
+      this.maxMs = Math.max(this.maxMs, e.duration);
+      this.totalMs += e.duration;
+    }
+  });
+  constructor() {
+    if (clientThreads === 1) this.obs.observe({ entryTypes: ['gc'] });
+  }
+  stop(): void {
+    this.obs.disconnect();
+  }
+}
+
+/** One bench request as the sweep sends it: ignore_eos, exactly maxTokens, measured, sent now. */
+function benchRequest(
+  url: string,
+  kind: AdapterKind,
+  api: string,
+  c: number,
+  i: number,
+  prompt: string,
+  maxTokens: number,
+  timeoutS: number,
+): ExecRequest {
+  return {
+    kind,
+    api,
+    url,
+    timeoutMs: timeoutS * 1000,
+    stallTimeoutMs: timeoutS * 1000,
+    req: { model: 'mistral', prompt, maxTokens, ignoreEos: true, temperature: 0 },
+    base: {
+      run_id: 'bench',
+      backend: kind,
+      concurrency: c,
+      rate: null,
+      trial: 0,
+      seq: i,
+      prompt_index: i,
+      warmup: false,
+      intended_send_ms: nowMs(),
+      input_tokens: { requested: null, client: null, server: null },
+    },
+  };
+}
+
+/** Prompt → when undici handed its request to the kernel, from the diagnostics channel's records. */
+function writtenStamps(): Map<string, number> {
+  const written = new Map<string, number>();
+  for (const [t, body] of bodySent) {
+    const m = PROMPT_RE.exec(String(body));
+    if (m) written.set(m[0], t);
+  }
+  return written;
+}
+
+/** Most streams open at once: sweep over [first chunk, last chunk] intervals. */
+function maxOpenStreams(samples: Sample[]): number {
+  const ev: [number, number][] = [];
+  for (const s of samples) if (s.chunk_ms.length) ev.push([s.chunk_ms[0], 1], [s.chunk_ms[s.chunk_ms.length - 1], -1]);
+  ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0,
+    maxOpen = 0;
+  for (const [, d] of ev) maxOpen = Math.max(maxOpen, (open += d));
+  return maxOpen;
+}
+
 /** Closed loop through the real adapter and client, as the sweep sends them; worker i starts after i·rampMs/c. */
 async function load(
   exec: Executor,
@@ -178,22 +257,9 @@ async function load(
   let next = 0;
   bodySent.length = 0;
   await exec.beginWindow(); // as the sweep does before each measured window: GC, loop-delay monitors
-  // GC pauses are observed on this thread: with client threads it does not time requests, so none are counted.
-  let gcMaxMs = clientThreads > 1 ? NaN : 0,
-    gcTotalMs = clientThreads > 1 ? NaN : 0;
-  const gcObs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      if (e.startTime < t0) continue; // the collection forced before the window is reported late: not inside it
-      if (process.env.BENCH_GC)
-        console.log(
-          `  gc kind ${(e as unknown as { detail?: { kind?: number } }).detail?.kind} ${e.duration.toFixed(2)} ms at ${(e.startTime - t0).toFixed(0)} ms into the load`,
-        );
-      gcMaxMs = Math.max(gcMaxMs, e.duration);
-      gcTotalMs += e.duration;
-    }
-  });
-  if (clientThreads === 1) gcObs.observe({ entryTypes: ['gc'] });
+  const gc = new GcWatch();
   const t0 = performance.now();
+  gc.t0 = t0;
   const cpu0 = process.cpuUsage();
   const worker = async (w: number) => {
     if (rampMs > 0) await new Promise((r) => setTimeout(r, (w * rampMs) / c));
@@ -202,45 +268,16 @@ async function load(
       if (i >= n) return;
       const prompt = `bench ${tag} request ${i}`;
       prompts[i] = prompt;
-      samples[i] = await exec.execute({
-        kind,
-        api,
-        url,
-        timeoutMs: timeoutS * 1000,
-        stallTimeoutMs: timeoutS * 1000,
-        req: { model: 'mistral', prompt, maxTokens, ignoreEos: true, temperature: 0 },
-        base: {
-          run_id: 'bench',
-          backend: kind,
-          concurrency: c,
-          rate: null,
-          trial: 0,
-          seq: i,
-          prompt_index: i,
-          warmup: false,
-          intended_send_ms: nowMs(),
-          input_tokens: { requested: null, client: null, server: null },
-        },
-      });
+      samples[i] = await exec.execute(benchRequest(url, kind, api, c, i, prompt, maxTokens, timeoutS));
     }
   };
   await Promise.all(Array.from({ length: Math.min(c, n) }, (_, w) => worker(w)));
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const eld = await exec.endWindow();
-  gcObs.disconnect();
-  const written = new Map<string, number>();
-  for (const [t, body] of bodySent) {
-    const m = PROMPT_RE.exec(String(body));
-    if (m) written.set(m[0], t);
-  }
-  // Most streams open at once: sweep over [first chunk, last chunk] intervals.
-  const ev: [number, number][] = [];
-  for (const s of samples) if (s.chunk_ms.length) ev.push([s.chunk_ms[0], 1], [s.chunk_ms[s.chunk_ms.length - 1], -1]);
-  ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let open = 0,
-    maxOpen = 0;
-  for (const [, d] of ev) maxOpen = Math.max(maxOpen, (open += d));
+  gc.stop();
+  const written = writtenStamps();
+  const maxOpen = maxOpenStreams(samples);
   const chunks = samples.reduce((a, s) => a + s.chunk_ms.length, 0);
   if (process.env.BENCH_CPU)
     console.log(
@@ -252,8 +289,8 @@ async function load(
     written,
     wallS,
     eldP99: eld.p99_ms,
-    gcMaxMs,
-    gcTotalMs,
+    gcMaxMs: gc.maxMs,
+    gcTotalMs: gc.totalMs,
     maxOpen,
     chunks,
     cpuPerChunkUs: chunks ? (cpu.user + cpu.system) / chunks : NaN,
@@ -392,6 +429,80 @@ async function machineFloor(): Promise<void> {
   printTable(['streams', 'messages', 'lateness p50', 'p99', 'max', 'gap error p50', 'p99', 'gap p99 range'], rows);
 }
 
+interface TruthRow {
+  row: string[];
+  verdict: { label: string; script: boolean; client: boolean };
+}
+
+/** One timing-truth case (protocol, c, ramp), `repeats` times: each figure is the median over the repeats. */
+async function truthCase(
+  exec: Executor,
+  srv: ServerProc,
+  p: (typeof PROTOCOLS)[number],
+  script: Script,
+  c: number,
+  ramp: number,
+): Promise<TruthRow> {
+  const n = c === 1 ? (quick ? 3 : 10) : c === 16 ? (quick ? 16 : 32) : c;
+  // One row per case: each figure is the median over the repeats (p99 varies 2–3× from run to run here).
+  const figs: number[][] = [];
+  let ok = 0,
+    gaps = 0;
+  for (let rep = 0; rep < repeats; rep++) {
+    const r = await load(exec, srv.url, p.kind, p.api, c, n, `${p.kind}-c${c}-${ramp}-${rep}`, script.tokens, ramp);
+    const dump = await srv.dump();
+    const e = compare(r, dump, script);
+    if (process.env.BENCH_TRACE) {
+      const span = (xs: number[]) => f(Math.max(...xs) - Math.min(...xs));
+      console.log(
+        `  c=${c} ramp ${ramp}: send stamps span ${span(r.samples.map((s) => s.sent_ms))} ms, writes span ${span([...r.written.values()])} ms, server receipts span ${span(dump.logs.map((l) => l.recvMs))} ms`,
+      );
+    }
+    ok += n - e.failed;
+    gaps += e.itlClient.length;
+    figs.push([
+      ...[e.ttftScript, e.itlScript, e.ttftClient, e.itlClient, e.queue].flatMap((xs) => [q(xs, 50), q(xs, 99)]),
+      r.eldP99 ?? NaN,
+      r.gcMaxMs,
+      r.cpuPerChunkUs,
+    ]);
+  }
+  const m = (k: number) => median(figs.map((x) => x[k]));
+  const within = (k50: number, k99: number) => m(k50) <= TARGET.p50 && m(k99) <= TARGET.p99;
+  const label = `${p.label} c=${c}${ramp ? ` ramp ${ramp} ms` : ''}`;
+  return {
+    verdict: { label, script: within(0, 1) && within(2, 3), client: within(4, 5) && within(6, 7) },
+    row: [
+      p.label,
+      ramp ? `${c} (ramp ${ramp} ms)` : String(c),
+      `${ok}/${n * repeats}`,
+      String(gaps),
+      ...Array.from({ length: 10 }, (_, k) => f(m(k))),
+      range(figs.map((x) => x[7])),
+      f(m(10)),
+      f(m(11), 1),
+      f(m(12), 1),
+    ],
+  };
+}
+
+/** Every level (256 twice: simultaneous starts, and starts spread over 100 ms) of one protocol, on a fresh server. */
+async function truthProtocol(p: (typeof PROTOCOLS)[number], script: Script, levels: number[]): Promise<TruthRow[]> {
+  const out: TruthRow[] = [];
+  const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
+  const exec = await newExec();
+  try {
+    await warm(exec, srv, p.kind, p.api, Math.max(...levels));
+    for (const c of levels) {
+      for (const ramp of c >= 256 ? [0, 100] : [0]) out.push(await truthCase(exec, srv, p, script, c, ramp));
+    }
+  } finally {
+    await exec.close();
+    await srv.stop();
+  }
+  return out;
+}
+
 async function timingTruth(): Promise<void> {
   const script: Script = { ttftMs: 50, itlMs: 20, tokens: 64 };
   console.log(
@@ -400,81 +511,10 @@ async function timingTruth(): Promise<void> {
   console.log(
     `Errors in ms, median of ${repeats} run(s) per row; target p50 ≤ ${TARGET.p50}, p99 ≤ ${TARGET.p99}. "fixture queue" = send stamp → the server parsed the request, inside "TTFT vs script".\n`,
   );
-  const rows: string[][] = [];
-  const verdicts: { label: string; script: boolean; client: boolean }[] = [];
+  const results: TruthRow[] = [];
   const levels = levelsFlag ?? (quick ? [1, 16] : [1, 16, 256]);
-  for (const p of PROTOCOLS.filter((x) => !protocolFlag || x.kind === protocolFlag)) {
-    const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
-    const exec = await newExec();
-    try {
-      await warm(exec, srv, p.kind, p.api, Math.max(...levels));
-      for (const c of levels) {
-        for (const ramp of c >= 256 ? [0, 100] : [0]) {
-          const n = c === 1 ? (quick ? 3 : 10) : c === 16 ? (quick ? 16 : 32) : c;
-          // One row per case: each figure is the median over the repeats (p99 varies 2–3× from run to run here).
-          const figs: number[][] = [];
-          let ok = 0,
-            gaps = 0;
-          for (let rep = 0; rep < repeats; rep++) {
-            const r = await load(
-              exec,
-              srv.url,
-              p.kind,
-              p.api,
-              c,
-              n,
-              `${p.kind}-c${c}-${ramp}-${rep}`,
-              script.tokens,
-              ramp,
-            );
-            const dump = await srv.dump();
-            const e = compare(r, dump, script);
-            if (process.env.BENCH_TRACE) {
-              const span = (xs: number[]) => f(Math.max(...xs) - Math.min(...xs));
-              console.log(
-                `  c=${c} ramp ${ramp}: send stamps span ${span(r.samples.map((s) => s.sent_ms))} ms, writes span ${span([...r.written.values()])} ms, server receipts span ${span(dump.logs.map((l) => l.recvMs))} ms`,
-              );
-            }
-            ok += n - e.failed;
-            gaps += e.itlClient.length;
-            figs.push([
-              q(e.ttftScript, 50),
-              q(e.ttftScript, 99),
-              q(e.itlScript, 50),
-              q(e.itlScript, 99),
-              q(e.ttftClient, 50),
-              q(e.ttftClient, 99),
-              q(e.itlClient, 50),
-              q(e.itlClient, 99),
-              q(e.queue, 50),
-              q(e.queue, 99),
-              r.eldP99 ?? NaN,
-              r.gcMaxMs,
-              r.cpuPerChunkUs,
-            ]);
-          }
-          const m = (k: number) => median(figs.map((x) => x[k]));
-          const within = (k50: number, k99: number) => m(k50) <= TARGET.p50 && m(k99) <= TARGET.p99;
-          const label = `${p.label} c=${c}${ramp ? ` ramp ${ramp} ms` : ''}`;
-          verdicts.push({ label, script: within(0, 1) && within(2, 3), client: within(4, 5) && within(6, 7) });
-          rows.push([
-            p.label,
-            ramp ? `${c} (ramp ${ramp} ms)` : String(c),
-            `${ok}/${n * repeats}`,
-            String(gaps),
-            ...Array.from({ length: 10 }, (_, k) => f(m(k))),
-            range(figs.map((x) => x[7])),
-            f(m(10)),
-            f(m(11), 1),
-            f(m(12), 1),
-          ]);
-        }
-      }
-    } finally {
-      await exec.close();
-      await srv.stop();
-    }
-  }
+  for (const p of PROTOCOLS.filter((x) => !protocolFlag || x.kind === protocolFlag))
+    results.push(...(await truthProtocol(p, script, levels)));
   printTable(
     [
       'protocol',
@@ -496,17 +536,104 @@ async function timingTruth(): Promise<void> {
       'client GC max',
       'client CPU µs/chunk',
     ],
-    rows,
+    results.map((x) => x.row),
   );
-  const miss = (k: 'script' | 'client') => verdicts.filter((v) => !v[k]).map((v) => v.label);
+  const verdicts = results.map((x) => x.verdict);
   const say = (k: 'script' | 'client', what: string) => {
-    const m = miss(k);
+    const m = verdicts.filter((v) => !v[k]).map((v) => v.label);
     console.log(
       `${what}: target met in ${verdicts.length - m.length} of ${verdicts.length} rows${m.length ? `; not met: ${m.join(', ')}` : ''}.`,
     );
   };
   say('client', 'Client error (what the load generator adds)');
   say('script', "Against the script (includes the fixture server's own lateness)");
+}
+
+type CeilingKind = 'streams' | 'zero' | 'paced';
+interface CeilingFound {
+  kind: CeilingKind;
+  streams: number;
+  chunksPerS: number;
+  ok: boolean;
+}
+
+/** One ceiling case on a fresh server: JIT both sides, open every connection, then the measured load. */
+async function ceilingCase(
+  kind: CeilingKind,
+  label: string,
+  script: Script,
+  c: number,
+  n: number,
+  rampMs: number,
+  warmN: number,
+): Promise<{ row: string[]; found: CeilingFound }> {
+  const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
+  const exec = await newExec();
+  try {
+    await load(exec, srv.url, 'vllm', 'completions', Math.min(c, 64), warmN, 'jit', 2); // JIT both sides
+    await load(exec, srv.url, 'vllm', 'completions', c, c, 'conn', 1); // open every connection first
+    await srv.dump();
+    const r = await load(exec, srv.url, 'vllm', 'completions', c, n, `${kind}-${c}`, script.tokens, rampMs);
+    const d = await srv.dump();
+    const e = compare(r, d, script);
+    if (e.trace)
+      console.log(
+        `  ${label}: first-chunk delivery p50/p99 ${f(q(e.trace.deliver, 50))}/${f(q(e.trace.deliver, 99))}, send stamp → written p50/p99 ${f(q(e.trace.send, 50))}/${f(q(e.trace.send, 99))}`,
+      );
+    const chunksPerS = e.chunks / r.wallS;
+    const ok = e.failed === 0 && meets(e.ttftClient) && meets(e.itlClient);
+    const row = [
+      label,
+      String(n - e.failed),
+      String(r.maxOpen),
+      f(chunksPerS, 0),
+      f(q(e.ttftClient, 50)),
+      f(q(e.ttftClient, 99)),
+      f(q(e.itlClient, 50)),
+      f(q(e.itlClient, 99)),
+      f(r.eldP99),
+      f(r.gcMaxMs, 1),
+      f(r.cpuPerChunkUs, 1),
+      f(d.cpuUs / Math.max(1, e.chunks), 1),
+      ok ? 'yes' : 'no',
+    ];
+    return { row, found: { kind, streams: r.maxOpen, chunksPerS, ok } };
+  } finally {
+    await exec.close();
+    await srv.stop();
+  }
+}
+
+/** The ceiling cases (or the one --case names): arguments of ceilingCase. */
+function ceilingCases(): Parameters<typeof ceilingCase>[] {
+  const cases: Parameters<typeof ceilingCase>[] = [];
+  // (a) Concurrent streams, held open (one token a second) with phases spread over the second.
+  const streams = quick ? 1000 : 5000;
+  const held = { ttftMs: 200, itlMs: 1000, tokens: 11 };
+  cases.push(['streams', `${streams} streams, 1 token/s each, started over 4 s`, held, streams, streams, 4000, 400]);
+  // (b) Zero-delay server: each stream's next chunk as soon as its timer fires; chunks/s is what the pair sustains.
+  for (const c of quick ? [64, 256] : [64, 256, 1024])
+    cases.push([
+      'zero',
+      `c=${c} zero-delay server, 64 tokens`,
+      { ttftMs: 0, itlMs: 0, tokens: 64 },
+      c,
+      c * (quick ? 2 : 8),
+      0,
+      400,
+    ]);
+  // (c) Paced: one token every 20 ms per stream, so every network read carries one event (the costliest shape).
+  for (const c of quick ? [200] : [200, 400, 800])
+    cases.push([
+      'paced',
+      `c=${c} paced 20 ms, started over 1 s (${(c * 50).toLocaleString('en-US')}/s offered)`,
+      { ttftMs: 50, itlMs: 20, tokens: 64 },
+      c,
+      c * 2,
+      1000,
+      400,
+    ]);
+  return cases.filter(([kind]) => !caseFlag || caseFlag === kind);
 }
 
 async function ceiling(): Promise<void> {
@@ -517,86 +644,12 @@ async function ceiling(): Promise<void> {
     `Client error as above (ms, target p50 ≤ ${TARGET.p50}, p99 ≤ ${TARGET.p99}); CPU per chunk includes kernel time.\n`,
   );
   const rows: string[][] = [];
-  const found: { kind: 'streams' | 'zero' | 'paced'; streams: number; chunksPerS: number; ok: boolean }[] = [];
-  const run = async (
-    kind: 'streams' | 'zero' | 'paced',
-    label: string,
-    script: Script,
-    c: number,
-    n: number,
-    rampMs: number,
-    warmN: number,
-  ) => {
-    if (caseFlag && caseFlag !== kind) return;
-    const srv = await ServerProc.start({ ...script, promptTokens: 8 }, true);
-    const exec = await newExec();
-    try {
-      await load(exec, srv.url, 'vllm', 'completions', Math.min(c, 64), warmN, 'jit', 2); // JIT both sides
-      await load(exec, srv.url, 'vllm', 'completions', c, c, 'conn', 1); // open every connection first
-      await srv.dump();
-      const r = await load(exec, srv.url, 'vllm', 'completions', c, n, `${kind}-${c}`, script.tokens, rampMs);
-      const d = await srv.dump();
-      const e = compare(r, d, script);
-      if (e.trace)
-        console.log(
-          `  ${label}: first-chunk delivery p50/p99 ${f(q(e.trace.deliver, 50))}/${f(q(e.trace.deliver, 99))}, send stamp → written p50/p99 ${f(q(e.trace.send, 50))}/${f(q(e.trace.send, 99))}`,
-        );
-      const chunksPerS = e.chunks / r.wallS;
-      const ok = e.failed === 0 && meets(e.ttftClient) && meets(e.itlClient);
-      found.push({ kind, streams: r.maxOpen, chunksPerS, ok });
-      rows.push([
-        label,
-        String(n - e.failed),
-        String(r.maxOpen),
-        f(chunksPerS, 0),
-        f(q(e.ttftClient, 50)),
-        f(q(e.ttftClient, 99)),
-        f(q(e.itlClient, 50)),
-        f(q(e.itlClient, 99)),
-        f(r.eldP99),
-        f(r.gcMaxMs, 1),
-        f(r.cpuPerChunkUs, 1),
-        f(d.cpuUs / Math.max(1, e.chunks), 1),
-        ok ? 'yes' : 'no',
-      ]);
-    } finally {
-      await exec.close();
-      await srv.stop();
-    }
-  };
-  // (a) Concurrent streams, held open (one token a second) with phases spread over the second.
-  const streams = quick ? 1000 : 5000;
-  await run(
-    'streams',
-    `${streams} streams, 1 token/s each, started over 4 s`,
-    { ttftMs: 200, itlMs: 1000, tokens: 11 },
-    streams,
-    streams,
-    4000,
-    400,
-  );
-  // (b) Zero-delay server: each stream's next chunk as soon as its timer fires; chunks/s is what the pair sustains.
-  for (const c of quick ? [64, 256] : [64, 256, 1024])
-    await run(
-      'zero',
-      `c=${c} zero-delay server, 64 tokens`,
-      { ttftMs: 0, itlMs: 0, tokens: 64 },
-      c,
-      c * (quick ? 2 : 8),
-      0,
-      400,
-    );
-  // (c) Paced: one token every 20 ms per stream, so every network read carries one event (the costliest shape).
-  for (const c of quick ? [200] : [200, 400, 800])
-    await run(
-      'paced',
-      `c=${c} paced 20 ms, started over 1 s (${(c * 50).toLocaleString('en-US')}/s offered)`,
-      { ttftMs: 50, itlMs: 20, tokens: 64 },
-      c,
-      c * 2,
-      1000,
-      400,
-    );
+  const found: CeilingFound[] = [];
+  for (const args of ceilingCases()) {
+    const r = await ceilingCase(...args);
+    rows.push(r.row);
+    found.push(r.found);
+  }
   printTable(
     [
       'load',
@@ -615,28 +668,33 @@ async function ceiling(): Promise<void> {
     ],
     rows,
   );
-  // One line per case that ran: the best figure within the target (p50 and p99 both), or "none".
+  console.log(ceilingSummary(found));
+}
+
+/** One line per case that ran: the best figure within the target (p50 and p99 both), or "none". */
+function ceilingSummary(found: CeilingFound[]): string {
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-  const within = (k: 'streams' | 'zero' | 'paced') => found.filter((x) => x.kind === k && x.ok);
-  const ran = (k: 'streams' | 'zero' | 'paced') => found.some((x) => x.kind === k);
+  const best = (k: CeilingKind, key: 'streams' | 'chunksPerS') =>
+    Math.max(0, ...found.filter((x) => x.kind === k && x.ok).map((x) => x[key]));
+  const ran = (k: CeilingKind) => found.some((x) => x.kind === k);
   const parts: string[] = [];
   if (ran('streams')) {
-    const m = Math.max(0, ...within('streams').map((x) => x.streams));
+    const m = best('streams', 'streams');
     parts.push(
       `concurrent streams within target: ${m ? fmt(m) : 'none'} (target ≥ 5,000: ${m >= 5000 ? 'met' : 'not met'})`,
     );
   }
   if (ran('zero')) {
-    const m = Math.max(0, ...within('zero').map((x) => x.chunksPerS));
+    const m = best('zero', 'chunksPerS');
     parts.push(
       `chunks/s within target against the zero-delay server: ${m ? fmt(m) : 'none'} (target ≥ 40,000: ${m >= 40_000 ? 'met' : 'not met'})`,
     );
   }
   if (ran('paced')) {
-    const m = Math.max(0, ...within('paced').map((x) => x.chunksPerS));
+    const m = best('paced', 'chunksPerS');
     parts.push(`paced, one event per read: ${m ? fmt(m) : 'none'} within target (no target; shows the per-read cost)`);
   }
-  console.log(parts.join('; ') + '.');
+  return parts.join('; ') + '.';
 }
 
 const load1 = () =>

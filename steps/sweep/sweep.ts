@@ -384,7 +384,7 @@ async function runPoints(
       // A/B: A then B within each trial, so both arms see the same drift (A B A B ...).
       for (const r of runs) {
         if (o.signal?.aborted) break;
-        await runTrial(o, r, p, trial, w, ctx);
+        await runTrial({ o, r, p, trial, w, ctx });
       }
       if (!o.gate || o.signal?.aborted) continue;
       const arms = runs.map((r) => ({ backend: r.t.backend, arm: r.arm, samples: trialSamples(r, p, trial) }));
@@ -422,23 +422,27 @@ interface TrialCtx {
 /** Sends request `seq` (intended at a time on the sample clock) and appends its sample. */
 type Issue = (seq: number, intended: number, warmup: boolean) => Promise<void>;
 
+/** One trial of one point on one target, and what it runs with. */
+interface Trial {
+  o: SweepOptions;
+  r: TargetRun;
+  p: PointSpec;
+  trial: number;
+  w: Workload;
+  ctx: TrialCtx;
+}
+
 /** One trial of one point on one target: warmup, then the measured window; skipped when a resume finds it done. */
-async function runTrial(
-  o: SweepOptions,
-  r: TargetRun,
-  p: PointSpec,
-  trial: number,
-  w: Workload,
-  ctx: TrialCtx,
-): Promise<void> {
+async function runTrial(t: Trial): Promise<void> {
+  const { o, r, p, trial, ctx } = t;
   const trialKey = `${pointKey(p)}|${trial}`;
   if (r.state.completed?.includes(trialKey)) return;
   const done = (seq: number) => {
     const s = r.samples.get(sampleKey({ ...p, trial, seq }));
     return !!s && s.error?.category !== 'cancelled';
   };
-  const issuer = requestIssuer(o, r, p, trial, w, ctx);
-  beginTrial(o, r, p, trial, ctx);
+  const issuer = requestIssuer(t);
+  beginTrial(t);
 
   // Warmup: closed loop at the point's concurrency (rate points: up to 4 in flight); excluded from every statistic.
   const warmupSeqs = Array.from({ length: o.warmup }, (_, i) => i).filter((s) => !done(s));
@@ -463,7 +467,7 @@ async function runTrial(
 }
 
 /** Tells the progress display and the scraper which trial is running. */
-function beginTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: number, ctx: TrialCtx): void {
+function beginTrial({ o, r, p, trial, ctx }: Trial): void {
   const point = p.concurrency != null ? `c=${p.concurrency}` : `rate=${p.rate}`;
   const label = `${r.t.backend}${r.arm ? `[${r.arm}]` : ''} ${point} t${trial}`;
   const totalSeqs = o.requests != null ? o.warmup + o.requests : null;
@@ -482,14 +486,7 @@ function beginTrial(o: SweepOptions, r: TargetRun, p: PointSpec, trial: number, 
  * Issues requests of one trial through the executor; each sample is kept and appended as it completes. `written`
  * waits for the last append and rethrows the first write error.
  */
-function requestIssuer(
-  o: SweepOptions,
-  r: TargetRun,
-  p: PointSpec,
-  trial: number,
-  w: Workload,
-  ctx: TrialCtx,
-): { issue: Issue; written: () => Promise<void> } {
+function requestIssuer({ o, r, p, trial, w, ctx }: Trial): { issue: Issue; written: () => Promise<void> } {
   const scale = r.scale;
   let writeErr: unknown;
   const issue: Issue = async (seq, intended, warmup) => {

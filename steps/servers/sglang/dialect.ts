@@ -9,10 +9,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Exposition } from '../../sim/metrics.js';
-import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
+import { Sse, generate, readBody, sendJson, sendText, type SimContext } from '../../sim/shared.js';
 import { promptTokenCount } from '../../sim/textgen.js';
 import { handleOpenAi, sendModelList, type OpenAiFlavour } from '../../sim/dialects/openai.js';
-import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
+import { door, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 function sglangError(res: ServerResponse, status: number, message: string, type = 'Bad Request'): void {
   sendJson(res, status, { object: 'error', message, type, param: null, code: status });
@@ -62,12 +62,9 @@ const finishReason = (r: string, n: number, eos: number) =>
 
 /** Native POST /generate: {text, sampling_params, stream}; GenerateReqInput in io_struct.py. */
 async function handleGenerate(req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
-  let body: unknown;
-  try {
-    body = await readJson(req);
-  } catch (e) {
-    return sglangError(res, 400, e instanceof BodyError ? e.message : String(e));
-  }
+  const r = await readBody(req);
+  if (!r.ok) return sglangError(res, 400, r.message);
+  const body = r.body;
   if (!isObj(body) || typeof body.text !== 'string')
     return sglangError(res, 400, 'Either text, input_ids or input_embeds should be provided.');
   const sp = isObj(body.sampling_params) ? body.sampling_params : {};
@@ -173,9 +170,7 @@ export const sglang: Dialect = {
   kind: 'sglang',
   defaultServedModel: 'mistral',
   async handle(req, res, url, ctx) {
-    const p = url.pathname;
-    const m = req.method;
-    const ready = ctx.faults.ready(now(ctx));
+    const { p, m, ready } = door(req, url, ctx);
     if (m === 'GET' && (p === '/health' || p === '/health_generate')) return sendText(res, ready ? 200 : 503, '');
     if (m === 'GET' && p === '/ping') return sendText(res, 200, '');
     if (m === 'GET' && p === '/get_model_info')

@@ -8,21 +8,13 @@
  * Event`; Messages API: `into_openai_event` then [DONE]); axum writes `data:` without a space and, with
  * KeepAlive::default(), the comment `:\n\n` after 15 s without an event; `details` defaults to false.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Exposition } from '../../sim/metrics.js';
-import {
-  BodyError,
-  Sse,
-  generate,
-  readJson,
-  sendJson,
-  sendText,
-  type SimContext,
-  type SseOptions,
-} from '../../sim/shared.js';
+import { Sse, generate, readBody, sendJson, sendText } from '../../sim/shared.js';
+import type { GenerateRequest, SimContext, SseOptions } from '../../sim/shared.js';
 import { promptTokenCount } from '../../sim/textgen.js';
 import { handleOpenAi, sendModelList, type OpenAiFlavour } from '../../sim/dialects/openai.js';
-import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
+import { door, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 const tgiError = (res: ServerResponse, status: number, error: string, error_type: string) =>
   sendJson(res, status, { error, error_type });
@@ -101,79 +93,123 @@ function metrics(ctx: SimContext): string {
   return x.text();
 }
 
-async function handleGenerate(
-  stream: boolean | 'body',
-  req: Parameters<Dialect['handle']>[0],
-  res: ServerResponse,
-  ctx: SimContext,
-): Promise<void> {
-  let body: unknown;
-  try {
-    body = await readJson(req);
-  } catch (e) {
-    // axum's Json extractor rejection: plain text, 400 for syntax errors.
-    return sendText(
-      res,
-      400,
-      `Failed to parse the request body as JSON: ${e instanceof BodyError ? e.message : String(e)}`,
-    );
-  }
+type GenerateBody = { inputs: string; parameters?: Record<string, unknown>; stream?: boolean };
+
+/** The /generate body, or undefined once it is refused as axum's Json extractor refuses it (plain text). */
+async function readGenerate(req: IncomingMessage, res: ServerResponse): Promise<GenerateBody | undefined> {
+  const r = await readBody(req);
+  // axum's Json extractor rejection: plain text, 400 for syntax errors.
+  if (!r.ok) return void sendText(res, 400, `Failed to parse the request body as JSON: ${r.message}`);
+  const body = r.body;
   if (typeof body !== 'object' || body === null || typeof (body as { inputs?: unknown }).inputs !== 'string') {
-    return sendText(
+    return void sendText(
       res,
       422,
       'Failed to deserialize the JSON body into the target type: missing field `inputs` at line 1 column 2',
     );
   }
-  const b = body as { inputs: string; parameters?: Record<string, unknown>; stream?: boolean };
-  if (stream === 'body') stream = b.stream === true;
-  const params = b.parameters ?? {};
+  return body as GenerateBody;
+}
+
+/** The router's validation (validation.rs), in its order: the refusal, or the max_new_tokens to generate. */
+function validate(
+  params: Record<string, unknown>,
+  inputLength: number,
+  ctx: SimContext,
+): { error: string } | { maxNew: number } {
   const E = ctx.profile.engine;
   const maxTotal = E.max_model_len;
   const maxInput = E.max_input_tokens ?? maxTotal - 1;
-  const inputLength = promptTokenCount(ctx.tok, b.inputs);
   const mnt = params.max_new_tokens;
+  if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) > 0))
+    return { error: 'Input validation error: `max_new_tokens` must be strictly positive' };
+  const temp = params.temperature;
+  if (temp !== undefined && temp !== null && !(typeof temp === 'number' && temp > 0))
+    return { error: 'Input validation error: `temperature` must be strictly positive' };
+  const topP = params.top_p;
+  if (topP !== undefined && topP !== null && !(typeof topP === 'number' && topP > 0 && topP < 1))
+    return { error: 'Input validation error: `top_p` must be > 0.0 and < 1.0' };
+  if (inputLength > maxInput)
+    return {
+      error: `Input validation error: \`inputs\` must have less than ${maxInput} tokens. Given: ${inputLength}`,
+    };
+  const maxNew = (mnt as number | null | undefined) ?? maxTotal - inputLength;
+  if (inputLength + maxNew > maxTotal)
+    return {
+      error: `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${maxTotal}. Given: ${inputLength} \`inputs\` tokens and ${maxNew} \`max_new_tokens\``,
+    };
+  return { maxNew };
+}
+
+/** One admitted generate request. */
+interface Admitted {
+  ctx: SimContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  g: GenerateRequest;
+  inputs: string;
+  inputLength: number;
+  /** GenerateParameters.details is `#[serde(default)] bool`: false unless asked. */
+  details: boolean;
+  seed: number | null;
+  /** The request is over (in-flight count); idempotent. */
+  done: () => void;
+}
+
+async function handleGenerate(
+  stream: boolean | 'body',
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: SimContext,
+): Promise<void> {
+  const b = await readGenerate(req, res);
+  if (!b) return;
+  const streamed = stream === 'body' ? b.stream === true : stream;
+  const params = b.parameters ?? {};
+  const inputLength = promptTokenCount(ctx.tok, b.inputs);
   const T = st(ctx);
   T.requests++;
   const fail = (status: number, error: string, type: string) => {
     T.failures[type] = (T.failures[type] ?? 0) + 1;
-    if (!stream) return tgiError(res, status, error, type);
+    if (!streamed) return tgiError(res, status, error, type);
     const sse = new Sse(res, tgiSse(ctx, b.inputs));
     sse.open();
     sse.send(errorEvent(error, type));
     sse.end();
   };
-  if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) > 0))
-    return fail(422, 'Input validation error: `max_new_tokens` must be strictly positive', 'validation');
-  const temp = params.temperature;
-  if (temp !== undefined && temp !== null && !(typeof temp === 'number' && temp > 0))
-    return fail(422, 'Input validation error: `temperature` must be strictly positive', 'validation');
-  const topP = params.top_p;
-  if (topP !== undefined && topP !== null && !(typeof topP === 'number' && topP > 0 && topP < 1))
-    return fail(422, 'Input validation error: `top_p` must be > 0.0 and < 1.0', 'validation');
-  if (inputLength > maxInput)
-    return fail(
-      422,
-      `Input validation error: \`inputs\` must have less than ${maxInput} tokens. Given: ${inputLength}`,
-      'validation',
-    );
-  const maxNew = (mnt as number | null | undefined) ?? maxTotal - inputLength;
-  if (inputLength + maxNew > maxTotal)
-    return fail(
-      422,
-      `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${maxTotal}. Given: ${inputLength} \`inputs\` tokens and ${maxNew} \`max_new_tokens\``,
-      'validation',
-    );
-  if (T.inFlight >= (E.max_concurrent_requests ?? 128)) return fail(429, 'Model is overloaded', 'overloaded');
+  const v = validate(params, inputLength, ctx);
+  if ('error' in v) return fail(422, v.error, 'validation');
+  if (T.inFlight >= (ctx.profile.engine.max_concurrent_requests ?? 128))
+    return fail(429, 'Model is overloaded', 'overloaded');
   if (ctx.faults.overloaded(ctx.engine.numWaiting))
     return fail(503, 'Model is overloaded (fault injection: overload_queue)', 'overloaded');
   ctx.onInferenceRequest();
   const injected = ctx.faults.error();
-  if (injected && !stream)
+  if (injected && !streamed)
     return fail(424, 'Request failed during generation (fault injection: error_rate)', 'generation');
-  // GenerateParameters.details is `#[serde(default)] bool`: false unless asked.
-  const details = params.details === true;
-  const seed = Number.isInteger(params.seed) ? (params.seed as number) : null;
+  const a: Admitted = {
+    ctx,
+    req,
+    res,
+    g: {
+      prompt: b.inputs,
+      promptTokens: inputLength,
+      maxTokens: v.maxNew,
+      ignoreEos: false,
+      errorAt: injected ? ctx.faults.errorAfter(v.maxNew) : undefined,
+    },
+    inputs: b.inputs,
+    inputLength,
+    details: params.details === true,
+    seed: Number.isInteger(params.seed) ? (params.seed as number) : null,
+    done: inFlight(T, res),
+  };
+  if (streamed) streamTokens(a, T);
+  else respondWhole(a, T);
+}
+
+/** Counts the request in flight until the returned function (or the connection's close) ends it. */
+function inFlight(T: TgiState, res: ServerResponse): () => void {
   T.inFlight++;
   let counted = true;
   const done = () => {
@@ -181,71 +217,75 @@ async function handleGenerate(
     counted = false;
   };
   res.once('close', done);
-  const g = {
-    prompt: b.inputs,
-    promptTokens: inputLength,
-    maxTokens: maxNew,
-    ignoreEos: false,
-    errorAt: injected ? ctx.faults.errorAfter(maxNew) : undefined,
-  };
-  if (stream) {
-    const sse = new Sse(res, tgiSse(ctx, b.inputs));
-    sse.open();
-    const pieces: string[] = [];
-    generate(ctx, req, res, g, {
-      onToken: (i, id, piece, s, _json, special) => {
-        if (!special) pieces.push(piece);
-        const last = s.generated >= s.target;
-        // StreamResponse field order; top_tokens is skipped when empty; the EOS token is `special` and its text
-        // is not part of generated_text.
-        sse.send({
-          index: i + 1,
-          token: { id, text: special ? '</s>' : piece, logprob: logprob(id), special },
-          generated_text: last ? pieces.join('') : null,
-          details:
-            last && details
-              ? { finish_reason: finish(s.reason), generated_tokens: s.generated, seed, input_length: inputLength }
-              : null,
-        });
-      },
-      onFinish: () => {
-        T.success++;
-        done();
-        sse.end();
-      },
-      onError: () => {
-        T.failures.generation = (T.failures.generation ?? 0) + 1;
-        done();
-        sse.send(
-          errorEvent(
-            'Request failed during generation: simulated engine failure (fault injection: error_rate)',
-            'generation',
-          ),
-        );
-        sse.end();
-      },
-    });
-    return;
-  }
+  return done;
+}
+
+/** /generate_stream: one StreamResponse per token, the last with generated_text (and details when asked). */
+function streamTokens(a: Admitted, T: TgiState): void {
+  const sse = new Sse(a.res, tgiSse(a.ctx, a.inputs));
+  sse.open();
+  const pieces: string[] = [];
+  generate(a.ctx, a.req, a.res, a.g, {
+    onToken: (i, id, piece, s, _json, special) => {
+      if (!special) pieces.push(piece);
+      const last = s.generated >= s.target;
+      // StreamResponse field order; top_tokens is skipped when empty; the EOS token is `special` and its text
+      // is not part of generated_text.
+      sse.send({
+        index: i + 1,
+        token: { id, text: special ? '</s>' : piece, logprob: logprob(id), special },
+        generated_text: last ? pieces.join('') : null,
+        details:
+          last && a.details
+            ? {
+                finish_reason: finish(s.reason),
+                generated_tokens: s.generated,
+                seed: a.seed,
+                input_length: a.inputLength,
+              }
+            : null,
+      });
+    },
+    onFinish: () => {
+      T.success++;
+      a.done();
+      sse.end();
+    },
+    onError: () => {
+      T.failures.generation = (T.failures.generation ?? 0) + 1;
+      a.done();
+      sse.send(
+        errorEvent(
+          'Request failed during generation: simulated engine failure (fault injection: error_rate)',
+          'generation',
+        ),
+      );
+      sse.end();
+    },
+  });
+}
+
+/** /generate: one GenerateResponse at the end, with the token details when asked. */
+function respondWhole(a: Admitted, T: TgiState): void {
   const tokens: { id: number; text: string; logprob: number; special: boolean }[] = [];
-  generate(ctx, req, res, g, {
+  generate(a.ctx, a.req, a.res, a.g, {
     onToken: (_i, id, piece, _s, _json, special) =>
       void tokens.push({ id, text: special ? '</s>' : piece, logprob: logprob(id), special }),
     onFinish: (reason, n) => {
       T.success++;
-      done();
+      a.done();
       const out = {
         generated_text: tokens
           .filter((t) => !t.special)
           .map((t) => t.text)
           .join(''),
-        ...(details
-          ? { details: { finish_reason: finish(reason), generated_tokens: n, seed, prefill: [], tokens } }
+        ...(a.details
+          ? { details: { finish_reason: finish(reason), generated_tokens: n, seed: a.seed, prefill: [], tokens } }
           : {}),
       };
-      sendJson(res, 200, out, {
+      sendJson(a.res, 200, out, {
         'x-compute-type': 'gpu+optimized',
-        'x-prompt-tokens': String(inputLength),
+        'x-prompt-tokens': String(a.inputLength),
         'x-generated-tokens': String(n),
       });
     },
@@ -256,9 +296,7 @@ export const tgi: Dialect = {
   kind: 'tgi',
   defaultServedModel: 'tgi',
   async handle(req, res, url, ctx) {
-    const p = url.pathname;
-    const ready = ctx.faults.ready(now(ctx));
-    const m = req.method;
+    const { p, m, ready } = door(req, url, ctx);
     if (m === 'GET' && p === '/health')
       return ready ? sendText(res, 200, '') : tgiError(res, 503, 'unhealthy', 'healthcheck');
     if (m === 'GET' && p === '/info') return sendJson(res, 200, info(ctx));

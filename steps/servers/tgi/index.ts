@@ -1,22 +1,13 @@
 /** HuggingFace Text Generation Inference (huggingface/text-generation-inference, router/src/server.rs). */
-import { apiPortMetrics, healthProbes, type ServerDef } from '../types.js';
+import { apiPortMetrics, defineServer, simpleEndpoints } from '../types.js';
 import { tgiAdapter } from './adapter.js';
 import { tgi as dialect } from './dialect.js';
 
-const VERSION = '3.3.5';
-
-export const tgi: ServerDef = {
-  name: 'tgi',
+export const tgi = defineServer('tgi', {
   title: 'HuggingFace TGI',
-  version: VERSION,
+  version: '3.3.5',
   upstream: 'https://github.com/huggingface/text-generation-inference',
-  adapter: tgiAdapter,
-  dialect,
-  endpoints: {
-    ...healthProbes('/health'),
-    version: { path: '/info', field: 'version' },
-    models: { method: 'GET', path: '/info' },
-  },
+  endpoints: simpleEndpoints('/health', '/info', '/info'),
   // TGI has no KV-cache fraction and no preemption counter: those are unavailable, not 0.
   metrics: apiPortMetrics({
     running: ['tgi_batch_current_size'],
@@ -25,11 +16,10 @@ export const tgi: ServerDef = {
   }),
   container: {
     port: 8080,
-    extraPorts: [],
-    images: {
-      nvidia: `ghcr.io/huggingface/text-generation-inference:${VERSION}`,
-      amd: `ghcr.io/huggingface/text-generation-inference:${VERSION}-rocm`,
-    },
+    images: (v) => ({
+      nvidia: `ghcr.io/huggingface/text-generation-inference:${v}`,
+      amd: `ghcr.io/huggingface/text-generation-inference:${v}-rocm`,
+    }),
     args: (o, s) => [
       '--model-id',
       o.model,
@@ -43,7 +33,7 @@ export const tgi: ServerDef = {
       ...o.engineArgs,
     ],
     env: [{ name: 'HF_HUB_ENABLE_HF_TRANSFER', value: '0' }],
-    shmSize: '2Gi',
   },
-  dockerfile: 'docker/tgi/Dockerfile',
-};
+  adapter: tgiAdapter,
+  dialect,
+});

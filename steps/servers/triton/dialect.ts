@@ -12,19 +12,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Exposition } from '../../sim/metrics.js';
-import {
-  BodyError,
-  Sse,
-  generate,
-  readJson,
-  sendJson,
-  sendText,
-  type SimContext,
-  type SseOptions,
-} from '../../sim/shared.js';
+import { Sse, generate, readBody, sendJson, sendText } from '../../sim/shared.js';
+import type { GenerateRequest, SimContext, SseOptions } from '../../sim/shared.js';
 import { promptTokenCount } from '../../sim/textgen.js';
 import { vllmMetrics } from '../vllm/dialect.js';
-import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
+import { door, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 /** The vLLM backend model's inputs (its model.py auto-complete config). */
 const INPUTS = [
@@ -296,6 +288,86 @@ function parse(
   };
 }
 
+/** The generate body as a JSON object, or undefined once it is refused (HTTP 400, Triton's error body). */
+async function readGenerate(req: IncomingMessage, res: ServerResponse): Promise<Json | undefined> {
+  const r = await readBody(req);
+  if (!r.ok)
+    return void sendJson(res, 400, {
+      error: r.badJson ? `failed to parse the request JSON buffer: ${r.message}` : r.message,
+    });
+  const body = r.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return void sendJson(res, 400, { error: 'generate request must be a JSON object' });
+  return body as Json;
+}
+
+/**
+ * A backend error is the request's first (and final) response: TritonError defaults to INTERNAL, so HTTP 500,
+ * with the SSE framing on generate_stream.
+ */
+function backendError(T: TritonState, res: ServerResponse, streamRoute: boolean, msg: string, reason: string): void {
+  T.failure[reason] = (T.failure[reason] ?? 0) + 1;
+  if (streamRoute) {
+    const sse = new Sse(res, TRITON_SSE);
+    sse.open(500);
+    sse.send({ error: msg });
+    sse.end();
+  } else sendJson(res, 500, { error: msg });
+}
+
+/** vLLM's SamplingParams checks on the token bounds: the error message, or null. */
+function tokenBoundsError(maxTokens: number, minTokens: number): string | null {
+  if (maxTokens < 1) return `Error generating stream: max_tokens must be at least 1, got ${maxTokens}.`;
+  if (minTokens > maxTokens)
+    return `Error generating stream: min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}.`;
+  return null;
+}
+
+/** The request in nv_inference_pending_request_count until it settles; its duration is counted once. */
+class Pending {
+  private pending = true;
+  private readonly t0 = performance.now();
+  constructor(
+    private readonly T: TritonState,
+    private readonly timeScale: number,
+  ) {
+    T.pending++;
+  }
+  settle(ok: boolean): void {
+    const T = this.T;
+    if (!this.pending) return;
+    this.pending = false;
+    T.pending--;
+    if (ok) T.success++;
+    else T.failure.CANCELED = (T.failure.CANCELED ?? 0) + 1;
+    const us = (performance.now() - this.t0) * 1000 * this.timeScale;
+    T.durationUs += us;
+  }
+  /** An engine error mid-stream: no longer pending, a BACKEND failure, no duration. */
+  failed(): void {
+    this.pending = false;
+    this.T.pending--;
+    this.T.failure.BACKEND = (this.T.failure.BACKEND ?? 0) + 1;
+  }
+}
+
+type Parsed = Exclude<ReturnType<typeof parse>, { error: string }>;
+/** One response's outputs from text, token count, finish reason and whether it is the last. */
+type Frame = (text: string, n: number, reason: string | null, last: boolean) => Json;
+
+/** Outputs in name order: finish_reason, model_name, model_version, num_input_tokens, num_output_tokens,
+ * text_output (str(None) until the last response). */
+function framer(p: Parsed, ctx: SimContext, promptTokens: number): Frame {
+  const base = { model_name: ctx.servedModel, model_version: '1' };
+  return (text, n, reason, last) => ({
+    ...(p.ret.finish_reason ? { finish_reason: last ? reason : 'None' } : {}),
+    ...base,
+    ...(p.ret.num_input_tokens ? { num_input_tokens: promptTokens } : {}),
+    ...(p.ret.num_output_tokens ? { num_output_tokens: n } : {}),
+    text_output: text,
+  });
+}
+
 async function handleGenerate(
   streamRoute: boolean,
   req: IncomingMessage,
@@ -303,28 +375,10 @@ async function handleGenerate(
   ctx: SimContext,
 ): Promise<void> {
   const T = st(ctx);
-  let body: unknown;
-  try {
-    body = await readJson(req);
-  } catch (e) {
-    return sendJson(res, 400, {
-      error: e instanceof BodyError ? `failed to parse the request JSON buffer: ${e.message}` : String(e),
-    });
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return sendJson(res, 400, { error: 'generate request must be a JSON object' });
-  const p = parse(body as Json, ctx);
-  // A backend error is the request's first (and final) response: TritonError defaults to INTERNAL, so HTTP 500,
-  // with the SSE framing on generate_stream.
-  const fail = (msg: string, reason = 'BACKEND') => {
-    T.failure[reason] = (T.failure[reason] ?? 0) + 1;
-    if (streamRoute) {
-      const sse = new Sse(res, TRITON_SSE);
-      sse.open(500);
-      sse.send({ error: msg });
-      sse.end();
-    } else sendJson(res, 500, { error: msg });
-  };
+  const body = await readGenerate(req, res);
+  if (!body) return;
+  const p = parse(body, ctx);
+  const fail = (msg: string, reason = 'BACKEND') => backendError(T, res, streamRoute, msg, reason);
   if ('error' in p) {
     if (p.core) {
       T.failure.REJECTED = (T.failure.REJECTED ?? 0) + 1;
@@ -356,26 +410,11 @@ async function handleGenerate(
   // vLLM SamplingParams default max_tokens is 16; the engine stops at max_model_len whatever is asked.
   const maxTokens = Math.min((s.max_tokens as number | undefined) ?? 16, limit - promptTokens);
   const minTokens = (s.min_tokens as number | undefined) ?? 0;
-  if (maxTokens < 1) return fail(`Error generating stream: max_tokens must be at least 1, got ${maxTokens}.`);
-  if (minTokens > maxTokens)
-    return fail(
-      `Error generating stream: min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}.`,
-    );
-  const base = { model_name: ctx.servedModel, model_version: '1' };
-  const t0 = performance.now();
-  T.pending++;
-  let pending = true;
-  const settle = (ok: boolean) => {
-    if (!pending) return;
-    pending = false;
-    T.pending--;
-    if (ok) T.success++;
-    else T.failure.CANCELED = (T.failure.CANCELED ?? 0) + 1;
-    const us = (performance.now() - t0) * 1000 * ctx.timeScale;
-    T.durationUs += us;
-  };
-  res.once('close', () => settle(false));
-  const g = {
+  const bad = tokenBoundsError(maxTokens, minTokens);
+  if (bad) return fail(bad);
+  const pending = new Pending(T, ctx.timeScale);
+  res.once('close', () => pending.settle(false));
+  const g: GenerateRequest = {
     prompt: p.prompt,
     promptTokens,
     maxTokens,
@@ -383,63 +422,72 @@ async function handleGenerate(
     ignoreEos: s.ignore_eos === true,
     errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined,
   };
-  // Outputs in name order: finish_reason, model_name, model_version, num_input_tokens, num_output_tokens,
-  // text_output (str(None) until the last response).
-  const frame = (text: string, n: number, reason: string | null, last: boolean): Json => ({
-    ...(p.ret.finish_reason ? { finish_reason: last ? reason : 'None' } : {}),
-    ...base,
-    ...(p.ret.num_input_tokens ? { num_input_tokens: promptTokens } : {}),
-    ...(p.ret.num_output_tokens ? { num_output_tokens: n } : {}),
-    text_output: text,
+  const frame = framer(p, ctx, promptTokens);
+  const gen: Generation = { ctx, req, res, g, p, frame, pending };
+  if (streamRoute && p.stream) streamResponses(gen);
+  else respondOnce(gen, streamRoute);
+}
+
+/** One admitted generate request. */
+interface Generation {
+  ctx: SimContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  g: GenerateRequest;
+  p: Parsed;
+  frame: Frame;
+  pending: Pending;
+}
+
+/** A decoupled stream: the backend's deltas, an error event under the 200 if the engine fails mid-way. */
+function streamResponses({ ctx, req, res, g, p, frame, pending }: Generation): void {
+  const sse = new Sse(res, TRITON_SSE);
+  // Tokens the engine produced in one turn (a catch-up burst when the server is behind) leave as one response,
+  // as the backend's response loop merges vLLM outputs it has not sent yet.
+  let text = '';
+  let n = 0;
+  let flushQueued = false;
+  const flush = (reason: string | null, last: boolean) => {
+    flushQueued = false;
+    if (n === 0 || res.destroyed) return;
+    sse.send(frame(text, n, reason, last));
+    text = '';
+    n = 0;
+  };
+  generate(ctx, req, res, g, {
+    onToken: (i, _id, piece, sq) => {
+      const last = sq.generated >= sq.target;
+      // The prompt comes first unless excluded; the EOS token adds a token and no text.
+      text += (i === 0 && !p.exclude ? p.prompt : '') + piece;
+      n++;
+      if (last) return flush(sq.reason, true);
+      if (!flushQueued) {
+        flushQueued = true;
+        setImmediate(() => flush(null, false));
+      }
+    },
+    onFinish: () => {
+      pending.settle(true);
+      sse.end();
+    },
+    onError: (i) => {
+      flush(null, false);
+      pending.failed();
+      // No response sent yet: the error is the first response and sets the status.
+      if (i === 0 && !res.headersSent) sse.open(500);
+      sse.send({ error: 'Error generating stream: simulated engine failure (fault injection: error_rate)' });
+      sse.end();
+    },
   });
-  if (streamRoute && p.stream) {
-    const sse = new Sse(res, TRITON_SSE);
-    // Tokens the engine produced in one turn (a catch-up burst when the server is behind) leave as one response,
-    // as the backend's response loop merges vLLM outputs it has not sent yet.
-    let text = '';
-    let n = 0;
-    let flushQueued = false;
-    const flush = (reason: string | null, last: boolean) => {
-      flushQueued = false;
-      if (n === 0 || res.destroyed) return;
-      sse.send(frame(text, n, reason, last));
-      text = '';
-      n = 0;
-    };
-    generate(ctx, req, res, g, {
-      onToken: (i, _id, piece, sq) => {
-        const last = sq.generated >= sq.target;
-        // The prompt comes first unless excluded; the EOS token adds a token and no text.
-        text += (i === 0 && !p.exclude ? p.prompt : '') + piece;
-        n++;
-        if (last) return flush(sq.reason, true);
-        if (!flushQueued) {
-          flushQueued = true;
-          setImmediate(() => flush(null, false));
-        }
-      },
-      onFinish: () => {
-        settle(true);
-        sse.end();
-      },
-      onError: (i) => {
-        flush(null, false);
-        pending = false;
-        T.pending--;
-        T.failure.BACKEND = (T.failure.BACKEND ?? 0) + 1;
-        // No response sent yet: the error is the first response and sets the status.
-        if (i === 0 && !res.headersSent) sse.open(500);
-        sse.send({ error: 'Error generating stream: simulated engine failure (fault injection: error_rate)' });
-        sse.end();
-      },
-    });
-    return;
-  }
+}
+
+/** One final response: a JSON body on generate, one SSE event on generate_stream without `stream`. */
+function respondOnce({ ctx, req, res, g, p, frame, pending }: Generation, streamRoute: boolean): void {
   const pieces: string[] = [];
   generate(ctx, req, res, g, {
     onToken: (_i, _id, piece) => void pieces.push(piece),
     onFinish: (reason, n) => {
-      settle(true);
+      pending.settle(true);
       const out = frame((p.exclude ? '' : p.prompt) + pieces.join(''), n, reason, true);
       if (streamRoute) {
         const sse = new Sse(res, TRITON_SSE);
@@ -458,9 +506,7 @@ export const triton: Dialect = {
   defaultServedModel: 'mistral',
   metricsPage: metrics,
   async handle(req, res, url, ctx) {
-    const p = url.pathname;
-    const m = req.method;
-    const ready = ctx.faults.ready(now(ctx));
+    const { p, m, ready } = door(req, url, ctx);
     if (m === 'GET' && p === '/v2/health/live') return sendText(res, 200, '');
     if (m === 'GET' && p === '/v2/health/ready') return sendText(res, ready ? 200 : 400, '');
     if (m === 'GET' && p === '/v2') {

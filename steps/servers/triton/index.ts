@@ -2,20 +2,17 @@
  * NVIDIA Triton Inference Server with the vLLM backend (triton-inference-server/server, .../vllm_backend).
  * Container release 25.08 ships Triton 2.60.0 (NVIDIA's Triton release notes / framework support matrix).
  */
-import type { ServerDef } from '../types.js';
+import { defineServer } from '../types.js';
 import { tritonAdapter } from './adapter.js';
 import { triton as dialect } from './dialect.js';
 import { VLLM_METRIC_NAMES } from '../vllm/index.js';
 
 const RELEASE = '25.08';
 
-export const triton: ServerDef = {
-  name: 'triton',
+export const triton = defineServer('triton', {
   title: 'NVIDIA Triton (vLLM backend)',
   version: '2.60.0',
   upstream: 'https://github.com/triton-inference-server/vllm_backend',
-  adapter: tritonAdapter,
-  dialect,
   endpoints: {
     ready: '/v2/health/ready',
     live: '/v2/health/live',
@@ -38,7 +35,8 @@ export const triton: ServerDef = {
       { name: 'grpc', port: 8001 },
       { name: 'metrics', port: 8002 },
     ],
-    images: { nvidia: `nvcr.io/nvidia/tritonserver:${RELEASE}-vllm-python-py3`, amd: null },
+    // Named by the container release, not by Triton's version.
+    images: () => ({ nvidia: `nvcr.io/nvidia/tritonserver:${RELEASE}-vllm-python-py3`, amd: null }),
     command: ['tritonserver'],
     args: (o) => [
       '--model-repository=/model-repository',
@@ -48,7 +46,6 @@ export const triton: ServerDef = {
       ...o.engineArgs,
     ],
     env: [{ name: 'VLLM_NO_USAGE_STATS', value: '1' }],
-    shmSize: '2Gi',
     configFiles: (o, s) => {
       const modelJson: Record<string, unknown> = {
         model: o.model,
@@ -77,5 +74,6 @@ export const triton: ServerDef = {
       };
     },
   },
-  dockerfile: 'docker/triton/Dockerfile',
-};
+  adapter: tritonAdapter,
+  dialect,
+});

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { Exposition, type Histogram } from '../../sim/metrics.js';
 import { sendJson, sendText, type SimContext } from '../../sim/shared.js';
 import { handleOpenAi, sendModelList, type OpenAiFlavour } from '../../sim/dialects/openai.js';
-import { now, type Dialect } from '../../sim/dialects/types.js';
+import { door, type Dialect } from '../../sim/dialects/types.js';
 
 function vllmError(res: ServerResponse, status: number, message: string, type: string): void {
   sendJson(res, status, { error: { message, type, param: null, code: status } });
@@ -72,8 +72,7 @@ export const vllm: Dialect = {
   kind: 'vllm',
   defaultServedModel: 'mistral',
   async handle(req, res, url, ctx) {
-    const p = url.pathname;
-    const ready = ctx.faults.ready(now(ctx));
+    const { p, m, ready } = door(req, url, ctx);
     const flavour: OpenAiFlavour = {
       error: vllmError,
       checkModel: (m) =>
@@ -100,23 +99,22 @@ export const vllm: Dialect = {
       sse: { prefix: 'data: ', headers: { 'content-type': 'text/event-stream; charset=utf-8' } },
       streamError: vllmStreamError,
     };
-    if (req.method === 'GET' && (p === '/health' || p === '/ping'))
+    if (m === 'GET' && (p === '/health' || p === '/ping'))
       return ready ? sendText(res, 200, '') : sendText(res, 503, '');
-    if (req.method === 'GET' && p === '/version')
-      return sendJson(res, 200, { version: ctx.profile.backend.server_version });
-    if (req.method === 'GET' && p === '/metrics')
+    if (m === 'GET' && p === '/version') return sendJson(res, 200, { version: ctx.profile.backend.server_version });
+    if (m === 'GET' && p === '/metrics')
       return sendText(
         res,
         200,
         vllmMetrics(ctx, { model_name: ctx.servedModel, engine: '0' }).text(),
         'text/plain; version=0.0.4; charset=utf-8',
       );
-    if (req.method === 'GET' && p === '/v1/models') {
+    if (m === 'GET' && p === '/v1/models') {
       const { hf_id: root } = ctx.profile.model;
       const extra = { root, parent: null, max_model_len: ctx.profile.engine.max_model_len, permission: [] };
       return sendModelList(res, ctx, ctx.servedModel, 'vllm', extra);
     }
-    if (req.method === 'POST' && (p === '/v1/completions' || p === '/v1/chat/completions')) {
+    if (m === 'POST' && (p === '/v1/completions' || p === '/v1/chat/completions')) {
       if (!ready)
         return vllmError(
           res,

@@ -1,9 +1,7 @@
 /** vLLM's OpenAI-compatible server (vllm-project/vllm, vllm/entrypoints/openai/api_server.py). */
-import { apiPortMetrics, healthProbes, type MetricsSpec, type ServerDef } from '../types.js';
+import { apiPortMetrics, defineServer, launcherArgs, simpleEndpoints, type MetricsSpec } from '../types.js';
 import { vllmAdapter } from './adapter.js';
 import { vllm as dialect } from './dialect.js';
-
-const VERSION = '0.10.2';
 
 /** vLLM's own series (vllm/v1/metrics/loggers.py); Triton's vLLM backend re-exports the same names. */
 export const VLLM_METRIC_NAMES: MetricsSpec['names'] = {
@@ -15,48 +13,27 @@ export const VLLM_METRIC_NAMES: MetricsSpec['names'] = {
   generation_tokens_total: ['vllm:generation_tokens_total'],
 };
 
-export const vllm: ServerDef = {
-  name: 'vllm',
+export const vllm = defineServer('vllm', {
   title: 'vLLM',
-  version: VERSION,
+  version: '0.10.2',
   upstream: 'https://github.com/vllm-project/vllm',
-  adapter: vllmAdapter,
-  dialect,
-  endpoints: {
-    ...healthProbes('/health'),
-    version: { path: '/version', field: 'version' },
-    models: { method: 'GET', path: '/v1/models' },
-  },
+  endpoints: simpleEndpoints('/health', '/version', '/v1/models'),
   metrics: apiPortMetrics(VLLM_METRIC_NAMES),
   container: {
     port: 8000,
-    extraPorts: [],
-    images: {
-      nvidia: `docker.io/vllm/vllm-openai:v${VERSION}`,
-      amd: `docker.io/rocm/vllm:rocm7.0.0_vllm_${VERSION}_20251006`,
-    },
+    images: (v) => ({
+      nvidia: `docker.io/vllm/vllm-openai:v${v}`,
+      amd: `docker.io/rocm/vllm:rocm7.0.0_vllm_${v}_20251006`,
+    }),
     command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
-    args: (o, s) => [
-      '--model',
-      o.model,
-      '--served-model-name',
-      o.servedName,
-      '--host',
-      '0.0.0.0',
-      '--port',
-      '8000',
-      '--max-model-len',
-      String(s.max_model_len),
-      '--gpu-memory-utilization',
-      String(s.gpu_memory_utilization),
-      '--dtype',
-      s.dtype,
-      ...(s.enforce_eager ? ['--enforce-eager'] : []),
-      ...(s.vllm_quantization ? ['--quantization', s.vllm_quantization] : []),
-      ...o.engineArgs,
-    ],
+    args: launcherArgs(8000, {
+      model: '--model',
+      contextLength: '--max-model-len',
+      memoryFraction: '--gpu-memory-utilization',
+      eager: '--enforce-eager',
+    }),
     env: [{ name: 'VLLM_NO_USAGE_STATS', value: '1' }],
-    shmSize: '2Gi',
   },
-  dockerfile: 'docker/vllm/Dockerfile',
-};
+  adapter: vllmAdapter,
+  dialect,
+});

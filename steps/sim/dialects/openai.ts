@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyError, Sse, generate, readJson, sendJson, type SimContext, type SseOptions } from '../shared.js';
+import { Sse, generate, readBody, sendJson, type SimContext, type SseOptions } from '../shared.js';
 import { promptTokenCount } from '../textgen.js';
 import type { FinishReason } from '../engine.js';
 
@@ -68,96 +68,101 @@ interface Parsed {
   model: unknown;
 }
 
+/** Pydantic-style readers of optional fields: a value of the wrong type or range is recorded as a problem. */
+function fieldReaders(b: Json, problems: string[]) {
+  return {
+    int(k: string, min: number): number | undefined {
+      const v = b[k];
+      if (v === undefined || v === null) return undefined;
+      if (!Number.isInteger(v)) problems.push(`${k}\n  Input should be a valid integer`);
+      else if ((v as number) < min) problems.push(`${k}\n  Input should be greater than or equal to ${min}`);
+      return v as number;
+    },
+    bool(k: string): boolean | undefined {
+      const v = b[k];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'boolean') problems.push(`${k}\n  Input should be a valid boolean`);
+      return v as boolean;
+    },
+  };
+}
+
+interface Prompt {
+  prompt: string;
+  promptTokens: number;
+}
+
+/** A completion's prompt: a string, a list of one string, or a list of token ids. */
+function completionPrompt(b: Json, ctx: SimContext, problems: string[]): Prompt {
+  const p = b.prompt;
+  if (typeof p === 'string') return { prompt: p, promptTokens: promptTokenCount(ctx.tok, p) };
+  if (Array.isArray(p) && p.length === 1 && typeof p[0] === 'string')
+    return { prompt: p[0], promptTokens: promptTokenCount(ctx.tok, p[0]) };
+  if (Array.isArray(p) && p.length > 0 && p.every((x) => Number.isInteger(x)))
+    return { prompt: ctx.tok.decode(p as number[]), promptTokens: p.length };
+  problems.push(
+    'prompt\n  Input should be a valid string or a list of token ids (the simulator serves one prompt per request)',
+  );
+  return { prompt: '', promptTokens: 0 };
+}
+
+/** A chat request's messages through the chat template (text parts of a content list joined). */
+function chatPrompt(b: Json, ctx: SimContext, problems: string[]): Prompt {
+  const ms = b.messages;
+  if (!Array.isArray(ms) || ms.length === 0) {
+    problems.push('messages\n  Field required (a non-empty list)');
+    return { prompt: '', promptTokens: 0 };
+  }
+  const msgs: { role: string; content: string }[] = [];
+  ms.forEach((m, i) => {
+    if (!isObj(m) || typeof m.role !== 'string') return problems.push(`messages.${i}.role\n  Field required`);
+    let content = '';
+    if (typeof m.content === 'string') content = m.content;
+    else if (Array.isArray(m.content))
+      content = m.content
+        .map((c) => (isObj(c) && c.type === 'text' && typeof c.text === 'string' ? c.text : ''))
+        .join('');
+    else if (m.content !== null && m.content !== undefined)
+      return problems.push(`messages.${i}.content\n  Input should be a valid string`);
+    msgs.push({ role: m.role, content });
+  });
+  const prompt = applyChatTemplate(msgs);
+  return { prompt, promptTokens: promptTokenCount(ctx.tok, prompt) };
+}
+
+/** stream_options (include_usage, continuous_usage_stats), allowed only on a streamed request. */
+function streamOptions(b: Json, stream: boolean, problems: string[]) {
+  const o = { includeUsage: false, continuousUsage: false };
+  if (b.stream_options === undefined || b.stream_options === null) return o;
+  if (!stream) problems.push('Stream options can only be defined when `stream=True`.');
+  else if (!isObj(b.stream_options)) problems.push('stream_options\n  Input should be a valid dictionary');
+  else {
+    o.includeUsage = b.stream_options.include_usage === true;
+    o.continuousUsage = b.stream_options.continuous_usage_stats === true;
+  }
+  return o;
+}
+
 function problemsOf(kind: 'completion' | 'chat', b: Json, ctx: SimContext): { parsed?: Parsed; problems: string[] } {
   const problems: string[] = [];
-  const intField = (k: string, min: number) => {
-    const v = b[k];
-    if (v === undefined || v === null) return undefined;
-    if (!Number.isInteger(v)) problems.push(`${k}\n  Input should be a valid integer`);
-    else if ((v as number) < min) problems.push(`${k}\n  Input should be greater than or equal to ${min}`);
-    return v as number;
-  };
-  const boolField = (k: string) => {
-    const v = b[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'boolean') problems.push(`${k}\n  Input should be a valid boolean`);
-    return v as boolean;
-  };
-  let prompt = '';
-  let promptTokens = 0;
-  if (kind === 'completion') {
-    const p = b.prompt;
-    if (typeof p === 'string') {
-      prompt = p;
-      promptTokens = promptTokenCount(ctx.tok, p);
-    } else if (Array.isArray(p) && p.length === 1 && typeof p[0] === 'string') {
-      prompt = p[0];
-      promptTokens = promptTokenCount(ctx.tok, p[0]);
-    } else if (Array.isArray(p) && p.length > 0 && p.every((x) => Number.isInteger(x))) {
-      prompt = ctx.tok.decode(p as number[]);
-      promptTokens = p.length;
-    } else
-      problems.push(
-        'prompt\n  Input should be a valid string or a list of token ids (the simulator serves one prompt per request)',
-      );
-  } else {
-    const ms = b.messages;
-    if (!Array.isArray(ms) || ms.length === 0) problems.push('messages\n  Field required (a non-empty list)');
-    else {
-      const msgs: { role: string; content: string }[] = [];
-      ms.forEach((m, i) => {
-        if (!isObj(m) || typeof m.role !== 'string') return problems.push(`messages.${i}.role\n  Field required`);
-        let content = '';
-        if (typeof m.content === 'string') content = m.content;
-        else if (Array.isArray(m.content))
-          content = m.content
-            .map((c) => (isObj(c) && c.type === 'text' && typeof c.text === 'string' ? c.text : ''))
-            .join('');
-        else if (m.content !== null && m.content !== undefined)
-          return problems.push(`messages.${i}.content\n  Input should be a valid string`);
-        msgs.push({ role: m.role, content });
-      });
-      prompt = applyChatTemplate(msgs);
-      promptTokens = promptTokenCount(ctx.tok, prompt);
-    }
-  }
-  const maxTokens = intField(
+  const field = fieldReaders(b, problems);
+  const { prompt, promptTokens } =
+    kind === 'completion' ? completionPrompt(b, ctx, problems) : chatPrompt(b, ctx, problems);
+  const maxTokens = field.int(
     kind === 'chat' && b.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens',
     1,
   );
-  const minTokens = intField('min_tokens', 0) ?? 0;
-  const ignoreEos = boolField('ignore_eos') ?? false;
-  const stream = boolField('stream') ?? false;
-  const n = intField('n', 1);
+  const minTokens = field.int('min_tokens', 0) ?? 0;
+  const ignoreEos = field.bool('ignore_eos') ?? false;
+  const stream = field.bool('stream') ?? false;
+  const n = field.int('n', 1);
   if (n !== undefined && n > 1) problems.push('n\n  the simulator generates one choice per request (n = 1)');
-  let includeUsage = false;
-  let continuousUsage = false;
-  if (b.stream_options !== undefined && b.stream_options !== null) {
-    if (!stream) problems.push('Stream options can only be defined when `stream=True`.');
-    else if (!isObj(b.stream_options)) problems.push('stream_options\n  Input should be a valid dictionary');
-    else {
-      includeUsage = b.stream_options.include_usage === true;
-      continuousUsage = b.stream_options.continuous_usage_stats === true;
-    }
-  }
+  const { includeUsage, continuousUsage } = streamOptions(b, stream, problems);
   if (maxTokens !== undefined && minTokens > maxTokens)
     problems.push(`min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}.`);
-  return problems.length
-    ? { problems }
-    : {
-        problems,
-        parsed: {
-          prompt,
-          promptTokens,
-          maxTokens,
-          minTokens,
-          ignoreEos,
-          stream,
-          includeUsage,
-          continuousUsage,
-          model: b.model,
-        },
-      };
+  if (problems.length) return { problems };
+  const parsed = { prompt, promptTokens, maxTokens, minTokens, ignoreEos, stream, includeUsage, continuousUsage };
+  return { problems, parsed: { ...parsed, model: b.model } };
 }
 
 /** GET /v1/models: OpenAI's list of one model; `extra` follows the common fields, in the server's own order. */
@@ -172,32 +177,30 @@ export function sendModelList(
   sendJson(res, 200, { object: 'list', data: [{ id, object: 'model', created, owned_by, ...extra }] });
 }
 
-export async function handleOpenAi(
+/** The request, parsed and checked; undefined once it was refused in the server's own error format. */
+async function readRequest(
   kind: 'completion' | 'chat',
   req: IncomingMessage,
   res: ServerResponse,
   ctx: SimContext,
   f: OpenAiFlavour,
-): Promise<void> {
-  let body: unknown;
-  try {
-    body = await readJson(req);
-  } catch (e) {
-    return f.error(res, f.validation.status, e instanceof BodyError ? e.message : String(e), f.validation.type);
-  }
+): Promise<Parsed | undefined> {
+  const r = await readBody(req);
+  if (!r.ok) return void f.error(res, f.validation.status, r.message, f.validation.type);
+  const body = r.body;
   if (!isObj(body))
-    return f.error(
+    return void f.error(
       res,
       f.validation.status,
       'Input should be a valid dictionary or object to extract fields from',
       f.validation.type,
     );
   const bad = f.checkModel(body.model);
-  if (bad) return f.error(res, 404, bad, 'NotFoundError');
+  if (bad) return void f.error(res, 404, bad, 'NotFoundError');
   for (const k of f.unsupported ?? []) delete body[k];
   const { parsed: p, problems } = problemsOf(kind, body, ctx);
   if (!p)
-    return f.error(
+    return void f.error(
       res,
       f.validation.status,
       problems.length === 1 && !problems[0].includes('\n')
@@ -205,6 +208,18 @@ export async function handleOpenAi(
         : `${problems.length} validation error${problems.length > 1 ? 's' : ''} for ${kind === 'chat' ? 'ChatCompletionRequest' : 'CompletionRequest'}\n${problems.join('\n')}`,
       f.validation.type,
     );
+  return p;
+}
+
+export async function handleOpenAi(
+  kind: 'completion' | 'chat',
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: SimContext,
+  f: OpenAiFlavour,
+): Promise<void> {
+  const p = await readRequest(kind, req, res, ctx, f);
+  if (!p) return;
   const limit = ctx.profile.engine.max_model_len;
   if (p.promptTokens >= limit || (p.maxTokens !== undefined && p.promptTokens + p.maxTokens > limit)) {
     const e = f.contextError(p.promptTokens, p.maxTokens, limit);
@@ -216,71 +231,100 @@ export async function handleOpenAi(
   const injected = ctx.faults.error();
   if (injected && !(p.stream && f.errorsInStream))
     return f.error(res, 500, 'Simulated internal error (fault injection: error_rate)', 'InternalServerError');
-
   const rid = id(kind === 'chat' ? 'chatcmpl' : 'cmpl');
   const created = Math.floor(Date.now() / 1000);
   const model = f.responseModel(p.model);
   const object = kind === 'chat' ? (p.stream ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
   const fp = f.systemFingerprint !== undefined ? { system_fingerprint: f.systemFingerprint } : {};
-  const usage = (completion: number) => ({
-    prompt_tokens: p.promptTokens,
-    total_tokens: p.promptTokens + completion,
-    completion_tokens: completion,
-  });
+  const c: Completion = { kind, p, f, ctx, req, res, maxTokens, rid, created, model, object, fp };
+  if (p.stream) streamCompletion(c, injected);
+  else respondCompletion(c);
+}
+
+/** One admitted request and the fields every response to it repeats. */
+interface Completion {
+  kind: 'completion' | 'chat';
+  p: Parsed;
+  f: OpenAiFlavour;
+  ctx: SimContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  maxTokens: number;
+  rid: string;
+  created: number;
+  model: string;
+  object: string;
+  fp: { system_fingerprint?: string };
+}
+
+const usageOf = (c: Completion, completion: number) => ({
+  prompt_tokens: c.p.promptTokens,
+  total_tokens: c.p.promptTokens + completion,
+  completion_tokens: completion,
+});
+
+function streamCompletion(c: Completion, injected: boolean): void {
+  const { kind, p, f, ctx, rid, object, created, model, fp, maxTokens } = c;
+  const sse = new Sse(c.res, f.sse);
+  sse.open();
+  const g = {
+    prompt: p.prompt,
+    promptTokens: p.promptTokens,
+    maxTokens,
+    minTokens: p.minTokens,
+    ignoreEos: p.ignoreEos,
+    errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined,
+  };
+  const frames = f.style === 'tgi' ? tgiFrames(kind, model, created, f) : vllmFrames(kind, rid, object, created, model);
   const choice = (text: string, finish: FinishReason | null) =>
     kind === 'chat'
       ? { index: 0, delta: { content: text }, logprobs: null, finish_reason: finish }
       : { index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null };
+  generate(ctx, c.req, c.res, g, {
+    onToken: (i, _id, piece, s, json) => {
+      const finish = s.generated >= s.target ? s.reason : null;
+      if (i === 0 && frames.first) sse.send(frames.first);
+      if (p.continuousUsage && f.style === 'vllm') {
+        const usage = usageOf(c, i + 1);
+        sse.send({ id: rid, object, created, model, ...fp, choices: [choice(piece, finish)], usage });
+        return;
+      }
+      sse.send(frames.token(json, finish));
+    },
+    onFinish: (_r, n) => {
+      if (p.includeUsage) sse.send(frames.usage(p.promptTokens, n));
+      sse.send('[DONE]');
+      sse.end();
+    },
+    onError: () => {
+      sse.send(
+        f.streamError('Request failed during generation: simulated engine failure (fault injection: error_rate)'),
+      );
+      sse.send('[DONE]');
+      sse.end();
+    },
+  });
+}
 
-  if (p.stream) {
-    const sse = new Sse(res, f.sse);
-    sse.open();
-    const g = {
-      prompt: p.prompt,
-      promptTokens: p.promptTokens,
-      maxTokens,
-      minTokens: p.minTokens,
-      ignoreEos: p.ignoreEos,
-      errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined,
-    };
-    const frames =
-      f.style === 'tgi' ? tgiFrames(kind, model, created, f) : vllmFrames(kind, rid, object, created, model);
-    generate(ctx, req, res, g, {
-      onToken: (i, _id, piece, s, json) => {
-        const finish = s.generated >= s.target ? s.reason : null;
-        if (i === 0 && frames.first) sse.send(frames.first);
-        if (p.continuousUsage && f.style === 'vllm') {
-          sse.send({ id: rid, object, created, model, ...fp, choices: [choice(piece, finish)], usage: usage(i + 1) });
-          return;
-        }
-        sse.send(frames.token(json, finish));
-      },
-      onFinish: (_r, n) => {
-        if (p.includeUsage) sse.send(frames.usage(p.promptTokens, n));
-        sse.send('[DONE]');
-        sse.end();
-      },
-      onError: () => {
-        sse.send(
-          f.streamError('Request failed during generation: simulated engine failure (fault injection: error_rate)'),
-        );
-        sse.send('[DONE]');
-        sse.end();
-      },
-    });
-    return;
-  }
+function respondCompletion(c: Completion): void {
+  const { kind, p, rid, object, created, model, fp } = c;
   const pieces: string[] = [];
   generate(
-    ctx,
-    req,
-    res,
-    { prompt: p.prompt, promptTokens: p.promptTokens, maxTokens, minTokens: p.minTokens, ignoreEos: p.ignoreEos },
+    c.ctx,
+    c.req,
+    c.res,
+    {
+      prompt: p.prompt,
+      promptTokens: p.promptTokens,
+      maxTokens: c.maxTokens,
+      minTokens: p.minTokens,
+      ignoreEos: p.ignoreEos,
+    },
     {
       onToken: (_i, _id, piece) => void pieces.push(piece),
       onFinish: (reason, n) => {
         const text = pieces.join('');
-        const c =
+        const choice =
           kind === 'chat'
             ? {
                 index: 0,
@@ -290,7 +334,7 @@ export async function handleOpenAi(
                 stop_reason: null,
               }
             : { index: 0, text, logprobs: null, finish_reason: reason, stop_reason: null, prompt_logprobs: null };
-        sendJson(res, 200, { id: rid, object, created, model, ...fp, choices: [c], usage: usage(n) });
+        sendJson(c.res, 200, { id: rid, object, created, model, ...fp, choices: [choice], usage: usageOf(c, n) });
       },
     },
   );

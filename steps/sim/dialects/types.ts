@@ -12,9 +12,10 @@ export interface Dialect {
   metricsPage?(ctx: SimContext): string;
 }
 
-/** The refusals every dialect must be able to give at the door (slow start, overload), in its own format. */
-export function now(ctx: SimContext): number {
-  return ctx.engine.clock.now();
+/** What every dialect's router looks at first: the path, the method, and whether the server is ready yet on the
+ * simulated clock (the slow_start_s fault: each dialect refuses in its own format until then). */
+export function door(req: IncomingMessage, url: URL, ctx: SimContext): { p: string; m?: string; ready: boolean } {
+  return { p: url.pathname, m: req.method, ready: ctx.faults.ready(ctx.engine.clock.now()) };
 }
 
 const states = new WeakMap<SimContext, Map<string, unknown>>();
