@@ -174,19 +174,35 @@ describe('the Affinity Assistant rule: at most one PVC per TaskRun (coschedule: 
               ],
             },
           ],
-          finally: [{ name: 'report', taskRef: { name: 'one' }, workspaces: [{ name: 'a', workspace: 'work' }] }],
+          // A pipeline task's subPath, substituted as Tekton does (apply.go: params and context in SubPath).
+          finally: [
+            {
+              name: 'report',
+              taskRef: { name: 'one' },
+              workspaces: [{ name: 'a', workspace: 'work', subPath: 'r/$(context.pipelineRun.name)' }],
+            },
+          ],
         },
       },
     ].map((obj, index) => ({ file: 'x.yaml', index, obj }));
     const dirs = { work: mkdtempSync(path.join(root, 'aa-')), history: mkdtempSync(path.join(root, 'aa-')) };
     const run = (bindings: Record<string, Obj>, coschedule?: 'disabled') =>
-      new PipelineHarness({ docs: d, pipeline: 'p', params: {}, workspaces: dirs, bindings, coschedule }).run();
+      new PipelineHarness({
+        docs: d,
+        pipeline: 'p',
+        params: {},
+        workspaces: dirs,
+        bindings,
+        coschedule,
+        runName: 'aa',
+      }).run();
     const old = await run(oldLayout);
     expect(byTask(old).analyze).toMatchObject({ status: 'Failed', steps: [] });
     expect(byTask(old).analyze.reason).toMatch(
       /^TaskRunValidationFailed: \[User error\] more than one PersistentVolumeClaim is bound/,
     );
     expect(byTask(old).report.status).toBe('Succeeded');
+    expect(readFileSync(path.join(dirs.work, 'r/aa/log'), 'utf8')).toBe('ran\n');
     // One claim in two subdirectories is one PVC; with the assistant disabled the rule does not apply.
     const oneClaim = {
       work: { name: 'work', persistentVolumeClaim: { claimName: 'llm-bench-history' }, subPath: 'n/work' },
