@@ -137,6 +137,50 @@ const byTask = (r: PipelineRunRecord) => Object.fromEntries(r.taskRuns.map((t) =
 const applied = (name: string) =>
   kube.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/deployments/${name}`)).length;
 
+describe('a nightly work directory outlives its run (one per combination on the history claim)', () => {
+  it('regression: source empties it first, so yesterday’s runs/, analysis/ and report never reach today’s tasks', async () => {
+    const source = ofKind(docs, 'Task').find((d) => d.obj.metadata.name === 'llmbench-source')!;
+    const p = {
+      file: 'p.yaml',
+      index: 0,
+      obj: {
+        apiVersion: 'tekton.dev/v1',
+        kind: 'Pipeline',
+        metadata: { name: 'only-source' },
+        spec: {
+          params: [{ name: 'repo-url' }, { name: 'revision' }],
+          workspaces: [{ name: 'work' }],
+          tasks: [
+            {
+              name: 'source',
+              taskRef: { name: 'llmbench-source' },
+              params: [
+                { name: 'repo-url', value: '$(params.repo-url)' },
+                { name: 'revision', value: '$(params.revision)' },
+              ],
+              workspaces: [{ name: 'work', workspace: 'work' }],
+            },
+          ],
+        },
+      },
+    };
+    const work = mkdtempSync(path.join(root, 'nightly-work-'));
+    for (const f of ['runs/vllm/samples.ndjson', 'analysis/verdict.json', 'report/comment.md', 'SUMMARY.md']) {
+      mkdirSync(path.dirname(path.join(work, f)), { recursive: true });
+      writeFileSync(path.join(work, f), 'yesterday');
+    }
+    mkdirSync(path.join(work, 'lost+found'));
+    const run = await new PipelineHarness({
+      docs: [source, p],
+      pipeline: 'only-source',
+      params: { 'repo-url': `file://${src}`, revision: sha },
+      workspaces: { work },
+    }).run();
+    expect([dumpRun(run), run.status]).toEqual([dumpRun(run), 'Succeeded']);
+    expect(readdirSync(work).sort()).toEqual(['baseline', 'lost+found', 'source']);
+  });
+});
+
 describe('the Affinity Assistant rule: at most one PVC per TaskRun (coschedule: workspaces, the default)', () => {
   // What analyze was bound to before: the per-run work claim and the history claim (the Triggers template for every
   // run, .tekton/nightly.yaml, the tkn recipe).
