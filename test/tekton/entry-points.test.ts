@@ -420,7 +420,9 @@ describe('entry points run end to end', () => {
     // One sticky comment on PR 42 carrying the verdict, one commit status on the head SHA (a classic token).
     expect(repo.comments.length).toBe(1);
     expect(repo.comments[0].body).toContain(verdict);
-    expect(repo.statuses.map((s) => s.sha)).toEqual([sha]);
+    // The repository has no baseline at main: inconclusive, which a commit status shows as `error` (never a pass).
+    expect(verdict).toBe('inconclusive');
+    expect(repo.statuses.map((s) => [s.sha, s.state])).toEqual([[sha, 'error']]);
     expect(repo.checkRuns).toEqual([]);
     expect(ghTriggers.violations).toEqual([]);
   });
