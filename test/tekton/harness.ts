@@ -21,6 +21,15 @@
  *  - `when` expressions (operators in / notin) after substitution: a false one skips the task
  *    ("WhenExpressionsSkipped"); tasks ordered after it (runAfter) still run, tasks consuming its results are
  *    skipped — Tekton's "guard the task only" semantics (tektoncd/pipeline docs/pipelines.md, "Guard Task only").
+ *  - the Affinity Assistant's admission rule under its default mode `coschedule: workspaces` (tektoncd/pipeline
+ *    docs/affinityassistants.md: "Only one pvc-backed workspace can be mounted to each TaskRun in this mode";
+ *    pkg/workspace/validate.go ValidateOnlyOnePVCIsUsed, called by the TaskRun reconciler): when the PipelineRun's
+ *    bindings are known (`bindings`), a TaskRun whose workspaces resolve to more than one PVC — distinct claimNames,
+ *    each volumeClaimTemplate its own claim — fails "TaskRunValidationFailed: [User error] more than one
+ *    PersistentVolumeClaim is bound" before any step runs. Two bindings of one claim (different subPaths) pass;
+ *  - a pipeline task's workspace `subPath` (params and $(context.pipelineRun.name) substituted, as
+ *    pkg/reconciler/pipelinerun/resources/apply.go does) mounts that subdirectory, created when missing as the
+ *    kubelet does (pkg/kubelet/kubelet_pods.go makeMounts).
  * Not implemented, and therefore refused (the TaskRun fails saying so): matrix, embedded
  * taskSpec/pipelineSpec, sidecars, StepActions and steps without a script.
  */
@@ -50,6 +59,13 @@ export interface HarnessOptions {
   params: Record<string, string>;
   /** Pipeline workspace name → host directory; unlisted optional workspaces stay unbound. */
   workspaces: Record<string, string>;
+  /**
+   * The PipelineRun's workspace bindings (name → binding: persistentVolumeClaim, volumeClaimTemplate, secret, …),
+   * when the run came from a PipelineRun: they decide which TaskRuns bind PVCs (the Affinity Assistant rule).
+   */
+  bindings?: Record<string, Obj>;
+  /** The cluster's Affinity Assistant mode (feature-flags `coschedule`); default: Tekton's, workspaces. */
+  coschedule?: 'workspaces' | 'disabled';
   /** Secret name → key → value, for env valueFrom.secretKeyRef. */
   secrets?: Record<string, Record<string, string>>;
   /** "task-name/step-name" → substitution. */
@@ -152,6 +168,8 @@ export class PipelineHarness {
   private readonly tasks: Map<string, Obj>;
   private readonly pipeline: Obj;
   private binDir = '';
+  /** The run's pipeline params after defaults (for pipeline-level substitution in workspace subPaths). */
+  private pipelineParams: Record<string, string> = {};
   /** The shim dir and per-step/per-TaskRun temp dirs (scripts, HOME, results), removed after each run. */
   private readonly scratch: string[] = [];
 
@@ -181,6 +199,7 @@ export class PipelineHarness {
     for (const w of spec.workspaces ?? []) {
       if (!w.optional && !this.opts.workspaces[w.name]) throw new Error(`required workspace '${w.name}' not bound`);
     }
+    this.pipelineParams = params;
 
     const records = new Map<string, TaskRunRecord>();
     const order: string[] = [];
@@ -315,6 +334,22 @@ export class PipelineHarness {
     return ok ? v : undefined;
   }
 
+  /**
+   * The PVCs a pipeline task's TaskRun would bind, as ValidateOnlyOnePVCIsUsed counts them: a claimName once however
+   * many bindings share it, a volumeClaimTemplate as the one claim Tekton creates for that PipelineRun workspace.
+   * Empty when the mode is not `coschedule: workspaces` or the bindings are unknown.
+   */
+  boundClaims(pt: Obj): string[] {
+    if ((this.opts.coschedule ?? 'workspaces') !== 'workspaces' || !this.opts.bindings) return [];
+    const claims = new Set<string>();
+    for (const b of (pt.workspaces ?? []) as Obj[]) {
+      const w = this.opts.bindings[b.workspace];
+      if (w?.persistentVolumeClaim) claims.add(`persistentVolumeClaim ${w.persistentVolumeClaim.claimName}`);
+      else if (w?.volumeClaimTemplate) claims.add(`volumeClaimTemplate of workspace ${b.workspace}`);
+    }
+    return [...claims];
+  }
+
   private skipped(t: Obj, fin: boolean, reason: string): TaskRunRecord {
     return {
       pipelineTask: t.name,
@@ -416,6 +451,18 @@ export class PipelineHarness {
           durationMs: 0,
         };
 
+    const pvcs = this.boundClaims(pt);
+    if (pvcs.length > 1)
+      return {
+        ...base,
+        status: 'Failed',
+        reason: `TaskRunValidationFailed: [User error] more than one PersistentVolumeClaim is bound (${pvcs.join(', ')})`,
+        attempts: 1,
+        params,
+        results: {},
+        steps: [],
+        durationMs: 0,
+      };
     const attempts = 1 + Number(pt.retries ?? 0);
     let last!: TaskRunRecord;
     const retried: TaskRunRecord['retried'] = [];
@@ -445,9 +492,24 @@ export class PipelineHarness {
     };
     for (const [k, v] of Object.entries(params)) vars[`params.${k}`] = v;
     for (const r of task.spec.results ?? []) vars[`results.${r.name}.path`] = path.join(resultsDir, r.name);
-    const bindings = new Map<string, string>((pt.workspaces ?? []).map((b: Obj) => [b.name, b.workspace]));
+    const bindings = new Map<string, Obj>((pt.workspaces ?? []).map((b: Obj) => [b.name, b]));
+    const pipelineVars: Vars = { 'context.pipelineRun.name': runName };
+    for (const [k, v] of Object.entries(this.pipelineParams)) pipelineVars[`params.${k}`] = v;
     for (const w of task.spec.workspaces ?? []) {
-      const host = bindings.has(w.name) ? this.opts.workspaces[bindings.get(w.name)!] : undefined;
+      const b = bindings.get(w.name);
+      const root = b ? this.opts.workspaces[b.workspace] : undefined;
+      const sub = b?.subPath ? substitute(String(b.subPath), pipelineVars) : '';
+      if (sub && (path.isAbsolute(sub) || sub.split('/').includes('..')))
+        return {
+          retried: [],
+          status: 'Failed',
+          reason: `workspace ${w.name}: subPath ${sub} must be relative and must not contain '..'`,
+          params,
+          results: {},
+          steps: [],
+          durationMs: 0,
+        };
+      const host = root && sub ? path.join(root, sub) : root;
       if (!host && !w.optional)
         return {
           retried: [],

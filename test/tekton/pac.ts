@@ -94,8 +94,17 @@ export function substitute<T>(obj: T, values: Record<string, string>): T {
   return out;
 }
 
-/** The PipelineRun PaC would create for this event from one .tekton/ file and the Repository CR. */
+/**
+ * The PipelineRun PaC would create for this event from one .tekton/ file and the Repository CR. Its name becomes a
+ * generateName `<name>-` (pkg/resolve/resolve.go: "Add a GenerateName based on the pipeline name"), so that runs of
+ * one file (the nightly fan-out) get distinct names.
+ */
 export function pacPipelineRun(template: Obj, repository: Obj, e: PacEvent, gitAuthSecret = 'pac-gitauth-abcde'): Obj {
   const values = { ...customParams(repository, e), ...builtins(e, gitAuthSecret) };
-  return substitute(template, values);
+  const run = substitute(template, values);
+  if (run.metadata?.name && !run.metadata.generateName) {
+    const { name, ...rest } = run.metadata;
+    run.metadata = { ...rest, generateName: `${name}-` };
+  }
+  return run;
 }

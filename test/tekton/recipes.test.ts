@@ -71,14 +71,14 @@ describe('every install and tkn command of README.md and tekton/README.md runs a
   test('bad input: a missing prerequisite fails at once, naming the object and the install command', async () => {
     fake = await startFakeKube();
     const r = new RecipeRunner(fake);
-    // Everything but the storage (history PVC) step.
+    // Everything but the storage step (history PVC, trusted-CA ConfigMap); the recipe binds the ConfigMap.
     await runAll(
       r,
       install().filter((c) => !c.includes('tekton/install/storage.yaml')),
     ).catch((e: Error) => {
       expect(e).toBeInstanceOf(RecipeError);
       expect(e.message).toMatch(
-        /persistentvolumeclaims "llm-bench-history" not found in llm-bench-ci: kubectl apply -f tekton\/install\/storage.yaml/,
+        /configmaps "llm-bench-trusted-ca" not found in llm-bench-ci: kubectl apply -f tekton\/install\/storage.yaml/,
       );
     });
     expect.assertions(2);

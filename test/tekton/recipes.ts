@@ -162,35 +162,7 @@ export class RecipeRunner {
   }
 
   private async tknStart(what: 'pipeline' | 'task', args: string[]): Promise<void> {
-    const name = args[0];
-    let ns = 'default';
-    let sa = 'default';
-    const taskSa: Record<string, string> = {};
-    const params: Record<string, string> = {};
-    const bindings: Record<string, Record<string, string>> = {};
-    let useDefaults = false;
-    for (let i = 1; i < args.length; i++) {
-      const a = args[i];
-      const next = () => args[++i];
-      if (a === '-n' || a === '--namespace') ns = next();
-      else if (a === '--serviceaccount' || a === '-s') sa = next();
-      else if (a === '--task-serviceaccount') {
-        const [t, s] = next().split('=');
-        taskSa[t] = s;
-      } else if (a === '--param' || a === '-p') {
-        const kv = next();
-        params[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
-      } else if (a === '--workspace' || a === '-w') {
-        const fields = Object.fromEntries(
-          next()
-            .split(',')
-            .map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
-        );
-        bindings[fields.name] = fields;
-      } else if (a === '--use-param-defaults') useDefaults = true;
-      else if (a === '--showlog') continue;
-      else throw new RecipeError(`tkn ${what} start: flag ${a} is not modelled`);
-    }
+    const { name, ns, sa, taskSa, params, bindings, useDefaults } = parseTknStart(what, args);
     const kind = what === 'pipeline' ? 'Pipeline' : 'Task';
     const obj = this.fake.get(kind, ns, name);
     if (!obj) throw new RecipeError(`Error: ${what} name ${name} does not exist in namespace ${ns}`);
@@ -214,7 +186,7 @@ export class RecipeRunner {
         );
       if (b.secret && !this.exists('Secret', ns, b.secret)) problems.push(`secrets "${b.secret}" not found in ${ns}`);
       if (b.config && !this.exists('ConfigMap', ns, b.config))
-        problems.push(`configmaps "${b.config}" not found in ${ns}`);
+        problems.push(`configmaps "${b.config}" not found in ${ns}: kubectl apply -f tekton/install/storage.yaml`);
       if (b.volumeClaimTemplateFile && !existsSync(path.resolve(this.cwd, b.volumeClaimTemplateFile)))
         problems.push(`volumeClaimTemplateFile ${b.volumeClaimTemplateFile} does not exist`);
     }
@@ -235,6 +207,95 @@ export class RecipeRunner {
     for (const [ptName, task, account] of runs)
       await this.send(taskRunPod(`${name}-run-${ptName}-pod`, task, account, ns), ns);
   }
+}
+
+export interface TknStart {
+  name: string;
+  ns: string;
+  sa: string;
+  taskSa: Record<string, string>;
+  params: Record<string, string>;
+  /** --workspace name=W,key=value,… → W → its fields. */
+  bindings: Record<string, Record<string, string>>;
+  useDefaults: boolean;
+}
+
+/** The flags of `tkn pipeline|task start NAME …` (tektoncd/cli pkg/cmd/pipeline/start.go). */
+export function parseTknStart(what: 'pipeline' | 'task', args: string[]): TknStart {
+  const out: TknStart = {
+    name: args[0],
+    ns: 'default',
+    sa: 'default',
+    taskSa: {},
+    params: {},
+    bindings: {},
+    useDefaults: false,
+  };
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    const next = () => args[++i];
+    if (a === '-n' || a === '--namespace') out.ns = next();
+    else if (a === '--serviceaccount' || a === '-s') out.sa = next();
+    else if (a === '--task-serviceaccount') {
+      const [t, s] = next().split('=');
+      out.taskSa[t] = s;
+    } else if (a === '--param' || a === '-p') {
+      const kv = next();
+      out.params[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+    } else if (a === '--workspace' || a === '-w') {
+      const fields = Object.fromEntries(
+        next()
+          .split(',')
+          .map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
+      );
+      out.bindings[fields.name] = fields;
+    } else if (a === '--use-param-defaults') out.useDefaults = true;
+    else if (a === '--showlog') continue;
+    else throw new RecipeError(`tkn ${what} start: flag ${a} is not modelled`);
+  }
+  return out;
+}
+
+/**
+ * The PipelineRun `tkn pipeline start` creates from its flags (tektoncd/cli pkg/cmd/pipeline/start.go and
+ * pkg/workspaces/workspaces.go): generateName `<pipeline>-run-`, the params as given (with --use-param-defaults the
+ * rest take their defaults, which the harness applies), --serviceaccount as taskRunTemplate.serviceAccountName,
+ * each --task-serviceaccount as a taskRunSpecs entry, and each --workspace as a binding: claimName →
+ * persistentVolumeClaim, volumeClaimTemplateFile → the file's volumeClaimTemplate, config → configMap, secret →
+ * secret, emptyDir → emptyDir, subPath kept.
+ */
+export function tknPipelineRun(t: TknStart, cwd = REPO_ROOT): Obj {
+  const workspaces = Object.entries(t.bindings).map(([name, f]) => {
+    const w: Obj = { name };
+    if (f.subPath) w.subPath = f.subPath;
+    if (f.claimName) w.persistentVolumeClaim = { claimName: f.claimName };
+    else if (f.volumeClaimTemplateFile)
+      w.volumeClaimTemplate = yaml.load(readFileSync(path.resolve(cwd, f.volumeClaimTemplateFile), 'utf8'));
+    else if (f.config) w.configMap = { name: f.config };
+    else if (f.secret) w.secret = { secretName: f.secret };
+    else if ('emptyDir' in f) w.emptyDir = {};
+    else throw new RecipeError(`tkn: workspace ${name}: binding not modelled: ${JSON.stringify(f)}`);
+    return w;
+  });
+  return {
+    apiVersion: 'tekton.dev/v1',
+    kind: 'PipelineRun',
+    metadata: { generateName: `${t.name}-run-`, namespace: t.ns },
+    spec: {
+      pipelineRef: { name: t.name },
+      params: Object.entries(t.params).map(([name, value]) => ({ name, value })),
+      taskRunTemplate: { serviceAccountName: t.sa },
+      ...(Object.keys(t.taskSa).length
+        ? {
+            taskRunSpecs: Object.entries(t.taskSa).map(([pipelineTaskName, serviceAccountName]) => ({
+              pipelineTaskName,
+              serviceAccountName,
+            })),
+          }
+        : {}),
+      workspaces,
+    },
+  };
 }
 
 /**
