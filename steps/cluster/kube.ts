@@ -429,6 +429,10 @@ export class KubeClient {
   /**
    * Watches one object until `until` returns true for an event, the deadline passes, or the stream ends.
    * Returns true when the predicate matched. Callers poll as well: a watch may drop at any time.
+   * `sinceVersion` (the resourceVersion of the caller's last read) makes the API server replay every change after
+   * that read, so a deletion between the read and the watch is not missed; without it a watch starts "at most
+   * recent" and sees nothing of an object already gone (kubernetes.io/docs/reference/using-api/api-concepts/
+   * "Semantics for watch").
    */
   async watchUntil(
     kind: string,
@@ -436,6 +440,7 @@ export class KubeClient {
     name: string,
     until: (type: string, obj: KObject) => boolean,
     timeoutMs: number,
+    sinceVersion?: string,
   ): Promise<boolean> {
     const ac = new AbortController();
     return new Promise<boolean>((resolve) => {
@@ -451,7 +456,7 @@ export class KubeClient {
       this.watcher
         .watch(
           objectPath(kind, namespace),
-          { fieldSelector: `metadata.name=${name}` },
+          { fieldSelector: `metadata.name=${name}`, ...(sinceVersion ? { resourceVersion: sinceVersion } : {}) },
           (type, obj) => {
             if (until(type, obj as KObject)) finish(true);
           },

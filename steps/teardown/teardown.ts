@@ -69,13 +69,15 @@ export async function teardown(
           },
         );
       }
-      // A watch wakes us on DELETED; the re-read covers a dropped watch or a deletion before it started.
+      // A watch from the read's resourceVersion wakes us on DELETED, even one that came between the read and the
+      // watch; the re-read covers a dropped watch (or a version the server no longer holds: 410 Expired).
       await client.watchUntil(
         e.kind,
         e.namespace ?? undefined,
         e.name,
         (type) => type === 'DELETED',
         Math.min(left, Math.max(o.pollMs, 50) * 4),
+        typeof live.metadata.resourceVersion === 'string' ? live.metadata.resourceVersion : undefined,
       );
     }
     log.event('gone', { object: label(e) });

@@ -34,6 +34,9 @@ export type Scenario =
 
 export type WorkScenario = 'ready' | 'available-not-ready' | 'applied-false' | 'none';
 
+/** Changes the fake's watch cache keeps (the real one keeps a time window; a count is enough here). */
+const HISTORY_EVENTS = 10_000;
+
 export interface FakeKubeOptions {
   scenario?: Scenario;
   workScenario?: WorkScenario;
@@ -142,6 +145,8 @@ export class FakeKube {
   readonly rejected: { ref: string; problems: string[] }[] = [];
   private readonly store = new Map<string, KObject>();
   private readonly watchers = new Set<Watcher>();
+  /** The last changes, for watches that start from a resourceVersion (the API server's watch cache). */
+  private readonly history: { rv: number; type: string; obj: KObject }[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sockets = new Set<Socket>();
   private rv = 1;
@@ -253,12 +258,40 @@ export class FakeKube {
   }
 
   private emit(type: string, obj: KObject) {
+    this.history.push({ rv: Number(obj.metadata.resourceVersion), type, obj: structuredClone(obj) });
+    if (this.history.length > HISTORY_EVENTS) this.history.shift();
     for (const w of this.watchers) {
       if (w.kind !== obj.kind) continue;
       if (w.namespace && w.namespace !== obj.metadata.namespace) continue;
       if (w.name && w.name !== obj.metadata.name) continue;
       w.res.write(JSON.stringify({ type, object: obj }) + '\n');
     }
+  }
+
+  /**
+   * How the API server starts a watch ("Semantics for watch", kubernetes.io/docs/reference/using-api/api-concepts/):
+   * no resourceVersion (or "0") — synthetic ADDED for what exists now, then changes; a resourceVersion — every
+   * change after it, replayed from the watch cache; one older than the cache holds — an ERROR event carrying a
+   * 410 Expired Status ("too old resource version"), then the stream ends. Returns false when it ended the stream.
+   */
+  private startWatch(w: Watcher, since: string | undefined, items: KObject[]): boolean {
+    const line = (type: string, object: unknown) => w.res.write(JSON.stringify({ type, object }) + '\n');
+    if (!since || since === '0') {
+      for (const o of items) line('ADDED', o);
+      return true;
+    }
+    const rv = Number(since);
+    const oldest = this.history[0]?.rv ?? this.rv + 1;
+    if (!Number.isInteger(rv) || rv < oldest - 1) {
+      const message = `too old resource version: ${since} (${oldest - 1})`;
+      line('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: 'Expired', code: 410 });
+      w.res.end();
+      return false;
+    }
+    for (const h of this.history)
+      if (h.rv > rv && h.obj.kind === w.kind && (!w.namespace || w.namespace === h.obj.metadata.namespace))
+        if (!w.name || w.name === h.obj.metadata.name) line(h.type, h.obj);
+    return true;
   }
 
   event(namespace: string, involved: KObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -447,8 +480,8 @@ export class FakeKube {
     if (query.watch === 'true' || query.watch === '1') {
       const fieldName = /metadata\.name=([^,]+)/.exec(query.fieldSelector ?? '')?.[1];
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-      if (!query.resourceVersion) for (const o of items) res.write(JSON.stringify({ type: 'ADDED', object: o }) + '\n');
       const w: Watcher = { kind, namespace, name: fieldName, res };
+      if (!this.startWatch(w, query.resourceVersion, items)) return;
       this.watchers.add(w);
       res.on('close', () => this.watchers.delete(w));
       return;
