@@ -348,7 +348,7 @@ async function pass(
   const implausible = new ImplausibleCollector();
   const grouper = new Grouper(mode, opts.slo);
   const corrupt: CorruptLine[] = [];
-  const origins = new SampleOrigins(1000);
+  const origins = new SampleOrigins(1000); // bounded: a hostile file may name a new run on every line
   let samples = 0,
     warmup = 0,
     lineNo = 0;
