@@ -60,6 +60,7 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
     const spec = await entry.load();
     signalEndsNormally = spec.signalEndsNormally === true;
     spec.configure(cmd);
+    if (spec.helpAfter) cmd.addHelpText('after', '\n' + spec.helpAfter);
     cmd.action(async (...args: unknown[]) => {
       const c = args[args.length - 1] as Command;
       exitCode = await spec.run(c.opts(), ctx, c.args);

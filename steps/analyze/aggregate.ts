@@ -32,10 +32,12 @@ export function trialValues(p: Point): Record<string, (number | null)[]> {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number }): Promise<Row[]> {
-  const dfd = await loadDanfo();
+type Keyed = Map<string, { backend: string; p: Point }>;
+
+/** One row per backend × point × trial, keyed by backend and point; the points by the same key. */
+function trialTable(runs: LoadedRun[]): { trialRows: Record<string, string | number>[]; points: Keyed } {
   const trialRows: Record<string, string | number>[] = [];
-  const points = new Map<string, { backend: string; p: Point }>();
+  const points: Keyed = new Map();
   for (const r of runs) {
     for (const p of r.points) {
       const key = `${r.backend}#${pointKey(p)}`;
@@ -54,7 +56,15 @@ export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number })
       }
     }
   }
-  if (!trialRows.length) return [];
+  return { trialRows, points };
+}
+
+/** Grouped over trials (median, mean, std, count; sums), plus error rate and cost as column operations. */
+function groupOverTrials(
+  dfd: typeof Dfd,
+  trialRows: Record<string, string | number>[],
+  gpuHourUsd: number,
+): Record<string, unknown>[] {
   const df = new dfd.DataFrame(trialRows);
   const g = df.groupby(['key']).agg({
     output_tokens_per_s: ['median', 'mean', 'std', 'count'],
@@ -72,10 +82,55 @@ export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number })
   const tps = (g['output_tokens_per_s_median'] as Dfd.Series).values.map((v) => Number(v));
   g.addColumn(
     'cost_per_1m',
-    tps.map((v) => (v > 0 ? (opts.gpuHourUsd / (v * 3600)) * 1e6 : NaN)),
+    tps.map((v) => (v > 0 ? (gpuHourUsd / (v * 3600)) * 1e6 : NaN)),
     { inplace: true },
   );
-  const table = dfd.toJSON(g) as Record<string, unknown>[];
+  return dfd.toJSON(g) as Record<string, unknown>[];
+}
+
+/** Metric key → its per-trial values, median center, mean and coefficient of variation. */
+function trialStats(p: Point): NonNullable<Row['metrics']> {
+  const metrics: NonNullable<Row['metrics']> = {};
+  for (const [k, vals] of Object.entries(trialValues(p))) {
+    const present = vals.filter((v): v is number => v !== null);
+    if (!present.length) continue;
+    const m = mean(present);
+    const sd =
+      present.length > 1 ? Math.sqrt(present.reduce((a, v) => a + (v - m) ** 2, 0) / (present.length - 1)) : null;
+    metrics[k] = { values: vals, center: median(present), mean: m, cv: sd !== null && m !== 0 ? sd / m : null };
+  }
+  return metrics;
+}
+
+function summaryRow(t: Record<string, unknown>, backend: string, p: Point, c1: number | undefined): Row {
+  const center = num(t.output_tokens_per_s_median);
+  return {
+    backend,
+    concurrency: p.concurrency,
+    rate: p.rate,
+    trials: trialsOf(p).length,
+    completed: Number(t.completed_sum),
+    failed: Number(t.failed_sum),
+    error_rate: num(t.error_rate) ?? 0,
+    output_tokens_per_s: center,
+    requests_per_s: num(t.requests_per_s_median),
+    goodput_requests_per_s: p.goodput_requests_per_s ?? null,
+    ttft_ms: p.ttft_ms,
+    itl_ms: p.itl_ms,
+    tpot_ms: p.tpot_ms,
+    e2e_ms: p.e2e_ms,
+    scaling_efficiency:
+      c1 && center !== null && p.concurrency && p.rate === null ? center / (p.concurrency * c1) : null,
+    cost_per_1m_output_tokens_usd: num(t.cost_per_1m),
+    metrics: trialStats(p),
+  };
+}
+
+export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number }): Promise<Row[]> {
+  const dfd = await loadDanfo();
+  const { trialRows, points } = trialTable(runs);
+  if (!trialRows.length) return [];
+  const table = groupOverTrials(dfd, trialRows, opts.gpuHourUsd);
 
   // Scaling efficiency needs each backend's c = 1 throughput.
   const single = new Map<string, number>();
@@ -83,42 +138,10 @@ export async function aggregate(runs: LoadedRun[], opts: { gpuHourUsd: number })
     const pt = points.get(String(t.key))!;
     if (pt.p.concurrency === 1 && pt.p.rate === null) single.set(pt.backend, Number(t.output_tokens_per_s_median));
   }
-  const rows: Row[] = [];
-  for (const t of table) {
+  const rows = table.map((t) => {
     const { backend, p } = points.get(String(t.key))!;
-    const tv = trialValues(p);
-    const center = num(t.output_tokens_per_s_median);
-    const c1 = single.get(backend);
-    const metrics: NonNullable<Row['metrics']> = {};
-    for (const [k, vals] of Object.entries(tv)) {
-      const present = vals.filter((v): v is number => v !== null);
-      if (!present.length) continue;
-      const m = mean(present);
-      const sd =
-        present.length > 1 ? Math.sqrt(present.reduce((a, v) => a + (v - m) ** 2, 0) / (present.length - 1)) : null;
-      metrics[k] = { values: vals, center: median(present), mean: m, cv: sd !== null && m !== 0 ? sd / m : null };
-    }
-    rows.push({
-      backend,
-      concurrency: p.concurrency,
-      rate: p.rate,
-      trials: trialsOf(p).length,
-      completed: Number(t.completed_sum),
-      failed: Number(t.failed_sum),
-      error_rate: num(t.error_rate) ?? 0,
-      output_tokens_per_s: center,
-      requests_per_s: num(t.requests_per_s_median),
-      goodput_requests_per_s: p.goodput_requests_per_s ?? null,
-      ttft_ms: p.ttft_ms,
-      itl_ms: p.itl_ms,
-      tpot_ms: p.tpot_ms,
-      e2e_ms: p.e2e_ms,
-      scaling_efficiency:
-        c1 && center !== null && p.concurrency && p.rate === null ? center / (p.concurrency * c1) : null,
-      cost_per_1m_output_tokens_usd: num(t.cost_per_1m),
-      metrics,
-    });
-  }
+    return summaryRow(t, backend, p, single.get(backend));
+  });
   return rows.sort(
     (a, b) =>
       a.backend.localeCompare(b.backend) ||

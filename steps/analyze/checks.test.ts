@@ -2,15 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { SweepSummary } from '../core/types/sweep-summary.js';
 import type { Point } from '../metrics/derive.js';
-import {
-  blockedBy,
-  checkAgainstReference,
-  checkPoint,
-  checkRun,
-  checkWorkloads,
-  finding,
-  uncleanReasons,
-} from './checks.js';
+import * as checks from './checks.js';
 import { compare } from './compare.js';
 import { verdictOf } from './analyze.js';
 import { METRICS } from './metrics.js';
@@ -66,7 +58,7 @@ const opts = { maxErrorRate: 0.01, minSamples: 100, requestedOutputTokens: 100 }
 const codes = (fs: { code: string; severity: string }[]) => fs.map((f) => `${f.code}:${f.severity}`);
 
 describe('checkRun', () => {
-  test('a clean run has no findings', () => expect(checkRun(run())).toEqual([]));
+  test('a clean run has no findings', () => expect(checks.checkRun(run())).toEqual([]));
   test('corrupt, mixed and empty samples, no fingerprint, torn line', () => {
     const r = run(
       {
@@ -77,14 +69,14 @@ describe('checkRun', () => {
       },
       { workload: undefined },
     );
-    expect(codes(checkRun(r))).toEqual([
+    expect(codes(checks.checkRun(r))).toEqual([
       'corrupt-samples:error',
       'torn-last-line:info',
       'samples-mixed:error',
       'empty-run:error',
       'workload-unknown:error',
     ]);
-    expect(checkRun(r)[0].message).toBe(
+    expect(checks.checkRun(r)[0].message).toBe(
       '1 corrupt line(s) in /runs/vllm/samples.ndjson (first at line 7: not JSON); results of this backend cannot be trusted',
     );
   });
@@ -95,7 +87,7 @@ describe('checkRun', () => {
         { code: 'weird-thing', severity: 'warning', message: 'hm' },
       ],
     });
-    const f = checkRun(r);
+    const f = checks.checkRun(r);
     expect(codes(f)).toEqual(['run-cancelled:error', 'import-finding:warning']);
     expect(f[1].message).toBe('weird-thing: hm');
   });
@@ -103,10 +95,10 @@ describe('checkRun', () => {
 
 describe('checkPoint', () => {
   test('failures over the allowance are errors that block the point', () => {
-    const f = checkPoint(run(), point({ completed: 90, failed: 10, errors_by_category: { timeout: 10 } }), opts);
+    const f = checks.checkPoint(run(), point({ completed: 90, failed: 10, errors_by_category: { timeout: 10 } }), opts);
     expect(codes(f)).toEqual(['requests-failed:error', 'too-few-samples:warning']);
     expect(f[0].message).toBe('10 of 100 requests failed at c=4 (10.0 %, over the 1.0 % allowance): timeout 10');
-    expect([...blockedBy(f).keys()]).toEqual(['vllm#4|']);
+    expect([...checks.blockedBy(f).keys()]).toEqual(['vllm#4|']);
   });
   test("the sweep's structured reasons become findings by code; too-few-samples is analyze's own rule", () => {
     const p = point();
@@ -131,13 +123,13 @@ describe('checkPoint', () => {
         ],
       },
     );
-    expect(codes(checkPoint(r, p, opts))).toEqual(['client-bottleneck:error', 'point-invalid:error']);
+    expect(codes(checks.checkPoint(r, p, opts))).toEqual(['client-bottleneck:error', 'point-invalid:error']);
   });
   test('token counting and shortfall', () => {
     const p = point({
       tokens: { server_counted: 0, client_counted: 0, mismatched: 3, shortfall: 2, mean_output_tokens: 90 },
     } as never);
-    expect(codes(checkPoint(run(), p, opts))).toEqual([
+    expect(codes(checks.checkPoint(run(), p, opts))).toEqual([
       'token-count-unverified:warning',
       'token-count-mismatch:warning',
       'output-shortfall:warning',
@@ -145,25 +137,28 @@ describe('checkPoint', () => {
   });
   test('a trial with fewer than 3 successful requests blocks the point', () => {
     const p = point({ trials: [{ completed: 2, failed: 0 } as never, point().trials![0]] });
-    expect(codes(checkPoint(run(), p, opts))).toContain('too-few-samples:error');
+    expect(codes(checks.checkPoint(run(), p, opts))).toContain('too-few-samples:error');
   });
 });
 
 describe('run-level and reference checks', () => {
   test('different workloads in one runs directory block everything and keep the run out of baselines', () => {
-    const f = checkWorkloads([run(), run({ backend: 'tgi' }, { workload: { fingerprint: 'sha256:w2' } as never })]);
+    const f = checks.checkWorkloads([
+      run(),
+      run({ backend: 'tgi' }, { workload: { fingerprint: 'sha256:w2' } as never }),
+    ]);
     expect(codes(f)).toEqual(['workload-mixed:error']);
-    expect([...blockedBy(f).keys()]).toEqual(['*']);
-    expect(uncleanReasons(f)).toHaveLength(1);
+    expect([...checks.blockedBy(f).keys()]).toEqual(['*']);
+    expect(checks.uncleanReasons(f)).toHaveLength(1);
   });
   test('another workload or GPU than the reference blocks the backend but does not make the run unclean', () => {
-    const f = checkAgainstReference(run({}, { provenance: { gpu: 'h100' } }), {
+    const f = checks.checkAgainstReference(run({}, { provenance: { gpu: 'h100' } }), {
       fingerprint: 'sha256:other',
       provenance: { gpu: 'a100' },
     });
     expect(codes(f)).toEqual(['workload-mismatch:error', 'provenance-mismatch:error']);
-    expect([...blockedBy(f).keys()]).toEqual(['vllm#*']);
-    expect(uncleanReasons(f)).toEqual([]);
+    expect([...checks.blockedBy(f).keys()]).toEqual(['vllm#*']);
+    expect(checks.uncleanReasons(f)).toEqual([]);
   });
 });
 
@@ -235,7 +230,7 @@ describe('compare and verdictOf', () => {
   test('verdict: a regression wins; an error finding or an undecided gated comparison is inconclusive, never pass', () => {
     const mk = (verdict: 'regression' | 'unchanged' | 'inconclusive', gated = true) =>
       ({ backend: 'b', metric: 'm', baseline: 1, candidate: 1, delta_pct: 0, verdict, gated }) as never;
-    const err = finding('empty-run', 'error', { backend: 'b' });
+    const err = checks.finding('empty-run', 'error', { backend: 'b' });
     expect(verdictOf([mk('unchanged'), mk('regression')], [err])).toBe('regression');
     expect(verdictOf([mk('unchanged')], [err])).toBe('inconclusive');
     expect(verdictOf([mk('unchanged'), mk('inconclusive')], [])).toBe('inconclusive');

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { CommandSpec } from '../core/command.js';
 import { existsSync } from 'node:fs';
 import { builtinConfig, loadConfig } from '../core/config.js';
-import { InvalidInputError } from '../core/errors.js';
+import { FlagProblems } from '../core/flags.js';
 import { analyzeWork } from './pipeline.js';
 import { withHeartbeat } from '../core/log.js';
 
@@ -22,20 +22,18 @@ export const command: CommandSpec = {
       .option(
         '--config <file>',
         'bench config for regression settings (tolerance, alpha, gates, SLO, GPU price); default: <runs>/../bench-config.json when present, else built-in defaults',
-      )
-      .addHelpText(
-        'after',
-        '\nExit code: 0 pass, 1 regression, 2 invalid input, 4 inconclusive. With --write-baseline and no --baseline, a clean run exits 0.',
       ),
+  helpAfter:
+    'Exit code: 0 pass, 1 regression, 2 invalid input, 4 inconclusive. With --write-baseline and no --baseline, a clean run exits 0.',
   async run(opts, ctx) {
-    const problems = [];
-    if (!opts.runs) problems.push({ path: '--runs', message: 'is required' });
-    if (!opts.out) problems.push({ path: '--out', message: 'is required' });
-    if (problems.length)
-      throw new InvalidInputError('analyze-flags', 'analyze needs --runs and --out', {
-        problems,
-        hint: 'llmbench analyze --runs <workdir>/runs --out <workdir>/analysis [--baseline FILE]',
-      });
+    const flags = new FlagProblems(opts);
+    flags.required('--runs');
+    flags.required('--out');
+    flags.throwIfAny(
+      'analyze-flags',
+      'analyze needs --runs and --out',
+      'llmbench analyze --runs <workdir>/runs --out <workdir>/analysis [--baseline FILE]',
+    );
     const abs = (p: unknown) => (p ? path.resolve(ctx.cwd, String(p)) : null);
     // Without --config, use the config the run was made with (`llmbench run` writes it beside runs/), else the
     // built-in defaults — never the embedded demo's wider tolerances.

@@ -79,42 +79,44 @@ export async function findSweepDirs(runsDir: string): Promise<string[]> {
   return out;
 }
 
-export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logger }): Promise<LoadedRun[]> {
-  const dirs = await findSweepDirs(runsDir);
-  if (!dirs.length) {
-    throw new InvalidInputError('runs-empty', `no sweep output in ${runsDir} (expected <backend>/summary.json)`, {
-      hint: 'An empty run cannot be analyzed: run `llmbench sweep` (or `llmbench import`) into this directory first.',
-      problems: [{ path: '', message: 'no <backend>/summary.json found', file: runsDir }],
+type Summaries = { dir: string; summary: SweepSummary }[];
+
+/** <dir>/summary.json parsed and validated; null (with its problems added) when it is missing or invalid. */
+async function readSummary(dir: string, problems: Problem[]): Promise<SweepSummary | null> {
+  const file = path.join(dir, 'summary.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    problems.push({
+      path: '',
+      message: 'summary.json missing next to samples.ndjson (the sweep did not finish); rerun or re-import it',
+      file,
     });
+    return null;
   }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    problems.push({ path: '', message: `not valid JSON: ${(e as Error).message}`, file });
+    return null;
+  }
+  const ps = validate('sweep-summary', doc);
+  if (ps.length) {
+    problems.push(...ps.map((p) => ({ ...p, file })));
+    return null;
+  }
+  return doc as SweepSummary;
+}
+
+/** Every sweep's summary, or exit 2 listing every invalid one and every backend measured twice. */
+async function readSummaries(runsDir: string, dirs: string[]): Promise<Summaries> {
   const problems: Problem[] = [];
-  const summaries: { dir: string; summary: SweepSummary }[] = [];
+  const summaries: Summaries = [];
   for (const dir of dirs) {
-    const file = path.join(dir, 'summary.json');
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch {
-      problems.push({
-        path: '',
-        message: 'summary.json missing next to samples.ndjson (the sweep did not finish); rerun or re-import it',
-        file,
-      });
-      continue;
-    }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (e) {
-      problems.push({ path: '', message: `not valid JSON: ${(e as Error).message}`, file });
-      continue;
-    }
-    const ps = validate('sweep-summary', doc);
-    if (ps.length) {
-      problems.push(...ps.map((p) => ({ ...p, file })));
-      continue;
-    }
-    summaries.push({ dir, summary: doc as SweepSummary });
+    const summary = await readSummary(dir, problems);
+    if (summary) summaries.push({ dir, summary });
   }
   const seen = new Map<string, string>();
   for (const s of summaries) {
@@ -137,6 +139,57 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
       },
     );
   }
+  return summaries;
+}
+
+type SampleRead = Awaited<ReturnType<typeof readSampleFiles>>[number];
+
+/** A run from its samples when they were read, else from its summary's own points (imported results). */
+async function loadedRun(dir: string, summary: SweepSummary, r: SampleRead | undefined): Promise<LoadedRun> {
+  if (r) {
+    return {
+      backend: summary.backend,
+      dir,
+      summary,
+      points: r.points,
+      source: 'samples',
+      samples: r.samples,
+      corrupt: r.corrupt,
+      tornLastLine: r.tornLastLine,
+      interleaved: r.interleaved,
+      sampleRunIds: r.runIds,
+      sampleBackends: r.backends,
+      implausible: r.implausible,
+      importFindings: await importFindings(dir),
+    };
+  }
+  const n = summary.points.reduce((a, p) => a + p.completed + p.failed, 0);
+  return {
+    backend: summary.backend,
+    dir,
+    summary,
+    points: summary.points,
+    source: 'summary',
+    samples: n,
+    corrupt: [],
+    tornLastLine: false,
+    interleaved: false,
+    sampleRunIds: [],
+    sampleBackends: [],
+    implausible: [],
+    importFindings: await importFindings(dir),
+  };
+}
+
+export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logger }): Promise<LoadedRun[]> {
+  const dirs = await findSweepDirs(runsDir);
+  if (!dirs.length) {
+    throw new InvalidInputError('runs-empty', `no sweep output in ${runsDir} (expected <backend>/summary.json)`, {
+      hint: 'An empty run cannot be analyzed: run `llmbench sweep` (or `llmbench import`) into this directory first.',
+      problems: [{ path: '', message: 'no <backend>/summary.json found', file: runsDir }],
+    });
+  }
+  const summaries = await readSummaries(runsDir, dirs);
   const runs: LoadedRun[] = [];
   const withSamples: { i: number; file: string; summary: SweepSummary }[] = [];
   for (const [i, { dir, summary }] of summaries.entries()) {
@@ -154,41 +207,7 @@ export async function loadRuns(runsDir: string, opts: { slo?: SloSpec; log: Logg
   });
   for (const [i, { dir, summary }] of summaries.entries()) {
     const k = withSamples.findIndex((w) => w.i === i);
-    if (k >= 0) {
-      const r = reads[k];
-      runs.push({
-        backend: summary.backend,
-        dir,
-        summary,
-        points: r.points,
-        source: 'samples',
-        samples: r.samples,
-        corrupt: r.corrupt,
-        tornLastLine: r.tornLastLine,
-        interleaved: r.interleaved,
-        sampleRunIds: r.runIds,
-        sampleBackends: r.backends,
-        implausible: r.implausible,
-        importFindings: await importFindings(dir),
-      });
-    } else {
-      const n = summary.points.reduce((a, p) => a + p.completed + p.failed, 0);
-      runs.push({
-        backend: summary.backend,
-        dir,
-        summary,
-        points: summary.points,
-        source: 'summary',
-        samples: n,
-        corrupt: [],
-        tornLastLine: false,
-        interleaved: false,
-        sampleRunIds: [],
-        sampleBackends: [],
-        implausible: [],
-        importFindings: await importFindings(dir),
-      });
-    }
+    runs.push(await loadedRun(dir, summary, k >= 0 ? reads[k] : undefined));
   }
   return runs;
 }

@@ -106,6 +106,135 @@ function scanKeyAt(data: Buffer, start: number, end: number): string | null {
   return k !== null || end - start <= 1024 ? k : scanKey(data.toString('utf8', start, end));
 }
 
+/**
+ * Cuts one file into trials and hands each to the pool. Stops early when the file needs the exact sequential path:
+ * trials interleaved, or a trial, point or corrupt-line count over a cap.
+ */
+class TrialDispatch {
+  readonly pending: Promise<TrialBatchResult>[] = [];
+  private closed = new Set<string>();
+  private parts: Buffer[] = [];
+  private key: string | null = null;
+  private first = 1;
+  lineNo = 0;
+  interleaved = false;
+  oversized = false;
+  private linesPerPoint = new Map<string, number>();
+  private corruptSeen = 0;
+
+  constructor(
+    private pool: Pool,
+    private file: string,
+    private slo: SloSpec | undefined,
+    private nextId: () => number,
+    private maxInFlight: number,
+  ) {}
+
+  get stopped(): boolean {
+    return this.interleaved || this.oversized;
+  }
+
+  // Each trial's bytes go to a worker in one transferred buffer: no per-line strings on this thread.
+  private async flush(): Promise<void> {
+    const size = this.parts.reduce((a, b) => a + b.length, 0);
+    if (!size) return;
+    if (size > MAX_BATCH_BYTES) {
+      this.oversized = true;
+      return;
+    }
+    const bytes = new Uint8Array(size);
+    let o = 0;
+    for (const b of this.parts) {
+      bytes.set(b, o);
+      o += b.length;
+    }
+    this.parts = [];
+    const pool = this.pool;
+    const p = pool.run({ id: this.nextId(), firstLine: this.first, bytes, slo: this.slo });
+    p.then(
+      (r) => {
+        this.corruptSeen += r.corrupt.length;
+        if (this.corruptSeen > MAX_CORRUPT_LINES) this.oversized = true; // the sequential path stops at the exact line
+      },
+      () => {}, // observed by Promise.all in oneFile; never an unhandled rejection meanwhile
+    );
+    this.pending.push(p);
+    // Backpressure: never hold more than a few trials in flight.
+    while ((pool.inFlight >= this.maxInFlight || pool.bytesInFlight > MAX_IN_FLIGHT_BYTES) && !pool.failure)
+      await pool.slotFreed();
+  }
+
+  private countLine(k: string): void {
+    const pk = k.slice(0, k.lastIndexOf('#'));
+    const n = (this.linesPerPoint.get(pk) ?? 0) + 1;
+    this.linesPerPoint.set(pk, n);
+    if (n > MAX_SAMPLES_PER_POINT) this.oversized = true; // the sequential path says where, exactly
+  }
+
+  /** Dispatches the trials that end in data; returns where its unfinished last line starts. */
+  private async cut(data: Buffer): Promise<number> {
+    let pos = 0,
+      seg = 0;
+    for (let nl = data.indexOf(10, pos); nl >= 0; nl = data.indexOf(10, pos)) {
+      this.lineNo++;
+      if (nl - pos > MAX_LINE_BYTES) throw lineTooLong(this.file, this.lineNo, MAX_LINE_BYTES);
+      const k = scanKeyAt(data, pos, nl);
+      if (k !== null) this.countLine(k);
+      if (k !== null && k !== this.key) {
+        if (this.key !== null) this.closed.add(this.key);
+        if (this.closed.has(k)) {
+          this.interleaved = true;
+          return pos;
+        }
+        this.parts.push(data.subarray(seg, pos));
+        await this.flush();
+        if (this.oversized) return pos;
+        seg = pos;
+        this.first = this.lineNo;
+        this.key = k;
+      }
+      pos = nl + 1;
+    }
+    if (!this.stopped) this.parts.push(data.subarray(seg, pos));
+    return pos;
+  }
+
+  async readAll(): Promise<void> {
+    const fh = await fs.open(this.file, 'r');
+    try {
+      let carry: Buffer = Buffer.alloc(0);
+      let eof = false;
+      while (!eof && !this.stopped) {
+        throwIfStopped(); // the first SIGINT/SIGTERM ends the read here
+        const buf = Buffer.allocUnsafe(4 << 20);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        eof = bytesRead === 0;
+        let data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+        if (eof && data.length && data[data.length - 1] !== 10) data = Buffer.concat([data, Buffer.from('\n')]); // a final line without newline
+        const pos = await this.cut(data);
+        if (this.stopped) break;
+        carry = data.subarray(pos);
+        if (carry.length > MAX_LINE_BYTES) throw lineTooLong(this.file, this.lineNo + 1, MAX_LINE_BYTES);
+        // A trial that will not go to a worker anyway must not pile up here either.
+        if (this.parts.reduce((a, b) => a + b.length, 0) > MAX_BATCH_BYTES) this.oversized = true;
+      }
+    } finally {
+      await fh.close();
+    }
+    if (!this.stopped) await this.flush();
+  }
+}
+
+/** Every batch one trial, and no trial in two batches (else the file was interleaved). */
+function oneTrialPerBatch(results: TrialBatchResult[]): boolean {
+  const keys = new Set<string>();
+  for (const r of results) {
+    if (!r.uniform || (r.key !== null && keys.has(r.key))) return false;
+    if (r.key !== null) keys.add(r.key);
+  }
+  return true;
+}
+
 async function oneFile(
   pool: Pool,
   file: string,
@@ -113,103 +242,21 @@ async function oneFile(
   nextId: () => number,
   maxInFlight: number,
 ): Promise<SampleRead | null> {
-  const pending: Promise<TrialBatchResult>[] = [];
-  const closed = new Set<string>();
-  let parts: Buffer[] = [],
-    key: string | null = null,
-    first = 1,
-    lineNo = 0,
-    interleaved = false,
-    oversized = false;
-  const linesPerPoint = new Map<string, number>();
-  let corruptSeen = 0;
-  // Each trial's bytes go to a worker in one transferred buffer: no per-line strings on this thread.
-  const flush = async () => {
-    const size = parts.reduce((a, b) => a + b.length, 0);
-    if (!size) return;
-    if (size > MAX_BATCH_BYTES) {
-      oversized = true;
-      return;
-    }
-    const bytes = new Uint8Array(size);
-    let o = 0;
-    for (const b of parts) {
-      bytes.set(b, o);
-      o += b.length;
-    }
-    parts = [];
-    const p = pool.run({ id: nextId(), firstLine: first, bytes, slo: opts.slo });
-    p.then(
-      (r) => {
-        corruptSeen += r.corrupt.length;
-        if (corruptSeen > MAX_CORRUPT_LINES) oversized = true; // the sequential path stops at the exact line
-      },
-      () => {}, // observed by Promise.all below; never an unhandled rejection meanwhile
-    );
-    pending.push(p);
-    // Backpressure: never hold more than a few trials in flight.
-    while ((pool.inFlight >= maxInFlight || pool.bytesInFlight > MAX_IN_FLIGHT_BYTES) && !pool.failure)
-      await pool.slotFreed();
-  };
-  const fh = await fs.open(file, 'r');
-  try {
-    let carry: Buffer = Buffer.alloc(0);
-    let eof = false;
-    while (!eof && !interleaved && !oversized) {
-      throwIfStopped(); // the first SIGINT/SIGTERM ends the read here
-      const buf = Buffer.allocUnsafe(4 << 20);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      eof = bytesRead === 0;
-      let data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-      if (eof && data.length && data[data.length - 1] !== 10) data = Buffer.concat([data, Buffer.from('\n')]); // a final line without newline
-      let pos = 0,
-        seg = 0;
-      for (let nl = data.indexOf(10, pos); nl >= 0; nl = data.indexOf(10, pos)) {
-        lineNo++;
-        if (nl - pos > MAX_LINE_BYTES) throw lineTooLong(file, lineNo, MAX_LINE_BYTES);
-        const k = scanKeyAt(data, pos, nl);
-        if (k !== null) {
-          const pk = k.slice(0, k.lastIndexOf('#'));
-          const n = (linesPerPoint.get(pk) ?? 0) + 1;
-          linesPerPoint.set(pk, n);
-          if (n > MAX_SAMPLES_PER_POINT) oversized = true; // the sequential path says where, exactly
-        }
-        if (k !== null && k !== key) {
-          if (key !== null) closed.add(key);
-          if (closed.has(k)) {
-            interleaved = true;
-            break;
-          }
-          parts.push(data.subarray(seg, pos));
-          await flush();
-          if (oversized) break;
-          seg = pos;
-          first = lineNo;
-          key = k;
-        }
-        pos = nl + 1;
-      }
-      if (interleaved || oversized) break;
-      parts.push(data.subarray(seg, pos));
-      carry = data.subarray(pos);
-      if (carry.length > MAX_LINE_BYTES) throw lineTooLong(file, lineNo + 1, MAX_LINE_BYTES);
-      // A trial that will not go to a worker anyway must not pile up here either.
-      if (parts.reduce((a, b) => a + b.length, 0) > MAX_BATCH_BYTES) oversized = true;
-    }
-  } finally {
-    await fh.close();
-  }
-  if (!interleaved && !oversized) await flush();
-  const results = await Promise.all(pending);
-  if (oversized) return null; // exact sequential path: bounded, names the cap it exceeds
-  const keys = new Set<string>();
-  let uniform = !interleaved;
-  for (const r of results) {
-    if (!r.uniform || (r.key !== null && keys.has(r.key))) uniform = false;
-    if (r.key !== null) keys.add(r.key);
-  }
-  if (!uniform) return null; // exact sequential path (handles interleaving)
+  const d = new TrialDispatch(pool, file, opts.slo, nextId, maxInFlight);
+  await d.readAll();
+  const results = await Promise.all(d.pending);
+  if (d.oversized) return null; // exact sequential path: bounded, names the cap it exceeds
+  if (d.interleaved || !oneTrialPerBatch(results)) return null; // exact sequential path (handles interleaving)
+  return combine(file, results, d.lineNo, opts.summaryPoints);
+}
 
+/** The trials' results as one file's read, or null when a point is over a cap or cannot be assembled. */
+function combine(
+  file: string,
+  results: TrialBatchResult[],
+  lineNo: number,
+  summaryPoints: Point[] | undefined,
+): SampleRead | null {
   const corrupt = results.flatMap((r) => r.corrupt).sort((a, b) => a.line - b.line);
   if (corrupt.length > MAX_CORRUPT_LINES + 1) throw tooManyCorrupt(file, corrupt[0]);
   const perPoint = new Map<string, { n: number; stamps: number }>();
@@ -248,7 +295,7 @@ async function oneFile(
     interleaved: false,
     implausible: implausible.list(),
   };
-  const points = assemble(trials, opts.summaryPoints);
+  const points = assemble(trials, summaryPoints);
   if (points) return { ...base, points, pooled: 'summary' };
   return null; // pooled distributions must be re-derived from whole points
 }

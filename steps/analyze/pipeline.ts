@@ -54,28 +54,89 @@ export interface AnalyzeWorkResult {
 
 export { resolveBaselinePath };
 
+type LoadedBaseline = { path: string; data: Baseline } | null;
+type BaselineProblem = { code: string; message: string } | undefined;
+type History = Awaited<ReturnType<typeof readHistory>>;
+
+/** The baseline to compare against; with lenientBaseline, a missing or unreadable one becomes a finding. */
+async function loadBaseline(o: AnalyzeWorkOptions): Promise<{ baseline: LoadedBaseline; problem: BaselineProblem }> {
+  if (!o.baselinePath) return { baseline: null, problem: undefined };
+  try {
+    // Shown in verdict.json and the PR comment: repository-relative when it lives in the repository (no local paths).
+    const shown = path.relative(REPO_ROOT, o.baselinePath);
+    return {
+      baseline: {
+        path: shown && !shown.startsWith('..') && !path.isAbsolute(shown) ? shown : o.baselinePath,
+        data: await readBaseline(o.baselinePath),
+      },
+      problem: undefined,
+    };
+  } catch (e) {
+    if (!o.lenientBaseline || !(e instanceof LlmbenchError)) throw e;
+    const problem = {
+      code: e.code === 'baseline-missing' ? 'no-baseline' : e.code,
+      message: `${e.message}${e.hint ? ` — ${e.hint}` : ''}`,
+    };
+    o.log.warn(problem.message);
+    return { baseline: null, problem };
+  }
+}
+
+/** Records the run in the history and attaches the change points the history shows. */
+async function recordHistory(
+  o: AnalyzeWorkOptions & { historyDir: string },
+  out: AnalyzeOutput,
+  now: () => Date,
+  files: string[],
+): Promise<{ out: AnalyzeOutput; history: History; changePoints: SeriesChangePoint[] }> {
+  const entry = historyEntry(out, { createdAt: now().toISOString() });
+  files.push(await appendHistory(o.historyDir, entry));
+  const history = await readHistory(o.historyDir);
+  for (const s of history.skipped) o.log.warn(`history entry skipped: ${s.file}: ${s.reason}`);
+  const metrics = METRICS.filter((d) => isGated(d, o.cfg.regression)).map((d) => d.key);
+  const changePoints = historyChangePoints(history.entries, metrics);
+  if (changePoints.length) out = { ...out, verdict: withChangePoints(out.verdict, changePoints) };
+  return { out, history, changePoints };
+}
+
+/** Writes the baseline: only from a clean run, from the history's clean window when there is a history. */
+async function writeBaselineFrom(
+  o: AnalyzeWorkOptions & { writeBaselinePath: string },
+  out: AnalyzeOutput,
+  hist: { history: History; changePoints: SeriesChangePoint[] } | undefined,
+  now: () => Date,
+): Promise<void> {
+  if (out.unclean.length) {
+    throw new InvalidInputError(
+      'baseline-from-invalid-run',
+      `refusing to write baseline ${o.writeBaselinePath}: the run is not clean (${problemCount(out.unclean.length)})`,
+      {
+        hint: 'Baselines are built only from clean runs: fix the listed problems and rerun the sweep (the analysis itself was written).',
+        problems: out.unclean.map((m) => ({ path: '', message: m })),
+      },
+    );
+  }
+  let b: Baseline | null = null;
+  if (hist)
+    b = baselineFromHistory(hist.history.entries, hist.changePoints, {
+      window: o.window ?? 5,
+      createdAt: now().toISOString(),
+    });
+  b ??= {
+    schema_version: 1,
+    created_at: now().toISOString(),
+    commit_sha: out.verdict.candidate?.commit_sha ?? null,
+    source: `run ${out.verdict.candidate?.runs?.join('+')}`,
+    backends: out.snapshot,
+  };
+  await writeBaseline(o.writeBaselinePath, b);
+  o.log.info(`baseline written: ${o.writeBaselinePath} (${b.source})`);
+}
+
 export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkResult> {
   const { log } = o;
   const now = o.now ?? (() => new Date());
-  let baseline: { path: string; data: Baseline } | null = null;
-  let baselineProblem: { code: string; message: string } | undefined;
-  if (o.baselinePath) {
-    try {
-      // Shown in verdict.json and the PR comment: repository-relative when it lives in the repository (no local paths).
-      const shown = path.relative(REPO_ROOT, o.baselinePath);
-      baseline = {
-        path: shown && !shown.startsWith('..') && !path.isAbsolute(shown) ? shown : o.baselinePath,
-        data: await readBaseline(o.baselinePath),
-      };
-    } catch (e) {
-      if (!o.lenientBaseline || !(e instanceof LlmbenchError)) throw e;
-      baselineProblem = {
-        code: e.code === 'baseline-missing' ? 'no-baseline' : e.code,
-        message: `${e.message}${e.hint ? ` — ${e.hint}` : ''}`,
-      };
-      log.warn(baselineProblem.message);
-    }
-  }
+  const { baseline, problem: baselineProblem } = await loadBaseline(o);
   let out = await analyze({
     runsDir: o.runsDir,
     regression: o.cfg.regression,
@@ -88,16 +149,10 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
     now,
   });
   const files: string[] = [];
-  let changePoints: SeriesChangePoint[] = [];
-  let history: Awaited<ReturnType<typeof readHistory>> | undefined;
+  let hist: Awaited<ReturnType<typeof recordHistory>> | undefined;
   if (o.historyDir) {
-    const entry = historyEntry(out, { createdAt: now().toISOString() });
-    files.push(await appendHistory(o.historyDir, entry));
-    history = await readHistory(o.historyDir);
-    for (const s of history.skipped) log.warn(`history entry skipped: ${s.file}: ${s.reason}`);
-    const metrics = METRICS.filter((d) => isGated(d, o.cfg.regression)).map((d) => d.key);
-    changePoints = historyChangePoints(history.entries, metrics);
-    if (changePoints.length) out = { ...out, verdict: withChangePoints(out.verdict, changePoints) };
+    hist = await recordHistory({ ...o, historyDir: o.historyDir }, out, now, files);
+    out = hist.out;
   }
   const problems = [...validate('analysis-summary', out.summary), ...validate('verdict', out.verdict)];
   if (problems.length)
@@ -112,29 +167,8 @@ export async function analyzeWork(o: AnalyzeWorkOptions): Promise<AnalyzeWorkRes
       `baseline ${o.writeBaselinePath} not updated: this run is not clean (${out.unclean[0]}${out.unclean.length > 1 ? `, +${out.unclean.length - 1} more` : ''})`,
     );
   } else if (o.writeBaselinePath) {
-    if (out.unclean.length) {
-      throw new InvalidInputError(
-        'baseline-from-invalid-run',
-        `refusing to write baseline ${o.writeBaselinePath}: the run is not clean (${problemCount(out.unclean.length)})`,
-        {
-          hint: 'Baselines are built only from clean runs: fix the listed problems and rerun the sweep (the analysis itself was written).',
-          problems: out.unclean.map((m) => ({ path: '', message: m })),
-        },
-      );
-    }
-    let b: Baseline | null = null;
-    if (history)
-      b = baselineFromHistory(history.entries, changePoints, { window: o.window ?? 5, createdAt: now().toISOString() });
-    b ??= {
-      schema_version: 1,
-      created_at: now().toISOString(),
-      commit_sha: out.verdict.candidate?.commit_sha ?? null,
-      source: `run ${out.verdict.candidate?.runs?.join('+')}`,
-      backends: out.snapshot,
-    };
-    await writeBaseline(o.writeBaselinePath, b);
+    await writeBaselineFrom({ ...o, writeBaselinePath: o.writeBaselinePath }, out, hist, now);
     files.push(o.writeBaselinePath);
-    log.info(`baseline written: ${o.writeBaselinePath} (${b.source})`);
     // Bootstrapping a baseline with nothing to compare against is a success, not an inconclusive run.
     if (
       !baseline &&

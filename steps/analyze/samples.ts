@@ -198,6 +198,29 @@ export function sampleProblem(x: unknown): string | null {
   return null;
 }
 
+/** One line as a sample, or why it is not one: not JSON (perhaps a torn last line), or not a valid sample. */
+export function parseSampleLine(line: string): { sample: Sample } | { bad: string; json: boolean } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (e) {
+    return { bad: `not JSON: ${(e as Error).message.slice(0, 120)}`, json: false };
+  }
+  const problem = sampleProblem(parsed);
+  return problem ? { bad: problem, json: true } : { sample: parsed as Sample };
+}
+
+/** The distinct run ids and backends a file's samples name, at most `cap` of each. */
+export class SampleOrigins {
+  readonly runIds = new Set<string>();
+  readonly backends = new Set<string>();
+  constructor(private cap = Infinity) {}
+  note(s: Sample): void {
+    if (typeof s.run_id === 'string' && this.runIds.size < this.cap) this.runIds.add(s.run_id);
+    if (typeof s.backend === 'string' && this.backends.size < this.cap) this.backends.add(s.backend);
+  }
+}
+
 type TrialMetrics = NonNullable<Point['trials']>[number];
 
 const close = (a: number, b: number | undefined) =>
@@ -253,37 +276,83 @@ export async function readSamples(
 const sortPoints = (ps: Point[]) =>
   ps.sort((a, b) => (a.concurrency ?? 0) - (b.concurrency ?? 0) || (a.rate ?? 0) - (b.rate ?? 0));
 
+type PassMode = 'trials' | 'points' | 'all';
+
+/**
+ * Groups a file's measured samples as they stream past: by trial ('trials': summarized per trial), by point
+ * ('points': summarized when the next point starts), or all held until the end ('all': interleaved files).
+ */
+class Grouper {
+  readonly trials = new Map<string, TrialMetrics[]>();
+  readonly points: Point[] = [];
+  interleaved = false;
+  private open = new Map<string, Sample[]>();
+  private closed = new Set<string>();
+  private current: string | null = null;
+
+  constructor(
+    private mode: PassMode,
+    private slo: SloSpec | undefined,
+  ) {}
+
+  private flushTrial(k: string): void {
+    const group = this.open.get(k);
+    this.open.delete(k);
+    this.closed.add(k);
+    if (!group?.length) return;
+    const pk = pointKey(group[0]);
+    let arr = this.trials.get(pk);
+    if (!arr) this.trials.set(pk, (arr = []));
+    arr.push({ trial: group[0].trial, ...summarize(group, { slo: this.slo }) });
+  }
+
+  /** Adds a measured sample; false when the pass must stop (a closed trial or point seen again, except in 'all'). */
+  add(s: Sample): boolean {
+    const k = this.mode === 'trials' ? `${pointKey(s)}#${s.trial}` : pointKey(s);
+    if (k !== this.current) {
+      if (this.closed.has(k)) this.interleaved = true;
+      if (this.mode !== 'all' && this.interleaved) return false;
+      if (this.mode === 'trials') {
+        if (this.current !== null) this.flushTrial(this.current);
+      } else if (this.mode === 'points' && this.current !== null) {
+        this.points.push(...summarizePoints(this.open.get(this.current) ?? [], { slo: this.slo }));
+        this.open.delete(this.current);
+        this.closed.add(this.current);
+      }
+      this.current = k;
+    }
+    let arr = this.open.get(k);
+    if (!arr) this.open.set(k, (arr = []));
+    arr.push(s);
+    return true;
+  }
+
+  /** Summarizes what is still open at the end of the file. */
+  finish(): void {
+    if (this.mode === 'trials') {
+      for (const k of [...this.open.keys()]) this.flushTrial(k);
+      for (const arr of this.trials.values()) arr.sort((a, b) => a.trial - b.trial);
+    } else if (!this.interleaved) {
+      // 'points': the last point; 'all': every point, held because they were interleaved
+      this.points.push(...summarizePoints([...this.open.values()].flat(), { slo: this.slo }));
+    }
+  }
+}
+
 async function pass(
   file: string,
   opts: { slo?: SloSpec },
-  mode: 'trials' | 'points' | 'all',
+  mode: PassMode,
 ): Promise<Omit<SampleRead, 'pooled'> & { trials: Map<string, TrialMetrics[]> }> {
   const caps = new PointCaps(file, mode === 'all');
   const implausible = new ImplausibleCollector();
-  const trials = new Map<string, TrialMetrics[]>();
-  const open = new Map<string, Sample[]>();
-  const closed = new Set<string>();
-  let current: string | null = null;
+  const grouper = new Grouper(mode, opts.slo);
   const corrupt: CorruptLine[] = [];
-  const runIds = new Set<string>();
-  const backends = new Set<string>();
+  const origins = new SampleOrigins(1000); // bounded: a hostile file may name a new run on every line
   let samples = 0,
     warmup = 0,
-    lineNo = 0,
-    interleaved = false;
-  const points: Point[] = [];
+    lineNo = 0;
   let pendingBad: CorruptLine | null = null;
-
-  const flushTrial = (k: string) => {
-    const group = open.get(k);
-    open.delete(k);
-    closed.add(k);
-    if (!group?.length) return;
-    const pk = pointKey(group[0]);
-    let arr = trials.get(pk);
-    if (!arr) trials.set(pk, (arr = []));
-    arr.push({ trial: group[0].trial, ...summarize(group, { slo: opts.slo }) });
-  };
 
   for await (const l of readLines(file)) {
     const line = l.text;
@@ -292,21 +361,15 @@ async function pass(
     pendingBad = null;
     if (corrupt.length > MAX_CORRUPT_LINES) throw tooManyCorrupt(file, corrupt[0]);
     if (!line.trim()) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (e) {
-      pendingBad = { line: lineNo, message: `not JSON: ${(e as Error).message.slice(0, 120)}` };
+    const r = parseSampleLine(line);
+    if ('bad' in r) {
+      // Not JSON may be a torn final line: counted as corrupt only once another line follows.
+      if (r.json) corrupt.push({ line: lineNo, message: r.bad });
+      else pendingBad = { line: lineNo, message: r.bad };
       continue;
     }
-    const problem = sampleProblem(parsed);
-    if (problem) {
-      corrupt.push({ line: lineNo, message: problem });
-      continue;
-    }
-    const s = parsed as Sample;
-    if (typeof s.run_id === 'string' && runIds.size < 1000) runIds.add(s.run_id);
-    if (typeof s.backend === 'string' && backends.size < 1000) backends.add(s.backend);
+    const s = r.sample;
+    origins.note(s);
     if (s.warmup) {
       warmup++;
       continue; // summarize ignores warmup samples: drop them now to save memory
@@ -315,42 +378,21 @@ async function pass(
     implausible.add(s, lineNo);
     samples++;
     if (s.error) s.error.message = ''; // the bulk of a failed line; metrics need only the category
-    const k = mode === 'trials' ? `${pointKey(s)}#${s.trial}` : pointKey(s);
-    if (k !== current) {
-      if (closed.has(k)) interleaved = true;
-      if (mode !== 'all' && interleaved) break;
-      if (mode === 'trials') {
-        if (current !== null) flushTrial(current);
-      } else if (mode === 'points' && current !== null) {
-        points.push(...summarizePoints(open.get(current) ?? [], { slo: opts.slo }));
-        open.delete(current);
-        closed.add(current);
-      }
-      current = k;
-    }
-    let arr = open.get(k);
-    if (!arr) open.set(k, (arr = []));
-    arr.push(s);
+    if (!grouper.add(s)) break;
   }
   // A bad final line is a torn write (the writer was killed mid-line), not corruption.
   const tornLastLine = pendingBad !== null;
-  if (mode === 'trials') {
-    for (const k of [...open.keys()]) flushTrial(k);
-    for (const arr of trials.values()) arr.sort((a, b) => a.trial - b.trial);
-  } else if (!interleaved) {
-    // 'points': the last point; 'all': every point, held because they were interleaved
-    points.push(...summarizePoints([...open.values()].flat(), { slo: opts.slo }));
-  }
+  grouper.finish();
   return {
-    points: sortPoints(points),
-    trials,
+    points: sortPoints(grouper.points),
+    trials: grouper.trials,
     samples,
     warmup,
     corrupt,
     tornLastLine,
-    runIds: [...runIds],
-    backends: [...backends],
-    interleaved,
+    runIds: [...origins.runIds],
+    backends: [...origins.backends],
+    interleaved: grouper.interleaved,
     implausible: implausible.list(),
   };
 }

@@ -4,7 +4,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { pointKey, summarize, type Sample, type SloSpec } from '../metrics/derive.js';
-import { ImplausibleCollector, MAX_CORRUPT_LINES, sampleProblem, type ImplausibleTokens } from './samples.js';
+import {
+  ImplausibleCollector,
+  MAX_CORRUPT_LINES,
+  parseSampleLine,
+  SampleOrigins,
+  type ImplausibleTokens,
+} from './samples.js';
 
 export interface TrialBatch {
   id: number;
@@ -38,8 +44,7 @@ const decoder = new TextDecoder();
 export function processBatch(b: TrialBatch): TrialBatchResult {
   const corrupt: { line: number; message: string }[] = [];
   const group: Sample[] = [];
-  const runIds = new Set<string>(),
-    backends = new Set<string>();
+  const origins = new SampleOrigins();
   let warmup = 0,
     key: string | null = null,
     trial: number | null = null,
@@ -51,21 +56,13 @@ export function processBatch(b: TrialBatch): TrialBatchResult {
   if (lines.length && lines[lines.length - 1] === '') lines.pop(); // the trailing newline
   lines.forEach((line, i) => {
     if (!line.trim() || corrupt.length > MAX_CORRUPT_LINES) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (e) {
-      corrupt.push({ line: b.firstLine + i, message: `not JSON: ${(e as Error).message.slice(0, 120)}` });
+    const r = parseSampleLine(line);
+    if ('bad' in r) {
+      corrupt.push({ line: b.firstLine + i, message: r.bad });
       return;
     }
-    const problem = sampleProblem(parsed);
-    if (problem) {
-      corrupt.push({ line: b.firstLine + i, message: problem });
-      return;
-    }
-    const s = parsed as Sample;
-    if (typeof s.run_id === 'string') runIds.add(s.run_id);
-    if (typeof s.backend === 'string') backends.add(s.backend);
+    const s = r.sample;
+    origins.note(s);
     const k = `${pointKey(s)}#${s.trial}`;
     if (key === null) {
       key = k;
@@ -89,8 +86,8 @@ export function processBatch(b: TrialBatch): TrialBatchResult {
     samples: group.length,
     warmup,
     corrupt,
-    runIds: [...runIds],
-    backends: [...backends],
+    runIds: [...origins.runIds],
+    backends: [...origins.backends],
     stamps,
     implausible: implausible.list(),
   };

@@ -32,12 +32,10 @@ export const command: CommandSpec = {
       )
       .option('--plain-http', 'the registry speaks HTTP, not HTTPS (loopback test registries)')
       .option('--offline', 'do not ask the registry: every image is planned as build')
-      .option('--json', 'print the plan as JSON on stdout (default: one line per image)')
-      .addHelpText(
-        'after',
-        '\nTags are a hash of the Dockerfile, every input file and the build args: an unchanged image keeps its tag and is skipped\nwhen the registry already has it (HEAD /v2/<name>/manifests/<tag>). Registry credentials: REGISTRY_AUTH_FILE.\nThe build itself runs in buildah (Tekton build Task) from the plan; steps/build/README.md documents the format.',
-      );
+      .option('--json', 'print the plan as JSON on stdout (default: one line per image)');
   },
+  helpAfter:
+    'Tags are a hash of the Dockerfile, every input file and the build args: an unchanged image keeps its tag and is skipped\nwhen the registry already has it (HEAD /v2/<name>/manifests/<tag>). Registry credentials: REGISTRY_AUTH_FILE.\nThe build itself runs in buildah (Tekton build Task) from the plan; steps/build/README.md documents the format.',
   async run(opts, ctx) {
     const problems: Problem[] = [];
     let names: ImageName[] = [...IMAGE_NAMES];

@@ -23,6 +23,8 @@ export interface CommandSpec {
   summary: string;
   configure(cmd: Command): void;
   run(opts: Record<string, unknown>, ctx: CommandContext, args: string[]): Promise<ExitCodeValue>;
+  /** Printed after the flags in `--help`: what the command writes, its exit codes, where to read more. */
+  helpAfter?: string;
   /** A server (`sim`) runs until signalled: stopping on SIGTERM is its normal end, not an interruption (130). */
   signalEndsNormally?: boolean;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CommandSpec } from '../core/command.js';
-import { InvalidInputError, type Problem } from '../core/errors.js';
+import { FlagProblems } from '../core/flags.js';
 import { DEFAULT_BACKEND, FORMATS, type Format } from './formats/index.js';
 import { importResults } from './import.js';
 
@@ -17,22 +17,19 @@ export const command: CommandSpec = {
           .map(([f, b]) => `${f} → ${b ?? 'the server the file names'}`)
           .join(', ')})`,
       )
-      .argument('[files...]')
-      .addHelpText(
-        'after',
-        '\nSeveral files of the same load point become its trials (the same file twice is imported once). Peer tools name a protocol, not a server: say which server you measured with --backend. What a source did not measure (the seed had no TTFT) stays unknown. Reads JSON (guidellm: also YAML; vllm: also --append-result JSON lines); CSV exports are refused.',
-      ),
+      .argument('[files...]'),
+  helpAfter:
+    'Several files of the same load point become its trials (the same file twice is imported once). Peer tools name a protocol, not a server: say which server you measured with --backend. What a source did not measure (the seed had no TTFT) stays unknown. Reads JSON (guidellm: also YAML; vllm: also --append-result JSON lines); CSV exports are refused.',
   async run(opts, ctx, args) {
-    const problems: Problem[] = [];
-    if (!FORMATS.includes(opts.format as Format))
-      problems.push({ path: '--format', message: `must be one of ${FORMATS.join(', ')}` });
-    if (!opts.out) problems.push({ path: '--out', message: 'is required' });
-    if (!args.length) problems.push({ path: 'FILE', message: 'at least one result file is required' });
-    if (problems.length)
-      throw new InvalidInputError('import-flags', 'invalid import arguments', {
-        problems,
-        hint: 'llmbench import --format vllm result.json --backend vllm --out runs/',
-      });
+    const flags = new FlagProblems(opts);
+    if (!FORMATS.includes(opts.format as Format)) flags.add('--format', `must be one of ${FORMATS.join(', ')}`);
+    flags.required('--out');
+    if (!args.length) flags.add('FILE', 'at least one result file is required');
+    flags.throwIfAny(
+      'import-flags',
+      'invalid import arguments',
+      'llmbench import --format vllm result.json --backend vllm --out runs/',
+    );
     const res = await importResults({
       format: opts.format as Format,
       files: args.map((f) => path.resolve(ctx.cwd, f)),

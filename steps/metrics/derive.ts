@@ -141,55 +141,17 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
     if (!s.ok && s.error) errorsByCategory[s.error.category] = (errorsByCategory[s.error.category] ?? 0) + 1;
 
   const durationS = measurementWindowS(samples);
-  const ttft: number[] = [],
-    e2e: number[] = [],
-    tpot: number[] = [],
-    itl: number[] = [],
-    itlTok: number[] = [];
-  const queue: number[] = [],
-    ttftI: number[] = [],
-    e2eI: number[] = [];
-  let outTotal = 0,
-    inTotal = 0,
-    good = 0,
-    serverCounted = 0,
-    clientCounted = 0,
-    mismatched = 0,
-    shortfall = 0,
-    inMismatched = 0;
+  const lat = emptySeries();
+  const tally = emptyTally();
+  let good = 0;
   for (const s of ok) {
     const m = requestMetrics(s);
-    if (m.ttft_ms !== null) ttft.push(m.ttft_ms);
-    if (m.e2e_ms !== null) e2e.push(m.e2e_ms);
-    if (m.tpot_ms !== null) tpot.push(m.tpot_ms);
-    for (const g of m.itl_ms) itl.push(g);
-    for (const g of m.itl_token_ms) itlTok.push(g);
-    queue.push(m.queue_ms);
-    if (m.ttft_from_intended_ms !== null) ttftI.push(m.ttft_from_intended_ms);
-    if (m.e2e_from_intended_ms !== null) e2eI.push(m.e2e_from_intended_ms);
-    outTotal += m.output_tokens;
-    inTotal += inputTokens(s);
+    addLatencies(lat, m);
+    addTokens(tally, s, m);
     if (opts.slo && meetsSlo(m, opts.slo)) good++;
-    if (s.output_tokens.server != null) serverCounted++;
-    if (s.output_tokens.client != null) clientCounted++;
-    if (
-      s.output_tokens.server != null &&
-      s.output_tokens.client != null &&
-      Math.abs(s.output_tokens.server - s.output_tokens.client) > 1
-    )
-      mismatched++;
-    if (s.output_tokens.requested != null && m.output_tokens < s.output_tokens.requested) shortfall++;
-    // Prompt length truth: the server's count vs ours (±1 for BOS); chat templates add tokens, so skip chat.
-    const it = s.input_tokens;
-    if (
-      s.api !== 'chat' &&
-      s.api !== 'openai' &&
-      it.server != null &&
-      it.client != null &&
-      Math.abs(it.server - it.client) > 1
-    )
-      inMismatched++;
   }
+  const { outTotal, inTotal, serverCounted, clientCounted, mismatched, shortfall, inMismatched } = tally;
+  const { ttft, e2e, tpot, itl, itlTok, queue, ttftI, e2eI } = lat;
   const per = (x: number) => (durationS > 0 ? x / durationS : 0);
   const hasSlo = !!opts.slo && Object.keys(opts.slo).length > 0;
   return {
@@ -222,6 +184,85 @@ export function summarize(all: Sample[], opts: SummarizeOptions = {}): Metrics {
       mean_output_tokens: ok.length ? outTotal / ok.length : null,
     },
   };
+}
+
+/** Per-request latency values of the successful requests, pooled per metric. */
+interface LatencySeries {
+  ttft: number[];
+  e2e: number[];
+  tpot: number[];
+  itl: number[];
+  itlTok: number[];
+  queue: number[];
+  ttftI: number[];
+  e2eI: number[];
+}
+
+const emptySeries = (): LatencySeries => ({
+  ttft: [],
+  e2e: [],
+  tpot: [],
+  itl: [],
+  itlTok: [],
+  queue: [],
+  ttftI: [],
+  e2eI: [],
+});
+
+function addLatencies(x: LatencySeries, m: RequestMetrics): void {
+  if (m.ttft_ms !== null) x.ttft.push(m.ttft_ms);
+  if (m.e2e_ms !== null) x.e2e.push(m.e2e_ms);
+  if (m.tpot_ms !== null) x.tpot.push(m.tpot_ms);
+  for (const g of m.itl_ms) x.itl.push(g);
+  for (const g of m.itl_token_ms) x.itlTok.push(g);
+  x.queue.push(m.queue_ms);
+  if (m.ttft_from_intended_ms !== null) x.ttftI.push(m.ttft_from_intended_ms);
+  if (m.e2e_from_intended_ms !== null) x.e2eI.push(m.e2e_from_intended_ms);
+}
+
+/** Token totals and the token-count checks (who counted, do the counts agree, did the server stop short). */
+interface TokenTally {
+  outTotal: number;
+  inTotal: number;
+  serverCounted: number;
+  clientCounted: number;
+  mismatched: number;
+  shortfall: number;
+  inMismatched: number;
+}
+
+const emptyTally = (): TokenTally => ({
+  outTotal: 0,
+  inTotal: 0,
+  serverCounted: 0,
+  clientCounted: 0,
+  mismatched: 0,
+  shortfall: 0,
+  inMismatched: 0,
+});
+
+function addTokens(t: TokenTally, s: Sample, m: RequestMetrics): void {
+  t.outTotal += m.output_tokens;
+  t.inTotal += inputTokens(s);
+  if (s.output_tokens.server != null) t.serverCounted++;
+  if (s.output_tokens.client != null) t.clientCounted++;
+  if (
+    s.output_tokens.server != null &&
+    s.output_tokens.client != null &&
+    Math.abs(s.output_tokens.server - s.output_tokens.client) > 1
+  )
+    t.mismatched++;
+  if (s.output_tokens.requested != null && m.output_tokens < s.output_tokens.requested) t.shortfall++;
+  // Prompt length truth: the server's count vs ours (±1 for BOS); chat templates add tokens, so skip chat.
+  const it = s.input_tokens;
+  if (
+    s.api !== 'chat' &&
+    s.api !== 'openai' &&
+    it.server != null &&
+    it.client != null &&
+    Math.abs(it.server - it.client) > 1
+  )
+    t.inMismatched++;
 }
 
 /**

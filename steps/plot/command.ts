@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CommandSpec } from '../core/command.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { InvalidInputError } from '../core/errors.js';
+import { FlagProblems } from '../core/flags.js';
 import { runPlot } from './plot.js';
 
 export const command: CommandSpec = {
@@ -13,18 +13,12 @@ export const command: CommandSpec = {
       .option('--title <text>', 'report title', 'llmbench')
       .option('--pipeline-run-url <url>', 'link to the PipelineRun (default: $LLMBENCH_PIPELINERUN_URL)')
       .option('--scale <n>', 'PNG zoom factor', '2')
-      .option('--no-images', 'write specs and report.html only (no SVG/PNG)')
-      .addHelpText(
-        'after',
-        '\nWrites <workdir>/plots/<chart>.{vl.json,svg,png}, plots/manifest.json and <workdir>/report.html.',
-      ),
+      .option('--no-images', 'write specs and report.html only (no SVG/PNG)'),
+  helpAfter: 'Writes <workdir>/plots/<chart>.{vl.json,svg,png}, plots/manifest.json and <workdir>/report.html.',
   async run(opts, ctx) {
-    const scale = Number(opts.scale);
-    if (!Number.isFinite(scale) || scale <= 0 || scale > 8) {
-      throw new InvalidInputError('bad-flag', `--scale must be a number in (0, 8], got ${String(opts.scale)}`, {
-        problems: [{ path: '/scale', message: 'must be a number in (0, 8]' }],
-      });
-    }
+    const flags = new FlagProblems(opts);
+    const scale = flags.number('--scale', { gt: 0, le: 8 })!;
+    flags.throwIfAny('bad-flag', `--scale must be a number in (0, 8], got ${String(opts.scale)}`);
     await runPlot({
       workdir: path.resolve(ctx.cwd, String(opts.workdir)),
       log: ctx.log,

@@ -154,6 +154,113 @@ class F64 {
   }
 }
 
+type AnalysisRow = NonNullable<ReportData['analysis']>['rows'][number];
+type Sweep = ReportData['sweeps'][number];
+
+/** The items measured on this chart's load axis, each with its load (items on the other axis are left out). */
+function onAxis<T extends { concurrency?: number | null; rate?: number | null }>(
+  mode: LoadMode,
+  items: readonly T[],
+): [T, number][] {
+  const out: [T, number][] = [];
+  for (const item of items) {
+    const load = loadOf(mode, item);
+    if (load !== null) out.push([item, load]);
+  }
+  return out;
+}
+
+type Derived = Pick<PointRow, 'requests_per_s' | 'error_rate' | 'scaling_efficiency'>;
+type PointSource = Parameters<typeof latencyRows>[0] & { output_tokens_per_s: number | null };
+
+function pointRow(backend: string, load: number, p: PointSource, derived: Derived): PointRow {
+  return { backend, load, output_tokens_per_s: p.output_tokens_per_s, ...derived, latency: latencyRows(p) };
+}
+
+function analysisPoints(mode: LoadMode, rows: AnalysisRow[]): PointRow[] {
+  return onAxis(mode, rows).map(([r, load]) =>
+    pointRow(r.backend, load, r, {
+      requests_per_s: r.requests_per_s ?? null,
+      error_rate: r.error_rate ?? (r.completed + r.failed ? r.failed / (r.completed + r.failed) : null),
+      scaling_efficiency: r.scaling_efficiency ?? null,
+    }),
+  );
+}
+
+function analysisTrials(mode: LoadMode, rows: AnalysisRow[]): PlotData['trialThroughput'] {
+  const out: PlotData['trialThroughput'] = [];
+  for (const [r, load] of onAxis(mode, rows))
+    r.metrics?.output_tokens_per_s?.values.forEach((v, trial) => {
+      if (v !== null) out.push({ backend: r.backend, load, trial, output_tokens_per_s: v });
+    });
+  return out;
+}
+
+/** Point rows from the sweep summaries, for when analyze did not run. */
+function sweepPoints(mode: LoadMode, sweeps: Sweep[]): PointRow[] {
+  return sweeps.flatMap((s) => {
+    const base = s.points.find((p) => p.concurrency === 1)?.output_tokens_per_s;
+    return onAxis(mode, s.points).map(([p, load]) =>
+      pointRow(s.backend, load, p, {
+        requests_per_s: p.requests_per_s,
+        error_rate: p.error_rate ?? null,
+        // Same definition as analysis-summary.schema.json: throughput(c) / (c × throughput(1)).
+        scaling_efficiency:
+          mode === 'concurrency' && base && p.concurrency ? p.output_tokens_per_s / (p.concurrency * base) : null,
+      }),
+    );
+  });
+}
+
+function sweepTrials(mode: LoadMode, sweeps: Sweep[]): PlotData['trialThroughput'] {
+  return sweeps.flatMap((s) =>
+    onAxis(mode, s.points).flatMap(([p, load]) =>
+      (p.trials ?? []).map((t) => ({
+        backend: s.backend,
+        load,
+        trial: t.trial,
+        output_tokens_per_s: t.output_tokens_per_s,
+      })),
+    ),
+  );
+}
+
+/** Empirical CDFs of TTFT and ITL per load level from one backend's successful, non-warm-up samples. */
+async function sampleDistributions(
+  file: string,
+  backend: string,
+  mode: LoadMode,
+  log: Logger,
+): Promise<PlotData['distributions']> {
+  const distributions: PlotData['distributions'] = [];
+  const ttft = new Map<number, F64>();
+  const itl = new Map<number, F64>();
+  const buf = (m: Map<number, F64>, k: number) => m.get(k) ?? m.set(k, new F64()).get(k)!;
+  let n = 0;
+  for await (const s of readSamples(file)) {
+    if (s.warmup || !s.ok) continue;
+    const load = loadOf(mode, s);
+    if (load === null) continue;
+    const m = requestMetrics(s);
+    n++;
+    if (m.ttft_ms !== null) buf(ttft, load).push(m.ttft_ms);
+    const arr = buf(itl, load);
+    for (const g of m.itl_ms) arr.push(g);
+  }
+  for (const [metric, byLoad] of [
+    ['TTFT', ttft],
+    ['ITL', itl],
+  ] as const) {
+    for (const [load, values] of [...byLoad.entries()].sort((a, b) => a[0] - b[0])) {
+      if (!values.n) continue;
+      const sorted = values.sorted();
+      for (const q of Q_GRID) distributions.push({ metric, backend, load, q, ms: percentile(sorted, q * 100) });
+    }
+  }
+  if (n) log.debug('plot: read samples', { backend, samples: n });
+  return distributions;
+}
+
 export async function collectPlotData(workdir: string, data: ReportData, log: Logger): Promise<PlotData> {
   const L = workdirLayout(workdir);
   const hasConcurrency = (data.analysis?.rows ?? data.sweeps.flatMap((s) => s.points)).some(
@@ -161,90 +268,17 @@ export async function collectPlotData(workdir: string, data: ReportData, log: Lo
   );
   const mode: LoadMode = hasConcurrency ? 'concurrency' : 'rate';
 
-  const points: PointRow[] = [];
-  const trialThroughput: PlotData['trialThroughput'] = [];
-  if (data.analysis?.rows.length) {
-    for (const r of data.analysis.rows) {
-      const load = loadOf(mode, r);
-      if (load === null) continue;
-      points.push({
-        backend: r.backend,
-        load,
-        output_tokens_per_s: r.output_tokens_per_s,
-        requests_per_s: r.requests_per_s ?? null,
-        error_rate: r.error_rate ?? (r.completed + r.failed ? r.failed / (r.completed + r.failed) : null),
-        scaling_efficiency: r.scaling_efficiency ?? null,
-        latency: latencyRows(r),
-      });
-      r.metrics?.output_tokens_per_s?.values.forEach((v, trial) => {
-        if (v !== null) trialThroughput.push({ backend: r.backend, load, trial, output_tokens_per_s: v });
-      });
-    }
-  } else {
-    for (const s of data.sweeps) {
-      const base = s.points.find((p) => p.concurrency === 1)?.output_tokens_per_s;
-      for (const p of s.points) {
-        const load = loadOf(mode, p);
-        if (load === null) continue;
-        points.push({
-          backend: s.backend,
-          load,
-          output_tokens_per_s: p.output_tokens_per_s,
-          requests_per_s: p.requests_per_s,
-          error_rate: p.error_rate ?? null,
-          // Same definition as analysis-summary.schema.json: throughput(c) / (c × throughput(1)).
-          scaling_efficiency:
-            mode === 'concurrency' && base && p.concurrency ? p.output_tokens_per_s / (p.concurrency * base) : null,
-          latency: latencyRows(p),
-        });
-      }
-    }
-  }
+  const analysisRows = data.analysis?.rows.length ? data.analysis.rows : null;
+  const points = analysisRows ? analysisPoints(mode, analysisRows) : sweepPoints(mode, data.sweeps);
+  let trialThroughput = analysisRows ? analysisTrials(mode, analysisRows) : [];
   // Per-trial points come from the sweep summaries when analysis did not carry them.
-  if (!trialThroughput.length) {
-    for (const s of data.sweeps)
-      for (const p of s.points) {
-        const load = loadOf(mode, p);
-        if (load === null) continue;
-        for (const t of p.trials ?? [])
-          trialThroughput.push({
-            backend: s.backend,
-            load,
-            trial: t.trial,
-            output_tokens_per_s: t.output_tokens_per_s,
-          });
-      }
-  }
+  if (!trialThroughput.length) trialThroughput = sweepTrials(mode, data.sweeps);
 
   const distributions: PlotData['distributions'] = [];
   const serverSeries: PlotData['serverSeries'] = [];
   const backends = [...new Set([...data.sweeps.map((s) => s.backend), ...points.map((p) => p.backend)])].sort();
   for (const backend of backends) {
-    const ttft = new Map<number, F64>();
-    const itl = new Map<number, F64>();
-    const buf = (m: Map<number, F64>, k: number) => m.get(k) ?? m.set(k, new F64()).get(k)!;
-    let n = 0;
-    for await (const s of readSamples(L.samples(backend))) {
-      if (s.warmup || !s.ok) continue;
-      const load = loadOf(mode, s);
-      if (load === null) continue;
-      const m = requestMetrics(s);
-      n++;
-      if (m.ttft_ms !== null) buf(ttft, load).push(m.ttft_ms);
-      const arr = buf(itl, load);
-      for (const g of m.itl_ms) arr.push(g);
-    }
-    for (const [metric, byLoad] of [
-      ['TTFT', ttft],
-      ['ITL', itl],
-    ] as const) {
-      for (const [load, values] of [...byLoad.entries()].sort((a, b) => a[0] - b[0])) {
-        if (!values.n) continue;
-        const sorted = values.sorted();
-        for (const q of Q_GRID) distributions.push({ metric, backend, load, q, ms: percentile(sorted, q * 100) });
-      }
-    }
-    if (n) log.debug('plot: read samples', { backend, samples: n });
+    distributions.push(...(await sampleDistributions(L.samples(backend), backend, mode, log)));
     serverSeries.push(...(await readServerSeries(L.serverMetrics(backend), backend)));
   }
 

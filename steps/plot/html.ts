@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ChartSpec } from './specs.js';
+import type { Verdict } from '../core/types/verdict.js';
 import { jsonForScript, safeUrl } from '../core/markup.js';
 import {
   groupFindings,
@@ -77,57 +78,58 @@ function comparisonTable(rows: Comparison[], caption: string): string {
   return `<table><caption>${esc(caption)} (${rows.length})</caption><thead><tr><th>backend</th><th>load</th><th>metric</th><th>baseline</th><th>candidate</th><th>Δ %</th><th>interval</th><th>trials (b / c)</th><th>verdict</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): string {
-  const v = input.verdict;
-  const style = VERDICT_STYLE[v?.verdict ?? 'none'];
-  const sections: string[] = [];
-  const runUrl = safeUrl(input.links?.pipelineRun);
-  sections.push(
-    `<header class="verdict ${style.cls}"><h1>${esc(input.title)}: ${esc(style.label)}</h1>${v ? `<p class="reason"><b>Decided by:</b> ${esc(mdToText(decidingReason(v)))}</p>` : ''}<p>Generated ${esc(input.generatedAt)} by llmbench.${runUrl ? ` <a href="${esc(runUrl)}" rel="noopener noreferrer">PipelineRun</a>` : ''}</p></header>`,
-  );
+type Style = (typeof VERDICT_STYLE)[string];
 
+function headerSection(input: SummaryInput, style: Style): string {
+  const v = input.verdict;
+  const runUrl = safeUrl(input.links?.pipelineRun);
+  return `<header class="verdict ${style.cls}"><h1>${esc(input.title)}: ${esc(style.label)}</h1>${v ? `<p class="reason"><b>Decided by:</b> ${esc(mdToText(decidingReason(v)))}</p>` : ''}<p>Generated ${esc(input.generatedAt)} by llmbench.${runUrl ? ` <a href="${esc(runUrl)}" rel="noopener noreferrer">PipelineRun</a>` : ''}</p></header>`;
+}
+
+/** Commit, image, GPU, model and server of each side, or null when nothing identifies them. */
+function identitySection(input: SummaryInput): string | null {
   const ids = identities(input);
-  if (ids.length) {
-    const rows = ids
-      .flatMap((id) =>
-        (['baseline', 'candidate'] as const).map((side) => {
-          const x = id[side];
-          return `<tr><td>${esc(id.backend)}</td><td>${side}</td><td><code>${esc(x.commit?.slice(0, 12) ?? '–')}</code></td><td><code>${esc(x.image ?? '–')}</code></td><td>${esc(x.gpu ?? '–')}</td><td>${esc(x.model ?? '–')}</td><td>${esc(x.server ?? '–')}</td></tr>`;
-        }),
-      )
-      .join('\n');
-    sections.push(
-      `<section><h2>Baseline vs candidate</h2><table><thead><tr><th>backend</th><th></th><th>commit</th><th>image digest</th><th>GPU</th><th>model</th><th>server</th></tr></thead><tbody>${rows}</tbody></table></section>`,
-    );
-  }
-  if (v?.rule) {
-    const r = v.rule;
-    const tol = Object.entries(r.tolerance_pct ?? {})
-      .map(([m, t]) => `${m} ${t} %`)
-      .join(', ');
-    sections.push(
-      `<section><h2>Decision rule</h2>${r.text ? `<p>${esc(r.text)}</p>` : ''}<ul><li>test: <code>${esc(r.test ?? '–')}</code>${r.alpha !== undefined ? `, α = ${esc(r.alpha)}` : ''}</li><li>confidence: ${esc(r.confidence ?? (r.alpha !== undefined ? 1 - r.alpha : '–'))}</li><li>trials: at least ${esc(r.min_trials ?? '–')}</li><li>tolerance: ${esc(tol || '–')}</li></ul></section>`,
-    );
-  }
-  if (v) {
-    const { gated, ungated } = splitComparisons(v);
-    sections.push(
-      `<section><h2>Comparisons</h2>${comparisonTable(gated, 'Gated comparisons')}<details><summary>Not gated (${ungated.length}): reported, never decisive</summary>${comparisonTable(ungated, 'Not gated')}</details></section>`,
-    );
-    const groups = groupFindings(v.findings);
-    const f = groups
-      .map(
-        (x) =>
-          `<tr class="sev-${esc(x.severity)}"><td>${esc(x.severity)}</td><td><code>${esc(x.code)}</code></td><td>${esc(x.points)}</td><td class="n">${x.count}</td><td>${esc(x.example)}</td></tr>`,
-      )
-      .join('\n');
-    sections.push(
-      `<section><h2>Validity and fairness findings (${groups.length} codes, ${v.findings.length} in all)</h2>${groups.length ? `<table><thead><tr><th>severity</th><th>code</th><th>where</th><th>count</th><th>example</th></tr></thead><tbody>${f}</tbody></table>` : '<p class="muted">None.</p>'}</section>`,
-    );
-  }
-  sections.push(
-    `<section><h2>Charts</h2>${charts.map((c) => `<figure><figcaption>${esc(c.title)}</figcaption><div class="chart" id="chart-${esc(c.name)}" data-chart="${esc(c.name)}"></div></figure>`).join('\n')}</section>`,
-  );
+  if (!ids.length) return null;
+  const rows = ids
+    .flatMap((id) =>
+      (['baseline', 'candidate'] as const).map((side) => {
+        const x = id[side];
+        return `<tr><td>${esc(id.backend)}</td><td>${side}</td><td><code>${esc(x.commit?.slice(0, 12) ?? '–')}</code></td><td><code>${esc(x.image ?? '–')}</code></td><td>${esc(x.gpu ?? '–')}</td><td>${esc(x.model ?? '–')}</td><td>${esc(x.server ?? '–')}</td></tr>`;
+      }),
+    )
+    .join('\n');
+  return `<section><h2>Baseline vs candidate</h2><table><thead><tr><th>backend</th><th></th><th>commit</th><th>image digest</th><th>GPU</th><th>model</th><th>server</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+function ruleSection(r: NonNullable<Verdict['rule']>): string {
+  const tol = Object.entries(r.tolerance_pct ?? {})
+    .map(([m, t]) => `${m} ${t} %`)
+    .join(', ');
+  return `<section><h2>Decision rule</h2>${r.text ? `<p>${esc(r.text)}</p>` : ''}<ul><li>test: <code>${esc(r.test ?? '–')}</code>${r.alpha !== undefined ? `, α = ${esc(r.alpha)}` : ''}</li><li>confidence: ${esc(r.confidence ?? (r.alpha !== undefined ? 1 - r.alpha : '–'))}</li><li>trials: at least ${esc(r.min_trials ?? '–')}</li><li>tolerance: ${esc(tol || '–')}</li></ul></section>`;
+}
+
+function comparisonsSection(v: Verdict): string {
+  const { gated, ungated } = splitComparisons(v);
+  return `<section><h2>Comparisons</h2>${comparisonTable(gated, 'Gated comparisons')}<details><summary>Not gated (${ungated.length}): reported, never decisive</summary>${comparisonTable(ungated, 'Not gated')}</details></section>`;
+}
+
+function findingsSection(v: Verdict): string {
+  const groups = groupFindings(v.findings);
+  const f = groups
+    .map(
+      (x) =>
+        `<tr class="sev-${esc(x.severity)}"><td>${esc(x.severity)}</td><td><code>${esc(x.code)}</code></td><td>${esc(x.points)}</td><td class="n">${x.count}</td><td>${esc(x.example)}</td></tr>`,
+    )
+    .join('\n');
+  return `<section><h2>Validity and fairness findings (${groups.length} codes, ${v.findings.length} in all)</h2>${groups.length ? `<table><thead><tr><th>severity</th><th>code</th><th>where</th><th>count</th><th>example</th></tr></thead><tbody>${f}</tbody></table>` : '<p class="muted">None.</p>'}</section>`;
+}
+
+function chartsSection(charts: ChartSpec[]): string {
+  return `<section><h2>Charts</h2>${charts.map((c) => `<figure><figcaption>${esc(c.title)}</figcaption><div class="chart" id="chart-${esc(c.name)}" data-chart="${esc(c.name)}"></div></figure>`).join('\n')}</section>`;
+}
+
+/** The measured points table, or null when no sweep has points. */
+function pointsSection(input: SummaryInput): string | null {
   const pts = input.sweeps
     .flatMap((s) =>
       s.points.map(
@@ -136,11 +138,27 @@ export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): stri
       ),
     )
     .join('\n');
-  if (pts)
-    sections.push(
-      `<section><h2>Measured points</h2><table><thead><tr><th>backend</th><th>load</th><th>completed</th><th>failed</th><th>output tok/s</th><th>TTFT p50</th><th>TTFT p99</th><th>ITL p50</th><th>E2E p50</th><th>E2E p99</th></tr></thead><tbody>${pts}</tbody></table></section>`,
-    );
+  if (!pts) return null;
+  return `<section><h2>Measured points</h2><table><thead><tr><th>backend</th><th>load</th><th>completed</th><th>failed</th><th>output tok/s</th><th>TTFT p50</th><th>TTFT p99</th><th>ITL p50</th><th>E2E p50</th><th>E2E p99</th></tr></thead><tbody>${pts}</tbody></table></section>`;
+}
 
+export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): string {
+  const v = input.verdict;
+  const style = VERDICT_STYLE[v?.verdict ?? 'none'];
+  const sections = [
+    headerSection(input, style),
+    identitySection(input),
+    v?.rule ? ruleSection(v.rule) : null,
+    v ? comparisonsSection(v) : null,
+    v ? findingsSection(v) : null,
+    chartsSection(charts),
+    pointsSection(input),
+  ].filter((x): x is string => x !== null);
+  return page(input.title, style, sections, charts);
+}
+
+/** The HTML document: styles, the sections, the chart specs and the script that draws them offline. */
+function page(title: string, style: Style, sections: string[], charts: ChartSpec[]): string {
   // Data (names, messages) inside <script>: no "</script>", "<!--" or U+2028/2029 can survive (steps/core/markup.ts).
   const specsJson = jsonForScript(Object.fromEntries(charts.map((c) => [c.name, c.spec])));
   return `<!doctype html>
@@ -148,7 +166,7 @@ export function renderReportHtml(input: SummaryInput, charts: ChartSpec[]): stri
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(input.title)} — ${esc(style.label)}</title>
+<title>${esc(title)} — ${esc(style.label)}</title>
 <link rel="icon" href="data:,">
 <style>
 body { font-family: 'DejaVu Sans', system-ui, sans-serif; margin: 1.5rem auto; max-width: 1200px; color: #222; padding: 0 1rem; }

@@ -232,20 +232,8 @@ describe('render CLI', () => {
 
   test('flags: namespace, model, image, --no-route, --engine-arg', async () => {
     const r = await cli([
-      'render',
-      '--backend',
-      'vllm',
-      '--namespace',
-      'bench2',
-      '--model',
-      'org/m',
-      '--served-name',
-      'm',
-      '--image',
-      'reg/x:1',
-      '--no-route',
-      '--engine-arg=--seed=1',
-      '--no-prerequisites',
+      ...['render', '--backend', 'vllm', '--namespace', 'bench2', '--model', 'org/m', '--served-name', 'm'],
+      ...['--image', 'reg/x:1', '--no-route', '--engine-arg=--seed=1', '--no-prerequisites'],
     ]);
     expect(r.code).toBe(0);
     expect(r.docs.map((d) => d.kind)).toEqual(['PersistentVolumeClaim', 'Deployment', 'Service', 'NetworkPolicy']);

@@ -111,11 +111,9 @@ export const command: CommandSpec = {
         '--assets-url-prefix <url>',
         'instead of a branch: where plots/ and report.html are published (links only, nothing pushed)',
       )
-      .option('--no-assets', 'post the comment without plot images')
-      .addHelpText(
-        'after',
-        '\nThe token comes from GITHUB_TOKEN only. Without --github-repo/--pr/--sha, only SUMMARY.md is written.\nEvery GitHub wait has a deadline: 30 s per request (body included), 180 s for all calls; a Retry-After longer than 60 s is not slept through (exit 3, the reset time in the hint). Plot images on the assets branch are best effort: without contents permission the comment is posted without them, with a warning.\nExit codes: 0 posted (whatever the verdict; analyze gates), 2 bad arguments, 3 GitHub failure (401/403/404/5xx after retries, deadline, rate limit), 130 interrupted — local files are always written first.',
-      ),
+      .option('--no-assets', 'post the comment without plot images'),
+  helpAfter:
+    'The token comes from GITHUB_TOKEN only. Without --github-repo/--pr/--sha, only SUMMARY.md is written.\nEvery GitHub wait has a deadline: 30 s per request (body included), 180 s for all calls; a Retry-After longer than 60 s is not slept through (exit 3, the reset time in the hint). Plot images on the assets branch are best effort: without contents permission the comment is posted without them, with a warning.\nExit codes: 0 posted (whatever the verdict; analyze gates), 2 bad arguments, 3 GitHub failure (401/403/404/5xx after retries, deadline, rate limit), 130 interrupted — local files are always written first.',
   async run(opts, ctx) {
     const github = parseGitHubOptions(opts, ctx.env);
     const res = await runReport({

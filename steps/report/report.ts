@@ -119,6 +119,15 @@ export async function writeSummary(
   return { file: L.summaryMd, markdown, data: d };
 }
 
+/** What one GitHub report run shares: its options, client, result so far and result file. */
+interface GitHubRun {
+  o: ReportOptions;
+  g: GitHubReportOptions;
+  gh: ReturnType<typeof createClient>;
+  result: ReportResult;
+  resultFile: string;
+}
+
 export async function runReport(o: ReportOptions): Promise<ReportResult> {
   const { log } = o;
   const { markdown, data } = await writeSummary(o);
@@ -127,60 +136,20 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
   if (!o.github) return result;
 
   const g = o.github;
-  const t = g.target;
   const manifest = await readManifest(o.workdir, o.log);
-  const gh = createClient(t, g.token, log, g.tuning, o.signal);
-  const resultFile = path.join(o.workdir, 'report', 'github.json');
+  const run: GitHubRun = {
+    o,
+    g,
+    gh: createClient(g.target, g.token, log, g.tuning, o.signal),
+    result,
+    resultFile: path.join(o.workdir, 'report', 'github.json'),
+  };
 
   // 1. Plot links: an assets branch, a configured URL prefix, or none.
-  const plots: PlotLink[] = [];
-  let reportHtml: string | null = null;
-  const charts = (manifest?.charts ?? []).filter((c) => c.png);
-  if (g.assets.mode === 'prefix') {
-    const prefix = g.assets.prefix.replace(/\/+$/, '');
-    for (const c of charts) plots.push({ name: c.name, title: c.title, url: `${prefix}/${c.png}` });
-    reportHtml = `${prefix}/report.html`;
-    result.assets = { links: plots.length };
-  } else if (g.assets.mode === 'branch' && charts.length) {
-    const dir = `pr-${t.pr}/${t.sha.slice(0, 12)}`;
-    const files = [];
-    for (const c of charts) {
-      try {
-        files.push({
-          name: c.name,
-          title: c.title,
-          path: `${dir}/${c.name}.png`,
-          content: await fs.readFile(path.join(o.workdir, c.png!)),
-        });
-      } catch {
-        log.warn('report: plot listed in the manifest is missing; not published', { chart: c.name });
-      }
-    }
-    try {
-      const pub = await publishAssets(
-        gh,
-        t,
-        g.assets.branch,
-        files,
-        `llmbench plots for PR #${t.pr} at ${t.sha.slice(0, 12)}`,
-      );
-      for (const f of files) plots.push({ name: f.name, title: f.title, url: pub.urlFor(f.path) });
-      result.assets = { commit: pub.commit, links: plots.length };
-      log.info('report: published plots', { branch: g.assets.branch, commit: pub.commit, files: files.length });
-    } catch (e) {
-      const err = githubCallError(gh, e, `publishing plots to branch ${g.assets.branch}`);
-      // A bad token, a deadline or a signal ends the report; a token that cannot write contents does not.
-      if (['github-unauthorized', 'github-deadline', 'interrupted'].includes(err.code) || o.signal?.aborted) {
-        await writeJsonAtomic(resultFile, { ok: false, error: { code: err.code, message: err.message } });
-        throw err;
-      }
-      // Plots are a nicety (best effort): the verdict still gets posted, with a note instead of images.
-      log.warn(`report: ${err.message}; posting the comment without images`, {
-        hint: 'The token needs contents: write on the repository for the assets branch; or pass --assets-url-prefix or --no-assets.',
-      });
-      result.assets = { links: 0, error: err.message };
-    }
-  }
+  const { plots, reportHtml } = await plotLinks(
+    run,
+    (manifest?.charts ?? []).filter((c) => c.png),
+  );
   const headline = plots.find((p) => p.name === manifest?.headline) ?? plots[0];
 
   const comment = renderSummaryMd(
@@ -194,28 +163,9 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
   // The exact body, on disk before it is sent: a failed call loses nothing.
   await writeFileAtomic(path.join(o.workdir, 'report', 'comment.md'), comment);
 
-  // 2. Comment and 3. status are independent: try both, then report the first failure.
-  const failures: LlmbenchError[] = [];
-  try {
-    result.comment = await upsertStickyComment(gh, t, comment);
-    log.info(`report: ${result.comment.action} the PR comment`, { url: result.comment.url });
-  } catch (e) {
-    failures.push(githubCallError(gh, e, `posting the PR comment on ${t.owner}/${t.repo}#${t.pr}`));
-  }
-  if (!failures.some((f) => f.code === 'github-unauthorized')) {
-    try {
-      result.status = await setCommitStatus(gh, t, data.verdict, {
-        kind: g.statusKind,
-        context: g.context,
-        targetUrl: o.pipelineRunUrl ?? result.comment?.url ?? null,
-        summary: comment.slice(0, 60_000),
-      });
-      log.info(`report: set ${result.status.kind} ${result.status.state}`, { sha: t.sha, context: g.context });
-    } catch (e) {
-      failures.push(githubCallError(gh, e, `setting the commit ${g.statusKind} on ${t.sha.slice(0, 12)}`));
-    }
-  }
-  await writeJsonAtomic(resultFile, {
+  const failures = await postCommentAndStatus(run, comment, data.verdict);
+  const t = g.target;
+  await writeJsonAtomic(run.resultFile, {
     ok: failures.length === 0,
     repo: `${t.owner}/${t.repo}`,
     pr: t.pr,
@@ -227,4 +177,95 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
   });
   if (failures.length) throw failures[0];
   return result;
+}
+
+type ManifestChart = PlotManifest['charts'][number];
+
+async function plotLinks(
+  run: GitHubRun,
+  charts: ManifestChart[],
+): Promise<{ plots: PlotLink[]; reportHtml: string | null }> {
+  const assets = run.g.assets;
+  if (assets.mode === 'prefix') {
+    const prefix = assets.prefix.replace(/\/+$/, '');
+    const plots = charts.map((c) => ({ name: c.name, title: c.title, url: `${prefix}/${c.png}` }));
+    run.result.assets = { links: plots.length };
+    return { plots, reportHtml: `${prefix}/report.html` };
+  }
+  if (assets.mode === 'branch' && charts.length)
+    return { plots: await publishPlots(run, assets.branch, charts), reportHtml: null };
+  return { plots: [], reportHtml: null };
+}
+
+/** The charts' PNGs committed to the assets branch; their links, or none when publishing is refused. */
+async function publishPlots(run: GitHubRun, branch: string, charts: ManifestChart[]): Promise<PlotLink[]> {
+  const { o, gh, result } = run;
+  const { log } = o;
+  const t = run.g.target;
+  const dir = `pr-${t.pr}/${t.sha.slice(0, 12)}`;
+  const files = [];
+  for (const c of charts) {
+    try {
+      files.push({
+        name: c.name,
+        title: c.title,
+        path: `${dir}/${c.name}.png`,
+        content: await fs.readFile(path.join(o.workdir, c.png!)),
+      });
+    } catch {
+      log.warn('report: plot listed in the manifest is missing; not published', { chart: c.name });
+    }
+  }
+  try {
+    const pub = await publishAssets(gh, t, branch, files, `llmbench plots for PR #${t.pr} at ${t.sha.slice(0, 12)}`);
+    const plots = files.map((f) => ({ name: f.name, title: f.title, url: pub.urlFor(f.path) }));
+    result.assets = { commit: pub.commit, links: plots.length };
+    log.info('report: published plots', { branch, commit: pub.commit, files: files.length });
+    return plots;
+  } catch (e) {
+    const err = githubCallError(gh, e, `publishing plots to branch ${branch}`);
+    // A bad token, a deadline or a signal ends the report; a token that cannot write contents does not.
+    if (['github-unauthorized', 'github-deadline', 'interrupted'].includes(err.code) || o.signal?.aborted) {
+      await writeJsonAtomic(run.resultFile, { ok: false, error: { code: err.code, message: err.message } });
+      throw err;
+    }
+    // Plots are a nicety (best effort): the verdict still gets posted, with a note instead of images.
+    log.warn(`report: ${err.message}; posting the comment without images`, {
+      hint: 'The token needs contents: write on the repository for the assets branch; or pass --assets-url-prefix or --no-assets.',
+    });
+    result.assets = { links: 0, error: err.message };
+    return [];
+  }
+}
+
+/** 2. Comment and 3. status are independent: try both, then the caller reports the first failure. */
+async function postCommentAndStatus(
+  run: GitHubRun,
+  comment: string,
+  verdict: ReportData['verdict'],
+): Promise<LlmbenchError[]> {
+  const { o, g, gh, result } = run;
+  const { log } = o;
+  const t = g.target;
+  const failures: LlmbenchError[] = [];
+  try {
+    result.comment = await upsertStickyComment(gh, t, comment);
+    log.info(`report: ${result.comment.action} the PR comment`, { url: result.comment.url });
+  } catch (e) {
+    failures.push(githubCallError(gh, e, `posting the PR comment on ${t.owner}/${t.repo}#${t.pr}`));
+  }
+  if (!failures.some((f) => f.code === 'github-unauthorized')) {
+    try {
+      result.status = await setCommitStatus(gh, t, verdict, {
+        kind: g.statusKind,
+        context: g.context,
+        targetUrl: o.pipelineRunUrl ?? result.comment?.url ?? null,
+        summary: comment.slice(0, 60_000),
+      });
+      log.info(`report: set ${result.status.kind} ${result.status.state}`, { sha: t.sha, context: g.context });
+    } catch (e) {
+      failures.push(githubCallError(gh, e, `setting the commit ${g.statusKind} on ${t.sha.slice(0, 12)}`));
+    }
+  }
+  return failures;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { CommandSpec } from '../core/command.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { InvalidInputError } from '../core/errors.js';
+import { addDeadlineOptions, FlagProblems } from '../core/flags.js';
 import { addClusterOptions, addFanoutOptions, resolveClusterOptions } from '../cluster/options.js';
 import { addConnectionOptions, connect } from '../cluster/connect.js';
 import { KEEP_ANNOTATION, renderPrerequisites } from '../cluster/render.js';
@@ -21,25 +21,20 @@ export const command: CommandSpec = {
         '--all',
         'also remove the prerequisites (namespace, ServiceAccounts, RBAC; ACM: the prerequisites ManifestWork)',
       )
-      .option('--purge-cache', 'also remove the model cache PVC (kept by default)')
-      .option('--timeout <s>', 'seconds to wait until everything is gone', '600')
-      .option('--poll-interval <s>', 'seconds between re-reads while waiting', '2')
-      .addHelpText(
-        'after',
-        '\nUses <workdir>/cluster/<backend>.applied.json written by apply; without it, removes what apply would have created for the same flags. Safe to run twice.',
-      );
+      .option('--purge-cache', 'also remove the model cache PVC (kept by default)');
+    addDeadlineOptions(c, {
+      timeout: 'seconds to wait until everything is gone',
+      timeoutDefault: '600',
+      poll: 'seconds between re-reads while waiting',
+      pollDefault: '2',
+    });
   },
+  helpAfter:
+    'Uses <workdir>/cluster/<backend>.applied.json written by apply; without it, removes what apply would have created for the same flags. Safe to run twice.',
   async run(opts, ctx) {
-    const timeoutS = Number(opts.timeout);
-    const pollS = Number(opts.pollInterval);
-    if (!(timeoutS > 0) || !(pollS > 0)) {
-      throw new InvalidInputError('teardown-options-invalid', 'invalid options', {
-        problems: [
-          ...(!(timeoutS > 0) ? [{ path: '--timeout', message: 'must be > 0' }] : []),
-          ...(!(pollS > 0) ? [{ path: '--poll-interval', message: 'must be > 0' }] : []),
-        ],
-      });
-    }
+    const flags = new FlagProblems(opts);
+    const { timeoutS, pollS } = flags.deadline();
+    flags.throwIfAny('teardown-options-invalid', 'invalid options');
     const o = await resolveClusterOptions(opts, ctx.cwd);
     const invFile = inventoryPath(path.resolve(ctx.cwd, opts.workdir as string), o.render.backend);
     let entries: InventoryEntry[];
@@ -73,7 +68,7 @@ export const command: CommandSpec = {
     const r = await teardown(
       client,
       entries,
-      { all: opts.all === true, purgeCache: opts.purgeCache === true, timeoutS, pollMs: pollS * 1000 },
+      { all: opts.all === true, purgeCache: opts.purgeCache === true, timeoutS: timeoutS!, pollMs: pollS * 1000 },
       ctx.log,
     );
     if (fromInventory) await fs.rm(invFile, { force: true });

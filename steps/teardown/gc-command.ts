@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../core/command.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { InvalidInputError } from '../core/errors.js';
+import { FlagProblems } from '../core/flags.js';
 import { addConnectionOptions, connect } from '../cluster/connect.js';
 import { resolveClusterOptions } from '../cluster/options.js';
 import { CONFIG_DEFAULTS } from '../core/config.js';
@@ -14,18 +14,14 @@ export const command: CommandSpec = {
     addConnectionOptions(c)
       .option('--namespace <ns>', 'namespace the servers run in', CONFIG_DEFAULTS.cluster.namespace)
       .option('--grace <s>', 'seconds after a run finished before its server is collected', '900')
-      .option('--dry-run', 'list what would be deleted, delete nothing')
-      .addHelpText(
-        'after',
-        '\nServers are found by the llmbench.dev/pipelinerun label that apply --pipeline-run sets; a run that is running keeps its server. Safe to run on a schedule (tekton/nightly/janitor.yaml).',
-      );
+      .option('--dry-run', 'list what would be deleted, delete nothing');
   },
+  helpAfter:
+    'Servers are found by the llmbench.dev/pipelinerun label that apply --pipeline-run sets; a run that is running keeps its server. Safe to run on a schedule (tekton/nightly/janitor.yaml).',
   async run(opts, ctx) {
-    const graceS = Number(opts.grace);
-    if (!Number.isFinite(graceS) || graceS < 0)
-      throw new InvalidInputError('gc-options-invalid', 'invalid options', {
-        problems: [{ path: '--grace', message: 'must be a number of seconds ≥ 0' }],
-      });
+    const flags = new FlagProblems(opts);
+    const graceS = flags.number('--grace', { ge: 0 }, 'a number of seconds')!;
+    flags.throwIfAny('gc-options-invalid', 'invalid options');
     const o = await resolveClusterOptions({ namespace: opts.namespace }, ctx.cwd, false);
     const client = connect(opts, o, ctx);
     const kinds: string[] = [];

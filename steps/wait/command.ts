@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { CommandSpec } from '../core/command.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { EnvironmentError, InvalidInputError, type Problem } from '../core/errors.js';
+import { EnvironmentError } from '../core/errors.js';
+import { addDeadlineOptions, FlagProblems } from '../core/flags.js';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { endpointProblems, maskUrl, resolveEnvRefs } from '../core/targets.js';
 import { assertValid } from '../core/schemas.js';
@@ -16,39 +17,29 @@ export const command: CommandSpec = {
   name: 'wait',
   summary: 'Wait until the server is ready and answers a one-token request; diagnose if not',
   configure(c) {
-    addConnectionOptions(addClusterOptions(c))
-      .option(
-        '--timeout <s>',
-        `deadline in seconds (default: cluster.ready_timeout_s, ${CONFIG_DEFAULTS.cluster.ready_timeout_s})`,
-      )
-      .option('--poll-interval <s>', 'seconds between status reads', '5')
+    addDeadlineOptions(addConnectionOptions(addClusterOptions(c)), {
+      timeout: `deadline in seconds (default: cluster.ready_timeout_s, ${CONFIG_DEFAULTS.cluster.ready_timeout_s})`,
+      poll: 'seconds between status reads',
+      pollDefault: '5',
+    })
       .option('--pending-timeout <s>', 'fail when a pod stays unschedulable (e.g. no free GPU) this long', '600')
       .option('--endpoint <url>', 'reach the server here instead of its Route/Service (port-forward)')
       .option('--request-timeout <s>', 'timeout of each health check and of the one-token request', '30')
-      .option('--progress-interval <s>', 'seconds between progress events while waiting', '15')
-      .addHelpText(
-        'after',
-        '\nWrites <workdir>/deploy/<backend>.json (schemas/deploy-report.schema.json), also when the server is not ready (with the diagnosis).\nExit 0 when ready; 3 with a diagnosis code and hint when not (CrashLoopBackOff/SCC, OOMKilled, GPU Pending, ImagePullBackOff, ProgressDeadlineExceeded, slow model download, ACM not ready).',
-      );
+      .option('--progress-interval <s>', 'seconds between progress events while waiting', '15');
   },
+  helpAfter:
+    'Writes <workdir>/deploy/<backend>.json (schemas/deploy-report.schema.json), also when the server is not ready (with the diagnosis).\nExit 0 when ready; 3 with a diagnosis code and hint when not (CrashLoopBackOff/SCC, OOMKilled, GPU Pending, ImagePullBackOff, ProgressDeadlineExceeded, slow model download, ACM not ready).',
   async run(opts, ctx) {
-    const problems: Problem[] = [];
-    const num = (flag: string, v: unknown, min = 0): number | undefined => {
-      if (v === undefined || v === '') return undefined;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= min) problems.push({ path: flag, message: `must be a number > ${min}` });
-      return n;
-    };
-    const timeoutS = num('--timeout', opts.timeout);
-    const pollS = num('--poll-interval', opts.pollInterval)!;
-    const pendingS = num('--pending-timeout', opts.pendingTimeout)!;
-    const reqS = num('--request-timeout', opts.requestTimeout)!;
-    const progressS = num('--progress-interval', opts.progressInterval)!;
+    const flags = new FlagProblems(opts);
+    const { timeoutS, pollS } = flags.deadline();
+    const pendingS = flags.number('--pending-timeout', { gt: 0 })!;
+    const reqS = flags.number('--request-timeout', { gt: 0 })!;
+    const progressS = flags.number('--progress-interval', { gt: 0 })!;
     const endpoint = opts.endpoint as string | undefined;
-    if (endpoint !== undefined && endpoint !== '') problems.push(...endpointProblems(endpoint, '--endpoint', ctx.env));
+    if (endpoint !== undefined && endpoint !== '')
+      flags.problems.push(...endpointProblems(endpoint, '--endpoint', ctx.env));
     const o = await resolveClusterOptions(opts, ctx.cwd);
-    if (problems.length)
-      throw new InvalidInputError('wait-options-invalid', `invalid options (${problems.length})`, { problems });
+    flags.throwIfAny('wait-options-invalid', `invalid options (${flags.problems.length})`);
     const client = connect(opts, o, ctx);
     const result = await waitReady(
       client,
