@@ -12,7 +12,8 @@
 import { BOUNDS, isNum, isObj, pick, type Checker, type Obj, type StatKeys } from '../check.js';
 import { documentOnly, metrics, sha, str, type ImportedTrial, type ImportFinding } from './common.js';
 
-const KEYS: StatKeys = {
+/** NVIDIA's metric-object keys, shared by AIPerf and its predecessor GenAI-Perf. */
+export const NVIDIA_STAT_KEYS: StatKeys = {
   mean: 'avg',
   stddev: 'std',
   min: 'min',
@@ -125,7 +126,7 @@ function distributions(root: Obj, rootAt: string, c: Checker, n: number) {
   const st = (names: string[]) => {
     const m = metricOf(root, rootAt, names);
     const cnt = m && isNum(m.v.count) && Number.isInteger(m.v.count) && m.v.count >= 0 ? m.v.count : n;
-    return c.stats(m?.v, m?.at ?? '', KEYS, cnt);
+    return c.stats(m?.v, m?.at ?? '', NVIDIA_STAT_KEYS, cnt);
   };
   return {
     ttft_ms: st(['time_to_first_token', 'ttft']),

@@ -9,20 +9,9 @@
  * - config-file versions (25.03+): `model_names`, load point under `perf_analyzer.stimulus`.
  * `inter_token_latency` is (E2E − TTFT)/(OSL − 1) per request: our TPOT. GenAI-Perf has no per-chunk gap (our ITL).
  */
-import { BOUNDS, isNum, isObj, pick, type Checker, type Obj, type StatKeys } from '../check.js';
-import { fromFields, type LoadPoint } from './aiperf.js';
+import { BOUNDS, isNum, isObj, pick, type Checker, type Obj } from '../check.js';
+import { fromFields, NVIDIA_STAT_KEYS, type LoadPoint } from './aiperf.js';
 import { documentOnly, metrics, sha, str, type ImportedTrial, type ImportFinding } from './common.js';
-
-const KEYS: StatKeys = {
-  mean: 'avg',
-  stddev: 'std',
-  min: 'min',
-  max: 'max',
-  p50: 'p50',
-  p90: 'p90',
-  p95: 'p95',
-  p99: 'p99',
-};
 
 /** ms per unit of a time metric (statistics.py `_add_units` writes "ms"; the 2024-05 exporter "ns"). */
 const TIME_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, sec: 1000 };
@@ -207,7 +196,7 @@ function trial(doc: Obj, c: Checker): ImportedTrial[] {
   const n = t.count ?? 0;
   const dist = (name: Name) => {
     const scale = timeScale(c, m[name], name);
-    return scale === null ? null : c.stats(m[name], `/${name}`, KEYS, n, scale);
+    return scale === null ? null : c.stats(m[name], `/${name}`, NVIDIA_STAT_KEYS, n, scale);
   };
   const ttft = dist('time_to_first_token'),
     tpot = dist('inter_token_latency'),
