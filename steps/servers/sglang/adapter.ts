@@ -7,6 +7,9 @@
  * _handle_batch_output: `state.text += ...; out = {"text": state.text, ...}`) and meta_info.completion_tokens is
  * cumulative; meta_info.finish_reason is null until the last event, then {"type": "length"|"stop"|"abort", …}.
  * It ends with `data: [DONE]`; an error is `data: {"error": {"message": ...}}` (still HTTP 200) before [DONE].
+ * A scheduler abort (FINISH_ABORT in managers/schedule_batch.py: {type: "abort", message, status_code, err_type})
+ * is not raised in stream mode: tokenizer_manager._wait_one_response yields it as the last event, then [DONE] —
+ * so it is an error event, not a finish reason.
  */
 import { buildOpenAi, openAiDecoder } from '../../adapters/openai.js';
 import type { Adapter } from '../../adapters/types.js';
@@ -16,7 +19,7 @@ interface SglangEvent {
   meta_info?: {
     prompt_tokens?: number;
     completion_tokens?: number;
-    finish_reason?: { type?: string } | string | null;
+    finish_reason?: { type?: string; message?: string } | string | null;
   };
   error?: { message?: string } | string;
 }
@@ -64,7 +67,8 @@ export const sglangAdapter: Adapter = {
           sink.serverInputTokens(m.prompt_tokens);
         }
         const fr = m.finish_reason;
-        if (fr) sink.finishReason(typeof fr === 'string' ? fr : (fr.type ?? 'unknown'));
+        if (fr && typeof fr !== 'string' && fr.type === 'abort') sink.error(fr.message ?? 'aborted');
+        else if (fr) sink.finishReason(typeof fr === 'string' ? fr : (fr.type ?? 'unknown'));
       },
       truncation: (sawDone) => (sawDone ? null : 'stream ended without data: [DONE]'),
     };

@@ -14,6 +14,9 @@ import { promptTokenCount } from '../../sim/textgen.js';
 import { handleOpenAi, sendModelList, type OpenAiFlavour } from '../../sim/dialects/openai.js';
 import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
 
+/** Starlette's StreamingResponse(media_type="text/event-stream") adds the charset to a text/* type. */
+const SGLANG_SSE = { prefix: 'data: ', headers: { 'content-type': 'text/event-stream; charset=utf-8' } };
+
 function sglangError(res: ServerResponse, status: number, message: string, type = 'Bad Request'): void {
   sendJson(res, status, { object: 'error', message, type, param: null, code: status });
 }
@@ -60,6 +63,49 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 const finishReason = (r: string, n: number, eos: number) =>
   r === 'stop' ? { type: 'stop', matched: eos } : { type: 'length', length: n };
 
+/** The native route's error body: http_server.py `_create_error_response(e)` = {"error": {"message": str(e)}}, 400. */
+const nativeError = (res: ServerResponse, message: string) => sendJson(res, 400, { error: { message } });
+
+/**
+ * What the tokenizer manager checks before it sends a request to the scheduler (io_struct.py
+ * normalize_batch_and_arguments, SamplingParams.verify, _validate_one_request); each is a ValueError there.
+ */
+function nativeProblem(body: unknown, ctx: SimContext): string | { promptTokens: number; maxNew: number } {
+  if (!isObj(body) || typeof body.text !== 'string')
+    return 'Either text, input_ids or input_embeds should be provided.';
+  const sp = isObj(body.sampling_params) ? body.sampling_params : {};
+  const mnt = sp.max_new_tokens;
+  // SamplingParams.verify(): max_new_tokens >= 0, temperature >= 0; default max_new_tokens 128.
+  if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) >= 0))
+    return `max_new_tokens must be at least 0, got ${String(mnt)}.`;
+  const temp = sp.temperature;
+  if (temp !== undefined && !(typeof temp === 'number' && temp >= 0))
+    return `temperature must be non-negative, got ${String(temp)}.`;
+  const limit = ctx.profile.engine.max_model_len;
+  const promptTokens = promptTokenCount(ctx.tok, body.text);
+  if (promptTokens >= limit)
+    return `The input (${promptTokens} tokens) is longer than the model's context length (${limit} tokens).`;
+  return { promptTokens, maxNew: Math.min((mnt as number | undefined) ?? 128, limit - promptTokens) };
+}
+
+/**
+ * meta_info as tokenizer_manager._handle_batch_output builds it, in its key order; `response_sent_to_client_ts`
+ * is stamped by _wait_one_response on the first streamed output that is not the last, `e2e_latency` on the last.
+ */
+function nativeMeta(rid: string, promptTokens: number, n: number, finish: unknown, stamp: 'first' | null) {
+  const m: Json = {
+    id: rid,
+    finish_reason: finish,
+    prompt_tokens: promptTokens,
+    weight_version: 'default',
+    total_retractions: 0,
+    completion_tokens: n,
+    cached_tokens: 0,
+  };
+  if (stamp === 'first') m.response_sent_to_client_ts = Date.now() / 1000;
+  return m;
+}
+
 /** Native POST /generate: {text, sampling_params, stream}; GenerateReqInput in io_struct.py. */
 async function handleGenerate(req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
   let body: unknown;
@@ -68,58 +114,67 @@ async function handleGenerate(req: IncomingMessage, res: ServerResponse, ctx: Si
   } catch (e) {
     return sglangError(res, 400, e instanceof BodyError ? e.message : String(e));
   }
-  if (!isObj(body) || typeof body.text !== 'string')
-    return sglangError(res, 400, 'Either text, input_ids or input_embeds should be provided.');
-  const sp = isObj(body.sampling_params) ? body.sampling_params : {};
-  const mnt = sp.max_new_tokens;
-  // SamplingParams.verify(): max_new_tokens >= 0, temperature >= 0; default max_new_tokens 128.
-  if (mnt !== undefined && mnt !== null && !(Number.isInteger(mnt) && (mnt as number) >= 0))
-    return sglangError(res, 400, `max_new_tokens must be at least 0, got ${String(mnt)}.`);
-  const temp = sp.temperature;
-  if (temp !== undefined && !(typeof temp === 'number' && temp >= 0))
-    return sglangError(res, 400, `temperature must be non-negative, got ${String(temp)}.`);
-  const limit = ctx.profile.engine.max_model_len;
-  const promptTokens = promptTokenCount(ctx.tok, body.text);
-  if (promptTokens >= limit)
-    return sglangError(
-      res,
-      400,
-      `The input (${promptTokens} tokens) is longer than the model's context length (${limit} tokens).`,
-    );
-  const maxNew = Math.min((mnt as number | undefined) ?? 128, limit - promptTokens);
+  const stream = isObj(body) && body.stream === true;
+  const checked = nativeProblem(body, ctx);
+  if (typeof checked === 'string') {
+    // The check runs inside the stream generator: a streamed request has its 200 already (http_server.py stream_results).
+    if (!stream) return nativeError(res, checked);
+    const sse = new Sse(res, SGLANG_SSE);
+    sse.open();
+    sse.send({ error: { message: checked } });
+    sse.send('[DONE]');
+    return sse.end();
+  }
   if (ctx.faults.overloaded(ctx.engine.numWaiting))
     return sglangError(res, 503, 'Server overloaded (fault injection: overload_queue)', 'Service Unavailable');
   ctx.onInferenceRequest();
   st(ctx).requests++;
   if (ctx.faults.error()) return sglangError(res, 500, 'Simulated engine failure (fault injection: error_rate)');
+  runGenerate(req, res, ctx, body as Json, checked, stream);
+}
+
+function runGenerate(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: SimContext,
+  body: Json,
+  c: { promptTokens: number; maxNew: number },
+  stream: boolean,
+): void {
+  const sp = isObj(body.sampling_params) ? body.sampling_params : {};
   const rid = randomBytes(16).toString('hex');
+  const t0 = Date.now();
   // Mistral's </s> is token id 2 (the model profiles' tokenizer).
   const eos = 2;
-  const meta = (n: number, finish: unknown) => ({
-    id: rid,
-    finish_reason: finish,
-    prompt_tokens: promptTokens,
-    completion_tokens: n,
-    cached_tokens: 0,
-  });
   const g = {
-    prompt: body.text,
-    promptTokens,
-    maxTokens: Math.max(1, maxNew),
+    prompt: body.text as string,
+    promptTokens: c.promptTokens,
+    maxTokens: Math.max(1, c.maxNew),
     minTokens: Number.isInteger(sp.min_new_tokens) ? (sp.min_new_tokens as number) : 0,
     ignoreEos: sp.ignore_eos === true,
   };
   let text = '';
+  // output_ids are cumulative unless the server runs with --stream-output (off by default; our manifests don't set it).
   const ids: number[] = [];
-  if (body.stream === true) {
-    const sse = new Sse(res);
+  // The last output: e2e_latency (_handle_batch_output), then response_sent_to_client_ts if no earlier output
+  // was sent (_wait_one_response's finished branch: a one-output stream, or a non-streamed request).
+  const final = (reason: string, n: number, unsent: boolean) => ({
+    ...nativeMeta(rid, c.promptTokens, n, finishReason(reason, n, eos), null),
+    e2e_latency: (Date.now() - t0) / 1000,
+    ...(unsent ? { response_sent_to_client_ts: Date.now() / 1000 } : {}),
+  });
+  if (stream) {
+    const sse = new Sse(res, SGLANG_SSE);
     sse.open();
     generate(ctx, req, res, g, {
       onToken: (i, id, piece, s) => {
         text += piece;
+        ids.push(id);
         const last = s.generated >= s.target;
-        // `text` is cumulative, output_ids this step's (tokenizer_manager.py _handle_batch_output).
-        sse.send({ text, output_ids: [id], meta_info: meta(i + 1, last ? finishReason(s.reason, i + 1, eos) : null) });
+        const meta = last
+          ? final(s.reason, i + 1)
+          : nativeMeta(rid, c.promptTokens, i + 1, null, i === 0 ? 'first' : null);
+        sse.send({ text, output_ids: [...ids], meta_info: meta });
       },
       onFinish: () => {
         sse.send('[DONE]');
@@ -133,8 +188,7 @@ async function handleGenerate(req: IncomingMessage, res: ServerResponse, ctx: Si
       text += piece;
       ids.push(id);
     },
-    onFinish: (reason, n) =>
-      sendJson(res, 200, { text, output_ids: ids, meta_info: meta(n, finishReason(reason, n, eos)) }),
+    onFinish: (reason, n) => sendJson(res, 200, { text, output_ids: ids, meta_info: final(reason, n, true) }),
   });
 }
 
@@ -163,9 +217,13 @@ function flavour(ctx: SimContext): OpenAiFlavour {
     // the role delta with the first output; a failure mid-stream is `data: {ErrorResponse}` then `data: [DONE]`
     // (create_streaming_error_response: object "error", message, type, param, code).
     style: 'vllm',
-    sse: { prefix: 'data: ', headers: { 'content-type': 'text/event-stream' } },
+    sse: SGLANG_SSE,
+    // Context-length and sampling checks raise ValueError inside the stream generator (tokenizer manager), after
+    // the 200: serving_base.create_streaming_error_response = json.dumps({"error": ErrorResponse.model_dump()}),
+    // Python's ", " / ": " separators included.
+    errorsInStream: true,
     streamError: (message) =>
-      JSON.stringify({ object: 'error', message, type: 'BadRequestError', param: null, code: 400 }),
+      `{"error": {"object": "error", "message": ${JSON.stringify(message)}, "type": "BadRequestError", "param": null, "code": 400}}`,
   };
 }
 
