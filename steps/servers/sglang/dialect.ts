@@ -172,7 +172,7 @@ function runGenerate(
         ids.push(id);
         const last = s.generated >= s.target;
         const meta = last
-          ? final(s.reason, i + 1)
+          ? final(s.reason, i + 1, i === 0)
           : nativeMeta(rid, c.promptTokens, i + 1, null, i === 0 ? 'first' : null);
         sse.send({ text, output_ids: [...ids], meta_info: meta });
       },
