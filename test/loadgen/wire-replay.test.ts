@@ -83,6 +83,17 @@ describe('real server transcripts through the adapters', () => {
       'triton/generate-stream-error-first',
       'triton/generate-stream-early-close',
       'triton/generate-stream-stall',
+      'sglang/generate-normal',
+      'sglang/generate-eos',
+      'sglang/generate-multi-token',
+      'sglang/generate-error-mid',
+      'sglang/generate-error-first',
+      'sglang/generate-stall',
+      'sglang/completions-normal',
+      'sglang/completions-eos',
+      'sglang/completions-error-mid',
+      'sglang/completions-error-first',
+      'sglang/completions-abort',
     ])
       expect(names).toContain(n);
   });

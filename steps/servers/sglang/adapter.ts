@@ -12,7 +12,7 @@
  * so it is an error event, not a finish reason.
  */
 import { buildOpenAi, openAiDecoder } from '../../adapters/openai.js';
-import type { Adapter } from '../../adapters/types.js';
+import type { Adapter, StreamDecoder, StreamSink } from '../../adapters/types.js';
 
 interface SglangEvent {
   text?: string;
@@ -22,6 +22,27 @@ interface SglangEvent {
     finish_reason?: { type?: string; message?: string } | string | null;
   };
   error?: { message?: string } | string;
+}
+
+/**
+ * The OpenAI routes pass a scheduler abort through as a chunk with finish_reason "abort" and no text
+ * (serving_completions.py: `finish_reason=finish_reason["type"]`), then usage and [DONE]: an error, not a finish.
+ */
+function sglangOpenAiDecoder(sink: StreamSink): StreamDecoder {
+  const inner = openAiDecoder(sink);
+  return {
+    onEvent(data, event) {
+      if (data !== '[DONE]' && data.includes('"abort"')) {
+        const j = JSON.parse(data) as { choices?: { finish_reason?: string | null }[] };
+        if (j.choices?.[0]?.finish_reason === 'abort') {
+          sink.error('request aborted by the server (finish_reason "abort")');
+          return;
+        }
+      }
+      inner.onEvent(data, event);
+    },
+    truncation: inner.truncation,
+  };
 }
 
 export const sglangAdapter: Adapter = {
@@ -35,7 +56,7 @@ export const sglangAdapter: Adapter = {
     return { path: '/generate', body: { text: req.prompt, sampling_params, stream: true } };
   },
   decoder(api, sink) {
-    if (api !== 'generate') return openAiDecoder(sink);
+    if (api !== 'generate') return sglangOpenAiDecoder(sink);
     let textSoFar = 0;
     let tokensSoFar = 0;
     let sawInput = false;

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Exposition } from '../../sim/metrics.js';
 import { BodyError, Sse, generate, readJson, sendJson, sendText, type SimContext } from '../../sim/shared.js';
 import { promptTokenCount } from '../../sim/textgen.js';
-import { handleOpenAi, sendModelList, type OpenAiFlavour } from '../../sim/dialects/openai.js';
+import { handleOpenAi, sendModelList, type Frames, type OpenAiFlavour } from '../../sim/dialects/openai.js';
 import { now, serverState, type Dialect } from '../../sim/dialects/types.js';
 
 /** Starlette's StreamingResponse(media_type="text/event-stream") adds the charset to a text/* type. */
@@ -57,6 +57,8 @@ export function sglangMetrics(ctx: SimContext): string {
 }
 
 type Json = Record<string, unknown>;
+/** Mistral's </s> is token id 2 (the model profiles' tokenizer). */
+const MISTRAL_EOS = 2;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** meta_info.finish_reason as SGLang's FINISH_* classes serialize it (python/sglang/srt/managers/schedule_batch.py). */
@@ -144,8 +146,6 @@ function runGenerate(
   const sp = isObj(body.sampling_params) ? body.sampling_params : {};
   const rid = randomBytes(16).toString('hex');
   const t0 = Date.now();
-  // Mistral's </s> is token id 2 (the model profiles' tokenizer).
-  const eos = 2;
   const g = {
     prompt: body.text as string,
     promptTokens: c.promptTokens,
@@ -159,7 +159,7 @@ function runGenerate(
   // The last output: e2e_latency (_handle_batch_output), then response_sent_to_client_ts if no earlier output
   // was sent (_wait_one_response's finished branch: a one-output stream, or a non-streamed request).
   const final = (reason: string, n: number, unsent: boolean) => ({
-    ...nativeMeta(rid, c.promptTokens, n, finishReason(reason, n, eos), null),
+    ...nativeMeta(rid, c.promptTokens, n, finishReason(reason, n, MISTRAL_EOS), null),
     e2e_latency: (Date.now() - t0) / 1000,
     ...(unsent ? { response_sent_to_client_ts: Date.now() / 1000 } : {}),
   });
@@ -192,6 +192,25 @@ function runGenerate(
   });
 }
 
+/**
+ * /v1/completions chunks (entrypoints/openai/serving_completions.py, protocol.py): `model_dump_json()` of
+ * CompletionStreamResponse {id: the request's rid (uuid hex, no prefix), object, created, model, choices, usage: null}
+ * with CompletionResponseStreamChoice {index, text, logprobs, finish_reason, matched_stop} (hidden_states dropped when
+ * None); an EOS stop names the matched token id. The include_usage chunk is `model_dump_json(exclude_none=True)`:
+ * prompt_tokens_details (None) is dropped, reasoning_tokens (default 0) stays. Chat keeps the vLLM-style frames.
+ */
+function sglangFrames(kind: 'completion' | 'chat', rid: string, created: number, model: string): Frames | undefined {
+  if (kind !== 'completion') return undefined;
+  const head = `{"id":"${rid.replace(/^cmpl-/, '')}","object":"text_completion","created":${created},"model":${JSON.stringify(model)},"choices":[`;
+  return {
+    token: (json, r) =>
+      head +
+      `{"index":0,"text":${json},"logprobs":null,"finish_reason":${r ? `"${r}"` : 'null'},"matched_stop":${r === 'stop' ? MISTRAL_EOS : 'null'}}],"usage":null}`,
+    usage: (p, c) =>
+      head + `],"usage":{"prompt_tokens":${p},"total_tokens":${p + c},"completion_tokens":${c},"reasoning_tokens":0}}`,
+  };
+}
+
 function flavour(ctx: SimContext): OpenAiFlavour {
   return {
     error: (res, status, message, type) =>
@@ -222,6 +241,7 @@ function flavour(ctx: SimContext): OpenAiFlavour {
     // the 200: serving_base.create_streaming_error_response = json.dumps({"error": ErrorResponse.model_dump()}),
     // Python's ", " / ": " separators included.
     errorsInStream: true,
+    frames: (kind, rid, _object, created, model) => sglangFrames(kind, rid, created, model),
     streamError: (message) =>
       `{"error": {"object": "error", "message": ${JSON.stringify(message)}, "type": "BadRequestError", "param": null, "code": 400}}`,
   };

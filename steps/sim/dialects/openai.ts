@@ -36,6 +36,8 @@ export interface OpenAiFlavour {
   /** Errors the server raises inside the stream (HTTP 200 + error event) rather than as an HTTP status: TGI's
    * validation and overload errors happen in generate_stream_internal, after the SSE response has begun. */
   errorsInStream?: boolean;
+  /** The server's own chunk shapes where they differ from vLLM's and TGI's (SGLang's completions); undefined: style's. */
+  frames?(kind: 'completion' | 'chat', rid: string, object: string, created: number, model: string): Frames | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -244,7 +246,8 @@ export async function handleOpenAi(
       errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined,
     };
     const frames =
-      f.style === 'tgi' ? tgiFrames(kind, model, created, f) : vllmFrames(kind, rid, object, created, model);
+      f.frames?.(kind, rid, object, created, model) ??
+      (f.style === 'tgi' ? tgiFrames(kind, model, created, f) : vllmFrames(kind, rid, object, created, model));
     generate(ctx, req, res, g, {
       onToken: (i, _id, piece, s, json) => {
         const finish = s.generated >= s.target ? s.reason : null;
@@ -305,7 +308,7 @@ function streamFailure(res: ServerResponse, f: OpenAiFlavour, message: string): 
   sse.end();
 }
 
-interface Frames {
+export interface Frames {
   /** Sent with the first token, before it (vLLM's chat role chunk). */
   first?: string;
   token(pieceJson: string, finish: string | null): string;
