@@ -98,6 +98,9 @@ describe('real server transcripts through the adapters', () => {
       'sglang/completions-error-mid',
       'sglang/completions-error-first',
       'sglang/completions-abort',
+      'sglang/chat-normal',
+      'sglang/chat-eos',
+      'sglang/chat-error-first',
     ])
       expect(names).toContain(n);
   });

@@ -24,20 +24,26 @@ interface SglangEvent {
   error?: { message?: string } | string;
 }
 
+interface SglangChunk {
+  choices?: { finish_reason?: string | null; text?: string; delta?: { content?: string | null } }[];
+}
+
 /**
  * The OpenAI routes pass a scheduler abort through as a chunk with finish_reason "abort" and no text
- * (serving_completions.py: `finish_reason=finish_reason["type"]`), then usage and [DONE]: an error, not a finish.
+ * (serving_completions.py / serving_chat.py: `finish_reason=finish_reason["type"]`), then usage and [DONE]: an
+ * error, not a finish. Chat (serving_chat.py _generate_chat_stream) writes a content chunk only for a non-empty
+ * delta and, after the last output, one finish chunk with an empty delta: that chunk carries the EOS token when the
+ * request stopped (the EOS output has no text, so no chunk of its own), but no token when it hit the length limit
+ * (the last token had its content chunk) — then it is no output event.
  */
 function sglangOpenAiDecoder(sink: StreamSink): StreamDecoder {
   const inner = openAiDecoder(sink);
   return {
     onEvent(data, event) {
-      if (data !== '[DONE]' && data.includes('"abort"')) {
-        const j = JSON.parse(data) as { choices?: { finish_reason?: string | null }[] };
-        if (j.choices?.[0]?.finish_reason === 'abort') {
-          sink.error('request aborted by the server (finish_reason "abort")');
-          return;
-        }
+      if (data !== '[DONE]' && data.includes('"finish_reason":"')) {
+        const c = (JSON.parse(data) as SglangChunk).choices?.[0];
+        if (c?.finish_reason === 'abort') return sink.error('request aborted by the server (finish_reason "abort")');
+        if (c?.finish_reason === 'length' && c.delta && !c.delta.content) return sink.finishReason('length');
       }
       inner.onEvent(data, event);
     },

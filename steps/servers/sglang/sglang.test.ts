@@ -134,6 +134,26 @@ describe('native /generate stream, decoded', () => {
     }
   });
 
+  test('chat: the token-less finish chunk after a length stop was counted as an output event (3 events for 2 tokens)', async () => {
+    // serving_chat.py: content chunks for non-empty deltas, then one finish chunk with an empty DeltaMessage.
+    const chunk = (delta: object, fin: string | null) =>
+      `data: {"id":"a1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${JSON.stringify({ role: null, content: null, reasoning_content: null, tool_calls: null, ...delta })},"logprobs":null,"finish_reason":${JSON.stringify(fin)},"matched_stop":null}],"usage":null}\n\n`;
+    const body =
+      chunk({ role: 'assistant', content: '' }, null) +
+      chunk({ content: ' The' }, null) +
+      chunk({ content: ' river' }, null) +
+      chunk({}, 'length') +
+      'data: {"id":"a1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":13,"total_tokens":15,"completion_tokens":2,"prompt_tokens_details":null,"reasoning_tokens":0}}\n\n' +
+      'data: [DONE]\n\n';
+    const f = await frames(body);
+    try {
+      const s = await run(f.url, 'chat', 2);
+      expect([s.ok, s.chunk_ms.length, s.output_tokens.server, s.finish_reason]).toEqual([true, 2, 2, 'length']);
+    } finally {
+      await f.close();
+    }
+  });
+
   test('request body: text, sampling_params (max_new_tokens, temperature, ignore_eos), stream', () => {
     const w = getAdapter('sglang').build(
       { model: 'm', prompt: 'p', maxTokens: 7, ignoreEos: true, temperature: 0 },
