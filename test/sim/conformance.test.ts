@@ -677,6 +677,32 @@ describe('simulated SGLang frames match the real server (test/fixtures/wire/sgla
     expect(JSON.parse(r.events.at(-2)!).usage.completion_tokens).toBe(r.events.length - 2);
   });
 
+  test('/v1/chat/completions: the finish_reason rode on the last content chunk; SGLang writes it in its own empty-delta chunk, and none for the EOS', async () => {
+    const real = realFrames('chat-eos');
+    const body = (p: string, ignoreEos = false) => ({
+      model: 'mistral',
+      messages: [{ role: 'user', content: p }],
+      max_tokens: ignoreEos ? 5 : 200,
+      ignore_eos: ignoreEos,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let r = await post(`${sim.url}/v1/chat/completions`, body(PROMPT));
+    for (let i = 0; i < 20 && JSON.parse(r.events.at(-3)!).choices[0].finish_reason !== 'stop'; i++)
+      r = await post(`${sim.url}/v1/chat/completions`, body(`${PROMPT} (${i})`));
+    for (const i of [0, 1, -4, -3, -2, -1]) expect(sh(r.events.at(i)!)).toEqual(sh(real.at(i)!));
+    const fin = JSON.parse(r.events.at(-3)!).choices[0];
+    expect([fin.delta.content, fin.finish_reason, fin.matched_stop]).toEqual([null, 'stop', 2]);
+    // role chunk + one content chunk per token but the EOS + the finish chunk + usage + [DONE]
+    const usage = JSON.parse(r.events.at(-2)!).usage.completion_tokens;
+    expect(r.events.length).toBe(1 + (usage - 1) + 1 + 2);
+    const len = await post(`${sim.url}/v1/chat/completions`, body(PROMPT, true));
+    const realLen = realFrames('chat-normal');
+    for (const i of [-4, -3, -2]) expect(sh(len.events.at(i)!)).toEqual(sh(realLen.at(i)!));
+    expect(JSON.parse(len.events.at(-4)!).choices[0].delta.content).not.toBe(null);
+    expect(len.events.length).toBe(1 + 5 + 1 + 2);
+  });
+
   test('/v1/completions context-length error: was a 400 before the stream; SGLang raises it inside the stream (200, wrapped json.dumps error, [DONE])', async () => {
     const real = fixture('completions-error-first');
     const r = await post(`${sim.url}/v1/completions`, {

@@ -197,11 +197,9 @@ function runGenerate(
  * CompletionStreamResponse {id: the request's rid (uuid hex, no prefix), object, created, model, choices, usage: null}
  * with CompletionResponseStreamChoice {index, text, logprobs, finish_reason, matched_stop} (hidden_states dropped when
  * None); an EOS stop names the matched token id. The include_usage chunk is `model_dump_json(exclude_none=True)`:
- * prompt_tokens_details (None) is dropped, reasoning_tokens (default 0) stays. Chat keeps the vLLM-style frames.
+ * prompt_tokens_details (None) is dropped, reasoning_tokens (default 0) stays.
  */
-function sglangFrames(kind: 'completion' | 'chat', rid: string, created: number, model: string): Frames | undefined {
-  if (kind !== 'completion') return undefined;
-  const head = `{"id":"${rid.replace(/^cmpl-/, '')}","object":"text_completion","created":${created},"model":${JSON.stringify(model)},"choices":[`;
+function completionFrames(head: string): Frames {
   return {
     token: (json, r) =>
       head +
@@ -209,6 +207,34 @@ function sglangFrames(kind: 'completion' | 'chat', rid: string, created: number,
     usage: (p, c) =>
       head + `],"usage":{"prompt_tokens":${p},"total_tokens":${p + c},"completion_tokens":${c},"reasoning_tokens":0}}`,
   };
+}
+
+/**
+ * /v1/chat/completions (serving_chat.py _generate_chat_stream): the role chunk with the first output; a content
+ * chunk per output whose delta is not empty (none for the EOS); after the last output one finish chunk with an empty
+ * DeltaMessage (every field null); the usage chunk is `model_dump_json()` (nulls kept).
+ */
+function chatFrames(head: string): Frames {
+  const chunk = (delta: string, r: string | null) =>
+    head +
+    `{"index":0,"delta":{${delta},"reasoning_content":null,"tool_calls":null},"logprobs":null,"finish_reason":${r ? `"${r}"` : 'null'},"matched_stop":${r === 'stop' ? MISTRAL_EOS : 'null'}}],"usage":null}`;
+  return {
+    first: chunk('"role":"assistant","content":""', null),
+    token: (json, r) => [
+      ...(json === '""' ? [] : [chunk(`"role":null,"content":${json}`, null)]),
+      ...(r ? [chunk('"role":null,"content":null', r)] : []),
+    ],
+    usage: (p, c) =>
+      head +
+      `],"usage":{"prompt_tokens":${p},"total_tokens":${p + c},"completion_tokens":${c},"prompt_tokens_details":null,"reasoning_tokens":0}}`,
+  };
+}
+
+/** The chunks' common head: the rid without the simulator's `cmpl-`/`chatcmpl-` prefix (SGLang uses the bare rid). */
+function sglangFrames(kind: 'completion' | 'chat', rid: string, created: number, model: string): Frames {
+  const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
+  const head = `{"id":"${rid.replace(/^(chat)?cmpl-/, '')}","object":"${object}","created":${created},"model":${JSON.stringify(model)},"choices":[`;
+  return kind === 'chat' ? chatFrames(head) : completionFrames(head);
 }
 
 function flavour(ctx: SimContext): OpenAiFlavour {

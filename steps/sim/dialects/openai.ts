@@ -256,7 +256,7 @@ export async function handleOpenAi(
           sse.send({ id: rid, object, created, model, ...fp, choices: [choice(piece, finish)], usage: usage(i + 1) });
           return;
         }
-        sse.send(frames.token(json, finish));
+        for (const fr of [frames.token(json, finish)].flat()) sse.send(fr);
       },
       onFinish: (_r, n) => {
         if (p.includeUsage) sse.send(frames.usage(p.promptTokens, n));
@@ -311,7 +311,8 @@ function streamFailure(res: ServerResponse, f: OpenAiFlavour, message: string): 
 export interface Frames {
   /** Sent with the first token, before it (vLLM's chat role chunk). */
   first?: string;
-  token(pieceJson: string, finish: string | null): string;
+  /** The events for one token: one, or none or several where the server writes them so (SGLang's chat). */
+  token(pieceJson: string, finish: string | null): string | string[];
   usage(prompt: number, completion: number): string;
 }
 
