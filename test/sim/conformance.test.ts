@@ -658,6 +658,27 @@ describe('simulated SGLang frames match the real server (test/fixtures/wire/sgla
     expect(shape(JSON.parse(plain.body))).toEqual(sh(realFrames('generate-error-first')[0]));
   });
 
+  test('native /generate failure mid-stream: was a 500 before the stream; SGLang yields the scheduler abort as the last output, then [DONE]', async () => {
+    const real = realFrames('generate-error-mid');
+    const s = await startSimulator({ backend: 'sglang', timeScale: 50, seed: 1, faults: { error_rate: 1 } });
+    try {
+      const r = await post(`${s.url}/generate`, {
+        text: PROMPT,
+        sampling_params: { max_new_tokens: 20, ignore_eos: true },
+        stream: true,
+      });
+      expect(r.status).toBe(fixture('generate-error-mid').response.status);
+      expect(sh(r.events.at(-2)!)).toEqual(sh(real.at(-2)!));
+      expect(r.events.at(-1)).toBe('[DONE]');
+      const [prev, abort] = [r.events.at(-3), r.events.at(-2)!].map((e) => (e ? JSON.parse(e) : undefined));
+      expect(abort.meta_info.finish_reason.type).toBe('abort');
+      // No new token in the abort output.
+      if (prev) expect(abort.meta_info.completion_tokens).toBe(prev.meta_info.completion_tokens);
+    } finally {
+      await s.close();
+    }
+  });
+
   test('/v1/completions: chunks had vLLM fields; SGLang chunks carry matched_stop, its usage chunk reasoning_tokens', async () => {
     const real = realFrames('completions-eos');
     const body = (p: string) => ({

@@ -57,6 +57,7 @@ export function sglangMetrics(ctx: SimContext): string {
 }
 
 type Json = Record<string, unknown>;
+const ABORT_MESSAGE = 'Simulated engine failure (fault injection: error_rate)';
 /** Mistral's </s> is token id 2 (the model profiles' tokenizer). */
 const MISTRAL_EOS = 2;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -131,8 +132,10 @@ async function handleGenerate(req: IncomingMessage, res: ServerResponse, ctx: Si
     return sglangError(res, 503, 'Server overloaded (fault injection: overload_queue)', 'Service Unavailable');
   ctx.onInferenceRequest();
   st(ctx).requests++;
-  if (ctx.faults.error()) return sglangError(res, 500, 'Simulated engine failure (fault injection: error_rate)');
-  runGenerate(req, res, ctx, body as Json, checked, stream);
+  const injected = ctx.faults.error();
+  // A failure after the 200 of a stream is a scheduler abort (below); before a plain request's answer, a 500.
+  if (injected && !stream) return sglangError(res, 500, 'Simulated engine failure (fault injection: error_rate)');
+  runGenerate(req, res, ctx, body as Json, checked, stream, injected);
 }
 
 function runGenerate(
@@ -142,6 +145,7 @@ function runGenerate(
   body: Json,
   c: { promptTokens: number; maxNew: number },
   stream: boolean,
+  injected = false,
 ): void {
   const sp = isObj(body.sampling_params) ? body.sampling_params : {};
   const rid = randomBytes(16).toString('hex');
@@ -152,6 +156,7 @@ function runGenerate(
     maxTokens: Math.max(1, c.maxNew),
     minTokens: Number.isInteger(sp.min_new_tokens) ? (sp.min_new_tokens as number) : 0,
     ignoreEos: sp.ignore_eos === true,
+    errorAt: injected ? ctx.faults.errorAfter(Math.max(1, c.maxNew)) : undefined,
   };
   let text = '';
   // output_ids are cumulative unless the server runs with --stream-output (off by default; our manifests don't set it).
@@ -177,6 +182,15 @@ function runGenerate(
         sse.send({ text, output_ids: [...ids], meta_info: meta });
       },
       onFinish: () => {
+        sse.send('[DONE]');
+        sse.end();
+      },
+      // In stream mode tokenizer_manager._wait_one_response yields a scheduler abort as the last output (no new
+      // token; FINISH_ABORT.to_json()), then http_server writes [DONE].
+      onError: (i) => {
+        const abort = { type: 'abort', message: ABORT_MESSAGE, status_code: 500, err_type: 'InternalServerError' };
+        const meta = { ...nativeMeta(rid, c.promptTokens, i, abort, null), e2e_latency: (Date.now() - t0) / 1000 };
+        sse.send({ text, output_ids: [...ids], meta_info: meta });
         sse.send('[DONE]');
         sse.end();
       },
