@@ -1,11 +1,14 @@
 /**
  * SGLang (sgl-project/sglang): its OpenAI-compatible routes (/v1/completions default, /v1/chat/completions;
- * python/sglang/srt/entrypoints/openai/serving_completions.py, serving_chat.py — same SSE chunks and [DONE]
- * as vLLM, `ignore_eos` accepted as an extra sampling field) or its native POST /generate with `stream: true`
+ * python/sglang/srt/entrypoints/openai/serving_completions.py, serving_chat.py — `data: ` chunks and [DONE]
+ * like vLLM's, with SGLang's own chat finish chunk and "abort" finish reason (below); `ignore_eos` accepted as
+ * an extra sampling field) or its native POST /generate with `stream: true`
  * (python/sglang/srt/entrypoints/http_server.py generate_request). The native stream writes
  * `data: {text, output_ids, meta_info}` per step, where `text` is the WHOLE text so far (tokenizer_manager.py
  * _handle_batch_output: `state.text += ...; out = {"text": state.text, ...}`) and meta_info.completion_tokens is
- * cumulative; meta_info.finish_reason is null until the last event, then {"type": "length"|"stop"|"abort", …}.
+ * cumulative (output_ids too, without --stream-output); meta_info.finish_reason is null until the last event,
+ * then {"type": "length"|"stop"|"abort", …}. Several tokens can arrive in one event (outputs merge when the
+ * reader lags): the completion_tokens step says how many. Wire transcripts: test/fixtures/wire/sglang.
  * It ends with `data: [DONE]`; an error is `data: {"error": {"message": ...}}` (still HTTP 200) before [DONE].
  * A scheduler abort (FINISH_ABORT in managers/schedule_batch.py: {type: "abort", message, status_code, err_type})
  * is not raised in stream mode: tokenizer_manager._wait_one_response yields it as the last event, then [DONE] —

@@ -2,8 +2,10 @@
  * SGLang's HTTP server (sgl-project/sglang python/sglang/srt/entrypoints/http_server.py): GET /health (503 while
  * starting), /get_model_info, /get_server_info (carries `version`), /v1/models, /metrics (sglang:* names, served
  * only with --enable-metrics, which our manifests pass); POST /generate (native, `stream` in the body) and the
- * OpenAI-compatible /v1/completions and /v1/chat/completions. Errors are SGLang's ErrorResponse
- * ({object: "error", message, type, param, code}; request validation is 400 "Bad Request", not FastAPI's 422).
+ * OpenAI-compatible /v1/completions and /v1/chat/completions. Errors on the OpenAI routes are SGLang's ErrorResponse
+ * ({object: "error", message, type, param, code}; request validation is 400 "Bad Request", not FastAPI's 422); on
+ * /generate `{"error": {"message"}}`. A check that fails inside a stream (context length, sampling parameters) is
+ * an SSE error event under the 200 already sent. Frames checked against test/fixtures/wire/sglang.
  * SGLang serves one model and does not reject other `model` names on the OpenAI routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
