@@ -9,7 +9,11 @@ import { validate } from '../../steps/core/schemas.js';
 import type { Sample } from '../../steps/core/types/sample.js';
 import { requestMetrics } from '../../steps/metrics/derive.js';
 import { getTokenizer } from '../../steps/workload/tokenizer.js';
+import { SERVER_NAMES } from '../../steps/servers/index.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
+  WIRE_DIR,
   dataLines,
   loadWireFixtures,
   startReplayServer,
@@ -83,8 +87,36 @@ describe('real server transcripts through the adapters', () => {
       'triton/generate-stream-error-first',
       'triton/generate-stream-early-close',
       'triton/generate-stream-stall',
+      'sglang/generate-normal',
+      'sglang/generate-eos',
+      'sglang/generate-multi-token',
+      'sglang/generate-error-mid',
+      'sglang/generate-error-first',
+      'sglang/generate-stall',
+      'sglang/completions-normal',
+      'sglang/completions-eos',
+      'sglang/completions-error-mid',
+      'sglang/completions-error-first',
+      'sglang/completions-abort',
+      'sglang/completions-multi-token',
+      'sglang/completions-stall',
+      'sglang/chat-abort',
+      'sglang/chat-normal',
+      'sglang/chat-eos',
+      'sglang/chat-error-first',
     ])
       expect(names).toContain(n);
+  });
+
+  it('every registered server has transcripts, and every transcript names sources listed in SOURCES.md', () => {
+    const servers = new Set(fixtures.map((f) => f.name.split('/')[0]));
+    for (const n of SERVER_NAMES) expect(servers).toContain(n);
+    const keys = new Set(
+      [...readFileSync(path.join(WIRE_DIR, 'SOURCES.md'), 'utf8').matchAll(/^\| ([a-z0-9-]+) \|/gm)].map((m) => m[1]),
+    );
+    for (const fx of fixtures)
+      for (const k of fx.sources)
+        expect({ fixture: fx.name, source: k, listed: keys.has(k) }).toMatchObject({ listed: true });
   });
 
   for (const fx of fixtures) {

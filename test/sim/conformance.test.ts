@@ -593,6 +593,152 @@ describe('simulator frames match the real servers (test/fixtures/wire)', () => {
   });
 });
 
+/**
+ * SGLang's frames against test/fixtures/wire/sglang (reconstructed from its source; SOURCES.md): native /generate
+ * with cumulative text and output_ids and meta_info in the tokenizer manager's key order, errors raised inside the
+ * stream as an SSE event under 200, and /v1/completions chunks of SGLang's own shape.
+ */
+describe('simulated SGLang frames match the real server (test/fixtures/wire/sglang)', () => {
+  const fixtures = loadWireFixtures();
+  const fixture = (n: string) => fixtures.find((f) => f.name === `sglang/${n}`)!;
+  const realFrames = (n: string) => fixture(n).response.writes.flatMap((w) => dataLines(w.data));
+  const shape = (v: unknown): unknown => {
+    if (v === null) return 'null';
+    if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
+    if (typeof v === 'object') return Object.entries(v as object).map(([k, x]) => [k, shape(x)]);
+    return typeof v;
+  };
+  const sh = (d: string) => (d === '[DONE]' ? d : shape(JSON.parse(d)));
+  let sim: RunningSim;
+  beforeAll(async () => {
+    sim = await startSimulator({ backend: 'sglang', timeScale: 50, seed: 1 });
+  });
+  afterAll(() => sim.close());
+  const gen = (p: string, max: number, ignoreEos = false) =>
+    post(`${sim.url}/generate`, {
+      text: p,
+      sampling_params: { max_new_tokens: max, ignore_eos: ignoreEos },
+      stream: true,
+    });
+
+  test('native /generate: meta_info had 5 fields and output_ids were per step; SGLang sends its full meta_info and cumulative output_ids', async () => {
+    const real = realFrames('generate-normal');
+    const r = await gen(PROMPT, 10, true);
+    expect(r.headers['content-type']).toBe(fixture('generate-normal').response.headers['content-type']);
+    expect(r.body.startsWith('data: {')).toBe(true);
+    for (const i of [0, 1, -2, -1]) expect(sh(r.events.at(i)!)).toEqual(sh(real.at(i)!));
+    const ev = r.events.slice(0, -1).map((e) => JSON.parse(e) as { output_ids: number[] });
+    expect(ev.map((e) => e.output_ids.length)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (let i = 1; i < ev.length; i++) expect(ev[i].output_ids.slice(0, i)).toEqual(ev[i - 1].output_ids);
+  });
+
+  test('native /generate EOS stop: the EOS frame adds no text, counts the token, finish_reason {type: "stop", matched: 2}', async () => {
+    const real = realFrames('generate-eos');
+    let r = await gen(PROMPT, 200);
+    for (let i = 0; i < 20 && JSON.parse(r.events.at(-2)!).meta_info.finish_reason.type !== 'stop'; i++)
+      r = await gen(`${PROMPT} (${i})`, 200);
+    const [prev, last] = [JSON.parse(r.events.at(-3)!), JSON.parse(r.events.at(-2)!)];
+    expect(sh(r.events.at(-2)!)).toEqual(sh(real.at(-2)!));
+    expect(last.meta_info.finish_reason).toEqual(JSON.parse(real.at(-2)!).meta_info.finish_reason);
+    expect(last.text).toBe(prev.text);
+    expect(last.meta_info.completion_tokens).toBe(prev.meta_info.completion_tokens + 1);
+    expect(last.output_ids.at(-1)).toBe(2);
+  });
+
+  test('native /generate errors were 400 ErrorResponse bodies; a streamed request gets {"error": {"message"}} under 200, then [DONE]', async () => {
+    const real = fixture('generate-error-first');
+    const r = await gen('word '.repeat(3000), 10);
+    expect(r.status).toBe(real.response.status);
+    expect(r.events.map(sh)).toEqual(realFrames('generate-error-first').map(sh));
+    expect(JSON.parse(r.events[0]).error.message).toMatch(
+      /^The input \(\d+ tokens\) is longer than the model's context length/,
+    );
+    const plain = await post(`${sim.url}/generate`, { text: 'word '.repeat(3000) });
+    expect(plain.status).toBe(400);
+    expect(shape(JSON.parse(plain.body))).toEqual(sh(realFrames('generate-error-first')[0]));
+  });
+
+  test('native /generate failure mid-stream: was a 500 before the stream; SGLang yields the scheduler abort as the last output, then [DONE]', async () => {
+    const real = realFrames('generate-error-mid');
+    const s = await startSimulator({ backend: 'sglang', timeScale: 50, seed: 1, faults: { error_rate: 1 } });
+    try {
+      const r = await post(`${s.url}/generate`, {
+        text: PROMPT,
+        sampling_params: { max_new_tokens: 20, ignore_eos: true },
+        stream: true,
+      });
+      expect(r.status).toBe(fixture('generate-error-mid').response.status);
+      expect(sh(r.events.at(-2)!)).toEqual(sh(real.at(-2)!));
+      expect(r.events.at(-1)).toBe('[DONE]');
+      const [prev, abort] = [r.events.at(-3), r.events.at(-2)!].map((e) => (e ? JSON.parse(e) : undefined));
+      expect(abort.meta_info.finish_reason.type).toBe('abort');
+      // No new token in the abort output.
+      if (prev) expect(abort.meta_info.completion_tokens).toBe(prev.meta_info.completion_tokens);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('/v1/completions: chunks had vLLM fields; SGLang chunks carry matched_stop, its usage chunk reasoning_tokens', async () => {
+    const real = realFrames('completions-eos');
+    const body = (p: string) => ({
+      model: 'mistral',
+      prompt: p,
+      max_tokens: 200,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let r = await post(`${sim.url}/v1/completions`, body(PROMPT));
+    for (let i = 0; i < 20 && JSON.parse(r.events.at(-3)!).choices[0].finish_reason !== 'stop'; i++)
+      r = await post(`${sim.url}/v1/completions`, body(`${PROMPT} (${i})`));
+    expect(r.headers['content-type']).toBe(fixture('completions-eos').response.headers['content-type']);
+    for (const i of [0, -3, -2, -1]) expect(sh(r.events.at(i)!)).toEqual(sh(real.at(i)!));
+    const eos = JSON.parse(r.events.at(-3)!).choices[0];
+    expect([eos.text, eos.finish_reason, eos.matched_stop]).toEqual(['', 'stop', 2]);
+    expect(JSON.parse(r.events.at(-2)!).usage.completion_tokens).toBe(r.events.length - 2);
+  });
+
+  test('/v1/chat/completions: the finish_reason rode on the last content chunk; SGLang writes it in its own empty-delta chunk, and none for the EOS', async () => {
+    const real = realFrames('chat-eos');
+    const body = (p: string, ignoreEos = false) => ({
+      model: 'mistral',
+      messages: [{ role: 'user', content: p }],
+      max_tokens: ignoreEos ? 5 : 200,
+      ignore_eos: ignoreEos,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let r = await post(`${sim.url}/v1/chat/completions`, body(PROMPT));
+    for (let i = 0; i < 20 && JSON.parse(r.events.at(-3)!).choices[0].finish_reason !== 'stop'; i++)
+      r = await post(`${sim.url}/v1/chat/completions`, body(`${PROMPT} (${i})`));
+    for (const i of [0, 1, -4, -3, -2, -1]) expect(sh(r.events.at(i)!)).toEqual(sh(real.at(i)!));
+    const fin = JSON.parse(r.events.at(-3)!).choices[0];
+    expect([fin.delta.content, fin.finish_reason, fin.matched_stop]).toEqual([null, 'stop', 2]);
+    // role chunk + one content chunk per token but the EOS + the finish chunk + usage + [DONE]
+    const usage = JSON.parse(r.events.at(-2)!).usage.completion_tokens;
+    expect(r.events.length).toBe(1 + (usage - 1) + 1 + 2);
+    const len = await post(`${sim.url}/v1/chat/completions`, body(PROMPT, true));
+    const realLen = realFrames('chat-normal');
+    for (const i of [-4, -3, -2]) expect(sh(len.events.at(i)!)).toEqual(sh(realLen.at(i)!));
+    expect(JSON.parse(len.events.at(-4)!).choices[0].delta.content).not.toBe(null);
+    expect(len.events.length).toBe(1 + 5 + 1 + 2);
+  });
+
+  test('/v1/completions context-length error: was a 400 before the stream; SGLang raises it inside the stream (200, wrapped json.dumps error, [DONE])', async () => {
+    const real = fixture('completions-error-first');
+    const r = await post(`${sim.url}/v1/completions`, {
+      model: 'mistral',
+      prompt: 'word '.repeat(3000),
+      max_tokens: 10,
+      stream: true,
+    });
+    expect(r.status).toBe(real.response.status);
+    expect(r.events.map(sh)).toEqual(realFrames('completions-error-first').map(sh));
+    // Python's json.dumps separators, as create_streaming_error_response writes them.
+    expect(r.body).toContain('data: {"error": {"object": "error", "message": ');
+  });
+});
+
 describe('one server version per dialect: the simulator profiles are the versions the manifests deploy', () => {
   const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   /** NGC release → Triton version (TRITON_VERSION in triton-inference-server/server at tag r25.08: 2.60.0). */

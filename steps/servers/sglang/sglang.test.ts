@@ -93,6 +93,67 @@ describe('native /generate stream, decoded', () => {
     }
   });
 
+  test('a scheduler abort (meta_info.finish_reason {type: "abort"}) was taken as a clean finish: it is a stream error', async () => {
+    // tokenizer_manager._wait_one_response yields the aborted output in stream mode; FINISH_ABORT.to_json().
+    const abort = {
+      type: 'abort',
+      message: 'aborted by the scheduler',
+      status_code: 500,
+      err_type: 'InternalServerError',
+    };
+    const f = await frames(
+      `data: {"text":" The","output_ids":[415],${meta(1, null)}}\n\n` +
+        `data: {"text":" The","output_ids":[415],${meta(1, abort)}}\n\n` +
+        'data: [DONE]\n\n',
+    );
+    try {
+      const s = await run(f.url, 'generate');
+      expect(s.ok).toBe(false);
+      expect(s.error?.category).toBe('stream_error_event');
+      expect(s.error?.message).toContain('aborted by the scheduler');
+      expect(s.chunk_ms).toHaveLength(1);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('OpenAI route: a finish_reason "abort" chunk was counted as an output event and a clean finish', async () => {
+    const chunk = (text: string, fin: string | null) =>
+      `data: {"id":"a1","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${JSON.stringify(fin)},"matched_stop":null}],"usage":null}\n\n`;
+    const f = await frames(chunk(' The', null) + chunk('', 'abort') + 'data: [DONE]\n\n');
+    try {
+      const s = await run(f.url, 'completions');
+      expect([s.ok, s.error?.category, s.chunk_ms.length, s.finish_reason]).toEqual([
+        false,
+        'stream_error_event',
+        1,
+        null,
+      ]);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('chat: the token-less finish chunk after a length stop was counted as an output event (3 events for 2 tokens)', async () => {
+    // serving_chat.py: content chunks for non-empty deltas, then one finish chunk with an empty DeltaMessage.
+    const chunk = (delta: object, fin: string | null) =>
+      `data: {"id":"a1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${JSON.stringify({ role: null, content: null, reasoning_content: null, tool_calls: null, ...delta })},"logprobs":null,"finish_reason":${JSON.stringify(fin)},"matched_stop":null}],"usage":null}\n\n`;
+    const body =
+      chunk({ role: 'assistant', content: '' }, null) +
+      chunk({ content: ' The' }, null) +
+      chunk({ content: ' river' }, null) +
+      chunk({}, 'length') +
+      'data: {"id":"a1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":13,"total_tokens":15,"completion_tokens":2,"prompt_tokens_details":null,"reasoning_tokens":0}}\n\n' +
+      'data: [DONE]\n\n';
+    const f = await frames(body);
+    try {
+      const s = await run(f.url, 'chat', 2);
+      expect([s.ok, s.chunk_ms.length, s.output_tokens.server, s.finish_reason]).toEqual([true, 2, 2, 'length']);
+    } finally {
+      await f.close();
+    }
+  });
+
   test('request body: text, sampling_params (max_new_tokens, temperature, ignore_eos), stream', () => {
     const w = getAdapter('sglang').build(
       { model: 'm', prompt: 'p', maxTokens: 7, ignoreEos: true, temperature: 0 },
@@ -118,7 +179,7 @@ describe('simulated SGLang', () => {
   });
   afterAll(() => sim.close());
 
-  test('native stream: cumulative text, per-step output_ids, meta_info, finish_reason object on the last, [DONE]', async () => {
+  test('native stream: cumulative text and output_ids, meta_info, finish_reason object on the last, [DONE]', async () => {
     const r = await post(`${sim.url}/generate`, {
       text: PROMPT,
       sampling_params: { max_new_tokens: 9, temperature: 0, ignore_eos: true },
@@ -133,9 +194,10 @@ describe('simulated SGLang', () => {
     expect(ev.slice(0, -1).every((e) => e.meta_info.finish_reason === null)).toBe(true);
     expect(ev.at(-1).meta_info.finish_reason).toEqual({ type: 'length', length: 9 });
     expect(tok.count(ev.at(-1).text)).toBe(9);
+    expect(ev.at(-1).output_ids).toHaveLength(9);
   });
 
-  test('native non-stream and errors: {text, output_ids, meta_info}; 400 ErrorResponse for bad input', async () => {
+  test('native non-stream and errors: {text, output_ids, meta_info}; 400 {error: {message}} for bad input', async () => {
     const r = await post(`${sim.url}/generate`, {
       text: PROMPT,
       sampling_params: { max_new_tokens: 5, ignore_eos: true },
@@ -145,9 +207,12 @@ describe('simulated SGLang', () => {
     expect(b.meta_info).toMatchObject({ completion_tokens: 5, finish_reason: { type: 'length', length: 5 } });
     const bad = await post(`${sim.url}/generate`, { sampling_params: {} });
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body)).toMatchObject({ object: 'error', code: 400 });
+    // http_server.py _create_error_response: {"error": {"message": str(e)}}, 400 (not the OpenAI routes' ErrorResponse).
+    expect(JSON.parse(bad.body)).toEqual({
+      error: { message: 'Either text, input_ids or input_embeds should be provided.' },
+    });
     const long = await post(`${sim.url}/generate`, { text: 'word '.repeat(3000) });
-    expect(JSON.parse(long.body).message).toMatch(/longer than the model's context length \(2048 tokens\)/);
+    expect(JSON.parse(long.body).error.message).toMatch(/longer than the model's context length \(2048 tokens\)/);
   });
 
   test('OpenAI routes match the published OpenAI schema; health, model info, server info', async () => {
@@ -161,8 +226,20 @@ describe('simulated SGLang', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    for (const e of c.events.slice(0, -1))
-      assertMatches('openai-openapi.yaml', 'CreateChatCompletionStreamResponse', JSON.parse(e));
+    // SGLang's chat chunks dump unset fields as null (protocol.py DeltaMessage and the usage chunk's
+    // prompt_tokens_details, model_dump_json()), which the published schema does not allow there: like the real
+    // server's, they are valid once those nulls are dropped.
+    const dropNulls = (o: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+    for (const e of c.events.slice(0, -1)) {
+      const j = JSON.parse(e) as {
+        choices: { delta: Record<string, unknown> }[];
+        usage: Record<string, unknown> | null;
+      };
+      for (const ch of j.choices) ch.delta = dropNulls(ch.delta);
+      if (j.usage) j.usage = dropNulls(j.usage);
+      assertMatches('openai-openapi.yaml', 'CreateChatCompletionStreamResponse', j);
+    }
     expect((await get(`${sim.url}/health`)).status).toBe(200);
     expect(JSON.parse((await get(`${sim.url}/get_model_info`)).body)).toMatchObject({ is_generation: true });
     expect(JSON.parse((await get(`${sim.url}/get_server_info`)).body).version).toBe('0.5.2');

@@ -36,6 +36,8 @@ export interface OpenAiFlavour {
   /** Errors the server raises inside the stream (HTTP 200 + error event) rather than as an HTTP status: TGI's
    * validation and overload errors happen in generate_stream_internal, after the SSE response has begun. */
   errorsInStream?: boolean;
+  /** The server's own chunk shapes where they differ from vLLM's and TGI's (SGLang's completions); undefined: style's. */
+  frames?(kind: 'completion' | 'chat', rid: string, object: string, created: number, model: string): Frames | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -275,7 +277,9 @@ function streamCompletion(c: Completion, injected: boolean): void {
     ignoreEos: p.ignoreEos,
     errorAt: injected ? ctx.faults.errorAfter(maxTokens) : undefined,
   };
-  const frames = f.style === 'tgi' ? tgiFrames(kind, model, created, f) : vllmFrames(kind, rid, object, created, model);
+  const frames =
+    f.frames?.(kind, rid, object, created, model) ??
+    (f.style === 'tgi' ? tgiFrames(kind, model, created, f) : vllmFrames(kind, rid, object, created, model));
   const choice = (text: string, finish: FinishReason | null) =>
     kind === 'chat'
       ? { index: 0, delta: { content: text }, logprobs: null, finish_reason: finish }
@@ -289,7 +293,7 @@ function streamCompletion(c: Completion, injected: boolean): void {
         sse.send({ id: rid, object, created, model, ...fp, choices: [choice(piece, finish)], usage });
         return;
       }
-      sse.send(frames.token(json, finish));
+      for (const fr of [frames.token(json, finish)].flat()) sse.send(fr);
     },
     onFinish: (_r, n) => {
       if (p.includeUsage) sse.send(frames.usage(p.promptTokens, n));
@@ -349,10 +353,11 @@ function streamFailure(res: ServerResponse, f: OpenAiFlavour, message: string): 
   sse.end();
 }
 
-interface Frames {
+export interface Frames {
   /** Sent with the first token, before it (vLLM's chat role chunk). */
   first?: string;
-  token(pieceJson: string, finish: string | null): string;
+  /** The events for one token: one, or none or several where the server writes them so (SGLang's chat). */
+  token(pieceJson: string, finish: string | null): string | string[];
   usage(prompt: number, completion: number): string;
 }
 
