@@ -1,0 +1,224 @@
+/**
+ * The Pipelines-as-Code PR gate as an A/B test against a live baseline server, end to end on the harness: the PR
+ * PipelineRun (.tekton/pull-request.yaml, ab "true") deploys a baseline arm beside the candidate (apply-baseline,
+ * wait-baseline: names <run>-baseline), the sweep interleaves their trials (llmbench sweep --url <baseline>
+ * --ab-url <candidate>) and the sequential gate stops as soon as the answer is clear; analyze decides, report
+ * posts the check run and comment, finally tears both servers down. A candidate 5 % slower than its baseline (the
+ * simulator's --slowdown) is a regression, an unchanged one passes — each before the design's 16 trials per side.
+ * Substitutions as in pac-harness.test.ts: the two servers are `llmbench sim` children reached through endpoint and
+ * baseline-endpoint (the fake API server's Deployments become ready, nothing runs in them), the images are prebuilt,
+ * the repository a local git repository over file://, GitHub and Kubernetes are the fakes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { REPO_ROOT } from '../../steps/core/paths.js';
+import { workloadName } from '../../steps/cluster/render.js';
+import type { Verdict } from '../../steps/core/types/verdict.js';
+import type { SweepSummary } from '../../steps/core/types/sweep-summary.js';
+import type { Sample } from '../../steps/core/types/sample.js';
+import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
+import { PipelineHarness, dumpRun, type PipelineRunRecord } from './harness.js';
+import { pacPipelineRun } from './pac.js';
+import { applyPrerequisites, git, startSim, stopSim, type Sim } from './setup.js';
+
+const TOKEN = 'ghs_PaCabGateToken0123456789abcdefghijkl';
+const DIGEST = 'sha256:' + 'ab'.repeat(32);
+const MAX_TRIALS = 16; // regression.sequential.max_trials, the default
+let root: string;
+let src: string;
+let kube: FakeKube;
+let gh: FakeGitHub;
+const log: string[] = [];
+
+/** A simulated T4 (4-bit) at twice real speed: ~68 ms tokens leave the load generator's self-check room. */
+function startSlowSim(slowdown: number): Promise<Sim> {
+  const args = ['--backend', 'vllm', '--port', '0', '--time-scale', '2', '--gpu', 't4-16gb'];
+  return startSim([...args, '--model', 'mistral-7b-instruct-bnb-nf4', '--slowdown', String(slowdown)]);
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'tekton-ab-'));
+  src = path.join(root, 'src');
+  mkdirSync(src);
+  git(src, 'init', '-q', '-b', 'main');
+  git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
+  // One small load point. The simulator's TTFT varies far more than 3 % between trials: it is gated with its own
+  // sizes (as in sequential-gate.test.ts); throughput and TPOT keep the defaults (tolerance 3 %, detectable 5 %).
+  const config = {
+    version: 1,
+    backends: [{ kind: 'vllm', sim: { time_scale: 2 } }],
+    load: { concurrency: [4], requests: 8, warmup: 1, trials: MAX_TRIALS, min_samples: 8 },
+    workload: { input_tokens: 32, output_tokens: 8 },
+    regression: { metrics: { 'ttft_ms.p50': { tolerance_pct: 25, detectable_pct: 40 } } },
+  };
+  writeFileSync(path.join(src, 'bench.yaml'), yaml.dump(config));
+  git(src, 'add', '.');
+  git(src, 'commit', '-q', '-m', 'bench config');
+  kube = await startFakeKube({ imageDigest: DIGEST, stepMs: 5, deleteDelayMs: 20 });
+  for (const r of await applyPrerequisites(kube.url)) expect(r.ok).toBe(true);
+  gh = await startFakeGitHub({ token: TOKEN, repos: ['octo/bench'], prs: [7], tokenKind: 'pac-app' });
+}, 60_000);
+
+afterAll(async () => {
+  if (process.env.LLMBENCH_HARNESS_LOG) console.log(log.join('\n'));
+  await kube?.close();
+  await gh?.close?.();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** The PR PipelineRun PaC makes from .tekton/pull-request.yaml, run on the harness: baseline arm vs candidate. */
+async function runPr(name: string, candidateSlowdown: number) {
+  git(src, 'commit', '-q', '--allow-empty', '-m', `candidate ${name}`);
+  const sha = git(src, 'rev-parse', 'HEAD');
+  const load = (f: string) => yaml.load(readFileSync(path.join(REPO_ROOT, f), 'utf8')) as Record<string, any>;
+  const base = { owner: 'octo', repo: 'bench', sha, targetBranch: 'main', sourceBranch: 'feature', sender: 'maint' };
+  const secret = `pac-gitauth-${name}`;
+  const pr = pacPipelineRun(
+    load('.tekton/pull-request.yaml'),
+    load('tekton/pac/repository.yaml'),
+    { kind: 'pull_request', ...base, pullRequest: 7 },
+    secret,
+  );
+  const params = Object.fromEntries(
+    (pr.spec.params as { name: string; value: string }[]).map((p) => [p.name, p.value]),
+  );
+  expect(params.ab).toBe('true');
+  const kc = path.join(root, `kubeconfig-${name}`);
+  mkdirSync(kc);
+  writeFileSync(path.join(kc, 'kubeconfig'), kube.kubeconfig());
+  const baseline = await startSlowSim(1);
+  const candidate = await startSlowSim(candidateSlowdown);
+  const work = path.join(root, `work-${name}`);
+  let run: PipelineRunRecord;
+  const t0 = Date.now();
+  try {
+    run = await new PipelineHarness({
+      runName: name,
+      params: {
+        ...params,
+        // Local stand-ins for what PaC's values point at on GitHub and the cluster.
+        'repo-url': `file://${src}`,
+        'github-api': gh.url,
+        'server-image': `quay.io/llmbench/vllm@${DIGEST}`,
+        endpoint: candidate.url,
+        'baseline-endpoint': baseline.url,
+        config: 'bench.yaml',
+        'ready-timeout': '60',
+      },
+      workspaces: { work, kubeconfig: kc },
+      secrets: { [secret]: { 'git-provider-token': TOKEN } },
+      substitutions: {
+        'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' },
+      },
+      extraEnv: { LLMBENCH_KUBE_RETRY_MS: '20' },
+      onTaskRun: (t) => log.push(`${name} ${t.pipelineTask}: ${t.status} (${t.reason}) ${t.durationMs} ms`),
+    }).run();
+  } finally {
+    await stopSim(baseline.proc);
+    await stopSim(candidate.proc);
+  }
+  log.push(`${name}: ${Date.now() - t0} ms`, dumpRun(run));
+  const read = <T>(f: string) => JSON.parse(readFileSync(path.join(work, f), 'utf8')) as T;
+  const samples = (arm: string) =>
+    readFileSync(path.join(work, 'runs', arm, 'samples.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Sample);
+  const t = Object.fromEntries(run.taskRuns.map((x) => [x.pipelineTask, x]));
+  const dump = dumpRun(run);
+  expect([dump, t.sweep.status, t.analyze.status]).toEqual([dump, 'Succeeded', 'Succeeded']);
+  return {
+    run,
+    t,
+    sha,
+    verdict: read<Verdict>('analysis/verdict.json'),
+    a: read<SweepSummary>('runs/a/summary.json'),
+    b: read<SweepSummary>('runs/b/summary.json'),
+    samples,
+  };
+}
+
+type Run = Awaited<ReturnType<typeof runPr>>;
+
+/**
+ * Both arms ran the same number of trials, fewer than the maximum, in the order A B A B: trial k of the baseline
+ * ends before trial k of the candidate starts, which ends before trial k+1 of the baseline starts.
+ */
+function expectInterleavedEarlyStop(r: Run): number {
+  expect(r.a.plan?.ab).toMatchObject({ arm: 'a', peer_backend: 'vllm-b' });
+  expect(r.b.plan?.ab).toMatchObject({ arm: 'b', peer_backend: 'vllm' });
+  expect(r.b.plan?.sequential).toMatchObject({ reference: 'ab', design: { max_trials: MAX_TRIALS } });
+  const trials = r.b.points[0].trials!.length;
+  expect(r.a.points[0].trials!.length).toBe(trials);
+  expect(trials).toBeLessThan(MAX_TRIALS);
+  const [sa, sb] = [r.samples('a'), r.samples('b')];
+  const span = (ls: Sample[], k: number) => {
+    const x = ls.filter((l) => l.trial === k);
+    return [Math.min(...x.map((l) => l.sent_ms)), Math.max(...x.map((l) => l.end_ms ?? Infinity))];
+  };
+  const order = Array.from({ length: trials }, (_, k) => [span(sa, k), span(sb, k)]).flat();
+  for (let i = 1; i < order.length; i++) expect([i, order[i][0] >= order[i - 1][1]]).toEqual([i, true]);
+  return trials;
+}
+
+/** Both arms were deployed under their own run-scoped names, and both are gone after finally. */
+function expectBothArmsDeployedAndRemoved(r: Run, name: string): void {
+  const applied = kube.requests
+    .filter((q) => q.method === 'PATCH' && q.path.includes('/deployments/'))
+    .map((q) => q.path.split('/').pop()!);
+  const arms = [workloadName('vllm', name), workloadName('vllm', `${name}-baseline`)];
+  expect(applied.filter((n) => arms.includes(n)).sort()).toEqual([...arms].sort());
+  for (const n of arms) expect(kube.get('Deployment', 'llm-bench', n)).toBeUndefined();
+  expect([r.t['teardown'].status, r.t['teardown-baseline'].status]).toEqual(['Succeeded', 'Succeeded']);
+}
+
+const gated = (v: Verdict) => v.comparisons.filter((c) => c.gated);
+const checkRun = (sha: string) =>
+  gh.repos
+    .get('octo/bench')!
+    .checkRuns.filter((c) => c.head_sha === sha)
+    .at(-1);
+
+describe('Pipelines-as-Code PR runs: an A/B gate against a live baseline server (harness, two simulators, fakes)', () => {
+  it('an unchanged candidate: every gated metric stops at "pass" early, interleaved A B A B; check succeeds', async () => {
+    const r = await runPr('ab-same', 1);
+    expect(r.run.results.verdict).toBe('pass');
+    expect(r.run.status).toBe('Succeeded');
+    const trials = expectInterleavedEarlyStop(r);
+    expect(r.verdict.rule?.sequential?.reference).toBe('ab');
+    expect(gated(r.verdict).length).toBeGreaterThan(0);
+    for (const c of gated(r.verdict)) {
+      expect([c.metric, c.sequential?.stop]).toEqual([c.metric, 'pass']);
+      const last = c.sequential!.looks.at(-1)!;
+      expect(last).toMatchObject({ decision: 'pass', baseline_trials: trials, candidate_trials: trials });
+    }
+    expectBothArmsDeployedAndRemoved(r, 'ab-same');
+    expect(checkRun(r.sha)?.conclusion).toBe('success');
+  }, 240_000);
+
+  it('a candidate 5 % slower than its baseline: "regression" found early; the check run and the run fail', async () => {
+    const r = await runPr('ab-slow', 1.05);
+    expect(r.run.results.verdict).toBe('regression');
+    const trials = expectInterleavedEarlyStop(r);
+    const stops = Object.fromEntries(gated(r.verdict).map((c) => [c.metric, c.sequential?.stop]));
+    expect(stops).toMatchObject({ output_tokens_per_s: 'regression', 'tpot_ms.p50': 'regression' });
+    const tput = gated(r.verdict).find((c) => c.metric === 'output_tokens_per_s')!;
+    expect(tput.sequential!.looks.at(-1)).toMatchObject({ decision: 'regression', candidate_trials: trials });
+    expect(tput.sequential!.looks.at(-1)!.delta_pct).toBeLessThan(-3); // worse than the 3 % tolerance
+    // A regression is a verdict, not a crash: report posts it, then fails the run (fail-on-regression).
+    expect(r.t.report.steps.map((s) => [s.name, s.exitCode])).toEqual([
+      ['report', 0],
+      ['gate', 1],
+    ]);
+    expect(r.run.status).toBe('Failed');
+    expectBothArmsDeployedAndRemoved(r, 'ab-slow');
+    expect(checkRun(r.sha)?.conclusion).toBe('failure');
+    const comments = gh.repos.get('octo/bench')!.comments;
+    expect(String(comments.at(-1)?.body)).toMatch(/regression/i);
+    expect(gh.violations).toEqual([]);
+  }, 240_000);
+});
