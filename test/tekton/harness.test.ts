@@ -330,11 +330,15 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
         image: 'Succeeded',
         apply: 'Succeeded',
         wait: 'Succeeded',
+        // Nightly: no A/B baseline arm (update-baseline), whatever ab says.
+        'apply-baseline': 'Skipped',
+        'wait-baseline': 'Skipped',
         sweep: 'Succeeded',
         analyze: 'Succeeded',
         plot: 'Succeeded',
         report: 'Succeeded',
         teardown: 'Succeeded',
+        'teardown-baseline': 'Skipped',
       });
       expect(run.status).toBe('Succeeded');
       expect(run.results).toEqual({
@@ -375,11 +379,15 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
         image: 'Succeeded',
         apply: 'Succeeded',
         wait: 'Succeeded',
+        // ab defaults to "false": one server, gated on the baseline file (the A/B gate: ab-gate.test.ts).
+        'apply-baseline': 'Skipped',
+        'wait-baseline': 'Skipped',
         sweep: 'Succeeded',
         analyze: 'Succeeded',
         plot: 'Succeeded',
         report: 'Succeeded',
         teardown: 'Succeeded',
+        'teardown-baseline': 'Skipped',
       });
       expect(run.results.verdict).toBe('pass');
       const repo = gh.repos.get('octo/bench')!;
