@@ -10,6 +10,7 @@
  * the repository a local git repository over file://, GitHub and Kubernetes are the fakes.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -243,4 +244,48 @@ describe('Pipelines-as-Code PR runs: an A/B gate against a live baseline server 
     expect(String(comments.at(-1)?.body)).toMatch(/regression/i);
     expect(gh.violations).toEqual([]);
   }, 240_000);
+});
+
+describe('apply, wait and teardown scripts take the arm (their own script, `llmbench` stubbed to print its argv)', () => {
+  const argv = (task: string, env: Record<string, string>) => {
+    const t = yaml.load(readFileSync(path.join(REPO_ROOT, `tekton/tasks/${task}.yaml`), 'utf8')) as Record<string, any>;
+    const step = t.spec.steps[0];
+    const dir = mkdtempSync(path.join(os.tmpdir(), `${task}-step-`));
+    try {
+      // wait reads its deploy report back for the results: the stub writes one where it was told to.
+      const stub = [
+        '#!/bin/sh',
+        'for a in "$@"; do echo "$a"; done',
+        'while [ $# -gt 0 ]; do [ "$1" = --workdir ] && w="$2"; shift; done',
+        'mkdir -p "$w/deploy" && echo \'{"endpoint":"http://x:8000"}\' > "$w/deploy/vllm.json"',
+      ];
+      writeFileSync(path.join(dir, 'llmbench'), stub.join('\n') + '\n', { mode: 0o755 });
+      const declared = Object.fromEntries((step.env as { name: string }[]).map((e) => [e.name, '']));
+      const script = String(step.script).replace(/\$\(results\.([a-z-]+)\.path\)/g, `${dir}/result-$1`);
+      const base = { PATH: `${dir}:/usr/bin:/bin`, WORKDIR: dir, BACKEND: 'vllm', NAMESPACE: 'llm-bench' };
+      const r = spawnSync('sh', ['-c', script], { env: { ...declared, ...base, ...env }, encoding: 'utf8' });
+      return { code: r.status, err: r.stderr, args: r.stdout.split('\n').map((a) => a.replace(dir, '$WORKDIR')) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const after = (a: string[], flag: string) => (a.includes(flag) ? a[a.indexOf(flag) + 1] : undefined);
+
+  it.each(['apply', 'wait', 'teardown'])(
+    '%s: arm baseline → run id <run>-baseline, files under arms/baseline/',
+    (task) => {
+      const arm = argv(task, { PIPELINE_RUN: 'pr-1', ARM: 'baseline' });
+      expect([arm.code, arm.err]).toEqual([0, '']);
+      expect([after(arm.args, '--run-id'), after(arm.args, '--workdir')]).toEqual([
+        'pr-1-baseline',
+        '$WORKDIR/arms/baseline',
+      ]);
+      // The owner label stays the PipelineRun (the janitor finds both arms by it).
+      if (task === 'apply') expect(after(arm.args, '--pipeline-run')).toBe('pr-1');
+      const one = argv(task, { PIPELINE_RUN: 'pr-1', ARM: '' });
+      expect([after(one.args, '--run-id'), after(one.args, '--workdir')]).toEqual(['pr-1', '$WORKDIR']);
+      const bad = argv(task, { PIPELINE_RUN: 'pr-1', ARM: 'Base_line' });
+      expect([bad.code, bad.err]).toEqual([2, expect.stringContaining("arm 'Base_line'")]);
+    },
+  );
 });
