@@ -173,9 +173,24 @@ function expectBothArmsDeployedAndRemoved(r: Run, name: string): void {
   expect(applied.filter((n) => arms.includes(n)).sort()).toEqual([...arms].sort());
   for (const n of arms) expect(kube.get('Deployment', 'llm-bench', n)).toBeUndefined();
   expect([r.t['teardown'].status, r.t['teardown-baseline'].status]).toEqual(['Succeeded', 'Succeeded']);
+  expect(kube.rejected).toEqual([]);
 }
 
 const gated = (v: Verdict) => v.comparisons.filter((c) => c.gated);
+
+/**
+ * Each metric's last look decided `decision` on pairs (as many baseline as candidate trials); a metric decided
+ * early stops looking while the sweep goes on for the others, and the last to decide did so at the last trial.
+ */
+function expectLastLooks(cs: Verdict['comparisons'], decision: string, trials: number): void {
+  const lasts = cs.map((c) => c.sequential!.looks.at(-1)!);
+  for (const l of lasts) {
+    expect(l.decision).toBe(decision);
+    expect(l.baseline_trials).toBe(l.candidate_trials);
+    expect(l.candidate_trials).toBeLessThanOrEqual(trials);
+  }
+  expect(Math.max(...lasts.map((l) => l.candidate_trials))).toBe(trials);
+}
 const checkRun = (sha: string) =>
   gh.repos
     .get('octo/bench')!
@@ -209,11 +224,8 @@ describe('Pipelines-as-Code PR runs: an A/B gate against a live baseline server 
     const trials = expectInterleavedEarlyStop(r);
     expect(r.verdict.rule?.sequential?.reference).toBe('ab');
     expect(gated(r.verdict).length).toBeGreaterThan(0);
-    for (const c of gated(r.verdict)) {
-      expect([c.metric, c.sequential?.stop]).toEqual([c.metric, 'pass']);
-      const last = c.sequential!.looks.at(-1)!;
-      expect(last).toMatchObject({ decision: 'pass', baseline_trials: trials, candidate_trials: trials });
-    }
+    for (const c of gated(r.verdict)) expect([c.metric, c.sequential?.stop]).toEqual([c.metric, 'pass']);
+    expectLastLooks(gated(r.verdict), 'pass', trials);
     expectBothArmsDeployedAndRemoved(r, 'ab-same');
     expect(checkRun(r.sha)?.conclusion).toBe('success');
   }, 240_000);
@@ -227,9 +239,9 @@ describe('Pipelines-as-Code PR runs: an A/B gate against a live baseline server 
     expect(speed.map((c) => c.sequential?.stop)).not.toContain('pass');
     const hit = speed.filter((c) => c.sequential?.stop === 'regression');
     expect(hit.length).toBeGreaterThan(0);
+    expectLastLooks(hit, 'regression', trials);
     for (const c of hit) {
       const last = c.sequential!.looks.at(-1)!;
-      expect(last).toMatchObject({ decision: 'regression', baseline_trials: trials, candidate_trials: trials });
       expect([c.metric, Math.abs(last.delta_pct!) > 3]).toEqual([c.metric, true]); // beyond the 3 % tolerance
     }
     // A regression is a verdict, not a crash: report posts it, then fails the run (fail-on-regression).
