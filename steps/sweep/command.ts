@@ -90,6 +90,10 @@ export const command: CommandSpec = {
         'deploy/<backend>.json from `llmbench wait`: records GPU, server version and image digest as provenance',
       )
       .option(
+        '--ab-deploy-report <file>',
+        "A/B mode: the candidate's (arm B's) deploy report; default: --deploy-report for both arms",
+      )
+      .option(
         '--time-scale <x>',
         "target's simulated seconds per real second (llmbench sim --time-scale); metrics are scaled back",
       )
@@ -120,7 +124,13 @@ export const command: CommandSpec = {
     const summaries = abUrl
       ? await runAbSweep({
           ...options,
-          ab: { ...target, backend: `${target.backend}-b`, url: abUrl, outDir: path.join(outDir, 'b') },
+          ab: {
+            ...target,
+            backend: `${target.backend}-b`,
+            url: abUrl,
+            outDir: path.join(outDir, 'b'),
+            provenance: v.abProvenance ?? target.provenance,
+          },
         })
       : [await runSweep(options)];
     return report(summaries, v.url, ctx);
@@ -143,6 +153,8 @@ interface SweepFlags {
   out?: string;
   api?: string;
   provenance: SweepTarget['provenance'];
+  /** Arm B's own provenance (A/B with two deployed servers); undefined: arm A's. */
+  abProvenance: SweepTarget['provenance'];
   plan: SweepPlan;
   entry?: ReturnType<typeof gateBaselineEntry>['entry'];
   timeScale: number;
@@ -158,7 +170,10 @@ async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext
   const { o, str } = reader;
   const cfg = await readFlagFile('--config', str('config'), ctx, problems, loadConfig);
   const base = cfg ?? builtinConfig();
-  const provenance = await readProvenance(str('deploy-report'), ctx, problems);
+  const provenance = await readProvenance('--deploy-report', str('deploy-report'), ctx, problems);
+  const abProvenance = await readProvenance('--ab-deploy-report', str('ab-deploy-report'), ctx, problems);
+  if (str('ab-deploy-report') !== undefined && str('ab-url') === undefined)
+    problems.push({ path: '--ab-deploy-report', message: 'is for A/B mode: give --ab-url too' });
   const { kind, cfgBackend } = resolveBackend(str('backend'), cfg, problems);
   const { url, out, api } = targetFlags(reader, kind, cfgBackend, ctx, problems);
   const { plan, entry } = await gatedPlan(reader, base, cfgBackend?.id ?? kind!, ctx, problems);
@@ -173,7 +188,23 @@ async function readSweepFlags(opts: Record<string, unknown>, ctx: CommandContext
       hint: 'Run `llmbench sweep --help` for the flags and examples.',
     });
   }
-  return { o, str, cfg, base, cfgBackend, kind, url, out, api, provenance, plan, entry, ...client, headers };
+  return {
+    o,
+    str,
+    cfg,
+    base,
+    cfgBackend,
+    kind,
+    url,
+    out,
+    api,
+    provenance,
+    abProvenance,
+    plan,
+    entry,
+    ...client,
+    headers,
+  };
 }
 
 /** Reads the file a flag names; its input problems are collected under the flag (e.g. --config/…), not thrown. */
@@ -199,6 +230,7 @@ async function readFlagFile<T>(
  * runs on different hardware or servers.
  */
 async function readProvenance(
+  flag: string,
   arg: string | undefined,
   ctx: CommandContext,
   problems: Problem[],
@@ -208,7 +240,7 @@ async function readProvenance(
   try {
     const rep = JSON.parse(await readFile(file, 'utf8')) as DeployReport;
     const bad = validate('deploy-report', rep);
-    if (bad.length) problems.push(...bad.map((p) => ({ ...p, path: `--deploy-report${p.path}`, file })));
+    if (bad.length) problems.push(...bad.map((p) => ({ ...p, path: `${flag}${p.path}`, file })));
     else
       return {
         gpu: rep.gpu?.product ?? rep.gpu?.profile ?? null,
@@ -216,7 +248,7 @@ async function readProvenance(
         image_digest: rep.image_digest ?? null,
       };
   } catch (e) {
-    problems.push({ path: '--deploy-report', message: `cannot read ${file}: ${(e as Error).message}` });
+    problems.push({ path: flag, message: `cannot read ${file}: ${(e as Error).message}` });
   }
   return undefined;
 }

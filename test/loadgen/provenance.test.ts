@@ -88,4 +88,46 @@ describe('sweep provenance from the deploy report', () => {
     expect(r.err).toContain('--deploy-report/endpoint');
     expect(existsSync(out)).toBe(false);
   });
+
+  // Regression: with two deployed servers (the Tekton A/B gate) arm B recorded arm A's image as its own.
+  it("A/B: --ab-deploy-report is arm B's provenance, --deploy-report arm A's", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prov-ab-'));
+    const a = await startSimulator({ backend: 'vllm', timeScale: 10 });
+    const b = await startSimulator({ backend: 'vllm', timeScale: 10 });
+    try {
+      const rep = (name: string, url: string, digit: string) => {
+        const file = path.join(dir, `${name}.json`);
+        const gpu = { product: 'NVIDIA-L40S', count: 1 };
+        const body = { schema_version: 1, backend: 'vllm', endpoint: url, ready: true, gpu };
+        writeFileSync(file, JSON.stringify({ ...body, image_digest: 'sha256:' + digit.repeat(64) }));
+        return file;
+      };
+      const out = path.join(dir, 'out');
+      const plan = ['--concurrency', '1', '--requests', '2', '--trials', '1', '--warmup', '0', '--output-tokens', '4'];
+      const r = await cli([
+        ...['sweep', '--backend', 'vllm', '--url', a.url, '--ab-url', b.url, '--out', out, ...plan],
+        ...['--time-scale', '10', '--progress', 'none', '--deploy-report', rep('a', a.url, 'a')],
+        ...['--ab-deploy-report', rep('b', b.url, 'b')],
+      ]);
+      expect([r.code, r.err]).toEqual([0, r.err]);
+      const digest = (arm: string) =>
+        JSON.parse(readFileSync(path.join(out, arm, 'summary.json'), 'utf8')).provenance.image_digest;
+      expect([digest('a'), digest('b')]).toEqual(['sha256:' + 'a'.repeat(64), 'sha256:' + 'b'.repeat(64)]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
+
+  it('--ab-deploy-report without --ab-url is invalid input', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prov-'));
+    const out = path.join(dir, 'out');
+    const r = await cli([
+      ...['sweep', '--backend', 'vllm', '--url', 'http://127.0.0.1:9', '--out', out],
+      ...['--ab-deploy-report', path.join(dir, 'missing.json')],
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--ab-deploy-report');
+    expect(existsSync(out)).toBe(false);
+  });
 });

@@ -116,15 +116,19 @@ describe('runs do not collide', () => {
     expect(kube.rejected).toEqual([]);
   }, 600_000);
 
-  it('a hard-cancelled run (finally never ran) leaves its server; the janitor CronJob, as shipped, collects it', async () => {
+  it('a hard-cancelled A/B run (finally never ran) leaves both servers; the janitor CronJob, as shipped, collects both', async () => {
     const cancelled = 'llm-bench-pr-3-c4nc3';
     const running = 'llm-bench-pr-4-runnn';
     const dir = path.join(root, 'cancelled');
     mkdirSync(dir);
     const kc = path.join(dir, 'kubeconfig');
     writeFileSync(kc, kube.kubeconfig());
-    // The cancelled run's apply task ran (same flags as tekton/tasks/apply.yaml passes), then the run was cancelled.
-    for (const run of [cancelled, running]) {
+    // The cancelled run's apply tasks ran (same flags as tekton/tasks/apply.yaml passes), then the run was cancelled.
+    // Each is an A/B run: the candidate, and the baseline arm (arm "baseline": run id <run>-baseline, owner <run>).
+    for (const [run, runId] of [cancelled, running].flatMap((r) => [
+      [r, r],
+      [r, `${r}-baseline`],
+    ])) {
       const code = await main({
         argv: [
           'apply',
@@ -133,9 +137,9 @@ describe('runs do not collide', () => {
           '--kubeconfig',
           kc,
           '--workdir',
-          path.join(dir, run),
+          path.join(dir, runId),
           '--no-prerequisites',
-        ].concat(['--run-id', run, '--pipeline-run', run, '--client-namespace', 'llm-bench-ci']),
+        ].concat(['--run-id', runId, '--pipeline-run', run, '--client-namespace', 'llm-bench-ci']),
         stdout: () => {},
         stderr: () => {},
         env: { LLMBENCH_KUBE_RETRY_MS: '5' },
@@ -173,6 +177,10 @@ describe('runs do not collide', () => {
     expect(kube.get('Deployment', 'llm-bench', workloadName('tgi', cancelled))).toBeUndefined();
     expect(kube.get('Service', 'llm-bench', workloadName('tgi', cancelled))).toBeUndefined();
     expect(kube.get('Deployment', 'llm-bench', workloadName('tgi', running))).toBeDefined();
+    // Both arms of an A/B run carry the owner's label: the janitor collects the baseline arm with the candidate.
+    expect(kube.get('Deployment', 'llm-bench', workloadName('tgi', `${cancelled}-baseline`))).toBeUndefined();
+    expect(kube.get('Service', 'llm-bench', workloadName('tgi', `${cancelled}-baseline`))).toBeUndefined();
+    expect(kube.get('Deployment', 'llm-bench', workloadName('tgi', `${running}-baseline`))).toBeDefined();
     expect(kube.get('PersistentVolumeClaim', 'llm-bench', 'llmbench-model-cache-tgi')).toBeDefined();
   }, 120_000);
 });

@@ -200,6 +200,21 @@ describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
           workspaces: [{ name: 'w', workspace: 'w' }],
         },
       ],
+      // Regression: finally guards were ignored, so the A/B baseline arm's teardown ran on runs without that arm.
+      finally: [
+        {
+          name: 'fin-guarded',
+          taskRef: { name: 'ok' },
+          when: [{ input: '$(params.img)', operator: 'notin', values: ['prebuilt@sha256:x'] }],
+          workspaces: [{ name: 'w', workspace: 'w' }],
+        },
+        {
+          name: 'fin-open',
+          taskRef: { name: 'ok' },
+          when: [{ input: '$(params.img)', operator: 'in', values: ['prebuilt@sha256:x'] }],
+          workspaces: [{ name: 'w', workspace: 'w' }],
+        },
+      ],
     });
     const run = await new PipelineHarness({ docs: d, pipeline: 'p', params: {}, workspaces: ws() }).run();
     const st = Object.fromEntries(run.taskRuns.map((t) => [t.pipelineTask, [t.status, t.reason]]));
@@ -207,6 +222,11 @@ describe('harness engine (synthetic pipelines: Tekton semantics)', () => {
     expect(st.after[0]).toBe('Succeeded');
     expect(st.consumer[0]).toBe('Skipped');
     expect(st.m).toEqual(['Failed', 'not supported by the harness: matrix']);
+    expect(st['fin-guarded']).toEqual([
+      'Skipped',
+      'WhenExpressionsSkipped: "prebuilt@sha256:x" notin ["prebuilt@sha256:x"] is false',
+    ]);
+    expect(st['fin-open'][0]).toBe('Succeeded');
   });
 });
 
@@ -330,11 +350,15 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
         image: 'Succeeded',
         apply: 'Succeeded',
         wait: 'Succeeded',
+        // Nightly: no A/B baseline arm (update-baseline), whatever ab says.
+        'apply-baseline': 'Skipped',
+        'wait-baseline': 'Skipped',
         sweep: 'Succeeded',
         analyze: 'Succeeded',
         plot: 'Succeeded',
         report: 'Succeeded',
         teardown: 'Succeeded',
+        'teardown-baseline': 'Skipped',
       });
       expect(run.status).toBe('Succeeded');
       expect(run.results).toEqual({
@@ -375,11 +399,15 @@ describe('llm-bench on the harness: real llmbench commands, simulator, fake Kube
         image: 'Succeeded',
         apply: 'Succeeded',
         wait: 'Succeeded',
+        // ab defaults to "false": one server, gated on the baseline file (the A/B gate: ab-gate.test.ts).
+        'apply-baseline': 'Skipped',
+        'wait-baseline': 'Skipped',
         sweep: 'Succeeded',
         analyze: 'Succeeded',
         plot: 'Succeeded',
         report: 'Succeeded',
         teardown: 'Succeeded',
+        'teardown-baseline': 'Skipped',
       });
       expect(run.results.verdict).toBe('pass');
       const repo = gh.repos.get('octo/bench')!;

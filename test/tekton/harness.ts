@@ -18,8 +18,8 @@
  * (buildah) has no way to run here; it must be given a substitution (`substitutions`) with a reason, which
  * is recorded in the TaskRun record; without one the step fails with "cannot execute image".
  * `llmbench` resolves to this checkout's steps/bin/llmbench.js (the steps image's entrypoint).
- *  - `when` expressions (operators in / notin) after substitution: a false one skips the task
- *    ("WhenExpressionsSkipped"); tasks ordered after it (runAfter) still run, tasks consuming its results are
+ *  - `when` expressions (operators in / notin) after substitution, on main and finally tasks: a false one skips the
+ *    task ("WhenExpressionsSkipped"); tasks ordered after it (runAfter) still run, tasks consuming its results are
  *    skipped — Tekton's "guard the task only" semantics (tektoncd/pipeline docs/pipelines.md, "Guard Task only").
  *  - the Affinity Assistant's admission rule under its default mode `coschedule: workspaces` (tektoncd/pipeline
  *    docs/affinityassistants.md: "Only one pvc-backed workspace can be mounted to each TaskRun in this mode";
@@ -265,6 +265,10 @@ export class PipelineHarness {
               `a finally task consuming a result that was never produced is skipped: ${missing.join(', ')}`,
             ),
           );
+        // Finally tasks take when guards too (tektoncd/pipeline docs/pipelines.md, "Guard finally Task execution
+        // using when expressions").
+        const whenFalse = this.whenFalse(t, params, records, runName);
+        if (whenFalse) return finish(this.skipped(t, true, `WhenExpressionsSkipped: ${whenFalse}`));
         finish(await this.runTask(t, true, params, records, runName));
       }),
     );

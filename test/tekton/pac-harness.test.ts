@@ -28,11 +28,15 @@ let kube: FakeKube;
 let gh: FakeGitHub;
 let sim: ChildProcess | undefined;
 let simUrl = '';
+// The A/B gate's baseline arm (the comment run sets ab "true"): a second simulated TGI.
+let baseSim: ChildProcess | undefined;
+let baseSimUrl = '';
 
 async function startTgiSim(): Promise<void> {
-  const s = await startSim(['--backend', 'tgi', '--port', '0', '--time-scale', '4', '--gpu', 't4-16gb']);
-  sim = s.proc;
-  simUrl = s.url;
+  const args = ['--backend', 'tgi', '--port', '0', '--time-scale', '4', '--gpu', 't4-16gb'];
+  const [s, b] = await Promise.all([startSim(args), startSim(args)]);
+  [sim, simUrl] = [s.proc, s.url];
+  [baseSim, baseSimUrl] = [b.proc, b.url];
 }
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'tekton-pac-'));
@@ -46,6 +50,9 @@ beforeAll(async () => {
     backends: [{ kind: 'tgi', sim: { time_scale: 4 } }],
     load: { concurrency: [2], requests: 4, trials: 2, warmup: 1, min_samples: 4 },
     workload: { input_tokens: 16, output_tokens: 4 },
+    // The A/B gate's arms are two simulators: their TTFT varies far more than 3 % between trials (as in
+    // ab-gate.test.ts, it is gated with its own sizes).
+    regression: { metrics: { 'ttft_ms.p50': { tolerance_pct: 25, detectable_pct: 40 } } },
   };
   writeFileSync(path.join(src, 'bench.yaml'), yaml.dump(config));
   git(src, 'add', '.');
@@ -58,6 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sim?.kill('SIGTERM');
+  baseSim?.kill('SIGTERM');
   await kube?.close();
   await gh?.close?.();
   rmSync(root, { recursive: true, force: true });
@@ -103,6 +111,7 @@ describe('Pipelines-as-Code: `/benchmark backend=tgi` on a PR, end to end', () =
         'github-api': gh.url,
         'server-image': `quay.io/llmbench/tgi@${DIGEST}`,
         endpoint: simUrl,
+        'baseline-endpoint': baseSimUrl,
         config: 'bench.yaml',
         'ready-timeout': '60',
       },
@@ -121,9 +130,17 @@ describe('Pipelines-as-Code: `/benchmark backend=tgi` on a PR, end to end', () =
     const sweepOut = t.sweep.steps.map((s) => s.stdout + s.stderr).join('');
     expect(sweepOut).toMatch(/c=2 /);
     expect(sweepOut).not.toMatch(/c=(1|4|8|16) /);
-    // The TGI server, named after this run.
+    // The TGI server and its A/B baseline arm, each named after this run.
+    expect(params.ab).toBe('true');
     const applied = kube.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/deployments/'));
-    expect(applied.map((r) => r.path.split('/').pop())).toEqual([workloadName('tgi', RUN)]);
+    expect(applied.map((r) => r.path.split('/').pop()).sort()).toEqual(
+      [workloadName('tgi', RUN), workloadName('tgi', `${RUN}-baseline`)].sort(),
+    );
+    expect(t['teardown-baseline'].status).toBe('Succeeded');
+    // Swept as A/B arms (baseline a, candidate b), the candidate judged against the baseline arm.
+    const b = JSON.parse(readFileSync(path.join(root, 'work', 'runs', 'b', 'summary.json'), 'utf8'));
+    expect(b.plan.ab).toMatchObject({ arm: 'b', peer_backend: 'tgi' });
+    expect(b.plan.sequential?.reference).toBe('ab');
     // A check run on the head SHA, no commit status (the App has no statuses permission), no 403 at all.
     const repo = gh.repos.get('octo/bench')!;
     expect(repo.checkRuns.map((c) => c.head_sha)).toEqual([sha]);

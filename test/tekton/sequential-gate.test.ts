@@ -1,8 +1,9 @@
 /**
  * The sequential gate on the Pipelines-as-Code entry points, end to end on the harness: the nightly PipelineRun
  * (.tekton/nightly.yaml, fixed trials) writes a 16-trial baseline, a maintainer commits it on main, and the PR
- * PipelineRun (.tekton/pull-request.yaml) then gates each trial on it (llmbench sweep --baseline, the file source
- * fetched for analyze) and stops as soon as the answer is clear: an unchanged server passes, one slowed by 5 %
+ * PipelineRun (.tekton/pull-request.yaml, its A/B gate turned off: ab "false") then gates each trial on it
+ * (llmbench sweep --baseline, the file source fetched for analyze) and stops as soon as the answer is clear: an
+ * unchanged server passes, one slowed by 5 %
  * (the simulator's faults.slowdown) is a regression — each long before the design's 16 trials.
  * Substitutions as in pac-harness.test.ts: the server is `llmbench sim` reached through `endpoint`, the image is
  * prebuilt, the repository a local git repository over file://, GitHub and Kubernetes are the fakes.
@@ -104,6 +105,9 @@ async function runPac(name: string, file: string, event: Partial<PacEvent>, slow
         endpoint: sim.url,
         config: 'bench.yaml',
         'ready-timeout': '60',
+        // The baseline-file gate: the PR entry point's A/B gate (ab "true", a live baseline server) is
+        // ab-gate.test.ts; here the run compares with the committed nightly baseline, as a run without A/B does.
+        ab: 'false',
       },
       workspaces: {
         work,
@@ -167,16 +171,16 @@ describe('Pipelines-as-Code PR runs gate sequentially on the nightly baseline (h
     const trials = summary.points[0].trials!.length;
     expect(trials).toBeLessThan(MAX_TRIALS);
     expect(gated(verdict).length).toBeGreaterThan(0);
-    // Each metric stops at its own look; the sweep runs until the last of them has stopped.
-    const stoppedAt: number[] = [];
+    // A metric that passed early stops looking while the sweep goes on for the others (this assertion once
+    // expected every last look at the final trial, and failed when one metric passed first).
     for (const c of gated(verdict)) {
       expect([c.metric, c.sequential?.stop]).toEqual([c.metric, 'pass']);
       const last = c.sequential!.looks.at(-1)!;
       expect(last).toMatchObject({ decision: 'pass', baseline_trials: MAX_TRIALS });
-      stoppedAt.push(last.candidate_trials);
+      expect(last.candidate_trials).toBeLessThanOrEqual(trials);
       expect(c.sequential!.worse_bound_pct!).toBeLessThan(c.sequential!.detectable_pct!);
     }
-    expect(Math.max(...stoppedAt)).toBe(trials);
+    expect(Math.max(...gated(verdict).map((c) => c.sequential!.looks.at(-1)!.candidate_trials))).toBe(trials);
     expect(checkRun(sha)?.conclusion).toBe('success');
   }, 300_000);
 
@@ -212,14 +216,15 @@ describe('the sweep step picks the gate from its params (its own script, `llmben
   const task = yaml.load(readFileSync(path.join(REPO_ROOT, 'tekton/tasks/sweep.yaml'), 'utf8')) as Record<string, any>;
   const step = task.spec.steps[0];
   /** The step's env as Tekton sets it from the params (every param reaches the script through env). */
-  const args = (env: Record<string, string>, withBaseline: boolean): string[] => {
+  const args = (env: Record<string, string>, withBaseline: boolean, files: Record<string, string> = {}): string[] => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sweep-step-'));
     try {
       writeFileSync(path.join(dir, 'llmbench'), '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n');
       chmodSync(path.join(dir, 'llmbench'), 0o755);
-      if (withBaseline) {
-        mkdirSync(path.join(dir, 'baseline'));
-        writeFileSync(path.join(dir, 'baseline', 'baseline.json'), '{}');
+      if (withBaseline) files = { ...files, 'baseline/baseline.json': '{}' };
+      for (const [f, body] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        writeFileSync(path.join(dir, f), body);
       }
       const declared = Object.fromEntries((step.env as { name: string }[]).map((e) => [e.name, '']));
       const r = spawnSync('sh', ['-c', String(step.script)], {
@@ -250,6 +255,33 @@ describe('the sweep step picks the gate from its params (its own script, `llmben
     const nightly = args({ UPDATE_BASELINE: 'true' }, true);
     expect(nightly).toContain('--no-sequential');
     expect(nightly).not.toContain('--baseline');
+  });
+
+  it('an A/B PR run: arm A is the baseline arm (its deploy report names it), arm B this server; no baseline file', () => {
+    const deploy = (endpoint: string) => JSON.stringify({ schema_version: 1, backend: 'vllm', endpoint, ready: true });
+    const files = {
+      'arms/baseline/deploy/vllm.json': deploy('http://llmbench-vllm-pr-1-baseline.llm-bench.svc:8000'),
+      'deploy/vllm.json': deploy('http://llmbench-vllm-pr-1.llm-bench.svc:8000'),
+    };
+    const ab = args(
+      { UPDATE_BASELINE: 'false', AB: 'true', ENDPOINT: 'http://llmbench-vllm-pr-1.llm-bench.svc:8000' },
+      true,
+      files,
+    );
+    expect(after(ab, '--url')).toBe('http://llmbench-vllm-pr-1-baseline.llm-bench.svc:8000');
+    expect(after(ab, '--ab-url')).toBe('http://llmbench-vllm-pr-1.llm-bench.svc:8000');
+    expect(after(ab, '--deploy-report')).toBe('$WORKDIR/arms/baseline/deploy/vllm.json');
+    expect(after(ab, '--ab-deploy-report')).toBe('$WORKDIR/deploy/vllm.json');
+    expect(after(ab, '--out')).toBe('$WORKDIR/runs'); // runs/a and runs/b, where analyze finds both arms
+    expect([ab.includes('--baseline'), ab.includes('--no-sequential'), ab.includes('--trials')]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    // A nightly run never goes A/B, whatever ab says: the history needs the candidate's fixed trials alone.
+    const nightly = args({ UPDATE_BASELINE: 'true', AB: 'true', ENDPOINT: 'http://x:8000' }, true, files);
+    expect([nightly.includes('--ab-url'), nightly.includes('--no-sequential')]).toEqual([false, true]);
+    expect(after(nightly, '--out')).toBe('$WORKDIR/runs/vllm');
   });
 
   it('--trials only when the trials param is set (an explicit count means fixed trials)', () => {

@@ -134,7 +134,8 @@ describe('bindings and template render a PipelineRun that fits llm-bench', () =>
       param(r, 'repo-url'),
       param(r, 'backend'),
       param(r, 'update-baseline'),
-    ]).toEqual([SHA, '42', 'octo/bench', 'https://github.com/octo/bench.git', 'vllm', 'false']);
+      param(r, 'ab'), // the A/B gate against a live baseline server
+    ]).toEqual([SHA, '42', 'octo/bench', 'https://github.com/octo/bench.git', 'vllm', 'false', 'true']);
     expect(r.metadata.generateName).toBe('llm-bench-vllm-');
     expect(crds.validate(r, { generateNameAllowed: true })).toEqual([]);
     expect(checkPipelineRun('pull_request run', r, pipeline)).toEqual([]);

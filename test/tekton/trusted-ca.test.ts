@@ -31,9 +31,9 @@ describe('a Route, when asked, is verified with the cluster’s trusted CA bundl
   for (const file of ['tekton/tasks/wait.yaml', 'tekton/tasks/sweep.yaml'])
     test(`${file}: NODE_EXTRA_CA_CERTS from the trusted-ca workspace when bound, unset otherwise`, () => {
       const base = { CONCURRENCY: '', REQUESTS: '', TRIALS: '', WARMUP: '', INPUT_TOKENS: '', OUTPUT_TOKENS: '' };
-      const plan = { ...base, UPDATE_BASELINE: 'false' };
+      const plan = { ...base, UPDATE_BASELINE: 'false', AB: 'false' };
       const common = { ...plan, CONFIG: '', MODEL: 'm', ENDPOINT: 'http://x', CLIENT_THREADS: '1', NAMESPACE: 'n' };
-      const extra = { MANAGED_CLUSTER: '', PIPELINE_RUN: '', READY_TIMEOUT: '1', KUBECONFIG_DIR: '' };
+      const extra = { MANAGED_CLUSTER: '', PIPELINE_RUN: '', ARM: '', READY_TIMEOUT: '1', KUBECONFIG_DIR: '' };
       expect(runStep(file, { ...common, ...extra, TRUSTED_CA_BOUND: 'true', TRUSTED_CA_DIR: ca })).toContain(
         `NODE_EXTRA_CA_CERTS=${ca}/ca-bundle.crt`,
       );

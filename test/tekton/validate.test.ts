@@ -254,17 +254,42 @@ describe('Pipeline llm-bench', () => {
   });
 
   it('runs source → build → image → apply → wait → sweep → analyze → plot, with report and teardown in finally', () => {
+    // The A/B baseline arm deploys and loads beside the candidate; the sweep starts once both answer.
     expect(dagOrder(pipeline.obj.spec.tasks)).toEqual([
       ['source'],
       ['build'],
       ['image'],
-      ['apply'],
-      ['wait'],
+      ['apply', 'apply-baseline'],
+      ['wait', 'wait-baseline'],
       ['sweep'],
       ['analyze'],
       ['plot'],
     ]);
-    expect(pipeline.obj.spec.finally.map((t: Obj) => t.name).sort()).toEqual(['report', 'teardown']);
+    expect(pipeline.obj.spec.finally.map((t: Obj) => t.name).sort()).toEqual([
+      'report',
+      'teardown',
+      'teardown-baseline',
+    ]);
+  });
+
+  it('the baseline arm runs only on A/B runs that are not nightly, under its own arm name, torn down in finally', () => {
+    const all = [...pipeline.obj.spec.tasks, ...pipeline.obj.spec.finally] as Obj[];
+    const arm = all.filter((t) => t.params?.some((p: Obj) => p.name === 'arm'));
+    expect(arm.map((t) => [t.name, t.taskRef.name, t.params.find((p: Obj) => p.name === 'arm').value])).toEqual([
+      ['apply-baseline', 'llmbench-apply', 'baseline'],
+      ['wait-baseline', 'llmbench-wait', 'baseline'],
+      ['teardown-baseline', 'llmbench-teardown', 'baseline'],
+    ]);
+    for (const t of arm)
+      expect([t.name, t.when]).toEqual([
+        t.name,
+        [
+          { input: '$(params.ab)', operator: 'in', values: ['true'] },
+          { input: '$(params.update-baseline)', operator: 'notin', values: ['true'] },
+        ],
+      ]);
+    const pr = docs.find((d) => d.file === '.tekton/pull-request.yaml')!.obj;
+    expect(pr.spec.params.find((p: Obj) => p.name === 'ab')?.value).toBe('true');
   });
 
   it('report and teardown consume no result of a task that can fail late (they would be skipped)', () => {
