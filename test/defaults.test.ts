@@ -56,7 +56,8 @@ const TEKTON_ONLY = [
   'backend', // the entry points' default server: checked below to be one registered server, the same everywhere
 ];
 /** Values an entry point sets on purpose, not defaults: the nightly writes baselines; PaC's App token posts checks. */
-const ENTRY_CHOICES = ['update-baseline', 'status-kind', 'fail-on-regression'];
+// The PR entry points choose the A/B gate (`ab`), as the issue asks of every PR entry point.
+const ENTRY_CHOICES = ['update-baseline', 'status-kind', 'fail-on-regression', 'ab'];
 
 /** Tekton param → the CLI's default. The sweep Task's `model` is the served name (what requests ask for). */
 function cliDefaults(cli: RenderOptions): (doc: Obj, param: string) => string | undefined {
@@ -74,6 +75,7 @@ function cliDefaults(cli: RenderOptions): (doc: Obj, param: string) => string | 
     'client-threads': String(DEFAULT_CLIENT_THREADS),
     'baseline-path': CONFIG_DEFAULTS.baseline.path,
     'update-baseline': String(CONFIG_DEFAULTS.baseline.update),
+    ab: String(CONFIG_DEFAULTS.load.ab),
     'github-api': String(flagDefault(reportCommand, '--github-api')),
     'status-kind': String(flagDefault(reportCommand, '--status-kind')),
   };

@@ -81,6 +81,8 @@ beforeAll(async () => {
   // the load generator kept up (no client-bottleneck), and real-time inter-token gaps leave it room on a busy machine.
   const starts: [string, string[]][] = [
     ['vllm', ['--backend', 'vllm', '--time-scale', '4']],
+    // The PR entry points gate A/B: the baseline arm is a second server of the same kind.
+    ['vllm-baseline', ['--backend', 'vllm', '--time-scale', '4']],
     ...backends.map((b): [string, string[]] => [`nightly-${b}`, ['--backend', b, '--time-scale', '1']]),
   ];
   await Promise.all(starts.map(async ([k, args]) => sims.set(k, await startSim([...args, '--port', '0']))));
@@ -362,7 +364,7 @@ describe('entry points run end to end', () => {
     expect(d.trigger).toBe('pull-request');
     return runEntry(d.run, 'vllm', 'vllm', {
       secrets: { 'github-token': { token: TOKEN } },
-      overrides: { 'github-api': ghTriggers.url },
+      overrides: { 'github-api': ghTriggers.url, 'baseline-endpoint': sims.get('vllm-baseline')!.url },
     });
   }
 
@@ -412,17 +414,23 @@ describe('entry points run end to end', () => {
       'Succeeded',
     ]);
     expect(applied(workloadName('vllm', run.name))).toBe(1);
-    const verdict = JSON.parse(
+    // The PR entry point gates A/B: a baseline arm deployed beside the candidate, under its own run-scoped name.
+    expect(applied(workloadName('vllm', `${run.name}-baseline`))).toBe(1);
+    const full = JSON.parse(
       readFileSync(path.join(root, 'volumes/vct', run.name, 'work/analysis/verdict.json'), 'utf8'),
-    ).verdict;
+    ) as { verdict: string; rule?: { sequential?: { reference?: string } } };
+    expect(full.rule?.sequential?.reference).toBe('ab');
+    const verdict = full.verdict;
     expect(t.analyze.results.verdict).toBe(verdict);
     const repo = ghTriggers.repos.get('octo/bench')!;
     // One sticky comment on PR 42 carrying the verdict, one commit status on the head SHA (a classic token).
     expect(repo.comments.length).toBe(1);
     expect(repo.comments[0].body).toContain(verdict);
-    // The repository has no baseline at main: inconclusive, which a commit status shows as `error` (never a pass).
-    expect(verdict).toBe('inconclusive');
-    expect(repo.statuses.map((s) => [s.sha, s.state])).toEqual([[sha, 'error']]);
+    // Two arms of the same simulated server: no regression. Whether the gate could already rule one out decides
+    // pass (status `success`) or inconclusive (`error`, never a pass); the A/B verdicts themselves are ab-gate.test.ts's.
+    expect(['pass', 'inconclusive']).toContain(verdict);
+    const state = verdict === 'pass' ? 'success' : 'error';
+    expect(repo.statuses.map((s) => [s.sha, s.state])).toEqual([[sha, state]]);
     expect(repo.checkRuns).toEqual([]);
     expect(ghTriggers.violations).toEqual([]);
   });

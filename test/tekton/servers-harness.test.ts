@@ -121,6 +121,10 @@ describe('the llm-bench Pipeline on the harness, once per registered server', ()
           plot: 'Succeeded',
           report: 'Succeeded',
           teardown: 'Succeeded',
+          // A run by hand (ab=false, the Pipeline's default) compares with the baseline file: no baseline arm.
+          'apply-baseline': 'Skipped',
+          'wait-baseline': 'Skipped',
+          'teardown-baseline': 'Skipped',
         },
       ]);
       expect(run.results).toMatchObject({ image: `quay.io/llmbench/${name}@${DIGEST}`, endpoint: sims.get(name)!.url });
