@@ -170,6 +170,7 @@ export const FINDINGS = {
   'all-failed': k(['error'], 'point', true, 'Every request failed', '{detail}'),
   'throughput-inferred': k(['info', 'warning'], 'none', false, 'Throughput derived from other fields', '{detail}'),
   'failed-inferred': k(['info'], 'none', false, 'Failures derived from counts', '{detail}'),
+  'count-inferred': k(['info', 'warning'], 'none', false, 'Request count derived from rates', '{detail}'),
   'summary-only': k(['info'], 'none', false, 'Summary statistics only', '{detail}'),
   'import-finding': k(['info', 'warning', 'error'], 'point', true, 'Other import finding', '{detail}'),
 } as const satisfies Record<string, FindingKind>;
