@@ -172,6 +172,8 @@ export const FINDINGS = {
   'failed-inferred': k(['info'], 'none', false, 'Failures derived from counts', '{detail}'),
   'count-inferred': k(['info', 'warning'], 'none', false, 'Request count derived from rates', '{detail}'),
   'summary-only': k(['info'], 'none', false, 'Summary statistics only', '{detail}'),
+  'records-selected': k(['info'], 'none', false, 'Records chosen with --select', '{detail}'),
+  'metadata-differs': k(['warning'], 'none', false, 'Run labels differ between load points', '{detail}'),
   'import-finding': k(['info', 'warning', 'error'], 'point', true, 'Other import finding', '{detail}'),
 } as const satisfies Record<string, FindingKind>;
 

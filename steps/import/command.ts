@@ -17,9 +17,14 @@ export const command: CommandSpec = {
           .map(([f, b]) => `${f} → ${b ?? 'the server the file names'}`)
           .join(', ')})`,
       )
+      .option(
+        '--select <key=value>',
+        'import only the records whose run label KEY has VALUE (vLLM: a --metadata item, or label); repeatable, all must match',
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
       .argument('[files...]'),
   helpAfter:
-    'Several files of the same load point become its trials (the same file twice is imported once). Peer tools name a protocol, not a server: say which server you measured with --backend. What a source did not measure (the seed had no TTFT) stays unknown. Reads JSON (guidellm: also YAML; vllm: also --append-result JSON lines); CSV exports are refused.',
+    'Several files of the same load point become its trials (the same file twice is imported once). Peer tools name a protocol, not a server: say which server you measured with --backend. What a source did not measure (the seed had no TTFT) stays unknown. Reads JSON (guidellm: also YAML; vllm: also --append-result JSON lines); CSV exports are refused. Records whose run labels differ (vLLM --metadata, e.g. framework=vllm vs framework=sgl) are never pooled as trials of one load point: such an import is refused naming the key, its values and their lines; pick one with --select KEY=VALUE.',
   async run(opts, ctx, args) {
     const flags = new FlagProblems(opts);
     if (!FORMATS.includes(opts.format as Format)) flags.add('--format', `must be one of ${FORMATS.join(', ')}`);
@@ -35,6 +40,7 @@ export const command: CommandSpec = {
       files: args.map((f) => path.resolve(ctx.cwd, f)),
       outDir: path.resolve(ctx.cwd, String(opts.out)),
       backend: opts.backend !== undefined ? String(opts.backend) : undefined,
+      select: Array.isArray(opts.select) ? opts.select.map(String) : [],
       log: ctx.log,
     });
     ctx.stdout(res.files.map((f) => `${f}\n`).join(''));

@@ -19,6 +19,7 @@ import type { SweepSummary } from '../core/types/sweep-summary.js';
 import type { ImportNotes } from '../core/types/import-notes.js';
 import { pointKey, stats, type Point } from '../metrics/derive.js';
 import { Checker, UNKNOWN } from './check.js';
+import { applySelections, checkIdentity, parseSelections } from './identity.js';
 import {
   ACCEPTS,
   DEFAULT_BACKEND,
@@ -40,6 +41,8 @@ export interface ImportOptions {
   files: string[];
   outDir: string;
   backend?: string;
+  /** `KEY=VALUE` items: import only the records whose run labels match (identity.ts). */
+  select?: string[];
   log: Logger;
   limits?: ReadLimits;
 }
@@ -55,7 +58,9 @@ export async function importResults(o: ImportOptions): Promise<ImportResult> {
     throw new InvalidInputError('import-flags', 'invalid --backend', {
       problems: [{ path: '--backend', message: `must match ${BACKEND_ID} (it names a directory)` }],
     });
-  const { trials, problems, duplicates } = await readAll(o, limits);
+  const sel = parseSelections(o.select ?? []);
+  if (sel.problems.length) throw new InvalidInputError('import-flags', 'invalid --select', { problems: sel.problems });
+  const { trials: all, problems, duplicates } = await readAll(o, limits);
   if (problems.length)
     throw new InvalidInputError(
       'import-invalid',
@@ -65,8 +70,11 @@ export async function importResults(o: ImportOptions): Promise<ImportResult> {
         hint: `Pass result files written by the ${o.format} tool (${ACCEPTS[o.format].advice}); nothing was written.`,
       },
     );
-  const groups = groupByBackend(o, trials);
-  const outputs = [...groups].map(([backend, ts]) => build(o, backend, ts, duplicates));
+  const chosen = applySelections(all, sel.selections);
+  const groups = groupByBackend(o, chosen.trials);
+  const outputs = [...groups].map(([backend, ts]) =>
+    build(o, backend, ts, [...duplicates, ...chosen.findings, ...checkIdentity(backend, ts)]),
+  );
   await preflight(o.outDir, [...groups.keys()]);
   const written = await writeAll(o.outDir, outputs);
   for (const out of outputs)

@@ -28,6 +28,12 @@ const VLLM = {
   detailed: fx('vllm', 'serving_deepseek-ai-DeepSeek-V2.5_tp8_pp2_sharegpt_qps_04.json'),
   summary: fx('vllm', 'derived-summary-only_qps_04.json'),
   jsonl: fx('vllm', 'derived-append-result_qps_01_04_16_inf.jsonl'),
+  /** 6 rates × vLLM and SGLang, told apart only by `--metadata framework=…` (SOURCES.md). */
+  twoServers: fx('vllm', 'nerdalert-append-results.jsonl'),
+  /** 3 llm-d deployments × 3 rates, told apart by `--metadata deployment=…`. */
+  llmd: fx('vllm', 'nerdalert-llmd-wrapper-concat-results.jsonl'),
+  /** Latency summaries only: no duration, counts or throughput. */
+  latencyOnly: fx('vllm', 'zhangxinyuehfad-ascend-llama3-8b-qps-inf-20250217.json'),
 };
 const GL = {
   v03json: fx('guidellm', 'v0.3-benchmarks_stripped.json'),
@@ -239,6 +245,172 @@ describe('vLLM serving benchmark', () => {
     const r = await imp('vllm', [f]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/\/duration \(.*bad\.jsonl:line 3\): must be > 0/);
+    await absent(r.out);
+  });
+});
+
+describe('vLLM: real summary-only files with --metadata', () => {
+  const lines = async (f: string): Promise<Any[]> =>
+    (await fs.readFile(f, 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
+  /** Every number of an imported point against the record it came from. */
+  const sameAsRecord = (p: SweepSummary['points'][number], l: Any) => {
+    expect([p.concurrency, p.rate]).toEqual(l.request_rate === 'inf' ? [l.num_prompts, null] : [null, l.request_rate]);
+    expect([p.completed, p.failed]).toEqual([l.completed, l.num_prompts - l.completed]);
+    expect(p.duration_s).toBe(l.duration);
+    expect(p.output_tokens_total).toBe(l.total_output_tokens);
+    expect(p.output_tokens_per_s).toBeCloseTo(l.output_throughput, 9);
+    expect(p.requests_per_s).toBeCloseTo(l.request_throughput, 9);
+    for (const [ours, theirs] of [
+      ['ttft_ms', 'ttft'],
+      ['tpot_ms', 'tpot'],
+      ['itl_ms', 'itl'],
+    ] as const)
+      expect(p[ours]).toMatchObject({
+        n: l.completed,
+        mean: l[`mean_${theirs}_ms`],
+        p50: l[`median_${theirs}_ms`],
+        stddev: l[`std_${theirs}_ms`],
+        p99: l[`p99_${theirs}_ms`],
+        min: null,
+        max: null,
+      });
+    expect(p.e2e_ms.n).toBe(0); // the file has no E2E summary: unknown
+    expect(p.trials).toHaveLength(1);
+  };
+
+  test('vLLM and SGLang runs in one file (told apart by --metadata framework) are refused, not pooled as trials', async () => {
+    // Was: exit 0, six points each pooling a vLLM and an SGLang run as two trials of one backend.
+    const r = await imp('vllm', [VLLM.twoServers]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[import-invalid\].*differ in 'framework' would be pooled as trials of one load point/);
+    expect(r.err).toMatch(/framework = 'vllm' in nerdalert-append-results\.jsonl lines 1–6/);
+    expect(r.err).toMatch(/framework = 'sgl' in nerdalert-append-results\.jsonl lines 7–12/);
+    expect(r.err).toMatch(/--select framework=sgl --backend/);
+    await absent(r.out);
+  });
+
+  test('--select imports the matching records only, each server under its own backend; numbers as in the file', async () => {
+    const r = await imp('vllm', [VLLM.twoServers], '--select', 'framework=vllm', '--backend', 'vllm');
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(
+      (
+        await cli(
+          'import',
+          '--format',
+          'vllm',
+          VLLM.twoServers,
+          '--select',
+          'framework=sgl',
+          '--backend',
+          'sglang',
+          '--out',
+          r.out,
+        )
+      ).code,
+    ).toBe(0);
+    const all = await lines(VLLM.twoServers);
+    for (const [backend, fw] of [
+      ['vllm', 'vllm'],
+      ['sglang', 'sgl'],
+    ]) {
+      const mine = all.filter((l) => l.framework === fw);
+      const pts = (await summary(r.out, backend)).points;
+      expect(pts).toHaveLength(6);
+      for (const l of mine)
+        sameAsRecord(
+          pts.find((p) => (l.request_rate === 'inf' ? p.rate === null : p.rate === l.request_rate))!,
+          l,
+        );
+      const f = (await notes(r.out, backend)).findings.find((x) => x.code === 'records-selected');
+      expect(f).toMatchObject({ severity: 'info', count: 6 });
+      expect(f?.message).toMatch(
+        new RegExp(
+          `--select framework=${fw}: imported 6 of 12 records \\(nerdalert-append-results\\.jsonl lines ${fw === 'vllm' ? '1–6' : '7–12'}\\)`,
+        ),
+      );
+    }
+  });
+
+  test('--select: an unknown key, an unknown value, a malformed item or no common record → exit 2 naming it', async () => {
+    const key = await imp('vllm', [VLLM.twoServers], '--select', 'server=sgl');
+    expect([key.code, key.err]).toEqual([
+      2,
+      expect.stringMatching(/no record has the key 'server' \(keys that tell records apart here: framework\)/),
+    ]);
+    const value = await imp('vllm', [VLLM.twoServers], '--select', 'framework=tgi');
+    expect(value.err).toMatch(/no record has framework=tgi \(values: sgl, vllm\)/);
+    const bad = await imp('vllm', [VLLM.twoServers], '--select', 'framework');
+    expect(bad.err).toMatch(/\[import-flags\][\s\S]*'framework' must be KEY=VALUE/);
+    const none = await imp(
+      'vllm',
+      [VLLM.llmd, VLLM.twoServers],
+      '--select',
+      'framework=sgl',
+      '--select',
+      'deployment=base',
+    );
+    expect(none.err).toMatch(/no record matches all of framework=sgl, deployment=base/);
+    for (const x of [key, value, bad, none]) {
+      expect(x.code).toBe(2);
+      await absent(x.out);
+    }
+  });
+
+  test('llm-d deployments (--metadata deployment) are refused together, imported one by one', async () => {
+    const r = await imp('vllm', [VLLM.llmd]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/deployment = 'no-features' in nerdalert-llmd-wrapper-concat-results\.jsonl lines 1–3/);
+    expect(r.err).toMatch(/deployment = 'kvcache' in .* lines 7–9/);
+    const all = await lines(VLLM.llmd);
+    for (const dep of ['no-features', 'base', 'kvcache']) {
+      const k = await imp('vllm', [VLLM.llmd], '--select', `deployment=${dep}`, '--backend', `llmd-${dep}`);
+      expect(k.code).toBe(0);
+      const s = await summary(k.out, `llmd-${dep}`);
+      expect(s.model).toBe('meta-llama/Llama-3.2-3B-Instruct');
+      expect(s.points).toHaveLength(3);
+      for (const l of all.filter((x) => x.deployment === dep))
+        sameAsRecord(
+          s.points.find((p) => (l.request_rate === 'inf' ? p.rate === null : p.rate === l.request_rate))!,
+          l,
+        );
+    }
+  });
+
+  test('labels that differ only between load points are imported with a warning; across files at one point refused', async () => {
+    const all = (await fs.readFile(VLLM.llmd, 'utf8')).split('\n');
+    const dir = path.join(tmp, `t-${++n}`);
+    await fs.mkdir(dir);
+    const spread = path.join(dir, 'one-per-rate.jsonl'); // no-features @10, base @30, kvcache @inf
+    await fs.writeFile(spread, [all[0], all[4], all[8]].join('\n'));
+    const r = await imp('vllm', [spread]);
+    expect(r.code).toBe(0);
+    expect((await summary(r.out, 'vllm-bench')).points).toHaveLength(3);
+    const f = (await notes(r.out, 'vllm-bench')).findings.find((x) => x.code === 'metadata-differs');
+    expect(f?.severity).toBe('warning');
+    expect(f?.message).toMatch(/differ in 'deployment' between load points: 'base' \(one-per-rate\.jsonl line 2\)/);
+    const a = path.join(dir, 'vllm-rate1.json'),
+      b = path.join(dir, 'sgl-rate1.json');
+    const two = (await fs.readFile(VLLM.twoServers, 'utf8')).split('\n');
+    await fs.writeFile(a, two[0]);
+    await fs.writeFile(b, two[6]);
+    const x = await imp('vllm', [a, b]);
+    expect(x.code).toBe(2);
+    expect(x.err).toMatch(/framework = 'sgl' in sgl-rate1\.json/);
+    expect(x.err).toMatch(/framework = 'vllm' in vllm-rate1\.json/);
+    await absent(x.out);
+  });
+
+  test('latency summaries without duration, counts or throughput: refused precisely, nothing made up', async () => {
+    // A summary needs counts and a duration (schemas/sweep-summary.schema.json); zeros would be invented numbers.
+    const r = await imp('vllm', [VLLM.latencyOnly]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /zhangxinyuehfad-ascend-llama3-8b-qps-inf-20250217\.json\): has latency summaries .* but no 'duration', 'completed' or 'total_output_tokens': request counts and throughput are unknown/,
+    );
+    expect(r.err).not.toMatch(/is required/); // one precise problem, not three generic ones
     await absent(r.out);
   });
 });
@@ -762,12 +934,18 @@ describe('every fixture', () => {
     'genai-perf': 'genai-perf',
   };
   // GenAI-Perf's own test snapshots hold placeholder numbers (p99 < p50 < min): refused, tested in 'GenAI-Perf'.
-  const refused = (name: string) => name.endsWith('.csv') || name.startsWith('test-snapshot-');
+  const refused = (name: string) =>
+    name.endsWith('.csv') || name.startsWith('test-snapshot-') || name.startsWith('zhangxinyuehfad-');
+  // Runs of several configurations in one file: imported one configuration at a time (tested in 'vLLM: real …').
+  const FLAGS: Record<string, string[]> = {
+    'nerdalert-append-results.jsonl': ['--select', 'framework=vllm'],
+    'nerdalert-llmd-wrapper-concat-results.jsonl': ['--select', 'deployment=base'],
+  };
   test('each real file imports on its own (CSV: refused with advice) into summaries that validate', async () => {
     const seen: string[] = [];
     for (const tool of Object.keys(FORMAT))
       for (const name of (await fs.readdir(path.join(FX, tool))).sort()) {
-        const r = await imp(FORMAT[tool], [fx(tool, name)]);
+        const r = await imp(FORMAT[tool], [fx(tool, name)], ...(FLAGS[name] ?? []));
         seen.push(`${tool}/${name}:${r.code}`);
         if (refused(name)) expect([name, r.code]).toEqual([name, 2]);
         else {
@@ -775,6 +953,6 @@ describe('every fixture', () => {
           for (const b of await fs.readdir(r.out)) expect((await summary(r.out, b)).points.length).toBeGreaterThan(0);
         }
       }
-    expect(seen.length).toBe(22); // 7 seed, 3 vllm, 3 guidellm, 5 aiperf, 4 genai-perf: add a new fixture here too
+    expect(seen.length).toBe(25); // 7 seed, 6 vllm, 3 guidellm, 5 aiperf, 4 genai-perf: add a new fixture here too
   });
 });

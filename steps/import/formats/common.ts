@@ -44,6 +44,13 @@ export interface ImportedTrial {
   /** Raw per-request values when the source kept them (for exact pooling over trials). */
   raw?: { ttft?: number[]; e2e?: number[]; tpot?: number[]; itl?: number[] };
   findings: ImportFinding[];
+  /** Line of the record in a JSON-lines file. */
+  line?: number;
+  /**
+   * What the file records to tell runs apart beyond the load point (vLLM: `--metadata KEY=VALUE` items and `label`):
+   * records that differ here are never pooled as trials (identity.ts).
+   */
+  identity?: Record<string, string>;
 }
 
 /** One input document: JSON (or YAML) parsed, or JSON lines as separate records with their line numbers. */

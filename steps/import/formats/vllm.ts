@@ -7,12 +7,43 @@
  *   `mean_/median_/std_/pNN_{ttft,tpot,itl,e2el}_ms`;
  * - `--append-result`: one such JSON document per line (JSON lines), each its own trial.
  * `request_rate` is a number or the string "inf"; `max_concurrency` null when uncapped.
+ * `--metadata KEY=VALUE` items become top-level keys with string values (`result_json[key] = value` in
+ * benchmarks/benchmark_serving.py and vllm/benchmarks/serve.py): they, and `--label`, tell runs apart.
  */
 import { stats, type Stats } from '../../metrics/derive.js';
 import { BOUNDS, isNum, isObj, type Checker, type Obj, type StatKeys } from '../check.js';
 import { metrics, sha, str, type ImportedTrial, type ImportFinding, type Parser } from './common.js';
 
 const DETAIL = ['ttfts', 'itls', 'output_lens'];
+
+/**
+ * Top-level keys vLLM writes itself (benchmark_serving.py 0.6–0.9, vllm/benchmarks/serve.py 0.9+), besides the
+ * `{mean,median,std,pNN}_<metric>_ms` statistics. Any other key with a string (or, in modified copies of the
+ * script, boolean) value is a `--metadata` item; unknown numbers are results we do not read, never labels.
+ */
+const RESULT_KEYS = new Set([
+  ...['date', 'endpoint_type', 'backend', 'label', 'model_id', 'tokenizer_id', 'best_of', 'use_beam_search'],
+  ...['num_prompts', 'request_rate', 'burstiness', 'max_concurrency', 'ignore_eos', 'read_timeout', 'retries'],
+  ...['ramp_up_strategy', 'ramp_up_start_rps', 'ramp_up_end_rps', 'base_url'],
+  ...['duration', 'completed', 'failed', 'total_input_tokens', 'total_output_tokens', 'request_throughput'],
+  ...['request_goodput', 'request_goodput:', 'output_throughput', 'total_token_throughput'],
+  ...['max_output_tokens_per_s', 'max_concurrent_requests'],
+  ...['input_lens', 'output_lens', 'start_times', 'ttfts', 'itls', 'generated_texts', 'errors'],
+]);
+const STAT_KEY = /^(mean|median|std|p\d+(\.\d+)?)_\w+_ms$/;
+
+const COUNTS = ['duration', 'completed', 'total_output_tokens'];
+const latencyOnly = (doc: Obj) =>
+  COUNTS.every((k) => doc[k] === undefined || doc[k] === null) && Object.keys(doc).some((k) => STAT_KEY.test(k));
+
+function identity(doc: Obj): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof doc.label === 'string' && doc.label) out.label = doc.label;
+  for (const [k, v] of Object.entries(doc))
+    if (!RESULT_KEYS.has(k) && !STAT_KEY.test(k) && (typeof v === 'string' || typeof v === 'boolean'))
+      out[k] = String(v);
+  return out;
+}
 
 function loadPoint(doc: Obj, c: Checker, path: string, n: number) {
   const findings: ImportFinding[] = [];
@@ -141,6 +172,14 @@ function summaryFailures(doc: Obj, completed: number, failedClaim: number | null
 
 function parseOne(doc: unknown, c: Checker, path: string): ImportedTrial[] {
   if (!isObj(doc)) return (c.add(path, 'must be a JSON object'), []);
+  if (latencyOnly(doc)) {
+    // A point needs its counts and duration (throughput is derived from them): refused, never filled with zeros.
+    c.add(
+      path,
+      "has latency summaries (mean/median/p99 TTFT, TPOT, ITL) but no 'duration', 'completed' or 'total_output_tokens': request counts and throughput are unknown, and an imported load point needs them — import a file saved with --save-result that has them",
+    );
+    return [];
+  }
   const duration = c.durationS(doc, 'duration', path);
   const completed = c.count(doc, 'completed', path);
   const failedClaim = c.count(doc, 'failed', path, false);
@@ -203,6 +242,7 @@ function parseOne(doc: unknown, c: Checker, path: string): ImportedTrial[] {
       metrics: m,
       raw: d ? { ttft: d.ttft, e2e: d.e2e, tpot: d.tpot, itl: d.itl } : undefined,
       findings,
+      identity: identity(doc),
     },
   ];
 }
@@ -212,7 +252,7 @@ export const parseVllm: Parser = (input, c) =>
     ? parseOne(input.doc, c, '')
     : input.records.flatMap((r) => {
         c.line = r.line;
-        const t = parseOne(r.doc, c, '');
+        const t = parseOne(r.doc, c, '').map((x) => ({ ...x, line: r.line }));
         c.line = undefined;
         return t;
       });
