@@ -26,6 +26,7 @@ const EMITTERS = [
   'steps/analyze/compare.ts',
   'steps/analyze/analyze.ts',
   'steps/import/import.ts',
+  'steps/import/identity.ts',
   'steps/sweep/sweep.ts',
   'steps/metrics/derive.ts',
   ...readdirSync(path.join(REPO_ROOT, 'steps/import/formats'))
