@@ -403,6 +403,20 @@ describe('vLLM: real summary-only files with --metadata', () => {
     await absent(x.out);
   });
 
+  test('only labels tell runs apart: an unknown number (a newer metric) still pools; a string or boolean label does not', async () => {
+    // --metadata values are strings (`result_json[key] = value`); a modified script (SOURCES.md) also writes booleans.
+    const m1 = await tampered(VLLM.summary, (d) => (d.max_output_tokens_per_s_v2 = 101.5), 'a.json');
+    const m2 = await tampered(VLLM.summary, (d) => (d.max_output_tokens_per_s_v2 = 99.25), 'b.json');
+    const r = await imp('vllm', [m1, m2]);
+    expect(r.code).toBe(0);
+    expect((await summary(r.out, 'vllm-bench')).points[0].trials).toHaveLength(2);
+    const b1 = await tampered(VLLM.summary, (d) => (d['enable-prefix-caching'] = true), 'on.json');
+    const b2 = await tampered(VLLM.summary, (d) => (d['enable-prefix-caching'] = false), 'off.json');
+    const x = await imp('vllm', [b1, b2]);
+    expect(x.code).toBe(2);
+    expect(x.err).toMatch(/enable-prefix-caching = 'false' in off\.json/);
+  });
+
   test('latency summaries without duration, counts or throughput: refused precisely, nothing made up', async () => {
     // A summary needs counts and a duration (schemas/sweep-summary.schema.json); zeros would be invented numbers.
     const r = await imp('vllm', [VLLM.latencyOnly]);

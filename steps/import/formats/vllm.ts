@@ -7,8 +7,9 @@
  *   `mean_/median_/std_/pNN_{ttft,tpot,itl,e2el}_ms`;
  * - `--append-result`: one such JSON document per line (JSON lines), each its own trial.
  * `request_rate` is a number or the string "inf"; `max_concurrency` null when uncapped.
- * `--metadata KEY=VALUE` items become top-level keys with string values (`result_json[key] = value` in
- * benchmarks/benchmark_serving.py and vllm/benchmarks/serve.py): they, and `--label`, tell runs apart.
+ * `--metadata KEY=VALUE` items become top-level keys with string values (`result_json[kvstring[0].strip()] =
+ * kvstring[1].strip()` in vllm-project/vllm benchmarks/benchmark_serving.py @ 0049e29c41fd and
+ * vllm/benchmarks/serve.py @ 009e6d4a1cd6): they, and `--label`, tell runs apart (steps/import/identity.ts).
  */
 import { stats, type Stats } from '../../metrics/derive.js';
 import { BOUNDS, isNum, isObj, type Checker, type Obj, type StatKeys } from '../check.js';
