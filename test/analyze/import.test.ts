@@ -334,6 +334,18 @@ describe('vLLM: real summary-only files with --metadata', () => {
     }
   });
 
+  // Regression: the vLLM workload fingerprint hashed num_prompts and total_input_tokens, which grow with the rate in
+  // every real sweep, so analyze called each point of one server's sweep a different workload (error, no verdict).
+  test('a real sweep (num_prompts = rate × duration) is one workload: analyze compares vLLM and SGLang on it', async () => {
+    const r = await imp('vllm', [VLLM.twoServers], '--select', 'framework=vllm', '--backend', 'vllm');
+    const sgl = ['import', '--format', 'vllm', VLLM.twoServers, '--select', 'framework=sgl', '--backend', 'sglang'];
+    expect((await cli(...sgl, '--out', r.out)).code).toBe(0);
+    const an = path.join(tmp, `an-${++n}`);
+    await cli('analyze', '--runs', r.out, '--out', an);
+    const v = await read<Verdict>(path.join(an, 'verdict.json'));
+    expect(v.findings.filter((f) => f.code === 'workload-mismatch')).toEqual([]);
+  });
+
   test('--select: an unknown key, an unknown value, a malformed item or no common record → exit 2 naming it', async () => {
     const key = await imp('vllm', [VLLM.twoServers], '--select', 'server=sgl');
     expect([key.code, key.err]).toEqual([

@@ -225,7 +225,10 @@ function parseOne(doc: unknown, c: Checker, path: string): ImportedTrial[] {
     duration,
   );
   const model = str(doc.model_id);
-  const fingerprint = sha({ model, num_prompts: doc.num_prompts ?? null, input: doc.total_input_tokens ?? null });
+  // What the file says of the workload: the model and its tokenizer (the dataset is not recorded). num_prompts and
+  // total_input_tokens grow with the rate in every real sweep (rate × duration prompts), so they are load, not
+  // workload: with them each point of one sweep was a "different workload" (nerdalert-append-results.jsonl).
+  const fingerprint = sha({ model, tokenizer: str(doc.tokenizer_id) });
   return [
     {
       server: null,
