@@ -81,8 +81,10 @@ beforeAll(async () => {
   // the load generator kept up (no client-bottleneck), and real-time inter-token gaps leave it room on a busy machine.
   const starts: [string, string[]][] = [
     ['vllm', ['--backend', 'vllm', '--time-scale', '4']],
-    // The PR entry points gate A/B: the baseline arm is a second server of the same kind.
-    ['vllm-baseline', ['--backend', 'vllm', '--time-scale', '4']],
+    // The Triggers PR run gates A/B: its own candidate and baseline servers, loaded by nothing else. (Sharing the
+    // candidate with the concurrent tkn run slowed arm B only, and the gate rightly called that a regression.)
+    ['pr-candidate', ['--backend', 'vllm', '--time-scale', '4']],
+    ['pr-baseline', ['--backend', 'vllm', '--time-scale', '4']],
     ...backends.map((b): [string, string[]] => [`nightly-${b}`, ['--backend', b, '--time-scale', '1']]),
   ];
   await Promise.all(starts.map(async ([k, args]) => sims.set(k, await startSim([...args, '--port', '0']))));
@@ -362,9 +364,9 @@ describe('entry points run end to end', () => {
     };
     const d = dispatch('pull_request', event)!;
     expect(d.trigger).toBe('pull-request');
-    return runEntry(d.run, 'vllm', 'vllm', {
+    return runEntry(d.run, 'vllm', 'pr-candidate', {
       secrets: { 'github-token': { token: TOKEN } },
-      overrides: { 'github-api': ghTriggers.url, 'baseline-endpoint': sims.get('vllm-baseline')!.url },
+      overrides: { 'github-api': ghTriggers.url, 'baseline-endpoint': sims.get('pr-baseline')!.url },
     });
   }
 
