@@ -16,7 +16,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { REPO_ROOT } from '../../steps/core/paths.js';
@@ -30,7 +29,7 @@ import { pacPipelineRun } from './pac.js';
 import { parseTknStart, recipeCommands, tknPipelineRun, words } from './recipes.js';
 import { dispatch } from './triggers.js';
 import { loadDocs, ofKind, type Obj } from './tekton.js';
-import { applyPrerequisites, git, startSim, stopSim, type Sim } from './setup.js';
+import { applyPrerequisites, benchRepo, git, startSim, stopSim, type Sim } from './setup.js';
 
 const TOKEN = 'ghp_TriggersClassicTokenPlanted012345678';
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
@@ -61,11 +60,6 @@ const sims = new Map<string, Sim>();
 const log: string[] = [];
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'tekton-entry-'));
-  src = path.join(root, 'src');
-  mkdirSync(src);
-  git(src, 'init', '-q', '-b', 'main');
-  git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
   const backends = [...new Set(['vllm', ...matrix().map((m) => m.backend)])];
   const config = {
     version: 1,
@@ -73,9 +67,7 @@ beforeAll(async () => {
     load: { concurrency: [2], requests: 4, trials: 2, warmup: 1, min_samples: 4 },
     workload: { input_tokens: 16, output_tokens: 4 },
   };
-  writeFileSync(path.join(src, 'bench.yaml'), yaml.dump(config));
-  git(src, 'add', '.');
-  git(src, 'commit', '-q', '-m', 'bench config');
+  ({ root, src } = benchRepo('tekton-entry-', config));
   sha = git(src, 'rev-parse', 'HEAD');
   // vllm for the PR and tkn runs; one per nightly backend, in real time: a nightly run writes a baseline only when
   // the load generator kept up (no client-bottleneck), and real-time inter-token gaps leave it room on a busy machine.

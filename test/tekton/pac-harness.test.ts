@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { REPO_ROOT } from '../../steps/core/paths.js';
@@ -17,7 +16,7 @@ import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
 import { PipelineHarness, dumpRun } from './harness.js';
 import { pacPipelineRun } from './pac.js';
-import { applyPrerequisites, git, startSim } from './setup.js';
+import { applyPrerequisites, benchRepo, git, startSim } from './setup.js';
 
 const TOKEN = 'ghs_PaCinstallationTokenPlanted0123456789';
 const DIGEST = 'sha256:' + 'ef'.repeat(32);
@@ -39,11 +38,6 @@ async function startTgiSim(): Promise<void> {
   [baseSim, baseSimUrl] = [b.proc, b.url];
 }
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'tekton-pac-'));
-  src = path.join(root, 'src');
-  mkdirSync(src);
-  git(src, 'init', '-q', '-b', 'main');
-  git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
   // The load plan lives in the bench config (the PaC runs pass no load params).
   const config = {
     version: 1,
@@ -54,9 +48,7 @@ beforeAll(async () => {
     // ab-gate.test.ts, it is gated with its own sizes).
     regression: { metrics: { 'ttft_ms.p50': { tolerance_pct: 25, detectable_pct: 40 } } },
   };
-  writeFileSync(path.join(src, 'bench.yaml'), yaml.dump(config));
-  git(src, 'add', '.');
-  git(src, 'commit', '-q', '-m', 'bench config');
+  ({ root, src } = benchRepo('tekton-pac-', config));
   await startTgiSim();
   kube = await startFakeKube({ imageDigest: DIGEST, stepMs: 5, deleteDelayMs: 20 });
   for (const r of await applyPrerequisites(kube.url)) expect(r.ok).toBe(true);

@@ -18,57 +18,28 @@ import { REPO_ROOT } from '../../steps/core/paths.js';
 import type { Verdict } from '../../steps/core/types/verdict.js';
 import type { SweepSummary } from '../../steps/core/types/sweep-summary.js';
 import type { Baseline } from '../../steps/core/types/baseline.js';
-import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
-import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
+import type { FakeKube } from '../fakes/k8s/server.js';
+import type { FakeGitHub } from '../fakes/github/server.js';
 import { PipelineHarness, dumpRun, type PipelineRunRecord } from './harness.js';
 import { pacPipelineRun, type PacEvent } from './pac.js';
-import { applyPrerequisites, git, startSim, stopSim, type Sim } from './setup.js';
+import { GATE_MAX_TRIALS, git, startGateEnv, startSlowSim, stopSim, type GateEnv } from './setup.js';
 
 const TOKEN = 'ghs_PaCsequentialGateToken0123456789abcd';
 const DIGEST = 'sha256:' + 'cd'.repeat(32);
-const MAX_TRIALS = 16; // regression.sequential.max_trials, the default
+const MAX_TRIALS = GATE_MAX_TRIALS;
+let env: GateEnv;
 let root: string;
 let src: string;
 let kube: FakeKube;
 let gh: FakeGitHub;
-const log: string[] = [];
-
-/** A simulated T4 (4-bit) at twice real speed: ~68 ms tokens leave the load generator's self-check room. */
-function startSlowSim(slowdown: number): Promise<Sim> {
-  const args = ['--backend', 'vllm', '--port', '0', '--time-scale', '2', '--gpu', 't4-16gb'];
-  return startSim([...args, '--model', 'mistral-7b-instruct-bnb-nf4', '--slowdown', String(slowdown)]);
-}
+let log: string[];
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'tekton-seq-'));
-  src = path.join(root, 'src');
-  mkdirSync(src);
-  git(src, 'init', '-q', '-b', 'main');
-  git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
-  // One small load point; 16 fixed trials are the nightly's (the baseline needs ≥ 16 for the default design).
-  // The simulator's TTFT varies far more than 3 % between trials: it is gated with its own sizes (as in
-  // test/analyze/sequential-run.test.ts); throughput and TPOT keep the defaults (tolerance 3 %, detectable 5 %).
-  const config = {
-    version: 1,
-    backends: [{ kind: 'vllm', sim: { time_scale: 2 } }],
-    load: { concurrency: [4], requests: 8, warmup: 1, trials: MAX_TRIALS, min_samples: 8 },
-    workload: { input_tokens: 32, output_tokens: 8 },
-    regression: { metrics: { 'ttft_ms.p50': { tolerance_pct: 25, detectable_pct: 40 } } },
-  };
-  writeFileSync(path.join(src, 'bench.yaml'), yaml.dump(config));
-  git(src, 'add', '.');
-  git(src, 'commit', '-q', '-m', 'bench config');
-  kube = await startFakeKube({ imageDigest: DIGEST, stepMs: 5, deleteDelayMs: 20 });
-  for (const r of await applyPrerequisites(kube.url)) expect(r.ok).toBe(true);
-  gh = await startFakeGitHub({ token: TOKEN, repos: ['octo/bench'], prs: [7], tokenKind: 'pac-app' });
+  env = await startGateEnv('tekton-seq-', TOKEN, DIGEST);
+  ({ root, src, kube, gh, log } = env);
 }, 60_000);
 
-afterAll(async () => {
-  if (process.env.LLMBENCH_HARNESS_LOG) console.log(log.join('\n'));
-  await kube?.close();
-  await gh?.close?.();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 /** The PipelineRun PaC makes from `file` for `event`, run on the harness against a simulator slowed by `slowdown`. */
 async function runPac(name: string, file: string, event: Partial<PacEvent>, slowdown: number) {

@@ -9,17 +9,15 @@
  * Kept cheap: one concurrency level, four requests, two trials, a few output tokens; no GitHub (nightly-like report).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
 import { engineArgs, withDefaults, workloadName } from '../../steps/cluster/render.js';
 import { gpuProfile } from '../../steps/core/gpu-profiles.js';
 import type { DeployReport } from '../../steps/core/types/deploy-report.js';
 import { SERVERS, SERVER_NAMES, type ServerName } from '../../steps/servers/index.js';
 import { startFakeKube, type FakeKube } from '../fakes/k8s/server.js';
 import { PipelineHarness, dumpRun, type PipelineRunRecord } from './harness.js';
-import { applyPrerequisites, git, startSim, stopSim, type Sim } from './setup.js';
+import { applyPrerequisites, benchRepo, git, startSim, stopSim, type Sim } from './setup.js';
 
 const DIGEST = 'sha256:' + 'cd'.repeat(32);
 let root: string;
@@ -34,11 +32,6 @@ const simArgs = (name: ServerName) => [
 ];
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'tekton-servers-'));
-  src = path.join(root, 'src');
-  mkdirSync(src);
-  git(src, 'init', '-q', '-b', 'main');
-  git(src, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
   // One bench config naming every server; the load plan is the config's (the runs pass no load params).
   const config = {
     version: 1,
@@ -46,9 +39,7 @@ beforeAll(async () => {
     load: { concurrency: [2], requests: 4, trials: 2, warmup: 1, min_samples: 4 },
     workload: { input_tokens: 16, output_tokens: 6 },
   };
-  writeFileSync(path.join(src, 'bench.yaml'), yaml.dump(config));
-  git(src, 'add', '.');
-  git(src, 'commit', '-q', '-m', 'bench config');
+  ({ root, src } = benchRepo('tekton-servers-', config));
   const started = await Promise.all(SERVER_NAMES.map((n) => startSim(simArgs(n))));
   SERVER_NAMES.forEach((n, i) => sims.set(n, started[i]));
   kube = await startFakeKube({ imageDigest: DIGEST, stepMs: 5, deleteDelayMs: 20 });
