@@ -393,6 +393,15 @@ describe('Triton dialect (vLLM backend)', () => {
   });
 });
 
+/** Key order and value types (arrays: their first element), so two frames compare without their values. */
+const shape = (v: unknown): unknown => {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
+  if (typeof v === 'object') return Object.entries(v as object).map(([k, x]) => [k, shape(x)]);
+  return typeof v;
+};
+const sh = (d: string) => (d === '[DONE]' ? d : shape(JSON.parse(d)));
+
 /**
  * The simulator's frames against the real servers' (test/fixtures/wire, provenance in its SOURCES.md): the same
  * framing (`data: ` or `data:`), content type, field order and value types per frame, the EOS token as a counted
@@ -403,14 +412,6 @@ describe('simulator frames match the real servers (test/fixtures/wire)', () => {
   const fixture = (n: string) => fixtures.find((f) => f.name === n)!;
   /** Every data payload of a fixture, in order. */
   const realFrames = (n: string) => fixture(n).response.writes.flatMap((w) => dataLines(w.data));
-  /** Key order and value types (arrays: their first element), so two frames compare without their values. */
-  const shape = (v: unknown): unknown => {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
-    if (typeof v === 'object') return Object.entries(v as object).map(([k, x]) => [k, shape(x)]);
-    return typeof v;
-  };
-  const sh = (d: string) => (d === '[DONE]' ? d : shape(JSON.parse(d)));
   /** A stream that stops by itself (the simulator's natural length is per prompt). */
   async function naturalStop(url: string, body: (p: string) => unknown, stopped: (events: string[]) => boolean) {
     for (let i = 0; i < 20; i++) {
@@ -602,13 +603,6 @@ describe('simulated SGLang frames match the real server (test/fixtures/wire/sgla
   const fixtures = loadWireFixtures();
   const fixture = (n: string) => fixtures.find((f) => f.name === `sglang/${n}`)!;
   const realFrames = (n: string) => fixture(n).response.writes.flatMap((w) => dataLines(w.data));
-  const shape = (v: unknown): unknown => {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
-    if (typeof v === 'object') return Object.entries(v as object).map(([k, x]) => [k, shape(x)]);
-    return typeof v;
-  };
-  const sh = (d: string) => (d === '[DONE]' ? d : shape(JSON.parse(d)));
   let sim: RunningSim;
   beforeAll(async () => {
     sim = await startSimulator({ backend: 'sglang', timeScale: 50, seed: 1 });
