@@ -155,7 +155,7 @@ describe('Pipelines-as-Code PR runs gate sequentially on the nightly baseline (h
     expect(checkRun(sha)?.conclusion).toBe('success');
   }, 300_000);
 
-  it('a planted 5 % slowdown: throughput and TPOT stop at "regression" early; the check run fails', async () => {
+  it('a planted 5 % slowdown: throughput or TPOT stops at "regression" early; the check run fails', async () => {
     git(src, 'commit', '-q', '--allow-empty', '-m', 'a slower server');
     const { run, t, sha, summary, verdict } = await runPac(
       'pr-slow',
@@ -167,11 +167,18 @@ describe('Pipelines-as-Code PR runs gate sequentially on the nightly baseline (h
     expect(verdict.rule?.sequential?.reference).toBe('baseline');
     const trials = summary.points[0].trials!.length;
     expect(trials).toBeLessThan(MAX_TRIALS);
-    const stops = Object.fromEntries(gated(verdict).map((c) => [c.metric, c.sequential?.stop]));
-    expect(stops).toMatchObject({ output_tokens_per_s: 'regression', 'tpot_ms.p50': 'regression' });
-    const tput = gated(verdict).find((c) => c.metric === 'output_tokens_per_s')!;
-    expect(tput.sequential!.looks.at(-1)).toMatchObject({ decision: 'regression', candidate_trials: trials });
-    expect(tput.sequential!.looks.at(-1)!.delta_pct).toBeLessThan(-3); // worse than the 3 % tolerance
+    // Regression (CI, 2026-12-07): this expected both throughput and TPOT at "regression", but the sweep ends at the
+    // first regression, so the other one may end "trials-ended". Throughput or TPOT (both 5 % worse) decides it;
+    // neither passes.
+    const speed = gated(verdict).filter((c) => ['output_tokens_per_s', 'tpot_ms.p50'].includes(c.metric));
+    expect(speed.map((c) => c.sequential?.stop)).not.toContain('pass');
+    const hit = speed.filter((c) => c.sequential?.stop === 'regression');
+    expect(hit.length).toBeGreaterThan(0);
+    for (const c of hit) {
+      const last = c.sequential!.looks.at(-1)!;
+      expect(last).toMatchObject({ decision: 'regression', candidate_trials: trials });
+      expect([c.metric, Math.abs(last.delta_pct!) > 3]).toEqual([c.metric, true]); // beyond the 3 % tolerance
+    }
     // A regression is a verdict, not a crash: report posts it and then fails the run (fail-on-regression).
     expect(t.report.steps.map((s) => [s.name, s.exitCode])).toEqual([
       ['report', 0],
