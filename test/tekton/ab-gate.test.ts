@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -22,77 +22,47 @@ import type { SweepSummary } from '../../steps/core/types/sweep-summary.js';
 import type { Sample } from '../../steps/core/types/sample.js';
 import type { FakeKube } from '../fakes/k8s/server.js';
 import type { FakeGitHub } from '../fakes/github/server.js';
-import { PipelineHarness, dumpRun, type PipelineRunRecord } from './harness.js';
-import { pacPipelineRun } from './pac.js';
+import { dumpRun } from './harness.js';
+import { runGatePac, type GateRun } from './gate-run.js';
 import { GATE_MAX_TRIALS, git, startGateEnv, startSlowSim, stopSim, type GateEnv } from './setup.js';
 
 const TOKEN = 'ghs_PaCabGateToken0123456789abcdefghijkl';
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
 const MAX_TRIALS = GATE_MAX_TRIALS;
 let env: GateEnv;
-let root: string;
 let src: string;
 let kube: FakeKube;
 let gh: FakeGitHub;
-let log: string[];
 
 beforeAll(async () => {
   env = await startGateEnv('tekton-ab-', TOKEN, DIGEST);
-  ({ root, src, kube, gh, log } = env);
+  ({ src, kube, gh } = env);
 }, 60_000);
 
 afterAll(() => env?.close());
 
 /** The PR PipelineRun PaC makes from .tekton/pull-request.yaml, run on the harness: baseline arm vs candidate. */
 async function runPr(name: string, sha: string, candidateSlowdown: number) {
-  const load = (f: string) => yaml.load(readFileSync(path.join(REPO_ROOT, f), 'utf8')) as Record<string, any>;
-  const base = { owner: 'octo', repo: 'bench', sha, targetBranch: 'main', sourceBranch: 'feature', sender: 'maint' };
-  const secret = `pac-gitauth-${name}`;
-  const pr = pacPipelineRun(
-    load('.tekton/pull-request.yaml'),
-    load('tekton/pac/repository.yaml'),
-    { kind: 'pull_request', ...base, pullRequest: 7 },
-    secret,
-  );
-  const params = Object.fromEntries(
-    (pr.spec.params as { name: string; value: string }[]).map((p) => [p.name, p.value]),
-  );
-  expect(params.ab).toBe('true');
-  const kc = path.join(root, `kubeconfig-${name}`);
-  mkdirSync(kc);
-  writeFileSync(path.join(kc, 'kubeconfig'), kube.kubeconfig());
   const baseline = await startSlowSim(1);
   const candidate = await startSlowSim(candidateSlowdown);
-  const work = path.join(root, `work-${name}`);
-  let run: PipelineRunRecord;
-  const t0 = Date.now();
+  let r: GateRun;
   try {
-    run = await new PipelineHarness({
-      runName: name,
-      params: {
-        ...params,
-        // Local stand-ins for what PaC's values point at on GitHub and the cluster.
-        'repo-url': `file://${src}`,
-        'github-api': gh.url,
-        'server-image': `quay.io/llmbench/vllm@${DIGEST}`,
+    r = await runGatePac(
+      env,
+      name,
+      '.tekton/pull-request.yaml',
+      { pullRequest: 7, sha },
+      {
         endpoint: candidate.url,
         'baseline-endpoint': baseline.url,
-        config: 'bench.yaml',
-        'ready-timeout': '60',
       },
-      workspaces: { work, kubeconfig: kc },
-      secrets: { [secret]: { 'git-provider-token': TOKEN } },
-      substitutions: {
-        'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' },
-      },
-      extraEnv: { LLMBENCH_KUBE_RETRY_MS: '20' },
-      onTaskRun: (t) => log.push(`${name} ${t.pipelineTask}: ${t.status} (${t.reason}) ${t.durationMs} ms`),
-    }).run();
+    );
   } finally {
     await stopSim(baseline.proc);
     await stopSim(candidate.proc);
   }
-  log.push(`${name}: ${Date.now() - t0} ms`, dumpRun(run));
+  const { run, work } = r;
+  expect(r.pacParams.ab).toBe('true');
   const read = <T>(f: string) => JSON.parse(readFileSync(path.join(work, f), 'utf8')) as T;
   const samples = (arm: string) =>
     readFileSync(path.join(work, 'runs', arm, 'samples.ndjson'), 'utf8')

@@ -18,10 +18,10 @@ import { REPO_ROOT } from '../../steps/core/paths.js';
 import type { Verdict } from '../../steps/core/types/verdict.js';
 import type { SweepSummary } from '../../steps/core/types/sweep-summary.js';
 import type { Baseline } from '../../steps/core/types/baseline.js';
-import type { FakeKube } from '../fakes/k8s/server.js';
 import type { FakeGitHub } from '../fakes/github/server.js';
-import { PipelineHarness, dumpRun, type PipelineRunRecord } from './harness.js';
-import { pacPipelineRun, type PacEvent } from './pac.js';
+import { dumpRun } from './harness.js';
+import type { PacEvent } from './pac.js';
+import { runGatePac, type GateRun } from './gate-run.js';
 import { GATE_MAX_TRIALS, git, startGateEnv, startSlowSim, stopSim, type GateEnv } from './setup.js';
 
 const TOKEN = 'ghs_PaCsequentialGateToken0123456789abcd';
@@ -30,72 +30,27 @@ const MAX_TRIALS = GATE_MAX_TRIALS;
 let env: GateEnv;
 let root: string;
 let src: string;
-let kube: FakeKube;
 let gh: FakeGitHub;
-let log: string[];
 
 beforeAll(async () => {
   env = await startGateEnv('tekton-seq-', TOKEN, DIGEST);
-  ({ root, src, kube, gh, log } = env);
+  ({ root, src, gh } = env);
 }, 60_000);
 
 afterAll(() => env?.close());
 
 /** The PipelineRun PaC makes from `file` for `event`, run on the harness against a simulator slowed by `slowdown`. */
 async function runPac(name: string, file: string, event: Partial<PacEvent>, slowdown: number) {
-  const sha = git(src, 'rev-parse', 'HEAD');
-  const template = yaml.load(readFileSync(path.join(REPO_ROOT, file), 'utf8')) as Record<string, any>;
-  const repository = yaml.load(readFileSync(path.join(REPO_ROOT, 'tekton/pac/repository.yaml'), 'utf8'));
-  const base = { owner: 'octo', repo: 'bench', sha, targetBranch: 'main', sourceBranch: 'feature', sender: 'maint' };
-  const secret = `pac-gitauth-${name}`;
-  const pr = pacPipelineRun(
-    template,
-    repository as Record<string, any>,
-    { kind: 'pull_request', ...base, ...event },
-    secret,
-  );
-  const params = Object.fromEntries(
-    (pr.spec.params as { name: string; value: string }[]).map((p) => [p.name, p.value]),
-  );
-  const kc = path.join(root, `kubeconfig-${name}`);
-  mkdirSync(kc);
-  writeFileSync(path.join(kc, 'kubeconfig'), kube.kubeconfig());
   const sim = await startSlowSim(slowdown);
-  const work = path.join(root, `work-${name}`);
-  let run: PipelineRunRecord;
-  const t0 = Date.now();
+  let r: GateRun;
   try {
-    run = await new PipelineHarness({
-      runName: name,
-      params: {
-        ...params,
-        // Local stand-ins for what PaC's values point at on GitHub and the cluster.
-        'repo-url': `file://${src}`,
-        'github-api': gh.url,
-        'server-image': `quay.io/llmbench/vllm@${DIGEST}`,
-        endpoint: sim.url,
-        config: 'bench.yaml',
-        'ready-timeout': '60',
-        // The baseline-file gate: the PR entry point's A/B gate (ab "true", a live baseline server) is
-        // ab-gate.test.ts; here the run compares with the committed nightly baseline, as a run without A/B does.
-        ab: 'false',
-      },
-      workspaces: {
-        work,
-        kubeconfig: kc,
-        ...(params['update-baseline'] === 'true' ? { history: path.join(root, 'history') } : {}),
-      },
-      secrets: { [secret]: { 'git-provider-token': TOKEN } },
-      substitutions: {
-        'build/build-and-push': { reason: 'buildah image: own script on the host, buildah stubbed to fail' },
-      },
-      extraEnv: { LLMBENCH_KUBE_RETRY_MS: '20' },
-      onTaskRun: (t) => log.push(`${name} ${t.pipelineTask}: ${t.status} (${t.reason}) ${t.durationMs} ms`),
-    }).run();
+    // The baseline-file gate: the PR entry point's A/B gate (ab "true", a live baseline server) is ab-gate.test.ts;
+    // here the run compares with the committed nightly baseline, as a run without A/B does.
+    r = await runGatePac(env, name, file, event, { endpoint: sim.url, ab: 'false' });
   } finally {
     await stopSim(sim.proc);
   }
-  log.push(`${name}: ${Date.now() - t0} ms`, dumpRun(run));
+  const { run, work, sha } = r;
   const read = <T>(f: string) => JSON.parse(readFileSync(path.join(work, f), 'utf8')) as T;
   const t = Object.fromEntries(run.taskRuns.map((x) => [x.pipelineTask, x]));
   expect([dumpRun(run), t.sweep.status, t.analyze.status]).toEqual([dumpRun(run), 'Succeeded', 'Succeeded']);

@@ -54,6 +54,9 @@ export interface GateEnv {
   kube: FakeKube;
   gh: FakeGitHub;
   log: string[];
+  /** The PaC App's token the fake GitHub accepts, and the digest the fake cluster reports for every image. */
+  token: string;
+  digest: string;
   close(): Promise<void>;
 }
 
@@ -70,7 +73,7 @@ export async function startGateEnv(prefix: string, token: string, digest: string
     await gh.close?.();
     rmSync(root, { recursive: true, force: true });
   };
-  return { root, src, kube, gh, log, close };
+  return { root, src, kube, gh, log, token, digest, close };
 }
 
 /** A simulated T4 (4-bit) at twice real speed: ~68 ms tokens leave the load generator's self-check room. */
