@@ -1,3 +1,4 @@
+import { SERVER_KINDS } from './core/server-catalogue.js';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -43,7 +44,7 @@ export async function main(io: MainIO): Promise<ExitCodeValue> {
 
   const program = new Command('llmbench')
     .description(
-      'Benchmark vLLM, TGI and Triton (vLLM backend) on OpenShift/Kubernetes and catch performance regressions.',
+      `Benchmark LLM inference servers (${SERVER_KINDS.join(', ')}: llmbench servers) on OpenShift/Kubernetes and catch performance regressions.`,
     )
     .version(VERSION)
     .configureOutput({ writeOut: (s) => stdout(s), writeErr: (s) => stderr(redactString(s, env)) })

@@ -20,6 +20,11 @@ export const COMMAND_ENTRIES: CommandEntry[] = [
     load: async () => (await import('./run/command.js')).command,
   },
   {
+    name: 'servers',
+    summary: 'List the registered inference servers: names --backend accepts, pinned versions, APIs, ports, images',
+    load: async () => (await import('./servers/list-command.js')).command,
+  },
+  {
     name: 'sim',
     summary: `Run one simulated inference server (${SERVER_KINDS.join(', ')}) on 127.0.0.1`,
     load: async () => (await import('./simulator/command.js')).command,
