@@ -20,9 +20,11 @@ import {
   type ReplayServer,
   type WireFixture,
 } from './wire-fixtures.js';
+import { coverageGaps, loadCoverage } from './wire-coverage.js';
 
 const tok = getTokenizer();
 const fixtures = loadWireFixtures();
+const coverage = loadCoverage();
 let current: { fx: WireFixture; scale: number } = { fx: fixtures[0], scale: 1 };
 let srv: ReplayServer;
 beforeAll(async () => {
@@ -60,52 +62,26 @@ function lastOutputWrite(fx: WireFixture): number {
 }
 
 describe('real server transcripts through the adapters', () => {
-  it('covers, per protocol, normal, EOS-stopped, error mid-stream, error first and stall (multi-token where the server merges)', () => {
-    const names = new Set(fixtures.map((f) => f.name));
-    for (const n of [
-      'vllm/completions-normal',
-      'vllm/completions-eos',
-      'vllm/completions-multi-token',
-      'vllm/completions-error-mid',
-      'vllm/completions-error-first',
-      'vllm/completions-stall',
-      'vllm/chat-normal',
-      'vllm/chat-eos',
-      'vllm/chat-error-mid',
-      'tgi/generate-stream-normal',
-      'tgi/generate-stream-eos',
-      'tgi/generate-stream-error-mid',
-      'tgi/generate-stream-error-first',
-      'tgi/generate-stream-keepalive-stall',
-      'tgi/messages-eos',
-      'tgi/messages-error-mid',
-      'tgi/messages-error-first',
-      'triton/generate-stream-normal',
-      'triton/generate-stream-eos',
-      'triton/generate-stream-multi-token',
-      'triton/generate-stream-error-mid',
-      'triton/generate-stream-error-first',
-      'triton/generate-stream-early-close',
-      'triton/generate-stream-stall',
-      'sglang/generate-normal',
-      'sglang/generate-eos',
-      'sglang/generate-multi-token',
-      'sglang/generate-error-mid',
-      'sglang/generate-error-first',
-      'sglang/generate-stall',
-      'sglang/completions-normal',
-      'sglang/completions-eos',
-      'sglang/completions-error-mid',
-      'sglang/completions-error-first',
-      'sglang/completions-abort',
-      'sglang/completions-multi-token',
-      'sglang/completions-stall',
-      'sglang/chat-abort',
-      'sglang/chat-normal',
-      'sglang/chat-eos',
-      'sglang/chat-error-first',
-    ])
-      expect(names).toContain(n);
+  it('covers, per server and API, normal, EOS-stopped, multi-token, error mid-stream, error first and stall (or a cited n/a)', () => {
+    const missing = coverageGaps(fixtures, coverage);
+    expect(missing).toEqual([]);
+  });
+
+  it('the coverage check fails when a fixture is removed or an n/a entry lacks its citation (regression: a deleted fixture went unnoticed)', () => {
+    const without = fixtures.filter((f) => f.name !== 'tgi/messages-keepalive-stall');
+    expect(coverageGaps(without, coverage)).toEqual(['tgi openai stall: no fixture and no n/a entry']);
+    const oneApiGone = fixtures.filter((f) => !(f.name.startsWith('vllm/') && f.api === 'chat'));
+    expect(coverageGaps(oneApiGone, coverage)).toContain('vllm apis: chat,completions declared, completions present');
+    const uncited = {
+      ...coverage,
+      notApplicable: [{ server: 'tgi', api: 'openai', case: 'stall', reason: '', source: 'x' }],
+    };
+    expect(coverageGaps(without, uncited)).toEqual(['tgi openai stall: n/a entry needs a reason and a SOURCES.md key']);
+    // A case whose fixture does not show it (a "stall" that finishes ok) does not count.
+    const fake = fixtures.map((f) =>
+      f.name === 'vllm/chat-stall' ? { ...f, expect: { ...f.expect, category: null } } : f,
+    );
+    expect(coverageGaps(fake, coverage)).toEqual(['vllm chat stall: vllm/chat-stall does not show the case']);
   });
 
   it('every registered server has transcripts, and every transcript names sources listed in SOURCES.md', () => {

@@ -405,7 +405,9 @@ const sh = (d: string) => (d === '[DONE]' ? d : shape(JSON.parse(d)));
 /**
  * The simulator's frames against the real servers' (test/fixtures/wire, provenance in its SOURCES.md): the same
  * framing (`data: ` or `data:`), content type, field order and value types per frame, the EOS token as a counted
- * token with empty text, the same error shapes and statuses, and TGI's keep-alive comments.
+ * token with empty text, the same error shapes and statuses, and TGI's keep-alive comments. The comparison picks
+ * fixtures by case, not every file: stall and multi-token fixtures differ from their normal ones only in timing and
+ * merging, which the replay suite (test/loadgen/wire-replay.test.ts) checks for every file.
  */
 describe('simulator frames match the real servers (test/fixtures/wire)', () => {
   const fixtures = loadWireFixtures();
@@ -480,6 +482,19 @@ describe('simulator frames match the real servers (test/fixtures/wire)', () => {
     expect(shape(JSON.parse(r.body))).toEqual(shape(real));
   });
 
+  test('vLLM chat errors before streaming: the same 400 {"error": {message, type, param, code}} as completions', async () => {
+    const real = fixture('vllm/chat-error-first');
+    const r = await post(`${vllm.url}/v1/chat/completions`, {
+      model: 'mistral',
+      messages: [{ role: 'user', content: 'word '.repeat(2000) }],
+      max_tokens: 100,
+      stream: true,
+    });
+    expect(r.status).toBe(real.response.status);
+    expect(r.headers['content-type']).toBe(real.response.headers['content-type']);
+    expect(shape(JSON.parse(r.body))).toEqual(shape(JSON.parse(real.response.writes[0].data)));
+  });
+
   test('TGI /generate_stream: StreamResponse shape, the EOS token as a special event, details only when asked', async () => {
     const real = realFrames('tgi/generate-stream-eos');
     const r = await naturalStop(
@@ -520,6 +535,25 @@ describe('simulator frames match the real servers (test/fixtures/wire)', () => {
     expect(JSON.parse(r.events.at(-2)!).usage.completion_tokens).toBe(r.events.length - 2);
   });
 
+  test('TGI Messages API stopped by max_tokens: finish_reason "length" on the last token chunk, usage counts it', async () => {
+    const real = realFrames('tgi/messages-normal');
+    const r = await naturalStop(
+      `${tgi.url}/v1/chat/completions`,
+      (p) => ({
+        model: 'tgi',
+        messages: [{ role: 'user', content: p }],
+        max_tokens: 3,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+      (ev) => ev.length > 3 && JSON.parse(ev.at(-3)!).choices[0].finish_reason === 'length',
+    );
+    for (const i of [0, -3, -2]) expect(sh(r.events.at(i)!)).toEqual(sh(real.at(i)!));
+    expect(r.events.at(-1)).toBe('[DONE]');
+    expect(JSON.parse(r.events.at(-2)!).usage.completion_tokens).toBe(3);
+    expect(r.events.length - 2).toBe(3);
+  });
+
   test('TGI errors inside the stream: HTTP 200 and an error event (overload on /generate_stream; Messages API shape)', async () => {
     // max_concurrent_requests 1: a second request while one streams is overloaded.
     const first = post(`${tgi.url}/generate_stream`, { inputs: PROMPT, parameters: { max_new_tokens: 60 } });
@@ -539,7 +573,7 @@ describe('simulator frames match the real servers (test/fixtures/wire)', () => {
     expect(long.events.map(sh)).toEqual(realChat.map(sh));
   });
 
-  test('TGI writes the keep-alive comment `:` after 15 s (server time) without an event', async () => {
+  test('TGI writes the keep-alive comment `:` after 15 s (server time) without an event, on both routes', async () => {
     const s = await startSimulator({ backend: 'tgi', timeScale: 100, seed: 1, faults: { stall_rate: 1 } });
     try {
       const r = await post(
@@ -551,6 +585,15 @@ describe('simulator frames match the real servers (test/fixtures/wire)', () => {
       );
       expect(r.broken).toBe(true);
       expect(r.body).toMatch(/\n\n:\n\n/);
+      // chat_completions wraps its stream in the same KeepAlive (tgi/messages-keepalive-stall).
+      const keepAlive = fixture('tgi/messages-keepalive-stall').response.writes.at(-1)!.data;
+      const c = await post(
+        `${s.url}/v1/chat/completions`,
+        { model: 'tgi', messages: [{ role: 'user', content: PROMPT }], max_tokens: 40, stream: true },
+        { timeoutMs: 1200 },
+      );
+      expect(c.broken).toBe(true);
+      expect(c.body).toContain(`\n\n${keepAlive}`);
     } finally {
       await s.close();
     }
