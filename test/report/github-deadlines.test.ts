@@ -6,34 +6,23 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { runPlot } from '../../steps/plot/plot.js';
 import { runReport, type GitHubReportOptions } from '../../steps/report/report.js';
 import { STICKY_MARKER } from '../../steps/report/summary-md.js';
 import { createLogger, silentLogger } from '../../steps/core/log.js';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
-import { writeFixtureWorkdir } from './fixtures.js';
+import { PlottedWorkdirs, reportArgs } from './plotted-workdirs.js';
 
 const TOKEN = 'ghp_PLANTEDtoken0123456789abcdefABCDEF0123';
 const SHA = 'c0ffee0000000000000000000000000000000001';
 const FAST = { retryBaseMs: 5, throttleBaseMs: 5, writeMinTimeMs: 0, retries: 1 };
 
-let tmp: string;
-let plotted: string;
+const workdirs = new PlottedWorkdirs();
 let gh: FakeGitHub;
-let n = 0;
 
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'llmbench-gh-deadline-'));
-  plotted = path.join(tmp, 'plotted');
-  await writeFixtureWorkdir(plotted);
-  await runPlot({ workdir: plotted, log: silentLogger, scale: 1 });
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+beforeAll(() => workdirs.setUp('llmbench-gh-deadline-'));
+afterAll(() => workdirs.tearDown());
 beforeEach(async () => {
   gh = await startFakeGitHub({ token: TOKEN, repos: ['octo/bench'], prs: [7] });
 });
@@ -41,11 +30,7 @@ afterEach(async () => {
   await gh.close();
 });
 
-async function freshWorkdir(): Promise<string> {
-  const wd = path.join(tmp, `wd-${n++}`);
-  await fs.cp(plotted, wd, { recursive: true });
-  return wd;
-}
+const freshWorkdir = () => workdirs.fresh();
 
 function ghOptions(over: Partial<GitHubReportOptions> = {}): GitHubReportOptions {
   return {
@@ -140,21 +125,7 @@ describe('GitHub deadlines', () => {
     gh.fail({ operationId: 'issues/list-comments', status: 200, hang: true, times: 10 });
     const child = spawn(
       process.execPath,
-      [
-        path.join(REPO_ROOT, 'steps/bin/llmbench.js'),
-        'report',
-        '--workdir',
-        wd,
-        '--github-repo',
-        'octo/bench',
-        '--pr',
-        '7',
-        '--sha',
-        SHA,
-        '--github-api',
-        gh.url,
-        '--no-assets',
-      ],
+      [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), ...reportArgs(wd, { api: gh.url, sha: SHA }, '--no-assets')],
       { env: { PATH: process.env.PATH, GITHUB_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let err = '';

@@ -1,35 +1,25 @@
 import { describe, expect, it, beforeAll, afterAll, beforeEach, afterEach } from '@jest/globals';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../steps/cli.js';
-import { runPlot } from '../../steps/plot/plot.js';
 import { runReport, type GitHubReportOptions } from '../../steps/report/report.js';
 import { STICKY_MARKER } from '../../steps/report/summary-md.js';
 import { statusFor, webUrlFor } from '../../steps/report/github.js';
 import { silentLogger, createLogger } from '../../steps/core/log.js';
 import { LlmbenchError } from '../../steps/core/errors.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.js';
-import { writeFixtureWorkdir } from './fixtures.js';
+import { PlottedWorkdirs, reportArgs } from './plotted-workdirs.js';
 
 // A planted token: it must reach the fake's Authorization header and nowhere else.
 const TOKEN = 'ghp_PLANTEDtoken0123456789abcdefABCDEF0123';
 const SHA = 'c0ffee0000000000000000000000000000000001';
 const FAST = { retryBaseMs: 5, throttleBaseMs: 5, writeMinTimeMs: 0 };
 
-let tmp: string;
-let plotted: string;
+const workdirs = new PlottedWorkdirs();
 let gh: FakeGitHub;
 
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'llmbench-gh-'));
-  plotted = path.join(tmp, 'plotted');
-  await writeFixtureWorkdir(plotted);
-  await runPlot({ workdir: plotted, log: silentLogger, scale: 1 });
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+beforeAll(() => workdirs.setUp('llmbench-gh-'));
+afterAll(() => workdirs.tearDown());
 beforeEach(async () => {
   gh = await startFakeGitHub({ token: TOKEN, repos: ['octo/bench'], prs: [7] });
 });
@@ -38,12 +28,7 @@ afterEach(async () => {
   await gh.close();
 });
 
-let n = 0;
-async function freshWorkdir(): Promise<string> {
-  const wd = path.join(tmp, `wd-${n++}`);
-  await fs.cp(plotted, wd, { recursive: true });
-  return wd;
-}
+const freshWorkdir = () => workdirs.fresh();
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -95,23 +80,14 @@ describe('llmbench report against a fake GitHub that validates against the real 
 
   it('CLI: first run creates one sticky comment and one status; the second run updates the same comment; the token appears nowhere', async () => {
     const wd = await freshWorkdir();
-    const args = [
-      'report',
-      '--workdir',
+    const args = reportArgs(
       wd,
-      '--github-repo',
-      'octo/bench',
-      '--pr',
-      '7',
-      '--sha',
-      SHA,
-      '--github-api',
-      gh.url,
+      { api: gh.url, sha: SHA },
       '--assets-url-prefix',
       'https://artifacts.example.test/run-1',
       '--pipeline-run-url',
       'https://console.example.test/pr/7',
-    ];
+    );
     const r1 = await cli(args);
     expect(r1.code).toBe(0);
     const repo = gh.repos.get('octo/bench')!;
@@ -177,20 +153,7 @@ describe('llmbench report against a fake GitHub that validates against the real 
 
   it('GitHub Enterprise: --github-api https://HOST/api/v3 is the octokit base URL', async () => {
     const wd = await freshWorkdir();
-    const r = await cli([
-      'report',
-      '--workdir',
-      wd,
-      '--github-repo',
-      'octo/bench',
-      '--pr',
-      '7',
-      '--sha',
-      SHA,
-      '--github-api',
-      `${gh.url}/api/v3`,
-      '--no-assets',
-    ]);
+    const r = await cli(reportArgs(wd, { api: `${gh.url}/api/v3`, sha: SHA }, '--no-assets'));
     expect(r.code).toBe(0);
     expect(gh.requests.length).toBeGreaterThan(0);
     expect(webUrlFor('https://ghe.example.test/api/v3')).toBe('https://ghe.example.test');
@@ -258,23 +221,9 @@ describe('llmbench report against a fake GitHub that validates against the real 
 
   it('401: clear error, exit 3, local SUMMARY.md and comment body kept, token nowhere', async () => {
     const wd = await freshWorkdir();
-    const r = await cli(
-      [
-        'report',
-        '--workdir',
-        wd,
-        '--github-repo',
-        'octo/bench',
-        '--pr',
-        '7',
-        '--sha',
-        SHA,
-        '--github-api',
-        gh.url,
-        '--no-assets',
-      ],
-      { GITHUB_TOKEN: 'ghp_WRONGtoken0123456789abcdefABCDEF012345' },
-    );
+    const r = await cli(reportArgs(wd, { api: gh.url, sha: SHA }, '--no-assets'), {
+      GITHUB_TOKEN: 'ghp_WRONGtoken0123456789abcdefABCDEF012345',
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('github-unauthorized');
     expect(r.stderr).toContain('Bad credentials');
@@ -287,20 +236,7 @@ describe('llmbench report against a fake GitHub that validates against the real 
 
   it('404 (unknown repository) and 403 (missing permission) map to stable codes with exit 3', async () => {
     const wd = await freshWorkdir();
-    const r = await cli([
-      'report',
-      '--workdir',
-      wd,
-      '--github-repo',
-      'octo/nope',
-      '--pr',
-      '7',
-      '--sha',
-      SHA,
-      '--github-api',
-      gh.url,
-      '--no-assets',
-    ]);
+    const r = await cli(reportArgs(wd, { api: gh.url, sha: SHA, repo: 'octo/nope' }, '--no-assets'));
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('github-not-found');
 
@@ -365,22 +301,7 @@ describe('llmbench report against a fake GitHub that validates against the real 
   it('bad arguments: exit 2 listing every problem, before any file or request', async () => {
     const wd = await freshWorkdir();
     await fs.rm(path.join(wd, 'SUMMARY.md'), { force: true });
-    const r = await cli(
-      [
-        'report',
-        '--workdir',
-        wd,
-        '--github-repo',
-        'not a repo',
-        '--pr',
-        'abc',
-        '--sha',
-        '123',
-        '--github-api',
-        'ftp://x',
-      ],
-      {},
-    );
+    const r = await cli(reportArgs(wd, { api: 'ftp://x', sha: '123', repo: 'not a repo', pr: 'abc' }), {});
     expect(r.code).toBe(2);
     for (const p of ['/github-repo', '/pr', '/sha', '/github-api', '/env/GITHUB_TOKEN']) expect(r.stderr).toContain(p);
     await expect(fs.access(path.join(wd, 'SUMMARY.md'))).rejects.toThrow();
