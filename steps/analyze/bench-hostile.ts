@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../core/paths.js';
 import { runWatched, type Watched } from '../core/watchdog.js';
 import { MAX_LINE_BYTES } from '../core/lines.js';
 import { MAX_SAMPLES_PER_POINT, MAX_STAMPS_PER_POINT } from './samples.js';
-import { writeSynthRun } from './synth.js';
+import { writeSmallRuns } from './synth.js';
 
 const GiB = 2 ** 30;
 const RSS_LIMIT = 2 * GiB;
@@ -27,17 +27,7 @@ interface Case {
   env?: Record<string, string>;
 }
 
-async function runsDir(dir: string): Promise<string> {
-  const runs = path.join(dir, 'runs');
-  await writeSynthRun(path.join(runs, 'vllm'), {
-    backend: 'vllm',
-    concurrency: [1, 2],
-    trials: 3,
-    requests: 6,
-    outputTokens: 8,
-  });
-  return runs;
-}
+const runsDir = (dir: string): Promise<string> => writeSmallRuns(dir);
 
 async function sparse(file: string, bytes: number): Promise<void> {
   await fs.rm(file, { force: true });

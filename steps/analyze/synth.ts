@@ -88,6 +88,22 @@ export function generate(o: SynthRun, emit: (s: Sample) => void): void {
   }
 }
 
+/**
+ * The small well-formed run the hostile-file checks start from (bench:hostile-files and its test): a valid runs
+ * directory that one planted oversize file then spoils.
+ */
+export async function writeSmallRuns(dir: string): Promise<string> {
+  const runs = path.join(dir, 'runs');
+  await writeSynthRun(path.join(runs, 'vllm'), {
+    backend: 'vllm',
+    concurrency: [1, 2],
+    trials: 3,
+    requests: 6,
+    outputTokens: 8,
+  });
+  return runs;
+}
+
 /** Writes <dir>/samples.ndjson and <dir>/summary.json for one synthetic backend sweep. */
 export async function writeSynthRun(dir: string, o: SynthRun): Promise<{ samples: number; bytes: number }> {
   await fs.mkdir(dir, { recursive: true });

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../steps/cli.js';
-import { writeSynthRun } from '../../steps/analyze/synth.js';
+import { writeSmallRuns } from '../../steps/analyze/synth.js';
 import { REPO_ROOT } from '../../steps/core/paths.js';
 import { runWatched } from '../../steps/core/watchdog.js';
 import type { Verdict } from '../../steps/core/types/verdict.js';
@@ -23,17 +23,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-async function runDir(name: string): Promise<string> {
-  const runs = path.join(tmp, name, 'runs');
-  await writeSynthRun(path.join(runs, 'vllm'), {
-    backend: 'vllm',
-    concurrency: [1, 2],
-    trials: 3,
-    requests: 6,
-    outputTokens: 8,
-  });
-  return runs;
-}
+const runDir = (name: string): Promise<string> => writeSmallRuns(path.join(tmp, name));
 
 function cliWatched(args: string[], env: Record<string, string> = {}) {
   return runWatched(process.execPath, [path.join(REPO_ROOT, 'steps/bin/llmbench.js'), ...args], {
